@@ -1,0 +1,24 @@
+/* cmd_check.c — rp check [FILE] (placeholder: parse only). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lang/parser.h"
+
+int cmd_check(int argc, char **argv) {
+  const char *path = pipeline_path(argc > 1 ? argv[1] : NULL);
+  Source *src = source_load(path);
+  if (!src) {
+    fprintf(stderr, "rp: cannot read %s: %s\n", path, strerror(errno));
+    return EXIT_USAGE;
+  }
+  Diags d = {0};
+  Program *p = parse_program(src, &d);
+  diags_print(&d, stderr, want_color(stderr));
+  int rc = d.nerrors ? EXIT_USAGE : EXIT_OK;
+  diags_free(&d);
+  program_free(p);
+  source_free(src);
+  return rc;
+}

@@ -1,0 +1,16 @@
+/* parser.h — hand-written recursive-descent parser (grammar/rp.ebnf). */
+#ifndef RP_PARSER_H
+#define RP_PARSER_H
+
+#include "ast.h"
+#include "diag.h"
+
+/* Parse a whole file. Always returns a Program (possibly partial); errors
+ * go to `diags`. The Program does not own `src`. */
+Program *parse_program(Source *src, Diags *diags);
+
+/* Parse one REPL input: a statement, declaration or expression, appended
+ * to `into`'s arena. Returns the node or NULL on error. */
+Node *parse_repl_line(Program *into, Source *src, Diags *diags);
+
+#endif

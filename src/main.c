@@ -1,0 +1,56 @@
+/* main.c — rp's entry point: the subcommand table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+
+typedef struct Command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *usage;
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
+    {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
+    {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out) {
+  fputs("usage: rp COMMAND [ARGS]\n\n"
+        "rp runs declarative release pipelines written in pipeline.rp.\n\n"
+        "Commands:\n",
+        out);
+  for (int i = 0; i < NCOMMANDS; i++)
+    fprintf(out, "  rp %-40s %s\n", commands[i].usage, commands[i].summary);
+  fputs("\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 failure (fmt --check:\n"
+        "files would change); 2 usage, parse or check error.\n"
+        "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
+        "See rp(1) and doc/language.md.\n",
+        out);
+}
+
+const char *pipeline_path(const char *given) { return given ? given : "pipeline.rp"; }
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+    usage(stdout);
+    return EXIT_OK;
+  }
+  if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+    printf("rp %s\n", PACKAGE_VERSION);
+    return EXIT_OK;
+  }
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
+  return EXIT_USAGE;
+}
