@@ -54,8 +54,10 @@ static pid_t spawn(const ShOptions *opt, int out[2], int err[2], char **error) {
     return -1;
   }
   if (pid > 0) return pid;
-  /* child: own process group, so a timeout can kill the whole tree */
-  setpgid(0, 0);
+  /* with a timeout of its own the command gets its own process group, so
+   * the timeout kills its whole tree; otherwise it stays in the stage's
+   * group, which the stage's timeout kills */
+  if (opt->timeout_ms > 0) setpgid(0, 0);
   dup2(out[1], 1);
   dup2(err[1], 2);
   close(out[0]), close(out[1]), close(err[0]), close(err[1]);
@@ -89,7 +91,7 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
     close(out[0]), close(err[0]);
     return false;
   }
-  setpgid(pid, pid); /* also from the parent: no race with the kill below */
+  if (opt->timeout_ms > 0) setpgid(pid, pid); /* from both sides: no race with kill */
   Stream streams[2] = {{out[0], "stdout", {0}, {0}}, {err[0], "stderr", {0}, {0}}};
   int64_t deadline = opt->timeout_ms > 0 ? now_ms() + opt->timeout_ms : 0;
   int open_fds = 2;
