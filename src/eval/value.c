@@ -540,24 +540,24 @@ void format_float(double f, Buf *out) {
     return;
   }
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  int prec = 1;
+  for (; prec < 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, f);
     if (strtod(tmp, NULL) == f) break;
   }
-  /* keep it visibly a float: 1 -> 1.0, 1e+300 -> 1.0e+300 */
-  char *e = strchr(tmp, 'e');
-  if (!strchr(tmp, '.')) {
-    if (e) {
-      buf_putn(out, tmp, (size_t)(e - tmp));
-      buf_puts(out, ".0");
-      buf_puts(out, e);
-      return;
-    }
+  snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f); /* the shortest digits, and their exponent */
+  int exp = atoi(strchr(tmp, 'e') + 1);
+  if (exp >= -4 && exp < 16) { /* plain notation, as people write numbers: 100.0, 0.0001 */
+    snprintf(tmp, sizeof tmp, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, f);
     buf_puts(out, tmp);
-    buf_puts(out, ".0");
+    if (!strchr(tmp, '.')) buf_puts(out, ".0");
     return;
   }
-  buf_puts(out, tmp);
+  /* scientific, kept visibly a float and valid JSON: 1.0e+300, 1.5e-10 */
+  char *e = strchr(tmp, 'e');
+  buf_putn(out, tmp, (size_t)(e - tmp));
+  if (!memchr(tmp, '.', (size_t)(e - tmp))) buf_puts(out, ".0");
+  buf_puts(out, e);
 }
 
 static void show_quoted(const char *s, size_t len, Buf *out) {

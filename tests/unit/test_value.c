@@ -524,6 +524,13 @@ static void test_show(void) {
   CHECK_SHOW(v_float(1.5e-10), "1.5e-10");
   CHECK_SHOW(v_float(100000000000000000000.0), "1.0e+20");
   CHECK_SHOW(v_float(123456.0), "123456.0");
+  CHECK_SHOW(v_float(100.0), "100.0");
+  CHECK_SHOW(v_float(0.0001), "0.0001");
+  CHECK_SHOW(v_float(0.00001), "1.0e-05");
+  CHECK_SHOW(v_float(1234567890123456.0), "1234567890123456.0");
+  CHECK_SHOW(v_float(1e16), "1.0e+16");
+  CHECK_SHOW(v_float(-0.0), "-0.0");
+  CHECK_SHOW(v_float(0.30000000000000004), "0.30000000000000004");
   CHECK_SHOW(v_float(NAN), "nan");
   CHECK_SHOW(v_float(-INFINITY), "-inf");
   CHECK_SHOW(v_duration(0), "0s");
