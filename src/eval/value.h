@@ -122,8 +122,8 @@ static inline const char *str_chars(Value v) { return as_str(v)->data; }
 static inline bool is_str(Value v) { return v.kind == V_STRING; }
 
 void list_push(Value list, Value item);          /* takes item */
-Value list_get(Value list, size_t i);            /* borrowed */
-void list_set(Value list, size_t i, Value item); /* takes item */
+Value list_get(Value list, size_t i);            /* borrowed; null when i is out of range */
+void list_set(Value list, size_t i, Value item); /* takes item; i < list_len (else aborts) */
 size_t list_len(Value list);
 Value list_copy(Value list);                     /* shallow: items retained */
 
@@ -132,7 +132,7 @@ void map_set(Value map, const char *key, Value val); /* takes val */
 void map_set_str(Value map, Str *key, Value val);    /* retains key, takes val */
 Value map_get(Value map, const char *key);           /* borrowed; kind V_NULL when absent */
 bool map_has(Value map, const char *key);
-bool map_delete(Value map, const char *key);
+bool map_delete(Value map, const char *key);         /* keeps the order of the rest; O(n) */
 size_t map_len(Value map);
 /* Keys may hold NUL bytes (JSON "\u0000"); these take an explicit length. */
 Value map_get_n(Value map, const char *key, size_t len); /* borrowed */
