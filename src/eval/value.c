@@ -534,6 +534,7 @@ void format_duration(int64_t ms, Buf *out) {
   }
 }
 
+/* printf/strtod use the C locale's '.': rp never sets LC_NUMERIC. */
 void format_float(double f, Buf *out) {
   if (isnan(f)) {
     buf_puts(out, "nan");

@@ -147,7 +147,7 @@ bool regex_search(Value re, const char *s, size_t len, char **err);
 
 /* semantics */
 const char *value_type_name(Value v);
-bool value_truthy(Value v);                 /* false, null, 0, "", [] and {} are false */
+bool value_truthy(Value v);                 /* false, null, 0, 0.0, 0s, "", [] and {} are false */
 bool value_equal(Value a, Value b);         /* deep */
 /* Orders numbers (int and float together), strings (bytewise), durations,
  * and lists of those (lexicographically). *ok is false for other pairs and
