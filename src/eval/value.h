@@ -127,7 +127,6 @@ void list_set(Value list, size_t i, Value item); /* takes item; i < list_len (el
 size_t list_len(Value list);
 Value list_copy(Value list);                     /* shallow: items retained */
 
-
 void map_set(Value map, const char *key, Value val); /* takes val */
 void map_set_str(Value map, Str *key, Value val);    /* retains key, takes val */
 Value map_get(Value map, const char *key);           /* borrowed; kind V_NULL when absent */
@@ -161,7 +160,7 @@ void value_show(Value v, Buf *out);   /* as the REPL prints it: strings quoted *
 void value_to_text(Value v, Buf *out); /* as interpolation uses it: strings bare */
 char *value_to_cstr(Value v);          /* malloc'd value_to_text */
 void format_duration(int64_t ms, Buf *out); /* 1h30m, 250ms */
-void format_float(double f, Buf *out);      /* shortest text that reads back as f: 0.1, 1.0, 1e+300 */
+void format_float(double f, Buf *out);      /* shortest text that reads back as f: 0.1, 1.0, 1.0e+300 */
 
 /* JSON (json.parse / json.encode, --json output, the journal) */
 void json_encode(Value v, Buf *out, bool pretty);
