@@ -28,6 +28,9 @@ assert_contains "$out" "--- b: FAILED" "the failed stage is reported"
 assert_contains "$out" "basics.rp:17:3: error: stage 'b': stop here: {k: 3, \"a.b\": [1, 2]}" "fail names file:line:col and stage"
 assert_not_contains "$out" "[c] never" "skipped stage did not run"
 
+out=$("$RP" run methods -f "$dir/basics.rp" 2>&1)
+assert_contains "$out" "[methods] sorted a,bb,ccc" "named arguments to methods"
+
 # usage errors
 "$RP" run -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "no stage named: usage error"
 "$RP" run nosuch -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "unknown stage: usage error"
