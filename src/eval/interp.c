@@ -46,6 +46,7 @@ struct Interp {
   Native *native_list;
   int nnatives, natives_cap;
   int call_depth;
+  bool dry_run;
   OutputSink sink;
   RtError err;
   bool has_error;
@@ -269,6 +270,9 @@ void interp_free(Interp *I) {
   interp_clear_error(I);
   free(I);
 }
+
+void interp_set_dry_run(Interp *I, bool on) { I->dry_run = on; }
+bool interp_dry_run(const Interp *I) { return I->dry_run; }
 
 void interp_set_event(Interp *I, Value event) {
   value_release(I->event);
