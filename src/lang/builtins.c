@@ -137,7 +137,8 @@ const char *const *builtin_namespaces(size_t *n) {
 bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist) {
   size_t lw = strlen(wrong), lc = strlen(candidate);
   size_t longer = lw > lc ? lw : lc;
-  return dist > 0 && dist <= 3 && dist * 3 <= longer + 1;
+  size_t limit = longer <= 2 ? 0 : longer <= 5 ? 2 : 3;
+  return dist > 0 && dist <= limit;
 }
 
 const char *builtin_suggest(const char *ns, const char *name) {

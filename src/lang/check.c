@@ -239,8 +239,8 @@ static bool check_not_module(Checker *c, const char *name, Pos pos) {
 
 static void declare(Checker *c, const char *name, Pos pos, bool warn_unused) {
   if (!name) return;
-  check_not_module(c, name, pos);
-  Local l = {name, pos, false, warn_unused};
+  bool ok = check_not_module(c, name, pos);
+  Local l = {name, pos, !ok, warn_unused}; /* one error per name is enough */
   VEC_PUSH(c->locals, c->nlocals, c->caplocals, l);
 }
 
@@ -380,9 +380,16 @@ static void check_args_against(Checker *c, Node *call, const Sig *s) {
     else
       given[k] = true;
   }
+  /* all missing arguments in one message: "'a', 'b' and 'c'" */
+  int missing[MAX_PARAMS], nmissing = 0;
   for (int i = 0; i < s->n; i++)
-    if (s->required[i] && !given[i])
-      diag_error(c->d, c->src, call->pos, "missing argument '%s' to %s", s->names[i], s->display);
+    if (s->required[i] && !given[i]) missing[nmissing++] = i;
+  if (!nmissing) return;
+  Buf b = {0};
+  for (int k = 0; k < nmissing; k++)
+    buf_printf(&b, "%s'%s'", k == 0 ? "" : k == nmissing - 1 ? " and " : ", ", s->names[missing[k]]);
+  diag_error(c->d, c->src, call->pos, "missing argument%s %s to %s", nmissing > 1 ? "s" : "", b.data, s->display);
+  buf_free(&b);
 }
 
 static void check_expr(Checker *c, Node *n);
@@ -479,6 +486,9 @@ static bool check_named_member(Checker *c, Node *n, bool is_call, Target *t) {
     return true;
   }
   int si = stage_index(c, x);
+  /* a stage and an environment may share a name (stage preview deploys to
+   * environment preview): the stage wins if it has that output */
+  if (si >= 0 && env_index(c, x) >= 0 && !table_get(&c->si[si].outputs, name)) return true;
   if (si >= 0) {
     check_output_read(c, n, si);
     return true;
