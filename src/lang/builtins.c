@@ -134,10 +134,30 @@ const char *const *builtin_namespaces(size_t *n) {
   return namespaces;
 }
 
+/* Optimal string alignment distance: Levenshtein plus adjacent swaps as
+ * one edit, since "biuld" for "build" is one slip of the fingers. */
+size_t name_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64) return edit_distance(a, b);
+  size_t d[65][65];
+  for (size_t i = 0; i <= la; i++) d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
 bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist) {
   size_t lw = strlen(wrong), lc = strlen(candidate);
   size_t longer = lw > lc ? lw : lc;
-  size_t limit = longer <= 2 ? 0 : longer <= 5 ? 2 : 3;
+  size_t limit = longer <= 2 ? 0 : longer == 3 ? 1 : longer <= 5 ? 2 : 3;
   return dist > 0 && dist <= limit;
 }
 
@@ -147,7 +167,7 @@ const char *builtin_suggest(const char *ns, const char *name) {
   if (!ns) ns = "";
   for (int i = 0; i < NTABLE; i++) {
     if (strcmp(table[i].ns, ns) || !table[i].params) continue; /* values are not called */
-    size_t d = edit_distance(name, table[i].name);
+    size_t d = name_distance(name, table[i].name);
     if (d < best_d && suggest_close_enough(name, table[i].name, d)) {
       best = table[i].name;
       best_d = d;
@@ -220,7 +240,7 @@ bool builtin_param_suggest(const Builtin *b, const char *name, char *buf, size_t
   bool found = false;
   while (param_next(&it)) {
     copy_name(&it, cand, sizeof cand);
-    size_t d = edit_distance(name, cand);
+    size_t d = name_distance(name, cand);
     if (d < best_d && suggest_close_enough(name, cand, d)) {
       best_d = d;
       copy_name(&it, buf, size);

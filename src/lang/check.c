@@ -86,7 +86,7 @@ typedef struct Suggest {
 static void suggest_try(Suggest *s, const char *cand) {
   size_t lw = strlen(s->wrong), lc = strlen(cand);
   if ((lw > lc ? lw - lc : lc - lw) > 3) return; /* cheap filter before the DP */
-  size_t d = edit_distance(s->wrong, cand);
+  size_t d = name_distance(s->wrong, cand);
   if (d < s->dist && suggest_close_enough(s->wrong, cand, d)) {
     s->best = cand;
     s->dist = d;
@@ -300,63 +300,80 @@ static void check_regex(Checker *c, Node *n) {
 
 /* ---- calls ---- */
 
-/* The parameters of whatever a call resolved to, in one shape. */
+/* What a callee resolved to, named as messages show it: "docker.build",
+ * "deploy", "method 'split'" (formatted only when there is an error). */
+typedef struct Callee {
+  const char *ns; /* module name, or NULL */
+  const char *name;
+  bool method;
+} Callee;
+
+/* The parameters of whatever a call resolved to, in one shape; names point
+ * into the spec or the AST (not NUL-terminated for built-ins). */
 enum { MAX_PARAMS = 32 };
 typedef struct Sig {
-  char display[160]; /* "docker.build", "deploy" */
+  Callee who;
   int n;
-  char names[MAX_PARAMS][48];
+  const char *names[MAX_PARAMS];
+  int lens[MAX_PARAMS];
   bool required[MAX_PARAMS];
 } Sig;
 
-static bool sig_from_builtin(Sig *s, const Builtin *b, const char *display) {
-  snprintf(s->display, sizeof s->display, "%s", display);
-  s->n = builtin_nparams(b);
-  if (s->n > MAX_PARAMS) return false;
-  int req = builtin_nrequired(b);
-  for (int i = 0; i < s->n; i++) {
-    builtin_param_name(b, i, s->names[i], sizeof s->names[i]);
-    s->required[i] = i < req;
+static bool sig_add(Sig *s, const char *name, size_t len, bool required) {
+  if (s->n == MAX_PARAMS) return false;
+  s->names[s->n] = name;
+  s->lens[s->n] = (int)len;
+  s->required[s->n++] = required;
+  return true;
+}
+
+static bool sig_from_builtin(Sig *s, const Builtin *b) {
+  for (const char *p = b->params; *p;) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    const char *start = p;
+    while (*p && *p != ' ' && *p != '?') p++;
+    bool optional = *p == '?';
+    if (!sig_add(s, start, (size_t)(p - start), !optional)) return false;
+    if (optional) p++;
   }
   return true;
 }
 
-static bool sig_from_method(Sig *s, const MethodInfo *m, const char *display) {
-  snprintf(s->display, sizeof s->display, "%s", display);
-  s->n = 0;
-  while (s->n < 3 && m->params[s->n]) {
-    snprintf(s->names[s->n], sizeof s->names[s->n], "%s", m->params[s->n]);
-    s->required[s->n] = s->n < m->required;
-    s->n++;
+static bool sig_from_method(Sig *s, const MethodInfo *m) {
+  for (int i = 0; i < 3 && m->params[i]; i++) sig_add(s, m->params[i], strlen(m->params[i]), i < m->required);
+  return true;
+}
+
+static bool sig_from_fn(Sig *s, const Node *fn) {
+  for (int i = 0; i < fn->as.fn.nparams; i++) {
+    const Param *p = &fn->as.fn.params[i];
+    if (!sig_add(s, p->name, strlen(p->name), !p->def)) return false;
   }
   return true;
 }
 
-static bool sig_from_fn(Sig *s, const Node *fn, const char *display) {
-  snprintf(s->display, sizeof s->display, "%s", display);
-  s->n = fn->as.fn.nparams;
-  if (s->n > MAX_PARAMS) return false;
-  for (int i = 0; i < s->n; i++) {
-    snprintf(s->names[i], sizeof s->names[i], "%s", fn->as.fn.params[i].name);
-    s->required[i] = !fn->as.fn.params[i].def;
-  }
-  return true;
+static bool sig_is(const Sig *s, int i, const char *name) {
+  return (int)strlen(name) == s->lens[i] && !memcmp(s->names[i], name, (size_t)s->lens[i]);
 }
 
 static void check_args_against(Checker *c, Node *call, const Sig *s) {
   bool given[MAX_PARAMS] = {0};
   int npos = 0, nreq = 0;
+  char who[200];
+  if (s->who.method) snprintf(who, sizeof who, "method '%s'", s->who.name);
+  else snprintf(who, sizeof who, "%s%s%s", s->who.ns ? s->who.ns : "", s->who.ns ? "." : "", s->who.name);
   for (int i = 0; i < s->n; i++) nreq += s->required[i];
   for (int i = 0; i < call->as.call.nargs; i++) {
     Arg *a = &call->as.call.args[i];
     if (a->name) continue;
     if (npos == s->n) {
+      int got = npos;
+      for (int j = i; j < call->as.call.nargs; j++) got += !call->as.call.args[j].name;
       if (nreq == s->n)
-        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes %d, got %d)", s->display,
-                   s->n, npos + 1 + (call->as.call.nargs - i - 1));
+        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes %d, got %d)", who, s->n, got);
       else
-        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes at most %d)", s->display,
-                   s->n);
+        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes at most %d)", who, s->n);
       break;
     }
     given[npos++] = true;
@@ -365,20 +382,24 @@ static void check_args_against(Checker *c, Node *call, const Sig *s) {
     Arg *a = &call->as.call.args[i];
     if (!a->name) continue;
     int k = -1;
-    Suggest sg = {a->name, NULL, (size_t)-1};
-    for (int j = 0; j < s->n; j++) {
-      if (!strcmp(s->names[j], a->name)) k = j;
-      suggest_try(&sg, s->names[j]);
-    }
-    char buf[96];
-    if (k < 0)
+    for (int j = 0; j < s->n && k < 0; j++)
+      if (sig_is(s, j, a->name)) k = j;
+    if (k < 0) {
+      Suggest sg = {a->name, NULL, (size_t)-1};
+      char cand[MAX_PARAMS][64];
+      for (int j = 0; j < s->n; j++) {
+        snprintf(cand[j], sizeof cand[j], "%.*s", s->lens[j], s->names[j]);
+        suggest_try(&sg, cand[j]);
+      }
+      char buf[96];
       diag_add(c->d, DIAG_ERROR, c->src, a->pos, (uint32_t)strlen(a->name), "unknown argument '%s' to %s%s",
-               a->name, s->display, did_you_mean(&sg, buf, sizeof buf));
-    else if (given[k])
+               a->name, who, did_you_mean(&sg, buf, sizeof buf));
+    } else if (given[k]) {
       diag_add(c->d, DIAG_ERROR, c->src, a->pos, (uint32_t)strlen(a->name), "argument '%s' to %s given twice",
-               a->name, s->display);
-    else
+               a->name, who);
+    } else {
       given[k] = true;
+    }
   }
   /* all missing arguments in one message: "'a', 'b' and 'c'" */
   int missing[MAX_PARAMS], nmissing = 0;
@@ -387,8 +408,9 @@ static void check_args_against(Checker *c, Node *call, const Sig *s) {
   if (!nmissing) return;
   Buf b = {0};
   for (int k = 0; k < nmissing; k++)
-    buf_printf(&b, "%s'%s'", k == 0 ? "" : k == nmissing - 1 ? " and " : ", ", s->names[missing[k]]);
-  diag_error(c->d, c->src, call->pos, "missing argument%s %s to %s", nmissing > 1 ? "s" : "", b.data, s->display);
+    buf_printf(&b, "%s'%.*s'", k == 0 ? "" : k == nmissing - 1 ? " and " : ", ", s->lens[missing[k]],
+               s->names[missing[k]]);
+  diag_error(c->d, c->src, call->pos, "missing argument%s %s to %s", nmissing > 1 ? "s" : "", b.data, who);
   buf_free(&b);
 }
 
@@ -400,7 +422,7 @@ typedef struct Target {
   const Builtin *builtin;
   const MethodInfo *method;
   const Node *fn;
-  char display[160];
+  Callee who;
 } Target;
 
 static bool stage_reaches(Checker *c, int from, int to);
@@ -462,7 +484,7 @@ static bool check_named_member(Checker *c, Node *n, bool is_call, Target *t) {
   if (local_find(c, x) || table_get(&c->lets, x) || table_get(&c->fns, x)) return false;
   Module *m = table_get(&c->imports, x);
   if (m || builtin_is_namespace(x)) {
-    snprintf(t->display, sizeof t->display, "%s.%s", x, name);
+    t->who = (Callee){x, name, false};
     const Node *fn = m ? table_get(&m->fns, name) : NULL;
     const Builtin *b = builtin_is_namespace(x) ? builtin_lookup(x, name) : NULL;
     if (m && !m->prog && !b) return true; /* the import failed and said so */
@@ -511,7 +533,6 @@ static void check_method(Checker *c, Node *member, Target *t) {
   bool agree = true;
   Suggest sg = {name, NULL, (size_t)-1};
   for (int i = 0; i < n; i++) {
-    suggest_try(&sg, tab[i].name);
     if (strcmp(tab[i].name, name)) continue;
     if (found) {
       for (int k = 0; k < 3; k++)
@@ -523,9 +544,10 @@ static void check_method(Checker *c, Node *member, Target *t) {
   if (found) {
     if (!agree) return;
     t->method = found;
-    snprintf(t->display, sizeof t->display, "method '%s'", name);
+    t->who = (Callee){NULL, name, true};
     return;
   }
+  for (int i = 0; i < n; i++) suggest_try(&sg, tab[i].name);
   char buf[96];
   diag_add(c->d, DIAG_ERROR, c->src, member->as.member.name_pos, (uint32_t)strlen(name), "unknown method '%s'%s",
            name, did_you_mean(&sg, buf, sizeof buf));
@@ -585,7 +607,7 @@ static void check_call(Checker *c, Node *n) {
     Local *l = local_find(c, x);
     Node *fn = table_get(&c->fns, x);
     const Builtin *b = builtin_lookup("", x);
-    snprintf(t.display, sizeof t.display, "%s", x);
+    t.who = (Callee){NULL, x, false};
     if (l) l->used = true;
     else if (fn) t.fn = fn;
     else if (table_get(&c->lets, x)) {
@@ -604,10 +626,10 @@ static void check_call(Checker *c, Node *n) {
   } else {
     check_expr(c, callee);
   }
-  Sig s;
-  if (t.builtin && sig_from_builtin(&s, t.builtin, t.display)) check_args_against(c, n, &s);
-  else if (t.fn && sig_from_fn(&s, t.fn, t.display)) check_args_against(c, n, &s);
-  else if (t.method && sig_from_method(&s, t.method, t.display)) check_args_against(c, n, &s);
+  Sig s = {.who = t.who};
+  if (t.builtin && sig_from_builtin(&s, t.builtin)) check_args_against(c, n, &s);
+  else if (t.fn && sig_from_fn(&s, t.fn)) check_args_against(c, n, &s);
+  else if (t.method && sig_from_method(&s, t.method)) check_args_against(c, n, &s);
   for (int i = 0; i < n->as.call.nargs; i++) check_expr(c, n->as.call.args[i].value);
 }
 
@@ -751,6 +773,7 @@ static Pos decl_name_pos(const Node *n) {
 
 static char *join_path(const char *from, const char *rel) {
   if (rel[0] == '/') return xstrdup(rel);
+  while (rel[0] == '.' && rel[1] == '/') rel += 2;
   const char *slash = strrchr(from, '/');
   if (!slash) return xstrdup(rel);
   return xasprintf("%.*s/%s", (int)(slash - from), from, rel);
@@ -793,7 +816,7 @@ static Module *module_load(Checker *c, Node *imp) {
   } else {
     src = source_load(key);
     if (!src) {
-      diag_error(c->d, c->src, imp->pos, "cannot import '%s': cannot read %s: %s", path, key, strerror(errno));
+      diag_error(c->d, c->src, imp->pos, "cannot import '%s': %s", path, strerror(errno));
       free(key);
       return NULL;
     }

@@ -67,7 +67,9 @@ static void test_suggest(void) {
   CHECK(builtin_suggest("registry", "tagz") && !strcmp(builtin_suggest("registry", "tagz"), "tags"));
   CHECK(builtin_suggest("registry", "qqqqqqq") == NULL);
   CHECK(builtin_suggest("", "sh256") && !strcmp(builtin_suggest("", "sh256"), "sha256"));
-  CHECK(suggest_close_enough("biuld", "build", 2));
+  CHECK(name_distance("biuld", "build") == 1 && name_distance("dve", "dev") == 1);
+  CHECK(name_distance("kitten", "sitting") == 3);
+  CHECK(suggest_close_enough("biuld", "build", 1));
   CHECK(!suggest_close_enough("a", "b", 1)); /* every short name is one edit away */
 }
 
