@@ -353,6 +353,12 @@ static bool sig_from_fn(Sig *s, const Node *fn) {
   return true;
 }
 
+static const char *callee_text(const Callee *w, char *buf, size_t size) {
+  if (w->method) snprintf(buf, size, "method '%s'", w->name);
+  else snprintf(buf, size, "%s%s%s", w->ns ? w->ns : "", w->ns ? "." : "", w->name);
+  return buf;
+}
+
 static bool sig_is(const Sig *s, int i, const char *name) {
   return (int)strlen(name) == s->lens[i] && !memcmp(s->names[i], name, (size_t)s->lens[i]);
 }
@@ -360,9 +366,7 @@ static bool sig_is(const Sig *s, int i, const char *name) {
 static void check_args_against(Checker *c, Node *call, const Sig *s) {
   bool given[MAX_PARAMS] = {0};
   int npos = 0, nreq = 0;
-  char who[200];
-  if (s->who.method) snprintf(who, sizeof who, "method '%s'", s->who.name);
-  else snprintf(who, sizeof who, "%s%s%s", s->who.ns ? s->who.ns : "", s->who.ns ? "." : "", s->who.name);
+  char who[200]; /* formatted only when there is a problem */
   for (int i = 0; i < s->n; i++) nreq += s->required[i];
   for (int i = 0; i < call->as.call.nargs; i++) {
     Arg *a = &call->as.call.args[i];
@@ -371,9 +375,9 @@ static void check_args_against(Checker *c, Node *call, const Sig *s) {
       int got = npos;
       for (int j = i; j < call->as.call.nargs; j++) got += !call->as.call.args[j].name;
       if (nreq == s->n)
-        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes %d, got %d)", who, s->n, got);
+        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes %d, got %d)", callee_text(&s->who, who, sizeof who), s->n, got);
       else
-        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes at most %d)", who, s->n);
+        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes at most %d)", callee_text(&s->who, who, sizeof who), s->n);
       break;
     }
     given[npos++] = true;
@@ -393,10 +397,10 @@ static void check_args_against(Checker *c, Node *call, const Sig *s) {
       }
       char buf[96];
       diag_add(c->d, DIAG_ERROR, c->src, a->pos, (uint32_t)strlen(a->name), "unknown argument '%s' to %s%s",
-               a->name, who, did_you_mean(&sg, buf, sizeof buf));
+               a->name, callee_text(&s->who, who, sizeof who), did_you_mean(&sg, buf, sizeof buf));
     } else if (given[k]) {
       diag_add(c->d, DIAG_ERROR, c->src, a->pos, (uint32_t)strlen(a->name), "argument '%s' to %s given twice",
-               a->name, who);
+               a->name, callee_text(&s->who, who, sizeof who));
     } else {
       given[k] = true;
     }
@@ -410,7 +414,7 @@ static void check_args_against(Checker *c, Node *call, const Sig *s) {
   for (int k = 0; k < nmissing; k++)
     buf_printf(&b, "%s'%.*s'", k == 0 ? "" : k == nmissing - 1 ? " and " : ", ", s->lens[missing[k]],
                s->names[missing[k]]);
-  diag_error(c->d, c->src, call->pos, "missing argument%s %s to %s", nmissing > 1 ? "s" : "", b.data, who);
+  diag_error(c->d, c->src, call->pos, "missing argument%s %s to %s", nmissing > 1 ? "s" : "", b.data, callee_text(&s->who, who, sizeof who));
   buf_free(&b);
 }
 
