@@ -1218,7 +1218,11 @@ static void check_stage(Checker *c, StageInfo *s) {
     Local v = {"version", st->version->pos, true, false}; /* implicit: never reported unused */
     VEC_PUSH(c->locals, c->nlocals, c->caplocals, v);
   }
-  check_stmt(c, st->body);
+  /* the body's statements share the stage scope, so `post` blocks can
+   * read what the body defined */
+  if (st->body && st->body->kind == N_BLOCK)
+    for (int i = 0; i < st->body->as.list.n; i++) check_stmt(c, st->body->as.list.items[i]);
+  else check_stmt(c, st->body);
   if (st->post) {
     check_stmt(c, st->post->as.post.success);
     check_stmt(c, st->post->as.post.failure);
