@@ -807,7 +807,8 @@ static Module *module_load(Checker *c, Node *imp) {
   if (m) {
     free(key);
     if (m->loading) {
-      diag_error(c->d, c->src, imp->pos, "import cycle: '%s' imports itself through '%s'", m->key, c->src->path);
+      diag_error(c->d, c->src, imp->pos, "import cycle: '%s' imports this file, directly or through other modules",
+                 path);
       return NULL;
     }
     return m;

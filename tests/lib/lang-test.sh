@@ -11,6 +11,9 @@
 # `# error: MESSAGE` expects exactly that message (string equality) as an
 # error reported at that line; `# warning: MESSAGE` likewise for a warning;
 # `@COL` after the level also pins the column. Notes are not compared.
+# Diagnostics inside an imported module are expected by comments in the
+# module's file (tests/lang/modules/), read when the test imports it
+# directly or a diagnostic names it.
 # The test passes when `$RP check FILE` reports every expected diagnostic,
 # none other, and exits 2 if an error is expected, else 0.
 #
@@ -26,58 +29,65 @@ file=$1
 tmp=${TMPDIR:-/tmp}/lang-test.$$
 trap 'rm -f "$tmp".*' EXIT INT TERM
 
-# expected: LINE <TAB> COL (empty if not pinned) <TAB> LEVEL <TAB> MESSAGE
-awk '{
-  if (match($0, /#[ \t]*(error|warning)(@[0-9]+)?:[ \t]/)) {
-    spec = substr($0, RSTART + 1, RLENGTH - 1)
-    msg = substr($0, RSTART + RLENGTH)
-    sub(/^[ \t]+/, "", spec); sub(/:[ \t]$/, "", spec)
-    sub(/[ \t]+$/, "", msg)
-    level = spec; col = ""
-    if (index(spec, "@")) { level = substr(spec, 1, index(spec, "@") - 1); col = substr(spec, index(spec, "@") + 1) }
-    printf "%d\t%s\t%s\t%s\n", NR, col, level, msg
-  }
-}' "$file" > "$tmp.expected"
+# expectations of one file: PATH <TAB> LINE <TAB> COL (empty if not pinned)
+# <TAB> LEVEL <TAB> MESSAGE
+expectations() {
+  awk -v path="$1" '{
+    if (match($0, /#[ \t]*(error|warning)(@[0-9]+)?:[ \t]/)) {
+      spec = substr($0, RSTART + 1, RLENGTH - 1)
+      msg = substr($0, RSTART + RLENGTH)
+      sub(/^[ \t]+/, "", spec); sub(/:[ \t]$/, "", spec)
+      sub(/[ \t]+$/, "", msg)
+      level = spec; col = ""
+      if (index(spec, "@")) { level = substr(spec, 1, index(spec, "@") - 1); col = substr(spec, index(spec, "@") + 1) }
+      printf "%s\t%d\t%s\t%s\t%s\n", path, NR, col, level, msg
+    }
+  }' "$1"
+}
 
 NO_COLOR=1 "$RP" check "$file" > "$tmp.stdout" 2> "$tmp.stderr"
 status=$?
 
-# actual: the same shape, from the `FILE:LINE:COL: LEVEL: MESSAGE` lines;
-# diagnostics about other files (imported modules) keep their path.
-awk -v file="$file" '{
-  prefix = file ":"
-  if (substr($0, 1, length(prefix)) == prefix) {
-    rest = substr($0, length(prefix) + 1)
-    if (match(rest, /^[0-9]+:[0-9]+: (error|warning): /)) {
-      head = substr(rest, 1, RLENGTH); msg = substr(rest, RLENGTH + 1)
-      split(head, f, ":")
-      level = substr(f[3], 2)
-      printf "%d\t%d\t%s\t%s\n", f[1], f[2], level, msg
-    }
-  } else if (match($0, /^[^ ].*:[0-9]+:[0-9]+: (error|warning): /)) {
-    printf "0\t0\tother\t%s\n", $0
+# actual, in the same shape, from the `PATH:LINE:COL: LEVEL: MESSAGE` lines
+awk '{
+  if (match($0, /:[0-9]+:[0-9]+: (error|warning): /)) {
+    path = substr($0, 1, RSTART - 1)
+    head = substr($0, RSTART + 1, RLENGTH - 1); msg = substr($0, RSTART + RLENGTH)
+    split(head, f, ":")
+    printf "%s\t%d\t%d\t%s\t%s\n", path, f[1], f[2], substr(f[3], 2), msg
   }
 }' "$tmp.stderr" > "$tmp.actual"
 
+# Expected: the test file's comments, and those of the modules it imports
+# directly (`import "./x.rp"`, relative to it) or that diagnostics name, so
+# an error expected inside a module is matched there.
+expectations "$file" > "$tmp.expected"
+dir=$(dirname "$file")
+{
+  sed -n 's/^[ \t]*import[ \t]*"\(\.[^"]*\)".*/\1/p' "$file" | while read -r rel; do
+    p="$dir/$rel"; while case $p in */./*) true ;; *) false ;; esac; do p=$(echo "$p" | sed 's|/\./|/|'); done
+    echo "$p"
+  done
+  cut -f 1 "$tmp.actual"
+} | sort -u | while read -r other; do
+  [ "$other" = "$file" ] || { [ -f "$other" ] && expectations "$other"; }
+done >> "$tmp.expected"
+
 # match each actual diagnostic with one unmatched expectation
 awk -F '\t' '
-  FILENAME == ARGV[1] { n++; eline[n] = $1; ecol[n] = $2; elevel[n] = $3; emsg[n] = $4; used[n] = 0; next }
+  FILENAME == ARGV[1] { n++; epath[n] = $1; eline[n] = $2; ecol[n] = $3; elevel[n] = $4; emsg[n] = $5; used[n] = 0; next }
   {
     hit = 0
     for (i = 1; i <= n; i++)
-      if (!used[i] && eline[i] == $1 && elevel[i] == $3 && emsg[i] == $4 && (ecol[i] == "" || ecol[i] == $2)) {
+      if (!used[i] && epath[i] == $1 && eline[i] == $2 && elevel[i] == $4 && emsg[i] == $5 && (ecol[i] == "" || ecol[i] == $3)) {
         used[i] = 1; hit = 1; break
       }
-    if (!hit) {
-      if ($3 == "other") printf "unexpected: %s\n", $4
-      else printf "unexpected %s at line %d col %d: %s\n", $3, $1, $2, $4
-      bad = 1
-    }
+    if (!hit) { printf "unexpected %s at %s:%d:%d: %s\n", $4, $1, $2, $3, $5; bad = 1 }
   }
   END {
     for (i = 1; i <= n; i++)
       if (!used[i]) {
-        printf "missing %s at line %d%s: %s\n", elevel[i], eline[i], ecol[i] == "" ? "" : " col " ecol[i], emsg[i]
+        printf "missing %s at %s:%d%s: %s\n", elevel[i], epath[i], eline[i], ecol[i] == "" ? "" : ":" ecol[i], emsg[i]
         bad = 1
       }
     exit bad
@@ -85,7 +95,7 @@ awk -F '\t' '
 ok=$?
 
 want=0
-awk -F '\t' '$3 == "error" { found = 1 } END { exit !found }' "$tmp.expected" && want=2
+awk -F '\t' '$4 == "error" { found = 1 } END { exit !found }' "$tmp.expected" && want=2
 if [ "$status" -ne "$want" ]; then
   echo "exit status $status, expected $want" >> "$tmp.report"
   ok=1
