@@ -18,9 +18,12 @@
 
 #include "../eval/value.h"
 
-/* Defined by the interpreter: the evaluated arguments of one call. */
-typedef struct BuiltinCall BuiltinCall;
-typedef Value (*BuiltinFn)(BuiltinCall *call);
+/* The interpreter's native-function type (NativeFn in eval/interp.h),
+ * spelt with forward declarations so the front end does not depend on the
+ * interpreter. */
+typedef struct Interp Interp;
+typedef struct CallSite CallSite;
+typedef bool (*BuiltinFn)(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out);
 
 typedef struct Builtin {
   const char *ns;     /* namespace ("docker", ...); "" for a global */

@@ -586,9 +586,16 @@ static void check_ident(Checker *c, Node *n) {
              "'%s' is a module, not a value; call one of its functions, as in %s.NAME(...)", x, x);
     return;
   }
-  if (stage_index(c, x) >= 0) {
-    diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x),
-             "'%s' is a stage, not a value; read its outputs as %s.NAME", x, x);
+  int si = stage_index(c, x);
+  if (si >= 0) { /* the map of all its outputs: needs the stage like STAGE.x */
+    if (!c->cur_stage) {
+      if (!c->in_fn)
+        diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x),
+                 "'%s' names a stage: its outputs can only be read inside a stage", x);
+    } else if (c->cur_stage != &c->si[si] && !stage_reaches(c, (int)(c->cur_stage - c->si), si)) {
+      diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x), "stage '%s' reads the outputs of '%s' but does not need '%s'",
+               c->cur_stage->st->name, x, x);
+    }
     return;
   }
   if (env_index(c, x) >= 0) return;
