@@ -86,11 +86,8 @@ static char *fmt_text(const char *text) {
 }
 
 /* Same tree, same comments, and a fixed point. */
-static void check_file(const char *path) {
-  Source *s = source_load(path);
-  if (!s) return;
-  Parsed a = parse_text(path, s->text);
-  source_free(s);
+static void check_text(const char *path, const char *text) {
+  Parsed a = parse_text(path, text);
   if (a.nerrors) { /* golden tests of errors; fmt refuses them */
     parsed_free(&a);
     return;
@@ -119,6 +116,54 @@ static void check_file(const char *path) {
   free(once);
 }
 
+static void check_file(const char *path) {
+  Source *s = source_load(path);
+  if (!s) return;
+  check_text(path, s->text);
+  source_free(s);
+}
+
+static char *tree_of(const char *text, int *ncomments) {
+  Parsed r = parse_text("<t>", text);
+  char *out = NULL;
+  if (!r.nerrors) {
+    Buf b = {0};
+    dump(r.p, &b);
+    out = b.data ? buf_take(&b) : xstrdup("");
+    *ncomments = r.p->ncomments;
+  }
+  parsed_free(&r);
+  return out;
+}
+
+/* A comment wherever one can go: at the end of every line, and in place
+ * of every space (then followed by a newline). Variants that change the
+ * tree (a newline can end a statement) are skipped; every other must keep
+ * its tree and all its comments through fmt, and fmt must be stable. */
+static int nvariants;
+
+static void check_with_comments(const char *path) {
+  Source *s = source_load(path);
+  if (!s) return;
+  int nc0 = 0;
+  char *tree0 = tree_of(s->text, &nc0);
+  for (uint32_t i = 0; tree0 && i < s->len; i++) {
+    if (s->text[i] != '\n' && s->text[i] != ' ') continue;
+    char *v = xasprintf("%.*s%s%s", (int)i, s->text, s->text[i] == '\n' ? " # at end\n" : " # in place\n",
+                        s->text + i + 1);
+    int nc = 0;
+    char *tree = tree_of(v, &nc);
+    if (tree && nc == nc0 + 1 && !strcmp(tree, tree0)) {
+      check_text(path, v);
+      nvariants++;
+    }
+    free(tree);
+    free(v);
+  }
+  free(tree0);
+  source_free(s);
+}
+
 static int nfiles;
 
 static void walk(const char *dir) {
@@ -131,6 +176,7 @@ static void walk(const char *dir) {
     size_t n = strlen(e->d_name);
     if (n > 3 && !strcmp(e->d_name + n - 3, ".rp")) {
       check_file(path);
+      if (n > 6 && !strcmp(e->d_name + n - 6, ".in.rp")) check_with_comments(path);
       nfiles++;
     } else {
       walk(path);
@@ -209,6 +255,7 @@ int main(void) {
     walk(d);
     free(d);
   }
-  printf("# %d files, %d checks, %d failed\n", nfiles, checks, failures);
+  printf("# %d files, %d variants with a comment added, %d checks, %d failed\n", nfiles, nvariants, checks,
+         failures);
   return failures ? 1 : 0;
 }
