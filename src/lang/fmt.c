@@ -320,30 +320,39 @@ static Doc *item_doc(Fmt *F, const Item *it) {
 }
 
 /* Where the previous item in source order ends (comments after it and
- * before `it` lead `it`), and where the next one starts. */
-static uint32_t prev_end(const Item *its, int n, const Item *it, uint32_t open) {
+ * before `it` lead `it`), and where the next one starts. Items are in
+ * source order except post sections, printed success, failure, always. */
+static bool in_order(const Item *its, int n) {
+  for (int j = 1; j < n; j++)
+    if (its[j - 1].start > its[j].start) return false;
+  return true;
+}
+
+static uint32_t prev_end(const Item *its, int n, bool sorted, int i, uint32_t open) {
+  if (sorted) return i ? its[i - 1].end : open;
   uint32_t lo = open;
   for (int j = 0; j < n; j++)
-    if (its[j].start < it->start && its[j].end > lo) lo = its[j].end;
+    if (its[j].start < its[i].start && its[j].end > lo) lo = its[j].end;
   return lo;
 }
 
-static uint32_t next_start(const Item *its, int n, const Item *it, uint32_t close) {
+static uint32_t next_start(const Item *its, int n, bool sorted, int i, uint32_t close) {
+  if (sorted) return i + 1 < n ? its[i + 1].start : close;
   uint32_t hi = close;
   for (int j = 0; j < n; j++)
-    if (its[j].start > it->start && its[j].start < hi) hi = its[j].start;
+    if (its[j].start > its[i].start && its[j].start < hi) hi = its[j].start;
   return hi;
 }
 
 /* One item with its comments: leading lines, lines moved out of its
  * middle, the item, `sep`, a trailing comment. *first gets the offset of
  * the first thing printed (for the blank line before it). */
-static Doc *unit_doc(Fmt *F, const Item *its, int n, int i, uint32_t open, uint32_t close, const char *sep,
-                     uint32_t *first) {
+static Doc *unit_doc(Fmt *F, const Item *its, int n, bool sorted, int i, uint32_t open, uint32_t close,
+                     const char *sep, uint32_t *first) {
   const Item *it = &its[i];
   Doc *u = NULL;
   *first = it->start;
-  for (int c; (c = next_comment(F, prev_end(its, n, it, open), it->start)) >= 0;) {
+  for (int c; (c = next_comment(F, prev_end(its, n, sorted, i, open), it->start)) >= 0;) {
     if (u) u = CAT2(F, u, brk(F, blank_before(F, F->cs[c].pos.off) ? D_BLANK : D_HARD));
     else *first = F->cs[c].pos.off;
     u = CAT2(F, u, comment_doc(F, c, ""));
@@ -353,7 +362,7 @@ static Doc *unit_doc(Fmt *F, const Item *its, int n, int i, uint32_t open, uint3
   for (int c; (c = next_comment(F, it->start, it->end)) >= 0;)
     u = CAT3(F, u, comment_doc(F, c, ""), brk(F, D_HARD));
   u = CAT3(F, u, d, sep ? text(F, sep) : NULL);
-  int c = next_comment(F, it->end, next_start(its, n, it, close));
+  int c = next_comment(F, it->end, next_start(its, n, sorted, i, close));
   if (c >= 0 && same_line(F, it->end, F->cs[c].pos.off)) u = CAT2(F, u, comment_doc(F, c, " "));
   return u;
 }
@@ -362,9 +371,10 @@ static Doc *unit_doc(Fmt *F, const Item *its, int n, int i, uint32_t open, uint3
  * (separated by ", " or ",\n"), then the comments left before `close`. */
 static Doc *seq(Fmt *F, const Item *its, int n, uint32_t open, uint32_t close, bool block) {
   Doc *out = NULL;
+  bool sorted = in_order(its, n);
   for (int i = 0; i < n; i++) {
     uint32_t first;
-    Doc *u = unit_doc(F, its, n, i, open, close, !block && i < n - 1 ? "," : NULL, &first);
+    Doc *u = unit_doc(F, its, n, sorted, i, open, close, !block && i < n - 1 ? "," : NULL, &first);
     if (i > 0) out = CAT2(F, out, brk(F, !block ? D_LINE : blank_before(F, first) ? D_BLANK : D_HARD));
     out = CAT2(F, out, u);
   }
@@ -557,9 +567,27 @@ static Doc *names(Fmt *F, const NameRef *r, int n) {
   return d;
 }
 
+/* Does the expression, printed, start with `(` or `[`? */
+static bool starts_with_bracket(const Node *n, int min) {
+  if (prec(n) < min || n->kind == N_LIST) return true;
+  switch (n->kind) {
+  case N_BINARY: return starts_with_bracket(n->as.op.a, prec(n));
+  case N_TERNARY: return starts_with_bracket(n->as.ternary.cond, P_COALESCE);
+  case N_MEMBER: return starts_with_bracket(n->as.member.object, P_POSTFIX);
+  case N_INDEX: return starts_with_bracket(n->as.index.object, P_POSTFIX);
+  case N_CALL: return starts_with_bracket(n->as.call.callee, P_POSTFIX);
+  default: return false;
+  }
+}
+
 static Doc *attr_doc(Fmt *F, const Node *n) {
   AttrKind k = n->as.attr.kind;
   Doc *d = textf(F, "%s ", attr_name(k));
+  /* `when (a || b) && c` on one line is a call of `when`: the value goes
+   * on the next line, where it stays an attribute */
+  const Node *v = n->as.attr.value;
+  if (v && k != ATTR_MATRIX && starts_with_bracket(v, 0))
+    return CAT2(F, text(F, attr_name(k)), nest(F, CAT2(F, brk(F, D_HARD), expr(F, v, 0))));
   switch (k) {
   case ATTR_NEEDS: return CAT2(F, d, names(F, n->as.attr.names, n->as.attr.nnames));
   case ATTR_ENVIRONMENT: return CAT2(F, d, text(F, n->as.attr.ref.name));
