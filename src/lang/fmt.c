@@ -386,16 +386,25 @@ static Doc *seq(Fmt *F, const Item *its, int n, uint32_t open, uint32_t close, b
 }
 
 /* `{ ... }`: empty `{}`; one simple item on one line when it fits;
- * otherwise one item per line. */
-static Doc *block_items(Fmt *F, const Item *its, int n, uint32_t open, uint32_t close) {
+ * otherwise one item per line. `own_group` false leaves the choice to
+ * the caller's group (the blocks of an if/else chain break together). */
+static Doc *block_items_in(Fmt *F, const Item *its, int n, uint32_t open, uint32_t close, bool own_group) {
   Doc *body = seq(F, its, n, open, close, true);
   Doc *d;
-  if (!body) d = text(F, "{}");
-  else if (n == 1 && !body->block)
-    d = group(F, CAT5(F, text(F, "{"), nest(F, CAT2(F, brk(F, D_LINE), body)), brk(F, D_LINE), text(F, "}"), NULL));
-  else d = CAT4(F, text(F, "{"), nest(F, CAT2(F, brk(F, D_HARD), body)), brk(F, D_HARD), text(F, "}"));
+  if (!body) {
+    d = text(F, "{}");
+  } else if (n == 1 && !body->block) {
+    d = CAT4(F, text(F, "{"), nest(F, CAT2(F, brk(F, D_LINE), body)), brk(F, D_LINE), text(F, "}"));
+    if (own_group) d = group(F, d);
+  } else {
+    d = CAT4(F, text(F, "{"), nest(F, CAT2(F, brk(F, D_HARD), body)), brk(F, D_HARD), text(F, "}"));
+  }
   d->block = true;
   return d;
+}
+
+static Doc *block_items(Fmt *F, const Item *its, int n, uint32_t open, uint32_t close) {
+  return block_items_in(F, its, n, open, close, true);
 }
 
 static Doc *block_list(Fmt *F, const NodeList *l, uint32_t open, uint32_t close) {
@@ -406,9 +415,16 @@ static Doc *block_list(Fmt *F, const NodeList *l, uint32_t open, uint32_t close)
   return d;
 }
 
-static Doc *block(Fmt *F, const Node *b) {
-  return block_list(F, &b->as.list, b->pos.off, b->end > b->pos.off ? b->end - 1 : b->end);
+static Doc *block_in(Fmt *F, const Node *b, bool own_group) {
+  const NodeList *l = &b->as.list;
+  Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
+  for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
+  Doc *d = block_items_in(F, its, l->n, b->pos.off, b->end - 1, own_group);
+  free(its);
+  return d;
 }
+
+static Doc *block(Fmt *F, const Node *b) { return block_in(F, b, true); }
 
 /* `(a, b)`, `[a, b]`, `{a: b}`: on one line when it fits, else one item
  * per line, indented, without a trailing comma. */
@@ -660,12 +676,16 @@ static Doc *trigger_doc(Fmt *F, const Node *n) {
   return d;
 }
 
-static Doc *if_doc(Fmt *F, const Node *n) {
-  Doc *d = CAT4(F, text(F, "if "), expr(F, n->as.ternary.cond, 0), text(F, " "), block(F, n->as.ternary.then));
+/* `if c { a } else if d { b } else { c }`: one group, so either every
+ * block of the chain is on one line or none is. */
+static Doc *if_chain(Fmt *F, const Node *n) {
+  Doc *d = CAT4(F, text(F, "if "), expr(F, n->as.ternary.cond, 0), text(F, " "), block_in(F, n->as.ternary.then, false));
   const Node *e = n->as.ternary.els;
   if (!e) return d;
-  return CAT3(F, d, text(F, " else "), e->kind == N_IF ? if_doc(F, e) : block(F, e));
+  return CAT3(F, d, text(F, " else "), e->kind == N_IF ? if_chain(F, e) : block_in(F, e, false));
 }
+
+static Doc *if_doc(Fmt *F, const Node *n) { return group(F, if_chain(F, n)); }
 
 static Doc *binding(Fmt *F, const char *kw, const Node *n) {
   return CAT3(F, textf(F, "%s%s = ", kw, n->as.bind.name), expr(F, n->as.bind.value, 0), NULL);
