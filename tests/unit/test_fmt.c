@@ -24,8 +24,9 @@ static int failures, checks;
     }                                                                          \
   } while (0)
 
-/* A dump of the tree, without positions, written by this test so that a
- * field fmt forgets shows up even if the shared dump leaves it out. */
+/* A dump of the tree without positions: the shared S-expression dump,
+ * plus what it leaves out and fmt must still keep: whether an import's
+ * alias was written, whether `manual()` had parentheses. */
 static void dump(const Program *p, Buf *b) {
   ast_dump(p, b);
   for (int i = 0; i < p->decls.n; i++) {
