@@ -54,6 +54,9 @@ typedef struct Fmt {
   Comment *cs; /* the program's comments, by offset */
   bool *used;  /* comments already placed */
   int nc;
+  /* an expression printed right after `when`, `fail`...: no clarifying
+   * parentheses down its left edge, where `(` would make a call */
+  const Node *bare_start;
 } Fmt;
 
 static Doc *doc_new(Fmt *F, DocKind k) {
@@ -128,7 +131,8 @@ typedef struct Frame {
 typedef struct Layout {
   Buf out;
   int col;
-  bool at_line_start; /* the indentation of this line is not written yet */
+  bool at_line_start; /* the indentation of this line is not written yet, */
+  int line_indent;    /* and this is it (the indentation at the break) */
   Frame *stack, *tmp;
   int n, cap, tn, tcap;
 } Layout;
@@ -172,10 +176,10 @@ static bool fits(Layout *L, Frame next, int width) {
   return false;
 }
 
-static void put_text(Layout *L, int indent, const char *s, uint32_t n) {
+static void put_text(Layout *L, const char *s, uint32_t n) {
   if (L->at_line_start) {
-    for (int i = 0; i < indent; i++) buf_putc(&L->out, ' ');
-    L->col = indent;
+    for (int i = 0; i < L->line_indent; i++) buf_putc(&L->out, ' ');
+    L->col = L->line_indent;
     L->at_line_start = false;
   }
   buf_putn(&L->out, s, n);
@@ -188,7 +192,7 @@ static void put_text(Layout *L, int indent, const char *s, uint32_t n) {
 static void put_newline(Layout *L, int indent, bool blank) {
   buf_puts(&L->out, blank ? "\n\n" : "\n");
   L->at_line_start = true;
-  L->col = indent;
+  L->line_indent = L->col = indent;
 }
 
 static char *layout(const Doc *root) {
@@ -198,9 +202,9 @@ static char *layout(const Doc *root) {
     Frame f = L.stack[--L.n];
     const Doc *d = f.d;
     switch (d->kind) {
-    case D_TEXT: case D_COMMENT: put_text(&L, f.indent, d->s, d->n); break;
+    case D_TEXT: case D_COMMENT: put_text(&L, d->s, d->n); break;
     case D_LINE:
-      if (f.flat) put_text(&L, f.indent, " ", 1);
+      if (f.flat) put_text(&L, " ", 1);
       else put_newline(&L, f.indent, false);
       break;
     case D_SOFT:
@@ -529,14 +533,63 @@ static Doc *map_doc(Fmt *F, const Node *n) {
   return d;
 }
 
+static const Node *left_edge(const Node *n) {
+  switch (n->kind) {
+  case N_BINARY: return n->as.op.a;
+  case N_TERNARY: return n->as.ternary.cond;
+  case N_MEMBER: return n->as.member.object;
+  case N_INDEX: return n->as.index.object;
+  case N_CALL: return n->as.call.callee;
+  default: return NULL;
+  }
+}
+
+/* Is x printed first in F->bare_start? */
+static bool at_bare_start(const Fmt *F, const Node *x) {
+  for (const Node *y = F->bare_start; y; y = left_edge(y))
+    if (y == x) return true;
+  return false;
+}
+
+/* An operand of a binary operator of strength p; `a || b && c` reads
+ * better as `a || (b && c)`. */
+static Doc *operand(Fmt *F, const Node *parent, const Node *x, int min) {
+  bool clarify = parent->as.op.op == OP_OR && x->kind == N_BINARY && x->as.op.op == OP_AND &&
+                 !(x == parent->as.op.a && at_bare_start(F, x));
+  return expr(F, x, clarify ? P_PRIMARY : min);
+}
+
+/* An expression right after a keyword that a `(` would turn into a call. */
+static Doc *bare_expr(Fmt *F, const Node *n) {
+  const Node *saved = F->bare_start;
+  F->bare_start = n;
+  Doc *d = expr(F, n, 0);
+  F->bare_start = saved;
+  return d;
+}
+
+/* `a && b && c`: a chain of operators of one strength. A chain of `&&`,
+ * `||` or `??` is one group: when it does not fit, it breaks after every
+ * operator, the operands after the first indented two levels (so they
+ * stand apart from a block's body). Arithmetic and comparisons stay on
+ * one line: one operand per line would read worse than a long line. */
 static Doc *binary_doc(Fmt *F, const Node *n) {
-  int p = prec(n);
-  const Node *a = n->as.op.a, *b = n->as.op.b;
-  /* `a || b && c` reads better as `a || (b && c)` */
-  bool clarify_a = n->as.op.op == OP_OR && a->kind == N_BINARY && a->as.op.op == OP_AND;
-  bool clarify_b = n->as.op.op == OP_OR && b->kind == N_BINARY && b->as.op.op == OP_AND;
-  return CAT3(F, expr(F, a, clarify_a ? P_PRIMARY : p), textf(F, " %s ", op_text(n->as.op.op)),
-              expr(F, b, clarify_b ? P_PRIMARY : p + 1));
+  int p = prec(n), k = 0, cap = 0;
+  const Node **chain = NULL; /* the right operands' parents, last first */
+  const Node *x = n;
+  while (x->kind == N_BINARY && prec(x) == p) {
+    VEC_PUSH(chain, k, cap, x);
+    x = x->as.op.a;
+  }
+  bool breaks = p == P_OR || p == P_AND || p == P_COALESCE;
+  Doc *rest = NULL;
+  for (int i = k - 1; i >= 0; i--)
+    rest = CAT4(F, rest, textf(F, " %s", op_text(chain[i]->as.op.op)), breaks ? brk(F, D_LINE) : text(F, " "),
+                operand(F, chain[i], chain[i]->as.op.b, p + 1));
+  Doc *d = CAT2(F, operand(F, n, x, p), rest);
+  if (breaks) d = group(F, nest(F, nest(F, d)));
+  free(chain);
+  return d;
 }
 
 static Doc *expr_inner(Fmt *F, const Node *n) {
@@ -587,7 +640,7 @@ static Doc *names(Fmt *F, const NameRef *r, int n) {
 static bool starts_with_bracket(const Node *n, int min) {
   if (prec(n) < min || n->kind == N_LIST) return true;
   switch (n->kind) {
-  case N_BINARY: return starts_with_bracket(n->as.op.a, prec(n));
+  case N_BINARY: return starts_with_bracket(n->as.op.a, prec(n)); /* no clarifying parens: see bare_start */
   case N_TERNARY: return starts_with_bracket(n->as.ternary.cond, P_COALESCE);
   case N_MEMBER: return starts_with_bracket(n->as.member.object, P_POSTFIX);
   case N_INDEX: return starts_with_bracket(n->as.index.object, P_POSTFIX);
@@ -610,7 +663,7 @@ static Doc *attr_doc(Fmt *F, const Node *n) {
   case ATTR_MATRIX:
     return CAT4(F, d, textf(F, "%s in ", n->as.attr.ref.name), expr(F, n->as.attr.value, 0),
                 n->as.attr.sequential ? text(F, " sequential") : NULL);
-  default: return CAT2(F, d, expr(F, n->as.attr.value, 0));
+  default: return CAT2(F, d, bare_expr(F, n->as.attr.value));
   }
 }
 
@@ -704,7 +757,7 @@ static Doc *node_doc(Fmt *F, const Node *n) {
   case N_FOR:
     return CAT4(F, textf(F, "for %s in ", n->as.bind.name), expr(F, n->as.bind.value, 0), text(F, " "),
                 block(F, n->as.bind.body));
-  case N_FAIL: return CAT2(F, text(F, "fail "), expr(F, n->as.stmt.value, 0));
+  case N_FAIL: return CAT2(F, text(F, "fail "), bare_expr(F, n->as.stmt.value));
   case N_RETURN:
     return n->as.stmt.value ? CAT2(F, text(F, "return "), expr(F, n->as.stmt.value, 0)) : text(F, "return");
   case N_ATTR: return attr_doc(F, n);
