@@ -10,6 +10,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PAUSED = 3 };
 int cmd_check(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_parse(int argc, char **argv);
 
 /* The pipeline file a command works on: FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);

@@ -16,6 +16,7 @@ static const Command commands[] = {
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
     {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
     {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},
+    {"parse", cmd_parse, "parse [FILE]", "print the syntax tree (for debugging)"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 

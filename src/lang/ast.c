@@ -105,3 +105,180 @@ bool string_is_plain(const Node *n, const char **out, uint32_t *len) {
   if (len) *len = n->as.str.n ? n->as.str.parts[0].len : 0;
   return n->as.str.n <= 1;
 }
+
+/* ---- dump: an S-expression of the tree, for tests and debugging ---- */
+
+static void dump_node(const Node *n, Buf *b);
+
+static void dump_list(const NodeList *l, Buf *b) {
+  for (int i = 0; i < l->n; i++) {
+    buf_putc(b, ' ');
+    dump_node(l->items[i], b);
+  }
+}
+
+static void dump_opt(const char *label, const Node *n, Buf *b) {
+  if (!n) return;
+  buf_printf(b, " %s=", label);
+  dump_node(n, b);
+}
+
+static void dump_params(const Param *ps, int n, Buf *b) {
+  buf_puts(b, " (");
+  for (int i = 0; i < n; i++) {
+    buf_printf(b, "%s%s", i ? " " : "", ps[i].name);
+    if (ps[i].type) buf_printf(b, ":%s", ps[i].type);
+    dump_opt("default", ps[i].def, b);
+  }
+  buf_putc(b, ')');
+}
+
+static void dump_names(const NameRef *r, int n, Buf *b) {
+  for (int i = 0; i < n; i++) buf_printf(b, " %s", r[i].name);
+}
+
+static void dump_node(const Node *n, Buf *b) {
+  if (!n) {
+    buf_puts(b, "<nil>");
+    return;
+  }
+  buf_printf(b, "(%s", node_kind_name(n->kind));
+  switch (n->kind) {
+  case N_NULL: break;
+  case N_BOOL: buf_puts(b, n->as.b ? " true" : " false"); break;
+  case N_INT: buf_printf(b, " %lld", (long long)n->as.i); break;
+  case N_FLOAT: buf_printf(b, " %g", n->as.f); break;
+  case N_DURATION: buf_printf(b, " %lldms", (long long)n->as.ms); break;
+  case N_STRING:
+    for (int i = 0; i < n->as.str.n; i++) {
+      const StrPart *p = &n->as.str.parts[i];
+      if (p->expr) {
+        buf_puts(b, " ${");
+        dump_node(p->expr, b);
+        buf_putc(b, '}');
+      } else {
+        buf_puts(b, " \"");
+        for (uint32_t k = 0; k < p->len; k++) {
+          char c = p->text[k];
+          if (c == '\n') buf_puts(b, "\\n");
+          else if (c == '"' || c == '\\') buf_putc(b, '\\'), buf_putc(b, c);
+          else buf_putc(b, c);
+        }
+        buf_putc(b, '"');
+      }
+    }
+    break;
+  case N_REGEX: buf_printf(b, " /%s/", n->as.regex.pattern); break;
+  case N_LIST: case N_BLOCK: dump_list(&n->as.list, b); break;
+  case N_MAP:
+    for (int i = 0; i < n->as.map.n; i++) {
+      buf_putc(b, ' ');
+      dump_node(n->as.map.keys[i], b);
+      buf_putc(b, ':');
+      dump_node(n->as.map.values[i], b);
+    }
+    break;
+  case N_IDENT: buf_printf(b, " %s", n->as.ident.name); break;
+  case N_MEMBER:
+    buf_putc(b, ' ');
+    dump_node(n->as.member.object, b);
+    buf_printf(b, " .%s", n->as.member.name);
+    break;
+  case N_INDEX:
+    buf_putc(b, ' ');
+    dump_node(n->as.index.object, b);
+    buf_putc(b, ' ');
+    dump_node(n->as.index.index, b);
+    break;
+  case N_CALL:
+    buf_putc(b, ' ');
+    dump_node(n->as.call.callee, b);
+    for (int i = 0; i < n->as.call.nargs; i++) {
+      buf_putc(b, ' ');
+      if (n->as.call.args[i].name) buf_printf(b, "%s:", n->as.call.args[i].name);
+      dump_node(n->as.call.args[i].value, b);
+    }
+    break;
+  case N_UNARY: case N_BINARY:
+    buf_printf(b, " %s ", op_text(n->as.op.op));
+    dump_node(n->as.op.a, b);
+    if (n->kind == N_BINARY) buf_putc(b, ' '), dump_node(n->as.op.b, b);
+    break;
+  case N_TERNARY: case N_IF:
+    buf_putc(b, ' ');
+    dump_node(n->as.ternary.cond, b);
+    buf_putc(b, ' ');
+    dump_node(n->as.ternary.then, b);
+    dump_opt("else", n->as.ternary.els, b);
+    break;
+  case N_LAMBDA: case N_FN:
+    if (n->as.fn.name) buf_printf(b, " %s", n->as.fn.name);
+    dump_params(n->as.fn.params, n->as.fn.nparams, b);
+    buf_putc(b, ' ');
+    dump_node(n->as.fn.body, b);
+    break;
+  case N_SH: buf_putc(b, ' '); dump_node(n->as.sh.cmd, b); break;
+  case N_LET: case N_OUTPUT: case N_SETTING: case N_FOR:
+    buf_printf(b, " %s ", n->as.bind.name);
+    dump_node(n->as.bind.value, b);
+    dump_opt("body", n->as.bind.body, b);
+    break;
+  case N_ASSIGN:
+    buf_putc(b, ' ');
+    dump_node(n->as.assign.target, b);
+    buf_putc(b, ' ');
+    dump_node(n->as.assign.value, b);
+    break;
+  case N_EXPR_STMT: case N_FAIL: case N_RETURN:
+    if (n->as.stmt.value) buf_putc(b, ' '), dump_node(n->as.stmt.value, b);
+    break;
+  case N_ATTR:
+    buf_printf(b, " %s", attr_name(n->as.attr.kind));
+    dump_names(n->as.attr.names, n->as.attr.nnames, b);
+    if (n->as.attr.ref.name) buf_printf(b, " %s", n->as.attr.ref.name);
+    dump_opt("value", n->as.attr.value, b);
+    if (n->as.attr.sequential) buf_puts(b, " sequential");
+    break;
+  case N_PIPELINE: buf_printf(b, " \"%s\"", n->as.decl.text); break;
+  case N_IMPORT: buf_printf(b, " \"%s\" as %s", n->as.decl.text, n->as.decl.alias); break;
+  case N_ENVIRONMENT:
+    buf_printf(b, " %s", n->as.env->name);
+    dump_list(&n->as.env->items, b);
+    break;
+  case N_AFTER: buf_printf(b, " %s", n->as.after.name); break;
+  case N_APPROVAL: dump_list(&n->as.settings, b); break;
+  case N_TRIGGER: {
+    const Trigger *t = n->as.trigger;
+    buf_printf(b, " %s", event_kind_name(t->event));
+    if (t->has_inputs) dump_params(t->inputs, t->ninputs, b);
+    dump_opt("filter", t->filter, b);
+    dump_list(&t->settings, b);
+    buf_puts(b, " ->");
+    dump_names(t->targets, t->ntargets, b);
+    break;
+  }
+  case N_STAGE: {
+    const Stage *s = n->as.stage;
+    buf_printf(b, " %s", s->name);
+    dump_list(&s->attrs, b);
+    buf_putc(b, ' ');
+    dump_node(s->body, b);
+    dump_opt("post", s->post, b);
+    break;
+  }
+  case N_POST:
+    dump_opt("success", n->as.post.success, b);
+    dump_opt("failure", n->as.post.failure, b);
+    dump_opt("always", n->as.post.always, b);
+    break;
+  case N__COUNT: break;
+  }
+  buf_putc(b, ')');
+}
+
+void ast_dump(const Program *p, Buf *out) {
+  for (int i = 0; i < p->decls.n; i++) {
+    dump_node(p->decls.items[i], out);
+    buf_putc(out, '\n');
+  }
+}

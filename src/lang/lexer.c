@@ -8,16 +8,17 @@ void lexer_init(Lexer *lx, const Source *src, Pos start, Diags *diags) {
   memset(lx, 0, sizeof *lx);
   lx->src = src;
   lx->at = start;
+  lx->end = src->len;
   lx->diags = diags;
 }
 
 static int peek(const Lexer *lx, uint32_t ahead) {
   uint32_t o = lx->at.off + ahead;
-  return o < lx->src->len ? (unsigned char)lx->src->text[o] : 0;
+  return o < lx->end ? (unsigned char)lx->src->text[o] : 0;
 }
 
 static void advance(Lexer *lx) {
-  if (lx->at.off >= lx->src->len) return;
+  if (lx->at.off >= lx->end) return;
   if (lx->src->text[lx->at.off] == '\n') {
     lx->at.line++;
     lx->at.col = 1;
@@ -127,7 +128,6 @@ static bool skip_interpolation(Lexer *lx) {
       if (!skip_string_body(lx, triple, false)) return false;
       continue;
     }
-    if (c == '\n' && !lx->in_interp) return false; /* "${" left open on this line */
     advance(lx);
   }
   return true;

@@ -35,12 +35,12 @@ typedef struct Token {
 typedef struct Lexer {
   const Source *src;
   Pos at;
+  uint32_t end; /* stop here: a sub-lexer inside ${} ends at its string's end */
   Diags *diags;
   /* comments seen so far (fmt keeps them); NULL to drop them */
   Comment **comments;
   int *ncomments, comments_cap;
   Arena *arena;
-  bool in_interp; /* inside ${...}: a newline is not allowed to end it */
 } Lexer;
 
 void lexer_init(Lexer *lx, const Source *src, Pos start, Diags *diags);

@@ -1,0 +1,13 @@
+#!/bin/sh
+# setup.sh — install dependencies, build rp, and show it on the example
+# pipeline: check it, print its plan as a graph.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+./autogen.sh >/dev/null 2>&1
+./configure -q CFLAGS="-O2 -g -Wall -Wextra"
+make -s -j"$(nproc 2>/dev/null || echo 2)"
+echo "== rp check examples/hello/pipeline.rp"
+./rp check examples/hello/pipeline.rp && echo "no problems found"
+echo "== rp graph --format mermaid examples/hello/pipeline.rp"
+./rp graph --format mermaid examples/hello/pipeline.rp
