@@ -16,8 +16,9 @@ what it means). Recognition keeps every way a rule can match (the set of
 positions where it can end) and memoises it per position, so alternatives
 backtrack freely, and `A - B` removes the ends B can also reach.
 
-The one rp-specific step: each ${...} in a STRING_INTERP or TSTRING token
-is tokenised and recognised as an Expression followed by its closing '}'.
+The one rp-specific step: each ${...} in a STRING_INTERP or TSTRING token,
+delimited by the lexical rule Interpolation, has the text between its braces
+tokenised and recognised as an Expression.
 """
 import re
 import sys
@@ -25,6 +26,7 @@ import threading
 
 INTERP_TOKENS = ("STRING_INTERP", "TSTRING")
 INTERP_RULE = "Expression"
+INTERP_LEXICAL = "Interpolation"
 SKIP = "IGNORED"
 SAME_LINE = "SAME_LINE"
 
@@ -304,6 +306,7 @@ class Recogniser:
         return Token(best[0], self.text[q:best[1]], nl, q, best[1]), best[1]
 
     def tokenize(self, p, limit):
+        """The tokens from p up to limit (a comment stops at the limit)."""
         toks = []
         while True:
             t, p = self.next_token(p, limit)
@@ -325,20 +328,14 @@ class Recogniser:
                 i += 1
 
     def interpolation(self, at, limit):
-        toks, depth, p = [], 0, at + 2
-        while True:
-            t, p = self.next_token(p, limit)
-            if t is None:
-                raise Reject(at, "${ is not closed")
-            if t.kind == "PUNCT" and t.text == "{":
-                depth += 1
-            elif t.kind == "PUNCT" and t.text == "}":
-                if depth == 0:
-                    break
-                depth -= 1
-            toks.append(t)
-        self.recognise(toks, INTERP_RULE, at)
-        return t.end
+        """The lexical rule Interpolation says where ${ ends; the text
+        between the braces is then read as tokens forming an Expression."""
+        ends = [e for e in self.chars.ends(self.g.rules[INTERP_LEXICAL], at) if e <= limit]
+        if not ends:
+            raise Reject(at, "${ is not closed")
+        close = min(ends) - 1  # the '}'
+        self.recognise(self.tokenize(at + 2, close), INTERP_RULE, at)
+        return close + 1
 
     def recognise(self, toks, rule, at):
         for t in toks:
