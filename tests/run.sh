@@ -24,6 +24,7 @@ assert_contains "$out" "[b] key a.b" "for over a map gives its keys"
 assert_contains "$out" "[b] cleaning up" "post failure runs"
 assert_contains "$out" "[b] always" "post always runs"
 assert_contains "$out" "--- c: skipped" "dependents of a failed stage are skipped"
+assert_contains "$out" "--- b: FAILED" "the failed stage is reported"
 assert_contains "$out" "basics.rp:17:3: error: stage 'b': stop here: {k: 3, \"a.b\": [1, 2]}" "fail names file:line:col and stage"
 assert_not_contains "$out" "[c] never" "skipped stage did not run"
 
