@@ -683,7 +683,8 @@ static bool walk_value(const char *name, const Path *p, Value v, Value *out, cha
     if (s->is_index) {
       size_t k;
       if (v.kind != V_LIST) {
-        *err = step_error(name, p, i, "cannot index a %s with [%lld]", value_type_name(v), s->index);
+        *err = step_error(name, p, i, "cannot index a value of type %s with [%lld]",
+                          value_type_name(v), s->index);
         return false;
       }
       if (!norm_index(s->index, list_len(v), &k)) {
@@ -694,8 +695,8 @@ static bool walk_value(const char *name, const Path *p, Value v, Value *out, cha
       v = list_get(v, k);
     } else {
       if (v.kind != V_MAP) {
-        *err = step_error(name, p, i, "cannot look up key '%s' in a %s", s->key,
-                          value_type_name(v));
+        *err = step_error(name, p, i, "cannot look up key '%s' in a value of type %s",
+                          s->key, value_type_name(v));
         return false;
       }
       v = map_get(v, s->key);
@@ -1098,7 +1099,8 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   Doc *d = &e->d;
   Node *o = pl->node;
   Buf *r = &e->repl;
-  if (o->flow || pl->ctx == C_FLOW) { /* inside flow style, stay in flow style */
+  bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
+  if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
     e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
     e->end = o->end;
     render_inline(v, quote_of(o), true, -1, r);
@@ -1124,6 +1126,8 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
       e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
     }
     e->end = tight_end(d, o);
+    if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
+      buf_putc(r, ' '); /* `key:` with nothing after it */
     render_inline(v, quote_of(o), false, lit, r);
     return true;
   }
@@ -1270,8 +1274,9 @@ static const char *kind_name(const Node *n) {
 
 typedef enum Walk { W_FOUND, W_MISSING_KEY, W_APPEND, W_ERROR } Walk;
 
-/* Follow the path through the node tree. On W_MISSING_KEY, *pl->parent is
- * the mapping (or null scalar, in pl->node) where step *at is missing. */
+/* Follow the path through the node tree. On W_MISSING_KEY, step *at is
+ * missing: pl->parent is the mapping to add it to, or pl->node is a null
+ * (or an empty `{}`) to replace with a mapping. */
 static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
   const Path *p = e->p;
   *pl = (Place){.ctx = C_ROOT, .node = e->d.roots[0]};
@@ -1305,6 +1310,8 @@ static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
     }
     if (n->kind == N_MAP) {
       Node *k = find_key(n, s->key);
+      if (!k && n->flow && n->n == 0 && pl->ctx != C_FLOW)
+        return W_MISSING_KEY; /* `x: {}` in block style becomes a block mapping */
       if (!k) {
         pl->parent = n;
         pl->node = NULL;
@@ -1343,7 +1350,13 @@ static bool editor_close(Editor *e, Path *p, bool ok, char **out, size_t *outlen
   if (ok) {
     Buf b = {0};
     buf_putn(&b, e->d.text, e->start);
-    buf_putn(&b, e->repl.data ? e->repl.data : "", e->repl.len);
+    const char *nl = memchr(e->d.text, '\n', e->d.len);
+    bool crlf = nl && nl > e->d.text && nl[-1] == '\r'; /* new lines end as the file's do */
+    for (size_t i = 0; i < e->repl.len; i++) {
+      if (crlf && e->repl.data[i] == '\n' && (i == 0 || e->repl.data[i - 1] != '\r'))
+        buf_putc(&b, '\r');
+      buf_putc(&b, e->repl.data[i]);
+    }
     buf_putn(&b, e->d.text + e->end, e->d.len - e->end);
     *outlen = b.len;
     *out = buf_take(&b);
