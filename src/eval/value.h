@@ -67,7 +67,8 @@ typedef struct Map {
   Value *vals;
   size_t n, cap;
   uint32_t *index; /* open addressing over entry positions + 1; 0 = empty */
-  size_t index_cap;
+  size_t index_cap; /* a power of two; 0 while the map is small (linear scan) */
+  uint32_t *hashes; /* hashes[i] = str_hash of keys[i], so growth never rehashes text */
 } Map;
 
 typedef struct Regex {
@@ -124,6 +125,8 @@ void list_push(Value list, Value item);          /* takes item */
 Value list_get(Value list, size_t i);            /* borrowed */
 void list_set(Value list, size_t i, Value item); /* takes item */
 size_t list_len(Value list);
+Value list_copy(Value list);                     /* shallow: items retained */
+
 
 void map_set(Value map, const char *key, Value val); /* takes val */
 void map_set_str(Value map, Str *key, Value val);    /* retains key, takes val */
@@ -131,20 +134,34 @@ Value map_get(Value map, const char *key);           /* borrowed; kind V_NULL wh
 bool map_has(Value map, const char *key);
 bool map_delete(Value map, const char *key);
 size_t map_len(Value map);
+/* Keys may hold NUL bytes (JSON "\u0000"); these take an explicit length. */
+Value map_get_n(Value map, const char *key, size_t len); /* borrowed */
+bool map_has_n(Value map, const char *key, size_t len);
+bool map_delete_n(Value map, const char *key, size_t len);
+Value map_copy(Value map);                           /* shallow: keys and values retained */
+uint32_t str_hash(const char *s, size_t len);        /* the hash the map index uses */
+
+/* Whether `re` matches somewhere in s[0..len) (the `=~` operator). A
+ * matching error (e.g. the backtracking limit) is false with *err set. */
+bool regex_search(Value re, const char *s, size_t len, char **err);
 
 /* semantics */
 const char *value_type_name(Value v);
 bool value_truthy(Value v);                 /* false, null, 0, "", [] and {} are false */
 bool value_equal(Value a, Value b);         /* deep */
-int value_compare(Value a, Value b, bool *ok); /* numbers, strings, durations */
+/* Orders numbers (int and float together), strings (bytewise), durations,
+ * and lists of those (lexicographically). *ok is false for other pairs and
+ * for NaN; the result is then 0. */
+int value_compare(Value a, Value b, bool *ok);
 bool value_is_secret(Value v);              /* a secret string, or a container holding one */
-Value value_mark_secret(Value v);           /* taints a string (takes and returns) */
+Value value_mark_secret(Value v);           /* taints a string (takes and returns); other kinds unchanged */
 
 /* text */
 void value_show(Value v, Buf *out);   /* as the REPL prints it: strings quoted */
 void value_to_text(Value v, Buf *out); /* as interpolation uses it: strings bare */
 char *value_to_cstr(Value v);          /* malloc'd value_to_text */
 void format_duration(int64_t ms, Buf *out); /* 1h30m, 250ms */
+void format_float(double f, Buf *out);      /* shortest text that reads back as f: 0.1, 1.0, 1e+300 */
 
 /* JSON (json.parse / json.encode, --json output, the journal) */
 void json_encode(Value v, Buf *out, bool pretty);
