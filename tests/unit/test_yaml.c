@@ -73,14 +73,14 @@ static void test_core_schema(void) {
   check_scalar("'true'", V_STRING, "\"true\"");
   check_scalar("!!str 1.0", V_STRING, "\"1.0\"");
   check_scalar("!!int \"7\"", V_INT, "7");
-  check_scalar("!!float 1", V_FLOAT, "1");
+  check_scalar("!!float 1", V_FLOAT, "1.0");
   check_scalar("v1.2.0", V_STRING, "\"v1.2.0\"");
   check_scalar("1.2.3", V_STRING, "\"1.2.3\"");
   check_scalar("sha-abc1234", V_STRING, "\"sha-abc1234\"");
   check_scalar("100m", V_STRING, "\"100m\"");
-  check_scalar("1e3", V_FLOAT, "1000");
+  check_scalar("1e3", V_FLOAT, "1000.0");
   check_scalar("9223372036854775807", V_INT, "9223372036854775807");
-  check_scalar("\"a\\tb\"", V_STRING, "\"a\tb\"");
+  check_scalar("\"a\\tb\"", V_STRING, "\"a\\tb\"");
 
   Value v = yv("1.5");
   CHECK(v.kind == V_FLOAT && v.as.f == 1.5);
