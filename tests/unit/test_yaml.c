@@ -542,7 +542,48 @@ static void test_files(void) {
   free(text);
 }
 
-int main(void) {
+/* `test_yaml get|set|delete FILE PATH [VALUE]`: the primitives from the
+ * command line, for tests/yaml.sh to compare with yq. get prints strings
+ * bare and other values as JSON; set and delete print the new text. */
+static int tool(int argc, char **argv) {
+  char *err = NULL;
+  if (argc == 4 && !strcmp(argv[1], "get")) {
+    Value v;
+    if (!yaml_get_file(argv[2], argv[3], &v, &err)) goto fail;
+    char *s = is_str(v) ? xstrdup(str_chars(v)) : show(v);
+    puts(s);
+    free(s);
+    value_release(v);
+    return 0;
+  }
+  bool set = argc == 5 && !strcmp(argv[1], "set");
+  if (!set && !(argc == 4 && !strcmp(argv[1], "delete"))) {
+    fprintf(stderr, "usage: test_yaml [get|set|delete FILE PATH [VALUE]]\n");
+    return 2;
+  }
+  size_t len, outlen;
+  char *text = read_file(argv[2], &len), *out;
+  if (!text) {
+    fprintf(stderr, "%s: cannot read\n", argv[2]);
+    return 1;
+  }
+  Value v = set ? yv(argv[4]) : V_NULL_VALUE;
+  bool ok = set ? yaml_set_text(text, len, argv[2], argv[3], v, &out, &outlen, &err)
+                : yaml_delete_text(text, len, argv[2], argv[3], &out, &outlen, &err);
+  value_release(v);
+  free(text);
+  if (!ok) goto fail;
+  fwrite(out, 1, outlen, stdout);
+  free(out);
+  return 0;
+fail:
+  fprintf(stderr, "%s\n", err);
+  free(err);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) return tool(argc, argv);
   const char *top = getenv("top_srcdir");
   char *fx = xasprintf("%s/tests/fixtures/yaml", top ? top : ".");
   fixtures = fx;
