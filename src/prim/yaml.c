@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 enum { MAX_DEPTH = 512 };
@@ -1536,8 +1537,11 @@ static bool write_if_changed(const char *path, const char *old, size_t oldlen, c
                              size_t len, char **err) {
   bool ok = true;
   if (len != oldlen || memcmp(old, text, len) != 0) {
+    struct stat st;
+    bool had_mode = stat(path, &st) == 0;
     ok = write_file_atomic(path, text, len);
     if (!ok) *err = xasprintf("%s: cannot write: %s", path, strerror(errno));
+    else if (had_mode) chmod(path, st.st_mode & 07777); /* the new file keeps the old mode */
   }
   free(text);
   return ok;

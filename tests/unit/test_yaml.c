@@ -498,9 +498,12 @@ static void test_files(void) {
   char *text = slurp("staging-values.yaml", &len);
   CHECK(text && write_file_atomic(path, text, len));
   char *err = NULL;
+  CHECK(chmod(path, 0640) == 0);
   Value tag = v_cstr("sha-def5678");
   CHECK(yaml_set_file(path, "image.tag", tag, &err));
   value_release(tag);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640); /* the file keeps its mode */
   size_t glen, wlen;
   char *got = read_file(path, &glen);
   char *want = slurp("expected/staging-tag.yaml", &wlen);
