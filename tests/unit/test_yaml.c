@@ -245,7 +245,36 @@ static void check_get(const char *fixture, const char *ypath, const char *json) 
   free(p);
 }
 
+static void check_get_text(const char *text, const char *ypath, const char *json) {
+  Value v;
+  char *err = NULL;
+  checks_run++;
+  if (!yaml_get(text, strlen(text), "t.yaml", ypath, &v, &err)) {
+    checks_failed++;
+    fprintf(stderr, "get %s: %s\n", ypath, err);
+    free(err);
+    return;
+  }
+  char *s = show(v);
+  if (strcmp(s, json) != 0) {
+    checks_failed++;
+    fprintf(stderr, "get %s: got %s, want %s\n", ypath, s, json);
+  }
+  free(s);
+  value_release(v);
+}
+
 static void test_get(void) {
+  /* path syntax */
+  const char *q = "it's:\n  x: 1\nports:\n  80: http\n\"a.b\":\n  \"c\\\"d\": 2\na b: 3\n";
+  check_get_text(q, "'it''s'.x", "1");
+  check_get_text(q, "[\"it's\"].x", "1");
+  check_get_text(q, "ports.80", "\"http\"");
+  check_get_text(q, "[\"a.b\"][\"c\\\"d\"]", "2");
+  check_get_text(q, "\"a.b\".\"c\\\"d\"", "2");
+  check_get_text(q, "a b", "3");
+  check_get_text(q, ".", "{\"it's\":{\"x\":1},\"ports\":{\"80\":\"http\"},\"a.b\":{\"c\\\"d\":2},\"a b\":3}");
+
   check_get("app-staging.yaml", "spec.source.targetRevision", "\"0.1.0-sha-abc1234\"");
   check_get("app-staging.yaml", ".spec.source.targetRevision", "\"0.1.0-sha-abc1234\"");
   check_get("app-staging.yaml", "spec.source.helm.valueFiles[0]",
