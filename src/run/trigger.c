@@ -260,33 +260,31 @@ static bool match_paths(const Trigger *t, const ChangedFiles *cf, Buf *why) {
   return ok;
 }
 
-bool trigger_matches(const Trigger *t, Value event, const ChangedFiles *cf, char **why) {
-  Buf b = {0};
-  show_trigger(t, &b);
+/* Everything but `paths`; the reason goes to `why`. */
+static bool match_event(const Trigger *t, Value event, Buf *why) {
+  show_trigger(t, why);
   const char *kind = field(event, "kind");
-  bool ok;
   if (!kind || strcmp(kind, event_kind_name(t->event))) {
-    buf_printf(&b, " did not match: the event is %s", kind ? kind : "(none)");
-    *why = buf_take(&b);
+    buf_printf(why, " did not match: the event is %s", kind ? kind : "(none)");
     return false;
   }
   Value pr = event.kind == V_MAP ? map_get(event, "pr") : v_null();
   switch (t->event) {
   case EV_PULL_REQUEST:
-    ok = match_ref(t, "target branch", field(event, "base"), &b) && match_types(t, pr, &b) &&
-         match_labels(t, pr, &b);
-    break;
+    return match_ref(t, "target branch", field(event, "base"), why) && match_types(t, pr, why) &&
+           match_labels(t, pr, why);
   case EV_TAG:
-    ok = match_ref(t, "tag", field(event, "tag"), &b);
-    break;
+    return match_ref(t, "tag", field(event, "tag"), why);
   case EV_SCHEDULE:
-    ok = match_schedule(t, event, &b);
-    break;
+    return match_schedule(t, event, why);
   default: /* push, manual, local: the branch */
-    ok = match_ref(t, "branch", field(event, "branch"), &b);
-    break;
+    return match_ref(t, "branch", field(event, "branch"), why);
   }
-  if (ok) ok = match_paths(t, cf, &b);
+}
+
+bool trigger_matches(const Trigger *t, Value event, const ChangedFiles *cf, char **why) {
+  Buf b = {0};
+  bool ok = match_event(t, event, &b) && match_paths(t, cf, &b);
   *why = buf_take(&b);
   return ok;
 }
@@ -313,17 +311,19 @@ static bool coerce_text(const char *type, const char *s, Value *out) {
     *out = v_bool(!strcmp(s, "true"));
     return true;
   }
+  /* strtod and strtoll would also take " 3", "0x10" and "inf" */
+  if (!*s || strchr(" \t\n", *s) || strpbrk(s, "xXnN")) return false;
   char *end;
   errno = 0;
   if (!strcmp(type, "int")) {
     long long n = strtoll(s, &end, 10);
-    if (!*s || *end || errno) return false;
+    if (*end || errno) return false;
     *out = v_int(n);
     return true;
   }
   if (!strcmp(type, "number")) {
     double d = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(d)) return false;
+    if (*end || errno || !isfinite(d)) return false;
     *out = v_float(d);
     return true;
   }
@@ -676,16 +676,15 @@ bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *o
     const Trigger *t = p->triggers[i]->as.trigger;
     TriggerVerdict *v = &out->verdicts[out->nverdicts++];
     v->trigger = t;
-    /* first without paths; the diff is computed only when it can decide */
-    v->matched = trigger_matches(t, event, NULL, &v->why);
-    if (v->matched && trigger_has_paths(t)) {
-      if (!out->changed_computed) {
-        changed_files_compute(dir, event, &out->changed);
-        out->changed_computed = true;
-      }
-      free(v->why);
-      v->matched = trigger_matches(t, event, &out->changed, &v->why);
+    Buf why = {0};
+    v->matched = match_event(t, event, &why);
+    /* the diff only when it decides something, and once per plan */
+    if (v->matched && trigger_has_paths(t) && !out->changed_computed) {
+      changed_files_compute(dir, event, &out->changed);
+      out->changed_computed = true;
     }
+    if (v->matched) v->matched = match_paths(t, &out->changed, &why);
+    v->why = buf_take(&why);
     if (v->matched) {
       add_goals(out, t, v->why);
       manual = manual || t->event == EV_MANUAL;

@@ -3,7 +3,8 @@
  * A trigger matches when the event's kind is its kind, its filter matches
  * (branch globs, the target branch of a pull request, a tag glob or regex,
  * a cron text), its settings hold (`types`, `labels`) and, when it has
- * `paths`, a file the change touched matches one of them. doc/events.md
+ * `paths`, a file the change touched matches one of them. A regex filter
+ * is compiled (PCRE2) once per evaluation of its trigger. doc/events.md
  * states every rule for users. */
 #ifndef RP_TRIGGER_H
 #define RP_TRIGGER_H

@@ -223,6 +223,12 @@ static void test_manual_inputs(void) {
   CHECK_INPUTS(p, "error: input 'replicas' wants an int, not '3x'", "", "release_tag=v1", "replicas=3x");
   CHECK_INPUTS(p, "error: input 'replicas' wants an int, not '2.5'", "", "release_tag=v1", "replicas=2.5");
   CHECK_INPUTS(p, "error: input 'ratio' wants a number, not 'half'", "", "release_tag=v1", "ratio=half");
+  CHECK_INPUTS(p, "error: input 'ratio' wants a number, not '0x10'", "", "release_tag=v1", "ratio=0x10");
+  CHECK_INPUTS(p, "error: input 'ratio' wants a number, not 'nan'", "", "release_tag=v1", "ratio=nan");
+  CHECK_INPUTS(p, "error: input 'replicas' wants an int, not ' 3'", "", "release_tag=v1", "replicas= 3");
+  CHECK_INPUTS(p, "error: input 'replicas' wants an int, not '99999999999999999999'", "", "release_tag=v1",
+               "replicas=99999999999999999999");
+  CHECK_INPUTS(p, "error: input 'dry' wants a bool (true or false), not 'True'", "", "release_tag=v1", "dry=True");
   CHECK_INPUTS(p,
                "error: unknown input 'relase_tag' (inputs: release_tag: string, dry: bool, replicas: int, "
                "ratio: number)",
