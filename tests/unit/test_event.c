@@ -158,6 +158,27 @@ static void test_gitlab(void) {
   CHECK_MEMBER(ev, "kind", "\"manual\"");
   CHECK_MEMBER(ev, "inputs", "{}");
   value_release(ev);
+
+  /* through event_detect: GITLAB_CI=true selects GitLab, flags still win */
+  char **env = env_load("gitlab-mr.env", NULL);
+  const char *source = NULL;
+  char *err = NULL;
+  EventFlags f = {.pr_action = "labeled"};
+  CHECK(event_detect(&f, env, "/", &ev, &source, &err));
+  CHECK_STR(source, "gitlab");
+  CHECK_MEMBER(ev, "pr.action", "\"labeled\"");
+  CHECK_MEMBER(ev, "pr.number", "17");
+  value_release(ev);
+  env_free(env);
+  char *other[] = {"GITLAB_CI=true", "CI_PIPELINE_SOURCE=parent_pipeline", NULL};
+  CHECK(!event_detect(NULL, other, "/", &ev, NULL, &err));
+  CHECK_STR(err, "GitLab pipeline source 'parent_pipeline' has no rp equivalent: pass --event KIND");
+  free(err);
+  /* GITLAB_CI must be exactly "true" */
+  char *notci[] = {"GITLAB_CI=1", "CI_PIPELINE_SOURCE=push", "USER=u", NULL};
+  CHECK(event_detect(NULL, notci, "/", &ev, &source, &err));
+  CHECK_STR(source, "local");
+  value_release(ev);
 }
 
 static void test_flags_parse(void) {
