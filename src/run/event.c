@@ -387,6 +387,30 @@ Value event_from_local(const char *dir, char **envp) {
   return ev;
 }
 
+/* ---- one line for people ---- */
+
+void event_describe(Value ev, Buf *out) {
+  const char *kind = jstr(ev, "kind"), *branch = jstr(ev, "branch"), *tag = jstr(ev, "tag");
+  const char *sha = jstr(ev, "sha"), *actor = jstr(ev, "actor");
+  Value pr = jget(ev, "pr");
+  buf_puts(out, kind ? kind : "(no event)");
+  if (kind && !strcmp(kind, "pull_request")) {
+    Value num = jget(pr, "number");
+    if (num.kind == V_INT) buf_printf(out, " #%lld", (long long)num.as.i);
+    const char *base = jstr(ev, "base"), *action = jstr(pr, "action");
+    buf_printf(out, " %s -> %s", branch ? branch : "?", base ? base : "?");
+    if (action) buf_printf(out, " (%s)", action);
+  } else if (kind && !strcmp(kind, "tag")) {
+    buf_printf(out, " %s", tag ? tag : "?");
+  } else if (kind && !strcmp(kind, "schedule") && jstr(ev, "schedule")) {
+    buf_printf(out, " \"%s\"", jstr(ev, "schedule"));
+  } else if (branch) {
+    buf_printf(out, kind && !strcmp(kind, "push") ? " to %s" : " on %s", branch);
+  }
+  if (sha) buf_printf(out, " at %.7s", sha);
+  if (actor) buf_printf(out, " by %s", actor);
+}
+
 /* ---- all together ---- */
 
 bool event_detect(const EventFlags *flags, char **envp, const char *dir, Value *out,
