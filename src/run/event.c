@@ -283,7 +283,8 @@ bool event_from_github(char **envp, Value *out, char **err) {
   } else if (!strcmp(kind, "push") || !strcmp(kind, "tag")) {
     const char *before = jstr(payload, "before");
     if (!is_null_sha(before)) set_str(ev, "before", before);
-    set_str(ev, "sha", jstr(payload, "after"));
+    const char *after = jstr(payload, "after");
+    if (!is_null_sha(after)) set_str(ev, "sha", after);
   } else if (!strcmp(kind, "manual")) {
     Value inputs = jget(payload, "inputs");
     if (inputs.kind == V_MAP) map_set(ev, "inputs", map_copy(inputs));
