@@ -283,7 +283,8 @@ bool event_from_github(char **envp, Value *out, char **err) {
   } else if (!strcmp(kind, "push") || !strcmp(kind, "tag")) {
     const char *before = jstr(payload, "before");
     if (!is_null_sha(before)) set_str(ev, "before", before);
-    set_str(ev, "sha", jstr(payload, "after"));
+    const char *after = jstr(payload, "after");
+    if (!is_null_sha(after)) set_str(ev, "sha", after);
   } else if (!strcmp(kind, "manual")) {
     Value inputs = jget(payload, "inputs");
     if (inputs.kind == V_MAP) map_set(ev, "inputs", map_copy(inputs));
@@ -385,6 +386,30 @@ Value event_from_local(const char *dir, char **envp) {
   git_repository_free(repo);
   git_libgit2_shutdown();
   return ev;
+}
+
+/* ---- one line for people ---- */
+
+void event_describe(Value ev, Buf *out) {
+  const char *kind = jstr(ev, "kind"), *branch = jstr(ev, "branch"), *tag = jstr(ev, "tag");
+  const char *sha = jstr(ev, "sha"), *actor = jstr(ev, "actor");
+  Value pr = jget(ev, "pr");
+  buf_puts(out, kind ? kind : "(no event)");
+  if (kind && !strcmp(kind, "pull_request")) {
+    Value num = jget(pr, "number");
+    if (num.kind == V_INT) buf_printf(out, " #%lld", (long long)num.as.i);
+    const char *base = jstr(ev, "base"), *action = jstr(pr, "action");
+    buf_printf(out, " %s -> %s", branch ? branch : "?", base ? base : "?");
+    if (action) buf_printf(out, " (%s)", action);
+  } else if (kind && !strcmp(kind, "tag")) {
+    buf_printf(out, " %s", tag ? tag : "?");
+  } else if (kind && !strcmp(kind, "schedule") && jstr(ev, "schedule")) {
+    buf_printf(out, " \"%s\"", jstr(ev, "schedule"));
+  } else if (branch) {
+    buf_printf(out, kind && !strcmp(kind, "push") ? " to %s" : " on %s", branch);
+  }
+  if (sha) buf_printf(out, " at %.7s", sha);
+  if (actor) buf_printf(out, " by %s", actor);
 }
 
 /* ---- all together ---- */

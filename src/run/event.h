@@ -56,6 +56,10 @@ void event_flags_free(EventFlags *f); /* the arrays only */
 bool event_detect(const EventFlags *flags, char **envp, const char *dir, Value *out,
                   const char **source, char **err);
 
+/* One line for `rp plan` and the REPL: `pull_request #42 feature/x -> main
+ * (opened) by carol`, `push to main at 1a2b3c4 by alice`. */
+void event_describe(Value event, Buf *out);
+
 /* The pieces, for tests and for the REPL's `:event`. */
 Value event_new(const char *kind); /* every key present, null */
 bool event_from_github(char **envp, Value *out, char **err);

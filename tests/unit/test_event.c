@@ -263,7 +263,7 @@ static void test_flags_override(void) {
   free(err);
 }
 
-static void test_local(const char *home) {
+static void test_local(void) {
   char *dir = temp_dir();
   char **noactor = (char *[]){"USER=fallback-user", NULL};
 
@@ -329,13 +329,29 @@ static void test_local(const char *home) {
   CHECK_MEMBER(ev, "sha", want);
   value_release(ev);
 
-  (void)home;
   git_repository_free(repo);
   free(want);
   free(sub);
   free(sha);
   remove_tree(dir);
   free(dir);
+}
+
+static void check_described(const char *fixture, const char *want) {
+  Value ev = github(fixture);
+  Buf b = {0};
+  event_describe(ev, &b);
+  CHECK_STR(b.data, want);
+  buf_free(&b);
+  value_release(ev);
+}
+
+static void test_describe(void) {
+  check_described("github-push.env", "push to main at 2222222 by alice");
+  check_described("github-pr-labeled.env", "pull_request #57 chore/chart -> release/1.x (labeled) at 8888888 by erin");
+  check_described("github-tag.env", "tag v1.4.0-rc.2 at 4444444 by release-bot");
+  check_described("github-schedule.env", "schedule \"0 3 * * *\" at ccccccc by alice");
+  check_described("github-workflow-dispatch.env", "manual on main at bbbbbbb by frank");
 }
 
 int main(void) {
@@ -350,7 +366,8 @@ int main(void) {
   test_gitlab();
   test_flags_parse();
   test_flags_override();
-  test_local(home);
+  test_describe();
+  test_local();
   remove_tree(home);
   free(home);
   git_libgit2_shutdown();
