@@ -1,27 +1,73 @@
-/* cmd_run.c — rp run STAGE...: run the named stages and everything they
- * need, in dependency order. A failed stage skips its dependents; the
- * others still run. */
+/* cmd_run.c — rp run: run the stages an event triggers (or the named
+ * ones) and everything they need, in parallel where the graph allows. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "eval/interp.h"
 #include "eval/natives.h"
 #include "lang/parser.h"
+#include "run/output.h"
+#include "run/sched.h"
 
-typedef enum { ST_PENDING, ST_OK, ST_FAILED, ST_SKIPPED } StageState;
+typedef struct RunOptions {
+  const char *file;
+  char **stages;
+  int nstages;
+  bool only;
+  int jobs;
+  bool json;
+  bool dry_run;
+  const char *junit;
+} RunOptions;
 
-typedef struct Run {
-  Program *prog;
-  int *order; /* stage indexes in the order they run */
-  int norder;
-  char *mark; /* 0 unvisited, 1 visiting, 2 done */
-  StageState *state;
-  double *secs;
-} Run;
+static int usage_error(const char *fmt, const char *arg) {
+  fputs("rp run: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs(" (see rp --help)\n", stderr);
+  return EXIT_USAGE;
+}
+
+static int parse_options(int argc, char **argv, RunOptions *o) {
+  o->stages = xcalloc((size_t)argc, sizeof *o->stages);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  o->jobs = cores > 0 ? (int)cores : 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool has_value = i + 1 < argc;
+    if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && has_value) o->file = argv[++i];
+    else if (!strcmp(a, "-j") && has_value) o->jobs = atoi(argv[++i]);
+    else if (!strncmp(a, "-j", 2) && a[2]) o->jobs = atoi(a + 2);
+    else if (!strcmp(a, "--json")) o->json = true;
+    else if (!strcmp(a, "--dry-run")) o->dry_run = true;
+    else if (!strcmp(a, "--junit") && has_value) o->junit = argv[++i];
+    else if (!strcmp(a, "--only") && has_value) o->only = true, o->stages[o->nstages++] = argv[++i];
+    else if (a[0] == '-') return usage_error("unknown option '%s'", a);
+    else o->stages[o->nstages++] = argv[i];
+  }
+  if (o->jobs < 1) return usage_error("-j needs a positive number%s", "");
+  return EXIT_OK;
+}
+
+/* 20261122-223800-4f2a: sortable, and unique enough across machines */
+static char *new_run_id(void) {
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  unsigned r = (unsigned)getpid() ^ (unsigned)now;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (f) {
+    if (fread(&r, sizeof r, 1, f) != 1) r ^= (unsigned)clock();
+    fclose(f);
+  }
+  return xasprintf("%s-%04x", stamp, r & 0xffff);
+}
 
 static int stage_index(const Program *p, const char *name) {
   for (int i = 0; i < p->nstages; i++)
@@ -29,125 +75,71 @@ static int stage_index(const Program *p, const char *name) {
   return -1;
 }
 
-/* Depth-first: a stage comes after everything it needs. */
-static bool plan_stage(Run *r, int i) {
-  if (r->mark[i] == 2) return true;
-  const Stage *st = r->prog->stages[i]->as.stage;
-  if (r->mark[i] == 1) {
-    fprintf(stderr, "rp: dependency cycle through stage '%s'\n", st->name);
-    return false;
-  }
-  r->mark[i] = 1;
-  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
-    int j = stage_index(r->prog, st->needs->as.attr.names[k].name);
-    if (j < 0) {
-      fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, st->needs->as.attr.names[k].name);
-      return false;
-    }
-    if (!plan_stage(r, j)) return false;
-  }
-  r->mark[i] = 2;
-  r->order[r->norder++] = i;
-  return true;
-}
-
-static bool needs_failed(const Run *r, const Stage *st) {
-  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++)
-    if (r->state[stage_index(r->prog, st->needs->as.attr.names[k].name)] != ST_OK) return true;
-  return false;
-}
-
-static double now_secs(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int run_stages(Run *r, Interp *I) {
-  int failed = 0;
-  for (int k = 0; k < r->norder; k++) {
-    int i = r->order[k];
-    const Stage *st = r->prog->stages[i]->as.stage;
-    if (needs_failed(r, st)) {
-      r->state[i] = ST_SKIPPED;
-      printf("--- %s: skipped (a stage it needs did not succeed)\n", st->name);
-      continue;
-    }
-    printf("--- %s\n", st->name);
-    fflush(stdout);
-    double t0 = now_secs();
-    bool ok = interp_run_stage(I, st, V_NULL_VALUE);
-    r->secs[i] = now_secs() - t0;
-    r->state[i] = ok ? ST_OK : ST_FAILED;
-    if (!ok) {
-      failed++;
-      fflush(stdout);
-      interp_print_error(I, stderr, want_color(stderr));
-      interp_clear_error(I);
+static int run_program(Program *p, const RunOptions *o) {
+  int *goals = xcalloc((size_t)o->nstages + 1, sizeof *goals);
+  for (int k = 0; k < o->nstages; k++) {
+    goals[k] = stage_index(p, o->stages[k]);
+    if (goals[k] < 0) {
+      fprintf(stderr, "rp run: no stage named '%s' in %s\n", o->stages[k], p->src->path);
+      free(goals);
+      return EXIT_USAGE;
     }
   }
-  return failed;
-}
-
-static void print_summary(const Run *r) {
-  static const char *names[] = {"pending", "ok", "failed", "skipped"};
-  printf("\n%-30s %-8s %s\n", "STAGE", "STATUS", "TIME");
-  for (int k = 0; k < r->norder; k++) {
-    int i = r->order[k];
-    printf("%-30s %-8s %.2fs\n", r->prog->stages[i]->as.stage->name, names[r->state[i]], r->secs[i]);
+  Interp *I = interp_new(p);
+  natives_register_core(I);
+  interp_set_dry_run(I, o->dry_run);
+  char *id = new_run_id();
+  Reporter rep;
+  report_init(&rep, output_mode_detect(o->json), id);
+  Scheduler s = {.I = I, .rep = &rep, .prog = p, .jobs = o->jobs};
+  int rc = EXIT_USAGE;
+  s.only = o->only;
+  bool planned = sched_plan(&s, goals, o->nstages);
+  if (planned) {
+    report_run_started(&rep, p->name, V_NULL_VALUE);
+    int failed = sched_run(&s);
+    rc = failed ? EXIT_FAIL : EXIT_OK;
+    report_run_finished(&rep, rc);
+    char *err = NULL;
+    if (o->junit && !report_write_junit(&rep, o->junit, &err)) {
+      fprintf(stderr, "rp: %s\n", err);
+      free(err);
+    }
   }
+  sched_free(&s);
+  report_free(&rep);
+  free(id);
+  interp_free(I);
+  free(goals);
+  return rc;
 }
 
 int cmd_run(int argc, char **argv) {
-  const char *file = NULL;
-  int nstages = 0;
-  char **stages = xcalloc((size_t)argc, sizeof *stages);
-  for (int i = 1; i < argc; i++) {
-    if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc) file = argv[++i];
-    else if (argv[i][0] == '-') {
-      fprintf(stderr, "rp run: unknown option '%s' (see rp --help)\n", argv[i]);
-      free(stages);
-      return EXIT_USAGE;
-    } else stages[nstages++] = argv[i];
+  RunOptions o = {0};
+  int rc = parse_options(argc, argv, &o);
+  if (rc != EXIT_OK) {
+    free(o.stages);
+    return rc;
   }
-  if (!nstages) {
+  if (!o.nstages) {
+    free(o.stages);
     fputs("rp run: name the stages to run: rp run STAGE... (event triggers are not built yet)\n", stderr);
-    free(stages);
     return EXIT_USAGE;
   }
-  const char *path = pipeline_path(file);
+  const char *path = pipeline_path(o.file);
   Source *src = source_load(path);
   if (!src) {
     fprintf(stderr, "rp: cannot read %s: %s\n", path, strerror(errno));
-    free(stages);
+    free(o.stages);
     return EXIT_USAGE;
   }
   Diags d = {0};
   Program *p = parse_program(src, &d);
-  int rc = EXIT_USAGE;
-  Run r = {p, xcalloc((size_t)p->nstages + 1, sizeof(int)), 0, xcalloc((size_t)p->nstages + 1, 1),
-           xcalloc((size_t)p->nstages + 1, sizeof(StageState)), xcalloc((size_t)p->nstages + 1, sizeof(double))};
   diags_print(&d, stderr, want_color(stderr));
-  if (d.nerrors) goto out;
-  for (int k = 0; k < nstages; k++) {
-    int i = stage_index(p, stages[k]);
-    if (i < 0) {
-      fprintf(stderr, "rp run: no stage named '%s' in %s\n", stages[k], path);
-      goto out;
-    }
-    if (!plan_stage(&r, i)) goto out;
-  }
-  Interp *I = interp_new(p);
-  natives_register_core(I);
-  int failed = run_stages(&r, I);
-  print_summary(&r);
-  interp_free(I);
-  rc = failed ? EXIT_FAIL : EXIT_OK;
-out:
-  free(r.order), free(r.mark), free(r.state), free(r.secs);
-  free(stages);
+  rc = d.nerrors ? EXIT_USAGE : run_program(p, &o);
   diags_free(&d);
   program_free(p);
   source_free(src);
+  free(o.stages);
   return rc;
 }

@@ -418,6 +418,9 @@ static bool unknown_method(const char *name, Value self, char **err) {
     if (d < best_d) best_d = d, best = infos[i].name;
   }
   size_t len = strlen(name);
+  for (int i = 0; i < NMETHODS && best_d > 1; i++) /* "length" -> "len" */
+    if (infos[i].kind == self.kind && !strncmp(name, infos[i].name, strlen(infos[i].name)))
+      best_d = 1, best = infos[i].name;
   if (best && best_d <= (len > 5 ? 2 : 1))
     return fail(err, "%s has no method '%s' (did you mean '%s'?)", value_type_name(self), name, best);
   return fail(err, "%s has no method '%s'%s", value_type_name(self), name,

@@ -240,6 +240,10 @@ static void map_append(Map *m, Str *key, uint32_t h, Value val) {
     m->vals = xrealloc(m->vals, m->cap * sizeof *m->vals);
     m->hashes = xrealloc(m->hashes, m->cap * sizeof *m->hashes);
   }
+  if (m->n == UINT32_MAX - 1) { /* the index holds positions + 1 in 32 bits */
+    fputs("rp: map too large\n", stderr);
+    abort();
+  }
   size_t pos = m->n++;
   m->keys[pos] = key;
   m->vals[pos] = val;
@@ -530,6 +534,7 @@ void format_duration(int64_t ms, Buf *out) {
   }
 }
 
+/* printf/strtod use the C locale's '.': rp never sets LC_NUMERIC. */
 void format_float(double f, Buf *out) {
   if (isnan(f)) {
     buf_puts(out, "nan");
@@ -540,24 +545,24 @@ void format_float(double f, Buf *out) {
     return;
   }
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  int prec = 1;
+  for (; prec < 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, f);
     if (strtod(tmp, NULL) == f) break;
   }
-  /* keep it visibly a float: 1 -> 1.0, 1e+300 -> 1.0e+300 */
-  char *e = strchr(tmp, 'e');
-  if (!strchr(tmp, '.')) {
-    if (e) {
-      buf_putn(out, tmp, (size_t)(e - tmp));
-      buf_puts(out, ".0");
-      buf_puts(out, e);
-      return;
-    }
+  snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f); /* the shortest digits, and their exponent */
+  int exp = atoi(strchr(tmp, 'e') + 1);
+  if (exp >= -4 && exp < 16) { /* plain notation, as people write numbers: 100.0, 0.0001 */
+    snprintf(tmp, sizeof tmp, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, f);
     buf_puts(out, tmp);
-    buf_puts(out, ".0");
+    if (!strchr(tmp, '.')) buf_puts(out, ".0");
     return;
   }
-  buf_puts(out, tmp);
+  /* scientific, kept visibly a float and valid JSON: 1.0e+300, 1.5e-10 */
+  char *e = strchr(tmp, 'e');
+  buf_putn(out, tmp, (size_t)(e - tmp));
+  if (!memchr(tmp, '.', (size_t)(e - tmp))) buf_puts(out, ".0");
+  buf_puts(out, e);
 }
 
 static void show_quoted(const char *s, size_t len, Buf *out) {

@@ -1,10 +1,12 @@
 /* sh.c — running shell commands. */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
 #include "sh.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,28 +49,102 @@ static void flush_partial(const ShOptions *opt, Stream *s) {
   buf_free(&s->line);
 }
 
+/* Like make: a command with no shell syntax is run directly, without
+ * starting a shell first (which costs more than most such commands). */
+static bool needs_shell(const char *cmd) {
+  static const char *builtins[] = {"cd", "export", "exit", "set", "unset", ".", "source", "eval", "exec",
+                                   "alias", "ulimit", "umask", "wait", "trap", "read", "shift", "if",
+                                   "for", "while", "case", "until", "return", "local", NULL};
+  if (strpbrk(cmd, "\"'\\$`|&;<>(){}[]*?~#=%!\n\t")) return true;
+  const char *p = cmd;
+  while (*p == ' ') p++;
+  size_t n = strcspn(p, " ");
+  if (n == 0) return true;
+  for (int i = 0; builtins[i]; i++)
+    if (strlen(builtins[i]) == n && !strncmp(p, builtins[i], n)) return true;
+  return false;
+}
+
+static char **split_words(const char *cmd) {
+  char **argv = xcalloc(strlen(cmd) / 2 + 2, sizeof *argv);
+  int n = 0;
+  for (const char *p = cmd; *p;) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    size_t len = strcspn(p, " ");
+    argv[n++] = xstrndup(p, len);
+    p += len;
+  }
+  return argv;
+}
+
+static void free_words(char **argv) {
+  for (char **a = argv; a && *a; a++) free(*a);
+  free(argv);
+}
+
+extern char **environ;
+
+/* environ plus the added entries (which win: they come first) */
+static char **merged_env(char *const *add) {
+  size_t na = 0, ne = 0;
+  while (add && add[na]) na++;
+  while (environ[ne]) ne++;
+  char **envp = xcalloc(na + ne + 1, sizeof *envp);
+  size_t k = 0;
+  for (size_t i = 0; i < na; i++) envp[k++] = add[i];
+  for (size_t i = 0; i < ne; i++) {
+    size_t key = strcspn(environ[i], "=");
+    bool overridden = false;
+    for (size_t j = 0; j < na && !overridden; j++)
+      overridden = !strncmp(add[j], environ[i], key) && add[j][key] == '=';
+    if (!overridden) envp[k++] = environ[i];
+  }
+  return envp;
+}
+
 static pid_t spawn(const ShOptions *opt, int out[2], int err[2], char **error) {
-  pid_t pid = fork();
-  if (pid < 0) {
-    *error = xasprintf("cannot start a process: %s", strerror(errno));
-    return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
+  posix_spawn_file_actions_addclose(&fa, out[1]);
+  posix_spawn_file_actions_addclose(&fa, err[0]);
+  posix_spawn_file_actions_addclose(&fa, err[1]);
+  if (opt->dir) posix_spawn_file_actions_addchdir_np(&fa, opt->dir);
+  /* with a timeout of its own the command gets its own process group, so
+   * the timeout kills its whole tree; otherwise it stays in the stage's
+   * group, which the stage's timeout kills */
+  if (opt->timeout_ms > 0) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   }
-  if (pid > 0) return pid;
-  /* child: own process group, so a timeout can kill the whole tree */
-  setpgid(0, 0);
-  dup2(out[1], 1);
-  dup2(err[1], 2);
-  close(out[0]), close(out[1]), close(err[0]), close(err[1]);
-  int devnull = open("/dev/null", O_RDONLY);
-  if (devnull >= 0) dup2(devnull, 0), close(devnull);
-  if (opt->dir && chdir(opt->dir) != 0) {
-    dprintf(2, "rp: cannot change to directory %s: %s\n", opt->dir, strerror(errno));
-    _exit(127);
+  char **envp = merged_env(opt->env_add);
+  bool direct = !needs_shell(opt->cmd);
+  char **argv = direct ? split_words(opt->cmd) : NULL;
+  char *shargv[] = {"sh", "-c", (char *)opt->cmd, NULL};
+  pid_t pid;
+  int rc = direct ? posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp)
+                  : posix_spawn(&pid, "/bin/sh", &fa, &attr, shargv, envp);
+  if (rc != 0) {
+    if (opt->dir && rc == ENOENT && access(opt->dir, X_OK) != 0)
+      *error = xasprintf("cannot change to directory %s: %s", opt->dir, strerror(errno));
+    else if (direct && rc == ENOENT)
+      pid = -2; /* as a shell would: exit status 127 */
+    else
+      *error = xasprintf("cannot run %s: %s", direct ? argv[0] : "/bin/sh", strerror(rc));
+    if (pid != -2) pid = -1;
   }
-  for (char *const *e = opt->env_add; e && *e; e++) putenv(*e);
-  execl("/bin/sh", "sh", "-c", opt->cmd, (char *)NULL);
-  dprintf(2, "rp: cannot run /bin/sh: %s\n", strerror(errno));
-  _exit(127);
+  if (pid == -2) *error = xasprintf("%s: command not found", argv[0]);
+  free_words(argv);
+  free(envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return pid;
 }
 
 bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
@@ -85,11 +161,19 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   }
   pid_t pid = spawn(opt, out, err, error);
   close(out[1]), close(err[1]);
+  if (pid == -2) { /* not found: reported like the shell does, as status 127 */
+    close(out[0]), close(err[0]);
+    if (opt->on_line) opt->on_line(opt->ctx, "stderr", *error);
+    res->code = 127;
+    res->out = xstrdup("");
+    res->err = *error;
+    *error = NULL;
+    return true;
+  }
   if (pid < 0) {
     close(out[0]), close(err[0]);
     return false;
   }
-  setpgid(pid, pid); /* also from the parent: no race with the kill below */
   Stream streams[2] = {{out[0], "stdout", {0}, {0}}, {err[0], "stderr", {0}, {0}}};
   int64_t deadline = opt->timeout_ms > 0 ? now_ms() + opt->timeout_ms : 0;
   int open_fds = 2;

@@ -1,0 +1,33 @@
+#!/bin/sh
+# bench/run.sh — 1,000 stages of one trivial `sh "true"` step each, run with
+# -j1, against make -j1 on the equivalent Makefile. Prints both and the ratio.
+# Usage: RP=./rp bench/run.sh [N]
+set -eu
+RP=${RP:-./rp}
+n=${1:-1000}
+dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+{
+  echo 'stage s0 { sh "true" }'
+  i=1; while [ $i -lt $n ]; do echo "stage s$i { needs s$((i-1))  sh \"true\" }"; i=$((i+1)); done
+} > "$dir/pipeline.rp"
+{
+  echo "all: s$((n-1))"
+  echo "s0:"; printf '\t@true\n'
+  i=1; while [ $i -lt $n ]; do echo "s$i: s$((i-1))"; printf '\t@true\n'; i=$((i+1)); done
+  printf '.PHONY: all'; i=0; while [ $i -lt $n ]; do printf ' s%d' $i; i=$((i+1)); done; echo
+} > "$dir/Makefile"
+best() { # best of 3 wall-clock runs of "$@", in ms
+  b=
+  for _ in 1 2 3; do
+    t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+    t=$(( (t1 - t0) / 1000000 )); if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+  done
+  echo "$b"
+}
+rp_ms=$(best "$RP" run "s$((n-1))" -j1 -f "$dir/pipeline.rp")
+make_ms=$(best make -j1 -s -C "$dir" all)
+echo "stages: $n (sh \"true\" each, -j1)"
+awk -v r="$rp_ms" -v m="$make_ms" -v n="$n" 'BEGIN {
+  printf "%-6s %8d ms  %6.2f ms/stage\n", "rp", r, r / n
+  printf "%-6s %8d ms  %6.2f ms/stage\n", "make", m, m / n
+  printf "ratio rp/make: %.2f\n", r / m }'

@@ -1,0 +1,461 @@
+/* sched.c — the stage scheduler. */
+#include "sched.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- planning ---- */
+
+static int stage_index(const Program *p, const char *name) {
+  for (int i = 0; i < p->nstages; i++)
+    if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
+  return -1;
+}
+
+static int unit_find(const Scheduler *s, const Stage *st, int from) {
+  for (int i = from; i < s->n; i++)
+    if (s->units[i].stage == st) return i;
+  return -1;
+}
+
+static void unit_need(Unit *u, int j) { VEC_PUSH(u->needs, u->nneeds, u->needs_cap, j); }
+
+static int add_unit(Scheduler *s, const Stage *st, char *name, Value vars) {
+  Unit u = {0};
+  u.stage = st;
+  u.name = name;
+  u.vars = vars;
+  u.fd = -1;
+  u.outputs = V_NULL_VALUE;
+  VEC_PUSH(s->units, s->n, s->cap, u);
+  return s->n - 1;
+}
+
+/* The matrix values of a stage, evaluated once at planning time. */
+static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
+  if (!interp_eval(s->I, NULL, st->matrix->as.attr.value, out)) return false;
+  if (out->kind != V_LIST) {
+    interp_error(s->I, s->prog->src, st->matrix->pos, "matrix needs a list, not %s", value_type_name(*out));
+    value_release(*out);
+    return false;
+  }
+  return true;
+}
+
+static bool plan_stage(Scheduler *s, int idx, char *visiting) {
+  const Stage *st = s->prog->stages[idx]->as.stage;
+  if (unit_find(s, st, 0) >= 0) return true;
+  if (visiting[idx]) {
+    fprintf(stderr, "rp: dependency cycle through stage '%s'\n", st->name);
+    return false;
+  }
+  visiting[idx] = 1;
+  for (int k = 0; st->needs && !s->only && k < st->needs->as.attr.nnames; k++) {
+    int j = stage_index(s->prog, st->needs->as.attr.names[k].name);
+    if (j < 0) {
+      fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, st->needs->as.attr.names[k].name);
+      return false;
+    }
+    if (!plan_stage(s, j, visiting)) return false;
+  }
+  visiting[idx] = 0;
+  int first = s->n;
+  if (st->matrix) {
+    Value vals;
+    if (!matrix_values(s, st, &vals)) {
+      interp_print_error(s->I, stderr, want_color(stderr));
+      return false;
+    }
+    for (size_t v = 0; v < list_len(vals); v++) {
+      Value vars = v_map();
+      map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
+      char *text = value_to_cstr(list_get(vals, v));
+      int u = add_unit(s, st, xasprintf("%s[%s]", st->name, text), vars);
+      free(text);
+      /* sequential: each instance waits for the one before it */
+      if (st->matrix->as.attr.sequential && v > 0) unit_need(&s->units[u], u - 1);
+    }
+    value_release(vals);
+  } else {
+    add_unit(s, st, xstrdup(st->name), V_NULL_VALUE);
+  }
+  for (int u = first; u < s->n; u++)
+    for (int k = 0; st->needs && !s->only && k < st->needs->as.attr.nnames; k++) {
+      const Stage *dep = s->prog->stages[stage_index(s->prog, st->needs->as.attr.names[k].name)]->as.stage;
+      for (int j = unit_find(s, dep, 0); j >= 0; j = unit_find(s, dep, j + 1)) unit_need(&s->units[u], j);
+    }
+  return true;
+}
+
+bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
+  char *visiting = xcalloc((size_t)s->prog->nstages + 1, 1);
+  bool ok = true;
+  for (int i = 0; i < ngoals && ok; i++) ok = plan_stage(s, goals[i], visiting);
+  free(visiting);
+  return ok;
+}
+
+void sched_free(Scheduler *s) {
+  for (int i = 0; i < s->n; i++) {
+    Unit *u = &s->units[i];
+    free(u->name);
+    free(u->needs);
+    value_release(u->vars);
+    value_release(u->outputs);
+    buf_free(&u->inbuf);
+    free(u->err.msg);
+    free(u->err.stage);
+  }
+  free(s->units);
+}
+
+/* ---- the child ---- */
+
+typedef struct ChildSink {
+  int fd;
+} ChildSink;
+
+static void write_all(int fd, const char *data, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    data += w;
+    n -= (size_t)w;
+  }
+}
+
+static void send_record(int fd, Value rec) {
+  Buf b = {0};
+  json_encode(rec, &b, false);
+  buf_putc(&b, '\n');
+  write_all(fd, b.data, b.len);
+  buf_free(&b);
+  value_release(rec);
+}
+
+static void child_line(void *ctx, const char *stage, const char *stream, const char *text) {
+  (void)stage;
+  Value rec = v_map();
+  map_set(rec, "t", v_cstr("log"));
+  map_set(rec, "stream", v_cstr(stream));
+  map_set(rec, "text", v_cstr(text));
+  send_record(((ChildSink *)ctx)->fd, rec);
+}
+
+static void run_child(Scheduler *s, Unit *u, int fd) {
+  ChildSink sink = {fd};
+  interp_set_output(s->I, (OutputSink){&sink, child_line});
+  bool ok = interp_run_stage(s->I, u->stage, u->vars);
+  Value rec = v_map();
+  map_set(rec, "t", v_cstr("done"));
+  map_set(rec, "ok", v_bool(ok));
+  map_set(rec, "outputs", value_retain(interp_outputs(s->I, u->stage->name)));
+  const RtError *e = interp_last_error(s->I);
+  if (!ok && e) {
+    Value err = v_map();
+    char *masked = interp_mask(s->I, e->msg);
+    map_set(err, "msg", v_str_take(masked));
+    if (e->src) {
+      map_set(err, "file", v_cstr(e->src->path));
+      map_set(err, "line", v_int(e->pos.line));
+      map_set(err, "col", v_int(e->pos.col));
+    }
+    map_set(rec, "error", err);
+  }
+  send_record(fd, rec);
+  close(fd);
+  _exit(0); /* no atexit handlers, no stdio flush of the parent's buffers */
+}
+
+/* ---- the parent ---- */
+
+static bool unit_ready(const Scheduler *s, const Unit *u, bool *blocked) {
+  *blocked = false;
+  for (int k = 0; k < u->nneeds; k++) {
+    StageStatus st = s->units[u->needs[k]].status;
+    if (st == STAGE_FAILED || st == STAGE_SKIPPED) *blocked = true;
+    if (st != STAGE_OK) return false;
+  }
+  return true;
+}
+
+/* `when` is decided in the parent, just before the stage would start, so
+ * it can read the outputs of the stages it needs. */
+static int when_allows(Scheduler *s, Unit *u) {
+  if (!u->stage->when) return 1;
+  Scope *sc = scope_new(NULL);
+  if (u->vars.kind == V_MAP) {
+    Map *m = as_map(u->vars);
+    for (size_t i = 0; i < m->n; i++) scope_define(sc, m->keys[i]->data, value_retain(m->vals[i]));
+  }
+  Value v;
+  bool ok = interp_eval(s->I, sc, u->stage->when->as.attr.value, &v);
+  scope_release(sc);
+  if (!ok) return -1;
+  int r = value_truthy(v);
+  value_release(v);
+  return r;
+}
+
+static int64_t timeout_of(Scheduler *s, Unit *u) {
+  if (!u->stage->timeout) return 0;
+  Value v;
+  if (!interp_eval(s->I, NULL, u->stage->timeout->as.attr.value, &v)) return -1;
+  int64_t ms = v.kind == V_DURATION ? v.as.i : v.kind == V_INT ? v.as.i * 1000 : -2;
+  value_release(v);
+  if (ms == -2) {
+    interp_error(s->I, s->prog->src, u->stage->timeout->pos, "timeout needs a duration such as 10m");
+    return -1;
+  }
+  return ms;
+}
+
+static int retries_of(Scheduler *s, const Unit *u) {
+  if (!u->stage->retry) return 0;
+  Value v;
+  if (!interp_eval(s->I, NULL, u->stage->retry->as.attr.value, &v)) {
+    interp_clear_error(s->I);
+    return 0;
+  }
+  int n = v.kind == V_INT && v.as.i > 0 ? (int)v.as.i : 0;
+  value_release(v);
+  return n;
+}
+
+static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
+  u->status = st;
+  double secs = u->started ? monotonic_seconds() - u->started : 0;
+  report_stage_finished(s->rep, u->name, st, secs, reason, err);
+}
+
+/* An error raised in the parent (in `when` or `timeout`) fails the unit. */
+static void fail_from_interp(Scheduler *s, Unit *u) {
+  const RtError *e = interp_last_error(s->I);
+  finish_unit(s, u, STAGE_FAILED, e ? e->msg : "failed", e);
+  interp_clear_error(s->I);
+}
+
+static bool start_unit(Scheduler *s, Unit *u) {
+  int p[2];
+  if (pipe(p) != 0) {
+    char *m = xasprintf("cannot create a pipe: %s", strerror(errno));
+    finish_unit(s, u, STAGE_FAILED, m, NULL);
+    free(m);
+    return false;
+  }
+  fflush(NULL); /* the child must not inherit unflushed output */
+  pid_t pid = fork();
+  if (pid < 0) {
+    char *m = xasprintf("cannot start a process: %s", strerror(errno));
+    close(p[0]), close(p[1]);
+    finish_unit(s, u, STAGE_FAILED, m, NULL);
+    free(m);
+    return false;
+  }
+  if (pid == 0) {
+    setpgid(0, 0); /* a timeout kills the stage and everything it started */
+    close(p[0]);
+    run_child(s, u, p[1]);
+  }
+  setpgid(pid, pid);
+  close(p[1]);
+  fcntl(p[0], F_SETFD, FD_CLOEXEC);
+  u->pid = pid;
+  u->fd = p[0];
+  u->attempts++;
+  u->got_result = false;
+  u->inbuf.len = 0;
+  return true;
+}
+
+/* Handle one JSON line from a child. */
+static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
+  Value rec;
+  char *err = NULL;
+  if (!json_parse(line, len, &rec, &err)) {
+    free(err);
+    return;
+  }
+  const char *t = map_get(rec, "t").kind == V_STRING ? str_chars(map_get(rec, "t")) : "";
+  if (!strcmp(t, "log")) {
+    Value stream = map_get(rec, "stream"), text = map_get(rec, "text");
+    if (stream.kind == V_STRING && text.kind == V_STRING)
+      report_log(s->rep, u->name, str_chars(stream), str_chars(text));
+  } else if (!strcmp(t, "done")) {
+    u->got_result = true;
+    u->result_ok = value_truthy(map_get(rec, "ok"));
+    value_release(u->outputs);
+    u->outputs = value_retain(map_get(rec, "outputs"));
+    Value e = map_get(rec, "error");
+    free(u->err.msg);
+    u->err.msg = NULL;
+    if (e.kind == V_MAP) {
+      u->err.msg = value_to_cstr(map_get(e, "msg"));
+      u->err.src = map_get(e, "file").kind == V_STRING ? s->prog->src : NULL;
+      u->err.pos.line = (uint32_t)map_get(e, "line").as.i;
+      u->err.pos.col = (uint32_t)map_get(e, "col").as.i;
+    }
+  }
+  value_release(rec);
+}
+
+static void drain(Scheduler *s, Unit *u, const char *data, size_t n) {
+  buf_putn(&u->inbuf, data, n);
+  size_t start = 0;
+  for (size_t i = 0; i < u->inbuf.len; i++)
+    if (u->inbuf.data[i] == '\n') {
+      child_record(s, u, u->inbuf.data + start, i - start);
+      start = i + 1;
+    }
+  memmove(u->inbuf.data, u->inbuf.data + start, u->inbuf.len - start);
+  u->inbuf.len -= start;
+}
+
+/* A matrix stage's outputs, read downstream as STAGE.NAME, are lists with
+ * one item per instance, in matrix order. */
+static void publish_outputs(Scheduler *s, Unit *u) {
+  if (!u->stage->matrix) {
+    interp_set_outputs(s->I, u->stage->name, u->outputs.kind == V_MAP ? value_retain(u->outputs) : v_map());
+    return;
+  }
+  Value merged = v_map();
+  int count = 0;
+  for (int j = unit_find(s, u->stage, 0); j >= 0; j = unit_find(s, u->stage, j + 1)) count++;
+  int k = 0;
+  for (int j = unit_find(s, u->stage, 0); j >= 0; j = unit_find(s, u->stage, j + 1), k++) {
+    Value outs = s->units[j].outputs;
+    if (outs.kind != V_MAP) continue;
+    Map *m = as_map(outs);
+    for (size_t i = 0; i < m->n; i++) {
+      if (!map_has(merged, m->keys[i]->data)) {
+        Value list = v_list();
+        for (int c = 0; c < count; c++) list_push(list, V_NULL_VALUE);
+        map_set(merged, m->keys[i]->data, list);
+      }
+      list_set(map_get(merged, m->keys[i]->data), (size_t)k, value_retain(m->vals[i]));
+    }
+  }
+  interp_set_outputs(s->I, u->stage->name, merged);
+}
+
+static void reap(Scheduler *s, Unit *u, bool timed_out) {
+  int status = 0;
+  while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR) {}
+  kill(-u->pid, SIGKILL); /* whatever the stage left running */
+  close(u->fd);
+  u->fd = -1;
+  u->pid = 0;
+  if (u->inbuf.len) drain(s, u, "\n", 1);
+  bool ok = !timed_out && u->got_result && u->result_ok;
+  if (!ok && u->attempts <= retries_of(s, u)) {
+    report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
+    u->status = STAGE_PENDING; /* started again by the main loop */
+    return;
+  }
+  if (ok) {
+    publish_outputs(s, u);
+    finish_unit(s, u, STAGE_OK, NULL, NULL);
+    return;
+  }
+  char *reason = timed_out ? xasprintf("timed out after %llds", (long long)(u->timeout_ms / 1000))
+                 : u->err.msg ? xstrdup(u->err.msg)
+                 : !u->got_result ? xasprintf("the stage's process ended unexpectedly (status %d)", status)
+                                  : xstrdup("failed");
+  RtError e = u->err;
+  e.msg = reason;
+  finish_unit(s, u, STAGE_FAILED, reason, u->err.src ? &e : NULL);
+  free(reason);
+}
+
+static int running_count(const Scheduler *s) {
+  int n = 0;
+  for (int i = 0; i < s->n; i++) n += s->units[i].status == STAGE_RUNNING;
+  return n;
+}
+
+/* Start what can start; returns false when nothing is left to do. */
+static bool start_ready(Scheduler *s) {
+  bool pending = false;
+  for (int i = 0; i < s->n; i++) {
+    Unit *u = &s->units[i];
+    if (u->status != STAGE_PENDING) continue;
+    bool blocked;
+    if (!unit_ready(s, u, &blocked)) {
+      if (blocked) finish_unit(s, u, STAGE_SKIPPED, "a stage it needs did not succeed", NULL);
+      else pending = true;
+      continue;
+    }
+    pending = true;
+    if (running_count(s) >= s->jobs) continue;
+    if (u->attempts == 0) {
+      int w = when_allows(s, u);
+      if (w < 0) {
+        fail_from_interp(s, u);
+        continue;
+      }
+      if (w == 0) {
+        finish_unit(s, u, STAGE_SKIPPED, "when is false", NULL);
+        continue;
+      }
+      u->timeout_ms = timeout_of(s, u);
+      if (u->timeout_ms < 0) {
+        fail_from_interp(s, u);
+        continue;
+      }
+      report_stage_started(s->rep, u->name);
+    }
+    u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
+    u->status = STAGE_RUNNING;
+    if (!start_unit(s, u)) continue;
+  }
+  return pending;
+}
+
+int sched_run(Scheduler *s) {
+  if (s->jobs < 1) s->jobs = 1;
+  struct pollfd *pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
+  int *which = xcalloc((size_t)s->n + 1, sizeof *which);
+  char chunk[16384];
+  while (start_ready(s) || running_count(s) > 0) {
+    int np = 0;
+    int wait = -1;
+    double now = monotonic_seconds();
+    for (int i = 0; i < s->n; i++) {
+      Unit *u = &s->units[i];
+      if (u->status != STAGE_RUNNING || u->fd < 0) continue;
+      if (u->timeout_ms > 0) {
+        double left = u->started + u->timeout_ms / 1000.0 - now;
+        if (left <= 0) {
+          kill(-u->pid, SIGKILL);
+          reap(s, u, true);
+          continue;
+        }
+        int ms = (int)(left * 1000) + 1;
+        if (wait < 0 || ms < wait) wait = ms;
+      }
+      pfd[np] = (struct pollfd){u->fd, POLLIN, 0};
+      which[np++] = i;
+    }
+    if (np == 0) continue;
+    if (poll(pfd, (nfds_t)np, wait) < 0 && errno != EINTR) break;
+    for (int k = 0; k < np; k++) {
+      if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Unit *u = &s->units[which[k]];
+      ssize_t n = read(u->fd, chunk, sizeof chunk);
+      if (n > 0) drain(s, u, chunk, (size_t)n);
+      else if (n == 0 || errno != EINTR) reap(s, u, false);
+    }
+  }
+  free(pfd);
+  free(which);
+  int failed = 0;
+  for (int i = 0; i < s->n; i++) failed += s->units[i].status == STAGE_FAILED;
+  return failed;
+}

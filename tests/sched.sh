@@ -1,0 +1,70 @@
+#!/bin/sh
+# sched.sh — parallel stages, timeouts, retries, matrix, when, --json,
+# --junit and secret masking through the child processes.
+set -u
+. "$top_srcdir/tests/lib/assert.sh"
+f="$top_srcdir/tests/run/sched.rp"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# two independent 1 s stages with -j2 finish in about 1 s, with -j1 in 2 s
+start=$(date +%s%N)
+out=$("$RP" run both -j2 -f "$f" 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq "$rc" 0 "parallel run succeeds"
+assert_contains "$out" "[both] both" "dependent ran after both"
+[ "$ms" -lt 1800 ] || _fail "-j2 took ${ms} ms, expected about 1000"
+start=$(date +%s%N)
+"$RP" run both -j1 -f "$f" >/dev/null 2>&1
+ms1=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms1" -ge 2000 ] || _fail "-j1 took ${ms1} ms, expected at least 2000"
+
+# a timeout kills the stage's whole process group
+start=$(date +%s%N)
+out=$("$RP" run hang -f "$f" 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq "$rc" 1 "timed-out stage fails"
+assert_contains "$out" "timed out after 1s" "timeout reported"
+[ "$ms" -lt 5000 ] || _fail "timeout took ${ms} ms"
+sleep 0.2
+pgrep -f "sleep 29.5" >/dev/null && _fail "the stage's children survived its timeout"
+
+# retry: fails twice, succeeds on the third attempt; outputs flow on
+out=$(COUNTER="$tmp/count" "$RP" run after_flaky -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "retry eventually succeeds"
+assert_contains "$out" "[after_flaky] attempts=3" "three attempts made"
+rm -f "$tmp/count"
+out=$(COUNTER="$tmp/count" "$RP" run after_flaky --only flaky -f "$f" 2>&1)
+assert_contains "$out" "--- after_flaky" "named stages still run with --only"
+
+# matrix: one stage per value; outputs are lists in matrix order
+out=$("$RP" run ship -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "matrix run succeeds"
+assert_contains "$out" "[build[linux]] building for linux" "matrix instance linux"
+assert_contains "$out" "[build[mac]] building for mac" "matrix instance mac"
+assert_contains "$out" "[ship] shipping app-linux+app-mac" "matrix outputs in order"
+out=$("$RP" run steps -j4 -f "$f" 2>&1)
+order=$(printf '%s\n' "$out" | sed -n 's/^\[steps\[.\]\] step //p' | tr -d '\n')
+assert_eq "$order" "123" "sequential matrix runs in order"
+
+# when
+out=$(GO=no "$RP" run guarded -f "$f" 2>&1)
+assert_contains "$out" "--- guarded: skipped" "when false skips"
+out=$(GO=yes "$RP" run guarded -f "$f" 2>&1)
+assert_contains "$out" "[guarded] guarded ran" "when true runs"
+
+# secrets: masked in child output, in errors, in --json and in junit
+out=$(API_TOKEN=s3cr3t-value MULTI="$(printf 'line-one-xyz\nline-two-xyz')" "$RP" run leak --json --junit "$tmp/j.xml" -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 1 "leak stage fails"
+assert_not_contains "$out" "s3cr3t-value" "secret never printed"
+assert_contains "$out" "token is ***" "secret masked in sh output"
+assert_contains "$out" "via env: ***" "secret masked through env"
+assert_contains "$out" "bad token ***" "secret masked in the error"
+assert_contains "$out" '"event":"run_started"' "json run_started"
+assert_contains "$out" '"event":"stage_finished"' "json stage_finished"
+assert_contains "$out" '"status":"failed"' "json status"
+assert_contains "$out" '"event":"run_finished"' "json run_finished"
+junit=$(cat "$tmp/j.xml")
+assert_contains "$junit" '<testcase classname="rp" name="leak"' "junit testcase"
+assert_contains "$junit" '<failure message="bad token ***"' "junit failure, masked"
+assert_not_contains "$junit" "s3cr3t-value" "junit masked"
+finish
