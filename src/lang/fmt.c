@@ -47,7 +47,6 @@ struct Doc {
 enum { INDENT = 2 };
 
 typedef struct Fmt {
-  const Program *p;
   const char *src;
   uint32_t len;
   Arena arena; /* documents and their strings */
@@ -296,6 +295,18 @@ typedef struct Item {
   uint32_t start, end;
 } Item;
 
+static bool is_word_start(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
+
+static bool is_identifier(const char *s, uint32_t len) {
+  if (!len || !is_word_start(s[0])) return false;
+  for (uint32_t i = 1; i < len; i++)
+    if (!is_word_char(s[i])) return false;
+  return true;
+}
+
+static Doc *source_text(Fmt *F, const Node *n) { return textn(F, F->src + n->pos.off, n->end - n->pos.off); }
+
 static Item node_item(const Node *n) { return (Item){IT_NODE, n, NULL, NULL, n->pos.off, n->end}; }
 
 static Doc *expr(Fmt *F, const Node *n, int min);
@@ -310,12 +321,8 @@ static Doc *item_doc(Fmt *F, const Item *it) {
     const char *s;
     uint32_t len;
     Doc *key;
-    bool ident = string_is_plain(it->key, &s, &len) && len > 0 && (s[0] == '_' || (s[0] | 32) >= 'a') &&
-                 (s[0] | 32) <= 'z';
-    for (uint32_t i = 0; ident && i < len; i++)
-      ident = s[i] == '_' || ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') || (s[i] >= '0' && s[i] <= '9');
-    if (ident) key = textn(F, s, len);
-    else key = textn(F, F->src + it->key->pos.off, it->key->end - it->key->pos.off);
+    if (string_is_plain(it->key, &s, &len) && is_identifier(s, len)) key = textn(F, s, len);
+    else key = source_text(F, it->key);
     return CAT3(F, key, text(F, ": "), expr(F, it->n, 0));
   }
   case IT_SECTION: return CAT3(F, text(F, it->label), text(F, " "), node_doc(F, it->n));
@@ -466,8 +473,6 @@ static int prec(const Node *n) {
   default: return P_PRIMARY;
   }
 }
-
-static Doc *source_text(Fmt *F, const Node *n) { return textn(F, F->src + n->pos.off, n->end - n->pos.off); }
 
 static Doc *quoted(Fmt *F, const char *s) {
   Buf b = {0};
@@ -672,7 +677,7 @@ static uint32_t keyword_before(const Fmt *F, uint32_t off) {
   uint32_t i = off;
   while (i > 0 && (is_blank(F->src[i - 1]) || F->src[i - 1] == '\n')) i--;
   uint32_t end = i;
-  while (i > 0 && ((F->src[i - 1] | 32) >= 'a' && (F->src[i - 1] | 32) <= 'z')) i--;
+  while (i > 0 && is_word_char(F->src[i - 1])) i--;
   return i < end ? i : off;
 }
 
@@ -741,7 +746,7 @@ static Doc *if_chain(Fmt *F, const Node *n) {
 static Doc *if_doc(Fmt *F, const Node *n) { return group(F, if_chain(F, n)); }
 
 static Doc *binding(Fmt *F, const char *kw, const Node *n) {
-  return CAT3(F, textf(F, "%s%s = ", kw, n->as.bind.name), expr(F, n->as.bind.value, 0), NULL);
+  return CAT2(F, textf(F, "%s%s = ", kw, n->as.bind.name), expr(F, n->as.bind.value, 0));
 }
 
 static Doc *node_doc(Fmt *F, const Node *n) {
@@ -781,7 +786,7 @@ static Doc *node_doc(Fmt *F, const Node *n) {
 }
 
 char *fmt_program(const Program *p) {
-  Fmt F = {.p = p, .src = p->src->text, .len = p->src->len, .nc = p->ncomments};
+  Fmt F = {.src = p->src->text, .len = p->src->len, .nc = p->ncomments};
   F.cs = xcalloc((size_t)F.nc + 1, sizeof *F.cs);
   if (F.nc) memcpy(F.cs, p->comments, sizeof *F.cs * (size_t)F.nc);
   qsort(F.cs, (size_t)F.nc, sizeof *F.cs, comment_cmp);
