@@ -418,21 +418,21 @@ static Doc *block_items(Fmt *F, const Item *its, int n, uint32_t open, uint32_t 
   return block_items_in(F, its, n, open, close, true);
 }
 
-static Doc *block_list(Fmt *F, const NodeList *l, uint32_t open, uint32_t close) {
+static Item *node_items(const NodeList *l) {
   Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
   for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
-  Doc *d = block_items(F, its, l->n, open, close);
+  return its;
+}
+
+static Doc *block_list(Fmt *F, const NodeList *l, uint32_t open, uint32_t close, bool own_group) {
+  Item *its = node_items(l);
+  Doc *d = block_items_in(F, its, l->n, open, close, own_group);
   free(its);
   return d;
 }
 
 static Doc *block_in(Fmt *F, const Node *b, bool own_group) {
-  const NodeList *l = &b->as.list;
-  Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
-  for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
-  Doc *d = block_items_in(F, its, l->n, b->pos.off, b->end - 1, own_group);
-  free(its);
-  return d;
+  return block_list(F, &b->as.list, b->pos.off, b->end - 1, own_group);
 }
 
 static Doc *block(Fmt *F, const Node *b) { return block_in(F, b, true); }
@@ -518,10 +518,8 @@ static Doc *call_doc(Fmt *F, const Node *n) {
 }
 
 static Doc *list_doc(Fmt *F, const Node *n) {
-  const NodeList *l = &n->as.list;
-  Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
-  for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
-  Doc *d = bracket(F, "[", "]", its, l->n, n->pos.off, n->end - 1);
+  Item *its = node_items(&n->as.list);
+  Doc *d = bracket(F, "[", "]", its, n->as.list.n, n->pos.off, n->end - 1);
   free(its);
   return d;
 }
@@ -728,7 +726,7 @@ static Doc *trigger_doc(Fmt *F, const Node *n) {
   if (t->filter) d = CAT3(F, d, text(F, " "), expr(F, t->filter, 0));
   if (t->settings.n) {
     const Node *last = t->settings.items[t->settings.n - 1];
-    d = CAT3(F, d, text(F, " "), block_list(F, &t->settings, n->pos.off, close_after(F, last->end)));
+    d = CAT3(F, d, text(F, " "), block_list(F, &t->settings, n->pos.off, close_after(F, last->end), true));
   }
   if (t->ntargets) d = CAT3(F, d, text(F, " -> "), names(F, t->targets, t->ntargets));
   return d;
@@ -775,9 +773,9 @@ static Doc *node_doc(Fmt *F, const Node *n) {
                 block(F, n->as.fn.body));
   case N_ENVIRONMENT:
     return CAT2(F, textf(F, "environment %s ", n->as.env->name),
-                block_list(F, &n->as.env->items, n->pos.off, n->end - 1));
+                block_list(F, &n->as.env->items, n->pos.off, n->end - 1, true));
   case N_AFTER: return textf(F, "after %s", n->as.after.name);
-  case N_APPROVAL: return CAT2(F, text(F, "approval "), block_list(F, &n->as.settings, n->pos.off, n->end - 1));
+  case N_APPROVAL: return CAT2(F, text(F, "approval "), block_list(F, &n->as.settings, n->pos.off, n->end - 1, true));
   case N_TRIGGER: return trigger_doc(F, n);
   case N_STAGE: return stage_doc(F, n);
   case N_POST: return post_doc(F, n);
@@ -791,8 +789,7 @@ char *fmt_program(const Program *p) {
   if (F.nc) memcpy(F.cs, p->comments, sizeof *F.cs * (size_t)F.nc);
   qsort(F.cs, (size_t)F.nc, sizeof *F.cs, comment_cmp);
   F.used = xcalloc((size_t)F.nc + 1, sizeof *F.used);
-  Item *its = xcalloc((size_t)p->decls.n + 1, sizeof *its);
-  for (int i = 0; i < p->decls.n; i++) its[i] = node_item(p->decls.items[i]);
+  Item *its = node_items(&p->decls);
   Doc *d = seq(&F, its, p->decls.n, 0, F.len, true);
   char *out = layout(d);
   free(its);
