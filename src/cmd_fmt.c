@@ -69,6 +69,16 @@ int cmd_fmt(int argc, char **argv) {
       first++;
       break;
     }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs("usage: rp fmt [-w | --check] [FILE...]\n\n"
+            "Print each FILE (default ./pipeline.rp) in the canonical layout, comments kept.\n"
+            "  -w       rewrite the files in place (only those that change)\n"
+            "  --check  print the names of the files that would change; exit 1 if any\n"
+            "A file that does not parse is left alone: its errors are printed, exit 2.\n"
+            "The layout rules: doc/fmt.md.\n",
+            stdout);
+      return EXIT_OK;
+    }
     if (!strcmp(a, "-w") && mode != MODE_CHECK) mode = MODE_WRITE;
     else if (!strcmp(a, "--check") && mode != MODE_WRITE) mode = MODE_CHECK;
     else {

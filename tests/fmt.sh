@@ -84,7 +84,10 @@ done
 [ $? -eq 2 ] || fail "a missing file did not exit 2"
 "$RP" fmt --bogus 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown option did not exit 2"
-n=$((n + 2))
+"$RP" fmt -w --check "$tmp/good.rp" 2>/dev/null
+[ $? -eq 2 ] || fail "-w with --check did not exit 2"
+"$RP" fmt --help | grep -q -- '--check' || fail "rp fmt --help does not describe --check"
+n=$((n + 4))
 
 echo "fmt: $n checks, $fails failed"
 [ $fails -eq 0 ]
