@@ -230,6 +230,53 @@ static char *daemon_url(const char *name) {
   return xasprintf("git://127.0.0.1:%d/%s", daemon_port, name);
 }
 
+/* ---- smart HTTP with basic auth (tests/unit/git-http-server.py) ---- */
+
+static pid_t http_pid;
+static int http_port;
+static const char http_token[] = "tok-7f3a9c1e";
+
+static bool start_http(void) {
+  if (!have_git || system("python3 -c '' >/dev/null 2>&1") != 0) return false;
+  const char *src = getenv("top_srcdir");
+  char *script = xasprintf("%s/tests/unit/git-http-server.py", src ? src : ".");
+  char *portfile = path_in(tmp, "http.port");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 1);
+    dup2(null, 2);
+    execlp("python3", "python3", script, tmp, http_token, portfile, (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && !http_port; i++) { /* up to 10 s */
+    char *text = read_file(portfile, NULL);
+    if (text) http_port = atoi(text);
+    free(text);
+    if (http_port || waitpid(pid, NULL, WNOHANG) == pid) break;
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  free(script);
+  free(portfile);
+  if (http_port) {
+    http_pid = pid;
+    return true;
+  }
+  if (waitpid(pid, NULL, WNOHANG) == 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+  }
+  return false;
+}
+
+static void stop_http(void) {
+  if (!http_pid) return;
+  kill(http_pid, SIGTERM);
+  waitpid(http_pid, NULL, 0);
+  http_pid = 0;
+}
+
 /* ---- tests ---- */
 
 static void test_clone_commit_push(GitCtx *ctx) {
@@ -744,6 +791,7 @@ static void test_missing_remotes(GitCtx *ctx) {
   CHECK_MSG(err.kind == GIT_ERR_NOT_FOUND && strstr(err.msg, "release-9") && strstr(err.msg, bare),
             "%s", err.msg);
   gitp_err_free(&err);
+  CHECK(stat(dir, &st) != 0);
   free(bare);
 
   if (daemon_pid) {
@@ -794,6 +842,77 @@ static void test_missing_remotes(GitCtx *ctx) {
     CHECK_STR(r, urls[i].out);
     free(r);
   }
+}
+
+/* A token is sent as the basic-auth password; a wrong or missing one is an
+ * `auth` error that does not show it. */
+static void test_http_token(GitCtx *ctx) {
+  if (!http_pid) {
+    skipped++;
+    return;
+  }
+  char *bare = make_gitops_remote(ctx, "private.git");
+  char *url = xasprintf("http://127.0.0.1:%d/private.git", http_port);
+  char *dir = path_in(tmp, "private-work");
+  GitErr err = {0};
+  CHECK(!gitp_clone(ctx, url, dir, NULL, NULL, &err));
+  CHECK_MSG(err.kind == GIT_ERR_AUTH && strstr(err.msg, url), "%s: %s", gitp_err_kind_name(err.kind),
+            err.msg);
+  gitp_err_free(&err);
+  CHECK(!gitp_clone(ctx, url, dir, NULL, "wrong-token", &err));
+  CHECK_MSG(err.kind == GIT_ERR_AUTH && strstr(err.msg, url) && !strstr(err.msg, "wrong-token"),
+            "%s: %s", gitp_err_kind_name(err.kind), err.msg);
+  gitp_err_free(&err);
+
+  CHECK_MSG(gitp_clone(ctx, url, dir, NULL, http_token, &err), "%s", err.msg);
+  put(dir, "values.yaml", "image:\n  tag: 3.0.0\n");
+  char *sha = NULL;
+  CHECK(gitp_commit(ctx, dir, "chore: over http", NULL, 0, "H <h@x>", &sha, &err) && sha);
+  CHECK(!gitp_push(ctx, dir, NULL, NULL, "wrong-token", &err));
+  CHECK_MSG(err.kind == GIT_ERR_AUTH && !strstr(err.msg, "wrong-token"), "%s", err.msg);
+  gitp_err_free(&err);
+  CHECK_MSG(gitp_push(ctx, dir, NULL, NULL, http_token, &err), "%s", err.msg);
+  char *remote = rev_of(bare, "main");
+  CHECK_STR(remote, sha);
+  free(remote);
+  free(sha);
+
+  /* credentials in the URL work too, and never appear in messages */
+  char *with_user = xasprintf("http://deploy:%s@127.0.0.1:%d/private.git", http_token, http_port);
+  char *dir2 = path_in(tmp, "private-work-2");
+  CHECK_MSG(gitp_clone(ctx, with_user, dir2, NULL, NULL, &err), "%s", err.msg);
+  CHECK(!gitp_clone(ctx, with_user, dir2, NULL, NULL, &err)); /* dir2 is not empty now */
+  CHECK_MSG(err.msg && !strstr(err.msg, http_token) && strstr(err.msg, url), "%s", err.msg);
+  gitp_err_free(&err);
+  free(dir2);
+  free(with_user);
+  free(dir);
+  free(url);
+  free(bare);
+}
+
+/* The first commit of a clone of an empty repository, pushed. */
+static void test_empty_remote(GitCtx *ctx) {
+  char *bare = path_in(tmp, "empty.git"), *dir = path_in(tmp, "empty-work");
+  init_repo(bare, true);
+  GitErr err = {0};
+  CHECK_MSG(gitp_clone(ctx, bare, dir, NULL, NULL, &err), "%s", err.msg);
+  char *branch = NULL;
+  CHECK(gitp_branch(ctx, dir, &branch, &err) && branch);
+  put(dir, "README", "config\n");
+  char *sha = NULL;
+  CHECK_MSG(gitp_commit(ctx, dir, "chore: start", NULL, 0, "E <e@x>", &sha, &err) && sha, "%s",
+            err.msg);
+  CHECK_MSG(gitp_push(ctx, dir, NULL, NULL, NULL, &err), "%s", err.msg);
+  char *ref = xasprintf("refs/heads/%s", branch ? branch : "?");
+  char *remote = rev_of(bare, ref);
+  CHECK_STR(remote, sha);
+  free(remote);
+  free(ref);
+  free(branch);
+  free(sha);
+  free(dir);
+  free(bare);
 }
 
 static void test_hook_refusal(GitCtx *ctx) {
@@ -848,7 +967,7 @@ int main(void) {
   have_git = system("git --version >/dev/null 2>&1") == 0;
 
   GitCtx *ctx = gitp_new();
-  bool daemon = start_daemon();
+  bool daemon = start_daemon(), http = start_http();
   test_conventional();
   test_clone_commit_push(ctx);
   test_race(ctx);
@@ -856,11 +975,15 @@ int main(void) {
   test_changed_files(ctx);
   test_missing_remotes(ctx);
   test_hook_refusal(ctx);
+  test_http_token(ctx);
+  test_empty_remote(ctx);
+  stop_http();
   stop_daemon();
   gitp_free(ctx);
 
-  printf("git: git CLI %s, git daemon %s, %d groups skipped\n", have_git ? "present" : "absent",
-         daemon ? "used" : "not available", skipped);
+  printf("git: git CLI %s, git daemon %s, HTTP server %s, %d groups skipped\n",
+         have_git ? "present" : "absent", daemon ? "used" : "not available",
+         http ? "used" : "not available", skipped);
   if (!getenv("RP_KEEP_TMP")) nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   return check_done("git");
 }
