@@ -786,10 +786,8 @@ bool gitp_commit(GitCtx *ctx, const char *dir, const char *message, const char *
     goto done;
   }
   /* No parent when HEAD's branch has no commit yet. */
-  git_commit *head = NULL;
   git_object *obj = NULL;
-  if (git_revparse_single(&obj, r, "HEAD^{commit}") == 0) head = (git_commit *)obj;
-  parent = head;
+  if (git_revparse_single(&obj, r, "HEAD^{commit}") == 0) parent = (git_commit *)obj;
   if (parent && (rc = git_commit_tree(&ptree, parent)) < 0) goto fail;
   if (!stage(r, dir, ptree, paths, npaths, &tree_oid, err)) goto done;
   if (ptree && git_oid_equal(&tree_oid, git_tree_id(ptree))) { /* nothing changed */
