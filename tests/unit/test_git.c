@@ -769,6 +769,12 @@ static void test_changed_files(GitCtx *ctx) {
   CHECK(gitp_changed_files(ctx, repo, "HEAD", false, &files, &err) && files.n == 0);
   gitp_strs_free(&files);
 
+  /* no tag anywhere: describe falls back to the abbreviated sha */
+  char *d = gitp_describe(ctx, repo, &err), *short7 = gitp_short_sha(ctx, repo, NULL, 7, &err);
+  CHECK(d && short7 && !strcmp(d, short7));
+  free(d);
+  free(short7);
+
   CHECK(!gitp_changed_files(ctx, repo, "origin/nope", false, &files, &err));
   CHECK(err.kind == GIT_ERR_NOT_FOUND && strstr(err.msg, "origin/nope") && strstr(err.msg, repo));
   gitp_err_free(&err);
