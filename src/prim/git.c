@@ -600,24 +600,34 @@ done:
 
 typedef struct Remote {
   const char *token;
-  int tries;
+  bool gave_password, gave_key; /* asked again for one: it was refused */
   Buf said;               /* what the remote printed (hooks write here) */
   char *rejected_ref;     /* the first ref the remote refused, and why */
   char *rejected_status;
 } Remote;
 
+static int refused(void) {
+  git_error_set_str(GIT_ERROR_NET, "authentication failed: the credentials were refused");
+  return GIT_EAUTH;
+}
+
+/* libgit2 may ask several times in one operation: for a user name first
+ * (SSH), then for a key or password. Asked twice for the same secret, the
+ * first was refused, and asking on would loop. */
 static int credentials(git_credential **out, const char *url, const char *user,
                        unsigned int allowed, void *payload) {
   (void)url;
   Remote *rm = payload;
-  if (rm->tries++ > 0) { /* asked again: what we gave was refused */
-    git_error_set_str(GIT_ERROR_NET, "authentication failed: the credentials were refused");
-    return GIT_EAUTH;
-  }
-  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && rm->token)
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && rm->token) {
+    if (rm->gave_password) return refused();
+    rm->gave_password = true;
     return git_credential_userpass_plaintext_new(out, user ? user : "x-access-token", rm->token);
-  if (allowed & GIT_CREDENTIAL_SSH_KEY)
+  }
+  if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+    if (rm->gave_key) return refused();
+    rm->gave_key = true;
     return git_credential_ssh_key_from_agent(out, user ? user : "git");
+  }
   if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user ? user : "git");
   return GIT_PASSTHROUGH;
 }
