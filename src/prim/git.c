@@ -899,10 +899,15 @@ static const char *remote_url(git_remote *remote) {
   return u ? u : git_remote_url(remote);
 }
 
-/* receive-pack's words for "someone pushed first". */
-static bool status_means_moved(const char *status) {
-  return strstr(status, "non-fast-forward") || strstr(status, "fetch first") ||
-         strstr(status, "stale info");
+/* receive-pack's words for "someone pushed first": a non-fast-forward it
+ * saw, or a ref that moved while this push was in flight (then the status
+ * is "failed to update ref" and the remote explains "... but expected"). */
+static bool remote_moved(const char *status, const Remote *rm) {
+  if (strstr(status, "non-fast-forward") || strstr(status, "fetch first") ||
+      strstr(status, "stale info"))
+    return true;
+  return strstr(status, "failed to update ref") && rm->said.data &&
+         strstr(rm->said.data, "but expected");
 }
 
 bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char *ref,
@@ -933,7 +938,7 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char
   } else if (rc < 0) {
     fail_git(err, rc, token, "%s: push of %.*s to %s failed", dir, shown, spec, url);
   } else if (rm.rejected_ref) {
-    bool moved = status_means_moved(rm.rejected_status);
+    bool moved = remote_moved(rm.rejected_status, &rm);
     buf_printf(&b, "%s: push of %s to %s %s: %s", dir, rm.rejected_ref, url,
                moved ? "rejected, the remote has moved" : "refused", rm.rejected_status);
     append_remote_said(&b, &rm);

@@ -856,6 +856,60 @@ static void test_missing_remotes(GitCtx *ctx) {
   }
 }
 
+/* A true race: another push lands while ours is in flight. The hook moves
+ * main (once) after our objects arrived, so receive-pack's locked update
+ * finds the ref changed. That too is `remote_moved`, and a retry works. */
+static void test_push_in_flight_race(GitCtx *ctx) {
+  if (!daemon_pid) {
+    skipped++;
+    return;
+  }
+  char *bare = make_gitops_remote(ctx, "inflight.git");
+  char *hook = path_in(bare, "hooks/pre-receive"), *hooks = path_in(bare, "hooks");
+  mkdir(hooks, 0755);
+  FILE *f = fopen(hook, "w");
+  fputs("#!/bin/sh\n"
+        "[ -e moved-once ] && exit 0\n"
+        "touch moved-once\n"
+        "export GIT_AUTHOR_NAME=other GIT_AUTHOR_EMAIL=o@x GIT_COMMITTER_NAME=other "
+        "GIT_COMMITTER_EMAIL=o@x\n"
+        "unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+        "c=$(git commit-tree 'refs/heads/main^{tree}' -p refs/heads/main -m concurrent) &&\n"
+        "git update-ref refs/heads/main \"$c\"\n",
+        f);
+  fclose(f);
+  chmod(hook, 0755);
+  char *url = daemon_url("inflight.git"), *work = path_in(tmp, "inflight-work");
+  GitErr err = {0};
+  CHECK_MSG(gitp_clone(ctx, url, work, NULL, NULL, &err), "%s", err.msg);
+  put(work, "values.yaml", "image:\n  tag: 5.0.0\n");
+  char *sha = NULL;
+  CHECK(gitp_commit(ctx, work, "feat: mine", NULL, 0, "M <m@x>", &sha, &err) && sha);
+  free(sha);
+  CHECK(!gitp_push(ctx, work, NULL, NULL, NULL, &err));
+  CHECK_MSG(err.kind == GIT_ERR_REMOTE_MOVED && strstr(err.msg, url) && strstr(err.msg, "but expected"),
+            "%s: %s", gitp_err_kind_name(err.kind), err.msg);
+  gitp_err_free(&err);
+  char *theirs = rev_of(bare, "main");
+  CHECK_MSG(gitp_fetch_reset(ctx, work, NULL, NULL, &err), "%s", err.msg);
+  put(work, "values.yaml", "image:\n  tag: 5.0.0\n");
+  sha = NULL;
+  CHECK(gitp_commit(ctx, work, "feat: mine", NULL, 0, "M <m@x>", &sha, &err) && sha);
+  CHECK_MSG(gitp_push(ctx, work, NULL, NULL, NULL, &err), "%s", err.msg);
+  char *now = rev_of(bare, "main"), *parent = rev_of(bare, "main~1");
+  CHECK_STR(now, sha);
+  CHECK_STR(parent, theirs);
+  free(now);
+  free(parent);
+  free(theirs);
+  free(sha);
+  free(work);
+  free(url);
+  free(hooks);
+  free(hook);
+  free(bare);
+}
+
 /* A token is sent as the basic-auth password; a wrong or missing one is an
  * `auth` error that does not show it. */
 static void test_http_token(GitCtx *ctx) {
@@ -1145,6 +1199,7 @@ int main(void) {
   test_changed_files(ctx);
   test_missing_remotes(ctx);
   test_hook_refusal(ctx);
+  test_push_in_flight_race(ctx);
   test_http_token(ctx);
   test_empty_remote(ctx);
   in_child(test_ssh_agent, ctx);
