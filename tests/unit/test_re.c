@@ -243,7 +243,14 @@ static void test_errors(ReCtx *ctx) {
               err ? err : "");
     free(err);
   }
+  /* catastrophic backtracking stops at PCRE2's match limit, as an error */
+  const char *evil = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
   char *err = NULL;
+  bool got = true;
+  CHECK(!re_match(ctx, "^(a+)+$", evil, strlen(evil), &got, NULL, &err));
+  CHECK(err && strstr(err, "match limit") && strstr(err, "\"^(a+)+$\""));
+  free(err);
+  err = NULL;
   CHECK(!re_check(ctx, "a(b", &err));
   CHECK(err && strstr(err, "\"a(b\""));
   free(err);
