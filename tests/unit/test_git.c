@@ -35,7 +35,7 @@ static char tmp[64];
 static bool have_git;
 static int skipped;
 
-/* ---- small helpers ---- */
+/* ---- small utilities ---- */
 
 static char *path_in(const char *a, const char *b) { return xasprintf("%s/%s", a, b); }
 
