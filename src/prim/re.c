@@ -3,6 +3,8 @@
 #include "prim/re.h"
 
 #include <pcre2.h>
+
+#include "../eval/value.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,7 @@
 #include "util.h"
 
 enum {
-  COMPILE_OPTIONS = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+  COMPILE_OPTIONS = RP_PCRE2_OPTIONS,
   CACHE_SLOTS = 1024,     /* open addressing, a power of two */
   CACHE_MAX = 512,        /* beyond this the cache is emptied and refilled */
 };
