@@ -1013,6 +1013,13 @@ static bool only_spaces(const Doc *d, size_t from, size_t to) {
   return true;
 }
 
+/* The end of pos's line, before its line break. */
+static size_t line_end(const Doc *d, size_t pos) {
+  while (pos < d->len && d->text[pos] != '\n') pos++;
+  if (pos < d->len && pos > 0 && d->text[pos - 1] == '\r') pos--;
+  return pos;
+}
+
 /* Where a node's own text ends: block collections end with their last
  * item, block scalars before their trailing line breaks. */
 static size_t tight_end(const Doc *d, const Node *n) {
@@ -1102,7 +1109,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   Buf *r = &e->repl;
   bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
-    e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
+    e->start = content_start(d, o);
     e->end = o->end;
     render_inline(v, quote_of(o), true, -1, r);
     return true;
@@ -1122,6 +1129,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
       size_t colon;
       if (!colon_after(e, pl->key, &colon)) return false;
       e->start = colon + 1;
+      if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
       buf_putc(r, ' ');
     } else {
       e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
@@ -1129,14 +1137,28 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
     e->end = tight_end(d, o);
     if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
       buf_putc(r, ' '); /* `key:` with nothing after it */
+    size_t at = r->len;
     render_inline(v, quote_of(o), false, lit, r);
+    if (is_block_coll(o)) {
+      e->end = line_end(d, e->end); /* the old last line's comment went with it */
+    } else if (r->data[at] == '|' && line_end(d, e->end) > e->end) {
+      /* a comment after the old value moves onto the `|` line, not into the text */
+      size_t eol = line_end(d, e->end);
+      char *nl = strchr(r->data + at, '\n');
+      char *tail = xstrdup(nl);
+      r->len = (size_t)(nl - r->data);
+      buf_putn(r, d->text + e->end, eol - e->end);
+      buf_puts(r, tail);
+      free(tail);
+      e->end = eol;
+    }
     return true;
   }
   int ind = block_indent(e, pl, v);
   if (pl->ctx == C_MAPVAL) {
     if (is_block_coll(o) && only_spaces(d, line_start(d, o->start), o->start)) {
       e->start = line_start(d, o->start);
-      e->end = tight_end(d, o);
+      e->end = line_end(d, tight_end(d, o)); /* with the old last line's comment */
       render_block(v, ind, &e->st, r);
       r->data[--r->len] = 0; /* the old last line keeps its own ending */
       return true;
@@ -1145,9 +1167,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
     size_t colon;
     if (!colon_after(e, pl->key, &colon)) return false;
     size_t oend = tight_end(d, o);
-    size_t eol = next_line(d, oend);
-    if (eol > oend && d->text[eol - 1] == '\n') eol--;
-    if (eol > 0 && d->text[eol - 1] == '\r') eol--;
+    size_t eol = line_end(d, oend);
     e->start = colon + 1;
     e->end = eol;
     if (memchr(d->text + oend, '#', eol - oend)) buf_putn(r, d->text + oend, eol - oend);
@@ -1158,7 +1178,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   }
   /* a sequence item or the root: the block starts where the old value did */
   e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
-  e->end = tight_end(d, o);
+  e->end = line_end(d, tight_end(d, o)); /* a comment there would end up inside the block */
   if (pl->ctx == C_ROOT && ind == 0) {
     render_block(v, 0, &e->st, r);
   } else {
@@ -1188,6 +1208,15 @@ static bool nest_value(Editor *e, size_t from, Value v, Value *out) {
   return true;
 }
 
+/* The column of m's keys: that of a key starting its own line, since the
+ * first key may follow `- ` or `? `. */
+static size_t map_indent(const Doc *d, const Node *m) {
+  size_t col = m->col;
+  for (const Node *k = m->first; k; k = k->next->next)
+    if (only_spaces(d, line_start(d, k->start), k->start)) col = k->col;
+  return col;
+}
+
 /* Add `key: v` to mapping m, after its last entry. */
 static void insert_key(Editor *e, Node *m, const char *key, Value v) {
   Doc *d = &e->d;
@@ -1210,10 +1239,11 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
   size_t at = next_line(d, tight_end(d, m));
   e->start = e->end = at;
   if (at == d->len && (at == 0 || d->text[at - 1] != '\n')) buf_putc(r, '\n');
-  buf_printf(r, "%*s", (int)m->col, "");
+  int col = (int)map_indent(d, m);
+  buf_printf(r, "%*s", col, "");
   put_string(key, strlen(key), Q_PLAIN, false, -1, r);
   buf_putc(r, ':');
-  render_entry_value(v, (int)m->col, &e->st, r);
+  render_entry_value(v, col, &e->st, r);
 }
 
 /* Add v as a new last item of sequence s. */
@@ -1343,6 +1373,13 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
     path_free(p);
     return false;
   }
+  Value whole; /* refuse what yaml.read refuses: duplicate keys, bad tags, ... */
+  if (e->d.nroots && !to_value(&e->d, e->d.roots[0], &whole, err)) {
+    doc_free(&e->d);
+    path_free(p);
+    return false;
+  }
+  if (e->d.nroots) value_release(whole);
   e->st = doc_style(&e->d);
   return true;
 }
@@ -1359,8 +1396,21 @@ static bool editor_close(Editor *e, Path *p, bool ok, char **out, size_t *outlen
       buf_putc(&b, e->repl.data[i]);
     }
     buf_putn(&b, e->d.text + e->end, e->d.len - e->end);
-    *outlen = b.len;
-    *out = buf_take(&b);
+    /* Never hand back a file that no longer reads (say, an alias whose
+     * anchor was deleted): check the result like any input. */
+    Value v;
+    char *why = NULL;
+    if (yaml_load(b.data ? b.data : "", b.len, e->d.name, &v, &why)) {
+      value_release(v);
+      *outlen = b.len;
+      *out = buf_take(&b);
+    } else {
+      *err = xasprintf("%s: path '%s': the edit would leave the file unreadable (%s)", e->d.name,
+                       p->text, why);
+      free(why);
+      buf_free(&b);
+      ok = false;
+    }
   } else {
     *err = e->err ? e->err : xasprintf("%s: cannot edit", e->d.name);
   }
