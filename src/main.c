@@ -13,6 +13,7 @@ typedef struct Command {
 } Command;
 
 static const Command commands[] = {
+    {"run", cmd_run, "run STAGE... [-f FILE]", "run the named stages and what they need, in order"},
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
     {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
     {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},

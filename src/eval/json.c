@@ -457,7 +457,8 @@ static bool parse_value(Parser *ps, Value *out) {
 bool json_parse(const char *text, size_t len, Value *out, char **err) {
   Parser ps = {(const unsigned char *)text, (const unsigned char *)text + len,
                (const unsigned char *)text, 0, NULL};
-  if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) ps.p += 3; /* RFC 8259 §8.1: may ignore a BOM */
+  if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) /* RFC 8259 §8.1: may ignore a BOM */
+    ps.s = ps.p += 3;                                      /* and columns count from after it */
   skip_ws(&ps);
   Value v;
   if (parse_value(&ps, &v)) {

@@ -13,7 +13,8 @@
 typedef struct MethodHost {
   void *ctx;
   /* Calls the function value `fn` with borrowed args; on success *out is a
-   * new reference, on failure *err a malloc'd message. */
+   * new reference. On failure *err is a malloc'd message, or NULL when the
+   * host has already reported the error itself; methods pass either on. */
   bool (*call)(void *ctx, Value fn, Value *args, int nargs, Value *out, char **err);
 } MethodHost;
 

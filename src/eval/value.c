@@ -240,6 +240,10 @@ static void map_append(Map *m, Str *key, uint32_t h, Value val) {
     m->vals = xrealloc(m->vals, m->cap * sizeof *m->vals);
     m->hashes = xrealloc(m->hashes, m->cap * sizeof *m->hashes);
   }
+  if (m->n == UINT32_MAX - 1) { /* the index holds positions + 1 in 32 bits */
+    fputs("rp: map too large\n", stderr);
+    abort();
+  }
   size_t pos = m->n++;
   m->keys[pos] = key;
   m->vals[pos] = val;
@@ -530,6 +534,7 @@ void format_duration(int64_t ms, Buf *out) {
   }
 }
 
+/* printf/strtod use the C locale's '.': rp never sets LC_NUMERIC. */
 void format_float(double f, Buf *out) {
   if (isnan(f)) {
     buf_puts(out, "nan");

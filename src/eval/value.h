@@ -122,17 +122,16 @@ static inline const char *str_chars(Value v) { return as_str(v)->data; }
 static inline bool is_str(Value v) { return v.kind == V_STRING; }
 
 void list_push(Value list, Value item);          /* takes item */
-Value list_get(Value list, size_t i);            /* borrowed */
-void list_set(Value list, size_t i, Value item); /* takes item */
+Value list_get(Value list, size_t i);            /* borrowed; null when i is out of range */
+void list_set(Value list, size_t i, Value item); /* takes item; i < list_len (else aborts) */
 size_t list_len(Value list);
 Value list_copy(Value list);                     /* shallow: items retained */
-
 
 void map_set(Value map, const char *key, Value val); /* takes val */
 void map_set_str(Value map, Str *key, Value val);    /* retains key, takes val */
 Value map_get(Value map, const char *key);           /* borrowed; kind V_NULL when absent */
 bool map_has(Value map, const char *key);
-bool map_delete(Value map, const char *key);
+bool map_delete(Value map, const char *key);         /* keeps the order of the rest; O(n) */
 size_t map_len(Value map);
 /* Keys may hold NUL bytes (JSON "\u0000"); these take an explicit length. */
 Value map_get_n(Value map, const char *key, size_t len); /* borrowed */
@@ -147,7 +146,7 @@ bool regex_search(Value re, const char *s, size_t len, char **err);
 
 /* semantics */
 const char *value_type_name(Value v);
-bool value_truthy(Value v);                 /* false, null, 0, "", [] and {} are false */
+bool value_truthy(Value v);                 /* false, null, 0, 0.0, 0s, "", [] and {} are false */
 bool value_equal(Value a, Value b);         /* deep */
 /* Orders numbers (int and float together), strings (bytewise), durations,
  * and lists of those (lexicographically). *ok is false for other pairs and
@@ -161,7 +160,7 @@ void value_show(Value v, Buf *out);   /* as the REPL prints it: strings quoted *
 void value_to_text(Value v, Buf *out); /* as interpolation uses it: strings bare */
 char *value_to_cstr(Value v);          /* malloc'd value_to_text */
 void format_duration(int64_t ms, Buf *out); /* 1h30m, 250ms */
-void format_float(double f, Buf *out);      /* shortest text that reads back as f: 0.1, 1.0, 1e+300 */
+void format_float(double f, Buf *out);      /* shortest text that reads back as f: 0.1, 1.0, 1.0e+300 */
 
 /* JSON (json.parse / json.encode, --json output, the journal) */
 void json_encode(Value v, Buf *out, bool pretty);

@@ -112,9 +112,10 @@ static Token lex_number(Lexer *lx, Pos start, bool nl) {
 }
 
 static bool skip_string_body(Lexer *lx, bool triple, bool raw);
+bool lexer_skip_interpolation(Lexer *lx);
 
 /* Skip a `${ ... }` interpolation, including strings nested in it. */
-static bool skip_interpolation(Lexer *lx) {
+bool lexer_skip_interpolation(Lexer *lx) {
   int depth = 1;
   advance(lx), advance(lx); /* ${ */
   while (depth > 0) {
@@ -146,7 +147,7 @@ static bool skip_string_body(Lexer *lx, bool triple, bool raw) {
       continue;
     }
     if (!raw && c == '$' && peek(lx, 1) == '{') {
-      if (!skip_interpolation(lx)) return false;
+      if (!lexer_skip_interpolation(lx)) return false;
       continue;
     }
     if (c == '"') {

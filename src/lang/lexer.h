@@ -46,6 +46,8 @@ typedef struct Lexer {
 void lexer_init(Lexer *lx, const Source *src, Pos start, Diags *diags);
 Token lexer_next(Lexer *lx);
 const char *tok_kind_name(TokKind k);
+/* At a `${`: move just past its matching `}`; false if it never closes. */
+bool lexer_skip_interpolation(Lexer *lx);
 /* Parse a duration such as "1h30m" or "250ms"; false when malformed. */
 bool parse_duration(const char *s, uint32_t len, int64_t *ms);
 

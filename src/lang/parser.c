@@ -160,13 +160,24 @@ static void flush_literal(StrScan *s) {
   s->lit.len = 0;
 }
 
-/* Parse `${ expr }` starting at s->at (on the '$'); leaves s->at after '}'. */
+/* Parse `${ expr }` starting at s->at (on the '$'); leaves s->at after '}'.
+ * The sub-parser sees only the text between the braces, so its lookahead
+ * cannot run into the rest of the string. */
 static bool scan_interpolation(StrScan *s) {
   Pos open = s->at;
+  Lexer probe;
+  lexer_init(&probe, s->P->p->src, open, s->P->d);
+  probe.end = s->end;
+  if (!lexer_skip_interpolation(&probe)) {
+    diag_error(s->P->d, s->P->p->src, open, "unclosed ${ in string");
+    s->P->panic = true;
+    return false;
+  }
+  uint32_t close = probe.at.off - 1; /* the '}' */
   scan_advance(s), scan_advance(s);
   Parser sub;
-  init_sub_parser(&sub, s->P, s->at, s->end);
-  if (sub.cur.kind == T_RBRACE) {
+  init_sub_parser(&sub, s->P, s->at, close);
+  if (sub.cur.kind == T_EOF) {
     diag_error(s->P->d, s->P->p->src, open, "empty ${} in string");
     s->P->panic = true;
     return false;
@@ -176,7 +187,7 @@ static bool scan_interpolation(StrScan *s) {
     s->P->panic = true;
     return false;
   }
-  if (sub.cur.kind != T_RBRACE) {
+  if (sub.cur.kind != T_EOF) {
     char found[48];
     describe(&sub, sub.cur, found, sizeof found);
     error_at(s->P, sub.cur, "expected '}' to close ${ in string, found %s", found);
@@ -185,8 +196,7 @@ static bool scan_interpolation(StrScan *s) {
   flush_literal(s);
   StrPart part = {NULL, 0, e};
   VEC_PUSH(s->parts, s->parts_n, s->parts_cap, part);
-  s->at = sub.cur.pos;
-  scan_advance(s); /* past '}' */
+  while (s->at.off <= close) scan_advance(s); /* past '}' */
   return true;
 }
 

@@ -183,6 +183,7 @@ static void test_parse_values(void) {
   CHECK_INT(map_get_n(v, "k\0", 2).as.i, 1);
   value_release(v);
 
+  CHECK_ERROR("\xef\xbb\xbf[}", "1:2: expected a JSON value, found '}'"); /* columns from after a BOM */
   v = PARSED("\xef\xbb\xbf[]"); /* a leading byte order mark is ignored */
   CHECK(v.kind == V_LIST && list_len(v) == 0);
   value_release(v);
@@ -278,6 +279,21 @@ static void test_depth(void) {
 
   memset(text, '[', HUGE);
   check_error_at(text, HUGE, "1:513: nesting deeper than 512 levels", __FILE__, __LINE__);
+
+  /* encoding caps nesting at the same depth, so what it writes parses */
+  Value deep = v_list(), cur = deep;
+  for (int i = 0; i < LIMIT + 50; i++) {
+    Value next = v_list();
+    list_push(next, v_int(i));
+    list_push(cur, next);
+    cur = next;
+  }
+  char *out = encoded(deep, false);
+  CHECK(strstr(out, ",null]") != NULL);
+  Value back = PARSED(out);
+  CHECK(back.kind == V_LIST);
+  free(out);
+  value_release(deep), value_release(back);
 
   /* objects count too */
   Buf b = {0};

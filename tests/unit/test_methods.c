@@ -3,7 +3,7 @@
 #include "check_values.h"
 #include "eval/methods.h"
 
-enum { FN_DOUBLE = 1, FN_IS_EVEN, FN_NEGATE, FN_FAIL_ON_3, FN_LEN, FN_FIRST_FIELD, FN_UPPER };
+enum { FN_DOUBLE = 1, FN_IS_EVEN, FN_NEGATE, FN_FAIL_ON_3, FN_LEN, FN_FIRST_FIELD, FN_UPPER, FN_REPORTED };
 
 typedef struct FakeHost {
   int calls;
@@ -33,6 +33,13 @@ static bool fake_call(void *ctx, Value fn, Value *args, int nargs, Value *out, c
   case FN_LEN: *out = v_int((int64_t)as_str(x)->len); return true;
   case FN_FIRST_FIELD: *out = value_retain(list_get(x, 0)); return true;
   case FN_UPPER: return method_call("upper", x, NULL, 0, NULL, out, err);
+  case FN_REPORTED: /* fails on the second item, having reported the error itself */
+    if (h->calls == 2) {
+      *err = NULL;
+      return false;
+    }
+    *out = v_cstr("fine");
+    return true;
   }
   *err = xstrdup("unknown fake function");
   return false;
@@ -383,6 +390,18 @@ static void test_list_errors(void) {
   FAILS(pairs, "sort", (Value[]){v_int(FN_FIRST_FIELD)}, 1,
         "sort(): cannot order string and int (as returned by the key function)");
   value_release(pairs);
+
+  /* a failure the host reported itself (err NULL) stops the method too */
+  const char *lambdas[] = {"map", "filter", "sort"};
+  for (int i = 0; i < 3; i++) {
+    Value res = V_NULL_VALUE;
+    char *rerr = NULL;
+    e.fake.calls = 0;
+    CHECK(!method_call(lambdas[i], l, (Value[]){v_int(FN_REPORTED)}, 1, &e.host, &res, &rerr));
+    CHECK(rerr == NULL);
+    CHECK(res.kind == V_NULL);
+    CHECK_INT(e.fake.calls, 2);
+  }
 
   /* without a host, lambdas cannot run: an error, not a crash */
   Value out;

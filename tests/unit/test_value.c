@@ -5,6 +5,9 @@
 
 #include "check_values.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 /* A tiny deterministic PRNG so the randomised checks repeat exactly. */
 static uint64_t next_rand(uint64_t *s) {
   *s ^= *s << 13;
@@ -631,6 +634,11 @@ static void test_regex(void) {
   CHECK(!regex_search(re, "v1.22x", 6, &err));
   CHECK(!regex_search(re, "v1.2", 3, &err)); /* the length bounds the subject */
   CHECK(err == NULL);
+  uint32_t have_jit = 0;
+  size_t jit_size = 0;
+  pcre2_config(PCRE2_CONFIG_JIT, &have_jit);
+  pcre2_pattern_info(as_regex(re)->code, PCRE2_INFO_JITSIZE, &jit_size);
+  CHECK(!have_jit || jit_size > 0); /* compiled to machine code where PCRE2 can */
   value_release(re);
 
   Value uni = v_regex("^.{3}$", 6, NULL, NULL);

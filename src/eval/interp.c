@@ -1,0 +1,1142 @@
+/* interp.c — evaluating expressions and running statements. */
+#include "interp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "methods.h"
+
+struct Scope {
+  int refs;
+  Value vars;
+  Scope *parent;
+};
+
+/* A user function or lambda with the scope it closes over. */
+typedef struct Closure {
+  Object base;
+  const Node *fn; /* N_FN or N_LAMBDA */
+  const Source *src;
+  Scope *scope;
+} Closure;
+
+/* A namespace of natives (`git`), or an imported rp module. */
+typedef struct Module {
+  Object base;
+  char *name;
+  Scope *scope; /* imported module: its globals; NULL for natives */
+} Module;
+
+/* raw(x): text spliced into a sh template without quoting. */
+typedef struct Raw {
+  Object base;
+  Value text;
+} Raw;
+
+struct Interp {
+  Program *main;
+  Scope *globals;
+  Value pending;    /* top-level let name -> its index in main->lets, until evaluated */
+  Value evaluating; /* names of lets being evaluated, to report cycles */
+  Value outputs;    /* stage name -> map of outputs */
+  Value event;
+  Value natives; /* "ns.name" or "name" -> index into natives */
+  Native *native_list;
+  int nnatives, natives_cap;
+  int call_depth;
+  OutputSink sink;
+  RtError err;
+  bool has_error;
+  bool returning;
+  Value ret;
+  const Source *src; /* source of the code being evaluated */
+  const Stage *stage;
+  char **secrets;
+  int nsecrets, secrets_cap;
+};
+
+static const char *namespaces[] = {"docker", "helm", "kubectl", "registry", "git", "yaml", "json",
+                                   "http", "re", "semver", "fs", "time", NULL};
+
+/* ---- objects ---- */
+
+static void closure_free(Obj *o) { scope_release(((Closure *)o)->scope); }
+static void closure_show(Obj *o, Buf *b) {
+  const Node *fn = ((Closure *)o)->fn;
+  buf_printf(b, "<fn %s>", fn->as.fn.name ? fn->as.fn.name : "lambda");
+}
+static const ObjectType closure_type = {"function", closure_free, closure_show};
+
+static void module_free(Obj *o) {
+  Module *m = (Module *)o;
+  free(m->name);
+  scope_release(m->scope);
+}
+static void module_show(Obj *o, Buf *b) { buf_printf(b, "<module %s>", ((Module *)o)->name); }
+static const ObjectType module_type = {"module", module_free, module_show};
+
+static void raw_free(Obj *o) { value_release(((Raw *)o)->text); }
+static void raw_show(Obj *o, Buf *b) { value_to_text(((Raw *)o)->text, b); }
+static const ObjectType raw_type = {"raw", raw_free, raw_show};
+
+static bool is_object(Value v, const ObjectType *t) {
+  return v.kind == V_OBJECT && as_object(v)->type == t;
+}
+
+static Value new_module(const char *name, Scope *scope) {
+  Module *m = xcalloc(1, sizeof *m);
+  m->base.type = &module_type;
+  m->name = xstrdup(name);
+  m->scope = scope;
+  if (scope) scope->refs++;
+  return v_object(&m->base);
+}
+
+/* ---- scopes ---- */
+
+Scope *scope_new(Scope *parent) {
+  Scope *s = xcalloc(1, sizeof *s);
+  s->refs = 1;
+  s->vars = v_map();
+  s->parent = parent;
+  if (parent) parent->refs++;
+  return s;
+}
+
+void scope_release(Scope *s) {
+  while (s && --s->refs == 0) {
+    Scope *parent = s->parent;
+    value_release(s->vars);
+    free(s);
+    s = parent;
+  }
+}
+
+void scope_define(Scope *s, const char *name, Value v) { map_set(s->vars, name, v); }
+
+static Scope *scope_find(Scope *s, const char *name) {
+  for (; s; s = s->parent)
+    if (map_has(s->vars, name)) return s;
+  return NULL;
+}
+
+/* ---- errors ---- */
+
+bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...) {
+  if (I->has_error) return false; /* keep the first, innermost error */
+  Buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  I->err.src = src ? src : I->src;
+  I->err.pos = pos;
+  I->err.msg = buf_take(&b);
+  free(I->err.stage);
+  I->err.stage = I->stage ? xstrdup(I->stage->name) : NULL;
+  I->has_error = true;
+  return false;
+}
+
+#define FAIL_AT(node, ...) interp_error(I, I->src, (node)->pos, __VA_ARGS__)
+
+const RtError *interp_last_error(const Interp *I) { return I->has_error ? &I->err : NULL; }
+
+void interp_clear_error(Interp *I) {
+  free(I->err.msg);
+  free(I->err.stage);
+  memset(&I->err, 0, sizeof I->err);
+  I->has_error = false;
+}
+
+void interp_print_error(const Interp *I, FILE *out, bool color) {
+  if (!I->has_error) return;
+  char *masked = interp_mask(I, I->err.msg);
+  Buf msg = {0};
+  if (I->err.stage) buf_printf(&msg, "stage '%s': ", I->err.stage);
+  buf_puts(&msg, masked);
+  Diag d = {DIAG_ERROR, I->err.src, I->err.pos, 1, msg.data};
+  diag_print_one(&d, out, color);
+  buf_free(&msg);
+  free(masked);
+}
+
+/* ---- secrets and output ---- */
+
+void interp_add_secret(Interp *I, const char *text) {
+  /* a multi-line secret is masked line by line: output arrives in lines */
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    if (n >= 3) { /* masking "a" everywhere would make output unreadable */
+      char *s = xstrndup(p, n);
+      VEC_PUSH(I->secrets, I->nsecrets, I->secrets_cap, s);
+    }
+    p += n + (nl ? 1 : 0);
+  }
+}
+
+char *interp_mask(const Interp *I, const char *text) {
+  Buf b = {0};
+  const char *p = text;
+  while (*p) {
+    size_t best = 0;
+    for (int i = 0; i < I->nsecrets; i++) {
+      size_t n = strlen(I->secrets[i]);
+      if (n > best && !strncmp(p, I->secrets[i], n)) best = n;
+    }
+    if (best) {
+      buf_puts(&b, "***");
+      p += best;
+    } else {
+      buf_putc(&b, *p++);
+    }
+  }
+  return buf_take(&b);
+}
+
+static void default_line(void *ctx, const char *stage, const char *stream, const char *text) {
+  (void)ctx;
+  FILE *f = !strcmp(stream, "stderr") ? stderr : stdout;
+  if (stage) fprintf(f, "[%s] %s\n", stage, text);
+  else fprintf(f, "%s\n", text);
+  fflush(f);
+}
+
+void interp_emit(Interp *I, const char *stream, const char *text) {
+  char *masked = interp_mask(I, text);
+  char *line = masked;
+  for (;;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    if (nl || *line) I->sink.line(I->sink.ctx, I->stage ? I->stage->name : NULL, stream, line);
+    if (!nl) break;
+    line = nl + 1;
+  }
+  free(masked);
+}
+
+void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
+
+/* ---- set-up ---- */
+
+static Value environment_value(Interp *I, const Environment *env);
+
+Interp *interp_new(Program *main) {
+  Interp *I = xcalloc(1, sizeof *I);
+  I->main = main;
+  I->src = main->src;
+  I->globals = scope_new(NULL);
+  I->pending = v_map();
+  I->evaluating = v_map();
+  I->outputs = v_map();
+  I->event = v_map();
+  I->natives = v_map();
+  I->sink = (OutputSink){NULL, default_line};
+  for (int i = 0; i < main->nlets; i++) map_set(I->pending, main->lets[i]->as.bind.name, v_int(i));
+  for (int i = 0; i < main->nfns; i++) {
+    Closure *c = xcalloc(1, sizeof *c);
+    c->base.type = &closure_type;
+    c->fn = main->fns[i];
+    c->src = main->src;
+    /* functions see the globals; the cycle globals -> closure -> globals is
+     * broken in interp_free by clearing the globals' map first */
+    c->scope = I->globals;
+    I->globals->refs++;
+    scope_define(I->globals, main->fns[i]->as.fn.name, v_object(&c->base));
+  }
+  return I;
+}
+
+void interp_free(Interp *I) {
+  if (!I) return;
+  Value vars = I->globals->vars;
+  I->globals->vars = v_map();
+  value_release(vars); /* drops the closures holding references to globals */
+  scope_release(I->globals);
+  value_release(I->pending);
+  value_release(I->evaluating);
+  value_release(I->outputs);
+  value_release(I->event);
+  value_release(I->natives);
+  value_release(I->ret);
+  free(I->native_list);
+  for (int i = 0; i < I->nsecrets; i++) free(I->secrets[i]);
+  free(I->secrets);
+  interp_clear_error(I);
+  free(I);
+}
+
+void interp_set_event(Interp *I, Value event) {
+  value_release(I->event);
+  I->event = event;
+}
+
+void interp_register(Interp *I, const Native *natives, int n) {
+  for (int i = 0; i < n; i++) {
+    Native item = natives[i];
+    VEC_PUSH(I->native_list, I->nnatives, I->natives_cap, item);
+    char *key = natives[i].ns ? xasprintf("%s.%s", natives[i].ns, natives[i].name) : xstrdup(natives[i].name);
+    map_set(I->natives, key, v_int(I->nnatives - 1));
+    free(key);
+  }
+}
+
+static const Native *native_find(Interp *I, const char *ns, const char *name) {
+  char *key = ns ? xasprintf("%s.%s", ns, name) : xstrdup(name);
+  Value v = map_get(I->natives, key);
+  free(key);
+  return v.kind == V_INT ? &I->native_list[v.as.i] : NULL;
+}
+
+Value interp_outputs(Interp *I, const char *stage) { return map_get(I->outputs, stage); }
+
+void interp_set_outputs(Interp *I, const char *stage, Value outputs) { map_set(I->outputs, stage, outputs); }
+
+/* ---- names ---- */
+
+static bool eval_global_let(Interp *I, const char *name, Value *out) {
+  Value idx = map_get(I->pending, name);
+  const Node *let = I->main->lets[idx.as.i];
+  if (map_has(I->evaluating, name))
+    return interp_error(I, I->main->src, let->pos, "variable '%s' is defined in terms of itself", name);
+  map_set(I->evaluating, name, v_bool(true));
+  const Source *saved_src = I->src;
+  const Stage *saved_stage = I->stage;
+  I->src = I->main->src;
+  I->stage = NULL; /* a pipeline variable belongs to no stage */
+  Value v;
+  bool ok = interp_eval(I, NULL, let->as.bind.value, &v);
+  I->src = saved_src;
+  I->stage = saved_stage;
+  map_delete(I->evaluating, name);
+  if (!ok) return false;
+  map_delete(I->pending, name);
+  scope_define(I->globals, name, value_retain(v));
+  *out = v;
+  return true;
+}
+
+static const Environment *find_environment(Interp *I, const char *name) {
+  for (int i = 0; i < I->main->nenvs; i++)
+    if (!strcmp(I->main->envs[i]->as.env->name, name)) return I->main->envs[i]->as.env;
+  return NULL;
+}
+
+static bool is_stage(Interp *I, const char *name) {
+  for (int i = 0; i < I->main->nstages; i++)
+    if (!strcmp(I->main->stages[i]->as.stage->name, name)) return true;
+  return false;
+}
+
+static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
+  const char *name = id->as.ident.name;
+  Scope *s = scope_find(scope ? scope : I->globals, name);
+  if (s) {
+    *out = value_retain(map_get(s->vars, name));
+    return true;
+  }
+  if (map_has(I->pending, name)) return eval_global_let(I, name, out);
+  for (int i = 0; namespaces[i]; i++)
+    if (!strcmp(name, namespaces[i])) {
+      *out = new_module(name, NULL);
+      return true;
+    }
+  if (!strcmp(name, "env")) {
+    *out = new_module("env", NULL);
+    return true;
+  }
+  if (!strcmp(name, "event")) {
+    *out = value_retain(I->event);
+    return true;
+  }
+  if (is_stage(I, name)) {
+    Value o = map_get(I->outputs, name);
+    if (o.kind == V_NULL) return FAIL_AT(id, "stage '%s' has not run: its outputs are not available", name);
+    *out = value_retain(o);
+    return true;
+  }
+  const Environment *env = find_environment(I, name);
+  if (env) {
+    *out = environment_value(I, env);
+    return I->has_error ? (value_release(*out), false) : true;
+  }
+  return FAIL_AT(id, "undefined variable '%s'", name);
+}
+
+/* An environment as a value: its settings, plus `name`. */
+static Value environment_value(Interp *I, const Environment *env) {
+  Value m = v_map();
+  map_set(m, "name", v_cstr(env->name));
+  for (int i = 0; i < env->items.n; i++) {
+    const Node *it = env->items.items[i];
+    if (it->kind != N_SETTING) continue;
+    Value v;
+    const Stage *saved = I->stage;
+    if (!interp_eval(I, NULL, it->as.bind.value, &v)) return m;
+    I->stage = saved;
+    map_set(m, it->as.bind.name, v);
+  }
+  return m;
+}
+
+/* ---- operators ---- */
+
+static bool is_number(Value v) { return v.kind == V_INT || v.kind == V_FLOAT; }
+static double num(Value v) { return v.kind == V_INT ? (double)v.as.i : v.as.f; }
+
+static bool regex_of(Interp *I, const Node *at, Value pat, Value *re) {
+  if (pat.kind == V_REGEX) {
+    *re = value_retain(pat);
+    return true;
+  }
+  if (pat.kind != V_STRING) return FAIL_AT(at, "=~ needs a regex or a string on its right, not %s", value_type_name(pat));
+  char *err = NULL;
+  size_t off = 0;
+  *re = v_regex(str_chars(pat), as_str(pat)->len, &err, &off);
+  if (re->kind == V_NULL) {
+    FAIL_AT(at, "invalid regex at offset %zu: %s", off, err);
+    free(err);
+    return false;
+  }
+  return true;
+}
+
+static bool arith(Interp *I, const Node *n, Op op, Value a, Value b, Value *out) {
+  if (op == OP_ADD && a.kind == V_STRING && b.kind == V_STRING) {
+    Buf buf = {0};
+    buf_putn(&buf, str_chars(a), as_str(a)->len);
+    buf_putn(&buf, str_chars(b), as_str(b)->len);
+    *out = v_str(buf.data, buf.len);
+    buf_free(&buf);
+    if (value_is_secret(a) || value_is_secret(b)) *out = value_mark_secret(*out);
+    return true;
+  }
+  if (op == OP_ADD && a.kind == V_LIST && b.kind == V_LIST) {
+    *out = v_list();
+    for (size_t i = 0; i < list_len(a); i++) list_push(*out, value_retain(list_get(a, i)));
+    for (size_t i = 0; i < list_len(b); i++) list_push(*out, value_retain(list_get(b, i)));
+    return true;
+  }
+  if (op == OP_ADD && a.kind == V_MAP && b.kind == V_MAP) {
+    *out = v_map();
+    Map *ma = as_map(a), *mb = as_map(b);
+    for (size_t i = 0; i < ma->n; i++) map_set_str(*out, ma->keys[i], value_retain(ma->vals[i]));
+    for (size_t i = 0; i < mb->n; i++) map_set_str(*out, mb->keys[i], value_retain(mb->vals[i]));
+    return true;
+  }
+  if (a.kind == V_DURATION && b.kind == V_DURATION && (op == OP_ADD || op == OP_SUB)) {
+    *out = v_duration(op == OP_ADD ? a.as.i + b.as.i : a.as.i - b.as.i);
+    return true;
+  }
+  if (a.kind == V_DURATION && b.kind == V_INT && (op == OP_MUL || op == OP_DIV)) {
+    if (op == OP_DIV && b.as.i == 0) return FAIL_AT(n, "division by zero");
+    *out = v_duration(op == OP_MUL ? a.as.i * b.as.i : a.as.i / b.as.i);
+    return true;
+  }
+  if (!is_number(a) || !is_number(b))
+    return FAIL_AT(n, "cannot apply '%s' to %s and %s", op_text(op), value_type_name(a), value_type_name(b));
+  if (a.kind == V_INT && b.kind == V_INT) {
+    int64_t x = a.as.i, y = b.as.i, r;
+    switch (op) {
+    case OP_ADD: if (__builtin_add_overflow(x, y, &r)) return FAIL_AT(n, "integer overflow"); break;
+    case OP_SUB: if (__builtin_sub_overflow(x, y, &r)) return FAIL_AT(n, "integer overflow"); break;
+    case OP_MUL: if (__builtin_mul_overflow(x, y, &r)) return FAIL_AT(n, "integer overflow"); break;
+    case OP_DIV:
+    case OP_MOD:
+      if (y == 0) return FAIL_AT(n, "division by zero");
+      if (x == INT64_MIN && y == -1) return FAIL_AT(n, "integer overflow");
+      r = op == OP_DIV ? x / y : x % y;
+      break;
+    default: r = 0;
+    }
+    *out = v_int(r);
+    return true;
+  }
+  double x = num(a), y = num(b), r = 0;
+  switch (op) {
+  case OP_ADD: r = x + y; break;
+  case OP_SUB: r = x - y; break;
+  case OP_MUL: r = x * y; break;
+  case OP_DIV: if (y == 0) return FAIL_AT(n, "division by zero"); r = x / y; break;
+  case OP_MOD: return FAIL_AT(n, "'%%' needs integers");
+  default: break;
+  }
+  *out = v_float(r);
+  return true;
+}
+
+static bool eval_binary(Interp *I, Scope *sc, const Node *n, Value *out) {
+  Op op = n->as.op.op;
+  Value a;
+  if (!interp_eval(I, sc, n->as.op.a, &a)) return false;
+  /* short-circuit operators decide before evaluating the right side */
+  if (op == OP_AND || op == OP_OR || op == OP_COALESCE) {
+    bool done = op == OP_AND ? !value_truthy(a) : op == OP_OR ? value_truthy(a) : a.kind != V_NULL;
+    if (done) {
+      *out = op == OP_COALESCE ? a : v_bool(op == OP_OR);
+      if (op != OP_COALESCE) value_release(a);
+      return true;
+    }
+    value_release(a);
+    Value b;
+    if (!interp_eval(I, sc, n->as.op.b, &b)) return false;
+    if (op == OP_COALESCE) {
+      *out = b;
+    } else {
+      *out = v_bool(value_truthy(b));
+      value_release(b);
+    }
+    return true;
+  }
+  Value b;
+  if (!interp_eval(I, sc, n->as.op.b, &b)) {
+    value_release(a);
+    return false;
+  }
+  bool ok = true;
+  switch (op) {
+  case OP_EQ: *out = v_bool(value_equal(a, b)); break;
+  case OP_NE: *out = v_bool(!value_equal(a, b)); break;
+  case OP_MATCH:
+  case OP_NOMATCH: {
+    Value re;
+    if (a.kind != V_STRING) {
+      ok = FAIL_AT(n->as.op.a, "=~ needs a string on its left, not %s", value_type_name(a));
+      break;
+    }
+    if (!(ok = regex_of(I, n->as.op.b, b, &re))) break;
+    char *err = NULL;
+    bool m = regex_search(re, str_chars(a), as_str(a)->len, &err);
+    value_release(re);
+    if (err) {
+      ok = FAIL_AT(n, "regex match failed: %s", err);
+      free(err);
+      break;
+    }
+    *out = v_bool(m == (op == OP_MATCH));
+    break;
+  }
+  case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+    bool comparable;
+    int c = value_compare(a, b, &comparable);
+    if (!comparable) {
+      ok = FAIL_AT(n, "cannot compare %s with %s", value_type_name(a), value_type_name(b));
+      break;
+    }
+    *out = v_bool(op == OP_LT ? c < 0 : op == OP_LE ? c <= 0 : op == OP_GT ? c > 0 : c >= 0);
+    break;
+  }
+  default:
+    ok = arith(I, n, op, a, b, out);
+  }
+  value_release(a);
+  value_release(b);
+  return ok;
+}
+
+/* ---- strings and sh templates ---- */
+
+/* Where the literal text of a sh template has left the shell's lexer, so
+ * an interpolated value can be escaped for exactly that context (as Go's
+ * html/template escapes by context): outside quotes it becomes one quoted
+ * word; inside '...' or "..." it is escaped to stay inside them. */
+typedef enum { SHQ_NONE, SHQ_SINGLE, SHQ_DOUBLE } ShQuote;
+
+static ShQuote shell_scan(ShQuote q, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (q == SHQ_SINGLE) {
+      if (c == '\'') q = SHQ_NONE;
+    } else if (c == '\\') {
+      i++; /* the next character is escaped, outside or inside "..." */
+    } else if (q == SHQ_DOUBLE) {
+      if (c == '"') q = SHQ_NONE;
+    } else if (c == '\'') {
+      q = SHQ_SINGLE;
+    } else if (c == '"') {
+      q = SHQ_DOUBLE;
+    }
+  }
+  return q;
+}
+
+static void shell_escape(ShQuote q, const char *s, size_t n, Buf *out) {
+  if (q == SHQ_NONE) buf_putc(out, '\'');
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (q != SHQ_DOUBLE && c == '\'') buf_puts(out, "'\\''");
+    else if (q == SHQ_DOUBLE && (c == '"' || c == '\\' || c == '$' || c == '`')) buf_putc(out, '\\'), buf_putc(out, c);
+    else buf_putc(out, c);
+  }
+  if (q == SHQ_NONE) buf_putc(out, '\'');
+}
+
+/* Build a string from its parts; in a sh template each ${} part is escaped
+ * for its quoting context unless it is raw(). */
+static bool eval_string(Interp *I, Scope *sc, const Node *n, bool shell, Value *out) {
+  Buf b = {0};
+  bool secret = false;
+  ShQuote q = SHQ_NONE;
+  for (int i = 0; i < n->as.str.n; i++) {
+    const StrPart *p = &n->as.str.parts[i];
+    if (!p->expr) {
+      buf_putn(&b, p->text, p->len);
+      if (shell) q = shell_scan(q, p->text, p->len);
+      continue;
+    }
+    Value v;
+    if (!interp_eval(I, sc, p->expr, &v)) {
+      buf_free(&b);
+      return false;
+    }
+    secret |= value_is_secret(v);
+    if (is_object(v, &raw_type)) {
+      Buf t = {0};
+      value_to_text(((Raw *)as_object(v))->text, &t);
+      buf_putn(&b, t.data ? t.data : "", t.len);
+      if (shell) q = shell_scan(q, t.data ? t.data : "", t.len);
+      buf_free(&t);
+      secret |= value_is_secret(((Raw *)as_object(v))->text);
+    } else if (shell) {
+      Buf t = {0};
+      value_to_text(v, &t);
+      shell_escape(q, t.data ? t.data : "", t.len, &b);
+      buf_free(&t);
+    } else {
+      value_to_text(v, &b);
+    }
+    value_release(v);
+  }
+  *out = v_str(b.data ? b.data : "", b.len);
+  buf_free(&b);
+  if (secret) *out = value_mark_secret(*out);
+  return true;
+}
+
+/* ---- calls ---- */
+
+static bool call_closure(Interp *I, const Node *at, Closure *c, Value *args, int nargs, Value named, Value *out);
+
+static bool eval_args(Interp *I, Scope *sc, const Node *call, Value **args, int *nargs, Value *named) {
+  int n = call->as.call.nargs;
+  *args = xcalloc((size_t)n + 1, sizeof **args);
+  *nargs = 0;
+  *named = V_NULL_VALUE;
+  for (int i = 0; i < n; i++) {
+    const Arg *a = &call->as.call.args[i];
+    Value v;
+    bool tmpl = a->value->kind == N_STRING && i == 0 && !a->name && call->as.call.callee->kind == N_IDENT &&
+                !strcmp(call->as.call.callee->as.ident.name, "sh");
+    /* sh("... ${x}") is a template too: the literal is written right after sh */
+    if (!(tmpl ? eval_string(I, sc, a->value, true, &v) : interp_eval(I, sc, a->value, &v))) goto fail;
+    if (a->name) {
+      if (named->kind == V_NULL) *named = v_map();
+      map_set(*named, a->name, v);
+    } else {
+      (*args)[(*nargs)++] = v;
+    }
+  }
+  return true;
+fail:
+  for (int i = 0; i < *nargs; i++) value_release((*args)[i]);
+  value_release(*named);
+  free(*args);
+  return false;
+}
+
+static void free_args(Value *args, int nargs, Value named) {
+  for (int i = 0; i < nargs; i++) value_release(args[i]);
+  free(args);
+  value_release(named);
+}
+
+/* The interpreter as seen by methods that take functions (map, filter). */
+static bool host_call(void *ctx, Value fn, Value *args, int nargs, Value *out, char **err) {
+  Interp *I = ctx;
+  if (!is_object(fn, &closure_type)) {
+    *err = xasprintf("expected a function, got %s", value_type_name(fn));
+    return false;
+  }
+  Closure *c = (Closure *)as_object(fn);
+  if (call_closure(I, c->fn, c, args, nargs, V_NULL_VALUE, out)) return true;
+  *err = NULL; /* the error is already raised in the interpreter */
+  return false;
+}
+
+static bool call_native(Interp *I, const Node *call, const Native *nat, Value *args, int nargs, Value named,
+                        Value *out) {
+  char name[96];
+  snprintf(name, sizeof name, "%s%s%s", nat->ns ? nat->ns : "", nat->ns ? "." : "", nat->name);
+  CallSite cs = {I->src, call, name};
+  return nat->fn(I, &cs, args, nargs, named, out);
+}
+
+static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
+  const Node *callee = n->as.call.callee;
+  Value *args;
+  int nargs;
+  Value named;
+  /* ns.fn(...) on a native namespace or module, or a method on a value */
+  if (callee->kind == N_MEMBER) {
+    Value obj;
+    if (!interp_eval(I, sc, callee->as.member.object, &obj)) return false;
+    const char *mname = callee->as.member.name;
+    if (!eval_args(I, sc, n, &args, &nargs, &named)) {
+      value_release(obj);
+      return false;
+    }
+    bool ok;
+    if (is_object(obj, &module_type)) {
+      Module *m = (Module *)as_object(obj);
+      if (m->scope) {
+        Value f = map_get(m->scope->vars, mname);
+        ok = is_object(f, &closure_type)
+                 ? call_closure(I, n, (Closure *)as_object(f), args, nargs, named, out)
+                 : FAIL_AT(callee, "module '%s' has no function '%s'", m->name, mname);
+      } else {
+        const Native *nat = native_find(I, m->name, mname);
+        ok = nat ? call_native(I, n, nat, args, nargs, named, out)
+                 : FAIL_AT(callee, "'%s.%s' is not available in this build", m->name, mname);
+      }
+    } else if (named.kind != V_NULL) {
+      ok = FAIL_AT(n, "method '%s' takes no named arguments", mname);
+    } else {
+      MethodHost host = {I, host_call};
+      char *err = NULL;
+      ok = method_call(mname, obj, args, nargs, &host, out, &err);
+      if (!ok && err) FAIL_AT(callee, "%s", err);
+      free(err);
+    }
+    value_release(obj);
+    free_args(args, nargs, named);
+    return ok;
+  }
+  if (callee->kind == N_IDENT && !scope_find(sc ? sc : I->globals, callee->as.ident.name) &&
+      !map_has(I->pending, callee->as.ident.name)) {
+    const Native *nat = native_find(I, NULL, callee->as.ident.name);
+    if (nat) {
+      if (!eval_args(I, sc, n, &args, &nargs, &named)) return false;
+      bool ok = call_native(I, n, nat, args, nargs, named, out);
+      free_args(args, nargs, named);
+      return ok;
+    }
+  }
+  Value f;
+  if (!interp_eval(I, sc, callee, &f)) return false;
+  if (!is_object(f, &closure_type)) {
+    value_release(f);
+    return FAIL_AT(callee, "this is %s, not a function", value_type_name(f));
+  }
+  if (!eval_args(I, sc, n, &args, &nargs, &named)) {
+    value_release(f);
+    return false;
+  }
+  bool ok = call_closure(I, n, (Closure *)as_object(f), args, nargs, named, out);
+  free_args(args, nargs, named);
+  value_release(f);
+  return ok;
+}
+
+enum { MAX_CALL_DEPTH = 500 };
+
+static bool call_closure(Interp *I, const Node *at, Closure *c, Value *args, int nargs, Value named, Value *out) {
+  const Node *fn = c->fn;
+  int np = fn->as.fn.nparams;
+  const char *fname = fn->as.fn.name ? fn->as.fn.name : "lambda";
+  if (nargs > np) return FAIL_AT(at, "%s takes %d argument%s, got %d", fname, np, np == 1 ? "" : "s", nargs);
+  if (I->call_depth >= MAX_CALL_DEPTH) return FAIL_AT(at, "too many nested calls (is %s recursing forever?)", fname);
+  Scope *s = scope_new(c->scope);
+  const Source *saved_src = I->src;
+  bool ok = true;
+  for (int i = 0; i < np && ok; i++) {
+    const Param *p = &fn->as.fn.params[i];
+    Value v = named.kind == V_MAP && map_has(named, p->name) ? value_retain(map_get(named, p->name))
+              : i < nargs                                     ? value_retain(args[i])
+                                                              : V_NULL_VALUE;
+    if (i >= nargs && !(named.kind == V_MAP && map_has(named, p->name))) {
+      if (!p->def) {
+        ok = FAIL_AT(at, "%s: missing argument '%s'", fname, p->name);
+        break;
+      }
+      I->src = c->src;
+      ok = interp_eval(I, s, p->def, &v);
+      I->src = saved_src;
+    }
+    if (ok) scope_define(s, p->name, v);
+  }
+  if (ok && named.kind == V_MAP) {
+    Map *m = as_map(named);
+    for (size_t k = 0; k < m->n && ok; k++)
+      if (!map_has(s->vars, m->keys[k]->data))
+        ok = FAIL_AT(at, "%s has no parameter '%s'", fname, m->keys[k]->data);
+  }
+  if (ok) {
+    I->src = c->src;
+    I->call_depth++;
+    const Node *body = fn->as.fn.body;
+    if (body->kind == N_BLOCK) {
+      ok = interp_exec(I, s, body);
+      if (I->returning) {
+        I->returning = false;
+        ok = true;
+        *out = I->ret;
+        I->ret = V_NULL_VALUE;
+      } else if (ok) {
+        *out = V_NULL_VALUE;
+      }
+    } else {
+      ok = interp_eval(I, s, body, out);
+    }
+    I->call_depth--;
+    I->src = saved_src;
+  }
+  scope_release(s);
+  return ok;
+}
+
+/* ---- expressions ---- */
+
+static bool eval_member(Interp *I, Scope *sc, const Node *n, Value *out) {
+  Value obj;
+  if (!interp_eval(I, sc, n->as.member.object, &obj)) return false;
+  const char *name = n->as.member.name;
+  bool ok = true;
+  if (is_object(obj, &module_type)) {
+    Module *m = (Module *)as_object(obj);
+    if (!strcmp(m->name, "env") && !m->scope) {
+      const char *v = getenv(name);
+      *out = v ? v_cstr(v) : V_NULL_VALUE;
+    } else if (m->scope && map_has(m->scope->vars, name)) {
+      *out = value_retain(map_get(m->scope->vars, name));
+    } else {
+      ok = FAIL_AT(n, "%s.%s is a function: call it with ()", m->name, name);
+    }
+  } else if (obj.kind == V_MAP) {
+    *out = value_retain(map_get(obj, name));
+  } else if (obj.kind == V_NULL) {
+    *out = V_NULL_VALUE; /* event.pr.number outside a pull request is null */
+  } else {
+    ok = FAIL_AT(n, "%s has no field '%s'", value_type_name(obj), name);
+  }
+  value_release(obj);
+  return ok;
+}
+
+static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
+  Value obj, idx;
+  if (!interp_eval(I, sc, n->as.index.object, &obj)) return false;
+  if (!interp_eval(I, sc, n->as.index.index, &idx)) {
+    value_release(obj);
+    return false;
+  }
+  bool ok = true;
+  if (obj.kind == V_LIST && idx.kind == V_INT) {
+    int64_t i = idx.as.i, len = (int64_t)list_len(obj);
+    if (i < 0) i += len; /* a[-1] is the last element */
+    *out = i >= 0 && i < len ? value_retain(list_get(obj, (size_t)i)) : V_NULL_VALUE;
+  } else if (obj.kind == V_MAP && idx.kind == V_STRING) {
+    *out = value_retain(map_get(obj, str_chars(idx)));
+  } else if (obj.kind == V_STRING && idx.kind == V_INT) {
+    int64_t i = idx.as.i, len = (int64_t)as_str(obj)->len;
+    if (i < 0) i += len;
+    *out = i >= 0 && i < len ? v_str(str_chars(obj) + i, 1) : V_NULL_VALUE;
+  } else if (obj.kind == V_NULL) {
+    *out = V_NULL_VALUE;
+  } else {
+    ok = FAIL_AT(n, "cannot index %s with %s", value_type_name(obj), value_type_name(idx));
+  }
+  value_release(obj);
+  value_release(idx);
+  return ok;
+}
+
+static bool eval_collection(Interp *I, Scope *sc, const Node *n, Value *out) {
+  if (n->kind == N_LIST) {
+    *out = v_list();
+    for (int i = 0; i < n->as.list.n; i++) {
+      Value v;
+      if (!interp_eval(I, sc, n->as.list.items[i], &v)) goto fail;
+      list_push(*out, v);
+    }
+    return true;
+  }
+  *out = v_map();
+  for (int i = 0; i < n->as.map.n; i++) {
+    Value k, v;
+    if (!eval_string(I, sc, n->as.map.keys[i], false, &k)) goto fail;
+    if (!interp_eval(I, sc, n->as.map.values[i], &v)) {
+      value_release(k);
+      goto fail;
+    }
+    map_set(*out, str_chars(k), v);
+    value_release(k);
+  }
+  return true;
+fail:
+  value_release(*out);
+  return false;
+}
+
+bool interp_eval(Interp *I, Scope *sc, const Node *n, Value *out) {
+  *out = V_NULL_VALUE;
+  switch (n->kind) {
+  case N_NULL: return true;
+  case N_BOOL: *out = v_bool(n->as.b); return true;
+  case N_INT: *out = v_int(n->as.i); return true;
+  case N_FLOAT: *out = v_float(n->as.f); return true;
+  case N_DURATION: *out = v_duration(n->as.ms); return true;
+  case N_STRING: return eval_string(I, sc, n, false, out);
+  case N_REGEX: {
+    char *err = NULL;
+    size_t off = 0;
+    *out = v_regex(n->as.regex.pattern, n->as.regex.len, &err, &off);
+    if (out->kind != V_NULL) return true;
+    Pos p = n->pos;
+    p.off += 3 + (uint32_t)off, p.col += 3 + (uint32_t)off;
+    interp_error(I, I->src, p, "invalid regex: %s", err);
+    free(err);
+    return false;
+  }
+  case N_LIST:
+  case N_MAP: return eval_collection(I, sc, n, out);
+  case N_IDENT: return lookup(I, sc, n, out);
+  case N_MEMBER: return eval_member(I, sc, n, out);
+  case N_INDEX: return eval_index(I, sc, n, out);
+  case N_CALL: return eval_call(I, sc, n, out);
+  case N_UNARY: {
+    Value a;
+    if (!interp_eval(I, sc, n->as.op.a, &a)) return false;
+    bool ok = true;
+    if (n->as.op.op == OP_NOT) *out = v_bool(!value_truthy(a));
+    else if (a.kind == V_INT && a.as.i != INT64_MIN) *out = v_int(-a.as.i);
+    else if (a.kind == V_FLOAT) *out = v_float(-a.as.f);
+    else if (a.kind == V_DURATION) *out = v_duration(-a.as.i);
+    else ok = FAIL_AT(n, "cannot negate %s", value_type_name(a));
+    value_release(a);
+    return ok;
+  }
+  case N_BINARY: return eval_binary(I, sc, n, out);
+  case N_TERNARY: {
+    Value c;
+    if (!interp_eval(I, sc, n->as.ternary.cond, &c)) return false;
+    bool t = value_truthy(c);
+    value_release(c);
+    return interp_eval(I, sc, t ? n->as.ternary.then : n->as.ternary.els, out);
+  }
+  case N_LAMBDA: {
+    Closure *c = xcalloc(1, sizeof *c);
+    c->base.type = &closure_type;
+    c->fn = n;
+    c->src = I->src;
+    c->scope = sc ? sc : I->globals;
+    c->scope->refs++;
+    *out = v_object(&c->base);
+    return true;
+  }
+  case N_SH: {
+    Value cmd;
+    if (!eval_string(I, sc, n->as.sh.cmd, true, &cmd)) return false;
+    const Native *sh = native_find(I, NULL, "sh");
+    bool ok = sh ? call_native(I, n, sh, &cmd, 1, V_NULL_VALUE, out) : FAIL_AT(n, "sh is not available");
+    value_release(cmd);
+    return ok;
+  }
+  default:
+    return FAIL_AT(n, "%s is not an expression", node_kind_name(n->kind));
+  }
+}
+
+/* ---- statements ---- */
+
+static bool assign(Interp *I, Scope *sc, const Node *target, Value v) {
+  if (target->kind == N_IDENT) {
+    Scope *s = scope_find(sc ? sc : I->globals, target->as.ident.name);
+    if (!s) {
+      value_release(v);
+      return FAIL_AT(target, "assignment to undefined variable '%s' (declare it with let)", target->as.ident.name);
+    }
+    scope_define(s, target->as.ident.name, v);
+    return true;
+  }
+  /* a.b = v and a[i] = v change the container in place */
+  const Node *objn = target->kind == N_MEMBER ? target->as.member.object : target->as.index.object;
+  Value obj, key = V_NULL_VALUE;
+  if (!interp_eval(I, sc, objn, &obj)) goto fail_v;
+  if (target->kind == N_MEMBER) key = v_cstr(target->as.member.name);
+  else if (!interp_eval(I, sc, target->as.index.index, &key)) goto fail_obj;
+  bool ok = true;
+  if (obj.kind == V_MAP && key.kind == V_STRING) {
+    map_set(obj, str_chars(key), v);
+  } else if (obj.kind == V_LIST && key.kind == V_INT && key.as.i >= 0 && (size_t)key.as.i < list_len(obj)) {
+    list_set(obj, (size_t)key.as.i, v);
+  } else {
+    value_release(v);
+    ok = FAIL_AT(target, "cannot assign into %s with %s", value_type_name(obj), value_type_name(key));
+  }
+  value_release(obj);
+  value_release(key);
+  return ok;
+fail_obj:
+  value_release(obj);
+fail_v:
+  value_release(v);
+  return false;
+}
+
+static bool exec_block(Interp *I, Scope *parent, const Node *block) {
+  Scope *s = scope_new(parent);
+  bool ok = true;
+  for (int i = 0; i < block->as.list.n && ok; i++) ok = interp_exec(I, s, block->as.list.items[i]);
+  scope_release(s);
+  return ok;
+}
+
+static bool exec_for(Interp *I, Scope *sc, const Node *n) {
+  Value seq;
+  if (!interp_eval(I, sc, n->as.bind.value, &seq)) return false;
+  bool ok = true;
+  if (seq.kind == V_LIST) {
+    for (size_t i = 0; i < list_len(seq) && ok; i++) {
+      Scope *s = scope_new(sc);
+      scope_define(s, n->as.bind.name, value_retain(list_get(seq, i)));
+      ok = exec_block(I, s, n->as.bind.body);
+      scope_release(s);
+    }
+  } else if (seq.kind == V_MAP) {
+    Map *m = as_map(seq); /* iterating a map gives its keys, in order */
+    for (size_t i = 0; i < m->n && ok; i++) {
+      Scope *s = scope_new(sc);
+      scope_define(s, n->as.bind.name, v_str(m->keys[i]->data, m->keys[i]->len));
+      ok = exec_block(I, s, n->as.bind.body);
+      scope_release(s);
+    }
+  } else if (seq.kind != V_NULL) {
+    ok = FAIL_AT(n->as.bind.value, "for needs a list or a map, not %s", value_type_name(seq));
+  }
+  value_release(seq);
+  return ok;
+}
+
+bool interp_exec(Interp *I, Scope *sc, const Node *n) {
+  Value v;
+  switch (n->kind) {
+  case N_BLOCK: return exec_block(I, sc, n);
+  case N_LET:
+    if (!interp_eval(I, sc, n->as.bind.value, &v)) return false;
+    scope_define(sc ? sc : I->globals, n->as.bind.name, v);
+    return true;
+  case N_ASSIGN:
+    if (!interp_eval(I, sc, n->as.assign.value, &v)) return false;
+    return assign(I, sc, n->as.assign.target, v);
+  case N_EXPR_STMT:
+    if (!interp_eval(I, sc, n->as.stmt.value, &v)) return false;
+    value_release(v);
+    return true;
+  case N_IF: {
+    if (!interp_eval(I, sc, n->as.ternary.cond, &v)) return false;
+    bool t = value_truthy(v);
+    value_release(v);
+    if (t) return exec_block(I, sc, n->as.ternary.then);
+    if (!n->as.ternary.els) return true;
+    return n->as.ternary.els->kind == N_IF ? interp_exec(I, sc, n->as.ternary.els)
+                                           : exec_block(I, sc, n->as.ternary.els);
+  }
+  case N_FOR: return exec_for(I, sc, n);
+  case N_OUTPUT: {
+    if (!I->stage) return FAIL_AT(n, "output is only allowed inside a stage");
+    if (!interp_eval(I, sc, n->as.bind.value, &v)) return false;
+    Value outs = map_get(I->outputs, I->stage->name);
+    if (outs.kind != V_MAP) {
+      map_set(I->outputs, I->stage->name, v_map());
+      outs = map_get(I->outputs, I->stage->name);
+    }
+    map_set(outs, n->as.bind.name, v);
+    return true;
+  }
+  case N_FAIL: {
+    if (!interp_eval(I, sc, n->as.stmt.value, &v)) return false;
+    char *msg = value_to_cstr(v);
+    value_release(v);
+    interp_error(I, I->src, n->pos, "%s", msg);
+    free(msg);
+    return false;
+  }
+  case N_RETURN:
+    if (n->as.stmt.value) {
+      if (!interp_eval(I, sc, n->as.stmt.value, &v)) return false;
+    } else {
+      v = V_NULL_VALUE;
+    }
+    value_release(I->ret);
+    I->ret = v;
+    I->returning = true;
+    return false; /* unwinds to the call; not an error */
+  default:
+    return FAIL_AT(n, "%s is not a statement", node_kind_name(n->kind));
+  }
+}
+
+/* ---- stages ---- */
+
+static bool run_post(Interp *I, Scope *sc, const Node *block) {
+  if (!block) return true;
+  return exec_block(I, sc, block);
+}
+
+bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
+  const Stage *saved = I->stage;
+  I->stage = st;
+  I->src = I->main->src;
+  map_set(I->outputs, st->name, v_map());
+  Scope *s = scope_new(I->globals);
+  if (vars.kind == V_MAP) {
+    Map *m = as_map(vars);
+    for (size_t i = 0; i < m->n; i++) scope_define(s, m->keys[i]->data, value_retain(m->vals[i]));
+  }
+  bool ok = true;
+  if (st->version) {
+    Value v;
+    ok = interp_eval(I, s, st->version->as.attr.value, &v);
+    if (ok) scope_define(s, "version", v);
+  }
+  if (ok) {
+    ok = interp_exec(I, s, st->body);
+    if (I->returning) { /* `return` ends the stage early, successfully */
+      I->returning = false;
+      value_release(I->ret);
+      I->ret = V_NULL_VALUE;
+      ok = !I->has_error;
+    }
+  }
+  if (st->post) {
+    /* post blocks run even after a failure; keep the stage's error */
+    bool had_error = I->has_error;
+    RtError saved_err = I->err;
+    I->has_error = false;
+    memset(&I->err, 0, sizeof I->err);
+    bool pok = run_post(I, s, ok ? st->post->as.post.success : st->post->as.post.failure);
+    pok = run_post(I, s, st->post->as.post.always) && pok;
+    if (had_error) {
+      interp_clear_error(I);
+      I->err = saved_err;
+      I->has_error = true;
+    }
+    ok = ok && pok;
+  }
+  scope_release(s);
+  I->stage = saved;
+  return ok;
+}
+
+/* ---- natives every build has ---- */
+
+Value make_raw(Value text) {
+  Raw *r = xcalloc(1, sizeof *r);
+  r->base.type = &raw_type;
+  r->text = text;
+  return v_object(&r->base);
+}

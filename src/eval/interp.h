@@ -1,0 +1,85 @@
+/* interp.h — the tree-walking evaluator of rp.
+ *
+ * All run-time state lives in one Interp: globals, stage outputs, the event,
+ * the error being raised. Evaluation functions return false when an error
+ * was raised (see Interp.error) or control left the block (`return`). */
+#ifndef RP_INTERP_H
+#define RP_INTERP_H
+
+#include "../lang/ast.h"
+#include "../lang/diag.h"
+#include "value.h"
+
+typedef struct Interp Interp;
+typedef struct Scope Scope;
+
+/* A run-time error: where it happened and why. */
+typedef struct RtError {
+  const Source *src;
+  Pos pos;
+  char *msg;
+  char *stage; /* the stage being run, if any */
+} RtError;
+
+/* How a native (C) function is called: positional args in order, named
+ * args in a map (null when none). Returns false after interp_error(). */
+typedef struct CallSite {
+  const Source *src;
+  const Node *node; /* the call expression, for error positions */
+  const char *name; /* "registry.tags", for messages */
+} CallSite;
+
+typedef bool (*NativeFn)(Interp *I, const CallSite *cs, Value *args, int nargs, Value named,
+                         Value *out);
+
+typedef struct Native {
+  const char *ns;   /* NULL for globals such as assert */
+  const char *name;
+  NativeFn fn;
+} Native;
+
+/* Where output goes: line-oriented, so secrets can be masked per line. */
+typedef struct OutputSink {
+  void *ctx;
+  void (*line)(void *ctx, const char *stage, const char *stream, const char *text);
+} OutputSink;
+
+Interp *interp_new(Program *main);
+void interp_free(Interp *I);
+
+/* Configuration before running. */
+void interp_set_event(Interp *I, Value event); /* takes */
+void interp_set_output(Interp *I, OutputSink sink);
+void interp_register(Interp *I, const Native *natives, int n);
+
+/* Evaluate an expression / run statements in a scope (NULL: globals). */
+bool interp_eval(Interp *I, Scope *scope, const Node *expr, Value *out);
+bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
+
+/* Run one stage's body (and post blocks) with `vars` bound (e.g. the
+ * matrix variable); its outputs are recorded under its name. */
+bool interp_run_stage(Interp *I, const Stage *stage, Value vars);
+Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
+void interp_set_outputs(Interp *I, const char *stage, Value outputs); /* takes */
+
+/* Errors */
+bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const RtError *interp_last_error(const Interp *I);
+void interp_clear_error(Interp *I);
+void interp_print_error(const Interp *I, FILE *out, bool color);
+
+/* Secrets: every secret text registered here is masked in output. */
+void interp_add_secret(Interp *I, const char *text);
+char *interp_mask(const Interp *I, const char *text); /* malloc'd */
+void interp_emit(Interp *I, const char *stream, const char *text);
+
+/* raw(text): spliced into a sh template without quoting (takes text) */
+Value make_raw(Value text);
+
+/* Scopes */
+Scope *scope_new(Scope *parent);
+void scope_release(Scope *s);
+void scope_define(Scope *s, const char *name, Value v); /* takes v */
+
+#endif

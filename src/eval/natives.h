@@ -1,0 +1,15 @@
+/* natives.h — the built-in functions every build has: sh, assert, secret,
+ * raw, glob, fs.*, time.*, json.* (primitive families register their own). */
+#ifndef RP_NATIVES_H
+#define RP_NATIVES_H
+
+#include "interp.h"
+
+void natives_register_core(Interp *I);
+
+/* Helpers for natives: fetch argument i (positional, else named `name`),
+ * checking its kind; V_NULL kind accepts anything. Borrowed result. */
+bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, int i,
+                const char *name, ValueKind kind, bool required, Value *out);
+
+#endif

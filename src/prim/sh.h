@@ -1,0 +1,33 @@
+/* sh.h — run a shell command: live line-by-line output, bounded capture,
+ * its own process group so a timeout kills everything it started. */
+#ifndef RP_SH_H
+#define RP_SH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef void (*ShLineFn)(void *ctx, const char *stream, const char *line);
+
+typedef struct ShOptions {
+  const char *cmd;        /* passed to /bin/sh -c */
+  const char *dir;        /* working directory, or NULL */
+  char *const *env_add;   /* "NAME=value" entries added to the environment */
+  int64_t timeout_ms;     /* 0: none */
+  size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
+  ShLineFn on_line;       /* each complete line, without its newline */
+  void *ctx;
+} ShOptions;
+
+typedef struct ShResult {
+  int code;        /* exit status; 128+N when killed by signal N */
+  bool timed_out;
+  char *out, *err; /* captured (malloc'd, NUL-terminated) */
+  bool truncated;
+} ShResult;
+
+/* False when the command could not be started (*error set, malloc'd). */
+bool sh_run(const ShOptions *opt, ShResult *res, char **error);
+void sh_result_free(ShResult *res);
+
+#endif
