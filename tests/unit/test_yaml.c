@@ -679,6 +679,20 @@ static void test_encode(void) {
   yaml_encode(v_int(3), &b);
   CHECK_STR(b.data, "3\n");
   buf_free(&b);
+
+  /* durations are written as text; a regex has no YAML form */
+  char *out = NULL;
+  size_t outlen;
+  CHECK(yaml_set_text("a: 1\n", 5, "t.yaml", "timeout", v_duration(5400000), &out, &outlen, &err));
+  CHECK_STR(out, "a: 1\ntimeout: 1h30m\n");
+  free(out);
+  size_t off;
+  Value re = v_regex("^v[0-9]+$", 9, &err, &off);
+  CHECK(re.kind == V_REGEX);
+  CHECK(!yaml_set_text("a: 1\n", 5, "t.yaml", "allow", re, &out, &outlen, &err));
+  CHECK(err && strstr(err, "t.yaml: cannot write a regex to YAML") == err);
+  free(err);
+  value_release(re);
 }
 
 /* ---- files --------------------------------------------------------------------- */
