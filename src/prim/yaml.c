@@ -242,6 +242,12 @@ static void doc_free(Doc *d) {
   arena_free(&d->arena);
 }
 
+/* `---` with nothing after it (a trailing separator, say) holds no document. */
+static bool empty_document(const Node *root) {
+  return root->kind == N_SCALAR && root->len == 0 && root->style == YAML_PLAIN_SCALAR_STYLE &&
+         !root->tag && !root->anchor;
+}
+
 static bool doc_parse(Doc *d, const char *text, size_t len, const char *name, char **err) {
   memset(d, 0, sizeof *d);
   d->text = text;
@@ -268,7 +274,7 @@ static bool doc_parse(Doc *d, const char *text, size_t len, const char *name, ch
     case YAML_ALIAS_EVENT: {
       Node *root = build(d, &yp, &ev, false, 0, err);
       if (!root) ok = false;
-      else VEC_PUSH(d->roots, d->nroots, d->caproots, root);
+      else if (!empty_document(root)) VEC_PUSH(d->roots, d->nroots, d->caproots, root);
       break;
     }
     case YAML_DOCUMENT_START_EVENT: d->anch_base = d->nanch; break; /* anchors are per document */

@@ -94,6 +94,11 @@ static void test_core_schema(void) {
   CHECK(v.kind == V_NULL);
   v = yv("# nothing but a comment\n");
   CHECK(v.kind == V_NULL);
+  v = yv("---\n");
+  CHECK(v.kind == V_NULL);
+  v = yv("---\nk: 1\n---\n"); /* a trailing separator opens no second document */
+  CHECK(v.kind == V_MAP && map_get(v, "k").as.i == 1);
+  value_release(v);
 }
 
 static void test_structure(void) {
