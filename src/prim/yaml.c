@@ -1108,91 +1108,103 @@ static int block_indent(Editor *e, const Place *pl, Value v) {
   return pl->node ? (int)pl->node->col : 0;
 }
 
-/* Replace an existing node with v. */
-static bool replace_node(Editor *e, const Place *pl, Value v) {
+/* A literal block may be written where a scalar was, at this indent;
+ * -1 when v is to stay on one line. */
+static int literal_indent(Editor *e, const Place *pl, Value v) {
+  const Doc *d = &e->d;
+  const Node *o = pl->node;
+  if (o->kind != N_SCALAR || v.kind != V_STRING) return -1;
+  if (is_block_scalar(o)) { /* keep the block's own indentation */
+    size_t p = next_line(d, o->start), q = p;
+    while (q < d->len && d->text[q] == ' ') q++;
+    if (q > p && q < o->end) return (int)(q - p);
+  } else if (!memchr(str_chars(v), '\n', as_str(v)->len)) {
+    return -1;
+  }
+  if (pl->ctx == C_MAPVAL) return (int)pl->key->col + e->st.step;
+  return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
+}
+
+/* Replace node o by a scalar, or an empty or flow collection. */
+static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Doc *d = &e->d;
   Node *o = pl->node;
   Buf *r = &e->repl;
-  bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
-  if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
-    e->start = content_start(d, o);
-    e->end = o->end;
-    render_inline(v, quote_of(o), true, -1, r);
-    return true;
+  int lit = literal_indent(e, pl, v);
+  if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
+    size_t colon;
+    if (!colon_after(e, pl->key, &colon)) return false;
+    e->start = colon + 1;
+    if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
+    buf_putc(r, ' ');
+  } else {
+    e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
   }
-  if (!is_block(v)) {
-    int lit = pl->ctx == C_MAPVAL ? (int)pl->key->col + e->st.step : (int)o->col;
-    if (pl->ctx == C_ROOT && lit == 0) lit = e->st.step;
-    if (is_block_scalar(o)) { /* keep the block's own indentation */
-      size_t p = next_line(d, o->start);
-      size_t q = p;
-      while (q < d->len && d->text[q] == ' ') q++;
-      if (q > p && q < o->end) lit = (int)(q - p);
-    }
-    if (!(is_block_scalar(o) || o->kind == N_SCALAR) || v.kind != V_STRING) lit = -1;
-    else if (!is_block_scalar(o) && !memchr(str_chars(v), '\n', as_str(v)->len)) lit = -1;
-    if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
-      size_t colon;
-      if (!colon_after(e, pl->key, &colon)) return false;
-      e->start = colon + 1;
-      if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
-      buf_putc(r, ' ');
-    } else {
-      e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
-    }
-    e->end = tight_end(d, o);
-    if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
-      buf_putc(r, ' '); /* `key:` with nothing after it */
-    size_t at = r->len;
-    render_inline(v, quote_of(o), false, lit, r);
-    if (is_block_coll(o)) {
-      e->end = line_end(d, e->end); /* the old last line's comment went with it */
-    } else if (r->data[at] == '|' && line_end(d, e->end) > e->end) {
-      /* a comment after the old value moves onto the `|` line, not into the text */
-      size_t eol = line_end(d, e->end);
-      char *nl = strchr(r->data + at, '\n');
-      char *tail = xstrdup(nl);
-      r->len = (size_t)(nl - r->data);
-      buf_putn(r, d->text + e->end, eol - e->end);
-      buf_puts(r, tail);
-      free(tail);
-      e->end = eol;
-    }
-    return true;
+  e->end = tight_end(d, o);
+  if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
+    buf_putc(r, ' '); /* `key:` with nothing after it */
+  size_t at = r->len;
+  render_inline(v, quote_of(o), false, lit, r);
+  size_t eol = line_end(d, e->end);
+  if (is_block_coll(o)) {
+    e->end = eol; /* the old last line's comment goes with it */
+  } else if (r->data[at] == '|' && eol > e->end) {
+    /* a comment after the old value moves onto the `|` line, not into the text */
+    char *tail = xstrdup(strchr(r->data + at, '\n'));
+    r->len = (size_t)(strchr(r->data + at, '\n') - r->data);
+    buf_putn(r, d->text + e->end, eol - e->end);
+    buf_puts(r, tail);
+    free(tail);
+    e->end = eol;
   }
+  return true;
+}
+
+/* Replace node o by a non-empty collection, in block style. */
+static bool replace_with_block(Editor *e, const Place *pl, Value v) {
+  Doc *d = &e->d;
+  Node *o = pl->node;
+  Buf *r = &e->repl;
   int ind = block_indent(e, pl, v);
-  if (pl->ctx == C_MAPVAL) {
-    if (is_block_coll(o) && only_spaces(d, line_start(d, o->start), o->start)) {
-      e->start = line_start(d, o->start);
-      e->end = line_end(d, tight_end(d, o)); /* with the old last line's comment */
-      render_block(v, ind, &e->st, r);
-      r->data[--r->len] = 0; /* the old last line keeps its own ending */
-      return true;
-    }
-    /* `key: scalar  # note` becomes `key:  # note` and the block below */
+  if (pl->ctx == C_MAPVAL && is_block_coll(o) &&
+      only_spaces(d, line_start(d, o->start), o->start)) {
+    e->start = line_start(d, o->start);
+    e->end = line_end(d, tight_end(d, o)); /* with the old last line's comment */
+    render_block(v, ind, &e->st, r);
+  } else if (pl->ctx == C_MAPVAL) {
+    /* `key: &a old  # note` becomes `key: &a  # note` and the block below */
     size_t colon;
     if (!colon_after(e, pl->key, &colon)) return false;
     size_t oend = tight_end(d, o);
-    size_t eol = line_end(d, oend);
     e->start = colon + 1;
-    e->end = eol;
-    if (memchr(d->text + oend, '#', eol - oend)) buf_putn(r, d->text + oend, eol - oend);
+    e->end = line_end(d, oend);
+    if (o->anchor) buf_printf(r, " &%s", o->anchor);
+    if (memchr(d->text + oend, '#', e->end - oend)) buf_putn(r, d->text + oend, e->end - oend);
     buf_putc(r, '\n');
     render_block(v, ind, &e->st, r);
-    r->data[--r->len] = 0;
+  } else {
+    /* a sequence item or the root: the block starts where the old value
+     * did; a comment after it would end up inside the block, so it goes */
+    e->start = o->start;
+    e->end = line_end(d, tight_end(d, o));
+    if (pl->ctx == C_ROOT && ind == 0) render_block(v, 0, &e->st, r);
+    else render_compact(v, pl->ctx == C_ROOT ? (int)col_of(d, e->start) : ind, &e->st, r);
+  }
+  r->data[--r->len] = 0; /* the old last line keeps its own line break */
+  return true;
+}
+
+/* Replace an existing node with v. */
+static bool replace_node(Editor *e, const Place *pl, Value v) {
+  Node *o = pl->node;
+  bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
+  if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
+    e->start = content_start(&e->d, o);
+    e->end = o->end;
+    render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }
-  /* a sequence item or the root: the block starts where the old value did */
-  e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
-  e->end = line_end(d, tight_end(d, o)); /* a comment there would end up inside the block */
-  if (pl->ctx == C_ROOT && ind == 0) {
-    render_block(v, 0, &e->st, r);
-  } else {
-    if (pl->ctx == C_ROOT) ind = (int)col_of(d, e->start);
-    render_compact(v, ind, &e->st, r);
-  }
-  r->data[--r->len] = 0;
-  return true;
+  return is_block(v) ? replace_with_block(e, pl, v) : replace_with_inline(e, pl, v);
 }
 
 /* `rest` are the path steps below a missing key: the value to write there

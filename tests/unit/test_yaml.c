@@ -463,6 +463,7 @@ static void test_edit_corners(void) {
   check_set("a: &a [1, 2]\nb: *a\n", "a", "[3]", "a: &a [3]\nb: *a\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "5", "c: &c 5\nd: *c\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "{z: 1}", "c: &c\n  z: 1\nd: *c\n");
+  check_set("a: &a 1  # n\nb: *a\n", "a", "{x: 1}", "a: &a  # n\n  x: 1\nb: *a\n");
   /* an alias itself can be replaced */
   check_set("a: &v 1\nb: *v\n", "b", "2", "a: &v 1\nb: 2\n");
   /* null values, written or not, become mappings */
