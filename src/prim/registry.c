@@ -594,7 +594,15 @@ static bool call_send(RegClient *c, Call *call, NetResponse *resp, char **err) {
     bool ok = perform(c, &req, resp, err);
     free(auth);
     if (!ok) return false;
-    if (resp->status != 401 || round > 0 || !own) return true;
+    if (resp->status != 401 || !own) return true;
+    if (round > 0) { /* fresh credentials were refused too */
+      char *url = net_redact_url(call->url);
+      *err = xasprintf("%s %s: authentication failed for %s (credentials refused)", call->method,
+                       url, h->name);
+      free(url);
+      net_response_free(resp);
+      return false;
+    }
     bool again = authenticate(c, h, resp, call->scope, err);
     net_response_free(resp);
     if (!again) return false;

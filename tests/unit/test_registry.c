@@ -193,7 +193,8 @@ static int run_registry(RegOptions *o, int argc, char **argv) {
   int rc = 0;
   RegList l;
   if (strcmp(cmd, "tags") == 0 && argc == 2) {
-    rc = print_list(reg_tags(c, argv[1], &l, &err), &l, err);
+    bool ok = reg_tags(c, argv[1], &l, &err);
+    rc = print_list(ok, &l, err);
   } else if (strcmp(cmd, "exists") == 0 && argc == 2) {
     int e = reg_exists(c, argv[1], &err);
     rc = e < 0 ? fail(err) : (puts(e ? "true" : "false"), 0);
@@ -216,7 +217,8 @@ static int run_registry(RegOptions *o, int argc, char **argv) {
   } else if (strcmp(cmd, "prune") == 0 && (argc == 5 || argc == 6)) {
     RegPrune p = {.match = *argv[2] ? argv[2] : NULL, .keep_last = atoi(argv[3]),
                   .older_than_ms = atoll(argv[4]), .dry_run = argc == 6};
-    rc = print_list(reg_prune(c, argv[1], &p, &l, &err), &l, err);
+    bool ok = reg_prune(c, argv[1], &p, &l, &err);
+    rc = print_list(ok, &l, err);
   } else if (strcmp(cmd, "latest") == 0 && argc == 4) {
     RegStrategy s = strcmp(argv[3], "newest") == 0 ? REG_NEWEST : REG_SEMVER;
     char *t = reg_latest(c, argv[1], *argv[2] ? argv[2] : NULL, s, &err);
