@@ -11,6 +11,7 @@
 #                               TOKEN_LOG (one line per token issued).
 #   reg_push_image REF TEXT [EPOCH] [CREDS]   build FROM scratch + a file
 #                               holding TEXT (created at EPOCH), push to REF
+#   reg_push_file REF FILE      the same with FILE as /payload (big images)
 #   reg_push_index REF [CREDS]  a two-arch (amd64, arm64) index, pushed whole
 #   reg_skopeo_digest REF [CREDS]             the manifest digest per skopeo
 #   reg_serve_python PORTVAR SCRIPT ARGS...   start a tests/lib Python server
@@ -143,6 +144,15 @@ reg_push_image() {
   local ref=$1
   reg_build "$ref" "$2" "${3:-}" || return 1
   reg_buildah push -q --tls-verify=false ${4:+--creds "$4"} "$ref" "docker://$ref" >/dev/null
+}
+
+reg_push_file() {
+  local ctr
+  ctr=$(reg_buildah from scratch) || return 1
+  reg_buildah copy "$ctr" "$2" /payload >/dev/null || return 1
+  reg_buildah commit -q "$ctr" "$1" >/dev/null || return 1
+  reg_buildah rm "$ctr" >/dev/null
+  reg_buildah push -q --tls-verify=false "$1" "docker://$1" >/dev/null
 }
 
 reg_push_index() {

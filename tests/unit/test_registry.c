@@ -6,6 +6,8 @@
  *   test_registry                      run the unit tests
  *   test_registry [-u USER -p PASS] [-c CONFIG.json] [-n PAGE] [-t MS] [-r N] CMD ARGS
  *     tags REPO | exists REF | digest REF | copy SRC DST | delete REF
+ *     copyn N SRC DST   N copies in one client, "{}" in DST replaced by 0..N-1;
+ *                       prints the median milliseconds per copy
  *     prune REPO MATCH KEEP OLDER_MS [dry] | latest REPO ALLOW semver|newest
  *     http METHOD URL [-H LINE]... [-j JSON] [-b BODY]
  *     wait URL STATUS TIMEOUT_MS EVERY_MS */
@@ -185,6 +187,33 @@ static int run_wait(int argc, char **argv) {
   return 0;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The in-process cost of a copy, as a pipeline step pays it: no process
+ * start-up, the client's connection and tokens reused. */
+static int copy_n(RegClient *c, int n, const char *src, const char *dst_pattern) {
+  if (n <= 0) return 2;
+  double *ms = xcalloc((size_t)n, sizeof *ms);
+  const char *hole = strstr(dst_pattern, "{}");
+  if (!hole) return free(ms), 2;
+  for (int i = 0; i < n; i++) {
+    char *dst = xasprintf("%.*s%d%s", (int)(hole - dst_pattern), dst_pattern, i, hole + 2);
+    char *err = NULL;
+    int64_t t0 = net_now_ms();
+    bool ok = reg_copy(c, src, dst, NULL, NULL, &err);
+    ms[i] = (double)(net_now_ms() - t0);
+    free(dst);
+    if (!ok) return free(ms), fail(err);
+  }
+  qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+  printf("%.1f\n", n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2);
+  free(ms);
+  return 0;
+}
+
 static int run_registry(RegOptions *o, int argc, char **argv) {
   const char *cmd = argv[0];
   char *err = NULL;
@@ -212,6 +241,8 @@ static int run_registry(RegOptions *o, int argc, char **argv) {
     } else {
       rc = fail(err);
     }
+  } else if (strcmp(cmd, "copyn") == 0 && argc == 4) {
+    rc = copy_n(c, atoi(argv[1]), argv[2], argv[3]);
   } else if (strcmp(cmd, "delete") == 0 && argc == 2) {
     rc = reg_delete(c, argv[1], &err) ? 0 : fail(err);
   } else if (strcmp(cmd, "prune") == 0 && (argc == 5 || argc == 6)) {
