@@ -85,6 +85,14 @@ eq "$(stat mounted "$out") $(stat streamed "$out")" "2 0" "config and layer moun
 eq "$(reg_skopeo_digest "$R/prod/app:1.2.0")" "$d12" "copied image per skopeo"
 pull_all "$R/prod/app:1.2.0"
 
+# copy: a registry that refuses the mount (202, an upload session) gets
+# the blobs streamed into that session (proxy dropping mount=, from=)
+reg_serve_python NM paging-proxy.py "$R" no-mount || fail "no-mount proxy"
+out=$(rt copy "127.0.0.1:$NM/app:1.2.0" "127.0.0.1:$NM/fallback/app:1.2.0") || fail "copy without mount"
+eq "$(stat mounted "$out") $(stat streamed "$out")" "0 2" "refused mount falls back to streaming"
+eq "$(reg_skopeo_digest "$R/fallback/app:1.2.0")" "$d12" "streamed copy per skopeo"
+pull_all "$R/fallback/app:1.2.0"
+
 # copy: a multi-arch index, children first
 out=$(rt copy "$R/multi:1" "$R/prod/multi:1") || fail "copy of an index"
 eq "$(stat manifests "$out") $(stat mounted "$out")" "3 4" "index and two children copied"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""paging-proxy.py PORTFILE UPSTREAM — tag-list pagination in front of a registry.
+"""paging-proxy.py PORTFILE UPSTREAM [no-mount] — tag-list pagination in front of a registry.
 
 Debian's docker-registry (distribution 2.8) ignores `n` on
 GET /v2/<name>/tags/list and always answers the whole list. Registries
@@ -8,6 +8,10 @@ that page (distribution 3, Harbor, GHCR, Docker Hub) answer `n` tags after
 while more remain. This proxy adds exactly that to the real registry at
 UPSTREAM (host:port) and passes every other request, and every header
 (Authorization, WWW-Authenticate), through unchanged.
+
+With `no-mount` it also behaves like a registry without cross-repository
+mounts: it drops `mount` and `from` from POST .../blobs/uploads/, so the
+registry opens an ordinary upload session (202) instead of linking (201).
 """
 import http.client
 import json
@@ -17,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 PORTFILE, UPSTREAM = sys.argv[1], sys.argv[2]
+NO_MOUNT = len(sys.argv) > 3 and sys.argv[3] == "no-mount"
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
@@ -51,7 +56,10 @@ class Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         q = parse_qs(url.query)
         paged = self.command == "GET" and url.path.endswith("/tags/list") and "n" in q
-        resp, data = self.upstream(url.path if paged else self.path, body)
+        path = self.path
+        if paged or (NO_MOUNT and self.command == "POST" and "mount" in q):
+            path = url.path
+        resp, data = self.upstream(path, body)
         headers = resp.getheaders()
         if paged and resp.status == 200:
             doc = json.loads(data)
