@@ -141,6 +141,18 @@ eq "$(rt latest "$R/app" '' semver)" "2.0.0-rc.1" "latest semver"
 eq "$(rt latest "$R/app" '^\d+\.\d+\.\d+$' semver)" "1.10.0" "latest semver, releases only"
 eq "$(rt latest "$R/app" '^1\.' newest)" "1.2.0" "latest newest"
 eq "$(rt latest "$R/app" '^v9' semver)" "(none)" "latest with no candidate"
+# the precedence chain of the SemVer 2.0.0 spec, as tags of one image
+for t in 1.0.0-alpha 1.0.0-alpha.1 1.0.0-alpha.beta 1.0.0-beta 1.0.0-beta.2 1.0.0-beta.11 \
+  1.0.0-rc.1 1.0.0 v1.0.1 1.0 01.2.3 1.2.3-01 release; do
+  rt copy "$R/app:1.0.0" "$R/sv:$t" >/dev/null || fail "tagging sv:$t"
+done
+eq "$(rt latest "$R/sv" '' semver)" "v1.0.1" "leading v; invalid versions ignored"
+eq "$(rt latest "$R/sv" '^1\.0\.0' semver)" "1.0.0" "release above its pre-releases"
+eq "$(rt latest "$R/sv" '-' semver)" "1.0.0-rc.1" "rc above beta"
+eq "$(rt latest "$R/sv" 'beta\.' semver)" "1.0.0-beta.11" "numeric identifiers compare as numbers"
+eq "$(rt latest "$R/sv" '^1\.0\.0-(alpha|beta)$' semver)" "1.0.0-beta" "beta above alpha"
+eq "$(rt latest "$R/sv" 'alpha' semver)" "1.0.0-alpha.beta" "alphanumeric above numeric"
+eq "$(rt latest "$R/sv" '^1\.0\.0-alpha(\.1)?$' semver)" "1.0.0-alpha.1" "more identifiers rank higher"
 
 # ---- htpasswd basic auth ------------------------------------------------
 reg_start basic "htpasswd alice s3cret-pw" || fail "registry with htpasswd"
