@@ -70,6 +70,17 @@ eq "$d12" "$(reg_skopeo_digest "$R/app:1.2.0")" "digest"
 dm=$(rt digest "$R/multi:1")
 eq "$dm" "$(reg_skopeo_digest "$R/multi:1")" "digest of an index"
 eq "$(rt exists "$R/app@$d12")" true "exists by digest"
+# without Docker-Content-Digest (optional in the spec) the digest is computed
+reg_serve_python ND paging-proxy.py "$R" no-digest || fail "no-digest proxy"
+eq "$(curl -sI "http://127.0.0.1:$ND/v2/app/manifests/1.2.0" | grep -ci docker-content-digest)" 0 \
+  "the proxy hides the digest header"
+eq "$(rt digest "127.0.0.1:$ND/app:1.2.0")" "$d12" "digest computed from the manifest"
+eq "$(rt digest "127.0.0.1:$ND/multi:1")" "$dm" "index digest computed"
+# a manifest fetched by digest must hash to it
+reg_serve_python TP paging-proxy.py "$R" tamper || fail "tampering proxy"
+err=$(rt copy "127.0.0.1:$TP/app@$d12" "127.0.0.1:$TP/app:tampered" 2>&1) && fail "tampered manifest copied"
+has "$err" "does not match its digest" "tampered manifest refused"
+eq "$(rt exists "$R/app:tampered")" false "nothing written"
 err=$(rt digest "$R/app:nope" 2>&1) && fail "digest of an unknown tag succeeded"
 has "$err" "$R/app:nope" "digest error names the reference"
 

@@ -13,6 +13,7 @@
 
 #include "prim/jsonscan.h"
 #include "prim/net.h"
+#include "prim/sha256.h"
 #include "util.h"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -669,12 +670,26 @@ static void manifest_free(Manifest *m) {
   free(m->body);
   free(m->media_type);
   free(m->digest);
+  *m = (Manifest){0};
 }
 
 static bool is_index_type(const char *mt) {
   return mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0);
 }
 
+/* The manifest's media type: its own `mediaType` field, else the
+ * Content-Type (Docker schema 2 requires the field; OCI makes it optional). */
+static char *manifest_type(const Js *root, const char *content_type) {
+  const char *mt = js_get_str(root, "mediaType");
+  if (mt) return xstrdup(mt);
+  if (content_type && strncmp(content_type, "application/", 12) == 0 &&
+      !strstr(content_type, "application/json"))
+    return xstrndup(content_type, strcspn(content_type, "; "));
+  return xstrdup(js_get(root, "manifests") ? MT_OCI_INDEX : MT_OCI_MANIFEST);
+}
+
+/* GETs a manifest. Its digest is the registry's Docker-Content-Digest,
+ * else computed; when asked for by digest, the content must hash to it. */
 static bool get_manifest(RegClient *c, const char *host, const char *repo, const char *reference,
                          Manifest *m, char **err) {
   *m = (Manifest){0};
@@ -682,38 +697,33 @@ static bool get_manifest(RegClient *c, const char *host, const char *repo, const
   Call call = call_new(get_host(c, host), "GET", scope, "/v2/%s/manifests/%s", repo, reference);
   call.extra[0] = ACCEPT;
   NetResponse resp;
+  Arena a = {0};
+  Js *root = NULL;
   bool ok = call_send(c, &call, &resp, err);
   if (ok && resp.status != 200) {
     *err = status_error(&call, &resp, resp.status == 404 ? "manifest unknown, " : NULL);
     ok = false;
   }
+  if (ok && !(root = body_json(&a, &call, &resp, err))) ok = false;
   if (ok) {
-    const char *ct = net_header(&resp, "Content-Type");
+    char *computed = sha256_digest(resp.body, resp.body_len);
     const char *dg = net_header(&resp, "Docker-Content-Digest");
-    Arena a = {0};
-    Js *root = body_json(&a, &call, &resp, err);
-    const char *mt = js_get_str(root, "mediaType");
-    if (!root) {
-      ok = false;
-    } else if (!dg && strncmp(reference, "sha256:", 7) != 0) {
+    bool pinned = strncmp(reference, "sha256:", 7) == 0;
+    if (pinned && strcmp(computed, reference) != 0) {
       char *url = net_redact_url(call.url);
-      *err = xasprintf("GET %s: the registry sent no Docker-Content-Digest", url);
+      *err = xasprintf("GET %s: the content does not match its digest (got %s)", url, computed);
       free(url);
       ok = false;
-    } else {
-      m->media_type = xstrndup(mt ? mt : ct ? ct : MT_OCI_MANIFEST,
-                               strcspn(mt ? mt : ct ? ct : MT_OCI_MANIFEST, "; "));
-      if (!mt && js_get(root, "manifests") && !is_index_type(m->media_type)) {
-        free(m->media_type);
-        m->media_type = xstrdup(MT_OCI_INDEX);
-      }
-      m->digest = xstrdup(dg ? dg : reference);
-      m->len = resp.body_len;
-      m->body = resp.body;
-      resp.body = NULL;
     }
-    arena_free(&a);
+    m->digest = xstrdup(dg && !pinned ? dg : computed);
+    free(computed);
+    m->media_type = manifest_type(root, net_header(&resp, "Content-Type"));
+    m->len = resp.body_len;
+    m->body = resp.body;
+    resp.body = NULL;
   }
+  if (!ok) manifest_free(m);
+  arena_free(&a);
   net_response_free(&resp);
   call_free(&call);
   free(scope);
@@ -763,11 +773,11 @@ static bool head_manifest(RegClient *c, const Ref *r, long *status, char **diges
     if (ok && digest && resp.status == 200) {
       if (dg) *digest = xstrdup(dg);
       else if (r->digest) *digest = xstrdup(r->digest);
-      else {
-        char *url = net_redact_url(call.url);
-        *err = xasprintf("HEAD %s: the registry sent no Docker-Content-Digest", url);
-        free(url);
-        ok = false;
+      else { /* the header is optional: hash the manifest instead */
+        Manifest m;
+        ok = get_manifest(c, r->host, r->repo, ref_reference(r), &m, err);
+        if (ok) *digest = xstrdup(m.digest);
+        manifest_free(&m);
       }
     }
     net_response_free(&resp);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""paging-proxy.py PORTFILE UPSTREAM [no-mount] — tag-list pagination in front of a registry.
+"""paging-proxy.py PORTFILE UPSTREAM [no-mount,no-digest] — tag-list pagination in front of a registry.
 
 Debian's docker-registry (distribution 2.8) ignores `n` on
 GET /v2/<name>/tags/list and always answers the whole list. Registries
@@ -12,6 +12,9 @@ UPSTREAM (host:port) and passes every other request, and every header
 With `no-mount` it also behaves like a registry without cross-repository
 mounts: it drops `mount` and `from` from POST .../blobs/uploads/, so the
 registry opens an ordinary upload session (202) instead of linking (201).
+With `no-digest` it drops the (optional) Docker-Content-Digest header.
+With `tamper` it appends a space to every manifest it relays (still valid
+JSON, but no longer the content its digest names).
 """
 import http.client
 import json
@@ -21,8 +24,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 PORTFILE, UPSTREAM = sys.argv[1], sys.argv[2]
-NO_MOUNT = len(sys.argv) > 3 and sys.argv[3] == "no-mount"
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+FLAGS = sys.argv[3].split(",") if len(sys.argv) > 3 else []
+NO_MOUNT = "no-mount" in FLAGS
+if "no-digest" in FLAGS:
+    HOP.add("docker-content-digest")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -74,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
             if more:
                 nxt = url.path + "?" + urlencode({"n": size, "last": page[-1]})
                 headers.append(("Link", '<%s>; rel="next"' % nxt))
+        if "tamper" in FLAGS and "/manifests/" in url.path and resp.status == 200:
+            data += b" "
         self.relay(resp.status, headers, data)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
