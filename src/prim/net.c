@@ -184,24 +184,30 @@ static struct curl_slist *build_headers(const NetRequest *req) {
   return list;
 }
 
+static bool is(const char *method, const char *name) { return strcmp(method, name) == 0; }
+
+/* The body and the verb. CURLOPT_CUSTOMREQUEST is only set when curl's
+ * own choice (GET, HEAD, POST for fields, PUT for uploads) is not the
+ * verb, since a custom verb also sticks across 303 redirects. */
 static void set_body(CURL *c, const NetRequest *req) {
-  bool head = strcmp(req->method, "HEAD") == 0;
-  if (head) {
+  const char *m = req->method;
+  const char *implied = "GET";
+  if (is(m, "HEAD")) {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    implied = "HEAD";
   } else if (req->upload) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(c, CURLOPT_READDATA, req);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->upload_len);
-  } else if (req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0 ||
-             strcmp(req->method, "PATCH") == 0) {
+    implied = "PUT";
+  } else if (req->body || is(m, "POST") || is(m, "PUT") || is(m, "PATCH")) {
+    /* An empty body still goes as "Content-Length: 0", as servers expect. */
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    implied = "POST";
   }
-  if (!head && strcmp(req->method, "GET") != 0 &&
-      !(strcmp(req->method, "POST") == 0 && !req->upload) &&
-      !(strcmp(req->method, "PUT") == 0 && req->upload))
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+  if (!is(m, implied)) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
 }
 
 static CURLcode attempt(Net *net, const NetRequest *req, Transfer *t, char *errbuf) {

@@ -530,7 +530,8 @@ static bool fetch_token(RegClient *c, Host *h, const char *params, const char *s
     } else {
       /* The spec's default lifetime is 60 s; renew a little early. */
       double secs = exp && exp->kind == JS_NUMBER && exp->num > 0 ? exp->num : 60;
-      int64_t until = net_now_ms() + (int64_t)(secs * 1000) - 5000;
+      int64_t life = (int64_t)(secs * 1000);
+      int64_t until = net_now_ms() + life - (life > 10000 ? 5000 : life / 2);
       add_secret(c, tok);
       cache_token(h, scope, tok, until);
       if (want && strcmp(want, scope) != 0) cache_token(h, want, tok, until);
