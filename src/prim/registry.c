@@ -1420,7 +1420,7 @@ char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy 
   Filter f;
   RegList tags = {0};
   char *best = NULL;
-  Version bv;
+  Version bv = {0};
   int64_t bt = 0;
   bool ok = filter_init(&f, allow, err) && tags_of(c, &r, &tags, err);
   for (size_t i = 0; ok && i < tags.n; i++) {
