@@ -215,7 +215,7 @@ static Js *parse_number(Scan *sc) {
   const char *p = sc->s;
   if (p < sc->end && *p == '-') p++;
   size_t digits = 0;
-  while (p < sc->end && strchr("0123456789.eE+-", *p)) p++, digits++;
+  while (p < sc->end && *p && strchr("0123456789.eE+-", *p)) p++, digits++;
   if (!digits) return fail(sc, "unexpected character");
   char tmp[64];
   size_t len = (size_t)(p - sc->s);

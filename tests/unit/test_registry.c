@@ -76,6 +76,9 @@ static void test_json(void) {
     CHECK(err && strstr(err, "invalid JSON at byte"));
     free(err);
   }
+  err = NULL; /* a NUL inside the text is not whitespace or a digit */
+  CHECK(js_parse(&a, "1\0", 2, &err) == NULL);
+  free(err);
   arena_free(&a);
 }
 
