@@ -76,6 +76,18 @@ static void test_json(void) {
     CHECK(err && strstr(err, "invalid JSON at byte"));
     free(err);
   }
+  /* every proper prefix of a manifest is an error, never a crash */
+  const char *m = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:ab\",\"size\":-1.5e3},"
+                  "\"layers\":[{\"urls\":[\"\\u00e9\\ud83d\\ude00\"]},{}],\"x\":[true,false,null]}";
+  size_t mlen = strlen(m);
+  CHECK(js_parse(&a, m, mlen, &err) != NULL);
+  for (size_t n = 0; n < mlen; n++) {
+    err = NULL;
+    Js *v = js_parse(&a, m, n, &err);
+    checks++;
+    if (v || !err) failures++, fprintf(stderr, "prefix of %zu bytes parsed\n", n);
+    free(err);
+  }
   err = NULL; /* a NUL inside the text is not whitespace or a digit */
   CHECK(js_parse(&a, "1\0", 2, &err) == NULL);
   free(err);
