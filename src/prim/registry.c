@@ -962,11 +962,6 @@ static bool parse_rfc3339(const char *s, int64_t *ms) {
   return true;
 }
 
-typedef struct Created {
-  char *digest;
-  int64_t ms;
-} Created;
-
 typedef struct TagInfo {
   char *tag, *digest;
   int64_t created;
