@@ -86,6 +86,12 @@ took=$(python3 -c "import time; print(int((time.monotonic() - $start) * 1000))")
 checks=$((checks + 2))
 err=$(rt wait "http://$S/status/503" 200 600 100 2>&1) && fail "wait on a 503"
 has "$err" "http.wait http://$S/status/503: no 200 within 600 ms (last status 503)" "wait timeout"
+start=$(date +%s)
+err=$(rt wait "htp://$S/x" 200 10000 100 2>&1) && fail "wait on a bad scheme"
+has "$err" "htp://$S/x" "bad scheme named"
+[ $(($(date +%s) - start)) -le 2 ] || fail "wait kept polling a URL that cannot work"
+err=$(rt wait "http://127.0.0.1:1/health" 200 500 100 2>&1) && fail "wait on a closed port"
+has "$err" "no 200 within 500 ms (GET http://127.0.0.1:1/health: " "closed port: waited"
 out=$(rt wait "http://$S/status/204" 0 2000 100) || fail "wait for any 2xx"
 eq "$out" "status 204" "status 0 means any 2xx"
 

@@ -91,6 +91,10 @@ bool http_wait(Net *net, const char *url, long status, long timeout_ms, long eve
       }
       free(last);
       last = xasprintf("last status %ld", st);
+    } else if (!net_failure_transient(net)) { /* waiting will not fix a bad URL */
+      free(last);
+      *err = perr;
+      return false;
     } else {
       free(last);
       last = perr;

@@ -36,7 +36,8 @@ bool http_put(Net *net, const char *url, const HttpOptions *opt, NetResponse *re
 bool http_delete(Net *net, const char *url, const HttpOptions *opt, NetResponse *resp, char **err);
 
 /* Polls `url` with GET every `every_ms` until it answers `status` (0: any
- * 2xx), for at most `timeout_ms`. Connection errors count as "not yet".
+ * 2xx), for at most `timeout_ms`. Connection errors count as "not yet";
+ * errors that waiting cannot cure (a malformed URL) end it at once.
  * On success *got is the status seen; on timeout false, with a message
  * naming the URL and the last status or error. */
 bool http_wait(Net *net, const char *url, long status, long timeout_ms, long every_ms, long *got,

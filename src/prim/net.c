@@ -15,6 +15,7 @@
 
 struct Net {
   CURL *curl;
+  bool transient; /* of the last failure */
 };
 
 Net *net_new(void) {
@@ -306,6 +307,7 @@ bool net_perform(Net *net, const NetRequest *req, NetResponse *resp, char **err)
     bool retry = n < req->retries &&
                  (rc == CURLE_OK ? resp->status >= 500 : transient(rc) && !t.too_big);
     if (!retry) {
+      net->transient = rc != CURLE_OK && transient(rc) && !t.too_big;
       if (rc != CURLE_OK) {
         *err = transport_error(req, rc, errbuf, &t, n + 1);
         buf_free(&t.body);
@@ -328,6 +330,8 @@ void net_response_free(NetResponse *resp) {
   free(resp->body);
   *resp = (NetResponse){0};
 }
+
+bool net_failure_transient(const Net *net) { return net->transient; }
 
 const char *net_header(const NetResponse *resp, const char *name) {
   for (size_t i = 0; i < resp->nheaders; i++)

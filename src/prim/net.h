@@ -62,6 +62,11 @@ void net_request_init(NetRequest *req, const char *method, const char *url);
 bool net_perform(Net *net, const NetRequest *req, NetResponse *resp, char **err);
 void net_response_free(NetResponse *resp);
 
+/* After net_perform failed: whether trying again later could succeed
+ * (connection refused, timeout, ...) rather than never (a malformed URL,
+ * an unsupported scheme, a redirect loop, a certificate problem). */
+bool net_failure_transient(const Net *net);
+
 /* First header named `name` (case-insensitive), or NULL. */
 const char *net_header(const NetResponse *resp, const char *name);
 
