@@ -2,7 +2,7 @@
 #
 # Source it, then:
 #   reg_require                 skip the test (exit 77) without docker-registry,
-#                               buildah, skopeo or python3
+#                               buildah, skopeo, python3, openssl, htpasswd or curl
 #   reg_setup                   make $REG_TMP (removed, servers stopped, at exit)
 #   reg_start NAME [AUTH]       start docker-registry on a free 127.0.0.1 port,
 #                               storage under $REG_TMP/NAME, deletes enabled;
@@ -24,7 +24,7 @@ REG_PIDS=
 REG_SEQ=0
 
 reg_require() {
-  for tool in docker-registry buildah skopeo python3 openssl htpasswd; do
+  for tool in docker-registry buildah skopeo python3 openssl htpasswd curl; do
     if ! command -v "$tool" >/dev/null 2>&1; then
       echo "SKIP: $tool is not installed" >&2
       exit 77
