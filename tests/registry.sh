@@ -58,6 +58,11 @@ eq "$out" "$(skopeo_tags "$R/app")" "tags with n=2 in order"
 out=$(RP_TEST_COUNT_REQUESTS=1 rt -n 2 tags "$R/app" 2>/dev/null | sort)
 eq "$out" "$(skopeo_tags "$R/app")" "tags with n=2"
 eq "$(cat "$REG_TMP/err")" "requests=3" "pages followed through Link"
+# all pages over one kept-alive connection
+conns=$(curl -s "http://127.0.0.1:$PP/_proxy/connections")
+eq "$(rt -n 1 tags "127.0.0.1:$PP/app" | wc -l)" 5 "five pages of one tag"
+eq "$(($(curl -s "http://127.0.0.1:$PP/_proxy/connections") - conns))" 2 \
+  "five requests on one connection (plus curl's own)"
 err=$(rt -n 2 tags "127.0.0.1:$PP/nothing" 2>&1) && fail "tags of an unknown repository"
 has "$err" "NAME_UNKNOWN" "unknown repository through the proxy"
 

@@ -213,7 +213,8 @@ static void set_body(CURL *c, const NetRequest *req) {
 
 static CURLcode attempt(Net *net, const NetRequest *req, Transfer *t, char *errbuf) {
   CURL *c = net->curl;
-  curl_easy_reset(c); /* options only: the connection cache survives */
+  /* The handle was reset after its last use (options only: its
+   * connection cache survives, so requests reuse connections). */
   curl_easy_setopt(c, CURLOPT_URL, req->url);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -243,8 +244,10 @@ static CURLcode attempt(Net *net, const NetRequest *req, Transfer *t, char *errb
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 
   CURLcode rc = curl_easy_perform(c);
-  curl_slist_free_all(hdrs);
   if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t->resp->status);
+  /* Drop the pointers to this call's stack and header list at once. */
+  curl_easy_reset(c);
+  curl_slist_free_all(hdrs);
   return rc;
 }
 

@@ -13,6 +13,8 @@ With `no-mount` it also behaves like a registry without cross-repository
 mounts: it drops `mount` and `from` from POST .../blobs/uploads/, so the
 registry opens an ordinary upload session (202) instead of linking (201).
 With `no-digest` it drops the (optional) Docker-Content-Digest header.
+GET /_proxy/connections answers how many TCP connections clients opened
+(tests check that a client reuses one).
 With `tamper` it appends a space to every manifest it relays (still valid
 JSON, but no longer the content its digest names).
 """
@@ -31,8 +33,15 @@ if "no-digest" in FLAGS:
     HOP.add("docker-content-digest")
 
 
+connections = set()
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        connections.add(self.client_address)
 
     def log_message(self, *args):
         pass
@@ -57,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def handle_any(self):
+        if self.path == "/_proxy/connections":
+            return self.relay(200, [("Content-Type", "text/plain")], str(len(connections)).encode())
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
         url = urlparse(self.path)
