@@ -1172,12 +1172,38 @@ static void check_manual_inputs(Checker *c, Trigger *t) {
   }
 }
 
+/* Trigger settings: `paths` for every event, `types` and `labels` for
+ * pull requests; each a list of strings. */
+static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
+  static const char *const keys[] = {"paths", "types", "labels", NULL};
+  const char *k = set->as.bind.name;
+  Node *v = set->as.bind.value;
+  check_expr(c, v);
+  int i = 0;
+  while (keys[i] && strcmp(keys[i], k)) i++;
+  uint32_t len = (uint32_t)strlen(k);
+  if (!keys[i]) {
+    Suggest sg = {k, NULL, (size_t)-1};
+    for (int j = 0; keys[j]; j++) suggest_try(&sg, keys[j]);
+    char buf[96];
+    diag_add(c->d, DIAG_ERROR, c->src, set->as.bind.name_pos, len,
+             "unknown trigger setting '%s'%s; expected paths, or types and labels for pull_request", k,
+             did_you_mean(&sg, buf, sizeof buf));
+  } else if (i > 0 && t->event != EV_PULL_REQUEST) {
+    diag_add(c->d, DIAG_ERROR, c->src, set->as.bind.name_pos, len, "'%s' applies only to 'on pull_request', not 'on %s'",
+             k, event_kind_name(t->event));
+  } else if (!is_string_list(v, false)) {
+    diag_error(c->d, c->src, v->pos, "trigger setting '%s' must be a list of strings, as in [\"%s\"]", k,
+               i == 0 ? "src/**" : i == 1 ? "opened" : "preview");
+  }
+}
+
 static void check_triggers(Checker *c) {
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);
     for (int k = 0; k < t->settings.n; k++)
-      if (t->settings.items[k]->kind == N_SETTING) check_expr(c, t->settings.items[k]->as.bind.value);
+      if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
     for (int k = 0; k < t->ntargets; k++) {
       NameRef *r = &t->targets[k];
       if (stage_index(c, r->name) >= 0) continue;
