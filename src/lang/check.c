@@ -142,6 +142,18 @@ void imports_free(Imports *im) {
   free(im);
 }
 
+/* The pipeline file itself is "being imported" for the whole check, so a
+ * module importing it back is an import cycle. It owns no source. */
+static void imports_add_root(Imports *im, const char *path) {
+  char *key = realpath(path, NULL);
+  if (!key) return;
+  Module *m = xcalloc(1, sizeof *m);
+  m->key = key;
+  m->loading = true;
+  VEC_PUSH(im->mods, im->nmods, im->capmods, m);
+  table_add(&im->by_key, m->key, m);
+}
+
 Program *imports_module(const Imports *im, const Node *import) {
   for (int i = 0; i < im->nlinks; i++)
     if (im->links[i].decl == import) return im->links[i].mod ? im->links[i].mod->prog : NULL;
@@ -792,7 +804,7 @@ static char *join_path(const char *from, const char *rel) {
 
 static Module *module_load(Checker *c, Node *imp) {
   const char *path = imp->as.decl.text;
-  char *key;
+  char *key, *shown = NULL;
   const char *std_text = NULL;
   if (!strncmp(path, "std/", 4)) {
     std_text = stdlib_source(path + 4);
@@ -808,11 +820,15 @@ static Module *module_load(Checker *c, Node *imp) {
     }
     key = xstrdup(path);
   } else {
-    key = join_path(c->src->path, path);
+    /* shown relative to the importing file; deduplicated by real path */
+    shown = join_path(c->src->path, path);
+    key = realpath(shown, NULL);
+    if (!key) key = xstrdup(shown);
   }
   Module *m = table_get(&c->im->by_key, key);
   if (m) {
     free(key);
+    free(shown);
     if (m->loading) {
       diag_error(c->d, c->src, imp->pos, "import cycle: '%s' imports this file, directly or through other modules",
                  path);
@@ -826,12 +842,14 @@ static Module *module_load(Checker *c, Node *imp) {
     src = source_from_string(p, std_text);
     free(p);
   } else {
-    src = source_load(key);
+    src = source_load(shown);
     if (!src) {
       diag_error(c->d, c->src, imp->pos, "cannot import '%s': %s", path, strerror(errno));
       free(key);
+      free(shown);
       return NULL;
     }
+    free(shown);
   }
   m = xcalloc(1, sizeof *m);
   m->key = key;
@@ -1327,6 +1345,7 @@ Program *load_checked(const char *path, Imports **im, Diags *d, char **err) {
     return NULL;
   }
   *im = imports_new();
+  imports_add_root(*im, path);
   int before = d->nerrors;
   Program *p = parse_program(src, d);
   if (d->nerrors == before) check_program(p, *im, d);
