@@ -21,6 +21,7 @@ typedef struct RunOptions {
   bool only;
   int jobs;
   bool json;
+  bool dry_run;
   const char *junit;
 } RunOptions;
 
@@ -42,6 +43,7 @@ static int parse_options(int argc, char **argv, RunOptions *o) {
     else if (!strcmp(a, "-j") && has_value) o->jobs = atoi(argv[++i]);
     else if (!strncmp(a, "-j", 2) && a[2]) o->jobs = atoi(a + 2);
     else if (!strcmp(a, "--json")) o->json = true;
+    else if (!strcmp(a, "--dry-run")) o->dry_run = true;
     else if (!strcmp(a, "--junit") && has_value) o->junit = argv[++i];
     else if (!strcmp(a, "--only") && has_value) o->only = true, o->stages[o->nstages++] = argv[++i];
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
@@ -85,6 +87,7 @@ static int run_program(Program *p, const RunOptions *o) {
   }
   Interp *I = interp_new(p);
   natives_register_core(I);
+  interp_set_dry_run(I, o->dry_run);
   char *id = new_run_id();
   Reporter rep;
   report_init(&rep, output_mode_detect(o->json), id);

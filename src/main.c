@@ -13,7 +13,8 @@ typedef struct Command {
 } Command;
 
 static const Command commands[] = {
-    {"run", cmd_run, "run STAGE... [-f FILE]", "run the named stages and what they need, in order"},
+    {"run", cmd_run, "run STAGE... [-f FILE] [-j N] [--only S] [--dry-run] [--json] [--junit F]",
+     "run the named stages and what they need"},
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
     {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
     {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},
@@ -27,7 +28,7 @@ static void usage(FILE *out) {
         "Commands:\n",
         out);
   for (int i = 0; i < NCOMMANDS; i++)
-    fprintf(out, "  rp %-40s %s\n", commands[i].usage, commands[i].summary);
+    fprintf(out, "  rp %s\n      %s\n", commands[i].usage, commands[i].summary);
   fputs("\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 failure (fmt --check:\n"
         "files would change); 2 usage, parse or check error.\n"
         "Colour is used only on a terminal, and never when NO_COLOR is set.\n"

@@ -28,6 +28,14 @@ assert_contains "$out" "--- b: FAILED" "the failed stage is reported"
 assert_contains "$out" "basics.rp:17:3: error: stage 'b': stop here: {k: 3, \"a.b\": [1, 2]}" "fail names file:line:col and stage"
 assert_not_contains "$out" "[c] never" "skipped stage did not run"
 
+out=$("$RP" run methods -f "$dir/basics.rp" 2>&1)
+assert_contains "$out" "[methods] sorted a,bb,ccc" "named arguments to methods"
+
+# --dry-run prints the exact command and runs nothing
+out=$("$RP" run a --dry-run -f "$dir/injection.rp" 2>&1)
+assert_contains "$out" "[a] [dry-run] sh: printf '%s\\n' 'x'\\''; echo INJECTED" "dry run shows the quoted command"
+assert_not_contains "$out" "[a] x'; echo INJECTED" "dry run did not run it"
+
 # usage errors
 "$RP" run -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "no stage named: usage error"
 "$RP" run nosuch -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "unknown stage: usage error"

@@ -46,6 +46,7 @@ struct Interp {
   Native *native_list;
   int nnatives, natives_cap;
   int call_depth;
+  bool dry_run;
   OutputSink sink;
   RtError err;
   bool has_error;
@@ -269,6 +270,9 @@ void interp_free(Interp *I) {
   interp_clear_error(I);
   free(I);
 }
+
+void interp_set_dry_run(Interp *I, bool on) { I->dry_run = on; }
+bool interp_dry_run(const Interp *I) { return I->dry_run; }
 
 void interp_set_event(Interp *I, Value event) {
   value_release(I->event);
@@ -675,6 +679,28 @@ static bool call_native(Interp *I, const Node *call, const Native *nat, Value *a
   return nat->fn(I, &cs, args, nargs, named, out);
 }
 
+/* Methods take positional arguments; `xs.sort(key: f)` puts each named
+ * one at its parameter's position. */
+static bool place_method_args(Interp *I, const Node *n, Value self, const char *name, Value **args, int *nargs,
+                              Value named) {
+  if (named.kind != V_MAP) return true;
+  const MethodInfo *mi = method_lookup(self.kind, name);
+  if (!mi) return true; /* method_call reports the unknown method */
+  Map *m = as_map(named);
+  for (size_t k = 0; k < m->n; k++) {
+    int at = -1;
+    for (int p = 0; p < 3 && mi->params[p]; p++)
+      if (!strcmp(mi->params[p], m->keys[k]->data)) at = p;
+    if (at < 0) return FAIL_AT(n, "method '%s' has no parameter '%s'", name, m->keys[k]->data);
+    if (at < *nargs && (*args)[at].kind != V_NULL) return FAIL_AT(n, "method '%s': '%s' is given twice", name, m->keys[k]->data);
+    *args = xrealloc(*args, sizeof **args * (size_t)(at + 1));
+    for (int i = *nargs; i < at; i++) (*args)[i] = V_NULL_VALUE;
+    (*args)[at] = value_retain(m->vals[k]);
+    if (at + 1 > *nargs) *nargs = at + 1;
+  }
+  return true;
+}
+
 static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
   const Node *callee = n->as.call.callee;
   Value *args;
@@ -702,8 +728,7 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
         ok = nat ? call_native(I, n, nat, args, nargs, named, out)
                  : FAIL_AT(callee, "'%s.%s' is not available in this build", m->name, mname);
       }
-    } else if (named.kind != V_NULL) {
-      ok = FAIL_AT(n, "method '%s' takes no named arguments", mname);
+    } else if (!(ok = place_method_args(I, n, obj, mname, &args, &nargs, named))) {
     } else {
       MethodHost host = {I, host_call};
       char *err = NULL;

@@ -51,6 +51,10 @@ void interp_free(Interp *I);
 void interp_set_event(Interp *I, Value event); /* takes */
 void interp_set_output(Interp *I, OutputSink sink);
 void interp_register(Interp *I, const Native *natives, int n);
+/* --dry-run: primitives that would change the world print the exact
+ * command or request instead (through interp_emit) and return a stand-in. */
+void interp_set_dry_run(Interp *I, bool on);
+bool interp_dry_run(const Interp *I);
 
 /* Evaluate an expression / run statements in a scope (NULL: globals). */
 bool interp_eval(Interp *I, Scope *scope, const Node *expr, Value *out);

@@ -30,6 +30,16 @@ bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, Value nam
 
 #define FAIL(...) interp_error(I, cs->src, cs->node->pos, __VA_ARGS__)
 
+/* In a dry run, say what would be done and do nothing. */
+static bool dry_run_say(Interp *I, const char *what, const char *detail, Value *out) {
+  if (!interp_dry_run(I)) return false;
+  char *line = xasprintf("[dry-run] %s %s", what, detail);
+  interp_emit(I, "stdout", line);
+  free(line);
+  *out = V_NULL_VALUE;
+  return true;
+}
+
 /* ---- sh ---- */
 
 static void sh_line(void *ctx, const char *stream, const char *line) { interp_emit(ctx, stream, line); }
@@ -41,6 +51,17 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value na
   ARG(2, "dir", V_STRING, false, &dir);
   ARG(3, "timeout", V_DURATION, false, &timeout);
   ARG(4, "allow_failure", V_BOOL, false, &allow);
+  if (interp_dry_run(I)) {
+    char *shown = xasprintf("[dry-run] sh: %s%s%s", str_chars(cmd), dir.kind == V_STRING ? "  (in " : "",
+                            dir.kind == V_STRING ? str_chars(dir) : "");
+    interp_emit(I, "stdout", shown);
+    free(shown);
+    *out = v_map();
+    map_set(*out, "code", v_int(0));
+    map_set(*out, "stdout", v_cstr(""));
+    map_set(*out, "stderr", v_cstr(""));
+    return true;
+  }
   char **env = NULL;
   size_t nenv = 0;
   if (envm.kind == V_MAP) {
@@ -145,6 +166,7 @@ static bool n_fs_write(Interp *I, const CallSite *cs, Value *args, int nargs, Va
   Value path, text;
   ARG(0, "path", V_STRING, true, &path);
   ARG(1, "text", V_STRING, true, &text);
+  if (dry_run_say(I, "fs.write", str_chars(path), out)) return true;
   if (!write_file_atomic(str_chars(path), str_chars(text), as_str(text)->len))
     return FAIL("fs.write: cannot write %s: %s", str_chars(path), strerror(errno));
   *out = V_NULL_VALUE;
@@ -162,6 +184,7 @@ static bool n_fs_exists(Interp *I, const CallSite *cs, Value *args, int nargs, V
 static bool n_fs_mkdir(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
   Value path;
   ARG(0, "path", V_STRING, true, &path);
+  if (dry_run_say(I, "fs.mkdir", str_chars(path), out)) return true;
   /* like mkdir -p */
   char *p = xstrdup(str_chars(path));
   for (char *s = p + 1;; s++) {
