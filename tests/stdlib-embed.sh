@@ -16,7 +16,7 @@ printf '# helm helpers\nfn release(name) { return name }\n' > "$dir/std/helm.rp"
 cat > "$dir/main.c" <<'C'
 #include <stdio.h>
 #include <string.h>
-#include "lang/stdlib.h"
+#include "lang/stdlib_embed.h"
 int main(int argc, char **argv) {
   int n;
   const char *const *names = stdlib_names(&n);

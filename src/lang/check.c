@@ -19,7 +19,7 @@
 #include "../eval/methods.h"
 #include "builtins.h"
 #include "parser.h"
-#include "stdlib.h"
+#include "stdlib_embed.h"
 
 /* ---- a string-keyed hash table ------------------------------------------ */
 
@@ -656,7 +656,7 @@ static void check_call(Checker *c, Node *n) {
   for (int i = 0; i < n->as.call.nargs; i++) check_expr(c, n->as.call.args[i].value);
 }
 
-static void check_params(Checker *c, Param *ps, int n, bool is_fn) {
+static void check_params(Checker *c, Param *ps, int n) {
   for (int i = 0; i < n; i++) {
     if (ps[i].def) check_expr(c, ps[i].def);
     for (int j = 0; j < i; j++)
@@ -665,7 +665,6 @@ static void check_params(Checker *c, Param *ps, int n, bool is_fn) {
                  ps[i].name);
     declare(c, ps[i].name, ps[i].pos, false);
   }
-  (void)is_fn;
 }
 
 static void check_body(Checker *c, Node *body) {
@@ -713,7 +712,7 @@ static void check_expr(Checker *c, Node *n) {
     break;
   case N_LAMBDA: {
     int mark = scope_mark(c);
-    check_params(c, n->as.fn.params, n->as.fn.nparams, false);
+    check_params(c, n->as.fn.params, n->as.fn.nparams);
     check_body(c, n->as.fn.body);
     scope_pop(c, mark);
     break;
@@ -1287,7 +1286,7 @@ static void check_stage(Checker *c, StageInfo *s) {
 static void check_fn(Checker *c, Node *fn) {
   c->in_fn = true;
   int mark = scope_mark(c);
-  check_params(c, fn->as.fn.params, fn->as.fn.nparams, true);
+  check_params(c, fn->as.fn.params, fn->as.fn.nparams);
   check_body(c, fn->as.fn.body);
   scope_pop(c, mark);
   c->in_fn = false;
