@@ -951,6 +951,8 @@ static void collect_outputs(Table *t, Node *n) {
 static void collect_stages(Checker *c) {
   c->nstages = c->p->nstages;
   c->si = xcalloc((size_t)c->nstages + 1, sizeof *c->si);
+  c->stamp = xcalloc((size_t)c->nstages + 1, sizeof *c->stamp);
+  c->stack = xmalloc(sizeof(int) * ((size_t)c->nstages + 1));
   for (int i = 0; i < c->nstages; i++) {
     StageInfo *s = &c->si[i];
     s->node = c->p->stages[i];
@@ -970,10 +972,17 @@ static void resolve_needs(Checker *c) {
     s->nneeds = needs->as.attr.nnames;
     s->need_refs = needs->as.attr.names;
     s->needs = xmalloc(sizeof(int) * (size_t)(s->nneeds + 1));
+    uint32_t now = ++c->stamp_now; /* spots a stage named twice in O(needs) */
     for (int k = 0; k < s->nneeds; k++) {
       NameRef *r = &s->need_refs[k];
       s->needs[k] = stage_index(c, r->name);
-      if (s->needs[k] >= 0) continue;
+      if (s->needs[k] >= 0) {
+        if (c->stamp[s->needs[k]] == now)
+          diag_add(c->d, DIAG_WARNING, c->src, r->pos, (uint32_t)strlen(r->name), "stage '%s' needs '%s' twice",
+                   s->st->name, r->name);
+        c->stamp[s->needs[k]] = now;
+        continue;
+      }
       Suggest sg = suggest_stage(c, r->name);
       char buf[96];
       diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name), "stage '%s' needs unknown stage '%s'%s",
@@ -1034,10 +1043,6 @@ static bool stage_reaches(Checker *c, int from, int to) {
   StageInfo *s = &c->si[from];
   for (int k = 0; k < s->nneeds; k++)
     if (s->needs[k] == to) return true;
-  if (!c->stamp) {
-    c->stamp = xcalloc((size_t)c->nstages + 1, sizeof *c->stamp);
-    c->stack = xmalloc(sizeof(int) * ((size_t)c->nstages + 1));
-  }
   uint32_t now = ++c->stamp_now;
   int top = 0;
   c->stack[top++] = from;
@@ -1233,21 +1238,53 @@ static void check_triggers(Checker *c) {
   }
 }
 
+static bool is_literal(const Node *v) {
+  switch (v->kind) {
+  case N_NULL: case N_BOOL: case N_INT: case N_FLOAT: case N_DURATION: case N_STRING: case N_REGEX:
+  case N_LIST: case N_MAP: return true;
+  default: return false;
+  }
+}
+
+/* `timeout 10m`, `retry 2`, `matrix x in [...]`: a literal of another
+ * kind can never work (an expression is checked when it runs). */
+static void check_literal_kind(Checker *c, Node *attr) {
+  Node *v = attr->as.attr.value;
+  if (!v || !is_literal(v)) return;
+  switch (attr->as.attr.kind) {
+  case ATTR_TIMEOUT:
+    if (v->kind != N_DURATION)
+      diag_error(c->d, c->src, v->pos, "timeout must be a duration, as in 10m, not %s %s",
+                 v->kind == N_INT ? "an" : "a", node_kind_name(v->kind));
+    break;
+  case ATTR_RETRY:
+    if (v->kind != N_INT || v->as.i < 0)
+      diag_error(c->d, c->src, v->pos, "retry must be a number of retries, as in 2");
+    break;
+  case ATTR_MATRIX:
+    if (v->kind != N_LIST)
+      diag_error(c->d, c->src, v->pos, "matrix needs a list of values, as in [\"amd64\", \"arm64\"]");
+    break;
+  default: break;
+  }
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
   int mark = scope_mark(c);
   if (st->matrix) {
     check_expr(c, st->matrix->as.attr.value);
+    check_literal_kind(c, st->matrix);
     declare(c, st->matrix->as.attr.ref.name, st->matrix->as.attr.ref.pos, false);
   }
   for (int i = 0; i < st->attrs.n; i++) {
     Node *a = st->attrs.items[i];
     if (a->kind != N_ATTR) continue;
     switch (a->as.attr.kind) {
-    case ATTR_WHEN:
+    case ATTR_WHEN: check_expr(c, a->as.attr.value); break;
     case ATTR_TIMEOUT:
-    case ATTR_RETRY: check_expr(c, a->as.attr.value); break;
+    case ATTR_RETRY: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_VERSION:
       check_expr(c, a->as.attr.value);
       if (!st->environment)
