@@ -196,6 +196,11 @@ typedef struct Checker {
   uint32_t *stamp;
   uint32_t stamp_now;
   int *stack;
+  /* for reads of far-away stages: reverse needs (CSR) and, per read
+   * target, the set of stages that need it transitively (a bitset) */
+  int *rev_start, *rev;
+  uint8_t **needed_by;
+  size_t cached_bytes;
 } Checker;
 
 #define AS_INDEX(v) ((int)(intptr_t)(v) - 1)
@@ -1038,16 +1043,16 @@ static void find_cycles(Checker *c) {
   free(path);
 }
 
-/* Whether stage `from` needs `to`, directly or through other stages. */
-static bool stage_reaches(Checker *c, int from, int to) {
-  StageInfo *s = &c->si[from];
-  for (int k = 0; k < s->nneeds; k++)
-    if (s->needs[k] == to) return true;
+/* Depth-first search up the needs of `from` for `to`, visiting at most
+ * `budget` stages; *complete tells whether the search ran to the end. */
+static bool needs_search(Checker *c, int from, int to, int budget, bool *complete) {
   uint32_t now = ++c->stamp_now;
   int top = 0;
   c->stack[top++] = from;
   c->stamp[from] = now;
+  *complete = false;
   while (top > 0) {
+    if (budget-- == 0) return false;
     StageInfo *v = &c->si[c->stack[--top]];
     for (int k = 0; k < v->nneeds; k++) {
       int w = v->needs[k];
@@ -1057,7 +1062,67 @@ static bool stage_reaches(Checker *c, int from, int to) {
       c->stack[top++] = w;
     }
   }
+  *complete = true;
   return false;
+}
+
+/* The stages that need `to`, directly or not, as a bitset computed once
+ * by a search down the reverse edges; NULL past a memory budget. */
+static const uint8_t *needed_by(Checker *c, int to) {
+  int n = c->nstages;
+  if (!c->needed_by) {
+    c->needed_by = xcalloc((size_t)n + 1, sizeof *c->needed_by);
+    c->rev_start = xcalloc((size_t)n + 2, sizeof(int));
+    int nedges = 0;
+    for (int v = 0; v < n; v++)
+      for (int k = 0; k < c->si[v].nneeds; k++)
+        if (c->si[v].needs[k] >= 0) c->rev_start[c->si[v].needs[k] + 1]++, nedges++;
+    for (int v = 0; v < n; v++) c->rev_start[v + 1] += c->rev_start[v];
+    c->rev = xmalloc(sizeof(int) * ((size_t)nedges + 1));
+    int *fill = xmalloc(sizeof(int) * ((size_t)n + 1));
+    memcpy(fill, c->rev_start, sizeof(int) * (size_t)n);
+    for (int v = 0; v < n; v++)
+      for (int k = 0; k < c->si[v].nneeds; k++)
+        if (c->si[v].needs[k] >= 0) c->rev[fill[c->si[v].needs[k]]++] = v;
+    free(fill);
+  }
+  if (c->needed_by[to]) return c->needed_by[to];
+  size_t bytes = (size_t)n / 8 + 1;
+  if (c->cached_bytes + bytes > ((size_t)64 << 20)) return NULL;
+  c->cached_bytes += bytes;
+  uint8_t *bits = xcalloc(bytes, 1);
+  uint32_t now = ++c->stamp_now;
+  int top = 0;
+  c->stack[top++] = to;
+  c->stamp[to] = now;
+  while (top > 0) {
+    int v = c->stack[--top];
+    for (int e = c->rev_start[v]; e < c->rev_start[v + 1]; e++) {
+      int w = c->rev[e];
+      if (c->stamp[w] == now) continue;
+      c->stamp[w] = now;
+      bits[w >> 3] |= (uint8_t)(1u << (w & 7));
+      c->stack[top++] = w;
+    }
+  }
+  return c->needed_by[to] = bits;
+}
+
+/* Whether stage `from` needs `to`, directly or through other stages: the
+ * direct needs first, then a short search (most reads are of near
+ * stages), then the cached set of everything that needs `to` — so many
+ * stages reading one far-away stage cost O(stages + needs) in all. */
+static bool stage_reaches(Checker *c, int from, int to) {
+  StageInfo *s = &c->si[from];
+  for (int k = 0; k < s->nneeds; k++)
+    if (s->needs[k] == to) return true;
+  if (c->needed_by && c->needed_by[to]) return c->needed_by[to][from >> 3] & (1u << (from & 7));
+  bool complete;
+  if (needs_search(c, from, to, 256, &complete)) return true;
+  if (complete) return false;
+  const uint8_t *bits = needed_by(c, to);
+  if (bits) return bits[from >> 3] & (1u << (from & 7));
+  return needs_search(c, from, to, INT_MAX, &complete);
 }
 
 /* `after` links each environment to at most one other: walk each chain
@@ -1344,6 +1409,11 @@ static void checker_free(Checker *c) {
   free(c->locals);
   free(c->stamp);
   free(c->stack);
+  if (c->needed_by)
+    for (int i = 0; i < c->nstages; i++) free(c->needed_by[i]);
+  free(c->needed_by);
+  free(c->rev_start);
+  free(c->rev);
 }
 
 bool check_program(Program *p, Imports *im, Diags *d) {
