@@ -8,6 +8,7 @@
  * size of the program: names are hashed, cycles are found with one
  * iterative DFS, and did-you-mean suggestions are computed only on error. */
 #include "check.h"
+#include "../eval/value.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
@@ -299,7 +300,7 @@ static Suggest suggest_value(Checker *c, const char *wrong, bool functions_only)
 static void check_regex(Checker *c, Node *n) {
   int errcode;
   PCRE2_SIZE erroff;
-  pcre2_code *code = pcre2_compile((PCRE2_SPTR)n->as.regex.pattern, n->as.regex.len, 0, &errcode,
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)n->as.regex.pattern, n->as.regex.len, RP_PCRE2_OPTIONS, &errcode,
                                    &erroff, NULL);
   if (code) {
     pcre2_code_free(code);
