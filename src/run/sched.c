@@ -166,6 +166,7 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
       map_set(err, "file", v_cstr(e->src->path));
       map_set(err, "line", v_int(e->pos.line));
       map_set(err, "col", v_int(e->pos.col));
+      map_set(err, "off", v_int(e->pos.off));
     }
     map_set(rec, "error", err);
   }
@@ -301,6 +302,7 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
       u->err.src = map_get(e, "file").kind == V_STRING ? s->prog->src : NULL;
       u->err.pos.line = (uint32_t)map_get(e, "line").as.i;
       u->err.pos.col = (uint32_t)map_get(e, "col").as.i;
+      u->err.pos.off = (uint32_t)map_get(e, "off").as.i;
     }
   }
   value_release(rec);

@@ -17,10 +17,12 @@
 # The test passes when `$RP check FILE` reports every expected diagnostic,
 # none other, and exits 2 if an error is expected, else 0.
 #
-# Extension point (not run yet): lines `# expect: TEXT` give, in order, the
-# output lines `rp run FILE` must print. Once `rp run` exists, a second
-# phase here will run files that contain them and compare the output; for
-# now such files are only checked.
+# Semantics: a file with `# expect: TEXT` lines is then run, as
+# `rp run --event local -j1 -f FILE` (so it declares `on local -> ...`), and
+# the text its stages print (print(), sh output; without the `[stage] `
+# prefix) must be exactly those lines, in order. `# expect runtime error:
+# MESSAGE` on a line expects the run to fail there with
+# `FILE:LINE:COL: error: stage 'S': MESSAGE` (and exit status 1).
 #
 # Exit status follows the automake test protocol: 0 pass, 1 fail.
 set -u
@@ -110,6 +112,36 @@ if [ "$ok" -ne 0 ]; then
   cat "$tmp.report"
   echo "--- rp check output:"
   cat "$tmp.stderr"
+  exit 1
+fi
+
+grep -Eq '#[ \t]*expect( runtime error)?:' "$file" || exit 0
+
+# phase 2: run it and compare what the stages print
+sed -n 's/.*#[ \t]*expect:[ \t]\{0,1\}//p' "$file" > "$tmp.want"
+NO_COLOR=1 "$RP" run --event local -j1 -f "$file" > "$tmp.out" 2> "$tmp.err"
+status=$?
+sed -n 's/^\[[^]]*\] //p' "$tmp.out" > "$tmp.got"
+if ! cmp -s "$tmp.want" "$tmp.got"; then
+  echo "FAIL: $file: output differs (- expected, + actual)"
+  diff -u "$tmp.want" "$tmp.got" | tail -n +3
+  cat "$tmp.err"
+  exit 1
+fi
+want=0
+errline=$(awk '/#[ \t]*expect runtime error:/ { print NR; exit }' "$file")
+if [ -n "$errline" ]; then
+  want=1
+  msg=$(sed -n "${errline}s/.*#[ \t]*expect runtime error:[ \t]*//p" "$file")
+  if ! grep -F ": error: " "$tmp.err" | grep -q "^$file:$errline:[0-9]*: error: stage '[^']*': $(printf '%s' "$msg" | sed 's/[][\.*^$/]/\\&/g')\$"; then
+    echo "FAIL: $file: expected runtime error at line $errline: $msg"
+    cat "$tmp.err"
+    exit 1
+  fi
+fi
+if [ "$status" -ne "$want" ]; then
+  echo "FAIL: $file: rp run exited $status, expected $want"
+  cat "$tmp.err"
   exit 1
 fi
 exit 0
