@@ -111,5 +111,15 @@ for case in "bad-multidoc.yaml|image.tag|documents" "bad-tabs.yaml|image.tag|tab
   else bad "bad input $f $path: exit $rc, [$msg]"; fi
 done
 
+# edits that cannot be done safely are refused, naming the file, and write nothing
+for case in "anchors.yaml|api.resources.cpu|goes through the alias *defaults" \
+            "bad-multidoc.yaml|image.tag|2 YAML documents" "bad-tabs.yaml|image.tag|tab character" \
+            "uat-values.yaml|containers[5].image|out of range" "uat-values.yaml|image.tag.x|cannot look up key"; do
+  f=${case%%|*} rest=${case#*|}; path=${rest%%|*} want=${rest#*|}
+  msg=$("$tool" set "$fx/$f" "$path" x 2>&1); rc=$?
+  if [ $rc -eq 1 ] && case $msg in "$fx/$f"*"$want"*) true;; *) false;; esac; then ok
+  else bad "refused edit $f $path: exit $rc, [$msg]"; fi
+done
+
 echo "yaml.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
