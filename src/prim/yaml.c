@@ -783,7 +783,8 @@ static bool plain_ok(const char *s, size_t n, bool flow) {
     return false;
   }
   if (looks_like_11_scalar(s, n)) return false;
-  if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) && !((s[0] == '?' || s[0] == ':') && n > 1 && s[1] != ' '))
+  bool indicator_ok = !flow && (s[0] == '?' || s[0] == ':') && n > 1 && s[1] != ' '; /* `:80` */
+  if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) && !indicator_ok)
     return false;
   if (s[0] == '-' && (n == 1 || s[1] == ' ' || !strncmp(s, "---", 3))) return false;
   if (s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return false;
@@ -1214,8 +1215,8 @@ static bool nest_value(Editor *e, size_t from, Value v, Value *out) {
   for (size_t i = e->p->n; i-- > from;) {
     if (e->p->s[i].is_index) {
       value_release(cur);
-      e->err = step_error(e->d.name, e->p, i, "cannot create a list item [%lld] under a missing key",
-                          e->p->s[i].index);
+      e->err = step_error(e->d.name, e->p, i,
+                          "cannot create a list item [%lld] under a missing key", e->p->s[i].index);
       return false;
     }
     Value m = v_map();
@@ -1341,7 +1342,8 @@ static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
     }
     if (s->is_index) {
       if (n->kind != N_SEQ) {
-        e->err = step_error(e->d.name, p, i, "cannot index a %s with [%lld]", kind_name(n), s->index);
+        e->err =
+            step_error(e->d.name, p, i, "cannot index a %s with [%lld]", kind_name(n), s->index);
         return W_ERROR;
       }
       size_t k;
