@@ -620,6 +620,15 @@ static void check_path_edit(const char *name, const char *text, size_t len, cons
     free(err);
     return;
   }
+  if (memchr(text, '\r', len)) { /* a CRLF file stays CRLF throughout */
+    checks_run++;
+    for (size_t i = 0; i < outlen; i++)
+      if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r')) {
+        checks_failed++;
+        fprintf(stderr, "%s %s (CRLF): a bare line feed at byte %zu\n", name, path, i);
+        break;
+      }
+  }
   Value got, want = expected_after(text, len, path, nv, del);
   if (!yaml_load(out, outlen, name, &got, &err)) {
     checks_failed++;
@@ -663,8 +672,19 @@ static void test_every_path(void) {
       check_path_edit(files[f], text, len, paths[i], scalar, false);
       check_path_edit(files[f], text, len, paths[i], block, false);
       check_path_edit(files[f], text, len, paths[i], V_NULL_VALUE, true);
+    }
+    /* the same file with CRLF line endings */
+    Buf crlf = {0};
+    for (size_t i = 0; i < len; i++) {
+      if (text[i] == '\n') buf_putc(&crlf, '\r');
+      buf_putc(&crlf, text[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+      check_path_edit(files[f], crlf.data, crlf.len, paths[i], block, false);
+      check_path_edit(files[f], crlf.data, crlf.len, paths[i], V_NULL_VALUE, true);
       free(paths[i]);
     }
+    buf_free(&crlf);
     free(paths);
     value_release(doc);
     free(text);
