@@ -1269,6 +1269,7 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
 static bool append_item(Editor *e, Node *s, Value v) {
   Doc *d = &e->d;
   Buf *r = &e->repl;
+  Quote q = s->n ? quote_of(nth_child(s, s->n - 1)) : Q_PLAIN; /* quote like the items before */
   if (s->flow) {
     if (s->n) {
       e->start = e->end = nth_child(s, s->n - 1)->end;
@@ -1278,7 +1279,7 @@ static bool append_item(Editor *e, Node *s, Value v) {
       while (p > s->start && d->text[p - 1] != ']') p--;
       e->start = e->end = p > s->start ? p - 1 : s->end;
     }
-    render_inline(v, Q_PLAIN, true, -1, r);
+    render_inline(v, q, true, -1, r);
     return true;
   }
   size_t dash = s->start;
@@ -1294,7 +1295,7 @@ static bool append_item(Editor *e, Node *s, Value v) {
   if (is_block(v)) {
     render_compact(v, col + 2, &e->st, r);
   } else {
-    render_inline(v, Q_PLAIN, false, col + 2, r);
+    render_inline(v, q, false, col + 2, r);
     buf_putc(r, '\n');
   }
   return true;

@@ -374,6 +374,23 @@ static const EditCase edits[] = {
      "updater-del.yaml"},
     {"kustomization.yaml", "images[0].newTag", "sha-99999999", "kustomize-tag.yaml"},
     {"kustomization.yaml", "replicas[0].count", "3", "kustomize-count.yaml"},
+    {"eks-prod.yaml", "image.tag", "v1.2.0", "eks-prod-tag.yaml"},
+    {"eks-prod.yaml", "podDisruptionBudget.minAvailable", "3", "eks-prod-pdb.yaml"},
+    {"eks-prod.yaml", "ingress.annotations[\"alb.ingress.kubernetes.io/scheme\"]", "internal",
+     "eks-prod-scheme.yaml"},
+    {"eks-prod.yaml", "networkPolicy.egress[1]", NULL, "eks-prod-del-egress.yaml"},
+    {"eks-prod.yaml", "securityContext.capabilities.drop[1]", "NET_RAW", "eks-prod-drop.yaml"},
+    {"eks-prod.yaml", "ingress.annotations[\"alb.ingress.kubernetes.io/certificate-arn\"]",
+     "'arn:aws:acm:us-east-1:123456789012:certificate/abc'", "eks-prod-cert.yaml"},
+    {"overlay-dev-kustomization.yaml", "images[0].newTag", "dev-4f2c1a9", "overlay-dev-tag.yaml"},
+    {"overlay-dev-kustomization.yaml", "replicas[1].count", "2", "overlay-dev-count.yaml"},
+    {"overlay-dev-kustomization.yaml", "images[2]",
+     "{name: worker, newName: registry.digitalocean.com/ai-incident-assistant/worker, "
+     "newTag: dev-latest}",
+     "overlay-dev-image.yaml"},
+    {"app-ai-incident-dev.yaml", "spec.source.targetRevision", "main", "app-ai-main.yaml"},
+    {"app-ai-incident-dev.yaml", "spec.syncPolicy.syncOptions", "[CreateNamespace=true]",
+     "app-ai-syncopts.yaml"},
     {"flow.yaml", "app.port", "9090", "flow-port.yaml"},
     {"flow.yaml", "app.host", "example.com", "flow-host.yaml"},
     {"flow.yaml", "args[2]", "--debug", "flow-append.yaml"},
@@ -657,7 +674,8 @@ static void test_every_path(void) {
   static const char *const files[] = {
       "staging-values.yaml", "prod-values.yaml",       "uat-values.yaml",    "app-staging.yaml",
       "app-dex-dev.yaml",    "app-image-updater.yaml", "kustomization.yaml", "flow.yaml",
-      "styles.yaml"};
+      "styles.yaml",         "eks-prod.yaml",          "overlay-dev-kustomization.yaml",
+      "app-ai-incident-dev.yaml"};
   Value scalar = v_cstr("new: value #1");
   Value block = yv("{added: true, items: [one, {k: v}], text: \"line 1\\nline 2\\n\"}");
   for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
