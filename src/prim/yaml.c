@@ -1608,11 +1608,14 @@ static bool write_if_changed(const char *path, const char *old, size_t oldlen, c
                              size_t len, char **err) {
   bool ok = true;
   if (len != oldlen || memcmp(old, text, len) != 0) {
+    char *real = realpath(path, NULL); /* through a symlink, edit its target */
+    const char *target = real ? real : path;
     struct stat st;
-    bool had_mode = stat(path, &st) == 0;
-    ok = write_file_atomic(path, text, len);
+    bool had_mode = stat(target, &st) == 0;
+    ok = write_file_atomic(target, text, len);
     if (!ok) *err = xasprintf("%s: cannot write: %s", path, strerror(errno));
-    else if (had_mode) chmod(path, st.st_mode & 07777); /* the new file keeps the old mode */
+    else if (had_mode) chmod(target, st.st_mode & 07777); /* the new file keeps the old mode */
+    free(real);
   }
   free(text);
   return ok;

@@ -863,6 +863,16 @@ static void test_files(void) {
   free(err);
   free(missing);
 
+  /* through a symlink the target is edited and the link stays a link */
+  char *link = xasprintf("%s/link.yaml", dir);
+  CHECK(symlink("values.yaml", link) == 0);
+  CHECK(yaml_set_file(link, "replicaCount", v_int(4), &err));
+  struct stat lst;
+  CHECK(lstat(link, &lst) == 0 && S_ISLNK(lst.st_mode));
+  CHECK(yaml_get_file(path, "replicaCount", &v, &err) && v.kind == V_INT && v.as.i == 4);
+  unlink(link);
+  free(link);
+
   unlink(path);
   rmdir(dir);
   free(path);
