@@ -44,7 +44,8 @@ edit() {
 }
 
 for f in staging-values.yaml prod-values.yaml uat-values.yaml app-staging.yaml app-dex-dev.yaml \
-         app-image-updater.yaml kustomization.yaml flow.yaml anchors.yaml styles.yaml; do
+         app-image-updater.yaml kustomization.yaml flow.yaml anchors.yaml styles.yaml \
+         eks-prod.yaml overlay-dev-kustomization.yaml app-ai-incident-dev.yaml; do
   get "$f" . .
 done
 get app-staging.yaml spec.source.targetRevision .spec.source.targetRevision
@@ -91,6 +92,12 @@ edit kustomization.yaml 'images[0].newTag' '.images[0].newTag = "sha-99999999"' 
 edit kustomization.yaml 'images[1]' '.images[1] = {"name": "data-literate/dex-worker", "newTag": "sha-1"}' '{name: data-literate/dex-worker, newTag: sha-1}' 0
 edit flow.yaml app.port '.app.port = 9090' 9090 1
 edit flow.yaml 'args[0]' 'del(.args[0])'
+edit eks-prod.yaml image.tag '.image.tag = "v1.2.0"' v1.2.0 1
+edit eks-prod.yaml 'networkPolicy.egress[0]' 'del(.networkPolicy.egress[0])'
+edit eks-prod.yaml 'securityContext.capabilities.drop[1]' '.securityContext.capabilities.drop[1] = "NET_RAW"' NET_RAW 1
+edit overlay-dev-kustomization.yaml 'images[1].newTag' '.images[1].newTag = "dev-4f2c1a9"' dev-4f2c1a9 1
+edit overlay-dev-kustomization.yaml 'replicas[0].count' '.replicas[0].count = 2' 2 1
+edit app-ai-incident-dev.yaml spec.source.targetRevision '.spec.source.targetRevision = "main"' main 1
 edit styles.yaml 'nested[3].late' '.nested[3].late = "early"' early 1
 edit styles.yaml keep 'del(.keep)'
 edit styles.yaml literal '.literal = "new\ntext\n"' '"new\ntext\n"' 3
@@ -109,6 +116,16 @@ for case in "bad-multidoc.yaml|image.tag|documents" "bad-tabs.yaml|image.tag|tab
   msg=$("$tool" get "$fx/$f" "$path" 2>&1); rc=$?
   if [ $rc -eq 1 ] && case $msg in "$fx/$f"*"$want"*) true;; *) false;; esac; then ok
   else bad "bad input $f $path: exit $rc, [$msg]"; fi
+done
+
+# edits that cannot be done safely are refused, naming the file, and write nothing
+for case in "anchors.yaml|api.resources.cpu|goes through the alias *defaults" \
+            "bad-multidoc.yaml|image.tag|2 YAML documents" "bad-tabs.yaml|image.tag|tab character" \
+            "uat-values.yaml|containers[5].image|out of range" "uat-values.yaml|image.tag.x|cannot look up key"; do
+  f=${case%%|*} rest=${case#*|}; path=${rest%%|*} want=${rest#*|}
+  msg=$("$tool" set "$fx/$f" "$path" x 2>&1); rc=$?
+  if [ $rc -eq 1 ] && case $msg in "$fx/$f"*"$want"*) true;; *) false;; esac; then ok
+  else bad "refused edit $f $path: exit $rc, [$msg]"; fi
 done
 
 echo "yaml.sh: $pass passed, $fail failed"

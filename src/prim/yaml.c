@@ -783,7 +783,8 @@ static bool plain_ok(const char *s, size_t n, bool flow) {
     return false;
   }
   if (looks_like_11_scalar(s, n)) return false;
-  if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) && !((s[0] == '?' || s[0] == ':') && n > 1 && s[1] != ' '))
+  bool indicator_ok = !flow && (s[0] == '?' || s[0] == ':') && n > 1 && s[1] != ' '; /* `:80` */
+  if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) && !indicator_ok)
     return false;
   if (s[0] == '-' && (n == 1 || s[1] == ' ' || !strncmp(s, "---", 3))) return false;
   if (s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return false;
@@ -1214,8 +1215,8 @@ static bool nest_value(Editor *e, size_t from, Value v, Value *out) {
   for (size_t i = e->p->n; i-- > from;) {
     if (e->p->s[i].is_index) {
       value_release(cur);
-      e->err = step_error(e->d.name, e->p, i, "cannot create a list item [%lld] under a missing key",
-                          e->p->s[i].index);
+      e->err = step_error(e->d.name, e->p, i,
+                          "cannot create a list item [%lld] under a missing key", e->p->s[i].index);
       return false;
     }
     Value m = v_map();
@@ -1268,6 +1269,7 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
 static bool append_item(Editor *e, Node *s, Value v) {
   Doc *d = &e->d;
   Buf *r = &e->repl;
+  Quote q = s->n ? quote_of(nth_child(s, s->n - 1)) : Q_PLAIN; /* quote like the items before */
   if (s->flow) {
     if (s->n) {
       e->start = e->end = nth_child(s, s->n - 1)->end;
@@ -1277,7 +1279,7 @@ static bool append_item(Editor *e, Node *s, Value v) {
       while (p > s->start && d->text[p - 1] != ']') p--;
       e->start = e->end = p > s->start ? p - 1 : s->end;
     }
-    render_inline(v, Q_PLAIN, true, -1, r);
+    render_inline(v, q, true, -1, r);
     return true;
   }
   size_t dash = s->start;
@@ -1293,7 +1295,7 @@ static bool append_item(Editor *e, Node *s, Value v) {
   if (is_block(v)) {
     render_compact(v, col + 2, &e->st, r);
   } else {
-    render_inline(v, Q_PLAIN, false, col + 2, r);
+    render_inline(v, q, false, col + 2, r);
     buf_putc(r, '\n');
   }
   return true;
@@ -1341,7 +1343,8 @@ static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
     }
     if (s->is_index) {
       if (n->kind != N_SEQ) {
-        e->err = step_error(e->d.name, p, i, "cannot index a %s with [%lld]", kind_name(n), s->index);
+        e->err =
+            step_error(e->d.name, p, i, "cannot index a %s with [%lld]", kind_name(n), s->index);
         return W_ERROR;
       }
       size_t k;
@@ -1605,11 +1608,14 @@ static bool write_if_changed(const char *path, const char *old, size_t oldlen, c
                              size_t len, char **err) {
   bool ok = true;
   if (len != oldlen || memcmp(old, text, len) != 0) {
+    char *real = realpath(path, NULL); /* through a symlink, edit its target */
+    const char *target = real ? real : path;
     struct stat st;
-    bool had_mode = stat(path, &st) == 0;
-    ok = write_file_atomic(path, text, len);
+    bool had_mode = stat(target, &st) == 0;
+    ok = write_file_atomic(target, text, len);
     if (!ok) *err = xasprintf("%s: cannot write: %s", path, strerror(errno));
-    else if (had_mode) chmod(path, st.st_mode & 07777); /* the new file keeps the old mode */
+    else if (had_mode) chmod(target, st.st_mode & 07777); /* the new file keeps the old mode */
+    free(real);
   }
   free(text);
   return ok;

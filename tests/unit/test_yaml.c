@@ -193,9 +193,11 @@ static void test_errors(void) {
                    "path 'image.tag.major': cannot look up key 'major' in a value of type string "
                    "(at 'image.tag')");
   check_file_error("staging-values.yaml", "env[5].name",
-                   "path 'env[5].name': index [5] is out of range: the list has 2 items (at 'env')");
+                   "path 'env[5].name': index [5] is out of range: the list has 2 items "
+                   "(at 'env')");
   check_file_error("staging-values.yaml", "image[0]", "cannot index a value of type map");
-  check_file_error("staging-values.yaml", "image..tag", "bad path 'image..tag' at offset 6: empty key");
+  check_file_error("staging-values.yaml", "image..tag",
+                   "bad path 'image..tag' at offset 6: empty key");
   check_file_error("staging-values.yaml", "env[x]", "expected an index or a quoted key");
   check_file_error("staging-values.yaml", "\"image.tag", "unterminated quoted key");
   check_file_error("staging-values.yaml", "image.", "path ends with '.'");
@@ -287,7 +289,9 @@ static void test_get(void) {
   check_get_text(q, "[\"a.b\"][\"c\\\"d\"]", "2");
   check_get_text(q, "\"a.b\".\"c\\\"d\"", "2");
   check_get_text(q, "a b", "3");
-  check_get_text(q, ".", "{\"it's\":{\"x\":1},\"ports\":{\"80\":\"http\"},\"a.b\":{\"c\\\"d\":2},\"a b\":3}");
+  check_get_text(q, ".",
+                 "{\"it's\":{\"x\":1},\"ports\":{\"80\":\"http\"},\"a.b\":{\"c\\\"d\":2},"
+                 "\"a b\":3}");
 
   check_get("app-staging.yaml", "spec.source.targetRevision", "\"0.1.0-sha-abc1234\"");
   check_get("app-staging.yaml", ".spec.source.targetRevision", "\"0.1.0-sha-abc1234\"");
@@ -340,7 +344,8 @@ static const EditCase edits[] = {
     {"prod-values.yaml", "image.tag", "v1.3.0", "prod-tag.yaml"},
     {"prod-values.yaml", "podAnnotations[\"checksum/config\"]", "3f2a9c", "prod-annotation.yaml"},
     {"prod-values.yaml", "tolerations",
-     "[{key: dedicated, operator: Equal, value: web, effect: NoSchedule}]", "prod-tolerations.yaml"},
+     "[{key: dedicated, operator: Equal, value: web, effect: NoSchedule}]",
+     "prod-tolerations.yaml"},
     {"prod-values.yaml", "nodeSelector.\"topology.kubernetes.io/zone\"", "us-east-1a",
      "prod-zone.yaml"},
     {"prod-values.yaml", "nodeSelector[\"kubernetes.io/os\"]", NULL, "prod-del-os.yaml"},
@@ -369,6 +374,23 @@ static const EditCase edits[] = {
      "updater-del.yaml"},
     {"kustomization.yaml", "images[0].newTag", "sha-99999999", "kustomize-tag.yaml"},
     {"kustomization.yaml", "replicas[0].count", "3", "kustomize-count.yaml"},
+    {"eks-prod.yaml", "image.tag", "v1.2.0", "eks-prod-tag.yaml"},
+    {"eks-prod.yaml", "podDisruptionBudget.minAvailable", "3", "eks-prod-pdb.yaml"},
+    {"eks-prod.yaml", "ingress.annotations[\"alb.ingress.kubernetes.io/scheme\"]", "internal",
+     "eks-prod-scheme.yaml"},
+    {"eks-prod.yaml", "networkPolicy.egress[1]", NULL, "eks-prod-del-egress.yaml"},
+    {"eks-prod.yaml", "securityContext.capabilities.drop[1]", "NET_RAW", "eks-prod-drop.yaml"},
+    {"eks-prod.yaml", "ingress.annotations[\"alb.ingress.kubernetes.io/certificate-arn\"]",
+     "'arn:aws:acm:us-east-1:123456789012:certificate/abc'", "eks-prod-cert.yaml"},
+    {"overlay-dev-kustomization.yaml", "images[0].newTag", "dev-4f2c1a9", "overlay-dev-tag.yaml"},
+    {"overlay-dev-kustomization.yaml", "replicas[1].count", "2", "overlay-dev-count.yaml"},
+    {"overlay-dev-kustomization.yaml", "images[2]",
+     "{name: worker, newName: registry.digitalocean.com/ai-incident-assistant/worker, "
+     "newTag: dev-latest}",
+     "overlay-dev-image.yaml"},
+    {"app-ai-incident-dev.yaml", "spec.source.targetRevision", "main", "app-ai-main.yaml"},
+    {"app-ai-incident-dev.yaml", "spec.syncPolicy.syncOptions", "[CreateNamespace=true]",
+     "app-ai-syncopts.yaml"},
     {"flow.yaml", "app.port", "9090", "flow-port.yaml"},
     {"flow.yaml", "app.host", "example.com", "flow-host.yaml"},
     {"flow.yaml", "args[2]", "--debug", "flow-append.yaml"},
@@ -453,6 +475,10 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "'a: b'", "a: \"a: b\"\n");
   check_set("a: x\n", "a", "'#x'", "a: \"#x\"\n");
   check_set("a: x\n", "a", "''", "a: \"\"\n");
+  check_set("a: x\n", "a", "':8080'", "a: :8080\n");
+  check_set("a: [x]\n", "a[0]", "':8080'", "a: [\":8080\"]\n"); /* not plain in flow style */
+  check_set("a: [x]\n", "a[0]", "'a,b'", "a: [\"a,b\"]\n");
+  check_set("a: x\n", "a", "'1:20'", "a: \"1:20\"\n"); /* sexagesimal to YAML 1.1 */
   check_set("a: \"x\"\n", "a", "2", "a: 2\n"); /* a number is written as a number */
   check_set("a: x\n", "a", "null", "a: null\n");
   check_set("a: x\n", "a", "1.5", "a: 1.5\n");
@@ -480,7 +506,8 @@ static void test_edit_corners(void) {
   /* a comment after a value never ends up inside a literal block */
   check_set("a: x  # c\nb: 1\n", "a", "\"l1\\nl2\"", "a: |-  # c\n  l1\n  l2\nb: 1\n");
   check_set("l:\n  - x  # c\n", "l[0]", "{t: \"a\\nb\\n\"}", "l:\n  - t: |\n      a\n      b\n");
-  check_set("m:\n  k: v  # c\nz: 1\n", "m", "{t: \"a\\nb\\n\"}", "m:\n  t: |\n    a\n    b\nz: 1\n");
+  check_set("m:\n  k: v  # c\nz: 1\n", "m", "{t: \"a\\nb\\n\"}",
+            "m:\n  t: |\n    a\n    b\nz: 1\n");
   /* files without a final newline, empty files, comment-only files */
   check_set("a: 1", "b", "2", "a: 1\nb: 2\n");
   check_set("a: 1", "a", "3", "a: 3");
@@ -490,8 +517,10 @@ static void test_edit_corners(void) {
   check_set("a: 1  # c\n", "", "{x: 1}", "x: 1\n"); /* the replaced block's comment goes */
   check_set("a: 1\n", ".", "{x: {y: 2}}", "x:\n  \"y\": 2\n");
   /* indentation follows the file */
-  check_set("a:\n    b: 1\nl:\n- x\n", "c", "{d: [1]}", "a:\n    b: 1\nl:\n- x\nc:\n    d:\n    - 1\n");
-  check_set("top:\n   mid:\n      x: 1\n", "top.mid.z", "2", "top:\n   mid:\n      x: 1\n      z: 2\n");
+  check_set("a:\n    b: 1\nl:\n- x\n", "c", "{d: [1]}",
+            "a:\n    b: 1\nl:\n- x\nc:\n    d:\n    - 1\n");
+  check_set("top:\n   mid:\n      x: 1\n", "top.mid.z", "2",
+            "top:\n   mid:\n      x: 1\n      z: 2\n");
   /* nested lists and compact items */
   check_set("a:\n  - [1, 2]\n  - - x\n    - y\n", "a[0][1]", "5",
             "a:\n  - [1, 5]\n  - - x\n    - y\n");
@@ -608,6 +637,15 @@ static void check_path_edit(const char *name, const char *text, size_t len, cons
     free(err);
     return;
   }
+  if (memchr(text, '\r', len)) { /* a CRLF file stays CRLF throughout */
+    checks_run++;
+    for (size_t i = 0; i < outlen; i++)
+      if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r')) {
+        checks_failed++;
+        fprintf(stderr, "%s %s (CRLF): a bare line feed at byte %zu\n", name, path, i);
+        break;
+      }
+  }
   Value got, want = expected_after(text, len, path, nv, del);
   if (!yaml_load(out, outlen, name, &got, &err)) {
     checks_failed++;
@@ -636,7 +674,8 @@ static void test_every_path(void) {
   static const char *const files[] = {
       "staging-values.yaml", "prod-values.yaml",       "uat-values.yaml",    "app-staging.yaml",
       "app-dex-dev.yaml",    "app-image-updater.yaml", "kustomization.yaml", "flow.yaml",
-      "styles.yaml"};
+      "styles.yaml",         "eks-prod.yaml",          "overlay-dev-kustomization.yaml",
+      "app-ai-incident-dev.yaml"};
   Value scalar = v_cstr("new: value #1");
   Value block = yv("{added: true, items: [one, {k: v}], text: \"line 1\\nline 2\\n\"}");
   for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
@@ -651,8 +690,19 @@ static void test_every_path(void) {
       check_path_edit(files[f], text, len, paths[i], scalar, false);
       check_path_edit(files[f], text, len, paths[i], block, false);
       check_path_edit(files[f], text, len, paths[i], V_NULL_VALUE, true);
+    }
+    /* the same file with CRLF line endings */
+    Buf crlf = {0};
+    for (size_t i = 0; i < len; i++) {
+      if (text[i] == '\n') buf_putc(&crlf, '\r');
+      buf_putc(&crlf, text[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+      check_path_edit(files[f], crlf.data, crlf.len, paths[i], block, false);
+      check_path_edit(files[f], crlf.data, crlf.len, paths[i], V_NULL_VALUE, true);
       free(paths[i]);
     }
+    buf_free(&crlf);
     free(paths);
     value_release(doc);
     free(text);
@@ -699,6 +749,67 @@ static void test_encode(void) {
   CHECK(err && strstr(err, "t.yaml: cannot write a regex to YAML") == err);
   free(err);
   value_release(re);
+}
+
+/* `key` written as a new key reads back as that key. */
+static void check_key_round_trip(const char *key) {
+  char *out = NULL, *err = NULL;
+  size_t outlen;
+  Value back = V_NULL_VALUE;
+  Buf path = {0};
+  buf_puts(&path, "[\"");
+  for (const char *c = key; *c; c++) {
+    if (*c == '"' || *c == '\\') buf_putc(&path, '\\');
+    buf_putc(&path, *c);
+  }
+  buf_puts(&path, "\"]");
+  bool ok = yaml_set_text("a: 1\n", 5, "s.yaml", path.data, v_int(1), &out, &outlen, &err) &&
+            yaml_load(out, outlen, "s.yaml", &back, &err);
+  checks_run++;
+  if (!ok || back.kind != V_MAP || map_get(back, key).kind != V_INT) {
+    checks_failed++;
+    fprintf(stderr, "key [%s]: %s\n", key, ok ? out : err);
+  }
+  buf_free(&path);
+  value_release(back);
+  free(out);
+  free(err);
+}
+
+/* Any string survives a write and a read, in block and flow style, as a
+ * map value, a list item and a new key. */
+static void test_string_round_trip(void) {
+  static const char *const strings[] = {
+      "",     " ",    "a ",   " a",    "#",     "a #b",   "a# b",  "a: b",  "a:b",    "-",
+      "- ",   "-1",   "---",  "...",   "?",     ":",      "? x",   "[",     "]",      "{}",
+      ",",    "&a",   "*a",   "!t",    "|",     ">",      "'",     "\"",    "%",      "@",
+      "`",    "null", "~",    "true",  "1",     "1.0",    "0x1",   "0o7",   ".inf",   ".nan",
+      "yes",  "on",   "N",    "1e3",   "1_0",   "12:30",  "é ← ü", "a\tb", "a\nb",   "a\n",
+      "\n",   "a\\b", "\x01", "a\rb", "x\n  indented\n",  "trailing \nspace", "a\n\n", "<<"};
+  static const char *const docs[] = {"k: old\n", "k: 'old'\n", "k: \"old\"\n", "l: [old]\n",
+                                     "l:\n  - old\n", "k: |\n  old\n", "m: {}\n", "m:\n  x: 1\n"};
+  static const char *const paths[] = {"k", "k", "k", "l[0]", "l[0]", "k", "m.new", "m.new"};
+  for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+    Value v = v_cstr(strings[i]);
+    for (size_t j = 0; j < sizeof docs / sizeof *docs; j++) {
+      char *out = NULL, *err = NULL;
+      size_t outlen;
+      Value got = V_NULL_VALUE;
+      size_t len = strlen(docs[j]);
+      bool ok = yaml_set_text(docs[j], len, "s.yaml", paths[j], v, &out, &outlen, &err) &&
+                yaml_get(out, outlen, "s.yaml", paths[j], &got, &err);
+      checks_run++;
+      if (!ok || !value_equal(got, v)) {
+        checks_failed++;
+        fprintf(stderr, "string [%s] in [%s]: %s\n", strings[i], docs[j], ok ? out : err);
+      }
+      value_release(got);
+      free(out);
+      free(err);
+    }
+    check_key_round_trip(strings[i]);
+    value_release(v);
+  }
 }
 
 /* ---- files --------------------------------------------------------------------- */
@@ -751,6 +862,16 @@ static void test_files(void) {
   CHECK(!yaml_delete_file(missing, "a", &err));
   free(err);
   free(missing);
+
+  /* through a symlink the target is edited and the link stays a link */
+  char *link = xasprintf("%s/link.yaml", dir);
+  CHECK(symlink("values.yaml", link) == 0);
+  CHECK(yaml_set_file(link, "replicaCount", v_int(4), &err));
+  struct stat lst;
+  CHECK(lstat(link, &lst) == 0 && S_ISLNK(lst.st_mode));
+  CHECK(yaml_get_file(path, "replicaCount", &v, &err) && v.kind == V_INT && v.as.i == 4);
+  unlink(link);
+  free(link);
 
   unlink(path);
   rmdir(dir);
@@ -811,6 +932,7 @@ int main(int argc, char **argv) {
   test_edit_corners();
   test_every_path();
   test_encode();
+  test_string_round_trip();
   test_files();
   free(fx);
   return check_summary("test_yaml");
