@@ -170,8 +170,9 @@ class Grammar:
             self.rules, self.order = EbnfParser(ebnf_tokens(f.read())).rules()
         self.start = self.order[0]
         self.tokens = [n for n in self.order if n.isupper() and n != SKIP]
-        if SKIP not in self.rules:
-            raise GrammarError("no %s rule" % SKIP)
+        for needed in (SKIP, INTERP_RULE, INTERP_LEXICAL) + INTERP_TOKENS:
+            if needed not in self.rules:
+                raise GrammarError("no %s rule" % needed)
         for name in self.order:
             self.check_refs(self.rules[name], name)
 
