@@ -1,24 +1,28 @@
-/* cmd_check.c — rp check [FILE] (placeholder: parse only). */
-#include <errno.h>
+/* cmd_check.c — rp check [FILE]: parse and check, print every diagnostic. */
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "cmd.h"
-#include "lang/parser.h"
+#include "lang/check.h"
 
 int cmd_check(int argc, char **argv) {
-  const char *path = pipeline_path(argc > 1 ? argv[1] : NULL);
-  Source *src = source_load(path);
-  if (!src) {
-    fprintf(stderr, "rp: cannot read %s: %s\n", path, strerror(errno));
+  if (argc > 2) {
+    fputs("usage: rp check [FILE]\n", stderr);
     return EXIT_USAGE;
   }
+  const char *path = pipeline_path(argc > 1 ? argv[1] : NULL);
   Diags d = {0};
-  Program *p = parse_program(src, &d);
+  Imports *im;
+  char *err = NULL;
+  Program *p = load_checked(path, &im, &d, &err);
+  if (!p) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+    return EXIT_USAGE;
+  }
   diags_print(&d, stderr, want_color(stderr));
   int rc = d.nerrors ? EXIT_USAGE : EXIT_OK;
   diags_free(&d);
-  program_free(p);
-  source_free(src);
+  checked_free(p, im);
   return rc;
 }

@@ -1,0 +1,251 @@
+/* builtins.c — the table of built-in names (source list: the language
+ * reference). Kept sorted by (ns, name) so lookups are a binary search;
+ * tests/unit/test_builtins.c fails if an edit breaks the order. */
+#include "builtins.h"
+
+#include <string.h>
+
+#include "../util.h"
+
+static const Builtin table[] = {
+    {"", "assert", "cond message?", NULL},
+    {"", "base64", "text", NULL},
+    {"", "env", NULL, NULL},
+    {"", "event", NULL, NULL},
+    {"", "glob", "pattern", NULL},
+    {"", "raw", "text", NULL},
+    {"", "secret", "name", NULL},
+    {"", "sh", "cmd env? dir? timeout? allow_failure?", NULL},
+    {"", "sha256", "text", NULL},
+    {"", "unbase64", "text", NULL},
+    {"docker", "build", "context file? tags? build_args? labels? target? platform?", NULL},
+    {"docker", "login", "registry user password", NULL},
+    {"docker", "push", "ref", NULL},
+    {"docker", "tag", "src dst", NULL},
+    {"fs", "exists", "path", NULL},
+    {"fs", "mkdir", "path", NULL},
+    {"fs", "read", "path", NULL},
+    {"fs", "remove", "path", NULL},
+    {"fs", "write", "path text", NULL},
+    {"git", "branch", "", NULL},
+    {"git", "changed_files", "base", NULL},
+    {"git", "clone", "url dir branch? token?", NULL},
+    {"git", "commit", "dir message paths? author?", NULL},
+    {"git", "describe", "", NULL},
+    {"git", "latest_tag", "match?", NULL},
+    {"git", "log", "since? until?", NULL},
+    {"git", "push", "dir remote? ref? token?", NULL},
+    {"git", "sha", "rev?", NULL},
+    {"git", "short_sha", "n?", NULL},
+    {"git", "tag", "name message? dir?", NULL},
+    {"git", "tags", "at?", NULL},
+    {"helm", "history", "release namespace?", NULL},
+    {"helm", "lint", "chart values?", NULL},
+    {"helm", "package", "chart version? app_version? dest?", NULL},
+    {"helm", "push", "package remote", NULL},
+    {"helm", "rollback", "release revision? namespace? wait?", NULL},
+    {"helm", "test", "release namespace? timeout?", NULL},
+    {"helm", "uninstall", "release namespace?", NULL},
+    {"helm", "upgrade", "release chart namespace? version? values? set? create_namespace? wait? timeout?", NULL},
+    {"http", "delete", "url headers? timeout? retry?", NULL},
+    {"http", "get", "url headers? timeout? retry?", NULL},
+    {"http", "post", "url json? body? headers? timeout? retry?", NULL},
+    {"http", "put", "url json? body? headers? timeout? retry?", NULL},
+    {"http", "wait", "url status? timeout? every?", NULL},
+    {"json", "encode", "value pretty?", NULL},
+    {"json", "parse", "text", NULL},
+    {"kubectl", "apply", "file namespace?", NULL},
+    {"kubectl", "create_namespace", "name", NULL},
+    {"kubectl", "delete", "kind name? namespace? file?", NULL},
+    {"kubectl", "get", "kind name? namespace?", NULL},
+    {"kubectl", "rollout_status", "resource namespace? timeout?", NULL},
+    {"re", "find", "pattern text", NULL},
+    {"re", "find_all", "pattern text", NULL},
+    {"re", "match", "pattern text", NULL},
+    {"re", "replace", "pattern text with", NULL},
+    {"re", "split", "pattern text", NULL},
+    {"registry", "copy", "src dst user? password?", NULL},
+    {"registry", "delete", "ref user? password?", NULL},
+    {"registry", "digest", "ref user? password?", NULL},
+    {"registry", "exists", "ref user? password?", NULL},
+    {"registry", "latest", "repo allow? strategy? user? password?", NULL},
+    {"registry", "prune", "repo match? keep_last? older_than? keep? dry_run? user? password?", NULL},
+    {"registry", "tags", "repo user? password?", NULL},
+    {"semver", "bump", "version part", NULL},
+    {"semver", "compare", "a b", NULL},
+    {"semver", "max", "versions", NULL},
+    {"semver", "parse", "version", NULL},
+    {"semver", "satisfies", "version range", NULL},
+    {"time", "format", "t format", NULL},
+    {"time", "now", "", NULL},
+    {"yaml", "delete", "file path", NULL},
+    {"yaml", "encode", "value", NULL},
+    {"yaml", "get", "file path", NULL},
+    {"yaml", "parse", "text", NULL},
+    {"yaml", "read", "file", NULL},
+    {"yaml", "set", "file path value", NULL},
+};
+enum { NTABLE = sizeof table / sizeof table[0] };
+
+static const char *const namespaces[] = {"docker", "fs", "git", "helm", "http", "json",
+                                         "kubectl", "re", "registry", "semver", "time", "yaml"};
+enum { NNAMESPACES = sizeof namespaces / sizeof namespaces[0] };
+
+static int cmp_entry(const char *ns, const char *name, const Builtin *b) {
+  int c = strcmp(ns, b->ns);
+  return c ? c : strcmp(name, b->name);
+}
+
+static const Builtin *search(const Builtin *t, int n, const char *ns, const char *name) {
+  int lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    int mid = lo + (hi - lo) / 2;
+    int c = cmp_entry(ns, name, &t[mid]);
+    if (c == 0) return &t[mid];
+    if (c < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return NULL;
+}
+
+const Builtin *builtin_lookup(const char *ns, const char *name) {
+  return search(table, NTABLE, ns ? ns : "", name);
+}
+
+bool builtin_is_namespace(const char *name) {
+  int lo = 0, hi = NNAMESPACES - 1;
+  while (lo <= hi) {
+    int mid = lo + (hi - lo) / 2;
+    int c = strcmp(name, namespaces[mid]);
+    if (c == 0) return true;
+    if (c < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return false;
+}
+
+const Builtin *builtin_table(size_t *n) {
+  *n = NTABLE;
+  return table;
+}
+
+const char *const *builtin_namespaces(size_t *n) {
+  *n = NNAMESPACES;
+  return namespaces;
+}
+
+/* Optimal string alignment distance: Levenshtein plus adjacent swaps as
+ * one edit, since "biuld" for "build" is one slip of the fingers. */
+size_t name_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64) return edit_distance(a, b);
+  size_t d[65][65];
+  for (size_t i = 0; i <= la; i++) d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist) {
+  size_t lw = strlen(wrong), lc = strlen(candidate);
+  size_t longer = lw > lc ? lw : lc;
+  size_t limit = longer <= 2 ? 0 : longer == 3 ? 1 : longer <= 5 ? 2 : 3;
+  return dist > 0 && dist <= limit;
+}
+
+const char *builtin_suggest(const char *ns, const char *name) {
+  const char *best = NULL;
+  size_t best_d = (size_t)-1;
+  if (!ns) ns = "";
+  for (int i = 0; i < NTABLE; i++) {
+    if (strcmp(table[i].ns, ns) || !table[i].params) continue; /* values are not called */
+    size_t d = name_distance(name, table[i].name);
+    if (d < best_d && suggest_close_enough(name, table[i].name, d)) {
+      best = table[i].name;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+/* Walk the spec: calls `each` on parameter i's [s, s+len) and optional flag. */
+typedef struct ParamIter {
+  const char *p;
+  const char *name;
+  size_t len;
+  bool optional;
+} ParamIter;
+
+static bool param_next(ParamIter *it) {
+  while (*it->p == ' ') it->p++;
+  if (!*it->p) return false;
+  it->name = it->p;
+  while (*it->p && *it->p != ' ' && *it->p != '?') it->p++;
+  it->len = (size_t)(it->p - it->name);
+  it->optional = *it->p == '?';
+  if (it->optional) it->p++;
+  return true;
+}
+
+int builtin_nparams(const Builtin *b) {
+  ParamIter it = {b->params ? b->params : "", 0, 0, 0};
+  int n = 0;
+  while (param_next(&it)) n++;
+  return n;
+}
+
+int builtin_nrequired(const Builtin *b) {
+  ParamIter it = {b->params ? b->params : "", 0, 0, 0};
+  int n = 0;
+  while (param_next(&it) && !it.optional) n++;
+  return n;
+}
+
+int builtin_param_index(const Builtin *b, const char *name) {
+  ParamIter it = {b->params ? b->params : "", 0, 0, 0};
+  size_t len = strlen(name);
+  for (int i = 0; param_next(&it); i++)
+    if (it.len == len && !memcmp(it.name, name, len)) return i;
+  return -1;
+}
+
+static void copy_name(const ParamIter *it, char *buf, size_t size) {
+  size_t n = it->len < size - 1 ? it->len : size - 1;
+  memcpy(buf, it->name, n);
+  buf[n] = 0;
+}
+
+void builtin_param_name(const Builtin *b, int i, char *buf, size_t size) {
+  ParamIter it = {b->params ? b->params : "", 0, 0, 0};
+  buf[0] = 0;
+  for (int k = 0; param_next(&it); k++)
+    if (k == i) {
+      copy_name(&it, buf, size);
+      return;
+    }
+}
+
+bool builtin_param_suggest(const Builtin *b, const char *name, char *buf, size_t size) {
+  ParamIter it = {b->params ? b->params : "", 0, 0, 0};
+  size_t best_d = (size_t)-1;
+  char cand[64];
+  bool found = false;
+  while (param_next(&it)) {
+    copy_name(&it, cand, sizeof cand);
+    size_t d = name_distance(name, cand);
+    if (d < best_d && suggest_close_enough(name, cand, d)) {
+      best_d = d;
+      copy_name(&it, buf, size);
+      found = true;
+    }
+  }
+  return found;
+}

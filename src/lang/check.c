@@ -1,0 +1,1317 @@
+/* check.c — the static checker of rp (doc/checks.md lists every check).
+ *
+ * One pass collects the top-level names into hash tables (declarations may
+ * come in any order), then the graph passes resolve `needs`, triggers and
+ * `after`, and a walk over every expression resolves names with the scope
+ * order: locals > top-level lets/fns > imports and namespaces > stage names
+ * (STAGE.output) > environment names > globals. Everything is linear in the
+ * size of the program: names are hashed, cycles are found with one
+ * iterative DFS, and did-you-mean suggestions are computed only on error. */
+#include "check.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../eval/methods.h"
+#include "builtins.h"
+#include "parser.h"
+#include "stdlib.h"
+
+/* ---- a string-keyed hash table ------------------------------------------ */
+
+typedef struct Slot {
+  const char *key;
+  void *val;
+} Slot;
+
+typedef struct Table {
+  Slot *slots;
+  size_t cap, n;
+} Table;
+
+static uint32_t hash_str(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static Slot *table_slot(const Table *t, const char *key) {
+  size_t mask = t->cap - 1;
+  for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask)
+    if (!t->slots[i].key || !strcmp(t->slots[i].key, key)) return &t->slots[i];
+}
+
+static void *table_get(const Table *t, const char *key) {
+  if (!t->n) return NULL;
+  Slot *s = table_slot(t, key);
+  return s->key ? s->val : NULL;
+}
+
+/* Adds key -> val unless key is present; returns the value already there. */
+static void *table_add(Table *t, const char *key, void *val) {
+  if (2 * (t->n + 1) > t->cap) {
+    Table bigger = {xcalloc(t->cap ? t->cap * 2 : 16, sizeof(Slot)), t->cap ? t->cap * 2 : 16, 0};
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->slots[i].key) {
+        *table_slot(&bigger, t->slots[i].key) = t->slots[i];
+        bigger.n++;
+      }
+    free(t->slots);
+    *t = bigger;
+  }
+  Slot *s = table_slot(t, key);
+  if (s->key) return s->val;
+  *s = (Slot){key, val};
+  t->n++;
+  return NULL;
+}
+
+static void table_free(Table *t) {
+  free(t->slots);
+  memset(t, 0, sizeof *t);
+}
+
+/* ---- did-you-mean --------------------------------------------------------- */
+
+typedef struct Suggest {
+  const char *wrong;
+  const char *best;
+  size_t dist;
+} Suggest;
+
+static void suggest_try(Suggest *s, const char *cand) {
+  size_t lw = strlen(s->wrong), lc = strlen(cand);
+  if ((lw > lc ? lw - lc : lc - lw) > 3) return; /* cheap filter before the DP */
+  size_t d = name_distance(s->wrong, cand);
+  if (d < s->dist && suggest_close_enough(s->wrong, cand, d)) {
+    s->best = cand;
+    s->dist = d;
+  }
+}
+
+/* " (did you mean 'x'?)" or "" — the buffer keeps the text alive. */
+static const char *did_you_mean(const Suggest *s, char *buf, size_t size) {
+  if (!s->best) return "";
+  snprintf(buf, size, " (did you mean '%s'?)", s->best);
+  return buf;
+}
+
+/* ---- modules -------------------------------------------------------------- */
+
+typedef struct Module {
+  char *key; /* resolved path, or "std/NAME" */
+  Source *src;
+  Program *prog;
+  Table fns, lets; /* the module's public names: NAME.f() */
+  bool loading;    /* on the import stack: a second visit is a cycle */
+} Module;
+
+typedef struct ImportLink {
+  const Node *decl;
+  Module *mod;
+} ImportLink;
+
+struct Imports {
+  Module **mods;
+  int nmods, capmods;
+  ImportLink *links;
+  int nlinks, caplinks;
+  Table by_key;
+};
+
+Imports *imports_new(void) { return xcalloc(1, sizeof(Imports)); }
+
+void imports_free(Imports *im) {
+  if (!im) return;
+  for (int i = 0; i < im->nmods; i++) {
+    Module *m = im->mods[i];
+    table_free(&m->fns);
+    table_free(&m->lets);
+    program_free(m->prog);
+    source_free(m->src);
+    free(m->key);
+    free(m);
+  }
+  free(im->mods);
+  free(im->links);
+  table_free(&im->by_key);
+  free(im);
+}
+
+Program *imports_module(const Imports *im, const Node *import) {
+  for (int i = 0; i < im->nlinks; i++)
+    if (im->links[i].decl == import) return im->links[i].mod ? im->links[i].mod->prog : NULL;
+  return NULL;
+}
+
+/* ---- the checker ------------------------------------------------------------ */
+
+typedef struct Local {
+  const char *name;
+  Pos pos;
+  bool used;
+  bool warn_unused; /* a `let` in a stage or function body */
+} Local;
+
+typedef struct StageInfo {
+  Node *node;
+  Stage *st;
+  int *needs; /* indices of the stages named in `needs`; -1 when unknown */
+  NameRef *need_refs;
+  int nneeds;
+  Table outputs; /* name -> N_OUTPUT node */
+} StageInfo;
+
+typedef struct Checker {
+  Program *p;
+  const Source *src;
+  Diags *d;
+  Imports *im;
+  Table lets, fns, imports, stages, envs, inputs; /* stages/envs: index + 1 */
+  StageInfo *si;
+  int nstages;
+  bool has_manual;
+  /* scope */
+  Local *locals;
+  int nlocals, caplocals;
+  StageInfo *cur_stage; /* inside a stage */
+  bool in_fn;
+  /* graph search scratch */
+  uint32_t *stamp;
+  uint32_t stamp_now;
+  int *stack;
+} Checker;
+
+#define AS_INDEX(v) ((int)(intptr_t)(v) - 1)
+#define TO_VAL(i) ((void *)(intptr_t)((i) + 1))
+
+static void check_module_program(Checker *parent, Module *m);
+
+static Pos pos_advance(const Source *src, Pos at, uint32_t off) {
+  for (uint32_t i = at.off; i < off && i < src->len; i++) {
+    if (src->text[i] == '\n') {
+      at.line++;
+      at.col = 1;
+    } else {
+      at.col++;
+    }
+  }
+  at.off = off;
+  return at;
+}
+
+/* ---- scopes ---- */
+
+static int scope_mark(Checker *c) { return c->nlocals; }
+
+static void scope_pop(Checker *c, int mark) {
+  for (int i = c->nlocals - 1; i >= mark; i--) {
+    Local *l = &c->locals[i];
+    if (l->warn_unused && !l->used && l->name[0] != '_')
+      diag_add(c->d, DIAG_WARNING, c->src, l->pos, (uint32_t)strlen(l->name), "unused variable '%s'", l->name);
+  }
+  c->nlocals = mark;
+}
+
+static Local *local_find(Checker *c, const char *name) {
+  for (int i = c->nlocals - 1; i >= 0; i--)
+    if (!strcmp(c->locals[i].name, name)) return &c->locals[i];
+  return NULL;
+}
+
+static bool is_module_name(Checker *c, const char *name) {
+  return builtin_is_namespace(name) || table_get(&c->imports, name);
+}
+
+/* A variable may not take a module's name: `docker.build` must always mean
+ * the primitive. */
+static bool check_not_module(Checker *c, const char *name, Pos pos) {
+  if (!is_module_name(c, name)) return true;
+  diag_add(c->d, DIAG_ERROR, c->src, pos, (uint32_t)strlen(name),
+           "cannot name a variable '%s': it is %s", name,
+           builtin_is_namespace(name) ? "a module of primitives" : "an imported module");
+  return false;
+}
+
+static void declare(Checker *c, const char *name, Pos pos, bool warn_unused) {
+  if (!name) return;
+  bool ok = check_not_module(c, name, pos);
+  Local l = {name, pos, !ok, warn_unused}; /* one error per name is enough */
+  VEC_PUSH(c->locals, c->nlocals, c->caplocals, l);
+}
+
+/* ---- names ---- */
+
+static int stage_index(Checker *c, const char *name) { return AS_INDEX(table_get(&c->stages, name)); }
+static int env_index(Checker *c, const char *name) { return AS_INDEX(table_get(&c->envs, name)); }
+
+static Suggest suggest_stage(Checker *c, const char *wrong) {
+  Suggest s = {wrong, NULL, (size_t)-1};
+  for (int i = 0; i < c->nstages; i++) suggest_try(&s, c->si[i].st->name);
+  return s;
+}
+
+static Suggest suggest_env(Checker *c, const char *wrong) {
+  Suggest s = {wrong, NULL, (size_t)-1};
+  for (int i = 0; i < c->p->nenvs; i++) suggest_try(&s, c->p->envs[i]->as.env->name);
+  return s;
+}
+
+/* Candidates for a misspelt variable or function: locals, top-level names,
+ * global built-ins. */
+static Suggest suggest_value(Checker *c, const char *wrong, bool functions_only) {
+  Suggest s = {wrong, NULL, (size_t)-1};
+  if (!functions_only)
+    for (int i = c->nlocals - 1; i >= 0; i--) suggest_try(&s, c->locals[i].name);
+  for (int i = 0; i < c->p->nfns; i++) suggest_try(&s, c->p->fns[i]->as.fn.name);
+  if (!functions_only)
+    for (int i = 0; i < c->p->nlets; i++) suggest_try(&s, c->p->lets[i]->as.bind.name);
+  size_t n;
+  const Builtin *t = builtin_table(&n);
+  for (size_t i = 0; i < n && !t[i].ns[0]; i++)
+    if (!functions_only || t[i].params) suggest_try(&s, t[i].name);
+  return s;
+}
+
+/* ---- regex literals ---- */
+
+static void check_regex(Checker *c, Node *n) {
+  int errcode;
+  PCRE2_SIZE erroff;
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)n->as.regex.pattern, n->as.regex.len, 0, &errcode,
+                                   &erroff, NULL);
+  if (code) {
+    pcre2_code_free(code);
+    return;
+  }
+  PCRE2_UCHAR msg[256];
+  if (pcre2_get_error_message(errcode, msg, sizeof msg) < 0) strcpy((char *)msg, "malformed pattern");
+  /* the pattern's text starts after `re"`; point at the offending byte */
+  Pos at = n->pos;
+  const char *t = c->src->text + n->pos.off;
+  if (n->pos.off + 3 <= c->src->len && !strncmp(t, "re\"", 3) && erroff <= n->as.regex.len)
+    at = pos_advance(c->src, n->pos, n->pos.off + 3 + (uint32_t)erroff);
+  diag_error(c->d, c->src, at, "invalid regular expression: %s", (char *)msg);
+}
+
+/* ---- calls ---- */
+
+/* What a callee resolved to, named as messages show it: "docker.build",
+ * "deploy", "method 'split'" (formatted only when there is an error). */
+typedef struct Callee {
+  const char *ns; /* module name, or NULL */
+  const char *name;
+  bool method;
+} Callee;
+
+/* The parameters of whatever a call resolved to, in one shape; names point
+ * into the spec or the AST (not NUL-terminated for built-ins). */
+enum { MAX_PARAMS = 32 };
+typedef struct Sig {
+  Callee who;
+  int n;
+  const char *names[MAX_PARAMS];
+  int lens[MAX_PARAMS];
+  bool required[MAX_PARAMS];
+} Sig;
+
+static bool sig_add(Sig *s, const char *name, size_t len, bool required) {
+  if (s->n == MAX_PARAMS) return false;
+  s->names[s->n] = name;
+  s->lens[s->n] = (int)len;
+  s->required[s->n++] = required;
+  return true;
+}
+
+static bool sig_from_builtin(Sig *s, const Builtin *b) {
+  for (const char *p = b->params; *p;) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    const char *start = p;
+    while (*p && *p != ' ' && *p != '?') p++;
+    bool optional = *p == '?';
+    if (!sig_add(s, start, (size_t)(p - start), !optional)) return false;
+    if (optional) p++;
+  }
+  return true;
+}
+
+static bool sig_from_method(Sig *s, const MethodInfo *m) {
+  for (int i = 0; i < 3 && m->params[i]; i++) sig_add(s, m->params[i], strlen(m->params[i]), i < m->required);
+  return true;
+}
+
+static bool sig_from_fn(Sig *s, const Node *fn) {
+  for (int i = 0; i < fn->as.fn.nparams; i++) {
+    const Param *p = &fn->as.fn.params[i];
+    if (!sig_add(s, p->name, strlen(p->name), !p->def)) return false;
+  }
+  return true;
+}
+
+static const char *callee_text(const Callee *w, char *buf, size_t size) {
+  if (w->method) snprintf(buf, size, "method '%s'", w->name);
+  else snprintf(buf, size, "%s%s%s", w->ns ? w->ns : "", w->ns ? "." : "", w->name);
+  return buf;
+}
+
+static bool sig_is(const Sig *s, int i, const char *name) {
+  return (int)strlen(name) == s->lens[i] && !memcmp(s->names[i], name, (size_t)s->lens[i]);
+}
+
+static void check_args_against(Checker *c, Node *call, const Sig *s) {
+  bool given[MAX_PARAMS] = {0};
+  int npos = 0, nreq = 0;
+  char who[200]; /* formatted only when there is a problem */
+  for (int i = 0; i < s->n; i++) nreq += s->required[i];
+  for (int i = 0; i < call->as.call.nargs; i++) {
+    Arg *a = &call->as.call.args[i];
+    if (a->name) continue;
+    if (npos == s->n) {
+      int got = npos;
+      for (int j = i; j < call->as.call.nargs; j++) got += !call->as.call.args[j].name;
+      if (nreq == s->n)
+        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes %d, got %d)", callee_text(&s->who, who, sizeof who), s->n, got);
+      else
+        diag_error(c->d, c->src, a->value->pos, "too many arguments to %s (it takes at most %d)", callee_text(&s->who, who, sizeof who), s->n);
+      break;
+    }
+    given[npos++] = true;
+  }
+  for (int i = 0; i < call->as.call.nargs; i++) {
+    Arg *a = &call->as.call.args[i];
+    if (!a->name) continue;
+    int k = -1;
+    for (int j = 0; j < s->n && k < 0; j++)
+      if (sig_is(s, j, a->name)) k = j;
+    if (k < 0) {
+      Suggest sg = {a->name, NULL, (size_t)-1};
+      char cand[MAX_PARAMS][64];
+      for (int j = 0; j < s->n; j++) {
+        snprintf(cand[j], sizeof cand[j], "%.*s", s->lens[j], s->names[j]);
+        suggest_try(&sg, cand[j]);
+      }
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, a->pos, (uint32_t)strlen(a->name), "unknown argument '%s' to %s%s",
+               a->name, callee_text(&s->who, who, sizeof who), did_you_mean(&sg, buf, sizeof buf));
+    } else if (given[k]) {
+      diag_add(c->d, DIAG_ERROR, c->src, a->pos, (uint32_t)strlen(a->name), "argument '%s' to %s given twice",
+               a->name, callee_text(&s->who, who, sizeof who));
+    } else {
+      given[k] = true;
+    }
+  }
+  /* all missing arguments in one message: "'a', 'b' and 'c'" */
+  int missing[MAX_PARAMS], nmissing = 0;
+  for (int i = 0; i < s->n; i++)
+    if (s->required[i] && !given[i]) missing[nmissing++] = i;
+  if (!nmissing) return;
+  Buf b = {0};
+  for (int k = 0; k < nmissing; k++)
+    buf_printf(&b, "%s'%.*s'", k == 0 ? "" : k == nmissing - 1 ? " and " : ", ", s->lens[missing[k]],
+               s->names[missing[k]]);
+  diag_error(c->d, c->src, call->pos, "missing argument%s %s to %s", nmissing > 1 ? "s" : "", b.data, callee_text(&s->who, who, sizeof who));
+  buf_free(&b);
+}
+
+static void check_expr(Checker *c, Node *n);
+static void check_stmt(Checker *c, Node *n);
+
+/* What a callee or member expression resolved to. */
+typedef struct Target {
+  const Builtin *builtin;
+  const MethodInfo *method;
+  const Node *fn;
+  Callee who;
+} Target;
+
+static bool stage_reaches(Checker *c, int from, int to);
+
+/* `STAGE.NAME`: the reader must need STAGE (transitively), and STAGE must
+ * have `output NAME` somewhere in its body. */
+static void check_output_read(Checker *c, Node *member, int si) {
+  StageInfo *s = &c->si[si];
+  const char *name = member->as.member.name;
+  if (!table_get(&s->outputs, name)) {
+    Suggest sg = {name, NULL, (size_t)-1};
+    for (size_t i = 0; i < s->outputs.cap; i++)
+      if (s->outputs.slots[i].key) suggest_try(&sg, s->outputs.slots[i].key);
+    char buf[96];
+    diag_add(c->d, DIAG_ERROR, c->src, member->as.member.name_pos, (uint32_t)strlen(name),
+             "stage '%s' has no output '%s'%s", s->st->name, name, did_you_mean(&sg, buf, sizeof buf));
+    return;
+  }
+  if (!c->cur_stage) {
+    if (!c->in_fn)
+      diag_error(c->d, c->src, member->pos, "'%s.%s' is a stage output: it can only be read inside a stage",
+                 s->st->name, name);
+    return;
+  }
+  int reader = (int)(c->cur_stage - c->si);
+  if (reader == si) {
+    diag_error(c->d, c->src, member->pos, "stage '%s' reads its own output '%s.%s'; use a variable instead",
+               s->st->name, s->st->name, name);
+    return;
+  }
+  if (!stage_reaches(c, reader, si))
+    diag_error(c->d, c->src, member->pos, "stage '%s' reads '%s.%s' but does not need '%s'",
+               c->cur_stage->st->name, s->st->name, name, s->st->name);
+}
+
+static const char *const event_fields[] = {"kind", "branch", "base", "tag", "sha", "actor", "pr", "inputs", NULL};
+static const char *const pr_fields[] = {"number", "action", "labels", "title", NULL};
+
+static void check_field(Checker *c, Node *member, const char *what, const char *const *fields) {
+  const char *name = member->as.member.name;
+  Suggest sg = {name, NULL, (size_t)-1};
+  for (int i = 0; fields[i]; i++) {
+    if (!strcmp(fields[i], name)) return;
+    suggest_try(&sg, fields[i]);
+  }
+  char buf[96];
+  diag_add(c->d, DIAG_ERROR, c->src, member->as.member.name_pos, (uint32_t)strlen(name), "%s has no field '%s'%s",
+           what, name, did_you_mean(&sg, buf, sizeof buf));
+}
+
+/* A member access on a plain identifier that is not a variable: a module
+ * function, a stage output, an environment or a global. Returns true when
+ * the object was such a name (so it must not be checked as a value). */
+static bool check_named_member(Checker *c, Node *n, bool is_call, Target *t) {
+  Node *obj = n->as.member.object;
+  const char *name = n->as.member.name;
+  if (obj->kind != N_IDENT) return false;
+  const char *x = obj->as.ident.name;
+  if (local_find(c, x) || table_get(&c->lets, x) || table_get(&c->fns, x)) return false;
+  Module *m = table_get(&c->imports, x);
+  if (m || builtin_is_namespace(x)) {
+    t->who = (Callee){x, name, false};
+    const Node *fn = m ? table_get(&m->fns, name) : NULL;
+    const Builtin *b = builtin_is_namespace(x) ? builtin_lookup(x, name) : NULL;
+    if (m && !m->prog && !b) return true; /* the import failed and said so */
+    if (fn) t->fn = fn;
+    else if (b) t->builtin = b;
+    else if (!(m && !is_call && table_get(&m->lets, name))) {
+      Suggest sg = {name, NULL, (size_t)-1};
+      if (m)
+        for (size_t i = 0; i < m->fns.cap; i++)
+          if (m->fns.slots[i].key) suggest_try(&sg, m->fns.slots[i].key);
+      if (builtin_is_namespace(x)) {
+        const char *b2 = builtin_suggest(x, name);
+        if (b2) suggest_try(&sg, b2);
+      }
+      char buf[200];
+      if (sg.best) snprintf(buf, sizeof buf, " (did you mean '%s.%s'?)", x, sg.best);
+      else buf[0] = 0;
+      diag_add(c->d, DIAG_ERROR, c->src, n->as.member.name_pos, (uint32_t)strlen(name),
+               "unknown function '%s.%s'%s", x, name, buf);
+    }
+    return true;
+  }
+  int si = stage_index(c, x);
+  /* a stage and an environment may share a name (stage preview deploys to
+   * environment preview): the stage wins if it has that output */
+  if (si >= 0 && env_index(c, x) >= 0 && !table_get(&c->si[si].outputs, name)) return true;
+  if (si >= 0) {
+    check_output_read(c, n, si);
+    return true;
+  }
+  if (env_index(c, x) >= 0) return true; /* prod.namespace: any setting */
+  if (!strcmp(x, "event")) {
+    check_field(c, n, "event", event_fields);
+    return true;
+  }
+  return false;
+}
+
+/* Methods are checked by name only: the checker does not know value types.
+ * Arity is checked when every type with this method agrees on it. */
+static void check_method(Checker *c, Node *member, Target *t) {
+  const char *name = member->as.member.name;
+  int n;
+  const MethodInfo *tab = method_table(&n);
+  const MethodInfo *found = NULL;
+  bool agree = true;
+  Suggest sg = {name, NULL, (size_t)-1};
+  for (int i = 0; i < n; i++) {
+    if (strcmp(tab[i].name, name)) continue;
+    if (found) {
+      for (int k = 0; k < 3; k++)
+        if ((found->params[k] == NULL) != (tab[i].params[k] == NULL)) agree = false;
+      if (found->required != tab[i].required) agree = false;
+    }
+    found = &tab[i];
+  }
+  if (found) {
+    if (!agree) return;
+    t->method = found;
+    t->who = (Callee){NULL, name, true};
+    return;
+  }
+  for (int i = 0; i < n; i++) suggest_try(&sg, tab[i].name);
+  char buf[96];
+  diag_add(c->d, DIAG_ERROR, c->src, member->as.member.name_pos, (uint32_t)strlen(name), "unknown method '%s'%s",
+           name, did_you_mean(&sg, buf, sizeof buf));
+}
+
+static void check_member(Checker *c, Node *n, bool is_call, Target *t) {
+  if (check_named_member(c, n, is_call, t)) return;
+  Node *obj = n->as.member.object;
+  /* event.pr.FIELD and event.inputs.NAME */
+  if (obj->kind == N_MEMBER && obj->as.member.object->kind == N_IDENT &&
+      !strcmp(obj->as.member.object->as.ident.name, "event") && !local_find(c, "event") &&
+      !table_get(&c->lets, "event")) {
+    if (!strcmp(obj->as.member.name, "pr")) check_field(c, n, "event.pr", pr_fields);
+    if (!strcmp(obj->as.member.name, "inputs") && c->has_manual && !table_get(&c->inputs, n->as.member.name))
+      diag_add(c->d, DIAG_ERROR, c->src, n->as.member.name_pos, (uint32_t)strlen(n->as.member.name),
+               "no manual trigger declares the input '%s'", n->as.member.name);
+  }
+  check_expr(c, obj);
+  if (is_call) check_method(c, n, t);
+}
+
+static void check_ident(Checker *c, Node *n) {
+  const char *x = n->as.ident.name;
+  Local *l = local_find(c, x);
+  if (l) {
+    l->used = true;
+    return;
+  }
+  if (table_get(&c->lets, x) || table_get(&c->fns, x)) return;
+  if (is_module_name(c, x)) {
+    diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x),
+             "'%s' is a module, not a value; call one of its functions, as in %s.NAME(...)", x, x);
+    return;
+  }
+  int si = stage_index(c, x);
+  if (si >= 0) { /* the map of all its outputs: needs the stage like STAGE.x */
+    if (!c->cur_stage) {
+      if (!c->in_fn)
+        diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x),
+                 "'%s' names a stage: its outputs can only be read inside a stage", x);
+    } else if (c->cur_stage != &c->si[si] && !stage_reaches(c, (int)(c->cur_stage - c->si), si)) {
+      diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x), "stage '%s' reads the outputs of '%s' but does not need '%s'",
+               c->cur_stage->st->name, x, x);
+    }
+    return;
+  }
+  if (env_index(c, x) >= 0) return;
+  if (builtin_lookup("", x)) return;
+  if (!strcmp(x, "version")) {
+    diag_add(c->d, DIAG_ERROR, c->src, n->pos, 7, "'version' is only defined in a stage with a `version` attribute");
+    return;
+  }
+  Suggest sg = suggest_value(c, x, false);
+  char buf[96];
+  diag_add(c->d, DIAG_ERROR, c->src, n->pos, (uint32_t)strlen(x), "undefined variable '%s'%s", x,
+           did_you_mean(&sg, buf, sizeof buf));
+}
+
+static void check_call(Checker *c, Node *n) {
+  Node *callee = n->as.call.callee;
+  Target t = {0};
+  if (callee->kind == N_IDENT) {
+    const char *x = callee->as.ident.name;
+    Local *l = local_find(c, x);
+    Node *fn = table_get(&c->fns, x);
+    const Builtin *b = builtin_lookup("", x);
+    t.who = (Callee){NULL, x, false};
+    if (l) l->used = true;
+    else if (fn) t.fn = fn;
+    else if (table_get(&c->lets, x)) {
+    } else if (b && b->params) t.builtin = b;
+    else if (is_module_name(c, x))
+      diag_add(c->d, DIAG_ERROR, c->src, callee->pos, (uint32_t)strlen(x),
+               "'%s' is a module and cannot be called; call one of its functions, as in %s.NAME(...)", x, x);
+    else {
+      Suggest sg = suggest_value(c, x, true);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, callee->pos, (uint32_t)strlen(x), "unknown function '%s'%s", x,
+               did_you_mean(&sg, buf, sizeof buf));
+    }
+  } else if (callee->kind == N_MEMBER) {
+    check_member(c, callee, true, &t);
+  } else {
+    check_expr(c, callee);
+  }
+  Sig s = {.who = t.who};
+  if (t.builtin && sig_from_builtin(&s, t.builtin)) check_args_against(c, n, &s);
+  else if (t.fn && sig_from_fn(&s, t.fn)) check_args_against(c, n, &s);
+  else if (t.method && sig_from_method(&s, t.method)) check_args_against(c, n, &s);
+  for (int i = 0; i < n->as.call.nargs; i++) check_expr(c, n->as.call.args[i].value);
+}
+
+static void check_params(Checker *c, Param *ps, int n, bool is_fn) {
+  for (int i = 0; i < n; i++) {
+    if (ps[i].def) check_expr(c, ps[i].def);
+    for (int j = 0; j < i; j++)
+      if (!strcmp(ps[i].name, ps[j].name))
+        diag_add(c->d, DIAG_ERROR, c->src, ps[i].pos, (uint32_t)strlen(ps[i].name), "duplicate parameter '%s'",
+                 ps[i].name);
+    declare(c, ps[i].name, ps[i].pos, false);
+  }
+  (void)is_fn;
+}
+
+static void check_body(Checker *c, Node *body) {
+  if (!body) return;
+  if (body->kind == N_BLOCK) check_stmt(c, body);
+  else check_expr(c, body);
+}
+
+static void check_expr(Checker *c, Node *n) {
+  if (!n) return;
+  switch (n->kind) {
+  case N_STRING:
+    for (int i = 0; i < n->as.str.n; i++) check_expr(c, n->as.str.parts[i].expr);
+    break;
+  case N_REGEX: check_regex(c, n); break;
+  case N_LIST:
+    for (int i = 0; i < n->as.list.n; i++) check_expr(c, n->as.list.items[i]);
+    break;
+  case N_MAP:
+    for (int i = 0; i < n->as.map.n; i++) {
+      check_expr(c, n->as.map.keys[i]);
+      check_expr(c, n->as.map.values[i]);
+    }
+    break;
+  case N_IDENT: check_ident(c, n); break;
+  case N_MEMBER: {
+    Target t = {0};
+    check_member(c, n, false, &t);
+    break;
+  }
+  case N_INDEX:
+    check_expr(c, n->as.index.object);
+    check_expr(c, n->as.index.index);
+    break;
+  case N_CALL: check_call(c, n); break;
+  case N_UNARY: check_expr(c, n->as.op.a); break;
+  case N_BINARY:
+    check_expr(c, n->as.op.a);
+    check_expr(c, n->as.op.b);
+    break;
+  case N_TERNARY:
+    check_expr(c, n->as.ternary.cond);
+    check_expr(c, n->as.ternary.then);
+    check_expr(c, n->as.ternary.els);
+    break;
+  case N_LAMBDA: {
+    int mark = scope_mark(c);
+    check_params(c, n->as.fn.params, n->as.fn.nparams, false);
+    check_body(c, n->as.fn.body);
+    scope_pop(c, mark);
+    break;
+  }
+  case N_SH: check_expr(c, n->as.sh.cmd); break;
+  case N_NULL: case N_BOOL: case N_INT: case N_FLOAT: case N_DURATION: break;
+  default: check_stmt(c, n); break;
+  }
+}
+
+static void check_stmt(Checker *c, Node *n) {
+  if (!n) return;
+  switch (n->kind) {
+  case N_BLOCK: {
+    int mark = scope_mark(c);
+    for (int i = 0; i < n->as.list.n; i++) check_stmt(c, n->as.list.items[i]);
+    scope_pop(c, mark);
+    break;
+  }
+  case N_LET:
+    check_expr(c, n->as.bind.value);
+    declare(c, n->as.bind.name, n->as.bind.name_pos, c->cur_stage || c->in_fn);
+    break;
+  case N_ASSIGN: {
+    Node *t = n->as.assign.target;
+    if (t->kind == N_IDENT) {
+      const char *x = t->as.ident.name;
+      if (!local_find(c, x) && !table_get(&c->lets, x)) {
+        Suggest sg = suggest_value(c, x, false);
+        char buf[96];
+        diag_add(c->d, DIAG_ERROR, c->src, t->pos, (uint32_t)strlen(x), "assignment to undefined variable '%s'%s",
+                 x, did_you_mean(&sg, buf, sizeof buf));
+      }
+    } else {
+      check_expr(c, t);
+    }
+    check_expr(c, n->as.assign.value);
+    break;
+  }
+  case N_EXPR_STMT:
+  case N_FAIL:
+  case N_RETURN: check_expr(c, n->as.stmt.value); break;
+  case N_IF:
+    check_expr(c, n->as.ternary.cond);
+    check_stmt(c, n->as.ternary.then);
+    check_stmt(c, n->as.ternary.els);
+    break;
+  case N_FOR: {
+    check_expr(c, n->as.bind.value);
+    int mark = scope_mark(c);
+    declare(c, n->as.bind.name, n->as.bind.name_pos, false);
+    check_stmt(c, n->as.bind.body);
+    scope_pop(c, mark);
+    break;
+  }
+  case N_OUTPUT:
+    if (!c->cur_stage)
+      diag_error(c->d, c->src, n->pos, "'output' is only allowed in a stage");
+    check_expr(c, n->as.bind.value);
+    break;
+  default: check_expr(c, n); break;
+  }
+}
+
+/* ---- declarations ---- */
+
+static void dup_error(Checker *c, const char *what, const char *name, Pos pos, Pos first) {
+  diag_add(c->d, DIAG_ERROR, c->src, pos, (uint32_t)strlen(name), "duplicate %s '%s'", what, name);
+  diag_add(c->d, DIAG_NOTE, c->src, first, (uint32_t)strlen(name), "'%s' first defined here", name);
+}
+
+static Pos decl_name_pos(const Node *n) {
+  switch (n->kind) {
+  case N_LET: return n->as.bind.name_pos;
+  case N_FN: return n->as.fn.name_pos;
+  case N_IMPORT: return n->as.decl.explicit_alias ? n->as.decl.alias_pos : n->pos;
+  default: return n->pos;
+  }
+}
+
+static char *join_path(const char *from, const char *rel) {
+  if (rel[0] == '/') return xstrdup(rel);
+  while (rel[0] == '.' && rel[1] == '/') rel += 2;
+  const char *slash = strrchr(from, '/');
+  if (!slash) return xstrdup(rel);
+  return xasprintf("%.*s/%s", (int)(slash - from), from, rel);
+}
+
+static Module *module_load(Checker *c, Node *imp) {
+  const char *path = imp->as.decl.text;
+  char *key;
+  const char *std_text = NULL;
+  if (!strncmp(path, "std/", 4)) {
+    std_text = stdlib_source(path + 4);
+    if (!std_text) {
+      int n;
+      const char *const *names = stdlib_names(&n);
+      Suggest sg = {path + 4, NULL, (size_t)-1};
+      for (int i = 0; i < n; i++) suggest_try(&sg, names[i]);
+      char buf[96] = "";
+      if (sg.best) snprintf(buf, sizeof buf, " (did you mean 'std/%s'?)", sg.best);
+      diag_error(c->d, c->src, imp->pos, "unknown standard module '%s'%s", path, buf);
+      return NULL;
+    }
+    key = xstrdup(path);
+  } else {
+    key = join_path(c->src->path, path);
+  }
+  Module *m = table_get(&c->im->by_key, key);
+  if (m) {
+    free(key);
+    if (m->loading) {
+      diag_error(c->d, c->src, imp->pos, "import cycle: '%s' imports this file, directly or through other modules",
+                 path);
+      return NULL;
+    }
+    return m;
+  }
+  Source *src;
+  if (std_text) {
+    char *p = xasprintf("<stdlib>/%s.rp", path + 4);
+    src = source_from_string(p, std_text);
+    free(p);
+  } else {
+    src = source_load(key);
+    if (!src) {
+      diag_error(c->d, c->src, imp->pos, "cannot import '%s': %s", path, strerror(errno));
+      free(key);
+      return NULL;
+    }
+  }
+  m = xcalloc(1, sizeof *m);
+  m->key = key;
+  m->src = src;
+  VEC_PUSH(c->im->mods, c->im->nmods, c->im->capmods, m);
+  table_add(&c->im->by_key, m->key, m);
+  int errors = c->d->nerrors;
+  m->prog = parse_program(src, c->d);
+  for (int i = 0; i < m->prog->nfns; i++) table_add(&m->fns, m->prog->fns[i]->as.fn.name, m->prog->fns[i]);
+  for (int i = 0; i < m->prog->nlets; i++)
+    table_add(&m->lets, m->prog->lets[i]->as.bind.name, m->prog->lets[i]);
+  if (c->d->nerrors == errors) {
+    m->loading = true;
+    check_module_program(c, m);
+    m->loading = false;
+  }
+  return m;
+}
+
+static void collect_imports(Checker *c) {
+  for (int i = 0; i < c->p->nimports; i++) {
+    Node *imp = c->p->imports[i];
+    Module *m = module_load(c, imp);
+    ImportLink link = {imp, m};
+    VEC_PUSH(c->im->links, c->im->nlinks, c->im->caplinks, link);
+    const char *alias = imp->as.decl.alias;
+    if (!alias) continue;
+    Node *prev = NULL;
+    for (int j = 0; j < i && !prev; j++)
+      if (c->p->imports[j]->as.decl.alias && !strcmp(c->p->imports[j]->as.decl.alias, alias)) prev = c->p->imports[j];
+    if (prev) {
+      diag_error(c->d, c->src, decl_name_pos(imp), "duplicate module name '%s'", alias);
+      diag_note(c->d, c->src, decl_name_pos(prev), "'%s' first imported here", alias);
+      continue;
+    }
+    /* a failed import still names a module, so its uses are not reported
+     * as undefined variables on top of the import error */
+    if (!m) {
+      m = xcalloc(1, sizeof *m); /* owns nothing; marks the name as a module */
+      VEC_PUSH(c->im->mods, c->im->nmods, c->im->capmods, m);
+    }
+    table_add(&c->imports, alias, m);
+  }
+}
+
+/* Lets and functions share one namespace, the pipeline's top level. */
+static void collect_values(Checker *c) {
+  for (int i = 0; i < c->p->decls.n; i++) {
+    Node *n = c->p->decls.items[i];
+    if (n->kind != N_LET && n->kind != N_FN) continue;
+    bool is_fn = n->kind == N_FN;
+    const char *name = is_fn ? n->as.fn.name : n->as.bind.name;
+    Pos pos = decl_name_pos(n);
+    if (!name) continue;
+    if (is_module_name(c, name)) {
+      diag_add(c->d, DIAG_ERROR, c->src, pos, (uint32_t)strlen(name), "cannot name a %s '%s': it is %s",
+               is_fn ? "function" : "variable", name,
+               builtin_is_namespace(name) ? "a module of primitives" : "an imported module");
+      continue;
+    }
+    Node *prev = table_get(&c->lets, name);
+    if (!prev) prev = table_get(&c->fns, name);
+    if (prev) {
+      dup_error(c, is_fn ? "function" : "variable", name, pos, decl_name_pos(prev));
+      continue;
+    }
+    table_add(is_fn ? &c->fns : &c->lets, name, n);
+  }
+}
+
+static void collect_envs(Checker *c) {
+  for (int i = 0; i < c->p->nenvs; i++) {
+    Environment *e = c->p->envs[i]->as.env;
+    void *prev = table_add(&c->envs, e->name, TO_VAL(i));
+    if (prev) dup_error(c, "environment", e->name, e->name_pos, c->p->envs[AS_INDEX(prev)]->as.env->name_pos);
+  }
+}
+
+static void collect_outputs(Table *t, Node *n) {
+  if (!n) return;
+  switch (n->kind) {
+  case N_BLOCK:
+    for (int i = 0; i < n->as.list.n; i++) collect_outputs(t, n->as.list.items[i]);
+    break;
+  case N_IF:
+    collect_outputs(t, n->as.ternary.then);
+    collect_outputs(t, n->as.ternary.els);
+    break;
+  case N_FOR: collect_outputs(t, n->as.bind.body); break;
+  case N_OUTPUT: table_add(t, n->as.bind.name, n); break;
+  case N_POST:
+    collect_outputs(t, n->as.post.success);
+    collect_outputs(t, n->as.post.failure);
+    collect_outputs(t, n->as.post.always);
+    break;
+  default: break;
+  }
+}
+
+static void collect_stages(Checker *c) {
+  c->nstages = c->p->nstages;
+  c->si = xcalloc((size_t)c->nstages + 1, sizeof *c->si);
+  for (int i = 0; i < c->nstages; i++) {
+    StageInfo *s = &c->si[i];
+    s->node = c->p->stages[i];
+    s->st = s->node->as.stage;
+    void *prev = table_add(&c->stages, s->st->name, TO_VAL(i));
+    if (prev) dup_error(c, "stage", s->st->name, s->st->name_pos, c->si[AS_INDEX(prev)].st->name_pos);
+    collect_outputs(&s->outputs, s->st->body);
+    collect_outputs(&s->outputs, s->st->post);
+  }
+}
+
+static void resolve_needs(Checker *c) {
+  for (int i = 0; i < c->nstages; i++) {
+    StageInfo *s = &c->si[i];
+    Node *needs = s->st->needs;
+    if (!needs) continue;
+    s->nneeds = needs->as.attr.nnames;
+    s->need_refs = needs->as.attr.names;
+    s->needs = xmalloc(sizeof(int) * (size_t)(s->nneeds + 1));
+    for (int k = 0; k < s->nneeds; k++) {
+      NameRef *r = &s->need_refs[k];
+      s->needs[k] = stage_index(c, r->name);
+      if (s->needs[k] >= 0) continue;
+      Suggest sg = suggest_stage(c, r->name);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name), "stage '%s' needs unknown stage '%s'%s",
+               s->st->name, r->name, did_you_mean(&sg, buf, sizeof buf));
+    }
+  }
+}
+
+/* One iterative DFS over `needs` (deep chains must not overflow the C
+ * stack); every back edge closes a cycle, printed in `needs` order. */
+static void find_cycles(Checker *c) {
+  int n = c->nstages;
+  unsigned char *color = xcalloc((size_t)n + 1, 1); /* 0 new, 1 on the path, 2 done */
+  int *depth = xmalloc(sizeof(int) * ((size_t)n + 1)); /* position on the path */
+  int *edge = xmalloc(sizeof(int) * ((size_t)n + 1));
+  int *path = xmalloc(sizeof(int) * ((size_t)n + 1));
+  for (int root = 0; root < n; root++) {
+    if (color[root]) continue;
+    int top = 0;
+    path[0] = root;
+    edge[0] = 0;
+    color[root] = 1;
+    depth[root] = 0;
+    while (top >= 0) {
+      int v = path[top];
+      StageInfo *s = &c->si[v];
+      if (edge[top] == s->nneeds) {
+        color[v] = 2;
+        top--;
+        continue;
+      }
+      int k = edge[top]++;
+      int w = s->needs[k];
+      if (w < 0 || color[w] == 2) continue;
+      if (color[w] == 0) {
+        color[w] = 1;
+        path[++top] = w;
+        edge[top] = 0;
+        depth[w] = top;
+        continue;
+      }
+      Buf b = {0};
+      for (int j = depth[w]; j <= top; j++) buf_printf(&b, "%s -> ", c->si[path[j]].st->name);
+      buf_puts(&b, c->si[w].st->name);
+      NameRef *r = &s->need_refs[k];
+      diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name), "dependency cycle: %s", b.data);
+      buf_free(&b);
+    }
+  }
+  free(color);
+  free(depth);
+  free(edge);
+  free(path);
+}
+
+/* Whether stage `from` needs `to`, directly or through other stages. */
+static bool stage_reaches(Checker *c, int from, int to) {
+  StageInfo *s = &c->si[from];
+  for (int k = 0; k < s->nneeds; k++)
+    if (s->needs[k] == to) return true;
+  if (!c->stamp) {
+    c->stamp = xcalloc((size_t)c->nstages + 1, sizeof *c->stamp);
+    c->stack = xmalloc(sizeof(int) * ((size_t)c->nstages + 1));
+  }
+  uint32_t now = ++c->stamp_now;
+  int top = 0;
+  c->stack[top++] = from;
+  c->stamp[from] = now;
+  while (top > 0) {
+    StageInfo *v = &c->si[c->stack[--top]];
+    for (int k = 0; k < v->nneeds; k++) {
+      int w = v->needs[k];
+      if (w < 0 || c->stamp[w] == now) continue;
+      if (w == to) return true;
+      c->stamp[w] = now;
+      c->stack[top++] = w;
+    }
+  }
+  return false;
+}
+
+/* `after` links each environment to at most one other: walk each chain
+ * once, colouring nodes with the walk that reached them. */
+static void check_env_order(Checker *c) {
+  int n = c->p->nenvs;
+  int *next = xmalloc(sizeof(int) * ((size_t)n + 1));
+  int *walk = xcalloc((size_t)n + 1, sizeof(int));
+  for (int i = 0; i < n; i++) {
+    Environment *e = c->p->envs[i]->as.env;
+    next[i] = -1;
+    if (!e->after) continue;
+    NameRef *r = &e->after->as.after;
+    int j = env_index(c, r->name);
+    if (j < 0) {
+      Suggest sg = suggest_env(c, r->name);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name),
+               "environment '%s' comes after unknown environment '%s'%s", e->name, r->name,
+               did_you_mean(&sg, buf, sizeof buf));
+    } else if (env_index(c, e->name) == i) {
+      next[i] = j; /* duplicates are reported already; follow the first only */
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    int v = i;
+    while (v >= 0 && !walk[v]) {
+      walk[v] = i + 1;
+      v = next[v];
+    }
+    if (v < 0 || walk[v] != i + 1) continue;
+    Buf b = {0};
+    int last = v;
+    for (int u = v;; u = next[u]) {
+      buf_printf(&b, "%s -> ", c->p->envs[u]->as.env->name);
+      if (next[u] == v) {
+        last = u;
+        break;
+      }
+    }
+    buf_puts(&b, c->p->envs[v]->as.env->name);
+    NameRef *r = &c->p->envs[last]->as.env->after->as.after;
+    diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name), "cycle in environment order: %s", b.data);
+    buf_free(&b);
+  }
+  free(next);
+  free(walk);
+}
+
+static bool is_string_list(const Node *v, bool literal_only) {
+  if (!v || v->kind != N_LIST) return false;
+  for (int i = 0; i < v->as.list.n; i++) {
+    const Node *it = v->as.list.items[i];
+    if (it->kind != N_STRING || (literal_only && !string_is_plain(it, NULL, NULL))) return false;
+  }
+  return true;
+}
+
+static void check_approval(Checker *c, Node *ap) {
+  NodeList *l = &ap->as.settings;
+  for (int i = 0; i < l->n; i++) {
+    Node *s = l->items[i];
+    if (s->kind != N_SETTING) continue;
+    const char *k = s->as.bind.name;
+    Node *v = s->as.bind.value;
+    check_expr(c, v);
+    if (!strcmp(k, "reviewers")) {
+      if (!is_string_list(v, true))
+        diag_error(c->d, c->src, v->pos, "approval 'reviewers' must be a list of string literals, as in [\"alice\"]");
+    } else if (!strcmp(k, "wait")) {
+      if (v->kind != N_DURATION)
+        diag_error(c->d, c->src, v->pos, "approval 'wait' must be a duration, as in 30m");
+    } else if (!strcmp(k, "branches")) {
+      if (!is_string_list(v, false))
+        diag_error(c->d, c->src, v->pos, "approval 'branches' must be a list of strings, as in [\"main\"]");
+    } else {
+      diag_add(c->d, DIAG_ERROR, c->src, s->as.bind.name_pos, (uint32_t)strlen(k),
+               "unknown approval setting '%s' (expected reviewers, wait or branches)", k);
+    }
+  }
+}
+
+static void check_envs(Checker *c) {
+  for (int i = 0; i < c->p->nenvs; i++) {
+    Environment *e = c->p->envs[i]->as.env;
+    for (int k = 0; k < e->items.n; k++) {
+      Node *it = e->items.items[k];
+      if (it->kind == N_SETTING) check_expr(c, it->as.bind.value);
+      else if (it->kind == N_APPROVAL) check_approval(c, it);
+    }
+  }
+}
+
+static const char *const input_types[] = {"string", "bool", "int", "number", NULL};
+
+static bool default_fits(const char *type, const Node *def) {
+  switch (def->kind) {
+  case N_STRING: return !strcmp(type, "string");
+  case N_BOOL: return !strcmp(type, "bool");
+  case N_INT: return !strcmp(type, "int") || !strcmp(type, "number");
+  case N_FLOAT: return !strcmp(type, "number");
+  default: return false;
+  }
+}
+
+static void check_manual_inputs(Checker *c, Trigger *t) {
+  for (int i = 0; i < t->ninputs; i++) {
+    Param *in = &t->inputs[i];
+    for (int j = 0; j < i; j++)
+      if (!strcmp(in->name, t->inputs[j].name)) {
+        dup_error(c, "manual input", in->name, in->pos, t->inputs[j].pos);
+        break;
+      }
+    table_add(&c->inputs, in->name, in);
+    bool known = !in->type;
+    Suggest sg = {in->type, NULL, (size_t)-1};
+    for (int k = 0; in->type && input_types[k]; k++) {
+      if (!strcmp(in->type, input_types[k])) known = true;
+      suggest_try(&sg, input_types[k]);
+    }
+    if (!known) {
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, (uint32_t)strlen(in->type),
+               "unknown input type '%s'%s; expected string, bool, int or number", in->type,
+               did_you_mean(&sg, buf, sizeof buf));
+      continue;
+    }
+    if (!in->def || !in->type) continue;
+    if (in->def->kind == N_STRING && !string_is_plain(in->def, NULL, NULL))
+      diag_error(c->d, c->src, in->def->pos, "default value of input '%s' must be a literal", in->name);
+    else if (!default_fits(in->type, in->def))
+      diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is %s %s, but its type is %s", in->name,
+                 in->def->kind == N_INT ? "an" : "a", node_kind_name(in->def->kind), in->type);
+  }
+}
+
+static void check_triggers(Checker *c) {
+  for (int i = 0; i < c->p->ntriggers; i++) {
+    Trigger *t = c->p->triggers[i]->as.trigger;
+    check_expr(c, t->filter);
+    for (int k = 0; k < t->settings.n; k++)
+      if (t->settings.items[k]->kind == N_SETTING) check_expr(c, t->settings.items[k]->as.bind.value);
+    for (int k = 0; k < t->ntargets; k++) {
+      NameRef *r = &t->targets[k];
+      if (stage_index(c, r->name) >= 0) continue;
+      Suggest sg = suggest_stage(c, r->name);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name),
+               "trigger 'on %s' starts unknown stage '%s'%s", event_kind_name(t->event), r->name,
+               did_you_mean(&sg, buf, sizeof buf));
+    }
+  }
+}
+
+static void check_stage(Checker *c, StageInfo *s) {
+  Stage *st = s->st;
+  c->cur_stage = s;
+  int mark = scope_mark(c);
+  if (st->matrix) {
+    check_expr(c, st->matrix->as.attr.value);
+    declare(c, st->matrix->as.attr.ref.name, st->matrix->as.attr.ref.pos, false);
+  }
+  for (int i = 0; i < st->attrs.n; i++) {
+    Node *a = st->attrs.items[i];
+    if (a->kind != N_ATTR) continue;
+    switch (a->as.attr.kind) {
+    case ATTR_WHEN:
+    case ATTR_TIMEOUT:
+    case ATTR_RETRY: check_expr(c, a->as.attr.value); break;
+    case ATTR_VERSION:
+      check_expr(c, a->as.attr.value);
+      if (!st->environment)
+        diag_error(c->d, c->src, a->pos, "stage '%s' sets a version but has no environment", st->name);
+      break;
+    case ATTR_ENVIRONMENT: {
+      NameRef *r = &a->as.attr.ref;
+      if (env_index(c, r->name) >= 0) break;
+      Suggest sg = suggest_env(c, r->name);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name),
+               "stage '%s' uses unknown environment '%s'%s", st->name, r->name, did_you_mean(&sg, buf, sizeof buf));
+      break;
+    }
+    default: break;
+    }
+  }
+  if (st->version) {
+    Local v = {"version", st->version->pos, true, false}; /* implicit: never reported unused */
+    VEC_PUSH(c->locals, c->nlocals, c->caplocals, v);
+  }
+  /* the body's statements share the stage scope, so `post` blocks can
+   * read what the body defined */
+  if (st->body && st->body->kind == N_BLOCK)
+    for (int i = 0; i < st->body->as.list.n; i++) check_stmt(c, st->body->as.list.items[i]);
+  else check_stmt(c, st->body);
+  if (st->post) {
+    check_stmt(c, st->post->as.post.success);
+    check_stmt(c, st->post->as.post.failure);
+    check_stmt(c, st->post->as.post.always);
+  }
+  scope_pop(c, mark);
+  c->cur_stage = NULL;
+}
+
+static void check_fn(Checker *c, Node *fn) {
+  c->in_fn = true;
+  int mark = scope_mark(c);
+  check_params(c, fn->as.fn.params, fn->as.fn.nparams, true);
+  check_body(c, fn->as.fn.body);
+  scope_pop(c, mark);
+  c->in_fn = false;
+}
+
+static void checker_free(Checker *c) {
+  table_free(&c->lets);
+  table_free(&c->fns);
+  table_free(&c->imports);
+  table_free(&c->stages);
+  table_free(&c->envs);
+  table_free(&c->inputs);
+  for (int i = 0; i < c->nstages; i++) {
+    free(c->si[i].needs);
+    table_free(&c->si[i].outputs);
+  }
+  free(c->si);
+  free(c->locals);
+  free(c->stamp);
+  free(c->stack);
+}
+
+bool check_program(Program *p, Imports *im, Diags *d) {
+  int before = d->nerrors;
+  Checker c = {.p = p, .src = p->src, .d = d, .im = im};
+  collect_imports(&c);
+  collect_values(&c);
+  collect_envs(&c);
+  collect_stages(&c);
+  for (int i = 0; i < p->ntriggers; i++) {
+    Trigger *t = p->triggers[i]->as.trigger;
+    if (t->event != EV_MANUAL) continue;
+    c.has_manual = true;
+    check_manual_inputs(&c, t);
+  }
+  resolve_needs(&c);
+  find_cycles(&c);
+  check_env_order(&c);
+  for (int i = 0; i < p->nlets; i++) check_expr(&c, p->lets[i]->as.bind.value);
+  for (int i = 0; i < p->nfns; i++) check_fn(&c, p->fns[i]);
+  check_envs(&c);
+  check_triggers(&c);
+  for (int i = 0; i < c.nstages; i++) check_stage(&c, &c.si[i]);
+  checker_free(&c);
+  return d->nerrors == before;
+}
+
+static void check_module_program(Checker *parent, Module *m) { check_program(m->prog, parent->im, parent->d); }
+
+Program *load_checked(const char *path, Imports **im, Diags *d, char **err) {
+  *im = NULL;
+  Source *src = source_load(path);
+  if (!src) {
+    *err = xasprintf("cannot read %s: %s", path, strerror(errno));
+    return NULL;
+  }
+  *im = imports_new();
+  int before = d->nerrors;
+  Program *p = parse_program(src, d);
+  if (d->nerrors == before) check_program(p, *im, d);
+  return p;
+}
+
+void checked_free(Program *p, Imports *im) {
+  if (p) {
+    Source *src = p->src;
+    program_free(p);
+    source_free(src);
+  }
+  imports_free(im);
+}

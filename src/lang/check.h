@@ -1,0 +1,38 @@
+/* check.h — static checks of a parsed pipeline (`rp check`; doc/checks.md).
+ *
+ * The checker resolves every name (stages, environments, functions,
+ * variables, modules, primitives), validates the stage graph and the
+ * environment order, call arities, regex literals, approval settings and
+ * manual inputs. It adds every problem to a Diags and goes on, so one run
+ * reports them all. Imports are loaded as part of checking: `./lib.rp`
+ * relative to the importing file, `std/NAME` from the embedded stdlib. */
+#ifndef RP_CHECK_H
+#define RP_CHECK_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "diag.h"
+
+/* The modules a pipeline imports, loaded once each. It owns their sources
+ * and programs, so it must outlive the printing of diagnostics about them. */
+typedef struct Imports Imports;
+
+Imports *imports_new(void);
+void imports_free(Imports *im);
+/* The program an `import` declaration resolved to, or NULL if it failed. */
+Program *imports_module(const Imports *im, const Node *import);
+
+/* Check `p` (its imports are loaded into `im`). Returns true when no error
+ * was found; warnings do not count. */
+bool check_program(Program *p, Imports *im, Diags *d);
+
+/* Read, parse and check the pipeline at `path`: what every command that
+ * works on a pipeline starts with. Returns NULL only when the file cannot
+ * be read, with *err = "cannot read PATH: reason" (malloc'd). Otherwise the
+ * program; parse and check problems are in `d` (static checks are skipped
+ * when the file does not parse). Free with checked_free. */
+Program *load_checked(const char *path, Imports **im, Diags *d, char **err);
+void checked_free(Program *p, Imports *im); /* the program, its source, its imports */
+
+#endif

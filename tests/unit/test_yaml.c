@@ -1,0 +1,632 @@
+/* test_yaml.c — yaml.read/get/set/delete: typing, paths, errors, and
+ * in-place edits byte-compared with expected files under
+ * tests/fixtures/yaml/ (values files, Argo CD Applications, kustomizations). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_yaml.h"
+#include "prim/yaml.h"
+
+static const char *fixtures;
+
+static char *fixture_path(const char *name) { return xasprintf("%s/%s", fixtures, name); }
+
+static char *slurp(const char *name, size_t *len) {
+  char *p = fixture_path(name);
+  char *t = read_file(p, len);
+  if (!t) fprintf(stderr, "cannot read %s\n", p);
+  free(p);
+  return t;
+}
+
+/* A value written as YAML in the test (the loader is tested separately). */
+static Value yv(const char *text) {
+  Value v = V_NULL_VALUE;
+  char *err = NULL;
+  if (!yaml_load(text, strlen(text), "test", &v, &err)) {
+    fprintf(stderr, "bad test value %s: %s\n", text, err);
+    free(err);
+    abort();
+  }
+  return v;
+}
+
+static char *show(Value v) {
+  Buf b = {0};
+  json_encode(v, &b, false);
+  return buf_take(&b);
+}
+
+/* ---- typing -------------------------------------------------------------- */
+
+static void check_scalar(const char *text, ValueKind kind, const char *json) {
+  Value v = yv(text);
+  checks_run++;
+  char *s = show(v);
+  if (v.kind != kind || strcmp(s, json) != 0) {
+    checks_failed++;
+    fprintf(stderr, "typing of [%s]: got %s %s, want %s\n", text, value_type_name(v), s, json);
+  }
+  free(s);
+  value_release(v);
+}
+
+static void test_core_schema(void) {
+  check_scalar("~", V_NULL, "null");
+  check_scalar("null", V_NULL, "null");
+  check_scalar("NULL", V_NULL, "null");
+  check_scalar("true", V_BOOL, "true");
+  check_scalar("False", V_BOOL, "false");
+  check_scalar("yes", V_STRING, "\"yes\""); /* YAML 1.2: no longer a bool */
+  check_scalar("on", V_STRING, "\"on\"");
+  check_scalar("42", V_INT, "42");
+  check_scalar("-17", V_INT, "-17");
+  check_scalar("+3", V_INT, "3");
+  check_scalar("0o17", V_INT, "15");
+  check_scalar("0x1F", V_INT, "31");
+  check_scalar("0777", V_INT, "777"); /* decimal in 1.2 */
+  check_scalar("\"42\"", V_STRING, "\"42\"");
+  check_scalar("'true'", V_STRING, "\"true\"");
+  check_scalar("!!str 1.0", V_STRING, "\"1.0\"");
+  check_scalar("!!int \"7\"", V_INT, "7");
+  check_scalar("!!float 1", V_FLOAT, "1.0");
+  check_scalar("v1.2.0", V_STRING, "\"v1.2.0\"");
+  check_scalar("1.2.3", V_STRING, "\"1.2.3\"");
+  check_scalar("sha-abc1234", V_STRING, "\"sha-abc1234\"");
+  check_scalar("100m", V_STRING, "\"100m\"");
+  check_scalar("1e3", V_FLOAT, "1000.0");
+  check_scalar("9223372036854775807", V_INT, "9223372036854775807");
+  check_scalar("\"a\\tb\"", V_STRING, "\"a\\tb\"");
+
+  Value v = yv("1.5");
+  CHECK(v.kind == V_FLOAT && v.as.f == 1.5);
+  v = yv("-.inf");
+  CHECK(v.kind == V_FLOAT && isinf(v.as.f) && v.as.f < 0);
+  v = yv(".nan");
+  CHECK(v.kind == V_FLOAT && isnan(v.as.f));
+  v = yv("99999999999999999999"); /* beyond int64: a float, not a wrong int */
+  CHECK(v.kind == V_FLOAT && v.as.f > 9.9e19);
+  v = yv("");
+  CHECK(v.kind == V_NULL);
+  v = yv("# nothing but a comment\n");
+  CHECK(v.kind == V_NULL);
+}
+
+static void test_structure(void) {
+  /* maps keep the file's order, not a sorted one */
+  Value v = yv("zeta: 1\nalpha: 2\nmid: [a, {b: c}]\n");
+  char *s = show(v);
+  CHECK_STR(s, "{\"zeta\":1,\"alpha\":2,\"mid\":[\"a\",{\"b\":\"c\"}]}");
+  free(s);
+  value_release(v);
+
+  /* anchors, aliases and merge keys */
+  Value a;
+  char *err = NULL;
+  char *p = fixture_path("anchors.yaml");
+  CHECK(yaml_read_file(p, &a, &err));
+  free(p);
+  s = show(a);
+  CHECK_STR(s, "{\"defaults\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"},"
+               "\"worker\":{\"cpu\":\"100m\",\"memory\":\"512Mi\"},"
+               "\"api\":{\"resources\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"}}}");
+  free(s);
+  value_release(a);
+
+  /* several documents on request */
+  CHECK(yaml_load_all("a: 1\n---\nb: 2\n", 14, "two.yaml", &a, &err));
+  s = show(a);
+  CHECK_STR(s, "[{\"a\":1},{\"b\":2}]");
+  free(s);
+  value_release(a);
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+/* Loading (or getting) `name` fails with a message starting with the
+ * fixture's path and containing `want`. */
+static void check_load_error(const char *text, const char *name, const char *want) {
+  Value v;
+  char *err = NULL;
+  bool ok = yaml_load(text, strlen(text), name, &v, &err);
+  checks_run++;
+  if (ok || !err || strncmp(err, name, strlen(name)) != 0 || !strstr(err, want)) {
+    checks_failed++;
+    fprintf(stderr, "load error for %s: got [%s], want [%s...%s]\n", name, ok ? "success" : err,
+            name, want);
+  }
+  if (ok) value_release(v);
+  free(err);
+}
+
+static void check_file_error(const char *fixture, const char *ypath, const char *want) {
+  char *p = fixture_path(fixture);
+  Value v;
+  char *err = NULL;
+  bool ok = ypath ? yaml_get_file(p, ypath, &v, &err) : yaml_read_file(p, &v, &err);
+  checks_run++;
+  if (ok || !err || strncmp(err, p, strlen(p)) != 0 || !strstr(err, want)) {
+    checks_failed++;
+    fprintf(stderr, "error for %s %s: got [%s], want [%s...%s]\n", fixture, ypath ? ypath : "",
+            ok ? "success" : err, p, want);
+  }
+  if (ok) value_release(v);
+  free(err);
+  free(p);
+}
+
+static void check_edit_error(const char *text, const char *path, const char *value,
+                             const char *want) {
+  char *out = NULL, *err = NULL;
+  size_t outlen;
+  Value v = yv(value);
+  const char *name = want; /* the file name is what `want` starts with */
+  size_t nlen = strcspn(want, ":");
+  char *fname = xstrndup(name, nlen);
+  bool ok = yaml_set_text(text, strlen(text), fname, path, v, &out, &outlen, &err);
+  checks_run++;
+  if (ok || !err || !strstr(err, want)) {
+    checks_failed++;
+    fprintf(stderr, "edit error for %s: got [%s], want [%s]\n", path, ok ? out : err, want);
+  }
+  free(out);
+  free(err);
+  free(fname);
+  value_release(v);
+}
+
+static void test_errors(void) {
+  check_file_error("bad-multidoc.yaml", NULL, ":4:1: the file holds 2 YAML documents");
+  check_file_error("bad-tabs.yaml", NULL, ":3:1: tab character in indentation");
+  check_file_error("bad-laughs.yaml", NULL, "billion laughs");
+  check_file_error("no-such-file.yaml", NULL, "cannot read: No such file or directory");
+  check_file_error("staging-values.yaml", "image.tag.major",
+                   "path 'image.tag.major': cannot look up key 'major' in a value of type string "
+                   "(at 'image.tag')");
+  check_file_error("staging-values.yaml", "env[5].name",
+                   "path 'env[5].name': index [5] is out of range: the list has 2 items (at 'env')");
+  check_file_error("staging-values.yaml", "image[0]", "cannot index a value of type map");
+  check_file_error("staging-values.yaml", "image..tag", "bad path 'image..tag' at offset 6: empty key");
+  check_file_error("staging-values.yaml", "env[x]", "expected an index or a quoted key");
+  check_file_error("staging-values.yaml", "\"image.tag", "unterminated quoted key");
+  check_file_error("staging-values.yaml", "image.", "path ends with '.'");
+
+  check_load_error("a: 1\na: 2\n", "dup.yaml", "dup.yaml:2:1: duplicate key 'a'");
+  check_load_error("a: *nope\n", "alias.yaml", "alias.yaml:1:4: alias *nope refers to no anchor");
+  check_load_error("a: [1, 2\n", "flow.yaml", "flow.yaml:2:1: did not find expected");
+  check_load_error("a: b: c\n", "colon.yaml", "colon.yaml:1:5: mapping values are not allowed");
+  check_load_error("a: !!int ten\n", "tag.yaml", "tag.yaml:1:4: 'ten' is not a valid !!int");
+  check_load_error("? [a, b]\n: c\n", "key.yaml", "only scalar mapping keys");
+  check_load_error("a: \"\xff\"\n", "utf8.yaml", "utf8.yaml");
+  check_load_error("key:\n  - a\n\t- b\n", "tab2.yaml", "tab2.yaml:3:1: tab character");
+
+  /* nesting deep enough to exhaust a naive recursive reader */
+  size_t depth = 100000;
+  char *deep = xmalloc(depth + 1);
+  memset(deep, '[', depth);
+  deep[depth] = 0;
+  check_load_error(deep, "deep.yaml", "nesting deeper than");
+  free(deep);
+
+  /* edits refuse what they cannot do safely, naming the file */
+  check_edit_error("a: 1\n---\na: 2\n", "a", "3", "two.yaml:3:1: the file holds 2 YAML documents");
+  check_edit_error("x: &a {k: 1}\ny: *a\n", "y.k", "2",
+                   "x.yaml: path 'y.k': goes through the alias *a (line 2)");
+  check_edit_error("image: v1\n", "image.tag", "v2",
+                   "v.yaml: path 'image.tag': cannot look up key 'tag' in a scalar (at 'image')");
+  check_edit_error("l: [a]\n", "l[3]", "x", "l.yaml: path 'l[3]': index [3] is out of range");
+  check_edit_error("a: 1\n", "b[0]", "x", "cannot create a list item [0] under a missing key");
+  check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
+}
+
+/* ---- get ------------------------------------------------------------------ */
+
+static void check_get(const char *fixture, const char *ypath, const char *json) {
+  char *p = fixture_path(fixture), *err = NULL;
+  Value v;
+  checks_run++;
+  if (!yaml_get_file(p, ypath, &v, &err)) {
+    checks_failed++;
+    fprintf(stderr, "get %s %s: %s\n", fixture, ypath, err);
+    free(err);
+  } else {
+    char *s = show(v);
+    if (strcmp(s, json) != 0) {
+      checks_failed++;
+      fprintf(stderr, "get %s %s: got %s, want %s\n", fixture, ypath, s, json);
+    }
+    free(s);
+    value_release(v);
+  }
+  free(p);
+}
+
+static void check_get_text(const char *text, const char *ypath, const char *json) {
+  Value v;
+  char *err = NULL;
+  checks_run++;
+  if (!yaml_get(text, strlen(text), "t.yaml", ypath, &v, &err)) {
+    checks_failed++;
+    fprintf(stderr, "get %s: %s\n", ypath, err);
+    free(err);
+    return;
+  }
+  char *s = show(v);
+  if (strcmp(s, json) != 0) {
+    checks_failed++;
+    fprintf(stderr, "get %s: got %s, want %s\n", ypath, s, json);
+  }
+  free(s);
+  value_release(v);
+}
+
+static void test_get(void) {
+  /* path syntax */
+  const char *q = "it's:\n  x: 1\nports:\n  80: http\n\"a.b\":\n  \"c\\\"d\": 2\na b: 3\n";
+  check_get_text(q, "'it''s'.x", "1");
+  check_get_text(q, "[\"it's\"].x", "1");
+  check_get_text(q, "ports.80", "\"http\"");
+  check_get_text(q, "[\"a.b\"][\"c\\\"d\"]", "2");
+  check_get_text(q, "\"a.b\".\"c\\\"d\"", "2");
+  check_get_text(q, "a b", "3");
+  check_get_text(q, ".", "{\"it's\":{\"x\":1},\"ports\":{\"80\":\"http\"},\"a.b\":{\"c\\\"d\":2},\"a b\":3}");
+
+  check_get("app-staging.yaml", "spec.source.targetRevision", "\"0.1.0-sha-abc1234\"");
+  check_get("app-staging.yaml", ".spec.source.targetRevision", "\"0.1.0-sha-abc1234\"");
+  check_get("app-staging.yaml", "spec.source.helm.valueFiles[0]",
+            "\"$values/environments/staging/values.yaml\"");
+  check_get("app-staging.yaml", "spec.syncPolicy.automated",
+            "{\"prune\":true,\"selfHeal\":true}");
+  check_get("app-dex-dev.yaml", "spec.source.targetRevision", "\"dev\"");
+  check_get("uat-values.yaml", "containers[0].image", "\"sample-app:v1.2.0-rc.1\"");
+  check_get("uat-values.yaml", "containers[-1].name", "\"metrics-sidecar\"");
+  check_get("uat-values.yaml", "containers[0].ports[0].containerPort", "8080");
+  check_get("staging-values.yaml", "image.tag", "\"sha-abc1234\"");
+  check_get("staging-values.yaml", "replicaCount", "2");
+  check_get("staging-values.yaml", "ingress.enabled", "true");
+  check_get("staging-values.yaml", "image.digest", "null");      /* absent key */
+  check_get("staging-values.yaml", "missing.deeper.still", "null");
+  check_get("prod-values.yaml", "nodeSelector[\"kubernetes.io/os\"]", "\"linux\"");
+  check_get("prod-values.yaml", "nodeSelector.\"kubernetes.io/os\"", "\"linux\"");
+  check_get("prod-values.yaml", "nodeSelector.'kubernetes.io/os'", "\"linux\"");
+  check_get("prod-values.yaml", "podAnnotations", "{}");
+  check_get("app-image-updater.yaml",
+            "metadata.annotations[\"argocd-image-updater.argoproj.io/controller.allow-tags\"]",
+            "\"regexp:^v[0-9]+\\\\.[0-9]+\\\\.[0-9]+$\"");
+  check_get("kustomization.yaml", "images[0].newTag", "\"sha-a1b2c3d4\"");
+  check_get("kustomization.yaml", "replicas[0]", "{\"name\":\"dex\",\"count\":1}");
+  check_get("flow.yaml", "args[1]", "\"--port=8080\"");
+  check_get("anchors.yaml", "worker.memory", "\"512Mi\"");
+  check_get("kustomization.yaml", "", "{\"apiVersion\":\"kustomize.config.k8s.io/v1beta1\","
+            "\"kind\":\"Kustomization\",\"namespace\":\"dex-dev\",\"resources\":[\"../../base\"],"
+            "\"images\":[{\"name\":\"data-literate/dex\",\"newTag\":\"sha-a1b2c3d4\"}],"
+            "\"replicas\":[{\"name\":\"dex\",\"count\":1}]}");
+}
+
+/* ---- edits, byte-compared --------------------------------------------------- */
+
+typedef struct EditCase {
+  const char *input, *path, *value; /* value NULL: delete */
+  const char *expected;
+} EditCase;
+
+static const EditCase edits[] = {
+    {"staging-values.yaml", "image.tag", "sha-def5678", "staging-tag.yaml"},
+    {"staging-values.yaml", "env[1].value", "beta-dashboard", "staging-env-value.yaml"},
+    {"staging-values.yaml", "resources.limits.cpu", "500m", "staging-limits-cpu.yaml"},
+    {"staging-values.yaml", "podLabels", "{team: payments, tier: backend}", "staging-new-map.yaml"},
+    {"staging-values.yaml", "ingress.hosts[0].paths", NULL, "staging-del-paths.yaml"},
+    {"staging-values.yaml", "env[0]", NULL, "staging-del-env0.yaml"},
+    {"staging-values.yaml", "ingress", NULL, "staging-del-ingress.yaml"},
+    {"staging-values.yaml", "image.tag", NULL, "staging-del-tag.yaml"},
+    {"prod-values.yaml", "image.tag", "v1.3.0", "prod-tag.yaml"},
+    {"prod-values.yaml", "podAnnotations[\"checksum/config\"]", "3f2a9c", "prod-annotation.yaml"},
+    {"prod-values.yaml", "tolerations",
+     "[{key: dedicated, operator: Equal, value: web, effect: NoSchedule}]", "prod-tolerations.yaml"},
+    {"prod-values.yaml", "nodeSelector.\"topology.kubernetes.io/zone\"", "us-east-1a",
+     "prod-zone.yaml"},
+    {"prod-values.yaml", "nodeSelector[\"kubernetes.io/os\"]", NULL, "prod-del-os.yaml"},
+    {"prod-values.yaml", "autoscaling", "{enabled: false}", "prod-autoscaling-off.yaml"},
+    {"uat-values.yaml", "containers[0].image", "sample-app:v1.2.0", "uat-image.yaml"},
+    {"uat-values.yaml", "containers[2]", "{name: debug, image: 'busybox:1.36'}", "uat-append.yaml"},
+    {"uat-values.yaml", "containers[0].env", "[{name: SPRING_PROFILES_ACTIVE, value: uat}]",
+     "uat-env.yaml"},
+    {"uat-values.yaml", "containers[0].name", NULL, "uat-del-name.yaml"},
+    {"uat-values.yaml", "containers[1]", NULL, "uat-del-sidecar.yaml"},
+    {"app-staging.yaml", "spec.source.targetRevision", "0.2.0-sha-def5678",
+     "app-staging-revision.yaml"},
+    {"app-staging.yaml", "spec.source.helm.parameters", "[{name: image.tag, value: '1.2'}]",
+     "app-staging-params.yaml"},
+    {"app-staging.yaml", "spec.syncPolicy.syncOptions[1]", "PruneLast=true",
+     "app-staging-syncopt.yaml"},
+    {"app-staging.yaml", "spec.syncPolicy.automated", NULL, "app-staging-del-automated.yaml"},
+    {"app-dex-dev.yaml", "spec.source.targetRevision", "main", "app-dex-main.yaml"},
+    {"app-dex-dev.yaml", "spec.destination.server", "https://kubernetes.default.svc",
+     "app-dex-ns.yaml"},
+    {"app-image-updater.yaml",
+     "metadata.annotations[\"argocd-image-updater.argoproj.io/write-back-method\"]", "git",
+     "updater-git.yaml"},
+    {"app-image-updater.yaml",
+     "metadata.annotations[\"argocd-image-updater.argoproj.io/write-back-method\"]", NULL,
+     "updater-del.yaml"},
+    {"kustomization.yaml", "images[0].newTag", "sha-99999999", "kustomize-tag.yaml"},
+    {"kustomization.yaml", "replicas[0].count", "3", "kustomize-count.yaml"},
+    {"flow.yaml", "app.port", "9090", "flow-port.yaml"},
+    {"flow.yaml", "app.host", "example.com", "flow-host.yaml"},
+    {"flow.yaml", "args[2]", "--debug", "flow-append.yaml"},
+    {"flow.yaml", "empty.x", "1", "flow-empty.yaml"},
+    {"flow.yaml", "args[0]", NULL, "flow-del.yaml"},
+    {"flow.yaml", "app.port", NULL, "flow-del-last.yaml"},
+};
+
+/* Run one edit on the fixture's text; compare with the expected file byte
+ * for byte; then read the result back: the edited path must hold the new
+ * value (or be gone), so the edit is also right semantically. */
+static void check_edit(const EditCase *c) {
+  size_t len, wantlen, outlen;
+  char *text = slurp(c->input, &len);
+  char *exp = xasprintf("expected/%s", c->expected);
+  char *want = slurp(exp, &wantlen);
+  free(exp);
+  char *out = NULL, *err = NULL;
+  Value v = c->value ? yv(c->value) : V_NULL_VALUE;
+  bool ok = c->value ? yaml_set_text(text, len, c->input, c->path, v, &out, &outlen, &err)
+                     : yaml_delete_text(text, len, c->input, c->path, &out, &outlen, &err);
+  checks_run++;
+  if (!ok || !want) {
+    checks_failed++;
+    fprintf(stderr, "%s %s %s: %s\n", c->value ? "set" : "delete", c->input, c->path,
+            err ? err : "no expected file");
+  } else if (outlen != wantlen || memcmp(out, want, outlen) != 0) {
+    checks_failed++;
+    fprintf(stderr, "%s %s %s: output differs from expected/%s:\n---\n%.*s---\n",
+            c->value ? "set" : "delete", c->input, c->path, c->expected, (int)outlen, out);
+  } else if (c->value || c->path[strlen(c->path) - 1] != ']') { /* list deletes shift items */
+    Value got;
+    checks_run++;
+    if (!yaml_get(out, outlen, c->expected, c->path, &got, &err)) {
+      checks_failed++;
+      fprintf(stderr, "reading back %s: %s\n", c->path, err);
+    } else {
+      if (!value_equal(got, v)) {
+        checks_failed++;
+        fprintf(stderr, "reading back %s %s: wrong value\n", c->expected, c->path);
+      }
+      value_release(got);
+    }
+  }
+  free(err);
+  free(out);
+  free(want);
+  free(text);
+  value_release(v);
+}
+
+static void test_edits(void) {
+  for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) check_edit(&edits[i]);
+}
+
+/* Edits on small inline documents: the corner cases of layout. */
+static void check_set(const char *text, const char *path, const char *value, const char *want) {
+  char *out = NULL, *err = NULL;
+  size_t outlen;
+  Value v = value ? yv(value) : V_NULL_VALUE;
+  bool ok = value ? yaml_set_text(text, strlen(text), "t.yaml", path, v, &out, &outlen, &err)
+                  : yaml_delete_text(text, strlen(text), "t.yaml", path, &out, &outlen, &err);
+  checks_run++;
+  if (!ok || strlen(out) != outlen || strcmp(out, want) != 0) {
+    checks_failed++;
+    fprintf(stderr, "edit [%s] %s=%s:\n got [%s]\nwant [%s]\n", text, path, value ? value : "(del)",
+            ok ? out : err, want);
+  }
+  free(out);
+  free(err);
+  value_release(v);
+}
+
+static void test_edit_corners(void) {
+  /* quoting: the old style is kept when the new value allows it */
+  check_set("a: 'x'  # keep\n", "a", "y", "a: 'y'  # keep\n");
+  check_set("a: \"x\"\n", "a", "'it''s'", "a: \"it's\"\n");
+  check_set("a: 'x'\n", "a", "'it''s'", "a: 'it''s'\n");
+  check_set("a: x\n", "a", "'1.0'", "a: \"1.0\"\n"); /* a string that looks like a float */
+  check_set("a: x\n", "a", "'true'", "a: \"true\"\n");
+  check_set("a: x\n", "a", "'yes'", "a: \"yes\"\n"); /* YAML 1.1 readers would see a bool */
+  check_set("a: x\n", "a", "'a: b'", "a: \"a: b\"\n");
+  check_set("a: x\n", "a", "'#x'", "a: \"#x\"\n");
+  check_set("a: x\n", "a", "''", "a: \"\"\n");
+  check_set("a: \"x\"\n", "a", "2", "a: 2\n"); /* a number is written as a number */
+  check_set("a: x\n", "a", "null", "a: null\n");
+  check_set("a: x\n", "a", "1.5", "a: 1.5\n");
+  check_set("a: x\n", "a", "!!float 2", "a: 2.0\n");
+  check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
+  /* anchors and tags on the edited scalar stay */
+  check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  /* an alias itself can be replaced */
+  check_set("a: &v 1\nb: *v\n", "b", "2", "a: &v 1\nb: 2\n");
+  /* null values, written or not, become mappings */
+  check_set("k:\nz: 1\n", "k.a", "b", "k:\n  a: b\nz: 1\n");
+  check_set("k:   # note\nz: 1\n", "k", "5", "k: 5   # note\nz: 1\n");
+  check_set("k: ~\n", "k.x.y", "1", "k:\n  x:\n    \"y\": 1\n");
+  check_set("k:   # note\n", "k", "[1, 2]", "k:   # note\n  - 1\n  - 2\n");
+  /* block scalars */
+  check_set("s: |\n  one\n  two\n\nafter: 1\n", "s", "\"three\\n\"",
+            "s: |\n  three\n\nafter: 1\n");
+  check_set("s: |\n    one\nafter: 1\n", "s", "\"a\\nb\"", "s: |-\n    a\n    b\nafter: 1\n");
+  check_set("s: |\n  one\nafter: 1\n", "s", "x", "s: x\nafter: 1\n");
+  check_set("a: 1\n", "s", "\"l1\\nl2\\n\"", "a: 1\ns: |\n  l1\n  l2\n");
+  /* files without a final newline, empty files, comment-only files */
+  check_set("a: 1", "b", "2", "a: 1\nb: 2\n");
+  check_set("a: 1", "a", "3", "a: 3");
+  check_set("", "x", "[1, 2]", "x:\n  - 1\n  - 2\n");
+  check_set("# just a comment\n", "a.b", "1", "# just a comment\na:\n  b: 1\n");
+  /* the root itself */
+  check_set("a: 1  # c\n", "", "{x: 1}", "x: 1  # c\n");
+  check_set("a: 1\n", ".", "{x: {y: 2}}", "x:\n  \"y\": 2\n");
+  /* indentation follows the file */
+  check_set("a:\n    b: 1\nl:\n- x\n", "c", "{d: [1]}", "a:\n    b: 1\nl:\n- x\nc:\n    d:\n    - 1\n");
+  check_set("top:\n   mid:\n      x: 1\n", "top.mid.z", "2", "top:\n   mid:\n      x: 1\n      z: 2\n");
+  /* nested lists and compact items */
+  check_set("a:\n  - [1, 2]\n  - - x\n    - y\n", "a[0][1]", "5",
+            "a:\n  - [1, 5]\n  - - x\n    - y\n");
+  check_set("a:\n  - [1, 2]\n  - - x\n    - y\n", "a[1][0]", NULL, "a:\n  - [1, 2]\n  - - y\n");
+  check_set("l:\n  - a\n", "l[0]", "{k: v, w: [1]}", "l:\n  - k: v\n    w:\n      - 1\n");
+  check_set("l:\n  - a\n  - b\n", "l[-1]", "c", "l:\n  - a\n  - c\n");
+  /* deletes: the entry's lines, its trailing comment, nothing else */
+  check_set("# head\na: 1  # one\n\n# about b\nb:\n  c: 2\n  # tail\nd: 3\n", "b", NULL,
+            "# head\na: 1  # one\n\n# about b\n  # tail\nd: 3\n");
+  check_set("a:\n  only: 1\nb: 2\n", "a.only", NULL, "a: {}\nb: 2\n");
+  check_set("l:\n  - x\nb: 2\n", "l[0]", NULL, "l: []\nb: 2\n");
+  check_set("a: 1\n", "nothing.here", NULL, "a: 1\n"); /* absent: no change */
+  check_set("a: {x: 1}\n", "a.x", NULL, "a: {}\n");
+  /* multi-byte characters before the edit point */
+  check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
+  check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
+  /* CRLF files get CRLF lines */
+  check_set("a: 1\r\nb: 2\r\n", "c", "{d: 3}", "a: 1\r\nb: 2\r\nc:\r\n  d: 3\r\n");
+  check_set("a: 1\r\nb: 2\r\n", "a", NULL, "b: 2\r\n");
+}
+
+/* ---- encode ------------------------------------------------------------------ */
+
+static void test_encode(void) {
+  Value v = yv("name: web\nport: 8080\nratio: 0.5\ntags: [a, 'yes', '1.0', '', 'x: y']\n"
+               "env: {A: \"1\"}\nnone: null\nempty: {}\nlist: []\nscript: \"a\\nb\\n\"\n"
+               "nested: [[1, 2], {k: v}]\n");
+  Buf b = {0};
+  yaml_encode(v, &b);
+  CHECK_STR(b.data, "name: web\nport: 8080\nratio: 0.5\ntags:\n  - a\n  - \"yes\"\n  - \"1.0\"\n"
+                    "  - \"\"\n  - \"x: y\"\nenv:\n  A: \"1\"\nnone: null\nempty: {}\nlist: []\n"
+                    "script: |\n  a\n  b\nnested:\n  - - 1\n    - 2\n  - k: v\n");
+  /* and it reads back as the same value */
+  Value back;
+  char *err = NULL;
+  CHECK(yaml_load(b.data, b.len, "enc", &back, &err));
+  CHECK(value_equal(v, back));
+  value_release(back);
+  buf_free(&b);
+  value_release(v);
+
+  b = (Buf){0};
+  yaml_encode(v_int(3), &b);
+  CHECK_STR(b.data, "3\n");
+  buf_free(&b);
+}
+
+/* ---- files --------------------------------------------------------------------- */
+
+static void test_files(void) {
+  char dir[] = "/tmp/rp-yaml-test.XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char *path = xasprintf("%s/values.yaml", dir);
+  size_t len;
+  char *text = slurp("staging-values.yaml", &len);
+  CHECK(text && write_file_atomic(path, text, len));
+  char *err = NULL;
+  CHECK(chmod(path, 0640) == 0);
+  Value tag = v_cstr("sha-def5678");
+  CHECK(yaml_set_file(path, "image.tag", tag, &err));
+  value_release(tag);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640); /* the file keeps its mode */
+  size_t glen, wlen;
+  char *got = read_file(path, &glen);
+  char *want = slurp("expected/staging-tag.yaml", &wlen);
+  CHECK(got && want && glen == wlen && memcmp(got, want, glen) == 0);
+  free(got);
+  free(want);
+  Value v;
+  CHECK(yaml_get_file(path, "image.tag", &v, &err) && is_str(v) &&
+        !strcmp(str_chars(v), "sha-def5678"));
+  value_release(v);
+  CHECK(yaml_delete_file(path, "ingress", &err));
+  CHECK(yaml_get_file(path, "ingress", &v, &err) && v.kind == V_NULL);
+  CHECK(yaml_get_file(path, "replicaCount", &v, &err) && v.kind == V_INT && v.as.i == 2);
+
+  /* a failed edit leaves the file alone */
+  got = read_file(path, &glen);
+  CHECK(!yaml_set_file(path, "image.tag.x", v_int(1), &err));
+  CHECK(err && strstr(err, path) == err);
+  free(err);
+  err = NULL;
+  size_t len2;
+  char *again = read_file(path, &len2);
+  CHECK(again && len2 == glen && memcmp(again, got, glen) == 0);
+  free(again);
+  free(got);
+
+  char *missing = xasprintf("%s/nope.yaml", dir);
+  CHECK(!yaml_set_file(missing, "a", v_int(1), &err));
+  CHECK(err && strstr(err, missing) == err && strstr(err, "No such file"));
+  free(err);
+  err = NULL;
+  CHECK(!yaml_delete_file(missing, "a", &err));
+  free(err);
+  free(missing);
+
+  unlink(path);
+  rmdir(dir);
+  free(path);
+  free(text);
+}
+
+/* `test_yaml get|set|delete FILE PATH [VALUE]`: the primitives from the
+ * command line, for tests/yaml.sh to compare with yq. get prints strings
+ * bare and other values as JSON; set and delete print the new text. */
+static int tool(int argc, char **argv) {
+  char *err = NULL;
+  if (argc == 4 && !strcmp(argv[1], "get")) {
+    Value v;
+    if (!yaml_get_file(argv[2], argv[3], &v, &err)) goto fail;
+    char *s = is_str(v) ? xstrdup(str_chars(v)) : show(v);
+    puts(s);
+    free(s);
+    value_release(v);
+    return 0;
+  }
+  bool set = argc == 5 && !strcmp(argv[1], "set");
+  if (!set && !(argc == 4 && !strcmp(argv[1], "delete"))) {
+    fprintf(stderr, "usage: test_yaml [get|set|delete FILE PATH [VALUE]]\n");
+    return 2;
+  }
+  size_t len, outlen;
+  char *text = read_file(argv[2], &len), *out;
+  if (!text) {
+    fprintf(stderr, "%s: cannot read\n", argv[2]);
+    return 1;
+  }
+  Value v = set ? yv(argv[4]) : V_NULL_VALUE;
+  bool ok = set ? yaml_set_text(text, len, argv[2], argv[3], v, &out, &outlen, &err)
+                : yaml_delete_text(text, len, argv[2], argv[3], &out, &outlen, &err);
+  value_release(v);
+  free(text);
+  if (!ok) goto fail;
+  fwrite(out, 1, outlen, stdout);
+  free(out);
+  return 0;
+fail:
+  fprintf(stderr, "%s\n", err);
+  free(err);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) return tool(argc, argv);
+  const char *top = getenv("top_srcdir");
+  char *fx = xasprintf("%s/tests/fixtures/yaml", top ? top : ".");
+  fixtures = fx;
+  test_core_schema();
+  test_structure();
+  test_errors();
+  test_get();
+  test_edits();
+  test_edit_corners();
+  test_encode();
+  test_files();
+  free(fx);
+  return check_summary("test_yaml");
+}
