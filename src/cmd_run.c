@@ -10,7 +10,7 @@
 #include "cmd.h"
 #include "eval/interp.h"
 #include "eval/natives.h"
-#include "lang/parser.h"
+#include "lang/check.h"
 #include "run/output.h"
 #include "run/sched.h"
 
@@ -75,7 +75,7 @@ static int stage_index(const Program *p, const char *name) {
   return -1;
 }
 
-static int run_program(Program *p, const RunOptions *o) {
+static int run_program(Program *p, Imports *im, const RunOptions *o) {
   int *goals = xcalloc((size_t)o->nstages + 1, sizeof *goals);
   for (int k = 0; k < o->nstages; k++) {
     goals[k] = stage_index(p, o->stages[k]);
@@ -85,8 +85,14 @@ static int run_program(Program *p, const RunOptions *o) {
       return EXIT_USAGE;
     }
   }
-  Interp *I = interp_new(p);
+  Interp *I = interp_new(p, im);
   natives_register_core(I);
+  if (interp_last_error(I)) { /* an imported module failed to load */
+    interp_print_error(I, stderr, want_color(stderr));
+    interp_free(I);
+    free(goals);
+    return EXIT_USAGE;
+  }
   interp_set_dry_run(I, o->dry_run);
   char *id = new_run_id();
   Reporter rep;
@@ -126,20 +132,20 @@ int cmd_run(int argc, char **argv) {
     fputs("rp run: name the stages to run: rp run STAGE... (event triggers are not built yet)\n", stderr);
     return EXIT_USAGE;
   }
-  const char *path = pipeline_path(o.file);
-  Source *src = source_load(path);
-  if (!src) {
-    fprintf(stderr, "rp: cannot read %s: %s\n", path, strerror(errno));
-    free(o.stages);
-    return EXIT_USAGE;
-  }
+  Imports *im = NULL;
   Diags d = {0};
-  Program *p = parse_program(src, &d);
+  char *err = NULL;
+  Program *p = load_checked(pipeline_path(o.file), &im, &d, &err);
   diags_print(&d, stderr, want_color(stderr));
-  rc = d.nerrors ? EXIT_USAGE : run_program(p, &o);
+  if (!p) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+    rc = EXIT_USAGE;
+  } else {
+    rc = d.nerrors ? EXIT_USAGE : run_program(p, im, &o);
+    checked_free(p, im);
+  }
   diags_free(&d);
-  program_free(p);
-  source_free(src);
   free(o.stages);
   return rc;
 }

@@ -36,6 +36,17 @@ out=$("$RP" run a --dry-run -f "$dir/injection.rp" 2>&1)
 assert_contains "$out" "[a] [dry-run] sh: printf '%s\\n' 'x'\\''; echo INJECTED" "dry run shows the quoted command"
 assert_not_contains "$out" "[a] x'; echo INJECTED" "dry run did not run it"
 
+# imports: a local module with its own variables and functions
+out=$("$RP" run a -f "$dir/imports.rp" 2>&1)
+assert_contains "$out" "[a] lib: hello x" "imported function and module variable"
+
+# a pipeline with check errors does not run
+cp "$dir/check_error.rp.txt" "${TMPDIR:-/tmp}/rp-check-error.$$.rp"
+out=$("$RP" run a -f "${TMPDIR:-/tmp}/rp-check-error.$$.rp" 2>&1); rc=$?
+rm -f "${TMPDIR:-/tmp}/rp-check-error.$$.rp"
+assert_eq "$rc" 2 "check errors stop the run"
+assert_contains "$out" "needs unknown stage 'biuld' (did you mean 'build'?)" "the check error is shown"
+
 # usage errors
 "$RP" run -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "no stage named: usage error"
 "$RP" run nosuch -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "unknown stage: usage error"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lang/check.h"
 #include "methods.h"
 
 struct Scope {
@@ -47,6 +48,9 @@ struct Interp {
   int nnatives, natives_cap;
   int call_depth;
   bool dry_run;
+  struct Imports *imports;
+  Scope **module_scopes; /* released at the end: module functions refer to them */
+  int nmodule_scopes, module_scopes_cap;
   OutputSink sink;
   RtError err;
   bool has_error;
@@ -226,9 +230,45 @@ void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
 
 static Value environment_value(Interp *I, const Environment *env);
 
-Interp *interp_new(Program *main) {
+static Value closure_new(const Node *fn, const Source *src, Scope *scope) {
+  Closure *c = xcalloc(1, sizeof *c);
+  c->base.type = &closure_type;
+  c->fn = fn;
+  c->src = src;
+  c->scope = scope;
+  scope->refs++;
+  return v_object(&c->base);
+}
+
+/* Load an imported module into its own scope: its imports, functions and
+ * variables (evaluated in order, once), bound under its alias in `into`. */
+static bool import_module(Interp *I, Scope *into, const Node *imp, int depth) {
+  Program *mod = I->imports ? imports_module(I->imports, imp) : NULL;
+  if (!mod) return interp_error(I, I->src, imp->pos, "module '%s' is not loaded", imp->as.decl.text);
+  if (depth > 32) return interp_error(I, mod->src, imp->pos, "modules import each other too deeply");
+  Scope *ms = scope_new(NULL);
+  const Source *saved = I->src;
+  I->src = mod->src;
+  bool ok = true;
+  for (int i = 0; i < mod->nimports && ok; i++) ok = import_module(I, ms, mod->imports[i], depth + 1);
+  for (int i = 0; i < mod->nfns; i++) scope_define(ms, mod->fns[i]->as.fn.name, closure_new(mod->fns[i], mod->src, ms));
+  for (int i = 0; i < mod->nlets && ok; i++) {
+    Value v;
+    ok = interp_eval(I, ms, mod->lets[i]->as.bind.value, &v);
+    if (ok) scope_define(ms, mod->lets[i]->as.bind.name, v);
+  }
+  I->src = saved;
+  if (ok) scope_define(into, imp->as.decl.alias, new_module(imp->as.decl.alias, ms));
+  /* functions hold their module scope and it holds them: break the cycle at
+   * the end (interp_free) by remembering the scope */
+  VEC_PUSH(I->module_scopes, I->nmodule_scopes, I->module_scopes_cap, ms);
+  return ok;
+}
+
+Interp *interp_new(Program *main, struct Imports *im) {
   Interp *I = xcalloc(1, sizeof *I);
   I->main = main;
+  I->imports = im;
   I->src = main->src;
   I->globals = scope_new(NULL);
   I->pending = v_map();
@@ -238,25 +278,29 @@ Interp *interp_new(Program *main) {
   I->natives = v_map();
   I->sink = (OutputSink){NULL, default_line};
   for (int i = 0; i < main->nlets; i++) map_set(I->pending, main->lets[i]->as.bind.name, v_int(i));
-  for (int i = 0; i < main->nfns; i++) {
-    Closure *c = xcalloc(1, sizeof *c);
-    c->base.type = &closure_type;
-    c->fn = main->fns[i];
-    c->src = main->src;
-    /* functions see the globals; the cycle globals -> closure -> globals is
-     * broken in interp_free by clearing the globals' map first */
-    c->scope = I->globals;
-    I->globals->refs++;
-    scope_define(I->globals, main->fns[i]->as.fn.name, v_object(&c->base));
-  }
+  /* functions see the globals; the cycle globals -> closure -> globals is
+   * broken in interp_free by clearing the globals' map first */
+  for (int i = 0; i < main->nfns; i++)
+    scope_define(I->globals, main->fns[i]->as.fn.name, closure_new(main->fns[i], main->src, I->globals));
+  for (int i = 0; i < main->nimports; i++)
+    if (!import_module(I, I->globals, main->imports[i], 0)) break; /* the error stays raised */
   return I;
+}
+
+static void scope_clear(Scope *s) {
+  Value vars = s->vars;
+  s->vars = v_map();
+  value_release(vars);
 }
 
 void interp_free(Interp *I) {
   if (!I) return;
-  Value vars = I->globals->vars;
-  I->globals->vars = v_map();
-  value_release(vars); /* drops the closures holding references to globals */
+  for (int i = 0; i < I->nmodule_scopes; i++) {
+    scope_clear(I->module_scopes[i]);
+    scope_release(I->module_scopes[i]);
+  }
+  free(I->module_scopes);
+  scope_clear(I->globals); /* drops the closures holding references to globals */
   scope_release(I->globals);
   value_release(I->pending);
   value_release(I->evaluating);
@@ -357,16 +401,26 @@ static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
     *out = value_retain(I->event);
     return true;
   }
-  if (is_stage(I, name)) {
-    Value o = map_get(I->outputs, name);
-    if (o.kind == V_NULL) return FAIL_AT(id, "stage '%s' has not run: its outputs are not available", name);
-    *out = value_retain(o);
-    return true;
-  }
+  /* a stage and an environment may share a name: its outputs win over the
+   * environment's settings (preview.namespace, preview.url) */
   const Environment *env = find_environment(I, name);
+  Value outs = is_stage(I, name) ? map_get(I->outputs, name) : V_NULL_VALUE;
+  if (is_stage(I, name) && outs.kind == V_NULL && !env)
+    return FAIL_AT(id, "stage '%s' has not run: its outputs are not available", name);
   if (env) {
     *out = environment_value(I, env);
-    return I->has_error ? (value_release(*out), false) : true;
+    if (I->has_error) {
+      value_release(*out);
+      return false;
+    }
+    if (outs.kind == V_MAP)
+      for (size_t i = 0; i < as_map(outs)->n; i++)
+        map_set_str(*out, as_map(outs)->keys[i], value_retain(as_map(outs)->vals[i]));
+    return true;
+  }
+  if (outs.kind != V_NULL) {
+    *out = value_retain(outs);
+    return true;
   }
   return FAIL_AT(id, "undefined variable '%s'", name);
 }
@@ -952,16 +1006,9 @@ bool interp_eval(Interp *I, Scope *sc, const Node *n, Value *out) {
     value_release(c);
     return interp_eval(I, sc, t ? n->as.ternary.then : n->as.ternary.els, out);
   }
-  case N_LAMBDA: {
-    Closure *c = xcalloc(1, sizeof *c);
-    c->base.type = &closure_type;
-    c->fn = n;
-    c->src = I->src;
-    c->scope = sc ? sc : I->globals;
-    c->scope->refs++;
-    *out = v_object(&c->base);
+  case N_LAMBDA:
+    *out = closure_new(n, I->src, sc ? sc : I->globals);
     return true;
-  }
   case N_SH: {
     Value cmd;
     if (!eval_string(I, sc, n->as.sh.cmd, true, &cmd)) return false;

@@ -44,7 +44,10 @@ typedef struct OutputSink {
   void (*line)(void *ctx, const char *stage, const char *stream, const char *text);
 } OutputSink;
 
-Interp *interp_new(Program *main);
+struct Imports; /* lang/check.h: the modules the program imports */
+
+/* `im` (may be NULL) resolves `import` declarations; it must outlive I. */
+Interp *interp_new(Program *main, struct Imports *im);
 void interp_free(Interp *I);
 
 /* Configuration before running. */

@@ -1,0 +1,453 @@
+/* event.c — building the `event` map from flags, CI runners and git. */
+#include "event.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lang/ast.h"
+
+/* ---- small helpers ---- */
+
+const char *env_lookup(char **envp, const char *name) {
+  if (!envp) return NULL;
+  size_t n = strlen(name);
+  for (char **e = envp; *e; e++)
+    if (!strncmp(*e, name, n) && (*e)[n] == '=') return *e + n + 1;
+  return NULL;
+}
+
+/* An empty CI variable means "not set" (GitLab defines many as ""). */
+static const char *env_nonempty(char **envp, const char *name) {
+  const char *v = env_lookup(envp, name);
+  return v && *v ? v : NULL;
+}
+
+static Value opt_str(const char *s) { return s ? v_cstr(s) : v_null(); }
+
+static void set_str(Value ev, const char *key, const char *s) {
+  if (s) map_set(ev, key, v_cstr(s));
+}
+
+/* A member of a JSON object, null when `v` is not an object (borrowed). */
+static Value jget(Value v, const char *key) {
+  return v.kind == V_MAP ? map_get(v, key) : v_null();
+}
+
+static const char *jstr(Value v, const char *key) {
+  Value s = jget(v, key);
+  return is_str(s) ? str_chars(s) : NULL;
+}
+
+/* A git sha of only zeros means "no commit" (a new branch, a deleted one). */
+static bool is_null_sha(const char *s) {
+  if (!s || !*s) return true;
+  for (; *s; s++)
+    if (*s != '0') return false;
+  return true;
+}
+
+static bool parse_positive(const char *s, int64_t *out) {
+  if (!s || !*s) return false;
+  char *end;
+  errno = 0;
+  long long n = strtoll(s, &end, 10);
+  if (*end || errno || n <= 0) return false;
+  *out = n;
+  return true;
+}
+
+static Value pr_new(void) {
+  Value pr = v_map();
+  map_set(pr, "number", v_null());
+  map_set(pr, "action", v_null());
+  map_set(pr, "labels", v_list());
+  map_set(pr, "title", v_null());
+  return pr;
+}
+
+Value event_new(const char *kind) {
+  Value ev = v_map();
+  map_set(ev, "kind", opt_str(kind));
+  static const char *const keys[] = {"branch", "base", "tag", "sha", "before", "actor", "pr"};
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) map_set(ev, keys[i], v_null());
+  map_set(ev, "inputs", v_map());
+  map_set(ev, "schedule", v_null());
+  return ev;
+}
+
+/* ---- flags ---- */
+
+int event_flags_parse(EventFlags *f, int argc, char **argv, int i, char **err) {
+  static const struct {
+    const char *name;
+    size_t off;
+  } single[] = {
+      {"--event", offsetof(EventFlags, kind)},         {"--branch", offsetof(EventFlags, branch)},
+      {"--base", offsetof(EventFlags, base)},          {"--tag", offsetof(EventFlags, tag)},
+      {"--pr", offsetof(EventFlags, pr)},              {"--pr-action", offsetof(EventFlags, pr_action)},
+      {"--sha", offsetof(EventFlags, sha)},            {"--actor", offsetof(EventFlags, actor)},
+      {"--schedule", offsetof(EventFlags, schedule)},  {"--label", 0},
+      {"--input", 0},
+  };
+  const char *arg = argv[i];
+  for (size_t k = 0; k < sizeof single / sizeof *single; k++) {
+    size_t n = strlen(single[k].name);
+    if (strncmp(arg, single[k].name, n) || (arg[n] && arg[n] != '=')) continue;
+    const char *val;
+    int used;
+    if (arg[n] == '=') {
+      val = arg + n + 1, used = 1;
+    } else if (i + 1 < argc) {
+      val = argv[i + 1], used = 2;
+    } else {
+      *err = xasprintf("%s needs a value", single[k].name);
+      return -1;
+    }
+    if (!strcmp(single[k].name, "--label"))
+      VEC_PUSH(f->labels, f->nlabels, f->labels_cap, val);
+    else if (!strcmp(single[k].name, "--input"))
+      VEC_PUSH(f->inputs, f->ninputs, f->inputs_cap, val);
+    else
+      *(const char **)((char *)f + single[k].off) = val;
+    return used;
+  }
+  return 0;
+}
+
+void event_flags_free(EventFlags *f) {
+  free(f->labels);
+  free(f->inputs);
+  f->labels = f->inputs = NULL;
+  f->nlabels = f->ninputs = f->labels_cap = f->inputs_cap = 0;
+}
+
+/* The pr map of a pull request event, created on first need. */
+static Value ensure_pr(Value ev) {
+  Value pr = map_get(ev, "pr");
+  if (pr.kind != V_MAP) {
+    map_set(ev, "pr", pr_new());
+    pr = map_get(ev, "pr");
+  }
+  return pr;
+}
+
+bool event_apply_flags(Value ev, const EventFlags *f, char **err) {
+  if (f->kind) {
+    if (event_kind_lookup(f->kind) < 0) {
+      *err = xasprintf("unknown event '%s' (events: push, pull_request, tag, manual, schedule, local)",
+                       f->kind);
+      return false;
+    }
+    map_set(ev, "kind", v_cstr(f->kind));
+  } else if (f->pr || f->pr_action || f->nlabels) {
+    map_set(ev, "kind", v_cstr("pull_request")); /* --pr alone says what the event is */
+  } else if (f->tag) {
+    map_set(ev, "kind", v_cstr("tag"));
+  } else if (f->schedule) {
+    map_set(ev, "kind", v_cstr("schedule"));
+  }
+  set_str(ev, "branch", f->branch);
+  set_str(ev, "base", f->base);
+  set_str(ev, "tag", f->tag);
+  set_str(ev, "sha", f->sha);
+  set_str(ev, "actor", f->actor);
+  set_str(ev, "schedule", f->schedule);
+
+  bool is_pr = !strcmp(str_chars(map_get(ev, "kind")), "pull_request");
+  if (!is_pr) {
+    map_set(ev, "pr", v_null());
+  } else {
+    Value pr = ensure_pr(ev);
+    if (f->pr) {
+      int64_t n;
+      if (!parse_positive(f->pr, &n)) {
+        *err = xasprintf("--pr wants a pull request number, not '%s'", f->pr);
+        return false;
+      }
+      map_set(pr, "number", v_int(n));
+    }
+    set_str(pr, "action", f->pr_action);
+    if (f->nlabels) {
+      Value labels = map_get(pr, "labels");
+      for (int i = 0; i < f->nlabels; i++) {
+        bool have = false;
+        for (size_t j = 0; j < list_len(labels); j++)
+          if (is_str(list_get(labels, j)) && !strcmp(str_chars(list_get(labels, j)), f->labels[i]))
+            have = true;
+        if (!have) list_push(labels, v_cstr(f->labels[i]));
+      }
+    }
+  }
+
+  Value inputs = map_get(ev, "inputs");
+  for (int i = 0; i < f->ninputs; i++) {
+    const char *eq = strchr(f->inputs[i], '=');
+    if (!eq || eq == f->inputs[i]) {
+      *err = xasprintf("--input wants NAME=VALUE, not '%s'", f->inputs[i]);
+      return false;
+    }
+    char *name = xstrndup(f->inputs[i], (size_t)(eq - f->inputs[i]));
+    map_set(inputs, name, v_cstr(eq + 1));
+    free(name);
+  }
+  return true;
+}
+
+/* ---- GitHub Actions ---- */
+
+static const char *strip_prefix(const char *s, const char *prefix) {
+  size_t n = strlen(prefix);
+  return s && !strncmp(s, prefix, n) ? s + n : NULL;
+}
+
+/* GitHub's event names, as rp's kinds. */
+static const char *github_kind(const char *name) {
+  static const char *const map[][2] = {
+      {"push", "push"},
+      {"pull_request", "pull_request"},
+      {"pull_request_target", "pull_request"},
+      {"workflow_dispatch", "manual"},
+      {"schedule", "schedule"},
+  };
+  for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+    if (!strcmp(name, map[i][0])) return map[i][1];
+  return NULL;
+}
+
+static bool load_json_file(const char *path, Value *out, char **err) {
+  size_t len;
+  char *text = read_file(path, &len);
+  if (!text) {
+    *err = xasprintf("cannot read the GitHub event payload %s: %s", path, strerror(errno));
+    return false;
+  }
+  char *jerr = NULL;
+  bool ok = json_parse(text, len, out, &jerr);
+  free(text);
+  if (!ok) {
+    *err = xasprintf("%s: %s", path, jerr);
+    free(jerr);
+  }
+  return ok;
+}
+
+static void github_pull_request(Value ev, Value payload) {
+  Value p = jget(payload, "pull_request");
+  Value pr = ensure_pr(ev);
+  Value num = jget(p, "number");
+  if (num.kind != V_INT) num = jget(payload, "number");
+  if (num.kind == V_INT) map_set(pr, "number", num);
+  set_str(pr, "action", jstr(payload, "action"));
+  set_str(pr, "title", jstr(p, "title"));
+  Value labels = jget(p, "labels");
+  if (labels.kind == V_LIST) {
+    Value names = map_get(pr, "labels");
+    for (size_t i = 0; i < list_len(labels); i++) {
+      const char *name = jstr(list_get(labels, i), "name");
+      if (name) list_push(names, v_cstr(name));
+    }
+  }
+  /* the payload names the branches even where the variables do not */
+  set_str(ev, "branch", jstr(jget(p, "head"), "ref"));
+  set_str(ev, "base", jstr(jget(p, "base"), "ref"));
+  set_str(ev, "sha", jstr(jget(p, "head"), "sha"));
+}
+
+bool event_from_github(char **envp, Value *out, char **err) {
+  const char *name = env_nonempty(envp, "GITHUB_EVENT_NAME");
+  const char *kind = name ? github_kind(name) : NULL;
+  if (!kind) {
+    *err = xasprintf("GitHub event '%s' has no rp equivalent: pass --event KIND",
+                     name ? name : "(GITHUB_EVENT_NAME unset)");
+    return false;
+  }
+  Value payload = v_null();
+  const char *path = env_nonempty(envp, "GITHUB_EVENT_PATH");
+  if (path && !load_json_file(path, &payload, err)) return false;
+
+  const char *ref = env_nonempty(envp, "GITHUB_REF");
+  const char *tag = strip_prefix(ref, "refs/tags/");
+  if (!strcmp(kind, "push") && tag) kind = "tag";
+  Value ev = event_new(kind);
+  set_str(ev, "branch", strip_prefix(ref, "refs/heads/"));
+  set_str(ev, "tag", tag);
+  set_str(ev, "sha", env_nonempty(envp, "GITHUB_SHA"));
+  set_str(ev, "actor", env_nonempty(envp, "GITHUB_ACTOR"));
+
+  if (!strcmp(kind, "pull_request")) {
+    set_str(ev, "branch", env_nonempty(envp, "GITHUB_HEAD_REF"));
+    set_str(ev, "base", env_nonempty(envp, "GITHUB_BASE_REF"));
+    github_pull_request(ev, payload);
+  } else if (!strcmp(kind, "push") || !strcmp(kind, "tag")) {
+    const char *before = jstr(payload, "before");
+    if (!is_null_sha(before)) set_str(ev, "before", before);
+    const char *after = jstr(payload, "after");
+    if (!is_null_sha(after)) set_str(ev, "sha", after);
+  } else if (!strcmp(kind, "manual")) {
+    Value inputs = jget(payload, "inputs");
+    if (inputs.kind == V_MAP) map_set(ev, "inputs", map_copy(inputs));
+  } else if (!strcmp(kind, "schedule")) {
+    set_str(ev, "schedule", jstr(payload, "schedule"));
+  }
+  value_release(payload);
+  *out = ev;
+  return true;
+}
+
+/* ---- GitLab CI ---- */
+
+static const char *gitlab_kind(const char *source, bool tagged) {
+  if (!strcmp(source, "push")) return tagged ? "tag" : "push";
+  if (!strcmp(source, "merge_request_event")) return "pull_request";
+  if (!strcmp(source, "web") || !strcmp(source, "api") || !strcmp(source, "trigger"))
+    return "manual";
+  if (!strcmp(source, "schedule")) return "schedule";
+  return NULL;
+}
+
+static void split_labels(Value list, const char *csv) {
+  while (csv && *csv) {
+    const char *comma = strchr(csv, ',');
+    size_t n = comma ? (size_t)(comma - csv) : strlen(csv);
+    if (n) list_push(list, v_str(csv, n));
+    csv = comma ? comma + 1 : NULL;
+  }
+}
+
+bool event_from_gitlab(char **envp, Value *out, char **err) {
+  const char *source = env_nonempty(envp, "CI_PIPELINE_SOURCE");
+  const char *tag = env_nonempty(envp, "CI_COMMIT_TAG");
+  const char *kind = source ? gitlab_kind(source, tag != NULL) : NULL;
+  if (!kind) {
+    *err = xasprintf("GitLab pipeline source '%s' has no rp equivalent: pass --event KIND",
+                     source ? source : "(CI_PIPELINE_SOURCE unset)");
+    return false;
+  }
+  Value ev = event_new(kind);
+  set_str(ev, "branch", env_nonempty(envp, "CI_COMMIT_BRANCH"));
+  set_str(ev, "tag", tag);
+  set_str(ev, "sha", env_nonempty(envp, "CI_COMMIT_SHA"));
+  set_str(ev, "actor", env_nonempty(envp, "GITLAB_USER_LOGIN"));
+  const char *before = env_nonempty(envp, "CI_COMMIT_BEFORE_SHA");
+  if (!strcmp(kind, "push") && !is_null_sha(before)) set_str(ev, "before", before);
+  if (!strcmp(kind, "pull_request")) {
+    set_str(ev, "branch", env_nonempty(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
+    set_str(ev, "base", env_nonempty(envp, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"));
+    Value pr = ensure_pr(ev);
+    int64_t iid;
+    if (parse_positive(env_nonempty(envp, "CI_MERGE_REQUEST_IID"), &iid))
+      map_set(pr, "number", v_int(iid));
+    set_str(pr, "title", env_nonempty(envp, "CI_MERGE_REQUEST_TITLE"));
+    split_labels(map_get(pr, "labels"), env_nonempty(envp, "CI_MERGE_REQUEST_LABELS"));
+  }
+  *out = ev;
+  return true;
+}
+
+/* ---- a developer's machine: the repository's HEAD ---- */
+
+static char *local_actor(git_repository *repo, char **envp) {
+  const char *a = env_nonempty(envp, "RP_ACTOR");
+  if (a) return xstrdup(a);
+  git_config *cfg = NULL;
+  if (repo && git_repository_config_snapshot(&cfg, repo) == 0) {
+    const char *name = NULL;
+    char *found = NULL;
+    if (git_config_get_string(&name, cfg, "user.name") == 0 && *name) found = xstrdup(name);
+    git_config_free(cfg);
+    if (found) return found;
+  }
+  a = env_nonempty(envp, "USER");
+  return a ? xstrdup(a) : NULL;
+}
+
+Value event_from_local(const char *dir, char **envp) {
+  Value ev = event_new("local");
+  git_libgit2_init();
+  git_repository *repo = NULL;
+  if (git_repository_open_ext(&repo, dir ? dir : ".", 0, NULL) == 0) {
+    git_reference *head = NULL;
+    if (git_repository_head(&head, repo) == 0) {
+      if (git_reference_is_branch(head)) set_str(ev, "branch", git_reference_shorthand(head));
+      const git_oid *oid = git_reference_target(head);
+      if (oid) map_set(ev, "sha", v_cstr(git_oid_tostr_s(oid)));
+      git_reference_free(head);
+    } else if (git_repository_head_unborn(repo) == 1 &&
+               git_reference_lookup(&head, repo, "HEAD") == 0) {
+      /* a new repository: the branch exists in name only */
+      set_str(ev, "branch", strip_prefix(git_reference_symbolic_target(head), "refs/heads/"));
+      git_reference_free(head);
+    }
+  }
+  char *actor = local_actor(repo, envp);
+  if (actor) map_set(ev, "actor", v_str_take(actor));
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+  return ev;
+}
+
+/* ---- one line for people ---- */
+
+void event_describe(Value ev, Buf *out) {
+  const char *kind = jstr(ev, "kind"), *branch = jstr(ev, "branch"), *tag = jstr(ev, "tag");
+  const char *sha = jstr(ev, "sha"), *actor = jstr(ev, "actor");
+  Value pr = jget(ev, "pr");
+  buf_puts(out, kind ? kind : "(no event)");
+  if (kind && !strcmp(kind, "pull_request")) {
+    Value num = jget(pr, "number");
+    if (num.kind == V_INT) buf_printf(out, " #%lld", (long long)num.as.i);
+    const char *base = jstr(ev, "base"), *action = jstr(pr, "action");
+    buf_printf(out, " %s -> %s", branch ? branch : "?", base ? base : "?");
+    if (action) buf_printf(out, " (%s)", action);
+  } else if (kind && !strcmp(kind, "tag")) {
+    buf_printf(out, " %s", tag ? tag : "?");
+  } else if (kind && !strcmp(kind, "schedule") && jstr(ev, "schedule")) {
+    buf_printf(out, " \"%s\"", jstr(ev, "schedule"));
+  } else if (branch) {
+    buf_printf(out, kind && !strcmp(kind, "push") ? " to %s" : " on %s", branch);
+  }
+  if (sha) buf_printf(out, " at %.7s", sha);
+  if (actor) buf_printf(out, " by %s", actor);
+}
+
+/* ---- all together ---- */
+
+bool event_detect(const EventFlags *flags, char **envp, const char *dir, Value *out,
+                  const char **source, char **err) {
+  Value ev;
+  const char *from;
+  bool flagged_kind = flags && flags->kind;
+  char *ci_err = NULL;
+  bool ok = true;
+  const char *gh = env_lookup(envp, "GITHUB_ACTIONS");
+  const char *gl = env_lookup(envp, "GITLAB_CI");
+  if (gh && !strcmp(gh, "true")) {
+    from = "github";
+    ok = event_from_github(envp, &ev, &ci_err);
+  } else if (gl && !strcmp(gl, "true")) {
+    from = "gitlab";
+    ok = event_from_gitlab(envp, &ev, &ci_err);
+  } else {
+    from = "local";
+    ev = event_from_local(dir, envp);
+  }
+  if (!ok) {
+    /* an event rp cannot map is fine when the flags say what it is */
+    if (!flagged_kind) {
+      *err = ci_err;
+      return false;
+    }
+    free(ci_err);
+    ev = event_from_local(dir, envp);
+  }
+  if (flags && !event_apply_flags(ev, flags, err)) {
+    value_release(ev);
+    return false;
+  }
+  if (flagged_kind) from = "flags";
+  if (source) *source = from;
+  *out = ev;
+  return true;
+}

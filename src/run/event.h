@@ -1,0 +1,74 @@
+/* event.h — where a run's `event` comes from.
+ *
+ * The event is a map Value with these keys, always all present (null when
+ * unknown), so `event.base` never fails on a push:
+ *   kind     "push" | "pull_request" | "tag" | "manual" | "schedule" | "local"
+ *   branch   the branch built (for a pull request: its head branch)
+ *   base     a pull request's target branch
+ *   tag      the tag name of a tag event
+ *   sha      the commit (hex)
+ *   before   push: the previous tip of the branch, when known
+ *   actor    who started the run
+ *   pr       {number, action, labels: [..], title}, null unless a pull request
+ *   inputs   {} — manual inputs (strings until triggers coerce them)
+ *   schedule the cron text of a schedule event, when the runner tells it
+ * Sources, strongest first: command-line flags, the CI runner's environment
+ * (GitHub Actions, GitLab CI), the git repository holding the pipeline.
+ * doc/events.md is the user-facing description of every rule here. */
+#ifndef RP_EVENT_H
+#define RP_EVENT_H
+
+#include <stdbool.h>
+
+#include "../eval/value.h"
+
+/* The event flags of `rp run`, `rp plan` and `rp repl`. Strings are
+ * borrowed (argv); NULL when the flag was not given. */
+typedef struct EventFlags {
+  const char *kind;      /* --event KIND */
+  const char *branch;    /* --branch B */
+  const char *base;      /* --base B */
+  const char *tag;       /* --tag T */
+  const char *pr;        /* --pr N */
+  const char *pr_action; /* --pr-action A */
+  const char *sha;       /* --sha S */
+  const char *actor;     /* --actor A */
+  const char *schedule;  /* --schedule CRON */
+  const char **labels;   /* --label L, repeatable (array owned here) */
+  int nlabels, labels_cap;
+  const char **inputs;   /* --input k=v, repeatable (array owned here) */
+  int ninputs, inputs_cap;
+} EventFlags;
+
+/* Recognises the event flag at argv[i] (both `--flag VALUE` and
+ * `--flag=VALUE`). Returns how many argv entries it consumed, 0 when
+ * argv[i] is not an event flag, or -1 with *err set (a missing value). */
+int event_flags_parse(EventFlags *f, int argc, char **argv, int i, char **err);
+void event_flags_free(EventFlags *f); /* the arrays only */
+
+/* The whole detection: the CI environment in `envp` (NULL-terminated
+ * "NAME=value" strings, like environ), else the repository found from
+ * `dir` upwards (the pipeline file's directory), then the flags on top.
+ * On error (an unknown --event, --pr not a number, --input without '=',
+ * an unreadable GitHub payload, a CI event rp cannot map) returns false
+ * and sets *err (malloc'd). *source, when not NULL, gets a static name of
+ * what the event came from: "flags", "github", "gitlab" or "local". */
+bool event_detect(const EventFlags *flags, char **envp, const char *dir, Value *out,
+                  const char **source, char **err);
+
+/* One line for `rp plan` and the REPL: `pull_request #42 feature/x -> main
+ * (opened) by carol`, `push to main at 1a2b3c4 by alice`. */
+void event_describe(Value event, Buf *out);
+
+/* The pieces, for tests and for the REPL's `:event`. */
+Value event_new(const char *kind); /* every key present, null */
+bool event_from_github(char **envp, Value *out, char **err);
+bool event_from_gitlab(char **envp, Value *out, char **err);
+/* Never fails: outside a repository, branch and sha stay null. */
+Value event_from_local(const char *dir, char **envp);
+bool event_apply_flags(Value event, const EventFlags *flags, char **err);
+
+/* The value of NAME in envp, or NULL. */
+const char *env_lookup(char **envp, const char *name);
+
+#endif

@@ -1,0 +1,707 @@
+/* trigger.c — matching triggers against the event; changed files. */
+#include "trigger.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading the literal parts of a trigger ---- */
+
+/* A string field of a map, NULL when absent or not a string. */
+static const char *field(Value map, const char *key) {
+  if (map.kind != V_MAP) return NULL;
+  Value v = map_get(map, key);
+  return is_str(v) ? str_chars(v) : NULL;
+}
+
+/* The text of a plain string literal, malloc'd; NULL for anything else. */
+static char *plain_string(const Node *n) {
+  const char *s;
+  uint32_t len;
+  return n && string_is_plain(n, &s, &len) ? xstrndup(s, len) : NULL;
+}
+
+/* How the trigger reads in source: `on push ["main", "dev"]`. */
+static void show_filter(const Node *f, Buf *b) {
+  if (f->kind == N_REGEX) {
+    buf_printf(b, "re\"%.*s\"", (int)f->as.regex.len, f->as.regex.pattern);
+  } else if (f->kind == N_LIST) {
+    buf_putc(b, '[');
+    for (int i = 0; i < f->as.list.n; i++) {
+      if (i) buf_puts(b, ", ");
+      show_filter(f->as.list.items[i], b);
+    }
+    buf_putc(b, ']');
+  } else {
+    char *s = plain_string(f);
+    buf_printf(b, "\"%s\"", s ? s : "...");
+    free(s);
+  }
+}
+
+static void show_trigger(const Trigger *t, Buf *b) {
+  buf_printf(b, "on %s", event_kind_name(t->event));
+  if (t->filter) {
+    buf_putc(b, ' ');
+    show_filter(t->filter, b);
+  }
+}
+
+/* Whether `subject` matches one pattern of a filter: a glob string, a
+ * regex literal (searched, as `=~` does) or a list of those. Returns 1, 0,
+ * or -1 with *err set for a filter that is not literal. */
+static int filter_match(const Node *f, const char *subject, char **err) {
+  if (f->kind == N_LIST) {
+    for (int i = 0; i < f->as.list.n; i++) {
+      int r = filter_match(f->as.list.items[i], subject, err);
+      if (r) return r;
+    }
+    return 0;
+  }
+  if (f->kind == N_REGEX) {
+    char *rerr = NULL;
+    size_t off;
+    Value re = v_regex(f->as.regex.pattern, f->as.regex.len, &rerr, &off);
+    if (re.kind != V_REGEX) {
+      *err = xasprintf("invalid regex at offset %zu: %s", off, rerr);
+      free(rerr);
+      return -1;
+    }
+    bool hit = regex_search(re, subject, strlen(subject), &rerr);
+    value_release(re);
+    if (rerr) {
+      *err = rerr;
+      return -1;
+    }
+    return hit;
+  }
+  char *glob = plain_string(f);
+  if (!glob) {
+    *err = xstrdup("a filter must be a literal string, a list of strings or a regex");
+    return -1;
+  }
+  int r = glob_match(glob, subject);
+  free(glob);
+  return r;
+}
+
+/* The strings of a setting written as "x" or ["x", "y"]; NULL-terminated,
+ * malloc'd with the strings. Sets *bad for a value that is not literal. */
+static char **setting_strings(const Trigger *t, const char *key, bool *bad) {
+  const Node *v = settings_get(&t->settings, key);
+  *bad = false;
+  if (!v) return NULL;
+  int n = v->kind == N_LIST ? v->as.list.n : 1;
+  char **out = xcalloc((size_t)n + 1, sizeof *out);
+  for (int i = 0; i < n; i++) {
+    out[i] = plain_string(v->kind == N_LIST ? v->as.list.items[i] : v);
+    if (!out[i]) *bad = true;
+  }
+  return out;
+}
+
+static void strings_free(char **s) {
+  for (char **p = s; p && *p; p++) free(*p);
+  free(s);
+}
+
+static bool strings_has(char *const *list, const char *s) {
+  for (; list && *list; list++)
+    if (s && !strcmp(*list, s)) return true;
+  return false;
+}
+
+static void show_strings(char *const *list, Buf *b) {
+  buf_putc(b, '[');
+  for (int i = 0; list[i]; i++) buf_printf(b, "%s\"%s\"", i ? ", " : "", list[i]);
+  buf_putc(b, ']');
+}
+
+bool trigger_has_paths(const Trigger *t) { return settings_get(&t->settings, "paths") != NULL; }
+
+/* ---- the filter of each event kind ---- */
+
+/* Branch-like filters: push, manual, local (on event.branch), pull_request
+ * (on event.base) and tag (on event.tag). */
+static bool match_ref(const Trigger *t, const char *what, const char *subject, Buf *why) {
+  if (!t->filter) {
+    if (subject) buf_printf(why, " matched %s %s", what, subject);
+    else buf_puts(why, " matched");
+    return true;
+  }
+  if (!subject) {
+    buf_printf(why, " did not match: the event has no %s", what);
+    return false;
+  }
+  char *err = NULL;
+  int r = filter_match(t->filter, subject, &err);
+  if (r < 0) {
+    buf_printf(why, " cannot match: %s", err);
+    free(err);
+    return false;
+  }
+  buf_printf(why, r ? " matched %s %s" : " did not match %s %s", what, subject);
+  return r;
+}
+
+static const char *const default_types[] = {"opened", "synchronize", "reopened", NULL};
+
+/* `types` against event.pr.action. An unknown action (GitLab, `--pr`
+ * without `--pr-action`) counts as one of the default types. */
+static bool match_types(const Trigger *t, Value pr, Buf *why) {
+  bool bad;
+  char **types = setting_strings(t, "types", &bad);
+  if (bad) {
+    buf_puts(why, "; types must be literal strings");
+    strings_free(types);
+    return false;
+  }
+  char *const *list = types ? types : (char *const *)default_types;
+  const char *action = field(pr, "action");
+  bool ok = false;
+  if (action) {
+    ok = strings_has(list, action);
+  } else {
+    for (int i = 0; default_types[i]; i++) ok = ok || strings_has(list, default_types[i]);
+  }
+  if (!ok) {
+    buf_printf(why, "; action %s is not in types ", action ? action : "(unknown)");
+    show_strings(list, why);
+  } else if (action && types) {
+    buf_printf(why, ", action %s", action);
+  }
+  strings_free(types);
+  return ok;
+}
+
+static bool match_labels(const Trigger *t, Value pr, Buf *why) {
+  bool bad;
+  char **want = setting_strings(t, "labels", &bad);
+  if (!want) return true;
+  bool ok = !bad;
+  if (bad) buf_puts(why, "; labels must be literal strings");
+  Value have = pr.kind == V_MAP ? map_get(pr, "labels") : v_null();
+  for (int i = 0; ok && want[i]; i++) {
+    bool found = false;
+    for (size_t j = 0; have.kind == V_LIST && j < list_len(have); j++) {
+      Value l = list_get(have, j);
+      if (is_str(l) && !strcmp(str_chars(l), want[i])) found = true;
+    }
+    if (!found) {
+      buf_printf(why, "; label %s is missing", want[i]);
+      ok = false;
+    }
+  }
+  if (ok) {
+    buf_puts(why, ", labels ");
+    show_strings(want, why);
+  }
+  strings_free(want);
+  return ok;
+}
+
+/* Cron texts compare field by field, so spacing does not matter. */
+static bool cron_equal(const char *a, const char *b) {
+  for (;;) {
+    while (*a == ' ' || *a == '\t') a++;
+    while (*b == ' ' || *b == '\t') b++;
+    if (!*a || !*b) return !*a && !*b;
+    while (*a && *a != ' ' && *a != '\t' && *a == *b) a++, b++;
+    if ((*a && *a != ' ' && *a != '\t') || (*b && *b != ' ' && *b != '\t')) return false;
+  }
+}
+
+static bool match_schedule(const Trigger *t, Value event, Buf *why) {
+  const char *cron = field(event, "schedule");
+  char *want = t->filter ? plain_string(t->filter) : NULL;
+  bool ok;
+  if (t->filter && !want) {
+    buf_puts(why, " cannot match: a schedule filter must be a literal string");
+    ok = false;
+  } else if (!want) {
+    ok = true, buf_puts(why, " matched");
+  } else if (!cron) {
+    ok = true, buf_puts(why, " matched (the runner did not say which schedule)");
+  } else {
+    ok = cron_equal(want, cron);
+    buf_printf(why, ok ? " matched schedule %s" : " did not match schedule %s", cron);
+  }
+  free(want);
+  return ok;
+}
+
+static bool match_paths(const Trigger *t, const ChangedFiles *cf, Buf *why) {
+  bool bad;
+  char **globs = setting_strings(t, "paths", &bad);
+  if (!globs) return true;
+  bool ok = false;
+  if (bad) {
+    buf_puts(why, "; paths must be literal strings");
+  } else if (!cf || !cf->known) {
+    ok = true;
+    buf_printf(why, " (changed files unknown%s%s: paths not applied)", cf && cf->why ? ": " : "",
+               cf && cf->why ? cf->why : "");
+  } else {
+    for (int i = 0; !ok && i < cf->n; i++)
+      for (int g = 0; !ok && globs[g]; g++)
+        if (glob_match(globs[g], cf->paths[i])) {
+          ok = true;
+          buf_printf(why, ", and %s matches paths \"%s\"", cf->paths[i], globs[g]);
+        }
+    if (!ok) {
+      buf_printf(why, "; no file changed in %s matches paths ", cf->range ? cf->range : "the change");
+      show_strings(globs, why);
+      buf_printf(why, " (%d file%s changed)", cf->n, cf->n == 1 ? "" : "s");
+    }
+  }
+  strings_free(globs);
+  return ok;
+}
+
+/* Everything but `paths`; the reason goes to `why`. */
+static bool match_event(const Trigger *t, Value event, Buf *why) {
+  show_trigger(t, why);
+  const char *kind = field(event, "kind");
+  if (!kind || strcmp(kind, event_kind_name(t->event))) {
+    buf_printf(why, " did not match: the event is %s", kind ? kind : "(none)");
+    return false;
+  }
+  Value pr = event.kind == V_MAP ? map_get(event, "pr") : v_null();
+  switch (t->event) {
+  case EV_PULL_REQUEST:
+    return match_ref(t, "target branch", field(event, "base"), why) && match_types(t, pr, why) &&
+           match_labels(t, pr, why);
+  case EV_TAG:
+    return match_ref(t, "tag", field(event, "tag"), why);
+  case EV_SCHEDULE:
+    return match_schedule(t, event, why);
+  default: /* push, manual, local: the branch */
+    return match_ref(t, "branch", field(event, "branch"), why);
+  }
+}
+
+bool trigger_matches(const Trigger *t, Value event, const ChangedFiles *cf, char **why) {
+  Buf b = {0};
+  bool ok = match_event(t, event, &b) && match_paths(t, cf, &b);
+  *why = buf_take(&b);
+  return ok;
+}
+
+/* ---- manual inputs ---- */
+
+static const char *input_type(const Param *p) { return p->type ? p->type : "string"; }
+
+static const char *type_hint(const char *type) {
+  if (!strcmp(type, "bool")) return "a bool (true or false)";
+  if (!strcmp(type, "int")) return "an int";
+  if (!strcmp(type, "number")) return "a number";
+  return "a string";
+}
+
+/* Converts text (from --input or a runner) to the declared type. */
+static bool coerce_text(const char *type, const char *s, Value *out) {
+  if (!strcmp(type, "string")) {
+    *out = v_cstr(s);
+    return true;
+  }
+  if (!strcmp(type, "bool")) {
+    if (strcmp(s, "true") && strcmp(s, "false")) return false;
+    *out = v_bool(!strcmp(s, "true"));
+    return true;
+  }
+  /* strtod and strtoll would also take " 3", "0x10" and "inf" */
+  if (!*s || strchr(" \t\n", *s) || strpbrk(s, "xXnN")) return false;
+  char *end;
+  errno = 0;
+  if (!strcmp(type, "int")) {
+    long long n = strtoll(s, &end, 10);
+    if (*end || errno) return false;
+    *out = v_int(n);
+    return true;
+  }
+  if (!strcmp(type, "number")) {
+    double d = strtod(s, &end);
+    if (*end || errno || !isfinite(d)) return false;
+    *out = v_float(d);
+    return true;
+  }
+  return false;
+}
+
+/* A value already typed (a JSON payload, a default) against the type. */
+static bool coerce_value(const char *type, Value v, Value *out) {
+  if (is_str(v)) return coerce_text(type, str_chars(v), out);
+  bool ok = (!strcmp(type, "bool") && v.kind == V_BOOL) || (!strcmp(type, "int") && v.kind == V_INT) ||
+            (!strcmp(type, "number") && (v.kind == V_INT || v.kind == V_FLOAT));
+  if (ok) *out = value_retain(v);
+  return ok;
+}
+
+/* The value of a default written as a literal. */
+static bool literal_value(const Node *n, Value *out) {
+  switch (n->kind) {
+  case N_NULL: *out = v_null(); return true;
+  case N_BOOL: *out = v_bool(n->as.b); return true;
+  case N_INT: *out = v_int(n->as.i); return true;
+  case N_FLOAT: *out = v_float(n->as.f); return true;
+  case N_STRING: {
+    char *s = plain_string(n);
+    if (!s) return false;
+    *out = v_str_take(s);
+    return true;
+  }
+  case N_UNARY:
+    if (n->as.op.op == OP_NEG && n->as.op.a->kind == N_INT) {
+      *out = v_int(-n->as.op.a->as.i);
+      return true;
+    }
+    if (n->as.op.op == OP_NEG && n->as.op.a->kind == N_FLOAT) {
+      *out = v_float(-n->as.op.a->as.f);
+      return true;
+    }
+    return false;
+  default: return false;
+  }
+}
+
+static bool known_type(const char *type) {
+  return !strcmp(type, "string") || !strcmp(type, "bool") || !strcmp(type, "int") ||
+         !strcmp(type, "number");
+}
+
+static bool one_input(const Param *p, Value given, Value *out, char **err) {
+  const char *type = input_type(p);
+  if (!known_type(type)) {
+    *err = xasprintf("input '%s' has type '%s': inputs are string, bool, int or number", p->name, type);
+    return false;
+  }
+  bool have = given.kind == V_MAP && map_has(given, p->name);
+  if (have) {
+    Value v = map_get(given, p->name);
+    if (coerce_value(type, v, out)) return true;
+    char *text = value_to_cstr(v);
+    *err = xasprintf("input '%s' wants %s, not '%s'", p->name, type_hint(type), text);
+    free(text);
+    return false;
+  }
+  if (!p->def) {
+    *err = xasprintf("missing required input '%s' (%s): pass --input %s=VALUE", p->name, type,
+                     p->name);
+    return false;
+  }
+  Value d;
+  if (!literal_value(p->def, &d)) {
+    *err = xasprintf("the default of input '%s' must be a literal", p->name);
+    return false;
+  }
+  if (d.kind == V_NULL) { /* `x: string = null`: optional, no value */
+    *out = d;
+    return true;
+  }
+  bool ok = coerce_value(type, d, out);
+  value_release(d);
+  if (!ok) *err = xasprintf("the default of input '%s' is not %s", p->name, type_hint(type));
+  return ok;
+}
+
+bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err) {
+  if (given.kind == V_MAP) {
+    Map *m = as_map(given);
+    for (size_t i = 0; i < m->n; i++) {
+      bool declared = false;
+      for (int j = 0; j < t->ninputs; j++)
+        if (!strcmp(t->inputs[j].name, m->keys[i]->data)) declared = true;
+      if (!declared) {
+        Buf b = {0};
+        buf_printf(&b, "unknown input '%s'", m->keys[i]->data);
+        if (!t->ninputs) buf_puts(&b, ": the manual trigger declares no inputs");
+        for (int j = 0; j < t->ninputs; j++)
+          buf_printf(&b, "%s%s: %s", j ? ", " : " (inputs: ", t->inputs[j].name, input_type(&t->inputs[j]));
+        if (t->ninputs) buf_putc(&b, ')');
+        *err = buf_take(&b);
+        return false;
+      }
+    }
+  }
+  Value res = v_map();
+  for (int j = 0; j < t->ninputs; j++) {
+    Value v;
+    if (!one_input(&t->inputs[j], given, &v, err)) {
+      value_release(res);
+      return false;
+    }
+    map_set(res, t->inputs[j].name, v);
+  }
+  *out = res;
+  return true;
+}
+
+/* ---- changed files (libgit2) ---- */
+
+static void cf_add(ChangedFiles *cf, const char *path) {
+  if (path) VEC_PUSH(cf->paths, cf->n, cf->cap, xstrdup(path));
+}
+
+static int on_file(const git_diff_delta *d, float progress, void *ctx) {
+  (void)progress;
+  ChangedFiles *cf = ctx;
+  cf_add(cf, d->old_file.path);
+  if (!d->old_file.path || strcmp(d->old_file.path, d->new_file.path)) cf_add(cf, d->new_file.path);
+  return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void cf_sort_unique(ChangedFiles *cf) {
+  if (!cf->n) return;
+  qsort(cf->paths, (size_t)cf->n, sizeof *cf->paths, cmp_str);
+  int w = 1;
+  for (int r = 1; r < cf->n; r++) {
+    if (strcmp(cf->paths[r], cf->paths[w - 1])) cf->paths[w++] = cf->paths[r];
+    else free(cf->paths[r]);
+  }
+  cf->n = w;
+}
+
+static bool add_diff(ChangedFiles *cf, git_diff *diff) {
+  bool ok = diff && git_diff_foreach(diff, on_file, NULL, NULL, NULL, cf) == 0;
+  git_diff_free(diff);
+  return ok;
+}
+
+/* Files differing between two commits; `from` NULL means the empty tree. */
+static bool diff_commits(git_repository *repo, git_commit *from, git_commit *to, ChangedFiles *cf) {
+  git_tree *a = NULL, *b = NULL;
+  git_diff *diff = NULL;
+  bool ok = (!from || git_commit_tree(&a, from) == 0) && git_commit_tree(&b, to) == 0 &&
+            git_diff_tree_to_tree(&diff, repo, a, b, NULL) == 0;
+  git_tree_free(a);
+  git_tree_free(b);
+  return add_diff(cf, ok ? diff : NULL) && ok;
+}
+
+static git_commit *lookup_commit(git_repository *repo, const char *spec) {
+  git_object *obj = NULL;
+  git_commit *c = NULL;
+  if (spec && git_revparse_single(&obj, repo, spec) == 0) {
+    git_object *peeled = NULL;
+    if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) c = (git_commit *)peeled;
+    git_object_free(obj);
+  }
+  return c;
+}
+
+static const char *git_msg(void) {
+  const git_error *e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+/* `c` against its first parent; a root commit against the empty tree. */
+static bool diff_with_parent(git_repository *repo, git_commit *c, const char *name, ChangedFiles *cf) {
+  if (git_commit_parentcount(c) == 0) {
+    cf->range = xasprintf("%s (a root commit: all its files)", name);
+    return diff_commits(repo, NULL, c, cf);
+  }
+  git_commit *parent = NULL;
+  if (git_commit_parent(&parent, c, 0) != 0) {
+    cf->why = xasprintf("the parent of %s is not in the repository (a shallow clone? fetch more history)", name);
+    return false;
+  }
+  cf->range = xasprintf("%s^..%s", name, name);
+  bool ok = diff_commits(repo, parent, c, cf);
+  git_commit_free(parent);
+  return ok;
+}
+
+static bool changed_pull_request(git_repository *repo, Value event, ChangedFiles *cf) {
+  const char *base = field(event, "base");
+  git_commit *head = lookup_commit(repo, "HEAD");
+  if (!head) {
+    cf->why = xstrdup("the repository has no HEAD commit");
+    return false;
+  }
+  git_commit *b = NULL;
+  if (base) {
+    char *remote = xasprintf("refs/remotes/origin/%s", base);
+    char *local = xasprintf("refs/heads/%s", base);
+    b = lookup_commit(repo, remote);
+    if (!b) b = lookup_commit(repo, local);
+    free(remote);
+    free(local);
+  }
+  bool ok;
+  if (b) {
+    git_oid mb;
+    ok = git_merge_base(&mb, repo, git_commit_id(b), git_commit_id(head)) == 0;
+    git_commit *mbc = NULL;
+    if (ok) ok = git_commit_lookup(&mbc, repo, &mb) == 0;
+    if (ok) {
+      cf->range = xasprintf("merge-base(%s, HEAD)..HEAD", base);
+      ok = diff_commits(repo, mbc, head, cf);
+    } else {
+      cf->why = xasprintf("no merge base between %s and HEAD: %s", base, git_msg());
+    }
+    git_commit_free(mbc);
+    git_commit_free(b);
+  } else if (git_commit_parentcount(head) == 2) {
+    /* GitHub checks out refs/pull/N/merge: HEAD^1 is the target branch */
+    ok = diff_with_parent(repo, head, "HEAD", cf);
+    free(cf->range);
+    cf->range = xstrdup("HEAD^1..HEAD (the pull request's merge commit)");
+  } else {
+    cf->why = xasprintf("the target branch %s is not in the repository (fetch it: git fetch origin %s)",
+                        base ? base : "(unknown)", base ? base : "BRANCH");
+    ok = false;
+  }
+  git_commit_free(head);
+  return ok;
+}
+
+static bool changed_commits(git_repository *repo, Value event, ChangedFiles *cf) {
+  const char *sha = field(event, "sha");
+  git_commit *to = lookup_commit(repo, sha);
+  const char *name = to ? sha : "HEAD";
+  if (!to) to = lookup_commit(repo, "HEAD");
+  if (!to) {
+    cf->why = xstrdup("the repository has no HEAD commit");
+    return false;
+  }
+  bool ok;
+  git_commit *before = lookup_commit(repo, field(event, "before"));
+  if (before) {
+    cf->range = xasprintf("%s..%s", field(event, "before"), name);
+    ok = diff_commits(repo, before, to, cf);
+    git_commit_free(before);
+  } else {
+    ok = diff_with_parent(repo, to, name, cf);
+  }
+  git_commit_free(to);
+  return ok;
+}
+
+static bool changed_local(git_repository *repo, ChangedFiles *cf) {
+  git_commit *head = lookup_commit(repo, "HEAD");
+  git_tree *tree = NULL;
+  bool ok = true;
+  if (head) {
+    ok = diff_with_parent(repo, head, "HEAD", cf) && git_commit_tree(&tree, head) == 0;
+  }
+  if (ok && !git_repository_is_bare(repo)) {
+    git_diff_options opts;
+    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+    opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
+    git_diff *diff = NULL;
+    ok = git_diff_tree_to_workdir_with_index(&diff, repo, tree, &opts) == 0 && add_diff(cf, diff);
+    char *range = xasprintf("%s + uncommitted changes", cf->range ? cf->range : "(no commits)");
+    free(cf->range);
+    cf->range = range;
+  }
+  if (!ok && !cf->why) cf->why = xasprintf("git diff failed: %s", git_msg());
+  git_tree_free(tree);
+  git_commit_free(head);
+  return ok;
+}
+
+void changed_files_compute(const char *dir, Value event, ChangedFiles *cf) {
+  memset(cf, 0, sizeof *cf);
+  git_libgit2_init();
+  git_repository *repo = NULL;
+  if (git_repository_open_ext(&repo, dir ? dir : ".", 0, NULL) != 0) {
+    cf->why = xasprintf("%s is not in a git repository", dir ? dir : ".");
+  } else {
+    const char *kind = field(event, "kind");
+    bool ok;
+    if (kind && !strcmp(kind, "pull_request")) ok = changed_pull_request(repo, event, cf);
+    else if (kind && !strcmp(kind, "local")) ok = changed_local(repo, cf);
+    else ok = changed_commits(repo, event, cf);
+    if (!ok && !cf->why) cf->why = xasprintf("git diff failed: %s", git_msg());
+    cf->known = ok;
+    cf_sort_unique(cf);
+  }
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+}
+
+void changed_files_free(ChangedFiles *cf) {
+  for (int i = 0; i < cf->n; i++) free(cf->paths[i]);
+  free(cf->paths);
+  free(cf->range);
+  free(cf->why);
+  memset(cf, 0, sizeof *cf);
+}
+
+/* ---- all triggers of a program ---- */
+
+static void add_goals(TriggerPlan *tp, const Trigger *t, const char *why) {
+  for (int i = 0; i < t->ntargets; i++) {
+    bool seen = false;
+    for (int g = 0; g < tp->ngoals; g++)
+      if (!strcmp(tp->goals[g].stage, t->targets[i].name)) seen = true;
+    if (seen) continue;
+    tp->goals = xrealloc(tp->goals, (size_t)(tp->ngoals + 1) * sizeof *tp->goals);
+    tp->goals[tp->ngoals++] = (Goal){t->targets[i].name, t, xstrdup(why)};
+  }
+}
+
+/* Checks the inputs of every matching manual trigger; their union
+ * replaces event.inputs. */
+static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
+  Value given = map_get(event, "inputs");
+  Value all = v_map();
+  for (int i = 0; i < tp->nverdicts; i++) {
+    const Trigger *t = tp->verdicts[i].trigger;
+    if (!tp->verdicts[i].matched || t->event != EV_MANUAL) continue;
+    Value conv;
+    if (!trigger_inputs(t, given, &conv, err)) {
+      value_release(all);
+      return false;
+    }
+    Map *m = as_map(conv);
+    for (size_t k = 0; k < m->n; k++) map_set_str(all, m->keys[k], value_retain(m->vals[k]));
+    value_release(conv);
+  }
+  map_set(event, "inputs", all);
+  return true;
+}
+
+bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *out, char **err) {
+  memset(out, 0, sizeof *out);
+  out->verdicts = xcalloc((size_t)p->ntriggers + 1, sizeof *out->verdicts);
+  bool manual = false;
+  for (int i = 0; i < p->ntriggers; i++) {
+    const Trigger *t = p->triggers[i]->as.trigger;
+    TriggerVerdict *v = &out->verdicts[out->nverdicts++];
+    v->trigger = t;
+    Buf why = {0};
+    v->matched = match_event(t, event, &why);
+    /* the diff only when it decides something, and once per plan */
+    if (v->matched && trigger_has_paths(t) && !out->changed_computed) {
+      changed_files_compute(dir, event, &out->changed);
+      out->changed_computed = true;
+    }
+    if (v->matched) v->matched = match_paths(t, &out->changed, &why);
+    v->why = buf_take(&why);
+    if (v->matched) {
+      add_goals(out, t, v->why);
+      manual = manual || t->event == EV_MANUAL;
+    }
+  }
+  if (manual && event.kind == V_MAP && !apply_inputs(out, event, err)) {
+    trigger_plan_free(out);
+    return false;
+  }
+  return true;
+}
+
+void trigger_plan_free(TriggerPlan *tp) {
+  for (int i = 0; i < tp->ngoals; i++) free(tp->goals[i].why);
+  for (int i = 0; i < tp->nverdicts; i++) free(tp->verdicts[i].why);
+  free(tp->goals);
+  free(tp->verdicts);
+  if (tp->changed_computed) changed_files_free(&tp->changed);
+  memset(tp, 0, sizeof *tp);
+}

@@ -1,0 +1,87 @@
+/* trigger.h — which `on EVENT ... -> stages` triggers an event fires.
+ *
+ * A trigger matches when the event's kind is its kind, its filter matches
+ * (branch globs, the target branch of a pull request, a tag glob or regex,
+ * a cron text), its settings hold (`types`, `labels`) and, when it has
+ * `paths`, a file the change touched matches one of them. A regex filter
+ * is compiled (PCRE2) once per evaluation of its trigger. doc/events.md
+ * states every rule for users. */
+#ifndef RP_TRIGGER_H
+#define RP_TRIGGER_H
+
+#include <stdbool.h>
+
+#include "../eval/value.h"
+#include "../lang/ast.h"
+
+/* The files a change touched, relative to the repository's root, sorted
+ * and unique (a rename contributes both names). */
+typedef struct ChangedFiles {
+  bool known;  /* false when git could not tell; `why` says why */
+  char **paths;
+  int n, cap;
+  char *range; /* what was compared: "merge-base(main, HEAD)..HEAD", ... */
+  char *why;   /* the reason when !known */
+} ChangedFiles;
+
+/* Computes what `event` changed in the repository found from `dir`
+ * upwards. Never fails: when it cannot tell, cf->known is false.
+ *   pull_request  merge-base(base, HEAD)..HEAD (base looked up as
+ *                 origin/BASE, then the local branch BASE); without the base
+ *                 branch, a merge commit at HEAD is compared with its first
+ *                 parent (GitHub checks out such a merge commit)
+ *   local         HEAD^..HEAD, plus the index and working tree (untracked
+ *                 files included, ignored ones not) against HEAD
+ *   others        before..sha when `before` is known and present, else
+ *                 sha^..sha (sha: event.sha when present in the repository,
+ *                 else HEAD); a root commit counts all its files */
+void changed_files_compute(const char *dir, Value event, ChangedFiles *cf);
+void changed_files_free(ChangedFiles *cf);
+
+/* Whether `t` fires for `event`. *why (malloc'd, always set) says why or
+ * why not: `on push "main" matched branch main`. `cf` is only read when the
+ * trigger has `paths`; NULL or unknown changed files let the trigger fire
+ * (the reason says so). Manual inputs are not checked here: see below. */
+bool trigger_matches(const Trigger *t, Value event, const ChangedFiles *cf, char **why);
+bool trigger_has_paths(const Trigger *t);
+
+/* Checks `given` (event.inputs: strings from --input or the runner, or
+ * typed values) against the inputs `t` declares and builds *out: every
+ * declared input converted to its type (string, bool, int, number),
+ * defaults filled in. A missing required input, a value of the wrong type
+ * or an input `t` does not declare is an error naming the input. */
+bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err);
+
+/* One goal stage and the first trigger that asked for it. */
+typedef struct Goal {
+  const char *stage;
+  const Trigger *trigger;
+  char *why;
+} Goal;
+
+/* The verdict on one trigger, in source order (for `rp plan`). */
+typedef struct TriggerVerdict {
+  const Trigger *trigger;
+  bool matched;
+  char *why;
+} TriggerVerdict;
+
+typedef struct TriggerPlan {
+  Goal *goals; /* unique stages, in trigger then target order */
+  int ngoals;
+  TriggerVerdict *verdicts; /* one per trigger of the program */
+  int nverdicts;
+  ChangedFiles changed;  /* computed only when a trigger has paths */
+  bool changed_computed;
+} TriggerPlan;
+
+/* Matches every trigger of `p` against `event`; changed files are computed
+ * (from `dir`) only when a trigger with `paths` otherwise matches. For a
+ * manual event, the inputs of each matching manual trigger are checked and
+ * converted, and event.inputs is replaced (in place) by the converted map.
+ * Returns false with *err (malloc'd) when the inputs are wrong; *out is
+ * then empty. */
+bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *out, char **err);
+void trigger_plan_free(TriggerPlan *tp);
+
+#endif

@@ -1,0 +1,375 @@
+/* test_event.c — the event from recorded GitHub Actions and GitLab CI
+ * environments, from flags, and from a real git repository. */
+#define _XOPEN_SOURCE 700
+#include "check_events.h"
+#include "run/event.h"
+
+static Value github(const char *name) {
+  char **env = env_load(name, NULL);
+  Value ev = v_null();
+  char *err = NULL;
+  if (!CHECK(event_from_github(env, &ev, &err))) fprintf(stderr, "    %s: %s\n", name, err);
+  free(err);
+  env_free(env);
+  return ev;
+}
+
+static Value gitlab(const char *name) {
+  char **env = env_load(name, NULL);
+  Value ev = v_null();
+  char *err = NULL;
+  if (!CHECK(event_from_gitlab(env, &ev, &err))) fprintf(stderr, "    %s: %s\n", name, err);
+  free(err);
+  env_free(env);
+  return ev;
+}
+
+static void test_github_push(void) {
+  Value ev = github("github-push.env");
+  CHECK_MEMBER(ev, "kind", "\"push\"");
+  CHECK_MEMBER(ev, "branch", "\"main\"");
+  CHECK_MEMBER(ev, "tag", NULL);
+  CHECK_MEMBER(ev, "sha", "\"2222222222222222222222222222222222222222\"");
+  CHECK_MEMBER(ev, "before", "\"1111111111111111111111111111111111111111\"");
+  CHECK_MEMBER(ev, "actor", "\"alice\"");
+  CHECK_MEMBER(ev, "pr", NULL);
+  CHECK_MEMBER(ev, "inputs", "{}");
+  CHECK(map_has(ev, "base") && map_has(ev, "pr") && map_has(ev, "schedule")); /* always present */
+  value_release(ev);
+
+  ev = github("github-push-new-branch.env");
+  CHECK_MEMBER(ev, "branch", "\"release/2.0\"");
+  CHECK_MEMBER(ev, "before", NULL); /* all zeros: no previous commit */
+  CHECK_MEMBER(ev, "actor", "\"bob\"");
+  value_release(ev);
+}
+
+static void test_github_tag(void) {
+  Value ev = github("github-tag.env");
+  CHECK_MEMBER(ev, "kind", "\"tag\"");
+  CHECK_MEMBER(ev, "tag", "\"v1.4.0-rc.2\"");
+  CHECK_MEMBER(ev, "branch", NULL);
+  CHECK_MEMBER(ev, "sha", "\"4444444444444444444444444444444444444444\"");
+  CHECK_MEMBER(ev, "before", NULL);
+  value_release(ev);
+}
+
+static void test_github_pull_request(void) {
+  Value ev = github("github-pr-opened.env");
+  CHECK_MEMBER(ev, "kind", "\"pull_request\"");
+  CHECK_MEMBER(ev, "branch", "\"feature/preview\"");
+  CHECK_MEMBER(ev, "base", "\"main\"");
+  CHECK_MEMBER(ev, "sha", "\"5555555555555555555555555555555555555555\""); /* head, not the merge */
+  CHECK_MEMBER(ev, "pr.number", "42");
+  CHECK_MEMBER(ev, "pr.action", "\"opened\"");
+  CHECK_MEMBER(ev, "pr.labels", "[\"preview\", \"needs review\"]");
+  CHECK_MEMBER(ev, "pr.title", "\"Add preview environments; $(rm -rf /)\"");
+  CHECK_MEMBER(ev, "actor", "\"carol\"");
+  value_release(ev);
+
+  ev = github("github-pr-closed.env");
+  CHECK_MEMBER(ev, "pr.action", "\"closed\"");
+  CHECK_MEMBER(ev, "pr.labels", "[\"preview\"]");
+  CHECK_MEMBER(ev, "sha", "\"7777777777777777777777777777777777777777\"");
+  value_release(ev);
+
+  ev = github("github-pr-labeled.env");
+  CHECK_MEMBER(ev, "pr.action", "\"labeled\"");
+  CHECK_MEMBER(ev, "pr.number", "57");
+  CHECK_MEMBER(ev, "base", "\"release/1.x\"");
+  CHECK_MEMBER(ev, "branch", "\"chore/chart\"");
+  CHECK_MEMBER(ev, "pr.labels", "[\"chore\", \"deploy-preview\"]");
+  value_release(ev);
+}
+
+static void test_github_manual_schedule(void) {
+  Value ev = github("github-workflow-dispatch.env");
+  CHECK_MEMBER(ev, "kind", "\"manual\"");
+  CHECK_MEMBER(ev, "branch", "\"main\"");
+  CHECK_MEMBER(ev, "inputs.release_tag", "\"v1.4.0\"");
+  CHECK_MEMBER(ev, "inputs.dry", "\"true\""); /* strings until a trigger converts them */
+  CHECK_MEMBER(ev, "actor", "\"frank\"");
+  value_release(ev);
+
+  ev = github("github-schedule.env");
+  CHECK_MEMBER(ev, "kind", "\"schedule\"");
+  CHECK_MEMBER(ev, "schedule", "\"0 3 * * *\"");
+  value_release(ev);
+}
+
+static void test_github_errors(void) {
+  char *err = NULL;
+  Value ev = v_null();
+  char **env = env_load("github-release.env", NULL);
+  CHECK(!event_from_github(env, &ev, &err));
+  CHECK(err && strstr(err, "'release'") && strstr(err, "--event"));
+  free(err), err = NULL;
+  /* ... unless the flags say what the event is */
+  EventFlags f = {.kind = "tag", .tag = "v1.0.0"};
+  const char *source = NULL;
+  CHECK(event_detect(&f, env, "/nonexistent-dir", &ev, &source, &err));
+  CHECK_MEMBER(ev, "kind", "\"tag\"");
+  CHECK_STR(source, "flags");
+  value_release(ev);
+  env_free(env);
+
+  env = env_load("github-broken.env", NULL);
+  CHECK(!event_from_github(env, &ev, &err));
+  CHECK(err && strstr(err, "github-broken.json")); /* names the file */
+  free(err), err = NULL;
+  env_free(env);
+
+  char *missing[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=push",
+                     "GITHUB_EVENT_PATH=/nonexistent/event.json", NULL};
+  CHECK(!event_detect(NULL, missing, ".", &ev, NULL, &err));
+  CHECK(err && strstr(err, "/nonexistent/event.json"));
+  free(err);
+}
+
+static void test_gitlab(void) {
+  Value ev = gitlab("gitlab-push.env");
+  CHECK_MEMBER(ev, "kind", "\"push\"");
+  CHECK_MEMBER(ev, "branch", "\"main\"");
+  CHECK_MEMBER(ev, "sha", "\"e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1\"");
+  CHECK_MEMBER(ev, "before", "\"e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0\"");
+  CHECK_MEMBER(ev, "actor", "\"alice\"");
+  CHECK_MEMBER(ev, "pr", NULL);
+  value_release(ev);
+
+  ev = gitlab("gitlab-tag.env");
+  CHECK_MEMBER(ev, "kind", "\"tag\"");
+  CHECK_MEMBER(ev, "tag", "\"v2.0.0\"");
+  CHECK_MEMBER(ev, "branch", NULL);
+  CHECK_MEMBER(ev, "before", NULL);
+  value_release(ev);
+
+  ev = gitlab("gitlab-mr.env");
+  CHECK_MEMBER(ev, "kind", "\"pull_request\"");
+  CHECK_MEMBER(ev, "branch", "\"feature/login\"");
+  CHECK_MEMBER(ev, "base", "\"develop\"");
+  CHECK_MEMBER(ev, "pr.number", "17");
+  CHECK_MEMBER(ev, "pr.action", NULL);
+  CHECK_MEMBER(ev, "pr.labels", "[\"preview\", \"backend\"]");
+  CHECK_MEMBER(ev, "pr.title", "\"Login with SSO\"");
+  CHECK_MEMBER(ev, "actor", "\"grace\"");
+  value_release(ev);
+
+  ev = gitlab("gitlab-web.env");
+  CHECK_MEMBER(ev, "kind", "\"manual\"");
+  CHECK_MEMBER(ev, "inputs", "{}");
+  value_release(ev);
+
+  /* through event_detect: GITLAB_CI=true selects GitLab, flags still win */
+  char **env = env_load("gitlab-mr.env", NULL);
+  const char *source = NULL;
+  char *err = NULL;
+  EventFlags f = {.pr_action = "labeled"};
+  CHECK(event_detect(&f, env, "/", &ev, &source, &err));
+  CHECK_STR(source, "gitlab");
+  CHECK_MEMBER(ev, "pr.action", "\"labeled\"");
+  CHECK_MEMBER(ev, "pr.number", "17");
+  value_release(ev);
+  env_free(env);
+  char *other[] = {"GITLAB_CI=true", "CI_PIPELINE_SOURCE=parent_pipeline", NULL};
+  CHECK(!event_detect(NULL, other, "/", &ev, NULL, &err));
+  CHECK_STR(err, "GitLab pipeline source 'parent_pipeline' has no rp equivalent: pass --event KIND");
+  free(err);
+  /* GITLAB_CI must be exactly "true" */
+  char *notci[] = {"GITLAB_CI=1", "CI_PIPELINE_SOURCE=push", "USER=u", NULL};
+  CHECK(event_detect(NULL, notci, "/", &ev, &source, &err));
+  CHECK_STR(source, "local");
+  value_release(ev);
+}
+
+static void test_flags_parse(void) {
+  char *argv[] = {"rp", "--event", "pull_request", "--base=main", "--label", "a", "--label=b",
+                  "--input", "x=1", "-j", "2", "--pr"};
+  int argc = (int)(sizeof argv / sizeof *argv);
+  EventFlags f = {0};
+  char *err = NULL;
+  /* each call consumes the flag and its value, or 0 for other options */
+  const int want[][2] = {{1, 2}, {3, 1}, {4, 2}, {6, 1}, {7, 2}, {9, 0}, {10, 0}};
+  for (size_t k = 0; k < sizeof want / sizeof *want; k++)
+    CHECK(event_flags_parse(&f, argc, argv, want[k][0], &err) == want[k][1]);
+  CHECK_STR(f.kind, "pull_request");
+  CHECK_STR(f.base, "main");
+  CHECK(f.nlabels == 2 && !strcmp(f.labels[0], "a") && !strcmp(f.labels[1], "b"));
+  CHECK(f.ninputs == 1 && !strcmp(f.inputs[0], "x=1"));
+  CHECK(event_flags_parse(&f, argc, argv, argc - 1, &err) == -1); /* --pr without a value */
+  CHECK(err && strstr(err, "--pr"));
+  free(err);
+  char *notflag[] = {"rp", "--prefix", "x"};
+  CHECK(event_flags_parse(&f, 3, notflag, 1, &err) == 0);
+  event_flags_free(&f);
+}
+
+static void test_flags_override(void) {
+  char **env = env_load("github-pr-opened.env", NULL);
+  const char *labels[] = {"urgent"};
+  const char *inputs[] = {"x=1"};
+  EventFlags f = {.base = "release/9", .pr_action = "synchronize", .actor = "zed",
+                  .labels = labels, .nlabels = 1, .inputs = inputs, .ninputs = 1};
+  Value ev;
+  char *err = NULL;
+  const char *source;
+  CHECK(event_detect(&f, env, ".", &ev, &source, &err));
+  CHECK_STR(source, "github");
+  CHECK_MEMBER(ev, "kind", "\"pull_request\"");
+  CHECK_MEMBER(ev, "base", "\"release/9\"");
+  CHECK_MEMBER(ev, "branch", "\"feature/preview\""); /* not overridden */
+  CHECK_MEMBER(ev, "pr.action", "\"synchronize\"");
+  CHECK_MEMBER(ev, "pr.number", "42");
+  CHECK_MEMBER(ev, "pr.labels", "[\"preview\", \"needs review\", \"urgent\"]");
+  CHECK_MEMBER(ev, "actor", "\"zed\"");
+  CHECK_MEMBER(ev, "inputs.x", "\"1\"");
+  value_release(ev);
+
+  /* --event push on a pull request: no pr any more */
+  EventFlags p = {.kind = "push", .branch = "hotfix"};
+  CHECK(event_detect(&p, env, ".", &ev, &source, &err));
+  CHECK_MEMBER(ev, "kind", "\"push\"");
+  CHECK_MEMBER(ev, "branch", "\"hotfix\"");
+  CHECK_MEMBER(ev, "pr", NULL);
+  value_release(ev);
+  env_free(env);
+
+  /* --pr alone makes a pull request; --tag alone a tag */
+  char *none[] = {"RP_ACTOR=ci", NULL};
+  EventFlags q = {.pr = "12", .base = "main"};
+  CHECK(event_detect(&q, none, "/", &ev, NULL, &err));
+  CHECK_MEMBER(ev, "kind", "\"pull_request\"");
+  CHECK_MEMBER(ev, "pr.number", "12");
+  CHECK_MEMBER(ev, "pr.labels", "[]");
+  value_release(ev);
+  EventFlags t = {.tag = "v3.0.0"};
+  CHECK(event_detect(&t, none, "/", &ev, NULL, &err));
+  CHECK_MEMBER(ev, "kind", "\"tag\"");
+  CHECK_MEMBER(ev, "tag", "\"v3.0.0\"");
+  value_release(ev);
+
+  /* bad flags are errors that say what is wrong */
+  EventFlags bad1 = {.kind = "pushh"};
+  CHECK(!event_detect(&bad1, none, "/", &ev, NULL, &err));
+  CHECK(err && strstr(err, "pushh"));
+  free(err), err = NULL;
+  EventFlags bad2 = {.pr = "12a"};
+  CHECK(!event_detect(&bad2, none, "/", &ev, NULL, &err));
+  CHECK(err && strstr(err, "12a"));
+  free(err), err = NULL;
+  const char *noeq[] = {"release_tag"};
+  EventFlags bad3 = {.kind = "manual", .inputs = noeq, .ninputs = 1};
+  CHECK(!event_detect(&bad3, none, "/", &ev, NULL, &err));
+  CHECK(err && strstr(err, "release_tag") && strstr(err, "NAME=VALUE"));
+  free(err);
+}
+
+static void test_local(void) {
+  char *dir = temp_dir();
+  char **noactor = (char *[]){"USER=fallback-user", NULL};
+
+  /* not a repository yet: still an event, no branch or sha */
+  Value ev = event_from_local(dir, noactor);
+  CHECK_MEMBER(ev, "kind", "\"local\"");
+  CHECK_MEMBER(ev, "branch", NULL);
+  CHECK_MEMBER(ev, "sha", NULL);
+  CHECK_MEMBER(ev, "actor", "\"fallback-user\"");
+  value_release(ev);
+
+  git_repository *repo = repo_create(dir);
+  ev = event_from_local(dir, noactor); /* unborn main */
+  CHECK_MEMBER(ev, "branch", "\"main\"");
+  CHECK_MEMBER(ev, "sha", NULL);
+  value_release(ev);
+
+  put_file(dir, "pipeline.rp", "stage a { }\n");
+  put_file(dir, "sub/dir/x.txt", "x\n");
+  char *sha = repo_commit(repo, "first");
+  char *sub = xasprintf("%s/sub/dir", dir);
+  ev = event_from_local(sub, noactor); /* found from a subdirectory */
+  CHECK_MEMBER(ev, "branch", "\"main\"");
+  char *want = xasprintf("\"%s\"", sha);
+  CHECK_MEMBER(ev, "sha", want);
+  CHECK_MEMBER(ev, "actor", "\"fallback-user\"");
+  value_release(ev);
+
+  git_config *cfg;
+  git_repository_config(&cfg, repo);
+  git_config_set_string(cfg, "user.name", "Repo Person");
+  git_config_free(cfg);
+  ev = event_from_local(dir, noactor);
+  CHECK_MEMBER(ev, "actor", "\"Repo Person\"");
+  value_release(ev);
+  char **actor = (char *[]){"USER=fallback-user", "RP_ACTOR=explicit", NULL};
+  ev = event_from_local(dir, actor);
+  CHECK_MEMBER(ev, "actor", "\"explicit\"");
+  value_release(ev);
+
+  repo_switch(repo, "feature/x", true);
+  const char *source;
+  char *err = NULL;
+  CHECK(event_detect(NULL, noactor, dir, &ev, &source, &err));
+  CHECK_STR(source, "local");
+  CHECK_MEMBER(ev, "branch", "\"feature/x\"");
+  value_release(ev);
+
+  /* detached HEAD: a sha, no branch */
+  git_oid oid;
+  git_oid_fromstr(&oid, sha);
+  git_repository_set_head_detached(repo, &oid);
+  ev = event_from_local(dir, noactor);
+  CHECK_MEMBER(ev, "branch", NULL);
+  CHECK_MEMBER(ev, "sha", want);
+  value_release(ev);
+
+  /* flags on a local event: --event push keeps the repository's sha */
+  EventFlags f = {.kind = "push", .branch = "main"};
+  CHECK(event_detect(&f, noactor, dir, &ev, &source, &err));
+  CHECK_MEMBER(ev, "kind", "\"push\"");
+  CHECK_MEMBER(ev, "branch", "\"main\"");
+  CHECK_MEMBER(ev, "sha", want);
+  value_release(ev);
+
+  git_repository_free(repo);
+  free(want);
+  free(sub);
+  free(sha);
+  remove_tree(dir);
+  free(dir);
+}
+
+static void check_described(const char *fixture, const char *want) {
+  Value ev = github(fixture);
+  Buf b = {0};
+  event_describe(ev, &b);
+  CHECK_STR(b.data, want);
+  buf_free(&b);
+  value_release(ev);
+}
+
+static void test_describe(void) {
+  check_described("github-push.env", "push to main at 2222222 by alice");
+  check_described("github-pr-labeled.env", "pull_request #57 chore/chart -> release/1.x (labeled) at 8888888 by erin");
+  check_described("github-tag.env", "tag v1.4.0-rc.2 at 4444444 by release-bot");
+  check_described("github-schedule.env", "schedule \"0 3 * * *\" at ccccccc by alice");
+  check_described("github-workflow-dispatch.env", "manual on main at bbbbbbb by frank");
+}
+
+int main(void) {
+  git_libgit2_init();
+  char *home = temp_dir();
+  git_isolate(home);
+  test_github_push();
+  test_github_tag();
+  test_github_pull_request();
+  test_github_manual_schedule();
+  test_github_errors();
+  test_gitlab();
+  test_flags_parse();
+  test_flags_override();
+  test_describe();
+  test_local();
+  remove_tree(home);
+  free(home);
+  git_libgit2_shutdown();
+  return check_done();
+}
