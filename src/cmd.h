@@ -12,6 +12,7 @@ int cmd_fmt(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* The pipeline file a command works on: FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);

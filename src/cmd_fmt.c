@@ -5,11 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+#include <sys/stat.h>
+
 #include "cmd.h"
 #include "lang/fmt.h"
 #include "lang/parser.h"
 
 typedef enum FmtMode { MODE_PRINT, MODE_WRITE, MODE_CHECK } FmtMode;
+
+/* Replace the file's text, keeping what a user would expect to survive an
+ * edit: a symlink stays a symlink (its target is rewritten) and the
+ * permissions stay (an executable script stays executable). */
+static bool rewrite(const char *path, const char *text) {
+  char *real = realpath(path, NULL);
+  struct stat st;
+  bool ok = real && stat(real, &st) == 0 && write_file_atomic(real, text, strlen(text)) &&
+            chmod(real, st.st_mode & 07777) == 0;
+  free(real);
+  return ok;
+}
 
 /* Format one file. Returns EXIT_OK, EXIT_FAIL (--check: it would change)
  * or EXIT_USAGE (unreadable, parse errors, cannot write). */
@@ -33,7 +48,7 @@ static int fmt_file(const char *path, FmtMode mode) {
     } else if (mode == MODE_CHECK && changed) {
       printf("%s\n", path);
       rc = EXIT_FAIL;
-    } else if (mode == MODE_WRITE && changed && !write_file_atomic(path, out, strlen(out))) {
+    } else if (mode == MODE_WRITE && changed && !rewrite(path, out)) {
       fprintf(stderr, "rp: cannot write %s: %s\n", path, strerror(errno));
       rc = EXIT_USAGE;
     }
@@ -53,6 +68,16 @@ int cmd_fmt(int argc, char **argv) {
     if (!strcmp(a, "--")) {
       first++;
       break;
+    }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs("usage: rp fmt [-w | --check] [FILE...]\n\n"
+            "Print each FILE (default ./pipeline.rp) in the canonical layout, comments kept.\n"
+            "  -w       rewrite the files in place (only those that change)\n"
+            "  --check  print the names of the files that would change; exit 1 if any\n"
+            "A file that does not parse is left alone: its errors are printed, exit 2.\n"
+            "The layout rules: doc/fmt.md.\n",
+            stdout);
+      return EXIT_OK;
     }
     if (!strcmp(a, "-w") && mode != MODE_CHECK) mode = MODE_WRITE;
     else if (!strcmp(a, "--check") && mode != MODE_WRITE) mode = MODE_CHECK;

@@ -13,8 +13,11 @@ typedef struct Command {
 } Command;
 
 static const Command commands[] = {
-    {"run", cmd_run, "run STAGE... [-f FILE] [-j N] [--only S] [--dry-run] [--json] [--junit F]",
-     "run the named stages and what they need"},
+    {"run", cmd_run,
+     "run [STAGE...] [-f FILE] [EVENT FLAGS] [-j N] [--only STAGE] [--dry-run] [--json] [--junit FILE]",
+     "run the stages the event triggers (or those named) and everything they need"},
+    {"plan", cmd_plan, "plan [STAGE...] [-f FILE] [EVENT FLAGS]",
+     "show what would run for the event, in order, and why; runs nothing"},
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
     {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
     {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},
@@ -29,7 +32,10 @@ static void usage(FILE *out) {
         out);
   for (int i = 0; i < NCOMMANDS; i++)
     fprintf(out, "  rp %s\n      %s\n", commands[i].usage, commands[i].summary);
-  fputs("\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 failure (fmt --check:\n"
+  fputs("\nEVENT FLAGS: --event KIND --branch B --base B --tag T --pr N --pr-action A\n"
+        "  --label L --input k=v --sha S --actor A --schedule CRON. Without them the event\n"
+        "  comes from GitHub Actions or GitLab CI, else a local event from git's HEAD.\n"
+        "\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 a stage failed (fmt --check:\n"
         "files would change); 2 usage, parse or check error.\n"
         "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
         "See rp(1) and doc/language.md.\n",

@@ -54,6 +54,15 @@ cmp -s "$tmp/bad.rp" "$top/tests/fmt/stages.out.rp" || fail "-w did not rewrite 
 [ -n "$(find "$tmp/good.rp" -newermt '2001-01-01')" ] && fail "-w rewrote a file that needed no change"
 n=$((n + 3))
 
+# -w keeps the permissions, and rewrites a symlink's target, not the link
+cp "$top/tests/fmt/decls.in.rp" "$tmp/exec.rp" && chmod 751 "$tmp/exec.rp"
+ln -s exec.rp "$tmp/link.rp"
+"$RP" fmt -w "$tmp/link.rp" || fail "-w through a symlink failed"
+[ -L "$tmp/link.rp" ] || fail "-w replaced the symlink with a file"
+cmp -s "$tmp/exec.rp" "$top/tests/fmt/decls.out.rp" || fail "-w did not rewrite the symlink's target"
+[ "$(stat -c %a "$tmp/exec.rp")" = 751 ] || fail "-w changed the mode to $(stat -c %a "$tmp/exec.rp")"
+n=$((n + 3))
+
 # 5. the default file is ./pipeline.rp, printed to stdout
 (cd "$tmp" && cp "$top/tests/fmt/triggers.in.rp" pipeline.rp && "$RP" fmt >"$tmp/out") || fail "rp fmt without FILE failed"
 cmp -s "$tmp/out" "$top/tests/fmt/triggers.out.rp" || fail "rp fmt without FILE did not format ./pipeline.rp"
@@ -75,7 +84,10 @@ done
 [ $? -eq 2 ] || fail "a missing file did not exit 2"
 "$RP" fmt --bogus 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown option did not exit 2"
-n=$((n + 2))
+"$RP" fmt -w --check "$tmp/good.rp" 2>/dev/null
+[ $? -eq 2 ] || fail "-w with --check did not exit 2"
+"$RP" fmt --help | grep -q -- '--check' || fail "rp fmt --help does not describe --check"
+n=$((n + 4))
 
 echo "fmt: $n checks, $fails failed"
 [ $fails -eq 0 ]

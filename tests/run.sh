@@ -48,6 +48,8 @@ assert_eq "$rc" 2 "check errors stop the run"
 assert_contains "$out" "needs unknown stage 'biuld' (did you mean 'build'?)" "the check error is shown"
 
 # usage errors
-"$RP" run -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "no stage named: usage error"
+out=$("$RP" run -f "$dir/basics.rp" --event push --branch main 2>&1); rc=$?
+assert_eq "$rc" 0 "no trigger: nothing to do is success"
+assert_contains "$out" "no trigger starts a stage for this event (push to main" "says that nothing was triggered"
 "$RP" run nosuch -f "$dir/basics.rp" >/dev/null 2>&1; assert_eq $? 2 "unknown stage: usage error"
 finish

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lang/builtins.h"
 #include "../lang/check.h"
 #include "methods.h"
 
@@ -327,14 +328,14 @@ void interp_register(Interp *I, const Native *natives, int n) {
   for (int i = 0; i < n; i++) {
     Native item = natives[i];
     VEC_PUSH(I->native_list, I->nnatives, I->natives_cap, item);
-    char *key = natives[i].ns ? xasprintf("%s.%s", natives[i].ns, natives[i].name) : xstrdup(natives[i].name);
+    char *key = *natives[i].ns ? xasprintf("%s.%s", natives[i].ns, natives[i].name) : xstrdup(natives[i].name);
     map_set(I->natives, key, v_int(I->nnatives - 1));
     free(key);
   }
 }
 
 static const Native *native_find(Interp *I, const char *ns, const char *name) {
-  char *key = ns ? xasprintf("%s.%s", ns, name) : xstrdup(name);
+  char *key = ns && *ns ? xasprintf("%s.%s", ns, name) : xstrdup(name);
   Value v = map_get(I->natives, key);
   free(key);
   return v.kind == V_INT ? &I->native_list[v.as.i] : NULL;
@@ -725,12 +726,39 @@ static bool host_call(void *ctx, Value fn, Value *args, int nargs, Value *out, c
   return false;
 }
 
+/* Put the arguments of a native call in the positions of its parameter
+ * spec (the one table the checker also uses). */
+static bool place_native_args(Interp *I, const Node *call, const Native *nat, const char *name, Value *args,
+                              int nargs, Value named, Value **out, int *nout) {
+  const Builtin *b = builtin_lookup(nat->ns, nat->name);
+  int np = b && b->params ? builtin_nparams(b) : 0;
+  int n = nargs > np ? nargs : np;
+  *out = xcalloc((size_t)n + 1, sizeof **out);
+  *nout = n;
+  for (int i = 0; i < nargs; i++) (*out)[i] = value_retain(args[i]);
+  if (named.kind != V_MAP) return true;
+  Map *m = as_map(named);
+  for (size_t k = 0; k < m->n; k++) {
+    int at = b ? builtin_param_index(b, m->keys[k]->data) : -1;
+    if (at < 0) return FAIL_AT(call, "%s has no parameter '%s'", name, m->keys[k]->data);
+    if ((*out)[at].kind != V_NULL) return FAIL_AT(call, "%s: '%s' is given twice", name, m->keys[k]->data);
+    (*out)[at] = value_retain(m->vals[k]);
+  }
+  return true;
+}
+
 static bool call_native(Interp *I, const Node *call, const Native *nat, Value *args, int nargs, Value named,
                         Value *out) {
   char name[96];
-  snprintf(name, sizeof name, "%s%s%s", nat->ns ? nat->ns : "", nat->ns ? "." : "", nat->name);
+  snprintf(name, sizeof name, "%s%s%s", nat->ns, *nat->ns ? "." : "", nat->name);
   CallSite cs = {I->src, call, name};
-  return nat->fn(I, &cs, args, nargs, named, out);
+  Value *placed;
+  int nplaced;
+  bool ok = place_native_args(I, call, nat, name, args, nargs, named, &placed, &nplaced) &&
+            nat->fn(I, &cs, placed, nplaced, out);
+  for (int i = 0; i < nplaced; i++) value_release(placed[i]);
+  free(placed);
+  return ok;
 }
 
 /* Methods take positional arguments; `xs.sort(key: f)` puts each named

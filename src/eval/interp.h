@@ -21,19 +21,20 @@ typedef struct RtError {
   char *stage; /* the stage being run, if any */
 } RtError;
 
-/* How a native (C) function is called: positional args in order, named
- * args in a map (null when none). Returns false after interp_error(). */
+/* How a native (C) function is called. Its arguments arrive in the
+ * positions of its parameter spec in lang/builtins.c (named arguments
+ * placed there, absent optional ones null): nargs is at least the number
+ * of parameters. Returns false after interp_error(). */
 typedef struct CallSite {
   const Source *src;
   const Node *node; /* the call expression, for error positions */
   const char *name; /* "registry.tags", for messages */
 } CallSite;
 
-typedef bool (*NativeFn)(Interp *I, const CallSite *cs, Value *args, int nargs, Value named,
-                         Value *out);
+typedef bool (*NativeFn)(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out);
 
 typedef struct Native {
-  const char *ns;   /* NULL for globals such as assert */
+  const char *ns;   /* "" for globals such as assert */
   const char *name;
   NativeFn fn;
 } Native;

@@ -10,11 +10,9 @@
 
 #include "../prim/sh.h"
 
-bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, int i,
-                const char *name, ValueKind kind, bool required, Value *out) {
-  *out = V_NULL_VALUE;
-  if (i < nargs) *out = args[i];
-  else if (named.kind == V_MAP && map_has(named, name)) *out = map_get(named, name);
+bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, int i, const char *name, ValueKind kind,
+                bool required, Value *out) {
+  *out = i < nargs ? args[i] : V_NULL_VALUE;
   if (out->kind == V_NULL) {
     if (!required) return true;
     return interp_error(I, cs->src, cs->node->pos, "%s: missing argument '%s'", cs->name, name);
@@ -26,7 +24,7 @@ bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, Value nam
 }
 
 #define ARG(i, name, kind, req, out)                                                    \
-  if (!native_arg(I, cs, args, nargs, named, (i), (name), (kind), (req), (out))) return false
+  if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false
 
 #define FAIL(...) interp_error(I, cs->src, cs->node->pos, __VA_ARGS__)
 
@@ -44,7 +42,7 @@ static bool dry_run_say(Interp *I, const char *what, const char *detail, Value *
 
 static void sh_line(void *ctx, const char *stream, const char *line) { interp_emit(ctx, stream, line); }
 
-static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value cmd, envm, dir, timeout, allow;
   ARG(0, "cmd", V_STRING, true, &cmd);
   ARG(1, "env", V_MAP, false, &envm);
@@ -106,7 +104,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value na
 
 /* ---- assert, secret, raw ---- */
 
-static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value cond, msg;
   ARG(0, "cond", V_NULL, false, &cond);
   ARG(1, "message", V_NULL, false, &msg);
@@ -120,7 +118,7 @@ static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
   return false;
 }
 
-static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value name;
   ARG(0, "name", V_STRING, true, &name);
   const char *v = getenv(str_chars(name));
@@ -130,7 +128,7 @@ static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
   return true;
 }
 
-static bool n_raw(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_raw(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value text;
   ARG(0, "text", V_NULL, true, &text);
   *out = make_raw(value_retain(text));
@@ -139,7 +137,7 @@ static bool n_raw(Interp *I, const CallSite *cs, Value *args, int nargs, Value n
 
 /* ---- glob and fs ---- */
 
-static bool n_glob(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_glob(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value pat;
   ARG(0, "pattern", V_STRING, true, &pat);
   glob_t g;
@@ -151,7 +149,7 @@ static bool n_glob(Interp *I, const CallSite *cs, Value *args, int nargs, Value 
   return true;
 }
 
-static bool n_fs_read(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_fs_read(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value path;
   ARG(0, "path", V_STRING, true, &path);
   size_t len;
@@ -162,7 +160,7 @@ static bool n_fs_read(Interp *I, const CallSite *cs, Value *args, int nargs, Val
   return true;
 }
 
-static bool n_fs_write(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_fs_write(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value path, text;
   ARG(0, "path", V_STRING, true, &path);
   ARG(1, "text", V_STRING, true, &text);
@@ -173,7 +171,7 @@ static bool n_fs_write(Interp *I, const CallSite *cs, Value *args, int nargs, Va
   return true;
 }
 
-static bool n_fs_exists(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_fs_exists(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value path;
   ARG(0, "path", V_STRING, true, &path);
   struct stat st;
@@ -181,7 +179,7 @@ static bool n_fs_exists(Interp *I, const CallSite *cs, Value *args, int nargs, V
   return true;
 }
 
-static bool n_fs_mkdir(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_fs_mkdir(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value path;
   ARG(0, "path", V_STRING, true, &path);
   if (dry_run_say(I, "fs.mkdir", str_chars(path), out)) return true;
@@ -206,13 +204,13 @@ static bool n_fs_mkdir(Interp *I, const CallSite *cs, Value *args, int nargs, Va
 
 /* ---- time ---- */
 
-static bool n_time_now(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
-  (void)I, (void)cs, (void)args, (void)nargs, (void)named;
+static bool n_time_now(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  (void)I, (void)cs, (void)args, (void)nargs;
   *out = v_int((int64_t)time(NULL));
   return true;
 }
 
-static bool n_time_format(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_time_format(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value t, fmt;
   ARG(0, "t", V_INT, true, &t);
   ARG(1, "format", V_STRING, true, &fmt);
@@ -227,7 +225,7 @@ static bool n_time_format(Interp *I, const CallSite *cs, Value *args, int nargs,
 
 /* ---- json ---- */
 
-static bool n_json_parse(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_json_parse(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value text;
   ARG(0, "text", V_STRING, true, &text);
   char *err = NULL;
@@ -239,7 +237,7 @@ static bool n_json_parse(Interp *I, const CallSite *cs, Value *args, int nargs, 
   return true;
 }
 
-static bool n_json_encode(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out) {
+static bool n_json_encode(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value v, pretty;
   ARG(0, "value", V_NULL, false, &v);
   ARG(1, "pretty", V_BOOL, false, &pretty);
@@ -251,12 +249,23 @@ static bool n_json_encode(Interp *I, const CallSite *cs, Value *args, int nargs,
   return true;
 }
 
+static bool n_print(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value v;
+  ARG(0, "value", V_NULL, false, &v);
+  char *text = value_to_cstr(v);
+  interp_emit(I, "stdout", text);
+  free(text);
+  *out = V_NULL_VALUE;
+  return true;
+}
+
 static const Native core[] = {
-    {NULL, "sh", n_sh},
-    {NULL, "assert", n_assert},
-    {NULL, "secret", n_secret},
-    {NULL, "raw", n_raw},
-    {NULL, "glob", n_glob},
+    {"", "print", n_print},
+    {"", "sh", n_sh},
+    {"", "assert", n_assert},
+    {"", "secret", n_secret},
+    {"", "raw", n_raw},
+    {"", "glob", n_glob},
     {"fs", "read", n_fs_read},
     {"fs", "write", n_fs_write},
     {"fs", "exists", n_fs_exists},

@@ -7,9 +7,9 @@
 
 void natives_register_core(Interp *I);
 
-/* Helpers for natives: fetch argument i (positional, else named `name`),
- * checking its kind; V_NULL kind accepts anything. Borrowed result. */
-bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, int i,
-                const char *name, ValueKind kind, bool required, Value *out);
+/* For natives: argument i (called `name` in messages), checking its kind
+ * (V_NULL accepts any); absent optional ones are null. Borrowed result. */
+bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, int i, const char *name, ValueKind kind,
+                bool required, Value *out);
 
 #endif

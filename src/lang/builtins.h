@@ -3,9 +3,10 @@
  * Global functions and values (sh, secret, env, event, ...) and the
  * namespaces of primitives (docker, helm, git, registry, ...) with their
  * functions. (Methods on values, `s.upper()`, have their own table in
- * eval/methods.h, next to their implementation.) The checker reads the parameter specs
- * to validate calls; the interpreter attaches its C implementation to the
- * same entries through the `fn` field (NULL until a primitive is written).
+ * eval/methods.h, next to their implementation.) The checker reads the
+ * parameter specs to validate calls; the interpreter uses the same specs to
+ * put named arguments in their positions before calling the C function it
+ * registered under the same name (eval/natives.h).
  *
  * A parameter spec is a space-separated list of names in positional order;
  * a trailing `?` marks an optional parameter. Required parameters come
@@ -16,20 +17,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../eval/value.h"
-
-/* The interpreter's native-function type (NativeFn in eval/interp.h),
- * spelt with forward declarations so the front end does not depend on the
- * interpreter. */
-typedef struct Interp Interp;
-typedef struct CallSite CallSite;
-typedef bool (*BuiltinFn)(Interp *I, const CallSite *cs, Value *args, int nargs, Value named, Value *out);
 
 typedef struct Builtin {
   const char *ns;     /* namespace ("docker", ...); "" for a global */
   const char *name;
   const char *params; /* parameter spec; NULL for a value (env, event) */
-  BuiltinFn fn;       /* implementation; NULL while unimplemented */
 } Builtin;
 
 /* The built-in named `ns.name` (ns "" for globals), or NULL. Binary search. */

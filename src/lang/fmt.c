@@ -47,7 +47,6 @@ struct Doc {
 enum { INDENT = 2 };
 
 typedef struct Fmt {
-  const Program *p;
   const char *src;
   uint32_t len;
   Arena arena; /* documents and their strings */
@@ -296,6 +295,18 @@ typedef struct Item {
   uint32_t start, end;
 } Item;
 
+static bool is_word_start(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
+
+static bool is_identifier(const char *s, uint32_t len) {
+  if (!len || !is_word_start(s[0])) return false;
+  for (uint32_t i = 1; i < len; i++)
+    if (!is_word_char(s[i])) return false;
+  return true;
+}
+
+static Doc *source_text(Fmt *F, const Node *n) { return textn(F, F->src + n->pos.off, n->end - n->pos.off); }
+
 static Item node_item(const Node *n) { return (Item){IT_NODE, n, NULL, NULL, n->pos.off, n->end}; }
 
 static Doc *expr(Fmt *F, const Node *n, int min);
@@ -310,12 +321,8 @@ static Doc *item_doc(Fmt *F, const Item *it) {
     const char *s;
     uint32_t len;
     Doc *key;
-    bool ident = string_is_plain(it->key, &s, &len) && len > 0 && (s[0] == '_' || (s[0] | 32) >= 'a') &&
-                 (s[0] | 32) <= 'z';
-    for (uint32_t i = 0; ident && i < len; i++)
-      ident = s[i] == '_' || ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') || (s[i] >= '0' && s[i] <= '9');
-    if (ident) key = textn(F, s, len);
-    else key = textn(F, F->src + it->key->pos.off, it->key->end - it->key->pos.off);
+    if (string_is_plain(it->key, &s, &len) && is_identifier(s, len)) key = textn(F, s, len);
+    else key = source_text(F, it->key);
     return CAT3(F, key, text(F, ": "), expr(F, it->n, 0));
   }
   case IT_SECTION: return CAT3(F, text(F, it->label), text(F, " "), node_doc(F, it->n));
@@ -411,21 +418,21 @@ static Doc *block_items(Fmt *F, const Item *its, int n, uint32_t open, uint32_t 
   return block_items_in(F, its, n, open, close, true);
 }
 
-static Doc *block_list(Fmt *F, const NodeList *l, uint32_t open, uint32_t close) {
+static Item *node_items(const NodeList *l) {
   Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
   for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
-  Doc *d = block_items(F, its, l->n, open, close);
+  return its;
+}
+
+static Doc *block_list(Fmt *F, const NodeList *l, uint32_t open, uint32_t close, bool own_group) {
+  Item *its = node_items(l);
+  Doc *d = block_items_in(F, its, l->n, open, close, own_group);
   free(its);
   return d;
 }
 
 static Doc *block_in(Fmt *F, const Node *b, bool own_group) {
-  const NodeList *l = &b->as.list;
-  Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
-  for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
-  Doc *d = block_items_in(F, its, l->n, b->pos.off, b->end - 1, own_group);
-  free(its);
-  return d;
+  return block_list(F, &b->as.list, b->pos.off, b->end - 1, own_group);
 }
 
 static Doc *block(Fmt *F, const Node *b) { return block_in(F, b, true); }
@@ -466,8 +473,6 @@ static int prec(const Node *n) {
   default: return P_PRIMARY;
   }
 }
-
-static Doc *source_text(Fmt *F, const Node *n) { return textn(F, F->src + n->pos.off, n->end - n->pos.off); }
 
 static Doc *quoted(Fmt *F, const char *s) {
   Buf b = {0};
@@ -513,10 +518,8 @@ static Doc *call_doc(Fmt *F, const Node *n) {
 }
 
 static Doc *list_doc(Fmt *F, const Node *n) {
-  const NodeList *l = &n->as.list;
-  Item *its = xcalloc((size_t)l->n + 1, sizeof *its);
-  for (int i = 0; i < l->n; i++) its[i] = node_item(l->items[i]);
-  Doc *d = bracket(F, "[", "]", its, l->n, n->pos.off, n->end - 1);
+  Item *its = node_items(&n->as.list);
+  Doc *d = bracket(F, "[", "]", its, n->as.list.n, n->pos.off, n->end - 1);
   free(its);
   return d;
 }
@@ -672,7 +675,7 @@ static uint32_t keyword_before(const Fmt *F, uint32_t off) {
   uint32_t i = off;
   while (i > 0 && (is_blank(F->src[i - 1]) || F->src[i - 1] == '\n')) i--;
   uint32_t end = i;
-  while (i > 0 && ((F->src[i - 1] | 32) >= 'a' && (F->src[i - 1] | 32) <= 'z')) i--;
+  while (i > 0 && is_word_char(F->src[i - 1])) i--;
   return i < end ? i : off;
 }
 
@@ -723,7 +726,7 @@ static Doc *trigger_doc(Fmt *F, const Node *n) {
   if (t->filter) d = CAT3(F, d, text(F, " "), expr(F, t->filter, 0));
   if (t->settings.n) {
     const Node *last = t->settings.items[t->settings.n - 1];
-    d = CAT3(F, d, text(F, " "), block_list(F, &t->settings, n->pos.off, close_after(F, last->end)));
+    d = CAT3(F, d, text(F, " "), block_list(F, &t->settings, n->pos.off, close_after(F, last->end), true));
   }
   if (t->ntargets) d = CAT3(F, d, text(F, " -> "), names(F, t->targets, t->ntargets));
   return d;
@@ -741,7 +744,7 @@ static Doc *if_chain(Fmt *F, const Node *n) {
 static Doc *if_doc(Fmt *F, const Node *n) { return group(F, if_chain(F, n)); }
 
 static Doc *binding(Fmt *F, const char *kw, const Node *n) {
-  return CAT3(F, textf(F, "%s%s = ", kw, n->as.bind.name), expr(F, n->as.bind.value, 0), NULL);
+  return CAT2(F, textf(F, "%s%s = ", kw, n->as.bind.name), expr(F, n->as.bind.value, 0));
 }
 
 static Doc *node_doc(Fmt *F, const Node *n) {
@@ -770,9 +773,9 @@ static Doc *node_doc(Fmt *F, const Node *n) {
                 block(F, n->as.fn.body));
   case N_ENVIRONMENT:
     return CAT2(F, textf(F, "environment %s ", n->as.env->name),
-                block_list(F, &n->as.env->items, n->pos.off, n->end - 1));
+                block_list(F, &n->as.env->items, n->pos.off, n->end - 1, true));
   case N_AFTER: return textf(F, "after %s", n->as.after.name);
-  case N_APPROVAL: return CAT2(F, text(F, "approval "), block_list(F, &n->as.settings, n->pos.off, n->end - 1));
+  case N_APPROVAL: return CAT2(F, text(F, "approval "), block_list(F, &n->as.settings, n->pos.off, n->end - 1, true));
   case N_TRIGGER: return trigger_doc(F, n);
   case N_STAGE: return stage_doc(F, n);
   case N_POST: return post_doc(F, n);
@@ -781,13 +784,12 @@ static Doc *node_doc(Fmt *F, const Node *n) {
 }
 
 char *fmt_program(const Program *p) {
-  Fmt F = {.p = p, .src = p->src->text, .len = p->src->len, .nc = p->ncomments};
+  Fmt F = {.src = p->src->text, .len = p->src->len, .nc = p->ncomments};
   F.cs = xcalloc((size_t)F.nc + 1, sizeof *F.cs);
   if (F.nc) memcpy(F.cs, p->comments, sizeof *F.cs * (size_t)F.nc);
   qsort(F.cs, (size_t)F.nc, sizeof *F.cs, comment_cmp);
   F.used = xcalloc((size_t)F.nc + 1, sizeof *F.used);
-  Item *its = xcalloc((size_t)p->decls.n + 1, sizeof *its);
-  for (int i = 0; i < p->decls.n; i++) its[i] = node_item(p->decls.items[i]);
+  Item *its = node_items(&p->decls);
   Doc *d = seq(&F, its, p->decls.n, 0, F.len, true);
   char *out = layout(d);
   free(its);

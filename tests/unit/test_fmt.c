@@ -1,14 +1,17 @@
 /* test_fmt.c — the formatter keeps the meaning and the comments of every
  * .rp file in the repository, and formatting formatted text changes
  * nothing. Meaning is compared as a dump of the syntax tree (no positions);
- * comments as the sorted list of their texts. Also a few exact layouts
- * that depend on the column limit, which pairs of files pin down poorly. */
+ * comments as the sorted list of their texts. The fmt inputs are also
+ * checked with a comment added in every place one can go, and respaced
+ * (the output must not depend on spacing). Also a few exact layouts that
+ * depend on the column limit, which pairs of files pin down poorly. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/fmt.h"
+#include "lang/lexer.h"
 #include "lang/parser.h"
 
 static int failures, checks;
@@ -165,6 +168,71 @@ static void check_with_comments(const char *path) {
   source_free(s);
 }
 
+/* The same tokens and comments, with the same line breaks and blank
+ * lines, but other spacing: 1-3 blanks between tokens, 0-7 of indentation.
+ * NULL when the text does not lex. */
+static char *respace(const char *text, unsigned seed) {
+  Source *src = source_from_string("<r>", text);
+  Diags d = {0};
+  Arena arena = {0};
+  Comment *cs = NULL;
+  int nc = 0;
+  Lexer lx;
+  lexer_init(&lx, src, (Pos){0, 1, 1}, &d);
+  lx.arena = &arena;
+  lx.comments = &cs;
+  lx.ncomments = &nc;
+  Buf b = {0};
+  uint32_t prev = 0;
+  int ci = 0;
+  for (;;) {
+    Token t = lexer_next(&lx);
+    /* each piece: the comments before this token, then the token */
+    for (;;) {
+      bool comment = ci < nc && (t.kind == T_EOF || cs[ci].pos.off < t.pos.off);
+      if (!comment && t.kind == T_EOF) break;
+      uint32_t off = comment ? cs[ci].pos.off : t.pos.off;
+      uint32_t end = comment ? cs[ci].end : t.pos.off + t.len;
+      int newlines = 0;
+      for (uint32_t i = prev; i < off; i++) newlines += text[i] == '\n';
+      for (int i = 0; i < newlines; i++) buf_putc(&b, '\n');
+      seed = seed * 1103515245u + 12345u;
+      int blanks = newlines ? (int)(seed >> 16) % 8 : prev ? 1 + (int)(seed >> 16) % 3 : 0;
+      for (int i = 0; i < blanks; i++) buf_putc(&b, (seed >> 8) % 5 == 0 && newlines ? '\t' : ' ');
+      buf_putn(&b, text + off, end - off);
+      prev = end;
+      if (!comment) break;
+      ci++;
+    }
+    if (t.kind == T_EOF || t.kind == T_ERROR) break;
+  }
+  buf_putc(&b, '\n');
+  char *out = d.nerrors ? NULL : buf_take(&b);
+  buf_free(&b);
+  free(cs);
+  arena_free(&arena);
+  diags_free(&d);
+  source_free(src);
+  return out;
+}
+
+/* Spacing never matters: a respaced file formats to the same text. */
+static void check_respaced(const char *path) {
+  Source *s = source_load(path);
+  if (!s) return;
+  char *want = fmt_text(s->text);
+  for (unsigned seed = 1; want && seed <= 3; seed++) {
+    char *v = respace(s->text, seed);
+    char *got = v ? fmt_text(v) : NULL;
+    CHECK(got && !strcmp(got, want), "%s respaced (seed %u) formats differently:\n%s\n---\n%s", path, seed,
+          got ? got : "(parse error)", v ? v : "(lex error)");
+    free(got);
+    free(v);
+  }
+  free(want);
+  source_free(s);
+}
+
 static int nfiles;
 
 static void walk(const char *dir) {
@@ -178,6 +246,7 @@ static void walk(const char *dir) {
     if (n > 3 && !strcmp(e->d_name + n - 3, ".rp")) {
       check_file(path);
       if (n > 6 && !strcmp(e->d_name + n - 6, ".in.rp")) check_with_comments(path);
+      check_respaced(path);
       nfiles++;
     } else {
       walk(path);

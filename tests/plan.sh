@@ -1,0 +1,68 @@
+#!/bin/sh
+# plan.sh — rp plan and rp run choose stages from the event: flags, GitHub
+# Actions and GitLab CI environments, manual inputs; plan runs nothing.
+set -u
+. "$top_srcdir/tests/lib/assert.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/pipeline.rp" <<'RP'
+environment prod {
+  approval { reviewers = ["alice"]  wait = 1m }
+}
+on push "main" -> deploy
+on pull_request "main" { types = ["opened", "labeled"]  labels = ["preview"] } -> preview
+on tag re"^v\d+\.\d+\.\d+$" -> release
+on manual(version: string, dry: bool = false) -> promote
+stage test { sh "touch ${env.MARK}" }
+stage deploy { needs test  when event.branch == "main"  sh "echo deploying ${event.sha}" }
+stage preview { needs test  sh "echo preview for pr ${event.pr.number}" }
+stage release { sh "echo releasing ${event.tag}" }
+stage promote {
+  environment prod
+  version event.inputs.version
+  sh "echo promoting ${version} dry=${event.inputs.dry}"
+}
+RP
+f="$tmp/pipeline.rp"
+out=$(MARK="$tmp/ran" "$RP" plan -f "$f" --event push --branch main --sha abc1234 2>&1); rc=$?
+assert_eq "$rc" 0 "plan exits 0"
+assert_contains "$out" "on push \"main\" matched branch main" "plan says which trigger matched"
+assert_contains "$out" " 1. test                     needed by deploy" "needed stages come first, with why"
+assert_contains "$out" " 2. deploy                   on push \"main\" matched branch main; when is true" "goal and when"
+[ -e "$tmp/ran" ] && _fail "plan ran a stage"
+
+out=$("$RP" plan -f "$f" --event manual --input version=1.2.3 2>&1)
+assert_contains "$out" "environment prod (approval by alice; wait 1m)" "plan shows the gate"
+
+out=$("$RP" plan -f "$f" --event manual 2>&1); rc=$?
+assert_eq "$rc" 2 "a missing manual input is an error before anything runs"
+assert_contains "$out" "version" "the error names the input"
+
+# run: the event decides the stages
+out=$(MARK="$tmp/ran" "$RP" run -f "$f" --event push --branch main --sha abc1234 2>&1); rc=$?
+assert_eq "$rc" 0 "push run"
+assert_contains "$out" "[deploy] deploying abc1234" "push runs deploy with the event"
+out=$("$RP" run -f "$f" --tag v1.2.3 2>&1)
+assert_contains "$out" "[release] releasing v1.2.3" "regex tag trigger"
+out=$("$RP" run -f "$f" --tag v1.2 2>&1)
+assert_contains "$out" "no trigger starts a stage for this event" "non-matching tag runs nothing"
+out=$("$RP" run -f "$f" --event manual --input version=2.0.0 --input dry=true 2>&1)
+assert_contains "$out" "[promote] promoting 2.0.0 dry=true" "typed manual inputs"
+
+# GitHub Actions: a labelled pull request from the payload
+cat > "$tmp/payload.json" <<'JSON'
+{"action": "labeled", "number": 42,
+ "pull_request": {"number": 42, "title": "x\"; echo INJECTED; \"",
+   "labels": [{"name": "preview"}], "base": {"ref": "main"}, "head": {"ref": "feature/x"}}}
+JSON
+out=$(env -i PATH="$PATH" HOME="$tmp" MARK="$tmp/ran2" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=pull_request \
+  GITHUB_REF=refs/pull/42/merge GITHUB_SHA=0123456789abcdef GITHUB_ACTOR=carol GITHUB_HEAD_REF=feature/x \
+  GITHUB_BASE_REF=main GITHUB_EVENT_PATH="$tmp/payload.json" "$RP" run -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "GitHub pull request run"
+assert_contains "$out" "::group::preview" "stages are log groups in GitHub Actions"
+assert_contains "$out" "preview for pr 42" "PR number from the payload"
+
+# GitLab CI: a push to main
+out=$(env -i PATH="$PATH" HOME="$tmp" MARK="$tmp/ran3" GITLAB_CI=true CI_PIPELINE_SOURCE=push \
+  CI_COMMIT_BRANCH=main CI_COMMIT_SHA=feedbeef GITLAB_USER_LOGIN=dave "$RP" run -f "$f" 2>&1)
+assert_contains "$out" "[deploy] deploying feedbeef" "GitLab push"
+finish
