@@ -1,6 +1,7 @@
-/* cmd_graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph.
+/* cmd_graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph
+ * (doc/graph.md).
  *
- * The Program is first turned into a small format-neutral model (nodes with
+ * The pipeline is loaded and checked as by rp check, then turned into a small format-neutral model (nodes with
  * plain-text labels, typed edges), then written out by one emitter per
  * format; each emitter alone knows its quoting rules. Everything follows
  * source order, so the same file always yields the same bytes. */
@@ -240,7 +241,7 @@ static void build_graph(Graph *g, const Program *p) {
   }
   for (int i = 0; i < p->nstages; i++) {
     const Stage *s = p->stages[i]->as.stage;
-    if (!nameset_add(&stages, s->name)) continue; /* a duplicate: rp check's business */
+    if (!nameset_add(&stages, s->name)) continue; /* a duplicate (a check error): once */
     Buf label = {0};
     stage_label(&label, src, s);
     add_node(g, s->matrix ? G_MATRIX : G_STAGE, make_id(g, "stage", s->name), &label);
