@@ -1,10 +1,11 @@
 /* cmd_graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph
  * (doc/graph.md).
  *
- * The pipeline is loaded and checked as by rp check, then turned into a small format-neutral model (nodes with
- * plain-text labels, typed edges), then written out by one emitter per
- * format; each emitter alone knows its quoting rules. Everything follows
- * source order, so the same file always yields the same bytes. */
+ * The pipeline is loaded and checked as by rp check, turned into a small
+ * format-neutral model (nodes with plain-text labels, typed edges), then
+ * written out by one emitter per format; each emitter alone knows its
+ * quoting rules. Everything follows source order, so the same file always
+ * yields the same bytes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
