@@ -129,7 +129,7 @@ int cmd_plan(int argc, char **argv) {
   if (rc == EXIT_OK) rc = plan_load(&sel, &l);
   if (rc == EXIT_OK) {
     Interp *I = interp_new(l.prog, l.im);
-    natives_register_core(I);
+    natives_register_all(I);
     interp_set_event(I, value_retain(l.event));
     Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
     if (sched_plan(&s, l.goals, l.ngoals)) print_plan(&l, I, &s);

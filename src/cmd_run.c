@@ -73,7 +73,7 @@ static char *new_run_id(void) {
 
 static int run_loaded(Loaded *l, const RunOptions *o) {
   Interp *I = interp_new(l->prog, l->im);
-  natives_register_core(I);
+  natives_register_all(I);
   interp_set_dry_run(I, o->dry_run);
   interp_set_event(I, value_retain(l->event));
   if (interp_last_error(I)) { /* an imported module failed to load */

@@ -20,13 +20,14 @@ ms1=$(( ($(date +%s%N) - start) / 1000000 ))
 
 # a timeout kills the stage's whole process group
 start=$(date +%s%N)
-out=$("$RP" run hang -f "$f" 2>&1); rc=$?
+mark="30.$$"  # unique, so other test runs on the machine do not interfere
+out=$(SLEEP_FOR=$mark "$RP" run hang -f "$f" 2>&1); rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq "$rc" 1 "timed-out stage fails"
 assert_contains "$out" "timed out after 1s" "timeout reported"
 [ "$ms" -lt 5000 ] || _fail "timeout took ${ms} ms"
 sleep 0.2
-pgrep -f "sleep 29.5" >/dev/null && _fail "the stage's children survived its timeout"
+pgrep -f "sleep $mark" >/dev/null && _fail "the stage's children survived its timeout"
 
 # retry: fails twice, succeeds on the third attempt; outputs flow on
 out=$(COUNTER="$tmp/count" "$RP" run after_flaky -f "$f" 2>&1); rc=$?

@@ -44,7 +44,7 @@ edit() {
 }
 
 for f in staging-values.yaml prod-values.yaml uat-values.yaml app-staging.yaml app-dex-dev.yaml \
-         app-image-updater.yaml kustomization.yaml flow.yaml anchors.yaml; do
+         app-image-updater.yaml kustomization.yaml flow.yaml anchors.yaml styles.yaml; do
   get "$f" . .
 done
 get app-staging.yaml spec.source.targetRevision .spec.source.targetRevision
@@ -91,6 +91,15 @@ edit kustomization.yaml 'images[0].newTag' '.images[0].newTag = "sha-99999999"' 
 edit kustomization.yaml 'images[1]' '.images[1] = {"name": "data-literate/dex-worker", "newTag": "sha-1"}' '{name: data-literate/dex-worker, newTag: sha-1}' 0
 edit flow.yaml app.port '.app.port = 9090' 9090 1
 edit flow.yaml 'args[0]' 'del(.args[0])'
+edit styles.yaml 'nested[3].late' '.nested[3].late = "early"' early 1
+edit styles.yaml keep 'del(.keep)'
+edit styles.yaml literal '.literal = "new\ntext\n"' '"new\ntext\n"' 3
+edit styles.yaml flowmap.b.c '.flowmap.b.c = 3' 3 1
+edit styles.yaml 'indentless[3]' '.indentless[3] = "d"' d 0
+edit styles.yaml deep.level1.level2.level3 'del(.deep.level1.level2.level3)'
+edit styles.yaml '"double quoted key"' '.["double quoted key"] = "x"' x 1
+edit styles.yaml 'multiline_flow[0]' 'del(.multiline_flow[0])'
+edit styles.yaml empty.now '.empty.now = "set"' set 0
 
 # bad input: a clear error naming the file, never a crash
 for case in "bad-multidoc.yaml|image.tag|documents" "bad-tabs.yaml|image.tag|tab character" \

@@ -50,6 +50,12 @@ struct Interp {
   int call_depth;
   bool dry_run;
   struct Imports *imports;
+  struct Slot {
+    const char *key;
+    void *data;
+    void (*release)(void *);
+  } *slots;
+  int nslots, slots_cap;
   Scope **module_scopes; /* released at the end: module functions refer to them */
   int nmodule_scopes, module_scopes_cap;
   OutputSink sink;
@@ -301,6 +307,9 @@ void interp_free(Interp *I) {
     scope_release(I->module_scopes[i]);
   }
   free(I->module_scopes);
+  for (int i = 0; i < I->nslots; i++)
+    if (I->slots[i].release) I->slots[i].release(I->slots[i].data);
+  free(I->slots);
   scope_clear(I->globals); /* drops the closures holding references to globals */
   scope_release(I->globals);
   value_release(I->pending);
@@ -314,6 +323,14 @@ void interp_free(Interp *I) {
   free(I->secrets);
   interp_clear_error(I);
   free(I);
+}
+
+void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*release)(void *)) {
+  for (int i = 0; i < I->nslots; i++)
+    if (!strcmp(I->slots[i].key, key)) return I->slots[i].data;
+  struct Slot s = {key, make(), release};
+  VEC_PUSH(I->slots, I->nslots, I->slots_cap, s);
+  return s.data;
 }
 
 void interp_set_dry_run(Interp *I, bool on) { I->dry_run = on; }

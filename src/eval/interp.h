@@ -82,6 +82,11 @@ void interp_add_secret(Interp *I, const char *text);
 char *interp_mask(const Interp *I, const char *text); /* malloc'd */
 void interp_emit(Interp *I, const char *stream, const char *text);
 
+/* Per-run state of a primitive family (a curl handle, a libgit2 context, a
+ * regex cache): made on first use by `make`, freed with `release` when the
+ * interpreter is freed. Keeps such state out of globals. */
+void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*release)(void *));
+
 /* raw(text): spliced into a sh template without quoting (takes text) */
 Value make_raw(Value text);
 

@@ -277,3 +277,7 @@ static const Native core[] = {
 };
 
 void natives_register_core(Interp *I) { interp_register(I, core, (int)(sizeof core / sizeof core[0])); }
+
+void natives_register_all(Interp *I) {
+  natives_register_core(I);
+}

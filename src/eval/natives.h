@@ -6,6 +6,8 @@
 #include "interp.h"
 
 void natives_register_core(Interp *I);
+/* Every family: what rp run, rp plan and the REPL register. */
+void natives_register_all(Interp *I);
 
 /* For natives: argument i (called `name` in messages), checking its kind
  * (V_NULL accepts any); absent optional ones are null. Borrowed result. */

@@ -70,7 +70,7 @@ Value v_regex(const char *pattern, size_t len, char **err, size_t *err_off) {
   /* MATCH_INVALID_UTF: subjects are arbitrary command output, which need
    * not be valid UTF-8; such bytes simply never match a character. */
   pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, len,
-                                 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+                                 RP_PCRE2_OPTIONS, &code, &off, NULL);
   if (!re) {
     PCRE2_UCHAR msg[256];
     if (pcre2_get_error_message(code, msg, sizeof msg) < 0) strcpy((char *)msg, "invalid pattern");

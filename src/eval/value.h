@@ -106,6 +106,10 @@ Value v_map(void);
 /* Compiles `pattern` with PCRE2 (JIT where available). On failure returns
  * null and sets *err (malloc'd) and *err_off (offset in the pattern). */
 Value v_regex(const char *pattern, size_t len, char **err, size_t *err_off);
+/* Every regex of rp (literals, =~, re.*, triggers, rp check) compiles with
+ * these options, so all agree: UTF-8, Unicode \w \d, invalid UTF-8 tolerated.
+ * (Expands to PCRE2 constants: use where <pcre2.h> is included.) */
+#define RP_PCRE2_OPTIONS (PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF)
 Value v_object(Object *o); /* o allocated with xcalloc, refs set to 1 here */
 
 /* reference counting */

@@ -158,7 +158,7 @@ size_t name_distance(const char *a, const char *b) {
 bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist) {
   size_t lw = strlen(wrong), lc = strlen(candidate);
   size_t longer = lw > lc ? lw : lc;
-  size_t limit = longer <= 2 ? 0 : longer == 3 ? 1 : longer <= 5 ? 2 : 3;
+  size_t limit = longer <= 2 ? 0 : longer == 3 ? 1 : longer <= 8 ? 2 : 3;
   return dist > 0 && dist <= limit;
 }
 

@@ -8,6 +8,7 @@
  * size of the program: names are hashed, cycles are found with one
  * iterative DFS, and did-you-mean suggestions are computed only on error. */
 #include "check.h"
+#include "../eval/value.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include "../eval/methods.h"
 #include "builtins.h"
 #include "parser.h"
-#include "stdlib.h"
+#include "stdlib_embed.h"
 
 /* ---- a string-keyed hash table ------------------------------------------ */
 
@@ -142,6 +143,18 @@ void imports_free(Imports *im) {
   free(im);
 }
 
+/* The pipeline file itself is "being imported" for the whole check, so a
+ * module importing it back is an import cycle. It owns no source. */
+static void imports_add_root(Imports *im, const char *path) {
+  char *key = realpath(path, NULL);
+  if (!key) return;
+  Module *m = xcalloc(1, sizeof *m);
+  m->key = key;
+  m->loading = true;
+  VEC_PUSH(im->mods, im->nmods, im->capmods, m);
+  table_add(&im->by_key, m->key, m);
+}
+
 Program *imports_module(const Imports *im, const Node *import) {
   for (int i = 0; i < im->nlinks; i++)
     if (im->links[i].decl == import) return im->links[i].mod ? im->links[i].mod->prog : NULL;
@@ -184,6 +197,11 @@ typedef struct Checker {
   uint32_t *stamp;
   uint32_t stamp_now;
   int *stack;
+  /* for reads of far-away stages: reverse needs (CSR) and, per read
+   * target, the set of stages that need it transitively (a bitset) */
+  int *rev_start, *rev;
+  uint8_t **needed_by;
+  size_t cached_bytes;
 } Checker;
 
 #define AS_INDEX(v) ((int)(intptr_t)(v) - 1)
@@ -282,7 +300,7 @@ static Suggest suggest_value(Checker *c, const char *wrong, bool functions_only)
 static void check_regex(Checker *c, Node *n) {
   int errcode;
   PCRE2_SIZE erroff;
-  pcre2_code *code = pcre2_compile((PCRE2_SPTR)n->as.regex.pattern, n->as.regex.len, 0, &errcode,
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)n->as.regex.pattern, n->as.regex.len, RP_PCRE2_OPTIONS, &errcode,
                                    &erroff, NULL);
   if (code) {
     pcre2_code_free(code);
@@ -644,7 +662,7 @@ static void check_call(Checker *c, Node *n) {
   for (int i = 0; i < n->as.call.nargs; i++) check_expr(c, n->as.call.args[i].value);
 }
 
-static void check_params(Checker *c, Param *ps, int n, bool is_fn) {
+static void check_params(Checker *c, Param *ps, int n) {
   for (int i = 0; i < n; i++) {
     if (ps[i].def) check_expr(c, ps[i].def);
     for (int j = 0; j < i; j++)
@@ -653,7 +671,6 @@ static void check_params(Checker *c, Param *ps, int n, bool is_fn) {
                  ps[i].name);
     declare(c, ps[i].name, ps[i].pos, false);
   }
-  (void)is_fn;
 }
 
 static void check_body(Checker *c, Node *body) {
@@ -701,7 +718,7 @@ static void check_expr(Checker *c, Node *n) {
     break;
   case N_LAMBDA: {
     int mark = scope_mark(c);
-    check_params(c, n->as.fn.params, n->as.fn.nparams, false);
+    check_params(c, n->as.fn.params, n->as.fn.nparams);
     check_body(c, n->as.fn.body);
     scope_pop(c, mark);
     break;
@@ -792,7 +809,7 @@ static char *join_path(const char *from, const char *rel) {
 
 static Module *module_load(Checker *c, Node *imp) {
   const char *path = imp->as.decl.text;
-  char *key;
+  char *key, *shown = NULL;
   const char *std_text = NULL;
   if (!strncmp(path, "std/", 4)) {
     std_text = stdlib_source(path + 4);
@@ -808,11 +825,15 @@ static Module *module_load(Checker *c, Node *imp) {
     }
     key = xstrdup(path);
   } else {
-    key = join_path(c->src->path, path);
+    /* shown relative to the importing file; deduplicated by real path */
+    shown = join_path(c->src->path, path);
+    key = realpath(shown, NULL);
+    if (!key) key = xstrdup(shown);
   }
   Module *m = table_get(&c->im->by_key, key);
   if (m) {
     free(key);
+    free(shown);
     if (m->loading) {
       diag_error(c->d, c->src, imp->pos, "import cycle: '%s' imports this file, directly or through other modules",
                  path);
@@ -826,12 +847,14 @@ static Module *module_load(Checker *c, Node *imp) {
     src = source_from_string(p, std_text);
     free(p);
   } else {
-    src = source_load(key);
+    src = source_load(shown);
     if (!src) {
       diag_error(c->d, c->src, imp->pos, "cannot import '%s': %s", path, strerror(errno));
       free(key);
+      free(shown);
       return NULL;
     }
+    free(shown);
   }
   m = xcalloc(1, sizeof *m);
   m->key = key;
@@ -934,6 +957,8 @@ static void collect_outputs(Table *t, Node *n) {
 static void collect_stages(Checker *c) {
   c->nstages = c->p->nstages;
   c->si = xcalloc((size_t)c->nstages + 1, sizeof *c->si);
+  c->stamp = xcalloc((size_t)c->nstages + 1, sizeof *c->stamp);
+  c->stack = xmalloc(sizeof(int) * ((size_t)c->nstages + 1));
   for (int i = 0; i < c->nstages; i++) {
     StageInfo *s = &c->si[i];
     s->node = c->p->stages[i];
@@ -953,10 +978,17 @@ static void resolve_needs(Checker *c) {
     s->nneeds = needs->as.attr.nnames;
     s->need_refs = needs->as.attr.names;
     s->needs = xmalloc(sizeof(int) * (size_t)(s->nneeds + 1));
+    uint32_t now = ++c->stamp_now; /* spots a stage named twice in O(needs) */
     for (int k = 0; k < s->nneeds; k++) {
       NameRef *r = &s->need_refs[k];
       s->needs[k] = stage_index(c, r->name);
-      if (s->needs[k] >= 0) continue;
+      if (s->needs[k] >= 0) {
+        if (c->stamp[s->needs[k]] == now)
+          diag_add(c->d, DIAG_WARNING, c->src, r->pos, (uint32_t)strlen(r->name), "stage '%s' needs '%s' twice",
+                   s->st->name, r->name);
+        c->stamp[s->needs[k]] = now;
+        continue;
+      }
       Suggest sg = suggest_stage(c, r->name);
       char buf[96];
       diag_add(c->d, DIAG_ERROR, c->src, r->pos, (uint32_t)strlen(r->name), "stage '%s' needs unknown stage '%s'%s",
@@ -1012,20 +1044,16 @@ static void find_cycles(Checker *c) {
   free(path);
 }
 
-/* Whether stage `from` needs `to`, directly or through other stages. */
-static bool stage_reaches(Checker *c, int from, int to) {
-  StageInfo *s = &c->si[from];
-  for (int k = 0; k < s->nneeds; k++)
-    if (s->needs[k] == to) return true;
-  if (!c->stamp) {
-    c->stamp = xcalloc((size_t)c->nstages + 1, sizeof *c->stamp);
-    c->stack = xmalloc(sizeof(int) * ((size_t)c->nstages + 1));
-  }
+/* Depth-first search up the needs of `from` for `to`, visiting at most
+ * `budget` stages; *complete tells whether the search ran to the end. */
+static bool needs_search(Checker *c, int from, int to, int budget, bool *complete) {
   uint32_t now = ++c->stamp_now;
   int top = 0;
   c->stack[top++] = from;
   c->stamp[from] = now;
+  *complete = false;
   while (top > 0) {
+    if (budget-- == 0) return false;
     StageInfo *v = &c->si[c->stack[--top]];
     for (int k = 0; k < v->nneeds; k++) {
       int w = v->needs[k];
@@ -1035,7 +1063,67 @@ static bool stage_reaches(Checker *c, int from, int to) {
       c->stack[top++] = w;
     }
   }
+  *complete = true;
   return false;
+}
+
+/* The stages that need `to`, directly or not, as a bitset computed once
+ * by a search down the reverse edges; NULL past a memory budget. */
+static const uint8_t *needed_by(Checker *c, int to) {
+  int n = c->nstages;
+  if (!c->needed_by) {
+    c->needed_by = xcalloc((size_t)n + 1, sizeof *c->needed_by);
+    c->rev_start = xcalloc((size_t)n + 2, sizeof(int));
+    int nedges = 0;
+    for (int v = 0; v < n; v++)
+      for (int k = 0; k < c->si[v].nneeds; k++)
+        if (c->si[v].needs[k] >= 0) c->rev_start[c->si[v].needs[k] + 1]++, nedges++;
+    for (int v = 0; v < n; v++) c->rev_start[v + 1] += c->rev_start[v];
+    c->rev = xmalloc(sizeof(int) * ((size_t)nedges + 1));
+    int *fill = xmalloc(sizeof(int) * ((size_t)n + 1));
+    memcpy(fill, c->rev_start, sizeof(int) * (size_t)n);
+    for (int v = 0; v < n; v++)
+      for (int k = 0; k < c->si[v].nneeds; k++)
+        if (c->si[v].needs[k] >= 0) c->rev[fill[c->si[v].needs[k]]++] = v;
+    free(fill);
+  }
+  if (c->needed_by[to]) return c->needed_by[to];
+  size_t bytes = (size_t)n / 8 + 1;
+  if (c->cached_bytes + bytes > ((size_t)64 << 20)) return NULL;
+  c->cached_bytes += bytes;
+  uint8_t *bits = xcalloc(bytes, 1);
+  uint32_t now = ++c->stamp_now;
+  int top = 0;
+  c->stack[top++] = to;
+  c->stamp[to] = now;
+  while (top > 0) {
+    int v = c->stack[--top];
+    for (int e = c->rev_start[v]; e < c->rev_start[v + 1]; e++) {
+      int w = c->rev[e];
+      if (c->stamp[w] == now) continue;
+      c->stamp[w] = now;
+      bits[w >> 3] |= (uint8_t)(1u << (w & 7));
+      c->stack[top++] = w;
+    }
+  }
+  return c->needed_by[to] = bits;
+}
+
+/* Whether stage `from` needs `to`, directly or through other stages: the
+ * direct needs first, then a short search (most reads are of near
+ * stages), then the cached set of everything that needs `to` — so many
+ * stages reading one far-away stage cost O(stages + needs) in all. */
+static bool stage_reaches(Checker *c, int from, int to) {
+  StageInfo *s = &c->si[from];
+  for (int k = 0; k < s->nneeds; k++)
+    if (s->needs[k] == to) return true;
+  if (c->needed_by && c->needed_by[to]) return c->needed_by[to][from >> 3] & (1u << (from & 7));
+  bool complete;
+  if (needs_search(c, from, to, 256, &complete)) return true;
+  if (complete) return false;
+  const uint8_t *bits = needed_by(c, to);
+  if (bits) return bits[from >> 3] & (1u << (from & 7));
+  return needs_search(c, from, to, INT_MAX, &complete);
 }
 
 /* `after` links each environment to at most one other: walk each chain
@@ -1172,12 +1260,38 @@ static void check_manual_inputs(Checker *c, Trigger *t) {
   }
 }
 
+/* Trigger settings: `paths` for every event, `types` and `labels` for
+ * pull requests; each a list of strings. */
+static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
+  static const char *const keys[] = {"paths", "types", "labels", NULL};
+  const char *k = set->as.bind.name;
+  Node *v = set->as.bind.value;
+  check_expr(c, v);
+  int i = 0;
+  while (keys[i] && strcmp(keys[i], k)) i++;
+  uint32_t len = (uint32_t)strlen(k);
+  if (!keys[i]) {
+    Suggest sg = {k, NULL, (size_t)-1};
+    for (int j = 0; keys[j]; j++) suggest_try(&sg, keys[j]);
+    char buf[96];
+    diag_add(c->d, DIAG_ERROR, c->src, set->as.bind.name_pos, len,
+             "unknown trigger setting '%s'%s; expected paths, or types and labels for pull_request", k,
+             did_you_mean(&sg, buf, sizeof buf));
+  } else if (i > 0 && t->event != EV_PULL_REQUEST) {
+    diag_add(c->d, DIAG_ERROR, c->src, set->as.bind.name_pos, len, "'%s' applies only to 'on pull_request', not 'on %s'",
+             k, event_kind_name(t->event));
+  } else if (!is_string_list(v, false)) {
+    diag_error(c->d, c->src, v->pos, "trigger setting '%s' must be a list of strings, as in [\"%s\"]", k,
+               i == 0 ? "src/**" : i == 1 ? "opened" : "preview");
+  }
+}
+
 static void check_triggers(Checker *c) {
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);
     for (int k = 0; k < t->settings.n; k++)
-      if (t->settings.items[k]->kind == N_SETTING) check_expr(c, t->settings.items[k]->as.bind.value);
+      if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
     for (int k = 0; k < t->ntargets; k++) {
       NameRef *r = &t->targets[k];
       if (stage_index(c, r->name) >= 0) continue;
@@ -1190,21 +1304,53 @@ static void check_triggers(Checker *c) {
   }
 }
 
+static bool is_literal(const Node *v) {
+  switch (v->kind) {
+  case N_NULL: case N_BOOL: case N_INT: case N_FLOAT: case N_DURATION: case N_STRING: case N_REGEX:
+  case N_LIST: case N_MAP: return true;
+  default: return false;
+  }
+}
+
+/* `timeout 10m`, `retry 2`, `matrix x in [...]`: a literal of another
+ * kind can never work (an expression is checked when it runs). */
+static void check_literal_kind(Checker *c, Node *attr) {
+  Node *v = attr->as.attr.value;
+  if (!v || !is_literal(v)) return;
+  switch (attr->as.attr.kind) {
+  case ATTR_TIMEOUT:
+    if (v->kind != N_DURATION)
+      diag_error(c->d, c->src, v->pos, "timeout must be a duration, as in 10m, not %s %s",
+                 v->kind == N_INT ? "an" : "a", node_kind_name(v->kind));
+    break;
+  case ATTR_RETRY:
+    if (v->kind != N_INT || v->as.i < 0)
+      diag_error(c->d, c->src, v->pos, "retry must be a number of retries, as in 2");
+    break;
+  case ATTR_MATRIX:
+    if (v->kind != N_LIST)
+      diag_error(c->d, c->src, v->pos, "matrix needs a list of values, as in [\"amd64\", \"arm64\"]");
+    break;
+  default: break;
+  }
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
   int mark = scope_mark(c);
   if (st->matrix) {
     check_expr(c, st->matrix->as.attr.value);
+    check_literal_kind(c, st->matrix);
     declare(c, st->matrix->as.attr.ref.name, st->matrix->as.attr.ref.pos, false);
   }
   for (int i = 0; i < st->attrs.n; i++) {
     Node *a = st->attrs.items[i];
     if (a->kind != N_ATTR) continue;
     switch (a->as.attr.kind) {
-    case ATTR_WHEN:
+    case ATTR_WHEN: check_expr(c, a->as.attr.value); break;
     case ATTR_TIMEOUT:
-    case ATTR_RETRY: check_expr(c, a->as.attr.value); break;
+    case ATTR_RETRY: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_VERSION:
       check_expr(c, a->as.attr.value);
       if (!st->environment)
@@ -1243,7 +1389,7 @@ static void check_stage(Checker *c, StageInfo *s) {
 static void check_fn(Checker *c, Node *fn) {
   c->in_fn = true;
   int mark = scope_mark(c);
-  check_params(c, fn->as.fn.params, fn->as.fn.nparams, true);
+  check_params(c, fn->as.fn.params, fn->as.fn.nparams);
   check_body(c, fn->as.fn.body);
   scope_pop(c, mark);
   c->in_fn = false;
@@ -1264,6 +1410,11 @@ static void checker_free(Checker *c) {
   free(c->locals);
   free(c->stamp);
   free(c->stack);
+  if (c->needed_by)
+    for (int i = 0; i < c->nstages; i++) free(c->needed_by[i]);
+  free(c->needed_by);
+  free(c->rev_start);
+  free(c->rev);
 }
 
 bool check_program(Program *p, Imports *im, Diags *d) {
@@ -1301,6 +1452,7 @@ Program *load_checked(const char *path, Imports **im, Diags *d, char **err) {
     return NULL;
   }
   *im = imports_new();
+  imports_add_root(*im, path);
   int before = d->nerrors;
   Program *p = parse_program(src, d);
   if (d->nerrors == before) check_program(p, *im, d);

@@ -242,6 +242,12 @@ static void doc_free(Doc *d) {
   arena_free(&d->arena);
 }
 
+/* `---` with nothing after it (a trailing separator, say) holds no document. */
+static bool empty_document(const Node *root) {
+  return root->kind == N_SCALAR && root->len == 0 && root->style == YAML_PLAIN_SCALAR_STYLE &&
+         !root->tag && !root->anchor;
+}
+
 static bool doc_parse(Doc *d, const char *text, size_t len, const char *name, char **err) {
   memset(d, 0, sizeof *d);
   d->text = text;
@@ -268,7 +274,7 @@ static bool doc_parse(Doc *d, const char *text, size_t len, const char *name, ch
     case YAML_ALIAS_EVENT: {
       Node *root = build(d, &yp, &ev, false, 0, err);
       if (!root) ok = false;
-      else VEC_PUSH(d->roots, d->nroots, d->caproots, root);
+      else if (!empty_document(root)) VEC_PUSH(d->roots, d->nroots, d->caproots, root);
       break;
     }
     case YAML_DOCUMENT_START_EVENT: d->anch_base = d->nanch; break; /* anchors are per document */
@@ -1013,6 +1019,13 @@ static bool only_spaces(const Doc *d, size_t from, size_t to) {
   return true;
 }
 
+/* The end of pos's line, before its line break. */
+static size_t line_end(const Doc *d, size_t pos) {
+  while (pos < d->len && d->text[pos] != '\n') pos++;
+  if (pos < d->len && pos > 0 && d->text[pos - 1] == '\r') pos--;
+  return pos;
+}
+
 /* Where a node's own text ends: block collections end with their last
  * item, block scalars before their trailing line breaks. */
 static size_t tight_end(const Doc *d, const Node *n) {
@@ -1095,78 +1108,103 @@ static int block_indent(Editor *e, const Place *pl, Value v) {
   return pl->node ? (int)pl->node->col : 0;
 }
 
-/* Replace an existing node with v. */
-static bool replace_node(Editor *e, const Place *pl, Value v) {
+/* A literal block may be written where a scalar was, at this indent;
+ * -1 when v is to stay on one line. */
+static int literal_indent(Editor *e, const Place *pl, Value v) {
+  const Doc *d = &e->d;
+  const Node *o = pl->node;
+  if (o->kind != N_SCALAR || v.kind != V_STRING) return -1;
+  if (is_block_scalar(o)) { /* keep the block's own indentation */
+    size_t p = next_line(d, o->start), q = p;
+    while (q < d->len && d->text[q] == ' ') q++;
+    if (q > p && q < o->end) return (int)(q - p);
+  } else if (!memchr(str_chars(v), '\n', as_str(v)->len)) {
+    return -1;
+  }
+  if (pl->ctx == C_MAPVAL) return (int)pl->key->col + e->st.step;
+  return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
+}
+
+/* Replace node o by a scalar, or an empty or flow collection. */
+static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Doc *d = &e->d;
   Node *o = pl->node;
   Buf *r = &e->repl;
-  bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
-  if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
+  int lit = literal_indent(e, pl, v);
+  if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
+    size_t colon;
+    if (!colon_after(e, pl->key, &colon)) return false;
+    e->start = colon + 1;
+    if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
+    buf_putc(r, ' ');
+  } else {
     e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
-    e->end = o->end;
-    render_inline(v, quote_of(o), true, -1, r);
-    return true;
   }
-  if (!is_block(v)) {
-    int lit = pl->ctx == C_MAPVAL ? (int)pl->key->col + e->st.step : (int)o->col;
-    if (pl->ctx == C_ROOT && lit == 0) lit = e->st.step;
-    if (is_block_scalar(o)) { /* keep the block's own indentation */
-      size_t p = next_line(d, o->start);
-      size_t q = p;
-      while (q < d->len && d->text[q] == ' ') q++;
-      if (q > p && q < o->end) lit = (int)(q - p);
-    }
-    if (!(is_block_scalar(o) || o->kind == N_SCALAR) || v.kind != V_STRING) lit = -1;
-    else if (!is_block_scalar(o) && !memchr(str_chars(v), '\n', as_str(v)->len)) lit = -1;
-    if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
-      size_t colon;
-      if (!colon_after(e, pl->key, &colon)) return false;
-      e->start = colon + 1;
-      buf_putc(r, ' ');
-    } else {
-      e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
-    }
-    e->end = tight_end(d, o);
-    if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
-      buf_putc(r, ' '); /* `key:` with nothing after it */
-    render_inline(v, quote_of(o), false, lit, r);
-    return true;
+  e->end = tight_end(d, o);
+  if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
+    buf_putc(r, ' '); /* `key:` with nothing after it */
+  size_t at = r->len;
+  render_inline(v, quote_of(o), false, lit, r);
+  size_t eol = line_end(d, e->end);
+  if (is_block_coll(o)) {
+    e->end = eol; /* the old last line's comment goes with it */
+  } else if (r->data[at] == '|' && eol > e->end) {
+    /* a comment after the old value moves onto the `|` line, not into the text */
+    char *tail = xstrdup(strchr(r->data + at, '\n'));
+    r->len = (size_t)(strchr(r->data + at, '\n') - r->data);
+    buf_putn(r, d->text + e->end, eol - e->end);
+    buf_puts(r, tail);
+    free(tail);
+    e->end = eol;
   }
+  return true;
+}
+
+/* Replace node o by a non-empty collection, in block style. */
+static bool replace_with_block(Editor *e, const Place *pl, Value v) {
+  Doc *d = &e->d;
+  Node *o = pl->node;
+  Buf *r = &e->repl;
   int ind = block_indent(e, pl, v);
-  if (pl->ctx == C_MAPVAL) {
-    if (is_block_coll(o) && only_spaces(d, line_start(d, o->start), o->start)) {
-      e->start = line_start(d, o->start);
-      e->end = tight_end(d, o);
-      render_block(v, ind, &e->st, r);
-      r->data[--r->len] = 0; /* the old last line keeps its own ending */
-      return true;
-    }
-    /* `key: scalar  # note` becomes `key:  # note` and the block below */
+  if (pl->ctx == C_MAPVAL && is_block_coll(o) &&
+      only_spaces(d, line_start(d, o->start), o->start)) {
+    e->start = line_start(d, o->start);
+    e->end = line_end(d, tight_end(d, o)); /* with the old last line's comment */
+    render_block(v, ind, &e->st, r);
+  } else if (pl->ctx == C_MAPVAL) {
+    /* `key: &a old  # note` becomes `key: &a  # note` and the block below */
     size_t colon;
     if (!colon_after(e, pl->key, &colon)) return false;
     size_t oend = tight_end(d, o);
-    size_t eol = next_line(d, oend);
-    if (eol > oend && d->text[eol - 1] == '\n') eol--;
-    if (eol > 0 && d->text[eol - 1] == '\r') eol--;
     e->start = colon + 1;
-    e->end = eol;
-    if (memchr(d->text + oend, '#', eol - oend)) buf_putn(r, d->text + oend, eol - oend);
+    e->end = line_end(d, oend);
+    if (o->anchor) buf_printf(r, " &%s", o->anchor);
+    if (memchr(d->text + oend, '#', e->end - oend)) buf_putn(r, d->text + oend, e->end - oend);
     buf_putc(r, '\n');
     render_block(v, ind, &e->st, r);
-    r->data[--r->len] = 0;
+  } else {
+    /* a sequence item or the root: the block starts where the old value
+     * did; a comment after it would end up inside the block, so it goes */
+    e->start = o->start;
+    e->end = line_end(d, tight_end(d, o));
+    if (pl->ctx == C_ROOT && ind == 0) render_block(v, 0, &e->st, r);
+    else render_compact(v, pl->ctx == C_ROOT ? (int)col_of(d, e->start) : ind, &e->st, r);
+  }
+  r->data[--r->len] = 0; /* the old last line keeps its own line break */
+  return true;
+}
+
+/* Replace an existing node with v. */
+static bool replace_node(Editor *e, const Place *pl, Value v) {
+  Node *o = pl->node;
+  bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
+  if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
+    e->start = content_start(&e->d, o);
+    e->end = o->end;
+    render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }
-  /* a sequence item or the root: the block starts where the old value did */
-  e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
-  e->end = tight_end(d, o);
-  if (pl->ctx == C_ROOT && ind == 0) {
-    render_block(v, 0, &e->st, r);
-  } else {
-    if (pl->ctx == C_ROOT) ind = (int)col_of(d, e->start);
-    render_compact(v, ind, &e->st, r);
-  }
-  r->data[--r->len] = 0;
-  return true;
+  return is_block(v) ? replace_with_block(e, pl, v) : replace_with_inline(e, pl, v);
 }
 
 /* `rest` are the path steps below a missing key: the value to write there
@@ -1186,6 +1224,15 @@ static bool nest_value(Editor *e, size_t from, Value v, Value *out) {
   }
   *out = cur;
   return true;
+}
+
+/* The column of m's keys: that of a key starting its own line, since the
+ * first key may follow `- ` or `? `. */
+static size_t map_indent(const Doc *d, const Node *m) {
+  size_t col = m->col;
+  for (const Node *k = m->first; k; k = k->next->next)
+    if (only_spaces(d, line_start(d, k->start), k->start)) col = k->col;
+  return col;
 }
 
 /* Add `key: v` to mapping m, after its last entry. */
@@ -1210,10 +1257,11 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
   size_t at = next_line(d, tight_end(d, m));
   e->start = e->end = at;
   if (at == d->len && (at == 0 || d->text[at - 1] != '\n')) buf_putc(r, '\n');
-  buf_printf(r, "%*s", (int)m->col, "");
+  int col = (int)map_indent(d, m);
+  buf_printf(r, "%*s", col, "");
   put_string(key, strlen(key), Q_PLAIN, false, -1, r);
   buf_putc(r, ':');
-  render_entry_value(v, (int)m->col, &e->st, r);
+  render_entry_value(v, col, &e->st, r);
 }
 
 /* Add v as a new last item of sequence s. */
@@ -1343,6 +1391,13 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
     path_free(p);
     return false;
   }
+  Value whole; /* refuse what yaml.read refuses: duplicate keys, bad tags, ... */
+  if (e->d.nroots && !to_value(&e->d, e->d.roots[0], &whole, err)) {
+    doc_free(&e->d);
+    path_free(p);
+    return false;
+  }
+  if (e->d.nroots) value_release(whole);
   e->st = doc_style(&e->d);
   return true;
 }
@@ -1359,8 +1414,21 @@ static bool editor_close(Editor *e, Path *p, bool ok, char **out, size_t *outlen
       buf_putc(&b, e->repl.data[i]);
     }
     buf_putn(&b, e->d.text + e->end, e->d.len - e->end);
-    *outlen = b.len;
-    *out = buf_take(&b);
+    /* Never hand back a file that no longer reads (say, an alias whose
+     * anchor was deleted): check the result like any input. */
+    Value v;
+    char *why = NULL;
+    if (yaml_load(b.data ? b.data : "", b.len, e->d.name, &v, &why)) {
+      value_release(v);
+      *outlen = b.len;
+      *out = buf_take(&b);
+    } else {
+      *err = xasprintf("%s: path '%s': the edit would leave the file unreadable (%s)", e->d.name,
+                       p->text, why);
+      free(why);
+      buf_free(&b);
+      ok = false;
+    }
   } else {
     *err = e->err ? e->err : xasprintf("%s: cannot edit", e->d.name);
   }

@@ -28,14 +28,15 @@
 bool yaml_load(const char *text, size_t len, const char *name, Value *out, char **err);
 bool yaml_load_all(const char *text, size_t len, const char *name, Value *out, char **err);
 
-/* The value at `path`; an absent key gives null, an index out of range or
- * a step through a scalar is an error. */
+/* The value at `path` (a new reference); an absent key gives null, an
+ * index out of range or a step through a scalar is an error. */
 bool yaml_get(const char *text, size_t len, const char *name, const char *path, Value *out,
               char **err);
 
 /* Edit the text: set `path` to `v` (creating missing keys and
  * intermediate mappings), or delete it (an absent key is no change).
- * The result is a malloc'd *out of *outlen bytes. */
+ * `v` is borrowed. The result is a malloc'd *out of *outlen bytes; an
+ * edit whose result would not read back is refused. */
 bool yaml_set_text(const char *text, size_t len, const char *name, const char *path, Value v,
                    char **out, size_t *outlen, char **err);
 bool yaml_delete_text(const char *text, size_t len, const char *name, const char *path,

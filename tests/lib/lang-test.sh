@@ -64,13 +64,18 @@ awk '{
 expectations "$file" > "$tmp.expected"
 dir=$(dirname "$file")
 {
+  echo "$file"
+  cut -f 1 "$tmp.actual" # first: these spellings are the ones rp prints
   sed -n 's/^[ \t]*import[ \t]*"\(\.[^"]*\)".*/\1/p' "$file" | while read -r rel; do
     p="$dir/$rel"; while case $p in */./*) true ;; *) false ;; esac; do p=$(echo "$p" | sed 's|/\./|/|'); done
     echo "$p"
   done
-  cut -f 1 "$tmp.actual"
-} | sort -u | while read -r other; do
-  [ "$other" = "$file" ] || { [ -f "$other" ] && expectations "$other"; }
+} | awk '!seen[$0]++' | while read -r other; do
+  [ -f "$other" ] || continue
+  real=$(realpath "$other")
+  grep -qxF "$real" "$tmp.seen" 2>/dev/null && continue # one file, two spellings
+  echo "$real" >> "$tmp.seen"
+  [ "$other" = "$file" ] || expectations "$other"
 done >> "$tmp.expected"
 
 # match each actual diagnostic with one unmatched expectation

@@ -94,6 +94,11 @@ static void test_core_schema(void) {
   CHECK(v.kind == V_NULL);
   v = yv("# nothing but a comment\n");
   CHECK(v.kind == V_NULL);
+  v = yv("---\n");
+  CHECK(v.kind == V_NULL);
+  v = yv("---\nk: 1\n---\n"); /* a trailing separator opens no second document */
+  CHECK(v.kind == V_MAP && map_get(v, "k").as.i == 1);
+  value_release(v);
 }
 
 static void test_structure(void) {
@@ -221,6 +226,15 @@ static void test_errors(void) {
   check_edit_error("l: [a]\n", "l[3]", "x", "l.yaml: path 'l[3]': index [3] is out of range");
   check_edit_error("a: 1\n", "b[0]", "x", "cannot create a list item [0] under a missing key");
   check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
+  check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
+  /* deleting an anchor that an alias still uses would break the file */
+  char *out = NULL, *err = NULL;
+  size_t outlen;
+  const char *an = "a: &a [1, 2]\nb: *a\n";
+  CHECK(!yaml_delete_text(an, strlen(an), "an.yaml", "a", &out, &outlen, &err));
+  CHECK(err && strstr(err, "an.yaml: path 'a': the edit would leave the file unreadable") == err &&
+        strstr(err, "alias *a refers to no anchor"));
+  free(err);
 }
 
 /* ---- get ------------------------------------------------------------------ */
@@ -446,6 +460,10 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
   /* anchors and tags on the edited scalar stay */
   check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  check_set("a: &a [1, 2]\nb: *a\n", "a", "[3]", "a: &a [3]\nb: *a\n");
+  check_set("c: &c\n  k: 1\nd: *c\n", "c", "5", "c: &c 5\nd: *c\n");
+  check_set("c: &c\n  k: 1\nd: *c\n", "c", "{z: 1}", "c: &c\n  z: 1\nd: *c\n");
+  check_set("a: &a 1  # n\nb: *a\n", "a", "{x: 1}", "a: &a  # n\n  x: 1\nb: *a\n");
   /* an alias itself can be replaced */
   check_set("a: &v 1\nb: *v\n", "b", "2", "a: &v 1\nb: 2\n");
   /* null values, written or not, become mappings */
@@ -459,13 +477,17 @@ static void test_edit_corners(void) {
   check_set("s: |\n    one\nafter: 1\n", "s", "\"a\\nb\"", "s: |-\n    a\n    b\nafter: 1\n");
   check_set("s: |\n  one\nafter: 1\n", "s", "x", "s: x\nafter: 1\n");
   check_set("a: 1\n", "s", "\"l1\\nl2\\n\"", "a: 1\ns: |\n  l1\n  l2\n");
+  /* a comment after a value never ends up inside a literal block */
+  check_set("a: x  # c\nb: 1\n", "a", "\"l1\\nl2\"", "a: |-  # c\n  l1\n  l2\nb: 1\n");
+  check_set("l:\n  - x  # c\n", "l[0]", "{t: \"a\\nb\\n\"}", "l:\n  - t: |\n      a\n      b\n");
+  check_set("m:\n  k: v  # c\nz: 1\n", "m", "{t: \"a\\nb\\n\"}", "m:\n  t: |\n    a\n    b\nz: 1\n");
   /* files without a final newline, empty files, comment-only files */
   check_set("a: 1", "b", "2", "a: 1\nb: 2\n");
   check_set("a: 1", "a", "3", "a: 3");
   check_set("", "x", "[1, 2]", "x:\n  - 1\n  - 2\n");
   check_set("# just a comment\n", "a.b", "1", "# just a comment\na:\n  b: 1\n");
   /* the root itself */
-  check_set("a: 1  # c\n", "", "{x: 1}", "x: 1  # c\n");
+  check_set("a: 1  # c\n", "", "{x: 1}", "x: 1\n"); /* the replaced block's comment goes */
   check_set("a: 1\n", ".", "{x: {y: 2}}", "x:\n  \"y\": 2\n");
   /* indentation follows the file */
   check_set("a:\n    b: 1\nl:\n- x\n", "c", "{d: [1]}", "a:\n    b: 1\nl:\n- x\nc:\n    d:\n    - 1\n");
@@ -489,6 +511,154 @@ static void test_edit_corners(void) {
   /* CRLF files get CRLF lines */
   check_set("a: 1\r\nb: 2\r\n", "c", "{d: 3}", "a: 1\r\nb: 2\r\nc:\r\n  d: 3\r\n");
   check_set("a: 1\r\nb: 2\r\n", "a", NULL, "b: 2\r\n");
+}
+
+/* ---- every path of every fixture ------------------------------------------ */
+
+/* Path steps of the document, each as `["key"]` or `[i]`. */
+static void collect_paths(Value v, const char *prefix, char ***paths, size_t *n, size_t *cap) {
+  if (v.kind == V_MAP) {
+    Map *m = as_map(v);
+    for (size_t i = 0; i < m->n; i++) {
+      Buf b = {0};
+      buf_printf(&b, "%s[\"", prefix);
+      for (const char *k = m->keys[i]->data; *k; k++) {
+        if (*k == '"' || *k == '\\') buf_putc(&b, '\\');
+        buf_putc(&b, *k);
+      }
+      buf_puts(&b, "\"]");
+      char *p = buf_take(&b);
+      VEC_PUSH(*paths, *n, *cap, p);
+      collect_paths(m->vals[i], p, paths, n, cap);
+    }
+  } else if (v.kind == V_LIST) {
+    for (size_t i = 0; i < list_len(v); i++) {
+      char *p = xasprintf("%s[%zu]", prefix, i);
+      VEC_PUSH(*paths, *n, *cap, p);
+      collect_paths(list_get(v, i), p, paths, n, cap);
+    }
+  }
+}
+
+/* The same edit done on values: the document as yaml_set / yaml_delete
+ * must leave it. The path's steps are found again with yaml_get's walk by
+ * editing the parent, reached through its own path. */
+static Value expected_after(const char *text, size_t len, const char *path, Value nv, bool del) {
+  Value doc = V_NULL_VALUE, parent = V_NULL_VALUE;
+  char *err = NULL;
+  CHECK(yaml_load(text, len, "orig", &doc, &err));
+  const char *last = strrchr(path, '[');
+  char *ppath = xstrndup(path, (size_t)(last - path));
+  CHECK(yaml_get(text, len, "orig", ppath, &parent, &err));
+  value_release(parent);
+  /* walk `doc` itself to the parent (yaml_get returned a copy of it) */
+  Value cur = doc;
+  for (const char *p = path; p < last;) {
+    const char *close;
+    if (p[1] == '"') {
+      Buf k = {0};
+      for (p += 2; *p != '"'; p++) {
+        if (*p == '\\') p++;
+        buf_putc(&k, *p);
+      }
+      close = p + 1;
+      cur = map_get(cur, k.data ? k.data : "");
+      buf_free(&k);
+    } else {
+      cur = list_get(cur, strtoul(p + 1, NULL, 10));
+      close = strchr(p, ']');
+    }
+    p = close + 1;
+  }
+  if (last[1] == '"') {
+    Buf k = {0};
+    for (const char *p = last + 2; *p != '"'; p++) {
+      if (*p == '\\') p++;
+      buf_putc(&k, *p);
+    }
+    const char *key = k.data ? k.data : "";
+    if (del) map_delete(cur, key);
+    else map_set(cur, key, value_retain(nv));
+    buf_free(&k);
+  } else {
+    size_t i = strtoul(last + 1, NULL, 10);
+    if (del) { /* a list without item i */
+      List *l = as_list(cur);
+      value_release(l->items[i]);
+      memmove(l->items + i, l->items + i + 1, (l->n - i - 1) * sizeof *l->items);
+      l->n--;
+    } else {
+      list_set(cur, i, value_retain(nv));
+    }
+  }
+  free(ppath);
+  return doc;
+}
+
+static void check_path_edit(const char *name, const char *text, size_t len, const char *path,
+                            Value nv, bool del) {
+  char *out = NULL, *err = NULL;
+  size_t outlen;
+  bool ok = del ? yaml_delete_text(text, len, name, path, &out, &outlen, &err)
+                : yaml_set_text(text, len, name, path, nv, &out, &outlen, &err);
+  checks_run++;
+  if (!ok) {
+    checks_failed++;
+    fprintf(stderr, "%s %s %s: %s\n", del ? "delete" : "set", name, path, err);
+    free(err);
+    return;
+  }
+  Value got, want = expected_after(text, len, path, nv, del);
+  if (!yaml_load(out, outlen, name, &got, &err)) {
+    checks_failed++;
+    fprintf(stderr, "%s %s %s: the result does not parse: %s\n---\n%s---\n", del ? "delete" : "set",
+            name, path, err, out);
+    free(err);
+  } else {
+    if (!value_equal(got, want)) {
+      checks_failed++;
+      char *a = show(got), *b = show(want);
+      fprintf(stderr, "%s %s %s: got %s\nwant %s\n---\n%s---\n", del ? "delete" : "set", name, path,
+              a, b, out);
+      free(a);
+      free(b);
+    }
+    value_release(got);
+  }
+  value_release(want);
+  free(out);
+}
+
+/* Set every node of every fixture to a scalar and to a block mapping, and
+ * delete it: each result must parse and equal the same edit done on the
+ * values, so no edit damages anything around it. */
+static void test_every_path(void) {
+  static const char *const files[] = {
+      "staging-values.yaml", "prod-values.yaml",       "uat-values.yaml",    "app-staging.yaml",
+      "app-dex-dev.yaml",    "app-image-updater.yaml", "kustomization.yaml", "flow.yaml",
+      "styles.yaml"};
+  Value scalar = v_cstr("new: value #1");
+  Value block = yv("{added: true, items: [one, {k: v}], text: \"line 1\\nline 2\\n\"}");
+  for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+    size_t len, n = 0, cap = 0;
+    char *text = slurp(files[f], &len);
+    Value doc;
+    char *err = NULL;
+    char **paths = NULL;
+    CHECK(yaml_load(text, len, files[f], &doc, &err));
+    collect_paths(doc, "", &paths, &n, &cap);
+    for (size_t i = 0; i < n; i++) {
+      check_path_edit(files[f], text, len, paths[i], scalar, false);
+      check_path_edit(files[f], text, len, paths[i], block, false);
+      check_path_edit(files[f], text, len, paths[i], V_NULL_VALUE, true);
+      free(paths[i]);
+    }
+    free(paths);
+    value_release(doc);
+    free(text);
+  }
+  value_release(scalar);
+  value_release(block);
 }
 
 /* ---- encode ------------------------------------------------------------------ */
@@ -515,6 +685,20 @@ static void test_encode(void) {
   yaml_encode(v_int(3), &b);
   CHECK_STR(b.data, "3\n");
   buf_free(&b);
+
+  /* durations are written as text; a regex has no YAML form */
+  char *out = NULL;
+  size_t outlen;
+  CHECK(yaml_set_text("a: 1\n", 5, "t.yaml", "timeout", v_duration(5400000), &out, &outlen, &err));
+  CHECK_STR(out, "a: 1\ntimeout: 1h30m\n");
+  free(out);
+  size_t off;
+  Value re = v_regex("^v[0-9]+$", 9, &err, &off);
+  CHECK(re.kind == V_REGEX);
+  CHECK(!yaml_set_text("a: 1\n", 5, "t.yaml", "allow", re, &out, &outlen, &err));
+  CHECK(err && strstr(err, "t.yaml: cannot write a regex to YAML") == err);
+  free(err);
+  value_release(re);
 }
 
 /* ---- files --------------------------------------------------------------------- */
@@ -625,6 +809,7 @@ int main(int argc, char **argv) {
   test_get();
   test_edits();
   test_edit_corners();
+  test_every_path();
   test_encode();
   test_files();
   free(fx);

@@ -1,8 +1,8 @@
-/* stdlib.h — the standard modules (stdlib/NAME.rp), embedded in the binary
+/* stdlib_embed.h — the standard modules (stdlib/NAME.rp), embedded in the binary
  * at build time by scripts/embed-stdlib.sh, so `import "std/NAME"` needs no
  * installed files. */
-#ifndef RP_STDLIB_H
-#define RP_STDLIB_H
+#ifndef RP_STDLIB_EMBED_H
+#define RP_STDLIB_EMBED_H
 
 /* The source of std/NAME, or NULL when there is no such module. */
 const char *stdlib_source(const char *name);

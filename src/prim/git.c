@@ -1,0 +1,1004 @@
+/* git.c — git primitives over libgit2. */
+#include "prim/git.h"
+
+#include <ctype.h>
+#include <git2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "prim/semver.h"
+#include "util.h"
+
+/* libgit2 keeps a process-wide reference count of initialisations; the
+ * context pairs one init with one shutdown so nothing here is global. */
+struct GitCtx {
+  int initialised;
+};
+
+GitCtx *gitp_new(void) {
+  GitCtx *ctx = xcalloc(1, sizeof *ctx);
+  ctx->initialised = git_libgit2_init() > 0;
+  return ctx;
+}
+
+void gitp_free(GitCtx *ctx) {
+  if (!ctx) return;
+  if (ctx->initialised) git_libgit2_shutdown();
+  free(ctx);
+}
+
+/* ---- errors ---- */
+
+void gitp_err_free(GitErr *e) {
+  free(e->msg);
+  e->msg = NULL;
+  e->kind = GIT_ERR_NONE;
+}
+
+const char *gitp_err_kind_name(GitErrKind kind) {
+  static const char *const names[] = {"none", "failed", "not_found", "auth",
+                                      "remote_moved", "rejected", "invalid"};
+  return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "failed";
+}
+
+/* Drops "user:password@" from every URL in `text`. */
+static void strip_userinfo(Buf *out, const char *text) {
+  const char *p = text;
+  for (const char *s; (s = strstr(p, "://")) != NULL;) {
+    s += 3;
+    size_t auth = strcspn(s, "/ \t\n'\"");
+    const char *at = memchr(s, '@', auth);
+    buf_putn(out, p, (size_t)(s - p));
+    p = at ? at + 1 : s;
+  }
+  buf_puts(out, p);
+}
+
+/* What may be shown of a message: no URL userinfo, no token. */
+static char *redact(const char *text, const char *token) {
+  Buf b = {0};
+  strip_userinfo(&b, text);
+  if (!token || !*token) return buf_take(&b);
+  Buf r = {0};
+  size_t tn = strlen(token);
+  for (const char *p = b.data, *hit; p; p = hit ? hit + tn : NULL) {
+    hit = strstr(p, token);
+    buf_putn(&r, p, hit ? (size_t)(hit - p) : strlen(p));
+    if (hit) buf_puts(&r, "***");
+  }
+  buf_free(&b);
+  return buf_take(&r);
+}
+
+char *gitp_redact_url(const char *url) { return redact(url, NULL); }
+
+static void set_err(GitErr *err, GitErrKind kind, const char *token, Buf *msg) {
+  if (!err) {
+    buf_free(msg);
+    return;
+  }
+  free(err->msg);
+  err->kind = kind;
+  err->msg = redact(msg->data ? msg->data : "git error", token);
+  buf_free(msg);
+}
+
+static void fail(GitErr *err, GitErrKind kind, const char *token, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail(GitErr *err, GitErrKind kind, const char *token, const char *fmt, ...) {
+  Buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  set_err(err, kind, token, &b);
+}
+
+/* libgit2 codes say less than its messages about a missing remote. */
+static GitErrKind kind_of(int rc, const char *why) {
+  switch (rc) {
+  case GIT_ENOTFOUND:
+  case GIT_EUNBORNBRANCH: return GIT_ERR_NOT_FOUND;
+  case GIT_EAUTH: return GIT_ERR_AUTH;
+  case GIT_ENONFASTFORWARD: return GIT_ERR_REMOTE_MOVED;
+  case GIT_EEXISTS:
+  case GIT_EINVALIDSPEC:
+  case GIT_EAMBIGUOUS: return GIT_ERR_INVALID;
+  default: break;
+  }
+  static const char *const missing[] = {"not found", "No such file", "not exported", "no such repository",
+                                        "does not appear to be a git repository", "404"};
+  for (size_t i = 0; why && i < sizeof missing / sizeof *missing; i++)
+    if (strstr(why, missing[i])) return GIT_ERR_NOT_FOUND;
+  if (why && (strstr(why, "401") || strstr(why, "403") || strstr(why, "authentication")))
+    return GIT_ERR_AUTH;
+  return GIT_ERR_FAILED;
+}
+
+/* A failed libgit2 call: the message is ours, then libgit2's reason. */
+static void fail_git(GitErr *err, int rc, const char *token, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail_git(GitErr *err, int rc, const char *token, const char *fmt, ...) {
+  const git_error *e = git_error_last();
+  const char *why = e && e->message ? e->message : NULL;
+  Buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  if (why) buf_printf(&b, ": %s", why);
+  set_err(err, kind_of(rc, why), token, &b);
+}
+
+/* ---- lists ---- */
+
+void gitp_strs_free(GitStrs *s) {
+  for (size_t i = 0; i < s->n; i++) free(s->items[i]);
+  free(s->items);
+  memset(s, 0, sizeof *s);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void strs_sort_unique(GitStrs *s) {
+  if (!s->n) return;
+  qsort(s->items, s->n, sizeof *s->items, cmp_str);
+  size_t w = 1;
+  for (size_t i = 1; i < s->n; i++) {
+    if (!strcmp(s->items[i], s->items[w - 1])) free(s->items[i]);
+    else s->items[w++] = s->items[i];
+  }
+  s->n = w;
+}
+
+static void strs_push(GitStrs *s, const char *text) {
+  char *copy = xstrdup(text);
+  VEC_PUSH(s->items, s->n, s->cap, copy);
+}
+
+/* ---- Conventional Commits ---- */
+
+static char *trimmed(const char *s, size_t n) {
+  while (n && isspace((unsigned char)*s)) s++, n--;
+  while (n && isspace((unsigned char)s[n - 1])) n--;
+  return xstrndup(s, n);
+}
+
+/* "Token: value" or "Token #value", where a token has no spaces except in
+ * "BREAKING CHANGE". */
+static bool is_footer_line(const char *line) {
+  if (!strncmp(line, "BREAKING CHANGE: ", 17)) return true;
+  size_t n = strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-");
+  return n > 0 && (!strncmp(line + n, ": ", 2) || !strncmp(line + n, " #", 2));
+}
+
+static char *breaking_footer(const char *body) {
+  for (const char *line = body; *line;) {
+    const char *eol = strchr(line, '\n');
+    const char *next = eol ? eol + 1 : line + strlen(line);
+    size_t tok = !strncmp(line, "BREAKING CHANGE:", 16)   ? 16
+                 : !strncmp(line, "BREAKING-CHANGE:", 16) ? 16
+                                                          : 0;
+    if (tok) { /* the value runs on until a blank line or the next footer */
+      const char *end = next;
+      while (*end && *end != '\n' && !is_footer_line(end)) {
+        const char *e = strchr(end, '\n');
+        end = e ? e + 1 : end + strlen(end);
+      }
+      return trimmed(line + tok, (size_t)(end - line - tok));
+    }
+    line = next;
+  }
+  return NULL;
+}
+
+/* type(scope)!: description */
+static bool parse_header(const char *h, GitConventional *out) {
+  const char *p = h;
+  if (!isalpha((unsigned char)*p)) return false;
+  while (isalnum((unsigned char)*p) || *p == '-' || *p == '_') p++;
+  const char *type_end = p, *scope = NULL, *scope_end = NULL;
+  if (*p == '(') {
+    scope = ++p;
+    while (*p && *p != ')' && *p != '(') p++;
+    if (*p != ')' || p == scope) return false;
+    scope_end = p++;
+  }
+  bool bang = *p == '!';
+  if (bang) p++;
+  if (p[0] != ':' || p[1] != ' ') return false;
+  p += 2;
+  char *desc = trimmed(p, strlen(p));
+  if (!*desc) {
+    free(desc);
+    return false;
+  }
+  out->conventional = true;
+  out->type = xstrndup(h, (size_t)(type_end - h));
+  for (char *t = out->type; *t; t++) *t = (char)tolower((unsigned char)*t);
+  out->scope = scope ? trimmed(scope, (size_t)(scope_end - scope)) : NULL;
+  out->breaking = bang;
+  out->subject = desc;
+  return true;
+}
+
+void gitp_conventional_parse(const char *message, GitConventional *out) {
+  memset(out, 0, sizeof *out);
+  size_t hn = strcspn(message, "\n");
+  char *header = trimmed(message, hn);
+  const char *rest = message[hn] ? message + hn + 1 : message + hn;
+  out->body = trimmed(rest, strlen(rest));
+  if (parse_header(header, out)) {
+    free(header);
+    out->breaking_note = breaking_footer(out->body);
+    if (out->breaking_note) out->breaking = true;
+  } else {
+    out->subject = header;
+  }
+}
+
+void gitp_conventional_free(GitConventional *c) {
+  free(c->type);
+  free(c->scope);
+  free(c->subject);
+  free(c->body);
+  free(c->breaking_note);
+  memset(c, 0, sizeof *c);
+}
+
+void gitp_commits_free(GitCommits *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    GitCommitInfo *ci = &c->items[i];
+    free(ci->sha);
+    free(ci->author_name);
+    free(ci->author_email);
+    free(ci->header);
+    gitp_conventional_free(&ci->cc);
+  }
+  free(c->items);
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- opening and resolving ---- */
+
+static git_repository *open_repo(const char *dir, GitErr *err) {
+  git_repository *r = NULL;
+  int rc = git_repository_open_ext(&r, dir ? dir : ".", 0, NULL);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: cannot open git repository", dir ? dir : ".");
+    return NULL;
+  }
+  return r;
+}
+
+/* The name messages use for a repository: what the caller passed, or
+ * the work tree libgit2 found. */
+static const char *label(const char *dir, git_repository *r) {
+  if (dir) return dir;
+  const char *w = git_repository_workdir(r);
+  return w ? w : git_repository_path(r);
+}
+
+static git_commit *resolve_commit(git_repository *r, const char *dir, const char *rev, GitErr *err) {
+  if (!rev) rev = "HEAD";
+  git_object *obj = NULL, *peeled = NULL;
+  int rc = git_revparse_single(&obj, r, rev);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: unknown revision '%s'", label(dir, r), rev);
+    return NULL;
+  }
+  rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+  git_object_free(obj);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: '%s' does not name a commit", label(dir, r), rev);
+    return NULL;
+  }
+  return (git_commit *)peeled;
+}
+
+static char *oid_hex(const git_oid *oid) {
+  char hex[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(hex, sizeof hex, oid);
+  return xstrdup(hex);
+}
+
+/* ---- reading ---- */
+
+char *gitp_sha(GitCtx *ctx, const char *repo, const char *rev, GitErr *err) {
+  return gitp_short_sha(ctx, repo, rev, GIT_OID_HEXSZ, err);
+}
+
+char *gitp_short_sha(GitCtx *ctx, const char *repo, const char *rev, int n, GitErr *err) {
+  (void)ctx;
+  git_repository *r = open_repo(repo, err);
+  if (!r) return NULL;
+  git_commit *c = resolve_commit(r, repo, rev, err);
+  char *hex = NULL;
+  if (c) {
+    hex = oid_hex(git_commit_id(c));
+    if (n <= 0) n = 7;
+    if (n < 4) n = 4;
+    if (n < GIT_OID_HEXSZ) hex[n] = 0;
+  }
+  git_commit_free(c);
+  git_repository_free(r);
+  return hex;
+}
+
+bool gitp_branch(GitCtx *ctx, const char *repo, char **out, GitErr *err) {
+  (void)ctx;
+  *out = NULL;
+  git_repository *r = open_repo(repo, err);
+  if (!r) return false;
+  git_reference *head = NULL;
+  int rc = git_reference_lookup(&head, r, "HEAD");
+  bool ok = rc == 0;
+  if (!ok) fail_git(err, rc, NULL, "%s: cannot read HEAD", label(repo, r));
+  /* HEAD names the branch even before its first commit; detached: none. */
+  if (ok && git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+    const char *target = git_reference_symbolic_target(head);
+    if (!strncmp(target, "refs/heads/", 11)) target += 11;
+    *out = xstrdup(target);
+  }
+  git_reference_free(head);
+  git_repository_free(r);
+  return ok;
+}
+
+/* The commit a tag reference finally points at; false for tags of trees or blobs. */
+static bool tag_commit(git_repository *r, const char *refname, git_oid *out) {
+  git_reference *ref = NULL;
+  git_object *obj = NULL;
+  bool ok = git_reference_lookup(&ref, r, refname) == 0 &&
+            git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0;
+  if (ok) git_oid_cpy(out, git_object_id(obj));
+  git_object_free(obj);
+  git_reference_free(ref);
+  return ok;
+}
+
+typedef struct TagRef {
+  git_oid commit;
+  char *name; /* without refs/tags/ */
+} TagRef;
+
+typedef struct TagScan {
+  git_repository *r;
+  const char *match; /* glob, or NULL */
+  TagRef *tags;
+  size_t n, cap;
+} TagScan;
+
+static int collect_tag(const char *refname, git_oid *oid, void *payload) {
+  (void)oid;
+  TagScan *s = payload;
+  const char *name = refname + strlen("refs/tags/");
+  TagRef t;
+  if (s->match && !glob_match(s->match, name)) return 0;
+  if (!tag_commit(s->r, refname, &t.commit)) return 0;
+  t.name = xstrdup(name);
+  VEC_PUSH(s->tags, s->n, s->cap, t);
+  return 0;
+}
+
+static void tagscan_free(TagScan *s) {
+  for (size_t i = 0; i < s->n; i++) free(s->tags[i].name);
+  free(s->tags);
+}
+
+bool gitp_tags(GitCtx *ctx, const char *repo, const char *at, GitStrs *out, GitErr *err) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  git_repository *r = open_repo(repo, err);
+  if (!r) return false;
+  git_commit *c = resolve_commit(r, repo, at, err);
+  if (!c) {
+    git_repository_free(r);
+    return false;
+  }
+  TagScan s = {.r = r};
+  git_tag_foreach(r, collect_tag, &s);
+  for (size_t i = 0; i < s.n; i++)
+    if (git_oid_equal(&s.tags[i].commit, git_commit_id(c))) strs_push(out, s.tags[i].name);
+  strs_sort_unique(out);
+  tagscan_free(&s);
+  git_commit_free(c);
+  git_repository_free(r);
+  return true;
+}
+
+char *gitp_describe(GitCtx *ctx, const char *repo, GitErr *err) {
+  (void)ctx;
+  git_repository *r = open_repo(repo, err);
+  if (!r) return NULL;
+  git_commit *c = resolve_commit(r, repo, NULL, err);
+  char *out = NULL;
+  git_describe_result *res = NULL;
+  git_buf buf = {0};
+  git_describe_options o;
+  git_describe_options_init(&o, GIT_DESCRIBE_OPTIONS_VERSION);
+  o.describe_strategy = GIT_DESCRIBE_TAGS;
+  o.show_commit_oid_as_fallback = 1;
+  git_describe_format_options f;
+  git_describe_format_options_init(&f, GIT_DESCRIBE_FORMAT_OPTIONS_VERSION);
+  int rc = 0;
+  if (c && ((rc = git_describe_commit(&res, (git_object *)c, &o)) < 0 ||
+            (rc = git_describe_format(&buf, res, &f)) < 0))
+    fail_git(err, rc, NULL, "%s: cannot describe HEAD", label(repo, r));
+  else if (c)
+    out = xstrdup(buf.ptr);
+  git_buf_dispose(&buf);
+  git_describe_result_free(res);
+  git_commit_free(c);
+  git_repository_free(r);
+  return out;
+}
+
+/* Of two tags on one commit the higher SemVer wins; a version beats a
+ * non-version; otherwise the later name. */
+static bool tag_better(const char *a, const char *b) {
+  SemVer va, vb;
+  bool pa = semver_parse(a, &va, NULL), pb = semver_parse(b, &vb, NULL);
+  bool better = pa && pb ? semver_compare(&va, &vb) > 0 : pa != pb ? pa : strcmp(a, b) > 0;
+  if (pa) semver_free(&va);
+  if (pb) semver_free(&vb);
+  return better;
+}
+
+static int cmp_tagref(const void *a, const void *b) {
+  return git_oid_cmp(&((const TagRef *)a)->commit, &((const TagRef *)b)->commit);
+}
+
+char *gitp_latest_tag(GitCtx *ctx, const char *repo, const char *match, GitErr *err) {
+  (void)ctx;
+  git_repository *r = open_repo(repo, err);
+  if (!r) return NULL;
+  TagScan s = {.r = r, .match = match};
+  git_tag_foreach(r, collect_tag, &s);
+  if (s.n) qsort(s.tags, s.n, sizeof *s.tags, cmp_tagref);
+  git_revwalk *walk = NULL;
+  git_oid oid;
+  char *best = NULL;
+  int rc = git_revwalk_new(&walk, r);
+  if (!rc) rc = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+  if (!rc) rc = git_revwalk_push_head(walk);
+  if (rc < 0) fail_git(err, rc, NULL, "%s: cannot walk the history of HEAD", label(repo, r));
+  /* The first tagged commit met walking back from HEAD is the nearest. */
+  while (!rc && s.n && !best && git_revwalk_next(&oid, walk) == 0) {
+    TagRef key = {.commit = oid};
+    TagRef *hit = bsearch(&key, s.tags, s.n, sizeof *s.tags, cmp_tagref);
+    if (!hit) continue;
+    while (hit > s.tags && git_oid_equal(&hit[-1].commit, &oid)) hit--;
+    const char *name = hit->name;
+    for (; hit < s.tags + s.n && git_oid_equal(&hit->commit, &oid); hit++)
+      if (tag_better(hit->name, name)) name = hit->name;
+    best = xstrdup(name);
+  }
+  if (!rc && !best)
+    fail(err, GIT_ERR_NOT_FOUND, NULL, "%s: no tag%s%s%s reachable from HEAD", label(repo, r),
+         match ? " matching '" : "", match ? match : "", match ? "'" : "");
+  git_revwalk_free(walk);
+  tagscan_free(&s);
+  git_repository_free(r);
+  return best;
+}
+
+static void commit_info(git_commit *c, GitCommitInfo *ci) {
+  memset(ci, 0, sizeof *ci);
+  const git_signature *a = git_commit_author(c);
+  const char *msg = git_commit_message(c);
+  ci->sha = oid_hex(git_commit_id(c));
+  ci->author_name = xstrdup(a->name);
+  ci->author_email = xstrdup(a->email);
+  ci->time = (int64_t)a->when.time;
+  ci->header = trimmed(msg, strcspn(msg, "\n"));
+  gitp_conventional_parse(msg, &ci->cc);
+}
+
+bool gitp_log(GitCtx *ctx, const char *repo, const char *since, const char *until, GitCommits *out,
+              GitErr *err) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  git_repository *r = open_repo(repo, err);
+  if (!r) return false;
+  git_commit *top = resolve_commit(r, repo, until, err);
+  git_commit *bottom = top && since ? resolve_commit(r, repo, since, err) : NULL;
+  bool ok = top && (!since || bottom);
+  git_revwalk *walk = NULL;
+  if (ok) {
+    int rc = git_revwalk_new(&walk, r);
+    if (!rc) rc = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+    if (!rc) rc = git_revwalk_push(walk, git_commit_id(top));
+    if (!rc && bottom) rc = git_revwalk_hide(walk, git_commit_id(bottom));
+    if (rc < 0) fail_git(err, rc, NULL, "%s: cannot walk the history", label(repo, r));
+    ok = rc == 0;
+  }
+  git_oid oid;
+  while (ok && git_revwalk_next(&oid, walk) == 0) {
+    git_commit *c = NULL;
+    if (git_commit_lookup(&c, r, &oid) < 0) continue;
+    GitCommitInfo ci;
+    commit_info(c, &ci);
+    VEC_PUSH(out->items, out->n, out->cap, ci);
+    git_commit_free(c);
+  }
+  git_revwalk_free(walk);
+  git_commit_free(bottom);
+  git_commit_free(top);
+  git_repository_free(r);
+  return ok;
+}
+
+static int collect_delta(const git_diff_delta *d, float progress, void *payload) {
+  (void)progress;
+  GitStrs *s = payload;
+  if (d->old_file.path) strs_push(s, d->old_file.path);
+  if (d->new_file.path && (!d->old_file.path || strcmp(d->new_file.path, d->old_file.path)))
+    strs_push(s, d->new_file.path);
+  return 0;
+}
+
+static int diff_paths(git_diff *d, GitStrs *out) {
+  return git_diff_foreach(d, collect_delta, NULL, NULL, NULL, out);
+}
+
+bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool with_worktree,
+                        GitStrs *out, GitErr *err) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  git_repository *r = open_repo(repo, err);
+  if (!r) return false;
+  git_commit *head = resolve_commit(r, repo, NULL, err);
+  git_commit *b = head ? resolve_commit(r, repo, base, err) : NULL;
+  git_commit *mb = NULL;
+  git_tree *mbtree = NULL, *htree = NULL;
+  git_diff *d = NULL, *wd = NULL;
+  git_oid mboid;
+  bool ok = false;
+  int rc = 0;
+  if (!b) goto done;
+  rc = git_merge_base(&mboid, r, git_commit_id(b), git_commit_id(head));
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: '%s' and HEAD have no common ancestor", label(repo, r), base);
+    goto done;
+  }
+  if ((rc = git_commit_lookup(&mb, r, &mboid)) < 0 || (rc = git_commit_tree(&mbtree, mb)) < 0 ||
+      (rc = git_commit_tree(&htree, head)) < 0 ||
+      (rc = git_diff_tree_to_tree(&d, r, mbtree, htree, NULL)) < 0 || (rc = diff_paths(d, out)) < 0)
+    goto fail;
+  if (with_worktree && !git_repository_is_bare(r)) {
+    git_diff_options o;
+    git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+    o.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
+    if ((rc = git_diff_tree_to_workdir_with_index(&wd, r, htree, &o)) < 0 ||
+        (rc = diff_paths(wd, out)) < 0)
+      goto fail;
+  }
+  strs_sort_unique(out);
+  ok = true;
+  goto done;
+fail:
+  fail_git(err, rc, NULL, "%s: cannot diff against '%s'", label(repo, r), base);
+done:
+  if (!ok) gitp_strs_free(out);
+  git_diff_free(wd);
+  git_diff_free(d);
+  git_tree_free(htree);
+  git_tree_free(mbtree);
+  git_commit_free(mb);
+  git_commit_free(b);
+  git_commit_free(head);
+  git_repository_free(r);
+  return ok;
+}
+
+/* ---- network ---- */
+
+typedef struct Remote {
+  const char *token;
+  bool gave_password, gave_key; /* asked again for one: it was refused */
+  Buf said;               /* what the remote printed (hooks write here) */
+  char *rejected_ref;     /* the first ref the remote refused, and why */
+  char *rejected_status;
+} Remote;
+
+static int refused(void) {
+  git_error_set_str(GIT_ERROR_NET, "authentication failed: the credentials were refused");
+  return GIT_EAUTH;
+}
+
+/* libgit2 may ask several times in one operation: for a user name first
+ * (SSH), then for a key or password. Asked twice for the same secret, the
+ * first was refused, and asking on would loop. */
+static int credentials(git_credential **out, const char *url, const char *user,
+                       unsigned int allowed, void *payload) {
+  (void)url;
+  Remote *rm = payload;
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && rm->token) {
+    if (rm->gave_password) return refused();
+    rm->gave_password = true;
+    return git_credential_userpass_plaintext_new(out, user ? user : "x-access-token", rm->token);
+  }
+  if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+    if (rm->gave_key) return refused();
+    rm->gave_key = true;
+    return git_credential_ssh_key_from_agent(out, user ? user : "git");
+  }
+  if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user ? user : "git");
+  return GIT_PASSTHROUGH;
+}
+
+static int sideband(const char *text, int len, void *payload) {
+  Remote *rm = payload;
+  if (rm->said.len < 4096) buf_putn(&rm->said, text, (size_t)len);
+  return 0;
+}
+
+static int push_status(const char *ref, const char *status, void *payload) {
+  Remote *rm = payload;
+  if (status && !rm->rejected_ref) {
+    rm->rejected_ref = xstrdup(ref);
+    rm->rejected_status = xstrdup(status);
+  }
+  return 0;
+}
+
+static void remote_callbacks(git_remote_callbacks *cb, Remote *rm) {
+  cb->credentials = credentials;
+  cb->sideband_progress = sideband;
+  cb->push_update_reference = push_status;
+  cb->payload = rm;
+}
+
+static void remote_free(Remote *rm) {
+  buf_free(&rm->said);
+  free(rm->rejected_ref);
+  free(rm->rejected_status);
+}
+
+/* The remote's own words, as "remote: ..." lines. */
+static void append_remote_said(Buf *b, const Remote *rm) {
+  if (!rm->said.data) return;
+  const char *p = rm->said.data;
+  while (*p) {
+    size_t n = strcspn(p, "\r\n");
+    char *line = trimmed(p, n);
+    if (*line) buf_printf(b, "\nremote: %s", line);
+    free(line);
+    p += n;
+    p += strspn(p, "\r\n");
+  }
+}
+
+/* A path rather than a URL: no scheme, and no "host:" as in git@host:x. */
+static bool is_local_path(const char *url) {
+  if (strstr(url, "://")) return false;
+  const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+  return !colon || (slash && slash < colon);
+}
+
+bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branch,
+                const char *token, GitErr *err) {
+  (void)ctx;
+  struct stat st;
+  if (is_local_path(url) && stat(url, &st) != 0) { /* libgit2 would say "unsupported URL protocol" */
+    fail(err, GIT_ERR_NOT_FOUND, token, "clone of %s into %s failed: no such repository", url, dir);
+    return false;
+  }
+  Remote rm = {.token = token};
+  git_clone_options o;
+  git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
+  o.checkout_branch = branch;
+  remote_callbacks(&o.fetch_opts.callbacks, &rm);
+  git_repository *r = NULL;
+  int rc = git_clone(&r, url, dir, &o);
+  if (rc < 0)
+    fail_git(err, rc, token, "clone of %s%s%s into %s failed", url, branch ? " branch " : "",
+             branch ? branch : "", dir);
+  git_repository_free(r);
+  remote_free(&rm);
+  return rc == 0;
+}
+
+/* "Name <email>" */
+static bool parse_author(const char *s, char **name, char **email) {
+  const char *lt = strchr(s, '<'), *gt = strrchr(s, '>');
+  if (!lt || !gt || gt < lt || gt[1]) return false;
+  *name = trimmed(s, (size_t)(lt - s));
+  *email = trimmed(lt + 1, (size_t)(gt - lt - 1));
+  if (**name && **email && !strchr(*email, '<')) return true;
+  free(*name);
+  free(*email);
+  return false;
+}
+
+/* author argument, else GIT_AUTHOR_NAME/EMAIL, else user.name/email, else "rp". */
+static git_signature *signature(git_repository *r, const char *author, GitErr *err) {
+  git_signature *sig = NULL;
+  char *name = NULL, *email = NULL;
+  int rc;
+  if (author) {
+    if (!parse_author(author, &name, &email)) {
+      fail(err, GIT_ERR_INVALID, NULL, "invalid author '%s': expected 'Name <email>'", author);
+      return NULL;
+    }
+    rc = git_signature_now(&sig, name, email);
+    free(name);
+    free(email);
+  } else if (getenv("GIT_AUTHOR_NAME") && getenv("GIT_AUTHOR_EMAIL")) {
+    rc = git_signature_now(&sig, getenv("GIT_AUTHOR_NAME"), getenv("GIT_AUTHOR_EMAIL"));
+  } else if (git_signature_default(&sig, r) == 0) {
+    rc = 0;
+  } else {
+    rc = git_signature_now(&sig, "rp", "rp@localhost");
+  }
+  if (rc < 0) fail_git(err, rc, NULL, "invalid author '%s'", author ? author : "(default)");
+  return rc < 0 ? NULL : sig;
+}
+
+static bool has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+
+/* A literal path must exist on disk or in HEAD (a deletion to stage). */
+static bool path_known(git_repository *r, git_tree *head, const char *path) {
+  char *full = xasprintf("%s%s", git_repository_workdir(r), path);
+  struct stat st;
+  bool ok = lstat(full, &st) == 0;
+  free(full);
+  git_tree_entry *e = NULL;
+  if (!ok && head && git_tree_entry_bypath(&e, head, path) == 0) ok = true;
+  git_tree_entry_free(e);
+  return ok;
+}
+
+static bool stage(git_repository *r, const char *dir, git_tree *head, const char *const *paths,
+                  size_t npaths, git_oid *tree, GitErr *err) {
+  for (size_t i = 0; i < npaths; i++)
+    if (!has_glob(paths[i]) && !path_known(r, head, paths[i])) {
+      fail(err, GIT_ERR_NOT_FOUND, NULL, "%s: path '%s' matches no file", dir, paths[i]);
+      return false;
+    }
+  git_index *index = NULL;
+  git_strarray ps = {(char **)paths, npaths};
+  int rc = git_repository_index(&index, r);
+  if (!rc) rc = git_index_add_all(index, npaths ? &ps : NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL);
+  if (!rc) rc = git_index_update_all(index, npaths ? &ps : NULL, NULL, NULL); /* deletions */
+  if (!rc) rc = git_index_write(index);
+  if (!rc) rc = git_index_write_tree(tree, index);
+  if (rc < 0) fail_git(err, rc, NULL, "%s: cannot stage changes", dir);
+  git_index_free(index);
+  return rc == 0;
+}
+
+bool gitp_commit(GitCtx *ctx, const char *dir, const char *message, const char *const *paths,
+                 size_t npaths, const char *author, char **sha, GitErr *err) {
+  (void)ctx;
+  *sha = NULL;
+  if (!message || !*message) {
+    fail(err, GIT_ERR_INVALID, NULL, "%s: empty commit message", dir ? dir : ".");
+    return false;
+  }
+  git_repository *r = open_repo(dir, err);
+  if (!r) return false;
+  dir = label(dir, r);
+  git_commit *parent = NULL;
+  git_tree *ptree = NULL, *tree = NULL;
+  git_signature *sig = NULL;
+  git_buf msg = {0};
+  git_oid tree_oid, oid;
+  bool ok = false;
+  int rc = 0;
+  if (git_repository_is_bare(r)) {
+    fail(err, GIT_ERR_INVALID, NULL, "%s: cannot commit in a bare repository", dir);
+    goto done;
+  }
+  /* No parent when HEAD's branch has no commit yet. */
+  git_object *obj = NULL;
+  if (git_revparse_single(&obj, r, "HEAD^{commit}") == 0) parent = (git_commit *)obj;
+  if (parent && (rc = git_commit_tree(&ptree, parent)) < 0) goto fail;
+  if (!stage(r, dir, ptree, paths, npaths, &tree_oid, err)) goto done;
+  if (ptree && git_oid_equal(&tree_oid, git_tree_id(ptree))) { /* nothing changed */
+    ok = true;
+    goto done;
+  }
+  if (!(sig = signature(r, author, err))) goto done;
+  const git_commit *parents[1] = {parent};
+  if ((rc = git_tree_lookup(&tree, r, &tree_oid)) < 0 ||
+      (rc = git_message_prettify(&msg, message, 0, '#')) < 0 ||
+      (rc = git_commit_create(&oid, r, "HEAD", sig, sig, NULL, msg.ptr, tree, parent ? 1 : 0,
+                              parents)) < 0)
+    goto fail;
+  *sha = oid_hex(&oid);
+  ok = true;
+  goto done;
+fail:
+  fail_git(err, rc, NULL, "%s: cannot commit", dir);
+done:
+  git_buf_dispose(&msg);
+  git_signature_free(sig);
+  git_tree_free(tree);
+  git_tree_free(ptree);
+  git_commit_free(parent);
+  git_repository_free(r);
+  return ok;
+}
+
+bool gitp_tag(GitCtx *ctx, const char *dir, const char *name, const char *message, GitErr *err) {
+  (void)ctx;
+  git_repository *r = open_repo(dir, err);
+  if (!r) return false;
+  git_commit *head = resolve_commit(r, dir, NULL, err);
+  git_signature *sig = head && message ? signature(r, NULL, err) : NULL;
+  git_oid oid;
+  int rc = -1;
+  if (head && message && sig)
+    rc = git_tag_create(&oid, r, name, (git_object *)head, sig, message, 0);
+  else if (head && !message)
+    rc = git_tag_create_lightweight(&oid, r, name, (git_object *)head, 0);
+  if (rc == GIT_EEXISTS)
+    fail(err, GIT_ERR_INVALID, NULL, "%s: tag '%s' already exists", label(dir, r), name);
+  else if (rc < 0 && head && (sig || !message))
+    fail_git(err, rc, NULL, "%s: cannot create tag '%s'", label(dir, r), name);
+  git_signature_free(sig);
+  git_commit_free(head);
+  git_repository_free(r);
+  return rc == 0;
+}
+
+static bool ref_exists(git_repository *r, const char *name) {
+  git_reference *ref = NULL;
+  bool ok = git_reference_lookup(&ref, r, name) == 0;
+  git_reference_free(ref);
+  return ok;
+}
+
+/* "main" -> "refs/heads/main:refs/heads/main"; NULL -> the current branch. */
+static char *push_refspec(git_repository *r, const char *dir, const char *ref, GitErr *err) {
+  if (ref && strchr(ref, ':')) return xstrdup(ref);
+  if (ref && !strncmp(ref, "refs/", 5)) return xasprintf("%s:%s", ref, ref);
+  if (ref) {
+    char *heads = xasprintf("refs/heads/%s", ref), *tags = xasprintf("refs/tags/%s", ref);
+    const char *full = ref_exists(r, heads) ? heads : ref_exists(r, tags) ? tags : NULL;
+    char *spec = full ? xasprintf("%s:%s", full, full) : NULL;
+    if (!full) fail(err, GIT_ERR_NOT_FOUND, NULL, "%s: no branch or tag named '%s'", dir, ref);
+    free(heads);
+    free(tags);
+    return spec;
+  }
+  git_reference *head = NULL;
+  int rc = git_repository_head(&head, r);
+  char *spec = NULL;
+  if (rc < 0)
+    fail_git(err, rc, NULL, "%s: HEAD has no commit to push", dir);
+  else if (!git_reference_is_branch(head))
+    fail(err, GIT_ERR_INVALID, NULL, "%s: HEAD is detached; name the ref to push", dir);
+  else
+    spec = xasprintf("%s:%s", git_reference_name(head), git_reference_name(head));
+  git_reference_free(head);
+  return spec;
+}
+
+/* A named remote, or an anonymous one for a URL or path. */
+static git_remote *find_remote(git_repository *r, const char *dir, const char *name, GitErr *err) {
+  git_remote *remote = NULL;
+  int rc = git_remote_lookup(&remote, r, name);
+  if ((rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) && (strchr(name, ':') || strchr(name, '/')))
+    rc = git_remote_create_anonymous(&remote, r, name);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: no remote '%s'", dir, name);
+    return NULL;
+  }
+  return remote;
+}
+
+static const char *remote_url(git_remote *remote) {
+  const char *u = git_remote_pushurl(remote);
+  return u ? u : git_remote_url(remote);
+}
+
+/* receive-pack's words for "someone pushed first": a non-fast-forward it
+ * saw, or a ref that moved while this push was in flight (then the status
+ * is "failed to update ref" and the remote explains "... but expected"). */
+static bool remote_moved(const char *status, const Remote *rm) {
+  if (strstr(status, "non-fast-forward") || strstr(status, "fetch first") ||
+      strstr(status, "stale info"))
+    return true;
+  return strstr(status, "failed to update ref") && rm->said.data &&
+         strstr(rm->said.data, "but expected");
+}
+
+bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char *ref,
+               const char *token, GitErr *err) {
+  (void)ctx;
+  git_repository *r = open_repo(dir, err);
+  if (!r) return false;
+  dir = label(dir, r);
+  if (!remote_name) remote_name = "origin";
+  Remote rm = {.token = token};
+  char *spec = NULL;
+  bool ok = false;
+  git_remote *remote = find_remote(r, dir, remote_name, err);
+  if (!remote || !(spec = push_refspec(r, dir, ref, err))) goto done;
+  const char *url = remote_url(remote);
+  git_push_options o;
+  git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
+  remote_callbacks(&o.callbacks, &rm);
+  git_strarray specs = {&spec, 1};
+  int rc = git_remote_push(remote, &specs, &o);
+  Buf b = {0};
+  size_t half = strlen(spec) / 2; /* "refs/heads/x:refs/heads/x" reads better as one name */
+  int shown = spec[half] == ':' && !strncmp(spec, spec + half + 1, half) ? (int)half : (int)strlen(spec);
+  if (rc == GIT_ENONFASTFORWARD) {
+    buf_printf(&b, "%s: push of %.*s to %s rejected: the remote has commits this clone lacks "
+                   "(fetch, re-apply and push again)", dir, shown, spec, url);
+    set_err(err, GIT_ERR_REMOTE_MOVED, token, &b);
+  } else if (rc < 0) {
+    fail_git(err, rc, token, "%s: push of %.*s to %s failed", dir, shown, spec, url);
+  } else if (rm.rejected_ref) {
+    bool moved = remote_moved(rm.rejected_status, &rm);
+    buf_printf(&b, "%s: push of %s to %s %s: %s", dir, rm.rejected_ref, url,
+               moved ? "rejected, the remote has moved" : "refused", rm.rejected_status);
+    append_remote_said(&b, &rm);
+    set_err(err, moved ? GIT_ERR_REMOTE_MOVED : GIT_ERR_REJECTED, token, &b);
+  } else {
+    ok = true;
+  }
+done:
+  free(spec);
+  remote_free(&rm);
+  git_remote_free(remote);
+  git_repository_free(r);
+  return ok;
+}
+
+bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote_name, const char *token,
+                      GitErr *err) {
+  char *branch = NULL;
+  if (!gitp_branch(ctx, dir, &branch, err)) return false;
+  git_repository *r = open_repo(dir, err);
+  if (!r) {
+    free(branch);
+    return false;
+  }
+  dir = label(dir, r);
+  if (!remote_name) remote_name = "origin";
+  Remote rm = {.token = token};
+  git_remote *remote = NULL;
+  git_object *target = NULL;
+  char *tracking = NULL;
+  bool ok = false;
+  int rc;
+  if (!branch) {
+    fail(err, GIT_ERR_INVALID, NULL, "%s: HEAD is detached; nothing to reset", dir);
+    goto done;
+  }
+  if ((rc = git_remote_lookup(&remote, r, remote_name)) < 0) {
+    fail_git(err, rc, token, "%s: no remote '%s'", dir, remote_name);
+    goto done;
+  }
+  git_fetch_options o;
+  git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
+  remote_callbacks(&o.callbacks, &rm);
+  if ((rc = git_remote_fetch(remote, NULL, &o, NULL)) < 0) {
+    fail_git(err, rc, token, "%s: fetch from %s failed", dir, remote_url(remote));
+    goto done;
+  }
+  tracking = xasprintf("refs/remotes/%s/%s^{commit}", remote_name, branch);
+  if ((rc = git_revparse_single(&target, r, tracking)) < 0 ||
+      (rc = git_reset(r, target, GIT_RESET_HARD, NULL)) < 0) {
+    fail_git(err, rc, token, "%s: cannot reset %s to %s/%s", dir, branch, remote_name, branch);
+    goto done;
+  }
+  ok = true;
+done:
+  free(tracking);
+  git_object_free(target);
+  git_remote_free(remote);
+  remote_free(&rm);
+  git_repository_free(r);
+  free(branch);
+  return ok;
+}

@@ -1,0 +1,119 @@
+/* git.h — git primitives over libgit2 (no `git` binary needed).
+ *
+ * Every function takes a GitCtx, which owns libgit2's initialisation
+ * (git_libgit2_init in gitp_new, git_libgit2_shutdown in gitp_free), and a
+ * repository directory: the work tree or any directory inside it (NULL
+ * means "."). Functions return false / NULL and fill a GitErr on failure;
+ * its message names the repository path or the URL, with any userinfo
+ * removed and any token replaced by `***`.
+ * User-visible behaviour is documented in doc/primitives-git.md. */
+#ifndef RP_PRIM_GIT_H
+#define RP_PRIM_GIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct GitCtx GitCtx;
+
+GitCtx *gitp_new(void);
+void gitp_free(GitCtx *ctx);
+
+/* ---- errors ---- */
+
+typedef enum GitErrKind {
+  GIT_ERR_NONE = 0,
+  GIT_ERR_FAILED,        /* anything not listed below */
+  GIT_ERR_NOT_FOUND,     /* no such repository, revision, remote, path or URL */
+  GIT_ERR_AUTH,          /* credentials missing or refused */
+  GIT_ERR_REMOTE_MOVED,  /* push was not a fast-forward: fetch, re-apply, retry */
+  GIT_ERR_REJECTED,      /* the remote refused the push (hook, protected branch) */
+  GIT_ERR_INVALID,       /* a bad argument: author, ref name, tag that exists */
+} GitErrKind;
+
+typedef struct GitErr {
+  GitErrKind kind;
+  char *msg; /* malloc'd; NULL when kind is GIT_ERR_NONE */
+} GitErr;
+
+void gitp_err_free(GitErr *e);
+const char *gitp_err_kind_name(GitErrKind kind); /* "remote_moved", ... */
+
+/* A URL fit for messages: "https://user:tok@host/x" -> "https://host/x". */
+char *gitp_redact_url(const char *url);
+
+/* ---- lists ---- */
+
+typedef struct GitStrs {
+  char **items;
+  size_t n, cap;
+} GitStrs;
+
+void gitp_strs_free(GitStrs *s);
+
+/* ---- Conventional Commits (conventionalcommits.org 1.0.0) ---- */
+
+typedef struct GitConventional {
+  bool conventional;   /* the header parsed as type(scope)!: description */
+  char *type;          /* lower-cased; NULL when not conventional */
+  char *scope;         /* NULL when absent */
+  bool breaking;       /* `!` before the colon, or a BREAKING CHANGE footer */
+  char *subject;       /* the description; the whole header when not conventional */
+  char *body;          /* everything after the header's blank line, trimmed; "" if none */
+  char *breaking_note; /* text of the BREAKING CHANGE footer, or NULL */
+} GitConventional;
+
+void gitp_conventional_parse(const char *message, GitConventional *out);
+void gitp_conventional_free(GitConventional *c);
+
+typedef struct GitCommitInfo {
+  char *sha;
+  char *author_name, *author_email;
+  int64_t time;        /* author time, seconds since the epoch */
+  char *header;        /* first line of the message */
+  GitConventional cc;
+} GitCommitInfo;
+
+typedef struct GitCommits {
+  GitCommitInfo *items;
+  size_t n, cap;
+} GitCommits;
+
+void gitp_commits_free(GitCommits *c);
+
+/* ---- reading a repository ---- */
+
+char *gitp_sha(GitCtx *ctx, const char *repo, const char *rev, GitErr *err);       /* rev NULL: HEAD */
+char *gitp_short_sha(GitCtx *ctx, const char *repo, const char *rev, int n, GitErr *err);
+bool gitp_branch(GitCtx *ctx, const char *repo, char **out, GitErr *err); /* *out NULL: detached */
+bool gitp_tags(GitCtx *ctx, const char *repo, const char *at, GitStrs *out, GitErr *err);
+char *gitp_describe(GitCtx *ctx, const char *repo, GitErr *err);          /* describe --tags --always */
+char *gitp_latest_tag(GitCtx *ctx, const char *repo, const char *match, GitErr *err);
+bool gitp_log(GitCtx *ctx, const char *repo, const char *since, const char *until, GitCommits *out,
+              GitErr *err);
+bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool with_worktree,
+                        GitStrs *out, GitErr *err);
+
+/* ---- changing a repository ---- */
+
+/* Credentials for the network: a token is sent as the password of HTTP(S)
+ * basic auth; for SSH the agent is asked. NULL token: no HTTP credentials
+ * beyond those in the URL. */
+bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branch,
+                const char *token, GitErr *err);
+/* Stages `paths` (all changes when npaths is 0), commits with `author`
+ * ("Name <email>", or NULL for the default) and sets *sha; *sha is NULL
+ * when there was nothing to commit. */
+bool gitp_commit(GitCtx *ctx, const char *dir, const char *message, const char *const *paths,
+                 size_t npaths, const char *author, char **sha, GitErr *err);
+bool gitp_tag(GitCtx *ctx, const char *dir, const char *name, const char *message, GitErr *err);
+/* remote: a remote's name (NULL: "origin") or a URL; ref: a branch, a tag,
+ * "refs/...", or "src:dst" (NULL: the current branch). */
+bool gitp_push(GitCtx *ctx, const char *dir, const char *remote, const char *ref,
+               const char *token, GitErr *err);
+/* After GIT_ERR_REMOTE_MOVED: fetch `remote` and reset the current branch
+ * (index and work tree too) to the remote's copy of it. */
+bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote, const char *token,
+                      GitErr *err);
+
+#endif

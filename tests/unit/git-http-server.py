@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""A smart-HTTP git server for test_git: `git http-backend` behind HTTP basic
+auth on 127.0.0.1. Any user name is accepted; the password must be TOKEN.
+
+usage: git-http-server.py ROOT TOKEN PORTFILE   (writes the chosen port to PORTFILE)
+"""
+import base64
+import http.server
+import os
+import subprocess
+import sys
+
+root, token, portfile = sys.argv[1:4]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def authorised(self):
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Basic "):
+            return False
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+        return password == token
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def reply(self, status, headers, payload):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def serve(self):
+        body = self.read_body()
+        if not self.authorised():
+            self.reply(401, [("WWW-Authenticate", 'Basic realm="git"')], b"")
+            return
+        path, _, query = self.path.partition("?")
+        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1",
+                   PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
+                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
+                   CONTENT_LENGTH=str(len(body)), REMOTE_USER="tester",
+                   REMOTE_ADDR="127.0.0.1", GATEWAY_INTERFACE="CGI/1.1")
+        out = subprocess.run(["git", "http-backend"], input=body, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+        sep = b"\r\n\r\n" if b"\r\n\r\n" in out else b"\n\n"
+        head, _, payload = out.partition(sep)
+        status, headers = 200, []
+        for line in head.decode().splitlines():
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name.lower() != "content-length":
+                headers.append((name, value.strip()))
+        self.reply(status, headers, payload)
+
+    do_GET = serve
+    do_POST = serve
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+server.serve_forever()
