@@ -1,16 +1,18 @@
-/* cmd_graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph.
+/* cmd_graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph
+ * (doc/graph.md).
  *
- * The Program is first turned into a small format-neutral model (nodes with
- * plain-text labels, typed edges), then written out by one emitter per
- * format; each emitter alone knows its quoting rules. Everything follows
- * source order, so the same file always yields the same bytes. */
+ * The pipeline is loaded and checked as by rp check, turned into a small
+ * format-neutral model (nodes with plain-text labels, typed edges), then
+ * written out by one emitter per format; each emitter alone knows its
+ * quoting rules. Everything follows source order, so the same file always
+ * yields the same bytes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
-#include "lang/parser.h"
+#include "lang/check.h"
 
 typedef enum Format { FMT_DOT, FMT_MERMAID } Format;
 
@@ -221,15 +223,10 @@ static void env_label(Buf *b, const Source *src, const Environment *e) {
   }
 }
 
-/* An edge to a name that is not declared is left out, with a warning:
- * rp check reports it as an error, the picture stays drawable. */
-static void warn_unknown(Diags *d, const Source *src, Pos pos, const char *what,
-                         const char *kind, const char *name) {
-  diag_warning(d, src, pos, "%s refers to unknown %s '%s'; left out of the graph", what, kind,
-               name);
-}
-
-static void build_graph(Graph *g, const Program *p, Diags *d) {
+/* Edges to names that are not declared are left out: rp graph draws only
+ * pipelines that pass the checks, which report those, so this is only a
+ * guard that the output stays drawable. */
+static void build_graph(Graph *g, const Program *p) {
   const Source *src = p->src;
   NameSet stages, envs;
   nameset_init(&stages, p->nstages);
@@ -245,7 +242,7 @@ static void build_graph(Graph *g, const Program *p, Diags *d) {
   }
   for (int i = 0; i < p->nstages; i++) {
     const Stage *s = p->stages[i]->as.stage;
-    if (!nameset_add(&stages, s->name)) continue; /* a duplicate: rp check's business */
+    if (!nameset_add(&stages, s->name)) continue; /* a duplicate (a check error): once */
     Buf label = {0};
     stage_label(&label, src, s);
     add_node(g, s->matrix ? G_MATRIX : G_STAGE, make_id(g, "stage", s->name), &label);
@@ -264,7 +261,6 @@ static void build_graph(Graph *g, const Program *p, Diags *d) {
     for (int k = 0; k < t->ntargets; k++) {
       const NameRef *r = &t->targets[k];
       if (nameset_has(&stages, r->name)) add_edge(g, E_STARTS, from, make_id(g, "stage", r->name));
-      else warn_unknown(d, src, r->pos, "trigger", "stage", r->name);
     }
   }
   for (int i = 0; i < p->nstages; i++) {
@@ -274,7 +270,6 @@ static void build_graph(Graph *g, const Program *p, Diags *d) {
     for (int k = 0; k < s->needs->as.attr.nnames; k++) {
       const NameRef *r = &s->needs->as.attr.names[k];
       if (nameset_has(&stages, r->name)) add_edge(g, E_NEEDS, make_id(g, "stage", r->name), to);
-      else warn_unknown(d, src, r->pos, "needs", "stage", r->name);
     }
   }
   for (int i = 0; i < p->nstages; i++) {
@@ -283,7 +278,6 @@ static void build_graph(Graph *g, const Program *p, Diags *d) {
     const NameRef *r = &s->environment->as.attr.ref;
     if (nameset_has(&envs, r->name))
       add_edge(g, E_DEPLOYS, make_id(g, "stage", s->name), make_id(g, "env", r->name));
-    else warn_unknown(d, src, r->pos, "stage", "environment", r->name);
   }
   for (int i = 0; i < p->nenvs; i++) {
     const Environment *e = p->envs[i]->as.env;
@@ -293,7 +287,6 @@ static void build_graph(Graph *g, const Program *p, Diags *d) {
       const NameRef *r = &item->as.after;
       if (nameset_has(&envs, r->name))
         add_edge(g, E_AFTER, make_id(g, "env", r->name), make_id(g, "env", e->name));
-      else warn_unknown(d, src, r->pos, "after", "environment", r->name);
     }
   }
   free(stages.slots);
@@ -438,27 +431,29 @@ int cmd_graph(int argc, char **argv) {
     }
   }
 
-  const char *path = pipeline_path(file);
-  Source *src = source_load(path);
-  if (!src) {
-    fprintf(stderr, "rp: cannot read %s: %s\n", path, strerror(errno));
+  /* the same checks as rp check: a graph of a pipeline that would not run
+   * would mislead */
+  Diags d = {0};
+  Imports *im;
+  char *err = NULL;
+  Program *p = load_checked(pipeline_path(file), &im, &d, &err);
+  if (!p) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
     return EXIT_USAGE;
   }
-  Diags d = {0};
-  Program *p = parse_program(src, &d);
+  diags_print(&d, stderr, want_color(stderr));
   int rc = EXIT_USAGE;
   if (!d.nerrors) {
     Graph g = {0};
-    build_graph(&g, p, &d);
+    build_graph(&g, p);
     if (fmt == FMT_DOT) emit_dot(&g, stdout);
     else emit_mermaid(&g, stdout);
     graph_free(&g);
     rc = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
     if (rc) fprintf(stderr, "rp: graph: cannot write the output: %s\n", strerror(errno));
   }
-  diags_print(&d, stderr, want_color(stderr));
   diags_free(&d);
-  program_free(p);
-  source_free(src);
+  checked_free(p, im);
   return rc;
 }

@@ -10,6 +10,8 @@
 #     does not model every message (duplicates, for one).
 #  2. Small cases written below, one per line, must get the stated verdict
 #     from both.
+#  3. The opening example of doc/language.md is accepted by the grammar and
+#     passes `rp check`, so the reference does not teach a stale language.
 set -u
 : "${RP:?RP must name the rp binary}"
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -118,6 +120,15 @@ if [ -s "$tmp/wanted" ]; then
       echo "FAIL: $(head -c 120 "$f" | tr '\n' ' '): want $want, grammar $got, rp $rp"
     fi
   done < "$tmp/wanted"
+fi
+
+# 3. the reference's opening example: its first ``` block
+awk '/^```/ { n++; next } n == 1' "$top/doc/language.md" > "$tmp/reference.rp"
+if [ ! -s "$tmp/reference.rp" ]; then
+  fails=$((fails + 1)); echo "FAIL: no example at the top of doc/language.md"
+else
+  $check "$tmp/reference.rp" | grep -q '^accept ' || { fails=$((fails + 1)); echo "FAIL: the grammar rejects the example of doc/language.md: $($check "$tmp/reference.rp")"; }
+  "$RP" check "$tmp/reference.rp" > /dev/null 2> "$tmp/err" || { fails=$((fails + 1)); echo "FAIL: rp check rejects the example of doc/language.md:"; head -n 6 "$tmp/err"; }
 fi
 
 echo "grammar: $agreed repository files agree, $skipped error tests skipped, $n cases, $fails failures"

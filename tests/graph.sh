@@ -141,16 +141,16 @@ else
   echo "# graphviz not installed: dot -Tsvg not tried"
 fi
 
-# references to undeclared names: a warning, the edge left out, exit 0
+# a check error (undeclared names): rp check's diagnostics, no graph, exit 2
 cat > unknown.rp <<'RP'
-on push "main" -> biuld
+on push "main" -> build
 stage build { needs lint  environment stagin }
 RP
-"$RP" graph unknown.rp > u.dot 2> u.err || fail "undeclared names: exit $?"
-grep -q "unknown.rp:1:19: warning: trigger refers to unknown stage 'biuld'" u.err || fail "no warning for the trigger target: $(cat u.err)"
-grep -q "unknown.rp:2:21: warning: needs refers to unknown stage 'lint'" u.err || fail "no warning for needs: $(cat u.err)"
-grep -q "warning: stage refers to unknown environment 'stagin'" u.err || fail "no warning for the environment: $(cat u.err)"
-grep -q -- '->' u.dot && fail "edges to undeclared names were drawn: $(cat u.dot)"
+"$RP" graph unknown.rp > u.dot 2> u.err; rc=$?
+[ $rc -eq 2 ] || fail "check error: exit $rc, expected 2"
+[ -s u.dot ] && fail "check error: a graph was printed: $(cat u.dot)"
+grep -q "^unknown.rp:2:21: error: stage 'build' needs unknown stage 'lint'" u.err || fail "needs error not reported: $(cat u.err)"
+grep -q "unknown environment 'stagin'" u.err || fail "environment error not reported: $(cat u.err)"
 
 # a parse error: diagnostics, nothing on stdout, exit 2
 printf 'stage build {\n  needs\n}\n' > bad.rp

@@ -170,10 +170,81 @@ class Grammar:
             self.rules, self.order = EbnfParser(ebnf_tokens(f.read())).rules()
         self.start = self.order[0]
         self.tokens = [n for n in self.order if n.isupper() and n != SKIP]
-        if SKIP not in self.rules:
-            raise GrammarError("no %s rule" % SKIP)
+        for needed in (SKIP, INTERP_RULE, INTERP_LEXICAL) + INTERP_TOKENS:
+            if needed not in self.rules:
+                raise GrammarError("no %s rule" % needed)
         for name in self.order:
             self.check_refs(self.rules[name], name)
+
+        self.firsts = {False: {}, True: {}}
+
+    def first(self, e, on_tokens):
+        """What can start a match of e, to skip alternatives that cannot
+        match (only a speed-up): (items, nullable), items being ('lit', c)
+        (a first character, or a token's text), ('cls', neg, ranges) or
+        ('tok', NAME). Nullable (may match nothing) means: try it anyway."""
+        memo = self.firsts[on_tokens]
+        hit = memo.get(id(e))
+        if hit is None:
+            memo[id(e)] = ((), True)  # a cycle: assume anything can start it
+            hit = memo[id(e)] = self.compute_first(e, on_tokens)
+        return hit
+
+    def compute_first(self, e, on_tokens):
+        kind = e[0]
+        if kind == "lit":
+            if not e[1]:
+                return (), True
+            return (("lit", e[1] if on_tokens else e[1][0]),), False
+        if kind == "cls":
+            return (e,), False
+        if kind == "ref":
+            if on_tokens and e[1] == SAME_LINE:
+                return (), True
+            if on_tokens and e[1] in self.tokens:
+                return (("tok", e[1]),), False
+            return self.first(self.rules[e[1]], on_tokens)
+        if kind == "seq":
+            items = ()
+            for x in e[1]:
+                got, nullable = self.first(x, on_tokens)
+                items += got
+                if not nullable:
+                    return items, False
+            return items, True
+        if kind == "alt":
+            items, nullable = (), False
+            for x in e[1]:
+                got, n = self.first(x, on_tokens)
+                items += got
+                nullable = nullable or n
+            return items, nullable
+        if kind in ("opt", "star"):
+            return self.first(e[1], on_tokens)[0], True
+        if kind == "plus":
+            return self.first(e[1], on_tokens)
+        if kind == "diff":
+            return self.first(e[1], on_tokens)
+        raise AssertionError(kind)
+
+    def may_start(self, e, on_tokens, at):
+        """False when e certainly cannot match at `at` (a character or a
+        Token; None at the end)."""
+        items, nullable = self.first(e, on_tokens)
+        if nullable:
+            return True
+        if at is None:
+            return False
+        for it in items:
+            if it[0] == "lit":
+                if (at.text if on_tokens else at) == it[1]:
+                    return True
+            elif it[0] == "tok":
+                if at.kind == it[1]:
+                    return True
+            elif not on_tokens and any(lo <= at <= hi for lo, hi in it[2]) != it[1]:
+                return True
+        return False
 
     def check_refs(self, e, where):
         if e[0] == "ref":
@@ -206,6 +277,9 @@ class Matcher:
         if hit is not None:
             return hit
         self.memo[key] = frozenset()  # a left-recursive loop fails rather than hangs
+        if e[0] in ("ref", "seq", "plus", "diff") and not self.g.may_start(
+                e, self.on_tokens, self.seq[p] if p < len(self.seq) else None):
+            return frozenset()
         r = self.compute(e, p)
         self.memo[key] = r
         return r
@@ -248,8 +322,10 @@ class Matcher:
             return cur
         if kind == "alt":
             out = set()
+            at = seq[p] if p < n else None
             for item in e[1]:
-                out |= self.ends(item, p)
+                if self.g.may_start(item, self.on_tokens, at):
+                    out |= self.ends(item, p)
             return frozenset(out)
         if kind == "opt":
             return self.ends(e[1], p) | {p}
@@ -296,6 +372,8 @@ class Recogniser:
             return None, q
         best = None
         for name in self.g.tokens:
+            if not self.g.may_start(self.g.rules[name], False, self.text[q]):
+                continue
             ends = self.chars.ends(self.g.rules[name], q)
             if ends:
                 e = max(ends)
