@@ -19,6 +19,7 @@ typedef struct RunOptions {
   bool json;
   bool dry_run;
   const char *junit;
+  const char *secrets;
 } RunOptions;
 
 static int parse_options(int argc, char **argv, RunOptions *o) {
@@ -39,6 +40,8 @@ static int parse_options(int argc, char **argv, RunOptions *o) {
       o->json = true;
     } else if (!strcmp(a, "--dry-run")) {
       o->dry_run = true;
+    } else if (!strcmp(a, "--secrets") && i + 1 < argc) {
+      o->secrets = argv[++i];
     } else if (!strcmp(a, "--junit") && i + 1 < argc) {
       o->junit = argv[++i];
     } else if (a[0] == '-') {
@@ -76,6 +79,17 @@ static int run_loaded(Loaded *l, const RunOptions *o) {
   natives_register_all(I);
   interp_set_dry_run(I, o->dry_run);
   interp_set_event(I, value_retain(l->event));
+  if (o->secrets) {
+    Value sec;
+    char *err = NULL;
+    if (!secrets_load(o->secrets, &sec, &err)) {
+      fprintf(stderr, "rp: %s\n", err);
+      free(err);
+      interp_free(I);
+      return EXIT_USAGE;
+    }
+    interp_set_secrets(I, sec);
+  }
   if (interp_last_error(I)) { /* an imported module failed to load */
     interp_print_error(I, stderr, want_color(stderr));
     interp_free(I);

@@ -14,7 +14,8 @@ typedef struct Command {
 
 static const Command commands[] = {
     {"run", cmd_run,
-     "run [STAGE...] [-f FILE] [EVENT FLAGS] [-j N] [--only STAGE] [--dry-run] [--json] [--junit FILE]",
+     "run [STAGE...] [-f FILE] [EVENT FLAGS] [-j N] [--only STAGE] [--dry-run] [--json] [--junit FILE]\n"
+     "         [--secrets FILE]",
      "run the stages the event triggers (or those named) and everything they need"},
     {"plan", cmd_plan, "plan [STAGE...] [-f FILE] [EVENT FLAGS]",
      "show what would run for the event, in order, and why; runs nothing"},

@@ -14,7 +14,10 @@ on tag re"^v\d+\.\d+\.\d+$" -> release
 on manual(version: string, dry: bool = false) -> promote
 stage test { sh "touch ${env.MARK}" }
 stage deploy { needs test  when event.branch == "main"  sh "echo deploying ${event.sha}" }
-stage preview { needs test  sh "echo preview for pr ${event.pr.number}" }
+stage preview {
+  needs test
+  sh "echo preview for pr ${event.pr.number}: ${event.pr.title}"
+}
 stage release { sh "echo releasing ${event.tag}" }
 stage promote {
   environment prod
@@ -60,6 +63,9 @@ out=$(env -i PATH="$PATH" HOME="$tmp" MARK="$tmp/ran2" GITHUB_ACTIONS=true GITHU
 assert_eq "$rc" 0 "GitHub pull request run"
 assert_contains "$out" "::group::preview" "stages are log groups in GitHub Actions"
 assert_contains "$out" "preview for pr 42" "PR number from the payload"
+assert_contains "$out" 'preview for pr 42: x"; echo INJECTED; "' "a hostile PR title is printed as text"
+assert_not_contains "$out" "
+INJECTED" "the PR title ran nothing"
 
 # GitLab CI: a push to main
 out=$(env -i PATH="$PATH" HOME="$tmp" MARK="$tmp/ran3" GITLAB_CI=true CI_PIPELINE_SOURCE=push \

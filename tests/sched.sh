@@ -54,12 +54,19 @@ out=$(GO=yes "$RP" run guarded -f "$f" 2>&1)
 assert_contains "$out" "[guarded] guarded ran" "when true runs"
 
 # secrets: masked in child output, in errors, in --json and in junit
-out=$(API_TOKEN=s3cr3t-value MULTI="$(printf 'line-one-xyz\nline-two-xyz')" "$RP" run leak --json --junit "$tmp/j.xml" -f "$f" 2>&1); rc=$?
+printf 'FROM_FILE=filesecret-123\n# a comment\n' > "$tmp/secrets.env"
+out=$(API_TOKEN=s3cr3t-value MULTI="$(printf 'line-one-xyz\nline-two-xyz')" "$RP" run leak --json --junit "$tmp/j.xml" \
+  --secrets "$tmp/secrets.env" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 1 "leak stage fails"
 assert_not_contains "$out" "s3cr3t-value" "secret never printed"
 assert_contains "$out" "token is ***" "secret masked in sh output"
 assert_contains "$out" "via env: ***" "secret masked through env"
 assert_contains "$out" "bad token ***" "secret masked in the error"
+assert_not_contains "$out" "line-one-xyz" "multi-line secret: first line masked"
+assert_not_contains "$out" "line-two-xyz" "multi-line secret: second line masked"
+assert_contains "$out" "multi: ***" "multi-line secret masked line by line"
+assert_contains "$out" "from file: ***" "a --secrets file secret is masked"
+assert_not_contains "$out" "filesecret-123" "secrets file value never printed"
 assert_contains "$out" '"event":"run_started"' "json run_started"
 assert_contains "$out" '"event":"stage_finished"' "json stage_finished"
 assert_contains "$out" '"status":"failed"' "json status"

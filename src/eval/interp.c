@@ -1,6 +1,7 @@
 /* interp.c — evaluating expressions and running statements. */
 #include "interp.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ struct Interp {
   int nnatives, natives_cap;
   int call_depth;
   bool dry_run;
+  Value secrets_file;
   struct Imports *imports;
   struct Slot {
     const char *key;
@@ -233,6 +235,60 @@ void interp_emit(Interp *I, const char *stream, const char *text) {
 
 void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
 
+void interp_set_secrets(Interp *I, Value secrets) {
+  value_release(I->secrets_file);
+  I->secrets_file = secrets;
+}
+
+Value interp_secrets(const Interp *I) { return I->secrets_file; }
+
+bool secrets_load(const char *path, Value *out, char **err) {
+  size_t len;
+  char *text = read_file(path, &len);
+  if (!text) {
+    *err = xasprintf("cannot read secrets file %s: %s", path, strerror(errno));
+    return false;
+  }
+  const char *p = text;
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  bool ok = true;
+  if (*p == '{') {
+    char *jerr = NULL;
+    ok = json_parse(text, len, out, &jerr);
+    if (!ok) *err = xasprintf("secrets file %s: %s", path, jerr); /* the parser quotes no values */
+    free(jerr);
+    if (ok && out->kind != V_MAP) {
+      value_release(*out);
+      *err = xasprintf("secrets file %s: expected an object of strings", path);
+      ok = false;
+    }
+  } else {
+    *out = v_map();
+    int lineno = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+      next = strchr(line, '\n');
+      if (next) *next++ = 0;
+      lineno++;
+      size_t n = strlen(line);
+      if (n && line[n - 1] == '\r') line[--n] = 0;
+      while (*line == ' ' || *line == '\t') line++;
+      if (!*line || *line == '#') continue;
+      if (!strncmp(line, "export ", 7)) line += 7;
+      char *eq = strchr(line, '=');
+      if (!eq || eq == line) {
+        *err = xasprintf("secrets file %s:%d: expected NAME=value", path, lineno);
+        ok = false;
+        break;
+      }
+      *eq = 0;
+      map_set(*out, line, v_cstr(eq + 1));
+    }
+    if (!ok) value_release(*out);
+  }
+  free(text);
+  return ok;
+}
+
 /* ---- set-up ---- */
 
 static Value environment_value(Interp *I, const Environment *env);
@@ -318,6 +374,7 @@ void interp_free(Interp *I) {
   value_release(I->event);
   value_release(I->natives);
   value_release(I->ret);
+  value_release(I->secrets_file);
   free(I->native_list);
   for (int i = 0; i < I->nsecrets; i++) free(I->secrets[i]);
   free(I->secrets);

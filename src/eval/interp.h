@@ -79,6 +79,13 @@ void interp_print_error(const Interp *I, FILE *out, bool color);
 
 /* Secrets: every secret text registered here is masked in output. */
 void interp_add_secret(Interp *I, const char *text);
+/* Secrets from --secrets FILE (a map of strings), consulted by secret()
+ * before the environment. Takes the map. */
+void interp_set_secrets(Interp *I, Value secrets);
+Value interp_secrets(const Interp *I); /* borrowed map, or null */
+/* Reads a secrets file: a JSON object of strings, or NAME=value lines
+ * (# comments, blank lines). */
+bool secrets_load(const char *path, Value *out, char **err);
 char *interp_mask(const Interp *I, const char *text); /* malloc'd */
 void interp_emit(Interp *I, const char *stream, const char *text);
 
