@@ -1,4 +1,5 @@
 /* sched.c — the stage scheduler. */
+#define _GNU_SOURCE /* pipe2 */
 #include "sched.h"
 
 #include <errno.h>
@@ -245,7 +246,7 @@ static void fail_from_interp(Scheduler *s, Unit *u) {
 
 static bool start_unit(Scheduler *s, Unit *u) {
   int p[2];
-  if (pipe(p) != 0) {
+  if (pipe2(p, O_CLOEXEC) != 0) {
     char *m = xasprintf("cannot create a pipe: %s", strerror(errno));
     finish_unit(s, u, STAGE_FAILED, m, NULL);
     free(m);
@@ -267,7 +268,6 @@ static bool start_unit(Scheduler *s, Unit *u) {
   }
   setpgid(pid, pid);
   close(p[1]);
-  fcntl(p[0], F_SETFD, FD_CLOEXEC);
   u->pid = pid;
   u->fd = p[0];
   u->attempts++;
@@ -452,7 +452,9 @@ int sched_run(Scheduler *s) {
       Unit *u = &s->units[which[k]];
       ssize_t n = read(u->fd, chunk, sizeof chunk);
       if (n > 0) drain(s, u, chunk, (size_t)n);
-      else if (n == 0 || errno != EINTR) reap(s, u, false);
+      /* the result is the child's last word: reap it now rather than
+       * after one more wake-up for end of file */
+      if (u->got_result || n == 0 || (n < 0 && errno != EINTR)) reap(s, u, false);
     }
   }
   free(pfd);
