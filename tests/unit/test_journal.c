@@ -1,8 +1,9 @@
 /* test_journal.c — run journals: round trip, statuses, torn lines, kill -9.
  *
  * Also a helper for tests/journal-crash.sh:
- *   test_journal --writer STATE RUN   append {seq} records forever, printing
- *                                     each seq once its append returned
+ *   test_journal --writer STATE RUN   start the run, then append {seq} records
+ *                                     forever, printing each seq once its
+ *                                     append returned
  *   test_journal --check STATE RUN N  exit 0 when the journal is exactly a
  *                                     prefix 0..k-1 with k >= N, printing k */
 #include <errno.h>
@@ -419,7 +420,17 @@ static void test_state_helpers(void) {
 
 static int helper(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "--writer") == 0) {
-    setvbuf(stdout, NULL, _IONBF, 0);
+    Journal j;
+    char *err = NULL;
+    if (!journal_create(&j, argv[2], argv[3], &err)) {
+      fprintf(stderr, "%s\n", err);
+      return 2;
+    }
+    Value ev = event_of("push");
+    bool ok = journal_run_started(&j, "p", "p.rp", ev, "al", &err);
+    value_release(ev);
+    journal_close(&j);
+    if (!ok) return 2;
     writer_loop(argv[2], argv[3], 1);
   }
   if (argc == 5 && strcmp(argv[1], "--check") == 0) {
