@@ -21,7 +21,9 @@
  * never hold them. A forked stage child shares the owner lock with the
  * parent (flock belongs to the open file, not the process): the run stays
  * owned while any of them lives. The child may journal_close() its copy;
- * that does not release the parent's lock. */
+ * that does not release the parent's lock. Only the parent appends: a
+ * process sharing the parent's descriptor also shares its append flock,
+ * so a child that must write opens the journal itself (journal_open). */
 #ifndef RP_JOURNAL_H
 #define RP_JOURNAL_H
 
