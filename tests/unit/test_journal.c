@@ -392,6 +392,36 @@ static void test_kill_writer(void) {
   rm_rf(dir);
 }
 
+/* The owner and `rp approve` append at the same time: no line is lost or
+ * cut, and each writer's records keep their order. */
+static void test_concurrent_appenders(void) {
+  char *dir = scratch_dir(), *err = NULL;
+  Journal j;
+  CHECK(journal_create(&j, dir, "both", &err));
+  pid_t pid = fork();
+  if (pid == 0) {
+    Journal a;
+    if (!journal_open(&a, dir, "both", false, &err)) _exit(2);
+    for (int i = 0; i < 150; i++)
+      if (!journal_decision(&a, true, "prod", NULL, "bob", "x", &err)) _exit(3);
+    journal_close(&a);
+    _exit(0);
+  }
+  for (int i = 1; i <= 150; i++) CHECK(journal_stage_started(&j, "build", i, &err));
+  int status;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  journal_close(&j);
+  RunState r = replay(dir, "both");
+  CHECK_INT(r.nrecords, 300);
+  CHECK_INT(r.ndecisions, 150);
+  CHECK(!r.torn && r.invalid == 0);
+  CHECK(r.nstages == 1 && r.stages[0].attempts == 150);
+  run_state_free(&r);
+  free(err);
+  rm_rf(dir);
+}
+
 static void test_state_helpers(void) {
   char *id = journal_new_id();
   CHECK(strlen(id) == 20 && id[8] == '-' && id[15] == '-' && state_name_ok(id));
@@ -449,6 +479,7 @@ int main(int argc, char **argv) {
   test_round_trip();
   test_statuses();
   test_torn_tail();
+  test_concurrent_appenders();
   test_kill_writer();
   return check_done();
 }
