@@ -41,6 +41,18 @@ static bool take_ownership(Journal *j, char **err) {
   char *what = xasprintf("run %s", j->run_id);
   /* A short wait: `rp status` peeks at the lock for an instant. */
   LockResult r = lock_acquire_file(&j->owner, path, what, j->run_id, 300, NULL, NULL, err);
+  if (r == LOCK_TIMED_OUT) { /* say it in the run's terms */
+    bool held = false;
+    LockHolder h;
+    char *herr = NULL;
+    if (lock_holder_file(path, &held, &h, &herr) && held && h.run) {
+      free(*err);
+      *err = xasprintf("run %s is in progress in another process (pid %ld on %s since %s)",
+                       j->run_id, h.pid, h.host ? h.host : "?", h.since ? h.since : "?");
+    }
+    lock_holder_free(&h);
+    free(herr);
+  }
   free(what);
   free(path);
   return r == LOCK_ACQUIRED;

@@ -136,6 +136,7 @@ LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, co
   }
   l->fd = fd;
   l->path = xstrdup(path);
+  l->pid = getpid();
   return LOCK_ACQUIRED;
 }
 
@@ -157,8 +158,9 @@ LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, con
 
 void lock_release(FileLock *l) {
   if (l->fd >= 0) {
-    /* Clear the note first: an empty file under a free lock reads "nobody". */
-    if (ftruncate(l->fd, 0) != 0) { /* the note is advisory; flock is the lock */
+    /* Clear the note first: an empty file under a free lock reads
+     * "nobody". A forked child closing its copy must not clear it. */
+    if (l->pid == getpid() && ftruncate(l->fd, 0) != 0) { /* advisory: flock is the lock */
     }
     close(l->fd); /* releases the flock unless a forked child still has it */
   }

@@ -25,6 +25,7 @@
 typedef struct FileLock {
   int fd;      /* -1 when not held */
   char *path;
+  pid_t pid;   /* the process that took it: only it clears the note */
 } FileLock;
 
 typedef struct LockHolder {
@@ -51,7 +52,9 @@ LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, con
  * 'prod'", "run 2026…"). */
 LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, const char *run_id,
                              int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
-void lock_release(FileLock *l);  /* no-op when not held */
+/* Closes this process's descriptor; no-op when not held. Called in a
+ * forked child, it leaves the parent's lock and note alone. */
+void lock_release(FileLock *l);
 
 /* Who holds environment `env`'s lock now: *held false when nobody. */
 bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err);

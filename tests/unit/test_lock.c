@@ -160,6 +160,21 @@ static void test_shared_across_fork(void) {
   reap(child, true);
   CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held);
   lock_holder_free(&h);
+
+  /* a child releasing its copy leaves the parent's lock and note alone */
+  CHECK(lock_acquire(&l, dir, "prod", "run-G", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  child = fork();
+  if (child == 0) {
+    lock_release(&l);
+    free(dir);
+    _exit(0);
+  }
+  reap(child, false);
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK_STR(h.run, "run-G");
+  lock_holder_free(&h);
+  lock_release(&l);
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held);
   rm_rf(dir);
 }
 
