@@ -61,6 +61,11 @@ struct Interp {
   int nslots, slots_cap;
   Scope **module_scopes; /* released at the end: module functions refer to them */
   int nmodule_scopes, module_scopes_cap;
+  /* scopes still captured by closures when their block ended: a closure
+   * kept in the scope it captures is a reference cycle, broken when the
+   * stage (or the interpreter) ends */
+  Scope **captured;
+  int ncaptured, captured_cap;
   OutputSink sink;
   RtError err;
   bool has_error;
@@ -130,6 +135,20 @@ void scope_release(Scope *s) {
 }
 
 void scope_define(Scope *s, const char *name, Value v) { map_set(s->vars, name, v); }
+
+static void scope_clear(Scope *s);
+
+/* The end of a block's scope: captured ones wait for release_captured. */
+static void scope_done(Interp *I, Scope *s) {
+  if (s->refs > 1) VEC_PUSH(I->captured, I->ncaptured, I->captured_cap, s);
+  else scope_release(s);
+}
+
+static void release_captured(Interp *I) {
+  for (int i = 0; i < I->ncaptured; i++) scope_clear(I->captured[i]);
+  for (int i = 0; i < I->ncaptured; i++) scope_release(I->captured[i]);
+  I->ncaptured = 0;
+}
 
 static Scope *scope_find(Scope *s, const char *name) {
   for (; s; s = s->parent)
@@ -360,6 +379,8 @@ static void scope_clear(Scope *s) {
 
 void interp_free(Interp *I) {
   if (!I) return;
+  release_captured(I);
+  free(I->captured);
   for (int i = 0; i < I->nmodule_scopes; i++) {
     scope_clear(I->module_scopes[i]);
     scope_release(I->module_scopes[i]);
@@ -983,7 +1004,7 @@ static bool call_closure(Interp *I, const Node *at, Closure *c, Value *args, int
     I->call_depth--;
     I->src = saved_src;
   }
-  scope_release(s);
+  scope_done(I, s);
   return ok;
 }
 
@@ -1173,7 +1194,7 @@ static bool exec_block(Interp *I, Scope *parent, const Node *block) {
   Scope *s = scope_new(parent);
   bool ok = true;
   for (int i = 0; i < block->as.list.n && ok; i++) ok = interp_exec(I, s, block->as.list.items[i]);
-  scope_release(s);
+  scope_done(I, s);
   return ok;
 }
 
@@ -1186,7 +1207,7 @@ static bool exec_for(Interp *I, Scope *sc, const Node *n) {
       Scope *s = scope_new(sc);
       scope_define(s, n->as.bind.name, value_retain(list_get(seq, i)));
       ok = exec_block(I, s, n->as.bind.body);
-      scope_release(s);
+      scope_done(I, s);
     }
   } else if (seq.kind == V_MAP) {
     Map *m = as_map(seq); /* iterating a map gives its keys, in order */
@@ -1194,7 +1215,7 @@ static bool exec_for(Interp *I, Scope *sc, const Node *n) {
       Scope *s = scope_new(sc);
       scope_define(s, n->as.bind.name, v_str(m->keys[i]->data, m->keys[i]->len));
       ok = exec_block(I, s, n->as.bind.body);
-      scope_release(s);
+      scope_done(I, s);
     }
   } else if (seq.kind != V_NULL) {
     ok = FAIL_AT(n->as.bind.value, "for needs a list or a map, not %s", value_type_name(seq));
@@ -1312,7 +1333,8 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
     }
     ok = ok && pok;
   }
-  scope_release(s);
+  scope_done(I, s);
+  release_captured(I); /* nothing of the stage outlives it but its outputs */
   I->stage = saved;
   return ok;
 }

@@ -450,8 +450,10 @@ int sched_waiting(const Scheduler *s) {
 
 int sched_run(Scheduler *s) {
   if (s->jobs < 1) s->jobs = 1;
-  struct pollfd *pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
-  int *which = xcalloc((size_t)s->n + 1, sizeof *which);
+  /* in the scheduler, not in locals: a stage's child process inherits them
+   * and exits without freeing, and they must stay reachable there */
+  struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
+  int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
   char chunk[16384];
   while (start_ready(s) || running_count(s) > 0) {
     int np = 0;
@@ -487,6 +489,8 @@ int sched_run(Scheduler *s) {
   }
   free(pfd);
   free(which);
+  s->pfd = NULL;
+  s->which = NULL;
   int failed = 0;
   for (int i = 0; i < s->n; i++) failed += s->units[i].status == STAGE_FAILED;
   return failed;

@@ -52,6 +52,8 @@ struct Scheduler {
   int jobs;
   bool only; /* run the goals alone: their needs are assumed done */
   SchedHooks hooks;
+  struct pollfd *pfd; /* the main loop's poll set, one slot per unit */
+  int *which;
 };
 
 /* Add the stages named in `goals` (indexes into prog->stages) and all they
