@@ -13,6 +13,8 @@ int cmd_graph(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 /* The pipeline file a command works on: FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);

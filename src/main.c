@@ -15,8 +15,12 @@ typedef struct Command {
 static const Command commands[] = {
     {"run", cmd_run,
      "run [STAGE...] [-f FILE] [EVENT FLAGS] [-j N] [--only STAGE] [--dry-run] [--json] [--junit FILE]\n"
-     "         [--secrets FILE]",
+     "         [--secrets FILE] [--force-promotion REASON]",
      "run the stages the event triggers (or those named) and everything they need"},
+    {"resume", cmd_resume, "resume RUN [--wait] [-f FILE] [-j N] [--json]",
+     "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens"},
+    {"rollback", cmd_rollback, "rollback ENV [--to VERSION] [-f FILE]",
+     "re-run ENV's deploy stage with the previous successful version (or VERSION)"},
     {"plan", cmd_plan, "plan [STAGE...] [-f FILE] [EVENT FLAGS]",
      "show what would run for the event, in order, and why; runs nothing"},
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
@@ -37,7 +41,8 @@ static void usage(FILE *out) {
         "  --label L --input k=v --sha S --actor A --schedule CRON. Without them the event\n"
         "  comes from GitHub Actions or GitLab CI, else a local event from git's HEAD.\n"
         "\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 a stage failed (fmt --check:\n"
-        "files would change); 2 usage, parse or check error.\n"
+        "files would change); 2 usage, parse or check error; 3 paused at an approval gate.\n"
+        "Runs are journaled under .rp/ beside FILE (RP_STATE_DIR moves it).\n"
         "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
         "See rp(1) and doc/language.md.\n",
         out);

@@ -24,7 +24,7 @@ for in in "$top"/tests/fmt/*.in.rp; do
 done
 
 # 2. idempotent on every file that parses; examples and stdlib are formatted
-for f in $(find "$top/examples" "$top/stdlib" "$top/tests" -name '*.rp' 2>/dev/null | sort); do
+for f in $(find "$top/examples" "$top/stdlib" "$top/tests" -type f -name '*.rp' 2>/dev/null | sort); do
   "$RP" fmt "$f" >"$tmp/once.rp" 2>/dev/null || continue # golden tests of parse errors
   n=$((n + 1))
   "$RP" fmt "$tmp/once.rp" >"$tmp/twice.rp" || { fail "formatted $f does not parse"; continue; }

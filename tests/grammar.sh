@@ -24,7 +24,7 @@ fails=0 agreed=0 skipped=0
 parses() { "$RP" parse "$1" >/dev/null 2>"$tmp/err"; }
 
 # 1. the repository's files
-find "$top/examples" "$top/stdlib" "$top/tests" -name '*.rp' 2>/dev/null | sort > "$tmp/files"
+find "$top/examples" "$top/stdlib" "$top/tests" -type f -name '*.rp' 2>/dev/null | sort > "$tmp/files"
 if [ -s "$tmp/files" ]; then
   # shellcheck disable=SC2046
   $check $(cat "$tmp/files") > "$tmp/verdicts" || { echo "FAIL: ebnf_check.py failed"; exit 1; }

@@ -48,8 +48,9 @@ out=$("$RP" run -f "$f" --tag v1.2.3 2>&1)
 assert_contains "$out" "[release] releasing v1.2.3" "regex tag trigger"
 out=$("$RP" run -f "$f" --tag v1.2 2>&1)
 assert_contains "$out" "no trigger starts a stage for this event" "non-matching tag runs nothing"
-out=$("$RP" run -f "$f" --event manual --input version=2.0.0 --input dry=true 2>&1)
-assert_contains "$out" "[promote] promoting 2.0.0 dry=true" "typed manual inputs"
+out=$("$RP" run -f "$f" --event manual --input version=2.0.0 --input dry=true 2>&1); rc=$?
+assert_eq "$rc" 3 "the manual deploy stops at prod's gate"
+assert_contains "$out" "waiting for approval to deploy 2.0.0 to prod" "typed manual input is the version"
 
 # GitHub Actions: a labelled pull request from the payload
 cat > "$tmp/payload.json" <<'JSON'

@@ -51,6 +51,7 @@ struct Interp {
   int call_depth;
   bool dry_run;
   Value secrets_file;
+  Value versions; /* stage -> version overriding its `version` (rollback) */
   struct Imports *imports;
   struct Slot {
     const char *key;
@@ -237,6 +238,7 @@ void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
 
 void interp_set_secrets(Interp *I, Value secrets) {
   value_release(I->secrets_file);
+  value_release(I->versions);
   I->secrets_file = secrets;
 }
 
@@ -375,6 +377,7 @@ void interp_free(Interp *I) {
   value_release(I->natives);
   value_release(I->ret);
   value_release(I->secrets_file);
+  value_release(I->versions);
   free(I->native_list);
   for (int i = 0; i < I->nsecrets; i++) free(I->secrets[i]);
   free(I->secrets);
@@ -418,6 +421,11 @@ static const Native *native_find(Interp *I, const char *ns, const char *name) {
 Value interp_outputs(Interp *I, const char *stage) { return map_get(I->outputs, stage); }
 
 void interp_set_outputs(Interp *I, const char *stage, Value outputs) { map_set(I->outputs, stage, outputs); }
+
+void interp_set_version(Interp *I, const char *stage, Value version) {
+  if (I->versions.kind != V_MAP) I->versions = v_map();
+  map_set(I->versions, stage, version);
+}
 
 /* ---- names ---- */
 
@@ -1272,7 +1280,10 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
     for (size_t i = 0; i < m->n; i++) scope_define(s, m->keys[i]->data, value_retain(m->vals[i]));
   }
   bool ok = true;
-  if (st->version) {
+  Value forced = I->versions.kind == V_MAP ? map_get(I->versions, st->name) : V_NULL_VALUE;
+  if (forced.kind != V_NULL) {
+    scope_define(s, "version", value_retain(forced));
+  } else if (st->version) {
     Value v;
     ok = interp_eval(I, s, st->version->as.attr.value, &v);
     if (ok) scope_define(s, "version", v);

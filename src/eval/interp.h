@@ -68,6 +68,8 @@ bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
  * matrix variable); its outputs are recorded under its name. */
 bool interp_run_stage(Interp *I, const Stage *stage, Value vars);
 Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
+/* Deploy `version` in `stage` instead of its `version` expression (rollback). */
+void interp_set_version(Interp *I, const char *stage, Value version); /* takes */
 void interp_set_outputs(Interp *I, const char *stage, Value outputs); /* takes */
 
 /* Errors */

@@ -6,6 +6,8 @@
 #include "interp.h"
 
 void natives_register_core(Interp *I);
+/* docker.*, helm.*, kubectl.*: exec the CLIs (natives_tools.c) */
+void natives_register_tools(Interp *I);
 /* Every family: what rp run, rp plan and the REPL register. */
 void natives_register_all(Interp *I);
 

@@ -16,7 +16,7 @@ double monotonic_seconds(void) {
 }
 
 const char *stage_status_name(StageStatus s) {
-  static const char *n[] = {"pending", "running", "ok", "failed", "skipped"};
+  static const char *n[] = {"pending", "running", "ok", "failed", "skipped", "waiting"};
   return n[s];
 }
 

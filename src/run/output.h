@@ -11,7 +11,7 @@
 
 typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON } OutputMode;
 
-typedef enum { STAGE_PENDING, STAGE_RUNNING, STAGE_OK, STAGE_FAILED, STAGE_SKIPPED } StageStatus;
+typedef enum { STAGE_PENDING, STAGE_RUNNING, STAGE_OK, STAGE_FAILED, STAGE_SKIPPED, STAGE_WAITING } StageStatus;
 
 const char *stage_status_name(StageStatus s);
 

@@ -1,4 +1,5 @@
 /* sched.c — the stage scheduler. */
+#define _GNU_SOURCE /* pipe2 */
 #include "sched.h"
 
 #include <errno.h>
@@ -177,14 +178,18 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
 
 /* ---- the parent ---- */
 
-static bool unit_ready(const Scheduler *s, const Unit *u, bool *blocked) {
-  *blocked = false;
+/* Ready when everything it needs succeeded; *blocked when something it
+ * needs failed or was skipped; *gated when something waits at a gate. */
+static bool unit_ready(const Scheduler *s, const Unit *u, bool *blocked, bool *gated) {
+  *blocked = *gated = false;
+  bool ready = true;
   for (int k = 0; k < u->nneeds; k++) {
     StageStatus st = s->units[u->needs[k]].status;
     if (st == STAGE_FAILED || st == STAGE_SKIPPED) *blocked = true;
-    if (st != STAGE_OK) return false;
+    if (st == STAGE_WAITING) *gated = true;
+    if (st != STAGE_OK) ready = false;
   }
-  return true;
+  return ready;
 }
 
 /* `when` is decided in the parent, just before the stage would start, so
@@ -233,7 +238,8 @@ static int retries_of(Scheduler *s, const Unit *u) {
 static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
   u->status = st;
   double secs = u->started ? monotonic_seconds() - u->started : 0;
-  report_stage_finished(s->rep, u->name, st, secs, reason, err);
+  if (s->rep) report_stage_finished(s->rep, u->name, st, secs, reason, err);
+  if (s->hooks.finished) s->hooks.finished(s->hooks.ctx, s, (int)(u - s->units), reason);
 }
 
 /* An error raised in the parent (in `when` or `timeout`) fails the unit. */
@@ -245,7 +251,7 @@ static void fail_from_interp(Scheduler *s, Unit *u) {
 
 static bool start_unit(Scheduler *s, Unit *u) {
   int p[2];
-  if (pipe(p) != 0) {
+  if (pipe2(p, O_CLOEXEC) != 0) {
     char *m = xasprintf("cannot create a pipe: %s", strerror(errno));
     finish_unit(s, u, STAGE_FAILED, m, NULL);
     free(m);
@@ -267,10 +273,10 @@ static bool start_unit(Scheduler *s, Unit *u) {
   }
   setpgid(pid, pid);
   close(p[1]);
-  fcntl(p[0], F_SETFD, FD_CLOEXEC);
   u->pid = pid;
   u->fd = p[0];
   u->attempts++;
+  if (s->hooks.started) s->hooks.started(s->hooks.ctx, s, (int)(u - s->units));
   u->got_result = false;
   u->inbuf.len = 0;
   return true;
@@ -388,9 +394,10 @@ static bool start_ready(Scheduler *s) {
   for (int i = 0; i < s->n; i++) {
     Unit *u = &s->units[i];
     if (u->status != STAGE_PENDING) continue;
-    bool blocked;
-    if (!unit_ready(s, u, &blocked)) {
+    bool blocked, gated;
+    if (!unit_ready(s, u, &blocked, &gated)) {
       if (blocked) finish_unit(s, u, STAGE_SKIPPED, "a stage it needs did not succeed", NULL);
+      else if (gated) u->status = STAGE_WAITING; /* until the run is resumed */
       else pending = true;
       continue;
     }
@@ -411,6 +418,21 @@ static bool start_ready(Scheduler *s) {
         fail_from_interp(s, u);
         continue;
       }
+      if (s->hooks.before) {
+        char *reason = NULL;
+        GoDecision go = s->hooks.before(s->hooks.ctx, s, i, &reason);
+        if (go == GO_DONE) {
+          publish_outputs(s, u);
+          u->status = STAGE_OK;
+          if (s->rep) report_log(s->rep, u->name, "stdout", "rp: done in an earlier attempt of this run");
+        } else if (go == GO_WAIT) {
+          u->status = STAGE_WAITING;
+        } else if (go == GO_FAIL) {
+          finish_unit(s, u, STAGE_FAILED, reason, NULL);
+        }
+        free(reason);
+        if (go != GO_RUN) continue;
+      }
       report_stage_started(s->rep, u->name);
     }
     u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
@@ -418,6 +440,12 @@ static bool start_ready(Scheduler *s) {
     if (!start_unit(s, u)) continue;
   }
   return pending;
+}
+
+int sched_waiting(const Scheduler *s) {
+  int n = 0;
+  for (int i = 0; i < s->n; i++) n += s->units[i].status == STAGE_WAITING;
+  return n;
 }
 
 int sched_run(Scheduler *s) {
@@ -452,7 +480,9 @@ int sched_run(Scheduler *s) {
       Unit *u = &s->units[which[k]];
       ssize_t n = read(u->fd, chunk, sizeof chunk);
       if (n > 0) drain(s, u, chunk, (size_t)n);
-      else if (n == 0 || errno != EINTR) reap(s, u, false);
+      /* the result is the child's last word: reap it now rather than
+       * after one more wake-up for end of file */
+      if (u->got_result || n == 0 || (n < 0 && errno != EINTR)) reap(s, u, false);
     }
   }
   free(pfd);

@@ -28,7 +28,22 @@ typedef struct Unit {
   RtError err;
 } Unit;
 
-typedef struct Scheduler {
+/* What a run adds around each stage (journal, gates, locks, history:
+ * run/deploy.c); every hook is optional. */
+typedef enum { GO_RUN, GO_WAIT, GO_FAIL, GO_DONE } GoDecision;
+typedef struct Scheduler Scheduler;
+
+typedef struct SchedHooks {
+  void *ctx;
+  /* Just before a unit would start (its needs done, `when` true). GO_DONE:
+   * it already finished in an earlier attempt of this run (u->outputs set);
+   * GO_WAIT: it waits at an approval gate; GO_FAIL: *reason says why. */
+  GoDecision (*before)(void *ctx, Scheduler *s, int unit, char **reason);
+  void (*started)(void *ctx, Scheduler *s, int unit);
+  void (*finished)(void *ctx, Scheduler *s, int unit, const char *reason);
+} SchedHooks;
+
+struct Scheduler {
   Interp *I;
   Reporter *rep;
   Program *prog;
@@ -36,13 +51,16 @@ typedef struct Scheduler {
   int n, cap;
   int jobs;
   bool only; /* run the goals alone: their needs are assumed done */
-} Scheduler;
+  SchedHooks hooks;
+};
 
 /* Add the stages named in `goals` (indexes into prog->stages) and all they
  * need; matrix stages become one unit per value. False on an error (printed). */
 bool sched_plan(Scheduler *s, const int *goals, int ngoals);
-/* Run every unit; returns how many failed. */
+/* Run every unit; returns how many failed. Units left waiting at a gate
+ * (and those that need them) have status STAGE_WAITING / STAGE_PENDING. */
 int sched_run(Scheduler *s);
+int sched_waiting(const Scheduler *s); /* units waiting at a gate */
 void sched_free(Scheduler *s);
 
 #endif

@@ -7,7 +7,7 @@ set -u
 command -v valgrind >/dev/null || { echo "valgrind: 0 passed, 0 failed (valgrind not installed)"; exit 0; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pass=0 fail=0
-for f in $(find "$top/examples" "$top/stdlib" "$top/tests" -name '*.rp' 2>/dev/null | sort); do
+for f in $(find "$top/examples" "$top/stdlib" "$top/tests" -type f -name '*.rp' 2>/dev/null | sort); do
   for cmd in check parse fmt graph; do
     if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
          --error-exitcode=99 "$RP" $cmd "$f" >/dev/null 2>/tmp/vg.$$; then :; fi

@@ -1,0 +1,617 @@
+/* natives_tools.c — docker.*, helm.* and kubectl.*: each call builds an
+ * argv and execs the CLI (never a shell), streaming its output live.
+ *
+ * Secrets never go into an argv (any process on the machine can read
+ * argvs): docker.login sends its password on standard input, and a secret
+ * anywhere else in a command line is refused. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../prim/exec.h"
+#include "natives.h"
+
+#define ARG(i, name, kind, req, out)                                                    \
+  if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false
+
+#define FAIL(...) interp_error(I, cs->src, cs->node->pos, __VA_ARGS__)
+
+enum { CAPTURE_LIMIT = 16 << 20, STDERR_TAIL = 600 };
+
+/* ---- building an argv ---- */
+
+typedef struct Argv {
+  char **v; /* NULL-terminated */
+  int n, cap;
+  bool secret; /* a secret was put into it: refused before running */
+} Argv;
+
+static void av_add(Argv *a, const char *word) {
+  if (a->n + 2 > a->cap) {
+    a->cap = a->cap ? a->cap * 2 : 16;
+    a->v = xrealloc(a->v, (size_t)a->cap * sizeof *a->v);
+  }
+  a->v[a->n++] = xstrdup(word);
+  a->v[a->n] = NULL;
+}
+
+static void av_add2(Argv *a, const char *flag, const char *word) {
+  av_add(a, flag);
+  av_add(a, word);
+}
+
+/* A value as one word: its text (tainting the argv when secret). */
+static void av_value(Argv *a, const char *flag, Value v) {
+  char *text = value_to_cstr(v);
+  a->secret |= value_is_secret(v);
+  if (flag) av_add(a, flag);
+  av_add(a, text);
+  free(text);
+}
+
+/* words from an environment variable, split on spaces */
+static void av_env_words(Argv *a, const char *var) {
+  const char *s = getenv(var);
+  for (const char *p = s; p && *p;) {
+    while (*p == ' ') p++;
+    size_t n = strcspn(p, " ");
+    if (n) {
+      char *w = xstrndup(p, n);
+      av_add(a, w);
+      free(w);
+    }
+    p += n;
+  }
+}
+
+static void av_free(Argv *a) {
+  for (int i = 0; i < a->n; i++) free(a->v[i]);
+  free(a->v);
+  *a = (Argv){0};
+}
+
+/* A string, or each string of a list, after `flag`. */
+static bool av_strings(Interp *I, const CallSite *cs, Argv *a, const char *flag, Value v, const char *name) {
+  if (v.kind == V_NULL) return true;
+  if (v.kind == V_STRING) {
+    av_value(a, flag, v);
+    return true;
+  }
+  if (v.kind != V_LIST) return FAIL("%s: '%s' must be a string or a list of strings", cs->name, name);
+  for (size_t i = 0; i < list_len(v); i++) {
+    Value item = list_get(v, i);
+    if (item.kind != V_STRING) return FAIL("%s: '%s' must be a list of strings", cs->name, name);
+    av_value(a, flag, item);
+  }
+  return true;
+}
+
+/* Each entry of a map as `flag KEY=VALUE` (for --set, --build-arg, --label);
+ * `escape` backslash-escapes helm's separators in values. */
+static void av_pairs(Argv *a, const char *flag, Value m, bool escape) {
+  if (m.kind != V_MAP) return;
+  Map *map = as_map(m);
+  for (size_t k = 0; k < map->n; k++) {
+    char *text = value_to_cstr(map->vals[k]);
+    Buf b = {0};
+    buf_printf(&b, "%s=", map->keys[k]->data);
+    for (const char *c = text; *c; c++) {
+      if (escape && (*c == ',' || *c == '\\')) buf_putc(&b, '\\');
+      buf_putc(&b, *c);
+    }
+    a->secret |= value_is_secret(map->vals[k]);
+    av_add2(a, flag, b.data);
+    buf_free(&b);
+    free(text);
+  }
+}
+
+/* A duration as Go's time.ParseDuration reads it (helm, kubectl). */
+static void av_duration(Argv *a, const char *flag, Value d) {
+  if (d.kind != V_DURATION) return;
+  char *text = d.as.i % 1000 ? xasprintf("%lldms", (long long)d.as.i) : xasprintf("%llds", (long long)(d.as.i / 1000));
+  av_add2(a, flag, text);
+  free(text);
+}
+
+/* The container CLI: $RP_CONTAINER_CLI, else podman when installed, else
+ * docker; then $RP_CONTAINER_ARGS, the subcommand, $RP_CONTAINER_<SUB>_ARGS. */
+static void container_argv(Argv *a, const char *sub, const char *sub_var) {
+  const char *cli = getenv("RP_CONTAINER_CLI");
+  if (!cli || !*cli) cli = exec_on_path("podman") ? "podman" : "docker";
+  av_add(a, cli);
+  av_env_words(a, "RP_CONTAINER_ARGS");
+  av_add(a, sub);
+  av_env_words(a, sub_var);
+}
+
+/* ---- running it ---- */
+
+static char *display(Interp *I, const Argv *a) {
+  char *shown = exec_argv_display(a->v);
+  char *masked = interp_mask(I, shown);
+  free(shown);
+  return masked;
+}
+
+/* In a dry run, prints the command and returns true (the caller then
+ * returns a stand-in). */
+static bool dry_run(Interp *I, const Argv *a) {
+  if (!interp_dry_run(I)) return false;
+  char *shown = display(I, a);
+  char *line = xasprintf("[dry-run] %s", shown);
+  interp_emit(I, "stdout", line);
+  free(line);
+  free(shown);
+  return true;
+}
+
+/* the last lines of a command's standard error, for an error message */
+static const char *tail(const char *err) {
+  size_t len = strlen(err);
+  while (len && (err[len - 1] == '\n' || err[len - 1] == ' ')) len--;
+  if (len <= STDERR_TAIL) return err;
+  const char *t = err + len - STDERR_TAIL;
+  const char *nl = strchr(t, '\n');
+  return nl && nl < err + len ? nl + 1 : t;
+}
+
+typedef struct Run {
+  const char *input; /* standard input, or NULL */
+  bool quiet;        /* stdout is data (JSON, YAML): capture, do not stream */
+} Run;
+
+static void emit_line(void *ctx, const char *stream, const char *line) {
+  Interp *I = ((void **)ctx)[0];
+  const Run *r = ((void **)ctx)[1];
+  if (r->quiet && !strcmp(stream, "stdout")) return;
+  interp_emit(I, stream, line);
+}
+
+/* Runs the command; on success *out holds its standard output (malloc'd).
+ * A non-zero exit is an error naming the command and its stderr's tail. */
+static bool run(Interp *I, const CallSite *cs, const Argv *a, Run r, char **out) {
+  if (a->secret)
+    return FAIL("%s: refusing to put a secret on the command line of %s (argv is visible to every process)",
+                cs->name, a->v[0]);
+  void *ctx[2] = {I, &r};
+  ExecOptions opt = {.argv = a->v,
+                     .input = r.input,
+                     .input_len = r.input ? strlen(r.input) : 0,
+                     .capture_limit = CAPTURE_LIMIT,
+                     .on_line = emit_line,
+                     .ctx = ctx};
+  ExecResult res;
+  char *err = NULL;
+  if (!exec_run(&opt, &res, &err)) {
+    bool ok = FAIL("%s: %s%s", cs->name, err, res.not_found ? " (is it installed and on PATH?)" : "");
+    free(err);
+    return ok;
+  }
+  bool ok = true;
+  if (res.code != 0) {
+    char *shown = display(I, a);
+    char *why = interp_mask(I, tail(res.err));
+    ok = FAIL("%s: `%s` failed with exit code %d%s%s", cs->name, shown, res.code, *why ? ": " : "", why);
+    free(why);
+    free(shown);
+  }
+  if (ok && out) *out = res.out, res.out = NULL;
+  exec_result_free(&res);
+  return ok;
+}
+
+/* Runs the command and returns its standard output as a string. */
+static bool run_text(Interp *I, const CallSite *cs, const Argv *a, Value *out) {
+  char *text = NULL;
+  if (!run(I, cs, a, (Run){0}, &text)) return false;
+  *out = v_str_take(text);
+  return true;
+}
+
+/* Runs a command printing JSON and returns it parsed. */
+static bool run_json(Interp *I, const CallSite *cs, const Argv *a, Value *out) {
+  char *text = NULL;
+  if (!run(I, cs, a, (Run){.quiet = true}, &text)) return false;
+  char *err = NULL;
+  bool ok = json_parse(text, strlen(text), out, &err);
+  if (!ok) {
+    FAIL("%s: %s printed no JSON: %s", cs->name, a->v[0], err);
+    free(err);
+  }
+  free(text);
+  return ok;
+}
+
+/* The common ending of a command that changes the world: dry-run or run. */
+static bool act(Interp *I, const CallSite *cs, Argv *a, Value stand_in, Value *out) {
+  bool ok;
+  if (dry_run(I, a)) {
+    *out = stand_in;
+    ok = true;
+  } else {
+    value_release(stand_in);
+    ok = run_text(I, cs, a, out);
+  }
+  av_free(a);
+  return ok;
+}
+
+/* ---- docker ---- */
+
+static bool n_docker_build(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value context, file, tags, build_args, labels, target, platform;
+  ARG(0, "context", V_STRING, true, &context);
+  ARG(1, "file", V_STRING, false, &file);
+  ARG(2, "tags", V_NULL, false, &tags);
+  ARG(3, "build_args", V_MAP, false, &build_args);
+  ARG(4, "labels", V_MAP, false, &labels);
+  ARG(5, "target", V_STRING, false, &target);
+  ARG(6, "platform", V_STRING, false, &platform);
+  Argv a = {0};
+  container_argv(&a, "build", "RP_CONTAINER_BUILD_ARGS");
+  if (file.kind == V_STRING) av_value(&a, "--file", file);
+  if (!av_strings(I, cs, &a, "--tag", tags, "tags")) {
+    av_free(&a);
+    return false;
+  }
+  av_pairs(&a, "--build-arg", build_args, false);
+  av_pairs(&a, "--label", labels, false);
+  if (target.kind == V_STRING) av_value(&a, "--target", target);
+  if (platform.kind == V_STRING) av_value(&a, "--platform", platform);
+  av_value(&a, NULL, context);
+  /* the result is the image's first tag: what docker.push takes */
+  Value first = tags.kind == V_STRING ? value_retain(tags)
+                : tags.kind == V_LIST && list_len(tags) ? value_retain(list_get(tags, 0))
+                                                        : V_NULL_VALUE;
+  Value ignored = V_NULL_VALUE;
+  if (!act(I, cs, &a, V_NULL_VALUE, &ignored)) {
+    value_release(first);
+    return false;
+  }
+  value_release(ignored);
+  *out = first;
+  return true;
+}
+
+static bool n_docker_push(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value ref;
+  ARG(0, "ref", V_STRING, true, &ref);
+  Argv a = {0};
+  container_argv(&a, "push", "RP_CONTAINER_PUSH_ARGS");
+  av_value(&a, NULL, ref);
+  Value ignored;
+  if (!act(I, cs, &a, V_NULL_VALUE, &ignored)) return false;
+  value_release(ignored);
+  *out = value_retain(ref);
+  return true;
+}
+
+static bool n_docker_tag(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value src, dst;
+  ARG(0, "src", V_STRING, true, &src);
+  ARG(1, "dst", V_STRING, true, &dst);
+  Argv a = {0};
+  container_argv(&a, "tag", "RP_CONTAINER_TAG_ARGS");
+  av_value(&a, NULL, src);
+  av_value(&a, NULL, dst);
+  Value ignored;
+  if (!act(I, cs, &a, V_NULL_VALUE, &ignored)) return false;
+  value_release(ignored);
+  *out = value_retain(dst);
+  return true;
+}
+
+static bool n_docker_login(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value registry, user, password;
+  ARG(0, "registry", V_STRING, true, &registry);
+  ARG(1, "user", V_STRING, true, &user);
+  ARG(2, "password", V_STRING, true, &password);
+  /* masked in all output even when not from secret() */
+  interp_add_secret(I, str_chars(password));
+  Argv a = {0};
+  container_argv(&a, "login", "RP_CONTAINER_LOGIN_ARGS");
+  av_value(&a, "--username", user);
+  av_add(&a, "--password-stdin");
+  av_value(&a, NULL, registry);
+  bool ok = true;
+  if (!dry_run(I, &a)) {
+    char *input = xasprintf("%s\n", str_chars(password));
+    ok = run(I, cs, &a, (Run){.input = input}, NULL);
+    free(input);
+  }
+  av_free(&a);
+  *out = V_NULL_VALUE;
+  return ok;
+}
+
+/* ---- helm ---- */
+
+static void helm_namespace(Argv *a, Value ns) {
+  if (ns.kind == V_STRING) av_value(a, "--namespace", ns);
+}
+
+static bool n_helm_lint(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value chart, values;
+  ARG(0, "chart", V_STRING, true, &chart);
+  ARG(1, "values", V_NULL, false, &values);
+  Argv a = {0};
+  av_add2(&a, "helm", "lint");
+  av_value(&a, NULL, chart);
+  bool ok = av_strings(I, cs, &a, "--values", values, "values") && run_text(I, cs, &a, out); /* a read */
+  av_free(&a);
+  return ok;
+}
+
+/* `key: value` of a chart's Chart.yaml, for a dry run's stand-in */
+static char *chart_field(const char *chart, const char *key) {
+  char *path = xasprintf("%s/Chart.yaml", chart);
+  char *text = read_file(path, NULL);
+  free(path);
+  char *found = NULL;
+  size_t klen = strlen(key);
+  for (char *line = text; line && *line && !found;) {
+    size_t n = strcspn(line, "\n");
+    if (!strncmp(line, key, klen) && line[klen] == ':') {
+      const char *v = line + klen + 1;
+      while (*v == ' ' || *v == '"' || *v == '\'') v++;
+      size_t vl = (size_t)(line + n - v);
+      while (vl && strchr(" \"'\r", v[vl - 1])) vl--;
+      found = xstrndup(v, vl);
+    }
+    line += n + (line[n] == '\n');
+  }
+  free(text);
+  return found;
+}
+
+static Value package_stand_in(Value chart, Value version, Value dest) {
+  char *name = chart_field(str_chars(chart), "name");
+  char *ver = version.kind == V_STRING ? xstrdup(str_chars(version)) : chart_field(str_chars(chart), "version");
+  const char *base = strrchr(str_chars(chart), '/') ? strrchr(str_chars(chart), '/') + 1 : str_chars(chart);
+  Value v = v_strf("%s/%s-%s.tgz", dest.kind == V_STRING ? str_chars(dest) : ".", name ? name : base,
+                   ver ? ver : "0.0.0");
+  free(name);
+  free(ver);
+  return v;
+}
+
+static bool n_helm_package(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value chart, version, app_version, dest;
+  ARG(0, "chart", V_STRING, true, &chart);
+  ARG(1, "version", V_STRING, false, &version);
+  ARG(2, "app_version", V_STRING, false, &app_version);
+  ARG(3, "dest", V_STRING, false, &dest);
+  Argv a = {0};
+  av_add2(&a, "helm", "package");
+  av_value(&a, NULL, chart);
+  if (version.kind == V_STRING) av_value(&a, "--version", version);
+  if (app_version.kind == V_STRING) av_value(&a, "--app-version", app_version);
+  if (dest.kind == V_STRING) av_value(&a, "--destination", dest);
+  Value text;
+  if (!act(I, cs, &a, package_stand_in(chart, version, dest), &text)) return false;
+  if (interp_dry_run(I)) {
+    *out = text;
+    return true;
+  }
+  static const char marker[] = "Successfully packaged chart and saved it to: ";
+  const char *at = strstr(str_chars(text), marker);
+  if (!at) {
+    value_release(text);
+    return FAIL("%s: helm package printed no \"%s\" line", cs->name, marker);
+  }
+  at += strlen(marker);
+  *out = v_str(at, strcspn(at, "\r\n"));
+  value_release(text);
+  return true;
+}
+
+static bool n_helm_push(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value pkg, remote;
+  ARG(0, "package", V_STRING, true, &pkg);
+  ARG(1, "remote", V_STRING, true, &remote);
+  Argv a = {0};
+  av_add2(&a, "helm", "push");
+  av_value(&a, NULL, pkg);
+  av_value(&a, NULL, remote);
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+static bool n_helm_upgrade(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value release, chart, ns, version, values, set, create_ns, wait, timeout;
+  ARG(0, "release", V_STRING, true, &release);
+  ARG(1, "chart", V_STRING, true, &chart);
+  ARG(2, "namespace", V_STRING, false, &ns);
+  ARG(3, "version", V_STRING, false, &version);
+  ARG(4, "values", V_NULL, false, &values);
+  ARG(5, "set", V_MAP, false, &set);
+  ARG(6, "create_namespace", V_BOOL, false, &create_ns);
+  ARG(7, "wait", V_BOOL, false, &wait);
+  ARG(8, "timeout", V_DURATION, false, &timeout);
+  Argv a = {0};
+  av_add2(&a, "helm", "upgrade");
+  av_add(&a, "--install");
+  av_value(&a, NULL, release);
+  av_value(&a, NULL, chart);
+  helm_namespace(&a, ns);
+  if (create_ns.kind == V_BOOL && create_ns.as.b) av_add(&a, "--create-namespace");
+  if (version.kind == V_STRING) av_value(&a, "--version", version);
+  if (!av_strings(I, cs, &a, "--values", values, "values")) {
+    av_free(&a);
+    return false;
+  }
+  av_pairs(&a, "--set", set, true);
+  if (wait.kind == V_BOOL && wait.as.b) av_add(&a, "--wait");
+  av_duration(&a, "--timeout", timeout);
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+static bool n_helm_test(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value release, ns, timeout;
+  ARG(0, "release", V_STRING, true, &release);
+  ARG(1, "namespace", V_STRING, false, &ns);
+  ARG(2, "timeout", V_DURATION, false, &timeout);
+  Argv a = {0};
+  av_add2(&a, "helm", "test");
+  av_value(&a, NULL, release);
+  helm_namespace(&a, ns);
+  av_duration(&a, "--timeout", timeout);
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+static bool n_helm_rollback(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value release, revision, ns, wait;
+  ARG(0, "release", V_STRING, true, &release);
+  ARG(1, "revision", V_INT, false, &revision);
+  ARG(2, "namespace", V_STRING, false, &ns);
+  ARG(3, "wait", V_BOOL, false, &wait);
+  Argv a = {0};
+  av_add2(&a, "helm", "rollback");
+  av_value(&a, NULL, release);
+  if (revision.kind == V_INT) av_value(&a, NULL, revision);
+  helm_namespace(&a, ns);
+  if (wait.kind == V_BOOL && wait.as.b) av_add(&a, "--wait");
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+static bool n_helm_history(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value release, ns;
+  ARG(0, "release", V_STRING, true, &release);
+  ARG(1, "namespace", V_STRING, false, &ns);
+  Argv a = {0};
+  av_add2(&a, "helm", "history");
+  av_value(&a, NULL, release);
+  helm_namespace(&a, ns);
+  av_add2(&a, "--output", "json");
+  bool ok = run_json(I, cs, &a, out); /* a read */
+  av_free(&a);
+  return ok;
+}
+
+static bool n_helm_uninstall(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value release, ns;
+  ARG(0, "release", V_STRING, true, &release);
+  ARG(1, "namespace", V_STRING, false, &ns);
+  Argv a = {0};
+  av_add2(&a, "helm", "uninstall");
+  av_value(&a, NULL, release);
+  helm_namespace(&a, ns);
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+/* ---- kubectl ---- */
+
+static bool n_kubectl_apply(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value file, ns;
+  ARG(0, "file", V_STRING, true, &file);
+  ARG(1, "namespace", V_STRING, false, &ns);
+  Argv a = {0};
+  av_add2(&a, "kubectl", "apply");
+  av_value(&a, "--filename", file);
+  helm_namespace(&a, ns);
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+static bool n_kubectl_delete(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value kind, name, ns, file;
+  ARG(0, "kind", V_STRING, true, &kind);
+  ARG(1, "name", V_STRING, false, &name);
+  ARG(2, "namespace", V_STRING, false, &ns);
+  ARG(3, "file", V_STRING, false, &file);
+  Argv a = {0};
+  av_add2(&a, "kubectl", "delete");
+  if (file.kind == V_STRING) {
+    av_value(&a, "--filename", file);
+  } else {
+    av_value(&a, NULL, kind);
+    if (name.kind == V_STRING) av_value(&a, NULL, name);
+  }
+  helm_namespace(&a, ns);
+  /* clean-up stages run again after a partial failure */
+  av_add(&a, "--ignore-not-found");
+  return act(I, cs, &a, v_cstr(""), out);
+}
+
+/* Idempotent: `kubectl create namespace X --dry-run=client -o yaml | kubectl
+ * apply -f -`, the pipe being two execs and a string. */
+static bool n_kubectl_create_namespace(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value name;
+  ARG(0, "name", V_STRING, true, &name);
+  Argv make = {0}, apply = {0};
+  av_add2(&make, "kubectl", "create");
+  av_add(&make, "namespace");
+  av_value(&make, NULL, name);
+  av_add2(&make, "--dry-run=client", "--output=yaml");
+  av_add2(&apply, "kubectl", "apply");
+  av_add2(&apply, "--filename", "-");
+  bool ok = true;
+  if (interp_dry_run(I)) {
+    char *m = display(I, &make), *p = display(I, &apply);
+    char *line = xasprintf("[dry-run] %s | %s", m, p);
+    interp_emit(I, "stdout", line);
+    free(line), free(m), free(p);
+    *out = v_cstr("");
+  } else {
+    char *manifest = NULL, *applied = NULL;
+    ok = run(I, cs, &make, (Run){.quiet = true}, &manifest) &&
+         run(I, cs, &apply, (Run){.input = manifest}, &applied);
+    if (ok) *out = v_str_take(applied);
+    free(manifest);
+  }
+  av_free(&make);
+  av_free(&apply);
+  return ok;
+}
+
+static bool n_kubectl_rollout_status(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value resource, ns, timeout;
+  ARG(0, "resource", V_STRING, true, &resource);
+  ARG(1, "namespace", V_STRING, false, &ns);
+  ARG(2, "timeout", V_DURATION, false, &timeout);
+  Argv a = {0};
+  av_add2(&a, "kubectl", "rollout");
+  av_add(&a, "status");
+  av_value(&a, NULL, resource);
+  helm_namespace(&a, ns);
+  av_duration(&a, "--timeout", timeout);
+  bool ok = run_text(I, cs, &a, out); /* a read */
+  av_free(&a);
+  return ok;
+}
+
+static bool n_kubectl_get(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value kind, name, ns;
+  ARG(0, "kind", V_STRING, true, &kind);
+  ARG(1, "name", V_STRING, false, &name);
+  ARG(2, "namespace", V_STRING, false, &ns);
+  Argv a = {0};
+  av_add2(&a, "kubectl", "get");
+  av_value(&a, NULL, kind);
+  if (name.kind == V_STRING) av_value(&a, NULL, name);
+  helm_namespace(&a, ns);
+  av_add2(&a, "--output", "json");
+  bool ok = run_json(I, cs, &a, out); /* a read */
+  av_free(&a);
+  return ok;
+}
+
+static const Native tools[] = {
+    {"docker", "build", n_docker_build},
+    {"docker", "push", n_docker_push},
+    {"docker", "tag", n_docker_tag},
+    {"docker", "login", n_docker_login},
+    {"helm", "lint", n_helm_lint},
+    {"helm", "package", n_helm_package},
+    {"helm", "push", n_helm_push},
+    {"helm", "upgrade", n_helm_upgrade},
+    {"helm", "test", n_helm_test},
+    {"helm", "rollback", n_helm_rollback},
+    {"helm", "history", n_helm_history},
+    {"helm", "uninstall", n_helm_uninstall},
+    {"kubectl", "apply", n_kubectl_apply},
+    {"kubectl", "delete", n_kubectl_delete},
+    {"kubectl", "create_namespace", n_kubectl_create_namespace},
+    {"kubectl", "rollout_status", n_kubectl_rollout_status},
+    {"kubectl", "get", n_kubectl_get},
+};
+
+void natives_register_tools(Interp *I) { interp_register(I, tools, (int)(sizeof tools / sizeof tools[0])); }

@@ -1,0 +1,287 @@
+/* exec.c — spawning programs and multiplexing their output. */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util.h"
+
+typedef struct Stream {
+  int fd;
+  const char *name;
+  Buf line;    /* the incomplete last line */
+  Buf capture; /* what the program printed, up to the limit */
+} Stream;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deliver(const ExecOptions *opt, Stream *s, const char *data, size_t n, bool *truncated) {
+  size_t room = opt->capture_limit > s->capture.len ? opt->capture_limit - s->capture.len : 0;
+  if (n > room) *truncated = true;
+  buf_putn(&s->capture, data, n < room ? n : room);
+  for (size_t i = 0; i < n; i++) {
+    if (data[i] != '\n') {
+      buf_putc(&s->line, data[i]);
+      continue;
+    }
+    if (opt->on_line) opt->on_line(opt->ctx, s->name, s->line.data ? s->line.data : "");
+    s->line.len = 0;
+    if (s->line.data) s->line.data[0] = 0;
+  }
+}
+
+static void flush_partial(const ExecOptions *opt, Stream *s) {
+  if (s->line.len && opt->on_line) opt->on_line(opt->ctx, s->name, s->line.data);
+  buf_free(&s->line);
+}
+
+extern char **environ;
+
+/* environ plus the added entries (which win: they come first) */
+static char **merged_env(char *const *add) {
+  size_t na = 0, ne = 0;
+  while (add && add[na]) na++;
+  while (environ[ne]) ne++;
+  char **envp = xcalloc(na + ne + 1, sizeof *envp);
+  size_t k = 0;
+  for (size_t i = 0; i < na; i++) envp[k++] = add[i];
+  for (size_t i = 0; i < ne; i++) {
+    size_t key = strcspn(environ[i], "=");
+    bool overridden = false;
+    for (size_t j = 0; j < na && !overridden; j++)
+      overridden = !strncmp(add[j], environ[i], key) && add[j][key] == '=';
+    if (!overridden) envp[k++] = environ[i];
+  }
+  return envp;
+}
+
+/* The pipes of one run: [0] read end, [1] write end; -1 when unused. */
+typedef struct Pipes {
+  int in[2], out[2], err[2];
+} Pipes;
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+static void close_pipes(Pipes *p) {
+  for (int i = 0; i < 2; i++) close_fd(&p->in[i]), close_fd(&p->out[i]), close_fd(&p->err[i]);
+}
+
+static bool open_pipes(const ExecOptions *opt, Pipes *p, char **error) {
+  *p = (Pipes){{-1, -1}, {-1, -1}, {-1, -1}};
+  if (pipe2(p->out, O_CLOEXEC) == 0 && pipe2(p->err, O_CLOEXEC) == 0 &&
+      (!opt->input || pipe2(p->in, O_CLOEXEC) == 0)) {
+    /* the parent's end of stdin must not block: output is read meanwhile */
+    if (p->in[1] >= 0) fcntl(p->in[1], F_SETFL, fcntl(p->in[1], F_GETFL) | O_NONBLOCK);
+    return true;
+  }
+  *error = xasprintf("cannot create a pipe: %s", strerror(errno));
+  close_pipes(p);
+  return false;
+}
+
+static pid_t spawn(const ExecOptions *opt, const Pipes *p, const sigset_t *child_mask, ExecResult *res,
+                   char **error) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  if (p->in[0] >= 0) posix_spawn_file_actions_adddup2(&fa, p->in[0], 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, p->out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, p->err[1], 2);
+  if (opt->dir) posix_spawn_file_actions_addchdir_np(&fa, opt->dir);
+  short flags = POSIX_SPAWN_SETSIGMASK;
+  posix_spawnattr_setsigmask(&attr, child_mask);
+  /* with a timeout of its own the program gets its own process group, so
+   * the timeout kills its whole tree; otherwise it stays in the stage's
+   * group, which the stage's timeout kills */
+  if (opt->timeout_ms > 0) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr, flags);
+  char **envp = merged_env(opt->env_add);
+  pid_t pid = -1;
+  int rc = opt->path ? posix_spawn(&pid, opt->path, &fa, &attr, opt->argv, envp)
+                     : posix_spawnp(&pid, opt->argv[0], &fa, &attr, opt->argv, envp);
+  if (rc != 0) {
+    pid = -1;
+    if (opt->dir && rc == ENOENT && access(opt->dir, X_OK) != 0) {
+      *error = xasprintf("cannot change to directory %s: %s", opt->dir, strerror(errno));
+    } else if (rc == ENOENT) {
+      res->not_found = true;
+      *error = xasprintf("%s: command not found", opt->path ? opt->path : opt->argv[0]);
+    } else {
+      *error = xasprintf("cannot run %s: %s", opt->path ? opt->path : opt->argv[0], strerror(rc));
+    }
+  }
+  free(envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return pid;
+}
+
+/* Writes what the pipe takes now; closes stdin once all is written or the
+ * program stopped reading (EPIPE: SIGPIPE is blocked meanwhile). */
+static void feed_input(const ExecOptions *opt, int *fd, size_t *done) {
+  while (*done < opt->input_len) {
+    ssize_t n = write(*fd, opt->input + *done, opt->input_len - *done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) break;
+    *done += (size_t)n;
+  }
+  close_fd(fd);
+}
+
+/* Polls stdout, stderr (and stdin while there is input left) until both
+ * outputs close or the deadline passes. */
+static void pump(const ExecOptions *opt, pid_t pid, Pipes *p, Stream streams[2], ExecResult *res) {
+  int64_t deadline = opt->timeout_ms > 0 ? now_ms() + opt->timeout_ms : 0;
+  size_t fed = 0;
+  if (p->in[1] >= 0) feed_input(opt, &p->in[1], &fed);
+  char chunk[8192];
+  while (streams[0].fd >= 0 || streams[1].fd >= 0) {
+    struct pollfd pfd[3];
+    int np = 0;
+    for (int i = 0; i < 2; i++)
+      if (streams[i].fd >= 0) pfd[np++] = (struct pollfd){streams[i].fd, POLLIN, 0};
+    if (p->in[1] >= 0) pfd[np++] = (struct pollfd){p->in[1], POLLOUT, 0};
+    int wait = -1;
+    if (deadline) {
+      int64_t left = deadline - now_ms();
+      if (left <= 0) {
+        res->timed_out = true;
+        kill(-pid, SIGKILL);
+        break;
+      }
+      wait = left > 1000 ? 1000 : (int)left;
+    }
+    int r = poll(pfd, (nfds_t)np, wait);
+    if (r < 0 && errno == EINTR) continue;
+    for (int k = 0; k < np; k++) {
+      if (!(pfd[k].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR))) continue;
+      if (pfd[k].fd == p->in[1]) {
+        feed_input(opt, &p->in[1], &fed);
+        continue;
+      }
+      Stream *s = pfd[k].fd == streams[0].fd ? &streams[0] : &streams[1];
+      ssize_t n = read(s->fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close_fd(&s->fd);
+        continue;
+      }
+      deliver(opt, s, chunk, (size_t)n, &res->truncated);
+    }
+  }
+  close_fd(&p->in[1]);
+}
+
+bool exec_run(const ExecOptions *opt, ExecResult *res, char **error) {
+  memset(res, 0, sizeof *res);
+  Pipes p;
+  if (!open_pipes(opt, &p, error)) return false;
+  /* A program that exits before reading all its input must not kill us
+   * with SIGPIPE: block it while feeding, give the child the old mask, and
+   * swallow one that arrived meanwhile. */
+  sigset_t pipe_set, old_mask;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipe_set, &old_mask);
+  sigset_t pending_before;
+  sigpending(&pending_before);
+  pid_t pid = spawn(opt, &p, &old_mask, res, error);
+  close_fd(&p.in[0]), close_fd(&p.out[1]), close_fd(&p.err[1]);
+  Stream streams[2] = {{p.out[0], "stdout", {0}, {0}}, {p.err[0], "stderr", {0}, {0}}};
+  p.out[0] = p.err[0] = -1;
+  if (pid > 0) pump(opt, pid, &p, streams, res);
+  for (int i = 0; i < 2; i++) {
+    close_fd(&streams[i].fd);
+    flush_partial(opt, &streams[i]);
+  }
+  close_pipes(&p);
+  sigset_t pending;
+  if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) && !sigismember(&pending_before, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  sigprocmask(SIG_SETMASK, &old_mask, NULL);
+  if (pid <= 0) {
+    buf_free(&streams[0].capture), buf_free(&streams[1].capture);
+    return false;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  /* the program is gone; anything it left behind in its group goes too */
+  if (res->timed_out) kill(-pid, SIGKILL);
+  res->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  res->out = buf_take(&streams[0].capture);
+  res->err = buf_take(&streams[1].capture);
+  if (!res->out) res->out = xstrdup("");
+  if (!res->err) res->err = xstrdup("");
+  return true;
+}
+
+void exec_result_free(ExecResult *res) {
+  free(res->out);
+  free(res->err);
+  res->out = res->err = NULL;
+}
+
+bool exec_on_path(const char *name) {
+  if (!*name) return false;
+  if (strchr(name, '/')) return access(name, X_OK) == 0;
+  const char *path = getenv("PATH");
+  if (!path) path = "/usr/bin:/bin";
+  for (const char *d = path;;) {
+    size_t n = strcspn(d, ":");
+    char *full = xasprintf("%.*s/%s", (int)n, n ? d : ".", name);
+    bool ok = access(full, X_OK) == 0;
+    free(full);
+    if (ok) return true;
+    if (!d[n]) return false;
+    d += n + 1;
+  }
+}
+
+static bool plain_word(const char *w) {
+  if (!*w) return false;
+  for (const char *c = w; *c; c++)
+    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@+,%^", *c)) return false;
+  return true;
+}
+
+char *exec_argv_display(char *const *argv) {
+  Buf b = {0};
+  for (char *const *a = argv; *a; a++) {
+    if (a != argv) buf_putc(&b, ' ');
+    if (plain_word(*a)) {
+      buf_puts(&b, *a);
+      continue;
+    }
+    buf_putc(&b, '\'');
+    for (const char *c = *a; *c; c++)
+      if (*c == '\'') buf_puts(&b, "'\\''");
+      else buf_putc(&b, *c);
+    buf_putc(&b, '\'');
+  }
+  return b.data ? buf_take(&b) : xstrdup("");
+}

@@ -1,0 +1,47 @@
+/* exec.h — run a program from an argv (never through a shell): optional
+ * data on its standard input, live line-by-line output, bounded capture.
+ * The spawn-and-poll core shared by sh() and the CLI primitives. */
+#ifndef RP_EXEC_H
+#define RP_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Called for each complete line ("stdout" or "stderr"), without its newline. */
+typedef void (*ExecLineFn)(void *ctx, const char *stream, const char *line);
+
+typedef struct ExecOptions {
+  char *const *argv;      /* argv[0] is looked up on PATH unless it has a '/' */
+  const char *path;       /* the program file, when not argv[0] (NULL) */
+  const char *dir;        /* working directory, or NULL */
+  char *const *env_add;   /* "NAME=value" entries added to the environment */
+  const char *input;      /* written to standard input (NULL: /dev/null) */
+  size_t input_len;
+  int64_t timeout_ms;     /* 0: none; else the program gets its own process group */
+  size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
+  ExecLineFn on_line;
+  void *ctx;
+} ExecOptions;
+
+typedef struct ExecResult {
+  int code;        /* exit status; 128+N when killed by signal N */
+  bool timed_out;
+  bool not_found;  /* with a false return: argv[0] is not on PATH */
+  char *out, *err; /* captured (malloc'd, NUL-terminated) */
+  bool truncated;
+} ExecResult;
+
+/* False when the program could not be started (*error set, malloc'd;
+ * res->not_found when it does not exist). */
+bool exec_run(const ExecOptions *opt, ExecResult *res, char **error);
+void exec_result_free(ExecResult *res);
+
+/* Whether a program of that name is on PATH (or, with a '/', executable). */
+bool exec_on_path(const char *name);
+
+/* argv as one line a POSIX shell would read back as the same words: words
+ * with shell syntax are single-quoted. For display ("[dry-run] ..."). */
+char *exec_argv_display(char *const *argv);
+
+#endif

@@ -1,0 +1,387 @@
+/* deploy.c — journal, gates, promotion order, locks and history. */
+#include "deploy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "history.h"
+#include "state.h"
+
+const Environment *environment_named(const Program *p, const char *name) {
+  for (int i = 0; i < p->nenvs; i++)
+    if (!strcmp(p->envs[i]->as.env->name, name)) return p->envs[i]->as.env;
+  return NULL;
+}
+
+/* An environment setting (or approval setting) evaluated; null if absent. */
+static Value setting(Interp *I, const NodeList *settings, const char *key) {
+  Node *n = settings_get(settings, key);
+  Value v = V_NULL_VALUE;
+  if (n && !interp_eval(I, NULL, n, &v)) interp_clear_error(I);
+  return v;
+}
+
+static bool list_has(Value list, const char *s) {
+  for (size_t i = 0; list.kind == V_LIST && i < list_len(list); i++) {
+    Value it = list_get(list, i);
+    if (it.kind == V_STRING && !strcmp(str_chars(it), s)) return true;
+  }
+  return false;
+}
+
+bool gate_may_approve(Interp *I, const Environment *env, const char *run_actor, const char *name, char **why) {
+  if (!env->approval) {
+    *why = xasprintf("environment '%s' has no approval gate", env->name);
+    return false;
+  }
+  Value reviewers = setting(I, &env->approval->as.settings, "reviewers");
+  bool listed = list_has(reviewers, name);
+  if (!listed) {
+    Buf b = {0};
+    for (size_t i = 0; reviewers.kind == V_LIST && i < list_len(reviewers); i++) {
+      if (i) buf_puts(&b, ", ");
+      value_to_text(list_get(reviewers, i), &b);
+    }
+    *why = xasprintf("%s is not a reviewer of environment '%s' (reviewers: %s)", name, env->name,
+                     b.data ? b.data : "none");
+    buf_free(&b);
+  } else if (run_actor && !strcmp(run_actor, name)) {
+    *why = xasprintf("%s started this run and cannot approve it", name);
+    listed = false;
+  }
+  value_release(reviewers);
+  return listed;
+}
+
+/* ---- per-unit state ---- */
+
+static void ensure_units(RunCtx *c, int n) {
+  if (n <= c->nunits) return;
+  c->locks = xrealloc(c->locks, sizeof *c->locks * (size_t)n);
+  c->versions = xrealloc(c->versions, sizeof *c->versions * (size_t)n);
+  c->started = xrealloc(c->started, sizeof *c->started * (size_t)n);
+  for (int i = c->nunits; i < n; i++) {
+    c->locks[i] = (FileLock){.fd = -1};
+    c->versions[i] = NULL;
+    c->started[i] = 0;
+  }
+  c->nunits = n;
+}
+
+static void say(Scheduler *s, Unit *u, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(Scheduler *s, Unit *u, const char *fmt, ...) {
+  Buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  if (s->rep) report_log(s->rep, u->name, "stderr", b.data);
+  buf_free(&b);
+}
+
+/* The version a deploy stage deploys: `version EXPR` evaluated now (its
+ * needs are done), or the version a rollback asked for. */
+static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
+  if (c->rollback_env && !strcmp(env, c->rollback_env)) {
+    interp_set_version(c->I, u->stage->name, v_cstr(c->rollback_version));
+    return xstrdup(c->rollback_version);
+  }
+  if (!u->stage->version) return NULL;
+  Scope *sc = scope_new(NULL);
+  if (u->vars.kind == V_MAP)
+    for (size_t i = 0; i < as_map(u->vars)->n; i++)
+      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
+  Value v;
+  bool ok = interp_eval(c->I, sc, u->stage->version->as.attr.value, &v);
+  scope_release(sc);
+  if (!ok) {
+    *err = xstrdup(interp_last_error(c->I)->msg);
+    interp_clear_error(c->I);
+    return NULL;
+  }
+  char *text = v.kind == V_NULL ? NULL : value_to_cstr(v);
+  value_release(v);
+  if (!text) *err = xstrdup("version is null");
+  return text;
+}
+
+/* `branches = [...]` on an approval: which branches (or tags) may deploy. */
+static bool branch_allowed(RunCtx *c, const Environment *env, char **reason) {
+  if (!env->approval) return true;
+  Value globs = setting(c->I, &env->approval->as.settings, "branches");
+  if (globs.kind != V_LIST) {
+    value_release(globs);
+    return true;
+  }
+  Value ref = map_get(c->event, "branch");
+  if (ref.kind != V_STRING) ref = map_get(c->event, "tag");
+  bool ok = false;
+  for (size_t i = 0; i < list_len(globs) && !ok; i++)
+    ok = ref.kind == V_STRING && list_get(globs, i).kind == V_STRING &&
+         glob_match(str_chars(list_get(globs, i)), str_chars(ref));
+  if (!ok) {
+    char *allowed = value_to_cstr(globs);
+    *reason = xasprintf("%s may not deploy to environment '%s' (allowed branches: %s)",
+                        ref.kind == V_STRING ? str_chars(ref) : "this event", env->name, allowed);
+    free(allowed);
+  }
+  value_release(globs);
+  return ok;
+}
+
+/* `after OTHER`: the version must have been deployed to OTHER first. */
+static bool promotion_allowed(RunCtx *c, Scheduler *s, Unit *u, const Environment *env, const char *version,
+                              char **reason) {
+  if (!env->after || !version || (c->rollback_env && !strcmp(c->rollback_env, env->name))) return true;
+  const char *prev = env->after->as.after.name;
+  bool yes = false;
+  char *err = NULL;
+  if (!history_was_deployed(c->state_dir, prev, version, &yes, &err)) {
+    *reason = err;
+    return false;
+  }
+  if (yes) return true;
+  if (c->force_promotion) {
+    say(s, u, "rp: %s was never deployed to %s; promoting anyway (--force-promotion: %s)", version, prev,
+        c->force_promotion);
+    return true;
+  }
+  *reason = xasprintf("version %s cannot go to %s: it has not been deployed to %s successfully "
+                      "(%s comes after %s; --force-promotion REASON overrides)",
+                      version, env->name, prev, env->name, prev);
+  return false;
+}
+
+/* The newest decision about this gate in the journal (re-read: approvals
+ * come from other processes). */
+static bool find_decision(RunCtx *c, const char *env, const char *version, Decision *out) {
+  RunState r;
+  char *err = NULL;
+  if (!journal_replay(c->state_dir, c->journal->run_id, &r, &err)) {
+    free(err);
+    return false;
+  }
+  bool found = false;
+  for (size_t i = r.ndecisions; i-- > 0 && !found;) {
+    Decision *d = &r.decisions[i];
+    if (strcmp(d->env, env) || (version && d->version && strcmp(d->version, version))) continue;
+    *out = *d;
+    out->env = xstrdup(d->env);
+    out->by = xstrdup(d->by);
+    out->version = d->version ? xstrdup(d->version) : NULL;
+    out->comment = d->comment ? xstrdup(d->comment) : NULL;
+    found = true;
+  }
+  run_state_free(&r);
+  return found;
+}
+
+static void decision_free(Decision *d) {
+  free(d->env), free(d->by), free(d->version), free(d->comment);
+}
+
+/* On a terminal: ask who approves. Returns true when approved here. */
+static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *version) {
+  for (;;) {
+    fprintf(stderr, "\nrp: deploying %s to %s needs an approval. Approve as (reviewer name; empty to leave it waiting): ",
+            version ? version : "(no version)", env->name);
+    fflush(stderr);
+    char line[256];
+    if (!fgets(line, sizeof line, stdin)) return false;
+    line[strcspn(line, "\r\n")] = 0;
+    if (!*line) return false;
+    char *why = NULL;
+    if (!gate_may_approve(c->I, env, c->actor, line, &why)) {
+      fprintf(stderr, "rp: %s\n", why);
+      free(why);
+      continue;
+    }
+    char *err = NULL;
+    if (!journal_decision(c->journal, true, env->name, version, line, "approved on the terminal", &err)) {
+      fprintf(stderr, "rp: %s\n", err);
+      free(err);
+      return false;
+    }
+    return true;
+  }
+}
+
+/* The approval gate: GO_RUN when approved (and its wait timer is over). */
+static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment *env, const char *version,
+                            char **reason) {
+  Value wait = setting(c->I, &env->approval->as.settings, "wait");
+  int64_t wait_ms = wait.kind == V_DURATION ? wait.as.i : 0;
+  value_release(wait);
+  bool announced = false;
+  for (;;) {
+    Decision d;
+    if (find_decision(c, env->name, version, &d)) {
+      bool approved = d.approved;
+      if (!approved) {
+        *reason = xasprintf("deploying %s to %s was rejected by %s%s%s", version ? version : "", env->name, d.by,
+                            d.comment ? ": " : "", d.comment ? d.comment : "");
+        c->rejected = true;
+        decision_free(&d);
+        return GO_FAIL;
+      }
+      int64_t ready = d.at_ms + wait_ms, now = state_now_ms();
+      decision_free(&d);
+      if (now >= ready) return GO_RUN;
+      if (!c->wait_for_gates && !c->interactive) {
+        char *at = state_format_time(ready);
+        say(s, u, "rp: approved; the wait timer of %s ends at %s: then run  rp resume %s", env->name, at,
+            c->journal->run_id);
+        free(at);
+        return GO_WAIT;
+      }
+      say(s, u, "rp: approved; waiting %llds for the wait timer of %s", (long long)((ready - now + 999) / 1000),
+          env->name);
+      struct timespec ts = {(ready - now) / 1000, ((ready - now) % 1000) * 1000000};
+      nanosleep(&ts, NULL);
+      return GO_RUN;
+    }
+    if (!announced) {
+      Value reviewers = setting(c->I, &env->approval->as.settings, "reviewers");
+      char *err = NULL;
+      if (!journal_gate_waiting(c->journal, u->name, env->name, version, reviewers, &err)) {
+        *reason = err;
+        value_release(reviewers);
+        return GO_FAIL;
+      }
+      char *who = value_to_cstr(reviewers);
+      say(s, u, "rp: waiting for approval to deploy %s to %s (reviewers: %s)", version ? version : "", env->name,
+          who);
+      say(s, u, "rp: approve with:  rp approve %s %s --as NAME", c->journal->run_id, env->name);
+      free(who);
+      value_release(reviewers);
+      announced = true;
+    }
+    if (c->interactive && ask_on_terminal(c, env, version)) continue;
+    if (!c->wait_for_gates) return GO_WAIT;
+    sleep(1);
+  }
+}
+
+static void on_lock_wait(const LockHolder *h, void *ctx) {
+  char *who = lock_holder_describe(h);
+  fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", (const char *)ctx, who);
+  free(who);
+}
+
+static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
+  RunCtx *c = ctx;
+  ensure_units(c, s->n);
+  Unit *u = &s->units[i];
+  if (c->resumed) {
+    const StageState *ss = run_state_stage(c->resumed, u->name);
+    if (ss && ss->status && !strcmp(ss->status, "ok")) {
+      value_release(u->outputs);
+      u->outputs = value_retain(ss->outputs);
+      return GO_DONE;
+    }
+  }
+  if (!u->stage->environment) return GO_RUN;
+  const char *name = u->stage->environment->as.attr.ref.name;
+  const Environment *env = environment_named(c->prog, name);
+  if (!env) return GO_RUN;
+  char *err = NULL;
+  c->versions[i] = unit_version(c, u, name, &err);
+  if (err) {
+    *reason = xasprintf("cannot tell the version to deploy: %s", err);
+    free(err);
+    return GO_FAIL;
+  }
+  if (!branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason))
+    return GO_FAIL;
+  if (env->approval) {
+    GoDecision g = pass_gate(c, s, u, env, c->versions[i], reason);
+    if (g != GO_RUN) return g;
+  }
+  Value lock = setting(c->I, &env->items, "lock");
+  bool locking = !(lock.kind == V_BOOL && !lock.as.b);
+  value_release(lock);
+  if (locking) {
+    LockResult r = lock_acquire(&c->locks[i], c->state_dir, name, c->journal->run_id, c->lock_wait_ms, on_lock_wait,
+                                (void *)u->name, &err);
+    if (r != LOCK_ACQUIRED) {
+      *reason = err;
+      return GO_FAIL;
+    }
+  }
+  return GO_RUN;
+}
+
+static void started(void *ctx, Scheduler *s, int i) {
+  RunCtx *c = ctx;
+  ensure_units(c, s->n);
+  c->started[i] = monotonic_seconds();
+  char *err = NULL;
+  if (!journal_stage_started(c->journal, s->units[i].name, s->units[i].attempts, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  }
+}
+
+/* Who approved deploys to `env` in this run, for the history. */
+static Value approvers(RunCtx *c, const char *env) {
+  Value out = v_list();
+  RunState r;
+  char *err = NULL;
+  if (!journal_replay(c->state_dir, c->journal->run_id, &r, &err)) {
+    free(err);
+    return out;
+  }
+  for (size_t i = 0; i < r.ndecisions; i++)
+    if (r.decisions[i].approved && !strcmp(r.decisions[i].env, env)) list_push(out, v_cstr(r.decisions[i].by));
+  run_state_free(&r);
+  return out;
+}
+
+static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
+  const char *env = u->stage->environment->as.attr.ref.name;
+  Value who = approvers(c, env);
+  const char **names = xcalloc(list_len(who) + 1, sizeof *names);
+  for (size_t k = 0; k < list_len(who); k++) names[k] = str_chars(list_get(who, k));
+  Value sha = map_get(c->event, "sha");
+  Deploy d = {env, c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
+              names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion};
+  char *err = NULL;
+  if (!history_record(c->state_dir, &d, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  }
+  free(names);
+  value_release(who);
+}
+
+static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
+  RunCtx *c = ctx;
+  ensure_units(c, s->n);
+  Unit *u = &s->units[i];
+  const char *status = stage_status_name(u->status);
+  int64_t ms = c->started[i] ? (int64_t)((monotonic_seconds() - c->started[i]) * 1000) : 0;
+  char *err = NULL;
+  if (!journal_stage_finished(c->journal, u->name, status, u->outputs, reason, ms, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  }
+  /* a deploy that ran (not one refused at its gate) goes into the history */
+  if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
+  lock_release(&c->locks[i]);
+}
+
+void deploy_attach(RunCtx *c, Scheduler *s) { s->hooks = (SchedHooks){c, before, started, finished}; }
+
+void deploy_release(RunCtx *c) {
+  for (int i = 0; i < c->nunits; i++) {
+    lock_release(&c->locks[i]);
+    free(c->versions[i]);
+  }
+  free(c->locks);
+  free(c->versions);
+  free(c->started);
+}

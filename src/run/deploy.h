@@ -1,0 +1,44 @@
+/* deploy.h — a run's bookkeeping around its stages, as scheduler hooks:
+ * the journal (every stage start and finish, durable), approval gates,
+ * promotion order (`after`), per-environment deploy locks and history.
+ * DESIGN §3; the on-disk formats are in doc/state.md. */
+#ifndef RP_DEPLOY_H
+#define RP_DEPLOY_H
+
+#include "journal.h"
+#include "lock.h"
+#include "sched.h"
+
+typedef struct RunCtx {
+  const char *state_dir;
+  Journal *journal;
+  Program *prog;
+  Interp *I;
+  Value event;                /* borrowed */
+  const char *actor;          /* who started the run */
+  RunState *resumed;          /* an earlier attempt of this run, or NULL */
+  const char *force_promotion; /* --force-promotion REASON */
+  const char *rollback_env;   /* rp rollback: this environment ... */
+  const char *rollback_version; /* ... goes back to this version */
+  bool interactive;           /* ask at gates on the terminal */
+  bool wait_for_gates;        /* rp resume --wait: block until decided */
+  int64_t lock_wait_ms;       /* how long to wait for an environment's lock */
+  bool rejected;              /* a gate was rejected: the run ends so */
+  /* per unit of the scheduler */
+  FileLock *locks;
+  char **versions;
+  double *started;
+  int nunits;
+} RunCtx;
+
+/* Install the hooks (c must outlive the scheduler's run). */
+void deploy_attach(RunCtx *c, Scheduler *s);
+void deploy_release(RunCtx *c);
+
+/* The approval rules, shared by gates on a terminal and `rp approve`:
+ * `name` must be among the environment's reviewers and must not be the
+ * actor who started the run. False with *why (malloc'd) otherwise. */
+bool gate_may_approve(Interp *I, const Environment *env, const char *run_actor, const char *name, char **why);
+const Environment *environment_named(const Program *p, const char *name);
+
+#endif

@@ -1,0 +1,158 @@
+/* history.c — per-environment deploy history. */
+#include "history.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static char *history_path(const char *state_dir, const char *env, char **err) {
+  if (state_name_ok(env)) return xasprintf("%s/history/%s.ndjson", state_dir, env);
+  *err = xasprintf("'%s' cannot name an environment's history file", env ? env : "");
+  return NULL;
+}
+
+static Value str_or_null(const char *s) { return s ? v_cstr(s) : v_null(); }
+
+bool history_record(const char *state_dir, const Deploy *d, char **err) {
+  char *path = history_path(state_dir, d->env, err);
+  if (!path) return false;
+  char *dir = xasprintf("%s/history", state_dir);
+  bool ok = state_mkdirs(dir, err);
+  free(dir);
+  int fd = ok ? state_open_append(path, err) : -1;
+  if (fd >= 0) {
+    Value r = v_map();
+    map_set(r, "env", v_cstr(d->env));
+    map_set(r, "version", str_or_null(d->version));
+    map_set(r, "run", str_or_null(d->run));
+    map_set(r, "commit", str_or_null(d->commit));
+    map_set(r, "actor", str_or_null(d->actor));
+    Value approvers = v_list();
+    for (size_t i = 0; i < d->napprovers; i++) list_push(approvers, v_cstr(d->approvers[i]));
+    map_set(r, "approvers", approvers);
+    map_set(r, "at", v_str_take(state_format_time(d->at_ms ? d->at_ms : state_now_ms())));
+    map_set(r, "result", v_cstr(d->succeeded ? "succeeded" : "failed"));
+    map_set(r, "rollback", v_bool(d->rollback));
+    if (d->forced_reason) map_set(r, "forced_reason", v_cstr(d->forced_reason));
+    ok = state_append(fd, path, r, err);
+    value_release(r);
+    close(fd);
+  } else {
+    ok = false;
+  }
+  free(path);
+  return ok;
+}
+
+/* The entries of `env` in file order (oldest first). */
+static bool read_entries(const char *state_dir, const char *env, Value *out, char **err) {
+  char *path = history_path(state_dir, env, err);
+  if (!path) return false;
+  StateRead rd;
+  bool ok = state_read(path, &rd, err);
+  free(path);
+  if (ok) *out = rd.records;
+  return ok;
+}
+
+static bool succeeded(Value e) {
+  Value r = map_get(e, "result");
+  return is_str(r) && strcmp(str_chars(r), "succeeded") == 0;
+}
+
+static bool version_is(Value e, const char *version) {
+  Value v = map_get(e, "version");
+  return version ? is_str(v) && strcmp(str_chars(v), version) == 0 : v.kind == V_NULL;
+}
+
+bool history_list(const char *state_dir, const char *env, Value *out, char **err) {
+  Value all;
+  if (!read_entries(state_dir, env, &all, err)) return false;
+  *out = v_list();
+  for (size_t i = list_len(all); i-- > 0;) list_push(*out, value_retain(list_get(all, i)));
+  value_release(all);
+  return true;
+}
+
+/* The newest successful entry after skipping those whose version equals
+ * `skip_version` (when skip is set), retained; null when none. */
+static Value newest_success(Value all, bool skip, const char *skip_version) {
+  for (size_t i = list_len(all); i-- > 0;) {
+    Value e = list_get(all, i);
+    if (succeeded(e) && !(skip && version_is(e, skip_version))) return value_retain(e);
+  }
+  return v_null();
+}
+
+bool history_last_success(const char *state_dir, const char *env, Value *out, char **err) {
+  Value all;
+  if (!read_entries(state_dir, env, &all, err)) return false;
+  *out = newest_success(all, false, NULL);
+  value_release(all);
+  return true;
+}
+
+bool history_was_deployed(const char *state_dir, const char *env, const char *version,
+                          bool *yes, char **err) {
+  Value all;
+  if (!read_entries(state_dir, env, &all, err)) return false;
+  *yes = false;
+  for (size_t i = 0; i < list_len(all) && !*yes; i++) {
+    Value e = list_get(all, i);
+    *yes = succeeded(e) && version_is(e, version);
+  }
+  value_release(all);
+  return true;
+}
+
+bool history_previous_success(const char *state_dir, const char *env, Value *out, char **err) {
+  Value all;
+  if (!read_entries(state_dir, env, &all, err)) return false;
+  Value current = newest_success(all, false, NULL);
+  *out = v_null();
+  if (current.kind == V_MAP) {
+    Value v = map_get(current, "version");
+    *out = newest_success(all, true, is_str(v) ? str_chars(v) : NULL);
+  }
+  value_release(current);
+  value_release(all);
+  return true;
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool history_envs(const char *state_dir, Value *out, char **err) {
+  char *dir = xasprintf("%s/history", state_dir);
+  DIR *d = opendir(dir);
+  if (!d) {
+    bool none = errno == ENOENT;
+    if (none) *out = v_list();
+    else *err = xasprintf("%s: %s", dir, strerror(errno));
+    free(dir);
+    return none;
+  }
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    const char *ext = ".ndjson";
+    if (len <= 7 || strcmp(e->d_name + len - 7, ext) != 0) continue;
+    char *name = xstrndup(e->d_name, len - 7);
+    if (state_name_ok(name)) VEC_PUSH(names, n, cap, name);
+    else free(name);
+  }
+  closedir(d);
+  free(dir);
+  if (n) qsort(names, n, sizeof *names, by_name);
+  *out = v_list();
+  for (size_t i = 0; i < n; i++) list_push(*out, v_str_take(names[i]));
+  free(names);
+  return true;
+}

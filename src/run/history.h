@@ -1,0 +1,45 @@
+/* history.h — what was deployed where.
+ *
+ * STATE/history/<ENV>.ndjson: one JSON object per deploy, appended as the
+ * journal is (durable when history_record returns; see state.h):
+ *   {env, version, run, commit, actor, approvers: [..], at,
+ *    result: "succeeded"|"failed", rollback: bool, forced_reason?}
+ * Queries read the file afresh and return entries as maps (new references).
+ * A torn last line is ignored, as in journals. */
+#ifndef RP_HISTORY_H
+#define RP_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../eval/value.h"
+
+typedef struct Deploy {
+  const char *env, *version, *run, *commit, *actor; /* commit, actor may be NULL */
+  const char *const *approvers;
+  size_t napprovers;
+  int64_t at_ms;             /* 0: now */
+  bool succeeded;
+  bool rollback;
+  const char *forced_reason; /* NULL: the key is left out */
+} Deploy;
+
+/* Appends one deploy to its environment's history. */
+bool history_record(const char *state_dir, const Deploy *d, char **err);
+
+/* All deploys to `env`, newest first (an empty list when none). */
+bool history_list(const char *state_dir, const char *env, Value *out, char **err);
+/* The newest successful deploy to `env` (a map), or null. */
+bool history_last_success(const char *state_dir, const char *env, Value *out, char **err);
+/* Whether `version` was ever deployed to `env` successfully (`after`). */
+bool history_was_deployed(const char *state_dir, const char *env, const char *version,
+                          bool *yes, char **err);
+/* The newest successful deploy whose version differs from the current
+ * one (the newest successful): what `rp rollback ENV` goes back to; null
+ * when there is none. */
+bool history_previous_success(const char *state_dir, const char *env, Value *out, char **err);
+/* The environments that have a history, sorted by name (list of strings). */
+bool history_envs(const char *state_dir, Value *out, char **err);
+
+#endif

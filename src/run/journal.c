@@ -1,0 +1,536 @@
+/* journal.c — writing a run's journal and replaying it. */
+#include "journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+
+/* ---- writing ---- */
+
+char *journal_new_id(void) {
+  unsigned rnd = 0;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read(fd, &rnd, sizeof rnd) != (ssize_t)sizeof rnd)
+    rnd = (unsigned)getpid() * 2654435761u ^ (unsigned)state_now_ms();
+  if (fd >= 0) close(fd);
+  char *t = state_format_time(state_now_ms()); /* 2026-11-22T23:01:03.123Z */
+  char *id = xasprintf("%.4s%.2s%.2s-%.2s%.2s%.2s-%04x", t, t + 5, t + 8, t + 11, t + 14, t + 17,
+                       rnd & 0xffff);
+  free(t);
+  return id;
+}
+
+static char *run_dir(const char *state_dir, const char *run_id) {
+  return xasprintf("%s/runs/%s", state_dir, run_id);
+}
+
+static bool check_id(const char *run_id, char **err) {
+  if (state_name_ok(run_id)) return true;
+  *err = xasprintf("'%s' is not a run id", run_id ? run_id : "");
+  return false;
+}
+
+static bool take_ownership(Journal *j, char **err) {
+  char *path = xasprintf("%s/runs/%s/owner.lock", j->state_dir, j->run_id);
+  char *what = xasprintf("run %s", j->run_id);
+  /* A short wait: `rp status` peeks at the lock for an instant. */
+  LockResult r = lock_acquire_file(&j->owner, path, what, j->run_id, 300, NULL, NULL, err);
+  if (r == LOCK_TIMED_OUT) { /* say it in the run's terms */
+    bool held = false;
+    LockHolder h;
+    char *herr = NULL;
+    if (lock_holder_file(path, &held, &h, &herr) && held && h.run) {
+      free(*err);
+      *err = xasprintf("run %s is in progress in another process (pid %ld on %s since %s)",
+                       j->run_id, h.pid, h.host ? h.host : "?", h.since ? h.since : "?");
+    }
+    lock_holder_free(&h);
+    free(herr);
+  }
+  free(what);
+  free(path);
+  return r == LOCK_ACQUIRED;
+}
+
+static bool open_journal(Journal *j, const char *state_dir, const char *run_id, bool own,
+                         char **err) {
+  j->state_dir = xstrdup(state_dir);
+  j->run_id = xstrdup(run_id);
+  j->path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
+  j->fd = -1;
+  j->owner = (FileLock){.fd = -1};
+  if (own && !take_ownership(j, err)) goto fail;
+  j->fd = state_open_append(j->path, err);
+  if (j->fd < 0) goto fail;
+  return true;
+fail:
+  journal_close(j);
+  return false;
+}
+
+bool journal_create(Journal *j, const char *state_dir, const char *run_id, char **err) {
+  memset(j, 0, sizeof *j);
+  j->fd = -1;
+  j->owner.fd = -1;
+  char *runs = xasprintf("%s/runs", state_dir);
+  bool ok = state_mkdirs(runs, err);
+  free(runs);
+  if (!ok) return false;
+  char *id = run_id ? xstrdup(run_id) : journal_new_id();
+  char *dir = NULL;
+  bool made = false;
+  for (int tries = 0; check_id(id, err); tries++) {
+    dir = run_dir(state_dir, id);
+    if (mkdir(dir, 0777) == 0) {
+      made = true;
+      break;
+    }
+    int e = errno;
+    if (e != EEXIST || run_id || tries == 20) {
+      *err = e == EEXIST ? xasprintf("%s: run %s exists already", dir, id)
+                         : xasprintf("%s: %s", dir, strerror(e));
+      break;
+    }
+    free(dir);
+    dir = NULL;
+    free(id);
+    id = journal_new_id(); /* two runs started in the same second */
+  }
+  ok = false;
+  if (made) {
+    char *parent = xasprintf("%s/runs", state_dir);
+    ok = state_fsync_dir(parent, err) && open_journal(j, state_dir, id, true, err);
+    free(parent);
+  }
+  free(dir);
+  free(id);
+  return ok;
+}
+
+bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool own, char **err) {
+  memset(j, 0, sizeof *j);
+  j->fd = -1;
+  j->owner.fd = -1;
+  if (!check_id(run_id, err)) return false;
+  char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
+  struct stat st;
+  bool exists = stat(path, &st) == 0;
+  if (!exists) *err = xasprintf("%s: no run %s", path, run_id);
+  free(path);
+  return exists && open_journal(j, state_dir, run_id, own, err);
+}
+
+bool journal_append(Journal *j, Value record, char **err) {
+  return state_append(j->fd, j->path, record, err);
+}
+
+void journal_close(Journal *j) {
+  if (j->fd >= 0) close(j->fd);
+  lock_release(&j->owner);
+  free(j->state_dir);
+  free(j->run_id);
+  free(j->path);
+  memset(j, 0, sizeof *j);
+  j->fd = -1;
+  j->owner.fd = -1;
+}
+
+static Value str_or_null(const char *s) { return s ? v_cstr(s) : v_null(); }
+
+static Value record(const char *kind) {
+  Value r = v_map();
+  map_set(r, "kind", v_cstr(kind));
+  map_set(r, "at", v_str_take(state_format_time(state_now_ms())));
+  return r;
+}
+
+/* Appends `r` and releases it. */
+static bool append_taken(Journal *j, Value r, char **err) {
+  bool ok = journal_append(j, r, err);
+  value_release(r);
+  return ok;
+}
+
+bool journal_run_started(Journal *j, const char *pipeline, const char *file, Value event,
+                         const char *actor, char **err) {
+  Value r = record("run_started");
+  map_set(r, "run", v_cstr(j->run_id));
+  map_set(r, "pipeline", str_or_null(pipeline));
+  map_set(r, "file", str_or_null(file));
+  map_set(r, "event", value_retain(event));
+  map_set(r, "actor", str_or_null(actor));
+  map_set(r, "started", value_retain(map_get(r, "at")));
+  map_set(r, "pid", v_int(getpid()));
+  map_set(r, "host", v_str_take(state_hostname()));
+  return append_taken(j, r, err);
+}
+
+bool journal_stage_started(Journal *j, const char *stage, int attempt, char **err) {
+  Value r = record("stage_started");
+  map_set(r, "stage", v_cstr(stage));
+  map_set(r, "attempt", v_int(attempt));
+  return append_taken(j, r, err);
+}
+
+bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,
+                            const char *error, int64_t duration_ms, char **err) {
+  Value r = record("stage_finished");
+  map_set(r, "stage", v_cstr(stage));
+  map_set(r, "status", v_cstr(status));
+  map_set(r, "outputs", value_retain(outputs));
+  map_set(r, "error", str_or_null(error));
+  map_set(r, "duration_ms", v_int(duration_ms));
+  return append_taken(j, r, err);
+}
+
+bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const char *version,
+                          Value reviewers, char **err) {
+  Value r = record("gate_waiting");
+  map_set(r, "stage", v_cstr(stage));
+  map_set(r, "env", v_cstr(env));
+  map_set(r, "version", str_or_null(version));
+  map_set(r, "reviewers", value_retain(reviewers));
+  return append_taken(j, r, err);
+}
+
+bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
+                      const char *by, const char *comment, char **err) {
+  Value r = record(approved ? "approved" : "rejected");
+  map_set(r, "env", v_cstr(env));
+  map_set(r, "version", str_or_null(version));
+  map_set(r, "by", str_or_null(by));
+  map_set(r, "comment", str_or_null(comment));
+  return append_taken(j, r, err);
+}
+
+bool journal_run_finished(Journal *j, const char *status, char **err) {
+  Value r = record("run_finished");
+  map_set(r, "status", v_cstr(status));
+  return append_taken(j, r, err);
+}
+
+/* ---- replay ---- */
+
+static const char *const status_names[] = {"running", "succeeded", "failed",
+                                           "waiting", "rejected",  "crashed"};
+
+const char *run_status_name(RunStatus s) { return status_names[s]; }
+
+static char *field(Value rec, const char *key) {
+  Value v = map_get(rec, key);
+  return is_str(v) ? xstrdup(str_chars(v)) : NULL;
+}
+
+static bool field_is(Value rec, const char *key, const char *want) {
+  Value v = map_get(rec, key);
+  return is_str(v) && strcmp(str_chars(v), want) == 0;
+}
+
+static int64_t time_field(Value rec, const char *key) {
+  Value v = map_get(rec, key);
+  int64_t ms = 0;
+  if (is_str(v)) state_parse_time(str_chars(v), &ms);
+  return ms;
+}
+
+static StageState *stage_for(RunState *r, const char *name, size_t *cap) {
+  for (size_t i = 0; i < r->nstages; i++)
+    if (strcmp(r->stages[i].name, name) == 0) return &r->stages[i];
+  StageState s = {.name = xstrdup(name), .outputs = V_NULL_VALUE, .duration_ms = -1};
+  VEC_PUSH(r->stages, r->nstages, *cap, s);
+  return &r->stages[r->nstages - 1];
+}
+
+static void gate_free(Gate *g) {
+  if (!g) return;
+  free(g->stage);
+  free(g->env);
+  free(g->version);
+  value_release(g->reviewers);
+  free(g);
+}
+
+static void apply_run_started(RunState *r, Value rec) {
+  free(r->pipeline), r->pipeline = field(rec, "pipeline");
+  free(r->file), r->file = field(rec, "file");
+  free(r->actor), r->actor = field(rec, "actor");
+  free(r->host), r->host = field(rec, "host");
+  Value pid = map_get(rec, "pid");
+  r->pid = pid.kind == V_INT ? (long)pid.as.i : 0;
+  value_release(r->event);
+  r->event = value_retain(map_get(rec, "event"));
+  r->started_ms = time_field(rec, "started");
+  if (!r->started_ms) r->started_ms = time_field(rec, "at");
+}
+
+static void apply_stage(RunState *r, Value rec, bool finished, size_t *cap) {
+  Value name = map_get(rec, "stage");
+  if (!is_str(name)) return;
+  StageState *s = stage_for(r, str_chars(name), cap);
+  free(s->status);
+  free(s->error);
+  s->error = NULL;
+  value_release(s->outputs);
+  s->outputs = V_NULL_VALUE;
+  if (!finished) {
+    Value attempt = map_get(rec, "attempt");
+    s->attempts = attempt.kind == V_INT ? (int)attempt.as.i : s->attempts + 1;
+    s->status = xstrdup("running");
+    s->duration_ms = -1;
+    /* the stage the run waited at has begun: the gate is passed */
+    if (r->gate && strcmp(r->gate->stage, s->name) == 0) gate_free(r->gate), r->gate = NULL;
+    return;
+  }
+  s->status = field(rec, "status");
+  if (!s->status) s->status = xstrdup("failed");
+  s->error = field(rec, "error");
+  s->outputs = value_retain(map_get(rec, "outputs"));
+  Value d = map_get(rec, "duration_ms");
+  s->duration_ms = d.kind == V_INT ? d.as.i : 0;
+}
+
+static void apply_gate(RunState *r, Value rec) {
+  Value stage = map_get(rec, "stage"), env = map_get(rec, "env");
+  if (!is_str(stage) || !is_str(env)) return;
+  gate_free(r->gate);
+  r->gate = xcalloc(1, sizeof *r->gate);
+  r->gate->stage = xstrdup(str_chars(stage));
+  r->gate->env = xstrdup(str_chars(env));
+  r->gate->version = field(rec, "version");
+  r->gate->reviewers = value_retain(map_get(rec, "reviewers"));
+  r->gate->at_ms = time_field(rec, "at");
+}
+
+static void apply_decision(RunState *r, Value rec, bool approved, size_t *cap) {
+  Value env = map_get(rec, "env");
+  if (!is_str(env)) return;
+  Decision d = {.approved = approved,
+                .env = xstrdup(str_chars(env)),
+                .version = field(rec, "version"),
+                .by = field(rec, "by"),
+                .comment = field(rec, "comment"),
+                .at_ms = time_field(rec, "at")};
+  VEC_PUSH(r->decisions, r->ndecisions, *cap, d);
+}
+
+static bool same_version(const char *a, const char *b) { return !a || !b || strcmp(a, b) == 0; }
+
+/* Whether the gate the run waits at was rejected (after it was reached). */
+static bool gate_rejected(const RunState *r) {
+  if (!r->gate) return false;
+  for (size_t i = 0; i < r->ndecisions; i++) {
+    const Decision *d = &r->decisions[i];
+    if (!d->approved && d->at_ms >= r->gate->at_ms && strcmp(d->env, r->gate->env) == 0 &&
+        same_version(d->version, r->gate->version))
+      return true;
+  }
+  return false;
+}
+
+static RunStatus finished_status(const char *s) {
+  for (int i = RUN_RUNNING; i <= RUN_CRASHED; i++)
+    if (s && strcmp(s, status_names[i]) == 0) return (RunStatus)i;
+  return RUN_FAILED;
+}
+
+/* Whether some process owns the run (holds its owner lock). */
+static bool owner_alive(const char *state_dir, const char *run_id) {
+  char *path = xasprintf("%s/runs/%s/owner.lock", state_dir, run_id);
+  bool held = false;
+  LockHolder h;
+  char *err = NULL;
+  if (lock_holder_file(path, &held, &h, &err)) lock_holder_free(&h);
+  free(err);
+  free(path);
+  return held;
+}
+
+static void settle_status(RunState *r, const char *state_dir, const char *finished) {
+  if (finished) r->status = finished_status(finished);
+  else if (gate_rejected(r)) r->status = RUN_REJECTED;
+  else if (r->gate) r->status = RUN_WAITING;
+  else if (owner_alive(state_dir, r->id)) r->status = RUN_RUNNING;
+  else r->status = RUN_CRASHED;
+}
+
+bool journal_replay(const char *state_dir, const char *run_id, RunState *out, char **err) {
+  memset(out, 0, sizeof *out);
+  out->event = V_NULL_VALUE;
+  if (!check_id(run_id, err)) return false;
+  char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
+  struct stat st;
+  StateRead rd;
+  if (stat(path, &st) != 0) {
+    *err = xasprintf("%s: no run %s", path, run_id);
+    free(path);
+    return false;
+  }
+  bool ok = state_read(path, &rd, err);
+  free(path);
+  if (!ok) return false;
+  out->id = xstrdup(run_id);
+  out->torn = rd.torn;
+  out->invalid = rd.invalid;
+  size_t stages_cap = 0, decisions_cap = 0;
+  char *finished = NULL;
+  for (size_t i = 0; i < list_len(rd.records); i++) {
+    Value rec = list_get(rd.records, i);
+    out->nrecords++;
+    if (field_is(rec, "kind", "run_started")) apply_run_started(out, rec);
+    else if (field_is(rec, "kind", "stage_started")) apply_stage(out, rec, false, &stages_cap);
+    else if (field_is(rec, "kind", "stage_finished")) apply_stage(out, rec, true, &stages_cap);
+    else if (field_is(rec, "kind", "gate_waiting")) apply_gate(out, rec);
+    else if (field_is(rec, "kind", "approved")) apply_decision(out, rec, true, &decisions_cap);
+    else if (field_is(rec, "kind", "rejected")) apply_decision(out, rec, false, &decisions_cap);
+    else if (field_is(rec, "kind", "run_finished")) {
+      free(finished);
+      finished = field(rec, "status");
+      if (!finished) finished = xstrdup("failed");
+      out->finished_ms = time_field(rec, "at");
+    }
+  }
+  settle_status(out, state_dir, finished);
+  free(finished);
+  value_release(rd.records);
+  return true;
+}
+
+const StageState *run_state_stage(const RunState *r, const char *stage) {
+  for (size_t i = 0; i < r->nstages; i++)
+    if (strcmp(r->stages[i].name, stage) == 0) return &r->stages[i];
+  return NULL;
+}
+
+static Value time_or_null(int64_t ms) { return ms ? v_str_take(state_format_time(ms)) : v_null(); }
+
+Value run_state_to_value(const RunState *r) {
+  Value v = v_map();
+  map_set(v, "id", str_or_null(r->id));
+  map_set(v, "status", v_cstr(run_status_name(r->status)));
+  map_set(v, "pipeline", str_or_null(r->pipeline));
+  map_set(v, "file", str_or_null(r->file));
+  map_set(v, "actor", str_or_null(r->actor));
+  map_set(v, "event", value_retain(r->event));
+  map_set(v, "started", time_or_null(r->started_ms));
+  map_set(v, "finished", time_or_null(r->finished_ms));
+  Value stages = v_map();
+  for (size_t i = 0; i < r->nstages; i++) {
+    const StageState *s = &r->stages[i];
+    Value m = v_map();
+    map_set(m, "status", v_cstr(s->status));
+    map_set(m, "attempts", v_int(s->attempts));
+    map_set(m, "outputs", value_retain(s->outputs));
+    map_set(m, "error", str_or_null(s->error));
+    map_set(m, "duration_ms", s->duration_ms >= 0 ? v_int(s->duration_ms) : v_null());
+    map_set(stages, s->name, m);
+  }
+  map_set(v, "stages", stages);
+  Value gate = v_null();
+  if (r->gate) {
+    gate = v_map();
+    map_set(gate, "stage", v_cstr(r->gate->stage));
+    map_set(gate, "env", v_cstr(r->gate->env));
+    map_set(gate, "version", str_or_null(r->gate->version));
+    map_set(gate, "reviewers", value_retain(r->gate->reviewers));
+    map_set(gate, "since", time_or_null(r->gate->at_ms));
+  }
+  map_set(v, "gate", gate);
+  Value decisions = v_list();
+  for (size_t i = 0; i < r->ndecisions; i++) {
+    const Decision *d = &r->decisions[i];
+    Value m = v_map();
+    map_set(m, "decision", v_cstr(d->approved ? "approved" : "rejected"));
+    map_set(m, "env", v_cstr(d->env));
+    map_set(m, "version", str_or_null(d->version));
+    map_set(m, "by", str_or_null(d->by));
+    map_set(m, "comment", str_or_null(d->comment));
+    map_set(m, "at", time_or_null(d->at_ms));
+    list_push(decisions, m);
+  }
+  map_set(v, "decisions", decisions);
+  map_set(v, "torn", v_bool(r->torn));
+  return v;
+}
+
+void run_state_free(RunState *r) {
+  free(r->id);
+  free(r->pipeline);
+  free(r->file);
+  free(r->actor);
+  free(r->host);
+  value_release(r->event);
+  for (size_t i = 0; i < r->nstages; i++) {
+    free(r->stages[i].name);
+    free(r->stages[i].status);
+    free(r->stages[i].error);
+    value_release(r->stages[i].outputs);
+  }
+  free(r->stages);
+  for (size_t i = 0; i < r->ndecisions; i++) {
+    free(r->decisions[i].env);
+    free(r->decisions[i].version);
+    free(r->decisions[i].by);
+    free(r->decisions[i].comment);
+  }
+  free(r->decisions);
+  gate_free(r->gate);
+  memset(r, 0, sizeof *r);
+}
+
+/* ---- listing ---- */
+
+static int by_start(const void *a, const void *b) {
+  const RunSummary *x = a, *y = b;
+  if (x->started_ms != y->started_ms) return x->started_ms < y->started_ms ? -1 : 1;
+  return strcmp(x->id, y->id);
+}
+
+bool journal_list(const char *state_dir, RunSummary **out, size_t *n, char **err) {
+  *out = NULL;
+  *n = 0;
+  char *runs = xasprintf("%s/runs", state_dir);
+  DIR *d = opendir(runs);
+  if (!d) {
+    bool none = errno == ENOENT;
+    if (!none) *err = xasprintf("%s: %s", runs, strerror(errno));
+    free(runs);
+    return none;
+  }
+  size_t cap = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!state_name_ok(e->d_name)) continue;
+    RunState r;
+    char *rerr = NULL;
+    if (!journal_replay(state_dir, e->d_name, &r, &rerr)) {
+      free(rerr);
+      continue;
+    }
+    Value kind = r.event.kind == V_MAP ? map_get(r.event, "kind") : V_NULL_VALUE;
+    RunSummary s = {.id = xstrdup(r.id),
+                    .event = is_str(kind) ? xstrdup(str_chars(kind)) : NULL,
+                    .status = r.status,
+                    .started_ms = r.started_ms,
+                    .duration_ms = r.finished_ms && r.started_ms ? r.finished_ms - r.started_ms : -1};
+    VEC_PUSH(*out, *n, cap, s);
+    run_state_free(&r);
+  }
+  closedir(d);
+  free(runs);
+  if (*n) qsort(*out, *n, sizeof **out, by_start);
+  return true;
+}
+
+void run_summaries_free(RunSummary *runs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(runs[i].id);
+    free(runs[i].event);
+  }
+  free(runs);
+}

@@ -1,0 +1,144 @@
+/* journal.h — the record of one run, from which it can be resumed.
+ *
+ * STATE/runs/<RUN_ID>/journal.ndjson holds one JSON object per line, each
+ * with "kind" and "at" (UTC, state_format_time). Kinds and their fields:
+ *   run_started    run, pipeline, file, event, actor, started, pid, host
+ *   stage_started  stage, attempt
+ *   stage_finished stage, status, outputs, error, duration_ms
+ *   gate_waiting   stage, env, version, reviewers
+ *   approved       env, version, by, comment      (rejected: the same)
+ *   run_finished   status
+ * Appends are durable when they return (see state.h). Replay ignores kinds
+ * it does not know, so later versions may add some.
+ *
+ * The process driving a run (rp run, rp resume) *owns* it: it holds an
+ * flock on STATE/runs/<RUN_ID>/owner.lock until it exits, so the kernel
+ * releases it however that process ends. A run that never finished and
+ * whose owner lock is free has crashed and can be resumed. Other writers
+ * (rp approve, rp reject) append without owning.
+ *
+ * Across fork: both descriptors are O_CLOEXEC, so programs a stage execs
+ * never hold them. A forked stage child shares the owner lock with the
+ * parent (flock belongs to the open file, not the process): the run stays
+ * owned while any of them lives. The child may journal_close() its copy;
+ * that does not release the parent's lock. Only the parent appends: a
+ * process sharing the parent's descriptor also shares its append flock,
+ * so a child that must write opens the journal itself (journal_open). */
+#ifndef RP_JOURNAL_H
+#define RP_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../eval/value.h"
+#include "lock.h"
+
+typedef struct Journal {
+  char *state_dir;
+  char *run_id;
+  char *path;      /* .../journal.ndjson */
+  int fd;          /* append descriptor */
+  FileLock owner;  /* held when this process owns the run (owner.fd >= 0) */
+} Journal;
+
+/* ---- writing ---- */
+
+/* A new run id, "20261122-230103-7f3a" (UTC time, then random hex), malloc'd. */
+char *journal_new_id(void);
+/* Starts a new run: creates STATE/runs/<id>/ (run_id NULL: a fresh id),
+ * owns it and opens its journal. Fails if the run exists. */
+bool journal_create(Journal *j, const char *state_dir, const char *run_id, char **err);
+/* Opens an existing run's journal to append. With `own`, also takes
+ * ownership (rp resume); fails naming the holder if another process
+ * drives the run. Without, for rp approve / reject. */
+bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool own, char **err);
+/* Appends one record (a map; borrowed). Durable when it returns true. */
+bool journal_append(Journal *j, Value record, char **err);
+void journal_close(Journal *j);  /* releases ownership; j may be zeroed */
+
+/* The records of the kinds above, with "kind" and "at" filled in. Values
+ * are borrowed; NULL strings are written as null. */
+bool journal_run_started(Journal *j, const char *pipeline, const char *file, Value event,
+                         const char *actor, char **err);
+bool journal_stage_started(Journal *j, const char *stage, int attempt, char **err);
+bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,
+                            const char *error, int64_t duration_ms, char **err);
+bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const char *version,
+                          Value reviewers, char **err);
+bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
+                      const char *by, const char *comment, char **err);
+bool journal_run_finished(Journal *j, const char *status, char **err);
+
+/* ---- reading ---- */
+
+typedef enum RunStatus {
+  RUN_RUNNING,   /* its owner is alive */
+  RUN_SUCCEEDED,
+  RUN_FAILED,
+  RUN_WAITING,   /* stopped at an approval gate */
+  RUN_REJECTED,  /* the gate it waited at was rejected */
+  RUN_CRASHED,   /* unfinished and nobody owns it: resumable */
+} RunStatus;
+const char *run_status_name(RunStatus s); /* "running", "succeeded", ... */
+
+typedef struct StageState {
+  char *name;
+  char *status;        /* "running" until stage_finished, then as recorded */
+  int attempts;        /* the last attempt started */
+  Value outputs;       /* as recorded (a map), null before it finished */
+  char *error;         /* NULL when none */
+  int64_t duration_ms; /* -1 before it finished */
+} StageState;
+
+typedef struct Decision {
+  bool approved;       /* false: rejected */
+  char *env, *version, *by, *comment; /* version, comment may be NULL */
+  int64_t at_ms;
+} Decision;
+
+typedef struct Gate {
+  char *stage, *env, *version; /* version may be NULL */
+  Value reviewers;             /* as recorded */
+  int64_t at_ms;
+} Gate;
+
+typedef struct RunState {
+  char *id, *pipeline, *file, *actor, *host; /* NULL when not recorded */
+  long pid;                  /* of the process that started it */
+  Value event;               /* as recorded; null when missing */
+  RunStatus status;
+  int64_t started_ms;        /* 0 when unknown */
+  int64_t finished_ms;       /* 0 while not finished */
+  StageState *stages;        /* in the order they first started */
+  size_t nstages;
+  Decision *decisions;       /* every approval and rejection, in order */
+  size_t ndecisions;
+  Gate *gate;                /* the gate it waits at (or was rejected at); NULL if none */
+  size_t nrecords;           /* valid records replayed */
+  bool torn;                 /* an incomplete last line was ignored */
+  size_t invalid;            /* invalid lines skipped before the last */
+} RunState;
+
+/* Rebuilds a run's state from its journal. False with *err when the run
+ * does not exist or cannot be read; a torn last line is not an error. */
+bool journal_replay(const char *state_dir, const char *run_id, RunState *out, char **err);
+const StageState *run_state_stage(const RunState *r, const char *stage); /* NULL if never started */
+/* For `rp status --json`: {id, status, event, started, finished, stages:
+ * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, torn}. */
+Value run_state_to_value(const RunState *r);
+void run_state_free(RunState *r);
+
+typedef struct RunSummary {
+  char *id;
+  char *event;          /* the event's kind, NULL when unknown */
+  RunStatus status;
+  int64_t started_ms;
+  int64_t duration_ms;  /* -1 while not finished */
+} RunSummary;
+
+/* Every run under STATE/runs, oldest first (for `rp runs`). Runs whose
+ * journal cannot be read are left out. No state directory: zero runs. */
+bool journal_list(const char *state_dir, RunSummary **out, size_t *n, char **err);
+void run_summaries_free(RunSummary *runs, size_t n);
+
+#endif

@@ -1,0 +1,204 @@
+/* lock.c — flock-based locks that say who holds them. */
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../eval/value.h"
+#include "state.h"
+
+static void sleep_ms(int64_t ms) {
+  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static char *field_dup(Value rec, const char *key) {
+  Value v = map_get(rec, key);
+  return is_str(v) ? xstrdup(str_chars(v)) : NULL;
+}
+
+/* Reads the holder's note. It is rewritten right after locking, so a
+ * reader may catch it empty or half written: try again briefly. */
+static void read_holder(const char *path, LockHolder *out) {
+  memset(out, 0, sizeof *out);
+  for (int tries = 0; tries < 5; tries++) {
+    size_t len;
+    char *text = read_file(path, &len);
+    Value rec;
+    char *perr = NULL;
+    bool ok = text && len > 0 && json_parse(text, len, &rec, &perr);
+    free(text);
+    free(perr);
+    if (ok && rec.kind == V_MAP) {
+      out->run = field_dup(rec, "run");
+      out->host = field_dup(rec, "host");
+      out->since = field_dup(rec, "since");
+      Value pid = map_get(rec, "pid");
+      out->pid = pid.kind == V_INT ? (long)pid.as.i : 0;
+      value_release(rec);
+      return;
+    }
+    if (ok) value_release(rec);
+    sleep_ms(10);
+  }
+}
+
+char *lock_holder_describe(const LockHolder *h) {
+  if (!h->run) return xstrdup("an unknown holder");
+  return xasprintf("run %s (pid %ld on %s since %s)", h->run, h->pid, h->host ? h->host : "?",
+                   h->since ? h->since : "?");
+}
+
+void lock_holder_free(LockHolder *h) {
+  free(h->run);
+  free(h->host);
+  free(h->since);
+  memset(h, 0, sizeof *h);
+}
+
+/* Leaves the holder's note in the (locked) file. */
+static bool write_note(int fd, const char *run_id) {
+  Value note = v_map();
+  map_set(note, "run", v_cstr(run_id ? run_id : ""));
+  map_set(note, "pid", v_int(getpid()));
+  map_set(note, "host", v_str_take(state_hostname()));
+  map_set(note, "since", v_str_take(state_format_time(state_now_ms())));
+  Buf b = {0};
+  json_encode(note, &b, false);
+  buf_putc(&b, '\n');
+  value_release(note);
+  bool ok = ftruncate(fd, 0) == 0 && pwrite(fd, b.data, b.len, 0) == (ssize_t)b.len;
+  buf_free(&b);
+  return ok;
+}
+
+static char *parent_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+}
+
+LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, const char *run_id,
+                             int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err) {
+  l->fd = -1;
+  l->path = NULL;
+  char *dir = parent_dir(path);
+  bool made = state_mkdirs(dir, err);
+  free(dir);
+  if (!made) return LOCK_FAILED;
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    *err = xasprintf("%s: %s", path, strerror(errno));
+    return LOCK_FAILED;
+  }
+  int64_t deadline = state_now_ms() + wait_ms, pause = 10;
+  bool told = false;
+  for (;;) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      *err = xasprintf("%s: %s", path, strerror(errno));
+      close(fd);
+      return LOCK_FAILED;
+    }
+    int64_t now = state_now_ms();
+    if (wait_ms >= 0 && now >= deadline) {
+      LockHolder h;
+      read_holder(path, &h);
+      char *who = lock_holder_describe(&h);
+      *err = xasprintf("%s is locked by %s; gave up after %lld ms", what, who, (long long)wait_ms);
+      free(who);
+      lock_holder_free(&h);
+      close(fd);
+      return LOCK_TIMED_OUT;
+    }
+    if (!told && on_wait) {
+      LockHolder h;
+      read_holder(path, &h);
+      on_wait(&h, ctx);
+      lock_holder_free(&h);
+    }
+    told = true;
+    int64_t nap = pause;
+    if (wait_ms >= 0 && deadline - now < nap) nap = deadline - now;
+    sleep_ms(nap);
+    if (pause < 200) pause *= 2; /* polling: flock has no timed wait */
+  }
+  if (!write_note(fd, run_id)) {
+    *err = xasprintf("%s: %s", path, strerror(errno));
+    close(fd);
+    return LOCK_FAILED;
+  }
+  l->fd = fd;
+  l->path = xstrdup(path);
+  l->pid = getpid();
+  return LOCK_ACQUIRED;
+}
+
+LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, const char *run_id,
+                        int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err) {
+  l->fd = -1;
+  l->path = NULL;
+  if (!state_name_ok(env)) {
+    *err = xasprintf("'%s' cannot name an environment's lock file", env);
+    return LOCK_FAILED;
+  }
+  char *path = xasprintf("%s/locks/%s.lock", state_dir, env);
+  char *what = xasprintf("environment '%s'", env);
+  LockResult r = lock_acquire_file(l, path, what, run_id, wait_ms, on_wait, ctx, err);
+  free(what);
+  free(path);
+  return r;
+}
+
+void lock_release(FileLock *l) {
+  if (l->fd >= 0) {
+    /* Clear the note first: an empty file under a free lock reads
+     * "nobody". A forked child closing its copy must not clear it. */
+    if (l->pid == getpid() && ftruncate(l->fd, 0) != 0) { /* advisory: flock is the lock */
+    }
+    close(l->fd); /* releases the flock unless a forked child still has it */
+  }
+  l->fd = -1;
+  free(l->path);
+  l->path = NULL;
+}
+
+bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err) {
+  memset(out, 0, sizeof *out);
+  *held = false;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return true;
+    *err = xasprintf("%s: %s", path, strerror(errno));
+    return false;
+  }
+  if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    flock(fd, LOCK_UN);
+  } else if (errno == EWOULDBLOCK) {
+    *held = true;
+    read_holder(path, out);
+  } else {
+    *err = xasprintf("%s: %s", path, strerror(errno));
+    close(fd);
+    return false;
+  }
+  close(fd);
+  return true;
+}
+
+bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err) {
+  if (!state_name_ok(env)) {
+    *err = xasprintf("'%s' cannot name an environment's lock file", env);
+    return false;
+  }
+  char *path = xasprintf("%s/locks/%s.lock", state_dir, env);
+  bool ok = lock_holder_file(path, held, out, err);
+  free(path);
+  return ok;
+}

@@ -1,0 +1,66 @@
+/* lock.h — one deploy at a time per environment.
+ *
+ * STATE/locks/<ENV>.lock is locked with flock(2): the kernel releases it
+ * when the last descriptor of the holder's open file closes, so a holder
+ * that crashes or is killed never leaves a stale lock. While it holds the
+ * lock, the holder keeps {run, pid, host, since} in the file, so a waiter
+ * can say whom it waits for. The file is never removed (removing it would
+ * let two processes lock two different files of the same name).
+ *
+ * Across fork (the scheduler runs each stage in a child): take the lock
+ * in the parent before forking the deploy stage's child. The child then
+ * shares it (same open file) and the environment stays locked while
+ * either lives — a child still deploying after its parent was killed
+ * keeps it. The descriptor is O_CLOEXEC, so commands the stage execs (and
+ * daemons they leave behind) never hold it. The parent calls lock_release
+ * after reaping the child; the child need do nothing (exiting closes its
+ * copy). */
+#ifndef RP_LOCK_H
+#define RP_LOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct FileLock {
+  int fd;      /* -1 when not held */
+  char *path;
+  pid_t pid;   /* the process that took it: only it clears the note */
+} FileLock;
+
+typedef struct LockHolder {
+  char *run;   /* NULL when the file says nothing (yet) */
+  long pid;
+  char *host;
+  char *since; /* UTC, as state_format_time writes it */
+} LockHolder;
+
+typedef enum LockResult {
+  LOCK_ACQUIRED,
+  LOCK_TIMED_OUT, /* *err names the holder */
+  LOCK_FAILED,    /* an I/O error; *err names the file */
+} LockResult;
+
+/* Called once, when the lock is found held and we start waiting. */
+typedef void (*LockWaitFn)(const LockHolder *holder, void *ctx);
+
+/* Locks environment `env` for run `run_id`. wait_ms: 0 = try once,
+ * < 0 = wait as long as it takes. */
+LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, const char *run_id,
+                        int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
+/* The same on any lock file; `what` names it in messages ("environment
+ * 'prod'", "run 2026…"). */
+LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, const char *run_id,
+                             int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
+/* Closes this process's descriptor; no-op when not held. Called in a
+ * forked child, it leaves the parent's lock and note alone. */
+void lock_release(FileLock *l);
+
+/* Who holds environment `env`'s lock now: *held false when nobody. */
+bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err);
+bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err);
+/* "run R (pid P on H since T)", malloc'd. */
+char *lock_holder_describe(const LockHolder *h);
+void lock_holder_free(LockHolder *h);
+
+#endif

@@ -1,0 +1,187 @@
+/* test_lock.c — per-environment deploy locks between processes. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_state.h"
+#include "run/lock.h"
+#include "run/state.h"
+
+/* A child that locks `env` as `run`, says so on the pipe, holds the lock
+ * for hold_ms, releases it and lingers a while (so only the release, not
+ * its exit, can free the lock). hold_ms < 0: hold until killed. */
+static pid_t spawn_holder(const char *dir, const char *env, const char *run, int hold_ms) {
+  int fds[2];
+  if (pipe(fds) != 0) abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    FileLock l;
+    char *err = NULL;
+    if (lock_acquire(&l, dir, env, run, 0, NULL, NULL, &err) != LOCK_ACQUIRED) _exit(2);
+    if (write(fds[1], "x", 1) != 1) _exit(3);
+    if (hold_ms < 0) for (;;) pause();
+    struct timespec ts = {hold_ms / 1000, (long)(hold_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    lock_release(&l);
+    sleep(2);
+    _exit(0);
+  }
+  close(fds[1]);
+  char c;
+  CHECK(read(fds[0], &c, 1) == 1); /* the child holds the lock now */
+  close(fds[0]);
+  return pid;
+}
+
+static void reap(pid_t pid, bool kill_it) {
+  if (kill_it) kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+typedef struct Waited {
+  int calls;
+  char *run;
+  long pid;
+} Waited;
+
+static void on_wait(const LockHolder *h, void *ctx) {
+  Waited *w = ctx;
+  w->calls++;
+  free(w->run);
+  w->run = h->run ? xstrdup(h->run) : NULL;
+  w->pid = h->pid;
+}
+
+static void test_in_process(void) {
+  char *dir = scratch_dir(), *err = NULL;
+  FileLock l;
+  CHECK(lock_acquire(&l, dir, "prod", "run-1", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(l.fd >= 0 && (fcntl(l.fd, F_GETFD) & FD_CLOEXEC)); /* exec'd commands never hold it */
+  bool held = false;
+  LockHolder h;
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK_STR(h.run, "run-1");
+  CHECK_INT(h.pid, getpid());
+  char *host = state_hostname();
+  CHECK_STR(h.host, host);
+  free(host);
+  int64_t since;
+  CHECK(h.since && state_parse_time(h.since, &since) && since <= state_now_ms());
+  char *who = lock_holder_describe(&h);
+  CHECK(strstr(who, "run run-1 (pid ") == who);
+  free(who);
+  lock_holder_free(&h);
+  lock_release(&l);
+  CHECK(l.fd == -1);
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held && !h.run);
+  /* other environments are independent; bad names are refused */
+  CHECK(lock_acquire(&l, dir, "uat", "run-2", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  FileLock m;
+  CHECK(lock_acquire(&m, dir, "prod", "run-3", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  lock_release(&m);
+  lock_release(&l);
+  CHECK(lock_acquire(&l, dir, "../etc", "run-2", 0, NULL, NULL, &err) == LOCK_FAILED);
+  CHECK(err && strstr(err, "../etc"));
+  free(err);
+  rm_rf(dir);
+}
+
+static void test_wait_for_release(void) {
+  char *dir = scratch_dir(), *err = NULL;
+  pid_t holder = spawn_holder(dir, "prod", "run-A", 300);
+  Waited w = {0};
+  int64_t t0 = state_now_ms();
+  FileLock l;
+  CHECK(lock_acquire(&l, dir, "prod", "run-B", 5000, on_wait, &w, &err) == LOCK_ACQUIRED);
+  int64_t waited = state_now_ms() - t0;
+  CHECK(waited >= 200 && waited < 1500); /* got it at the release, not at the child's exit */
+  CHECK_INT(w.calls, 1);
+  CHECK_STR(w.run, "run-A");
+  CHECK_INT(w.pid, holder);
+  bool held;
+  LockHolder h;
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK_STR(h.run, "run-B");
+  lock_holder_free(&h);
+  lock_release(&l);
+  free(w.run);
+  reap(holder, true);
+  printf("waited %lld ms for a 300 ms holder\n", (long long)waited);
+  rm_rf(dir);
+}
+
+static void test_timeout_and_kill(void) {
+  char *dir = scratch_dir(), *err = NULL;
+  pid_t holder = spawn_holder(dir, "prod", "run-A", -1);
+  FileLock l;
+  int64_t t0 = state_now_ms();
+  CHECK(lock_acquire(&l, dir, "prod", "run-B", 250, NULL, NULL, &err) == LOCK_TIMED_OUT);
+  int64_t waited = state_now_ms() - t0;
+  CHECK(waited >= 250 && waited < 1500);
+  CHECK(err && strstr(err, "environment 'prod' is locked by run run-A (pid "));
+  if (err) printf("timeout message: %s\n", err);
+  free(err), err = NULL;
+  CHECK(l.fd == -1);
+  /* try once: no waiting at all */
+  t0 = state_now_ms();
+  CHECK(lock_acquire(&l, dir, "prod", "run-B", 0, NULL, NULL, &err) == LOCK_TIMED_OUT);
+  CHECK(state_now_ms() - t0 < 200);
+  free(err), err = NULL;
+  /* kill -9 the holder: the kernel releases its lock */
+  reap(holder, true);
+  CHECK(lock_acquire(&l, dir, "prod", "run-B", 1000, NULL, NULL, &err) == LOCK_ACQUIRED);
+  lock_release(&l);
+  rm_rf(dir);
+}
+
+/* The parent locks, forks the deploy stage, and releases its copy: the
+ * child keeps the environment locked until it ends. */
+static void test_shared_across_fork(void) {
+  char *dir = scratch_dir(), *err = NULL;
+  FileLock l;
+  CHECK(lock_acquire(&l, dir, "prod", "run-F", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  /* close the parent's descriptor without clearing the note, as a parent
+   * that dies would */
+  close(l.fd);
+  l.fd = -1;
+  lock_release(&l);
+  bool held;
+  LockHolder h;
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK_STR(h.run, "run-F");
+  lock_holder_free(&h);
+  reap(child, true);
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held);
+  lock_holder_free(&h);
+
+  /* a child releasing its copy leaves the parent's lock and note alone */
+  CHECK(lock_acquire(&l, dir, "prod", "run-G", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  child = fork();
+  if (child == 0) {
+    lock_release(&l);
+    free(dir);
+    _exit(0);
+  }
+  reap(child, false);
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK_STR(h.run, "run-G");
+  lock_holder_free(&h);
+  lock_release(&l);
+  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held);
+  rm_rf(dir);
+}
+
+int main(void) {
+  test_in_process();
+  test_wait_for_release();
+  test_timeout_and_kill();
+  test_shared_across_fork();
+  return check_done();
+}
