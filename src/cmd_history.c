@@ -78,7 +78,8 @@ static void print_deploys(Value deploys) {
     table_cell(&t, text_of(d, "env"));
     table_cell(&t, text_of(d, "version"));
     table_cell(&t, text_of(d, "run"));
-    table_cell_take(&t, xstrndup(text_of(d, "commit"), 7));
+    const char *commit = text_of(d, "commit");
+    table_cell_take(&t, xstrndup(commit, strnlen(commit, 7))); /* short, as git shows it */
     table_cell(&t, text_of(d, "actor"));
     table_cell_take(&t, approvers_text(d));
     Buf b = {0};
