@@ -15,6 +15,11 @@ int cmd_run(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_reject(int argc, char **argv);
 
 /* The pipeline file a command works on: FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);
