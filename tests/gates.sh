@@ -1,0 +1,93 @@
+#!/bin/sh
+# gates.sh — the approval gate cycle without a terminal (run, exit 3,
+# approve, resume), its rules (reviewers, the run's own actor, branches,
+# rejection, wait timer), resume --wait, and approval on a terminal.
+set -u
+. "$top_srcdir/tests/lib/assert.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export RP_STATE_DIR="$tmp/state" OUT="$tmp/out"
+mkdir -p "$OUT"
+f="$tmp/pipeline.rp"
+cat > "$f" <<'RP'
+environment prod {
+  approval { reviewers = ["alice", "release-team"]  branches = ["main"] }
+}
+environment slow {
+  approval { reviewers = ["alice"]  wait = 2s }
+}
+on manual(v: string) -> deploy
+stage build { sh "echo built >> ${env.OUT}/log" }
+stage deploy {
+  needs build
+  environment prod
+  version event.inputs.v
+  sh "echo ${version} > ${env.OUT}/prod"
+}
+stage deploy_slow { environment slow  version "s1"  sh "date +%s > ${env.OUT}/slow" }
+RP
+run_id() { sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
+unset CI
+ask() { "$RP" run -f "$f" --branch main --event manual --input v=1.0.0 --actor bob "$@" < /dev/null; }
+
+out=$(ask 2>&1); rc=$?
+assert_eq "$rc" 3 "the run stops at the gate with exit 3"
+id=$(printf '%s\n' "$out" | run_id)
+assert_contains "$out" "rp approve $id prod --as NAME" "prints the exact approve command"
+[ -e "$OUT/prod" ] && _fail "the gated stage ran"
+assert_eq "$(grep -c built "$OUT/log")" 1 "stages before the gate ran"
+assert_contains "$("$RP" status "$id" -f "$f" 2>&1)" "waiting" "rp status shows it waiting"
+
+out=$("$RP" approve "$id" prod --as mallory -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "a non-reviewer is refused"
+assert_contains "$out" "mallory is not a reviewer" "and told why"
+out=$("$RP" approve "$id" prod --as bob -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "the run's own actor cannot approve (bob is not listed either)"
+out=$("$RP" approve "$id" prod --as alice -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "a reviewer approves"
+out=$("$RP" resume "$id" -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "resume deploys"
+assert_eq "$(cat "$OUT/prod")" "1.0.0" "the approved version is deployed"
+assert_eq "$(grep -c built "$OUT/log")" 1 "build did not run again"
+assert_contains "$(cat "$RP_STATE_DIR/history/prod.ndjson")" '"approvers":["alice"]' "history names the approver"
+
+# the actor who started the run cannot approve it even when listed
+out=$("$RP" run -f "$f" --branch main --event manual --input v=1.1.0 --actor alice < /dev/null 2>&1)
+id2=$(printf '%s\n' "$out" | run_id)
+out=$("$RP" approve "$id2" prod --as alice -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "own run refused"
+assert_contains "$out" "cannot decide its own gate" "own run: reason"
+# rejection ends the run
+out=$("$RP" reject "$id2" prod --as release-team --comment "not today" -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "a reviewer rejects"
+out=$("$RP" resume "$id2" -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "a rejected run cannot be resumed"
+assert_contains "$out" "(rejected)" "it is rejected"
+assert_eq "$(cat "$OUT/prod")" "1.0.0" "the rejected version was not deployed"
+
+# branches: only main may deploy to prod
+out=$("$RP" run -f "$f" --branch feature/x --event manual --input v=2.0.0 --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 1 "another branch fails at the gate"
+assert_contains "$out" "feature/x may not deploy to environment 'prod'" "branch restriction named"
+
+# wait timer: approved, then the deploy waits 2 s (resume --wait blocks)
+out=$("$RP" run deploy_slow -f "$f" --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 3 "slow gate"
+id3=$(printf '%s\n' "$out" | run_id)
+"$RP" resume "$id3" --wait -f "$f" > "$tmp/wait.out" 2>&1 &
+w=$!
+sleep 1
+approved=$(date +%s)
+"$RP" approve "$id3" slow --as alice -f "$f" >/dev/null 2>&1
+wait $w; rc=$?
+assert_eq "$rc" 0 "resume --wait finishes after approval"
+deployed=$(cat "$OUT/slow")
+[ $((deployed - approved)) -ge 2 ] || _fail "the wait timer was not honoured ($approved -> $deployed)"
+
+# on a terminal rp asks who approves
+if command -v script >/dev/null; then
+  out=$(printf 'mallory\nalice\n' | script -qfec "env -u CI \"$RP\" run -f \"$f\" --branch main --event manual --input v=3.0.0 --actor bob" /dev/null 2>&1); rc=$?
+  assert_contains "$out" "needs an approval. Approve as" "asks on the terminal"
+  assert_contains "$out" "mallory is not a reviewer" "refuses a non-reviewer there too"
+  assert_eq "$(cat "$OUT/prod")" "3.0.0" "approved on the terminal, deployed"
+fi
+finish
