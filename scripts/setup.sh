@@ -1,6 +1,6 @@
 #!/bin/sh
 # setup.sh — install dependencies, build rp, and show it on the example
-# pipeline: check it, print its plan as a graph.
+# pipeline: check it, draw it, plan and run it for a push to main.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
@@ -11,3 +11,5 @@ echo "== rp check examples/hello/pipeline.rp"
 ./rp check examples/hello/pipeline.rp && echo "no problems found"
 echo "== rp graph --format mermaid examples/hello/pipeline.rp"
 ./rp graph --format mermaid examples/hello/pipeline.rp
+echo "== rp run -f examples/hello/pipeline.rp --event push --branch main"
+RP_STATE_DIR=$(mktemp -d) ./rp run -f examples/hello/pipeline.rp --event push --branch main
