@@ -15,6 +15,7 @@ int cmd_run(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_environments(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);

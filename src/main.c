@@ -30,6 +30,8 @@ static const Command commands[] = {
      "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)"},
     {"reject", cmd_reject, "reject RUN ENV [--as NAME] [--comment TEXT] [-f FILE]",
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)"},
+    {"environments", cmd_environments, "environments [--json] [-f FILE]",
+     "each environment: promotion order, gate, current version, lock holder, live ephemeral instances"},
     {"plan", cmd_plan, "plan [STAGE...] [-f FILE] [EVENT FLAGS]",
      "show what would run for the event, in order, and why; runs nothing"},
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},

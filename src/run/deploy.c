@@ -33,28 +33,34 @@ static bool list_has(Value list, const char *s) {
   return false;
 }
 
-bool gate_may_approve(Interp *I, const Environment *env, const char *run_actor, const char *name, char **why) {
+Value gate_reviewers(const Environment *env) {
+  Value out = v_list();
+  Node *list = env->approval ? settings_get(&env->approval->as.settings, "reviewers") : NULL;
+  for (int i = 0; list && list->kind == N_LIST && i < list->as.list.n; i++) {
+    const char *text;
+    uint32_t len;
+    if (string_is_plain(list->as.list.items[i], &text, &len)) list_push(out, v_str(text, len));
+  }
+  return out;
+}
+
+bool gate_may_approve(const Environment *env, const char *run_actor, const char *name, char **why) {
   if (!env->approval) {
     *why = xasprintf("environment '%s' has no approval gate", env->name);
     return false;
   }
-  Value reviewers = setting(I, &env->approval->as.settings, "reviewers");
-  bool listed = list_has(reviewers, name);
-  if (!listed) {
-    Buf b = {0};
-    for (size_t i = 0; reviewers.kind == V_LIST && i < list_len(reviewers); i++) {
-      if (i) buf_puts(&b, ", ");
-      value_to_text(list_get(reviewers, i), &b);
-    }
-    *why = xasprintf("%s is not a reviewer of environment '%s' (reviewers: %s)", name, env->name,
-                     b.data ? b.data : "none");
-    buf_free(&b);
+  Value reviewers = gate_reviewers(env);
+  bool ok = list_has(reviewers, name);
+  if (!ok) {
+    char *names = value_to_cstr(reviewers);
+    *why = xasprintf("%s is not a reviewer of '%s' (reviewers: %s)", name, env->name, names);
+    free(names);
   } else if (run_actor && !strcmp(run_actor, name)) {
-    *why = xasprintf("%s started this run and cannot approve it", name);
-    listed = false;
+    *why = xasprintf("%s started this run and cannot decide its own gate", name);
+    ok = false;
   }
   value_release(reviewers);
-  return listed;
+  return ok;
 }
 
 /* ---- per-unit state ---- */
@@ -195,7 +201,7 @@ static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *versi
     line[strcspn(line, "\r\n")] = 0;
     if (!*line) return false;
     char *why = NULL;
-    if (!gate_may_approve(c->I, env, c->actor, line, &why)) {
+    if (!gate_may_approve(env, c->actor, line, &why)) {
       fprintf(stderr, "rp: %s\n", why);
       free(why);
       continue;
@@ -245,7 +251,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       return GO_RUN;
     }
     if (!announced) {
-      Value reviewers = setting(c->I, &env->approval->as.settings, "reviewers");
+      Value reviewers = gate_reviewers(env);
       char *err = NULL;
       if (!journal_gate_waiting(c->journal, u->name, env->name, version, reviewers, &err)) {
         *reason = err;
@@ -358,6 +364,71 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   value_release(who);
 }
 
+/* The instance an ephemeral environment's deploy makes: its namespace
+ * setting ("preview-42"), else the environment's name. */
+static char *ephemeral_instance(RunCtx *c, const Environment *env) {
+  Value ns = setting(c->I, &env->items, "namespace");
+  char *name = ns.kind == V_STRING ? xstrdup(str_chars(ns)) : xstrdup(env->name);
+  value_release(ns);
+  return name;
+}
+
+static void record_ephemeral(RunCtx *c, const Environment *env, const char *version) {
+  Value flag = setting(c->I, &env->items, "ephemeral");
+  bool ephemeral = value_truthy(flag);
+  value_release(flag);
+  if (!ephemeral) return;
+  Value pr = map_get(c->event, "pr");
+  Value action = pr.kind == V_MAP ? map_get(pr, "action") : V_NULL_VALUE;
+  bool closing = action.kind == V_STRING && !strcmp(str_chars(action), "closed");
+  char *instance = ephemeral_instance(c, env);
+  char *dir = xasprintf("%s/ephemeral", c->state_dir);
+  char *path = xasprintf("%s/%s.ndjson", dir, env->name);
+  Value rec = v_map();
+  map_set(rec, "instance", v_cstr(instance));
+  map_set(rec, "state", v_cstr(closing ? "removed" : "active"));
+  map_set(rec, "version", version ? v_cstr(version) : V_NULL_VALUE);
+  map_set(rec, "run", v_cstr(c->journal->run_id));
+  map_set(rec, "at", v_str_take(state_format_time(state_now_ms())));
+  char *err = NULL;
+  int fd = state_mkdirs(dir, &err) ? state_open_append(path, &err) : -1;
+  if (fd < 0 || !state_append(fd, path, rec, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  }
+  if (fd >= 0) close(fd);
+  value_release(rec);
+  free(path);
+  free(dir);
+  free(instance);
+}
+
+bool ephemeral_active(const char *state_dir, const char *env, Value *out, char **err) {
+  char *path = xasprintf("%s/ephemeral/%s.ndjson", state_dir, env);
+  StateRead rd;
+  bool ok = state_read(path, &rd, err);
+  free(path);
+  if (!ok) return false;
+  /* the last record of each instance decides */
+  Value last = v_map();
+  for (size_t i = 0; i < list_len(rd.records); i++) {
+    Value rec = list_get(rd.records, i), inst = map_get(rec, "instance");
+    if (inst.kind == V_STRING) {
+      map_delete(last, str_chars(inst)); /* re-inserted last: newest order */
+      map_set(last, str_chars(inst), value_retain(rec));
+    }
+  }
+  *out = v_list();
+  Map *m = as_map(last);
+  for (size_t i = m->n; i-- > 0;) {
+    Value st = map_get(m->vals[i], "state");
+    if (st.kind == V_STRING && !strcmp(str_chars(st), "active")) list_push(*out, value_retain(m->vals[i]));
+  }
+  value_release(last);
+  value_release(rd.records);
+  return true;
+}
+
 static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -371,6 +442,9 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   }
   /* a deploy that ran (not one refused at its gate) goes into the history */
   if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
+  const Environment *env = u->stage->environment ? environment_named(c->prog, u->stage->environment->as.attr.ref.name)
+                                                 : NULL;
+  if (env && c->started[i] && u->status == STAGE_OK) record_ephemeral(c, env, c->versions[i]);
   lock_release(&c->locks[i]);
 }
 

@@ -38,7 +38,16 @@ void deploy_release(RunCtx *c);
 /* The approval rules, shared by gates on a terminal and `rp approve`:
  * `name` must be among the environment's reviewers and must not be the
  * actor who started the run. False with *why (malloc'd) otherwise. */
-bool gate_may_approve(Interp *I, const Environment *env, const char *run_actor, const char *name, char **why);
+bool gate_may_approve(const Environment *env, const char *run_actor, const char *name, char **why);
+/* The reviewers of an environment's approval: `rp check` makes them a list
+ * of string literals, so they are read without evaluating anything. */
+Value gate_reviewers(const Environment *env);
 const Environment *environment_named(const Program *p, const char *name);
+
+/* Ephemeral environments (`ephemeral = true`, such as one per pull
+ * request) are tracked per instance in STATE/ephemeral/ENV.ndjson: a deploy
+ * makes its instance active, the same stage run for a closed pull request
+ * removes it. The instances active now, newest first (list of maps). */
+bool ephemeral_active(const char *state_dir, const char *env, Value *out, char **err);
 
 #endif
