@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "run/deploy.h"
 #include "cmd_state.h"
 #include "lang/check.h"
 #include "run/journal.h"
@@ -62,9 +63,9 @@ static char *dir_of(const char *path) {
   return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
-/* The reviewers of `env` in the pipeline at `file` (a list of strings),
- * or false with *why. */
-static bool load_reviewers(const char *file, const char *env, Value *out, char **why) {
+/* Whether `by` may decide ENV's gate per the pipeline at `file` (the rules
+ * gates on a terminal use too: run/deploy.h); false with *why. */
+static bool may_decide(const char *file, const char *env, const char *run_actor, const char *by, char **why) {
   Diags d = {0};
   Imports *im = NULL;
   char *err = NULL;
@@ -74,44 +75,18 @@ static bool load_reviewers(const char *file, const char *env, Value *out, char *
     return false;
   }
   bool ok = false;
-  const Environment *e = NULL;
-  for (int i = 0; i < p->nenvs && !e; i++)
-    if (!strcmp(p->envs[i]->as.env->name, env)) e = p->envs[i]->as.env;
-  Node *list = e && e->approval ? settings_get(&e->approval->as.settings, "reviewers") : NULL;
+  const Environment *e = environment_named(p, env);
   if (d.nerrors) {
     diags_print(&d, stderr, want_color(stderr));
     *why = xasprintf("%s has errors; fix them first", file);
   } else if (!e) {
     *why = xasprintf("%s has no environment '%s'", file, env);
-  } else if (!list || list->kind != N_LIST) {
-    *why = xasprintf("environment '%s' in %s has no approval reviewers", env, file);
   } else {
-    *out = v_list();
-    for (int i = 0; i < list->as.list.n; i++) {
-      const char *s;
-      uint32_t len;
-      if (string_is_plain(list->as.list.items[i], &s, &len)) list_push(*out, v_str(s, len));
-    }
-    ok = true;
+    ok = gate_may_approve(e, run_actor, by, why);
   }
   diags_free(&d);
   checked_free(p, im);
   return ok;
-}
-
-static bool listed(Value reviewers, const char *name) {
-  for (size_t i = 0; i < list_len(reviewers); i++)
-    if (!strcmp(str_chars(list_get(reviewers, i)), name)) return true;
-  return false;
-}
-
-static char *joined(Value names) {
-  Buf b = {0};
-  for (size_t i = 0; i < list_len(names); i++) {
-    if (i) buf_puts(&b, ", ");
-    buf_puts(&b, str_chars(list_get(names, i)));
-  }
-  return buf_take(&b);
 }
 
 /* Who started the run: its recorded actor, else the event's. */
@@ -131,18 +106,9 @@ static char *refusal(const RunState *r, const char *env, const char *by, const c
     return xasprintf("run %s waits at the gate of '%s', not '%s'", r->id, r->gate->env, env);
   if (!by)
     return xstrdup("cannot tell who you are: pass --as NAME (or set RP_ACTOR)");
-  Value reviewers;
   char *why = NULL;
-  if (!load_reviewers(file, env, &reviewers, &why)) return why;
-  if (!listed(reviewers, by)) {
-    char *names = joined(reviewers);
-    why = xasprintf("%s is not a reviewer of '%s' (reviewers: %s)", by, env, names);
-    free(names);
-  }
-  value_release(reviewers);
-  if (!why && run_actor(r) && !strcmp(run_actor(r), by))
-    why = xasprintf("%s started run %s and cannot decide its own gate", by, r->id);
-  return why;
+  if (!may_decide(file, env, run_actor(r), by, &why)) return why;
+  return NULL;
 }
 
 static bool record(const char *dir, const RunState *r, bool approved, const char *by,

@@ -130,7 +130,7 @@ refused() { # refused WHAT EXPECTED-MESSAGE COMMAND...
 refused "non-reviewer" "rp approve: refused: bob is not a reviewer of 'prod' (reviewers: alice, carol, release-team)" \
   "$RP" approve "$A" prod --as bob -f "$f"
 refused "non-reviewer rejects" "bob is not a reviewer of 'prod'" "$RP" reject "$A" prod --as bob -f "$f"
-refused "the run's own actor" "carol started run $A and cannot decide its own gate" \
+refused "the run's own actor" "carol started this run and cannot decide its own gate" \
   "$RP" approve "$A" prod --as carol -f "$f"
 refused "wrong environment" "run $A waits at the gate of 'prod', not 'uat'" "$RP" approve "$A" uat --as alice -f "$f"
 refused "not waiting" "run $B is not waiting at an approval gate (it is failed)" "$RP" approve "$B" prod --as alice -f "$f"

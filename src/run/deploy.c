@@ -52,9 +52,11 @@ bool gate_may_approve(const Environment *env, const char *run_actor, const char 
   Value reviewers = gate_reviewers(env);
   bool ok = list_has(reviewers, name);
   if (!ok) {
-    char *names = value_to_cstr(reviewers);
-    *why = xasprintf("%s is not a reviewer of '%s' (reviewers: %s)", name, env->name, names);
-    free(names);
+    Buf names = {0};
+    for (size_t i = 0; i < list_len(reviewers); i++)
+      buf_printf(&names, "%s%s", i ? ", " : "", str_chars(list_get(reviewers, i)));
+    *why = xasprintf("%s is not a reviewer of '%s' (reviewers: %s)", name, env->name, names.data ? names.data : "none");
+    buf_free(&names);
   } else if (run_actor && !strcmp(run_actor, name)) {
     *why = xasprintf("%s started this run and cannot decide its own gate", name);
     ok = false;

@@ -175,7 +175,10 @@ bool journal_stage_started(Journal *j, const char *stage, int attempt, char **er
   Value r = record("stage_started");
   map_set(r, "stage", v_cstr(stage));
   map_set(r, "attempt", v_int(attempt));
-  return append_taken(j, r, err);
+  /* not synced: losing it loses no finished work, the stage just runs again */
+  bool ok = state_append_unsynced(j->fd, j->path, r, err);
+  value_release(r);
+  return ok;
 }
 
 bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,

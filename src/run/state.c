@@ -115,7 +115,7 @@ static bool complete_size(int fd, off_t size, off_t *out) {
 
 /* Under the lock: an incomplete last line was left by a writer that died
  * mid-write; our line would be glued to it and both lost, so it goes. */
-static bool append_locked(int fd, const char *path, const char *line, size_t len, char **err) {
+static bool append_locked(int fd, const char *path, const char *line, size_t len, bool sync, char **err) {
   struct stat st;
   if (fstat(fd, &st) != 0) goto fail;
   off_t size = st.st_size;
@@ -138,14 +138,14 @@ static bool append_locked(int fd, const char *path, const char *line, size_t len
   }
   /* fdatasync: the data and the new size reach the disk, which is all an
    * append needs (a kill -9 alone would lose nothing even without it) */
-  if (fdatasync(fd) != 0) goto fail;
+  if (sync && fdatasync(fd) != 0) goto fail;
   return true;
 fail:
   *err = xasprintf("%s: %s", path, strerror(errno));
   return false;
 }
 
-bool state_append(int fd, const char *path, Value record, char **err) {
+static bool append(int fd, const char *path, Value record, bool sync, char **err) {
   Buf line = {0};
   json_encode(record, &line, false);
   buf_putc(&line, '\n');
@@ -154,11 +154,19 @@ bool state_append(int fd, const char *path, Value record, char **err) {
     *err = xasprintf("%s: %s", path, strerror(errno));
     ok = false;
   } else {
-    ok = append_locked(fd, path, line.data, line.len, err);
+    ok = append_locked(fd, path, line.data, line.len, sync, err);
     flock(fd, LOCK_UN);
   }
   buf_free(&line);
   return ok;
+}
+
+bool state_append(int fd, const char *path, Value record, char **err) {
+  return append(fd, path, record, true, err);
+}
+
+bool state_append_unsynced(int fd, const char *path, Value record, char **err) {
+  return append(fd, path, record, false, err);
 }
 
 bool state_read(const char *path, StateRead *out, char **err) {

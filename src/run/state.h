@@ -35,6 +35,9 @@ int state_open_append(const char *path, char **err);
  * line left by a crashed writer is truncated away, then one write() and
  * fsync(). A short write is undone. `path` is only for messages. */
 bool state_append(int fd, const char *path, Value record, char **err);
+/* The same without waiting for the disk: survives kill -9, not a power
+ * cut. For records whose loss costs nothing but repeated work. */
+bool state_append_unsynced(int fd, const char *path, Value record, char **err);
 
 /* What a reader found in an NDJSON file. */
 typedef struct StateRead {
