@@ -415,6 +415,12 @@ void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*releas
 }
 
 void interp_set_dry_run(Interp *I, bool on) { I->dry_run = on; }
+
+char *interp_pipeline_dir(const Interp *I) {
+  const char *path = I->main->src->path, *slash = strrchr(path, '/');
+  if (!slash) return xstrdup(".");
+  return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
 bool interp_dry_run(const Interp *I) { return I->dry_run; }
 
 void interp_set_event(Interp *I, Value event) {

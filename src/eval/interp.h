@@ -96,6 +96,10 @@ void interp_emit(Interp *I, const char *stream, const char *text);
  * interpreter is freed. Keeps such state out of globals. */
 void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*release)(void *));
 
+/* The directory of the pipeline file: where git.* looks for the repository
+ * (malloc'd). */
+char *interp_pipeline_dir(const Interp *I);
+
 /* raw(text): spliced into a sh template without quoting (takes text) */
 Value make_raw(Value text);
 

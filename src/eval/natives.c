@@ -282,4 +282,6 @@ void natives_register_core(Interp *I) { interp_register(I, core, (int)(sizeof co
 void natives_register_all(Interp *I) {
   natives_register_core(I);
   natives_register_tools(I);
+  natives_register_git(I);
+  natives_register_text(I);
 }

@@ -8,6 +8,8 @@
 void natives_register_core(Interp *I);
 /* docker.*, helm.*, kubectl.*: exec the CLIs (natives_tools.c) */
 void natives_register_tools(Interp *I);
+void natives_register_git(Interp *I);
+void natives_register_text(Interp *I);
 /* Every family: what rp run, rp plan and the REPL register. */
 void natives_register_all(Interp *I);
 

@@ -1,0 +1,89 @@
+#!/bin/sh
+# prim-git.sh — git.* from a pipeline, on real repositories: history with
+# Conventional Commits and tags, then a bare gitops remote: clone, commit,
+# push, and a push that lost a race reported as "remote moved:".
+set -u
+. "$top_srcdir/tests/lib/assert.sh"
+command -v git >/dev/null || { echo "git CLI needed to build fixtures: skipped"; exit 77; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export RP_STATE_DIR="$tmp/state" HOME="$tmp" GIT_CONFIG_NOSYSTEM=1
+git config --global user.name "Rita Releaser"
+git config --global user.email rita@example.com
+git config --global init.defaultBranch main
+app="$tmp/app"
+git init -q "$app"
+c() { echo "$1" >> "$app/f"; git -C "$app" add f; git -C "$app" commit -qm "$1"; }
+c "chore: initial"
+git -C "$app" tag v1.0.0
+c "feat(api): add the tags endpoint"
+c "fix: nil pointer in the reconciler"
+c "feat!: drop the v1 API"
+cat > "$app/pipeline.rp" <<'RP'
+on local -> inspect
+stage inspect {
+  print("branch ${git.branch()}")
+  print("sha ${git.sha().len()} ${git.sha().starts_with(git.short_sha())} ${git.short_sha(n: 10).len()}")
+  print("latest ${git.latest_tag(match: "v*")}")
+  print("describe ${git.describe()}")
+  for c in git.log(since: "v1.0.0") {
+    print("${c.type ?? "-"} ${c.scope ?? "-"} ${c.breaking} ${c.subject}")
+  }
+}
+stage promote {
+  let dir = "${env.WORK}/gitops"
+  git.clone(env.REMOTE, dir)
+  fs.write("${dir}/values.yaml", "image:\n  tag: ${env.V}\n")
+  let sha = git.commit(dir, "promote staging to ${env.V}")
+  print("committed ${sha.len()}")
+  git.push(dir)
+}
+RP
+out=$("$RP" run --event local -f "$app/pipeline.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "git reads"
+assert_contains "$out" "[inspect] branch main" "git.branch"
+assert_contains "$out" "[inspect] sha 40 true 10" "git.sha and git.short_sha(n:)"
+assert_contains "$out" "[inspect] latest v1.0.0" "git.latest_tag"
+assert_contains "$out" "[inspect] describe v1.0.0-3-g" "git.describe"
+assert_contains "$out" "[inspect] feat - true drop the v1 API" "breaking change parsed"
+assert_contains "$out" "[inspect] fix - false nil pointer in the reconciler" "fix parsed"
+assert_contains "$out" "[inspect] feat api false add the tags endpoint" "scope parsed"
+assert_not_contains "$out" "initial" "log since the tag only"
+
+# a bare gitops remote
+git init -q --bare "$tmp/gitops.git"
+git clone -q "$tmp/gitops.git" "$tmp/seed" 2>/dev/null
+echo "image: {tag: none}" > "$tmp/seed/values.yaml"
+git -C "$tmp/seed" add values.yaml && git -C "$tmp/seed" commit -qm init && git -C "$tmp/seed" push -q origin main
+mkdir -p "$tmp/w1"
+out=$(WORK="$tmp/w1" REMOTE="$tmp/gitops.git" V=1.2.3 "$RP" run promote -f "$app/pipeline.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "clone, commit, push"
+assert_contains "$out" "[promote] committed 40" "git.commit returns the sha"
+assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "promote staging to 1.2.3" "the remote has the commit"
+assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
+  tag: 1.2.3" "and the file"
+# the remote moves between our clone and our push
+mkdir -p "$tmp/w2"
+cat > "$tmp/race.rp" <<'RP'
+stage race {
+  let dir = "${env.WORK}/gitops"
+  git.clone(env.REMOTE, dir)
+  sh "git clone -q ${env.REMOTE} ${env.WORK}/other && cd ${env.WORK}/other && echo x > other && git add other && git commit -qm other && git push -q origin main"
+  fs.write("${dir}/values.yaml", "image:\n  tag: 2.0.0\n")
+  git.commit(dir, "promote 2.0.0")
+  git.push(dir)
+}
+RP
+out=$(WORK="$tmp/w2" REMOTE="$tmp/gitops.git" "$RP" run race -f "$tmp/race.rp" 2>&1); rc=$?
+assert_eq "$rc" 1 "the push loses the race"
+assert_contains "$out" "git.push: remote moved: " "reported as the remote having moved"
+# a remote that does not exist
+out=$(WORK="$tmp/w3" REMOTE="$tmp/nope.git" V=1 "$RP" run promote -f "$app/pipeline.rp" 2>&1); rc=$?
+assert_eq "$rc" 1 "clone of a missing remote fails"
+assert_contains "$out" "git.clone: " "named"
+assert_contains "$out" "nope.git" "the path is in the message"
+# --dry-run changes nothing
+out=$(WORK="$tmp/w4" REMOTE="$tmp/gitops.git" V=9 "$RP" run promote --dry-run -f "$app/pipeline.rp" 2>&1)
+assert_contains "$out" "[dry-run] git clone $tmp/gitops.git $tmp/w4/gitops" "dry-run clone"
+assert_contains "$out" "[dry-run] git push from $tmp/w4/gitops to origin" "dry-run push"
+assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "other" "nothing was pushed"
+finish
