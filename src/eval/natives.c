@@ -284,4 +284,5 @@ void natives_register_all(Interp *I) {
   natives_register_tools(I);
   natives_register_git(I);
   natives_register_text(I);
+  natives_register_net(I);
 }

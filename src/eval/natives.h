@@ -10,6 +10,7 @@ void natives_register_core(Interp *I);
 void natives_register_tools(Interp *I);
 void natives_register_git(Interp *I);
 void natives_register_text(Interp *I);
+void natives_register_net(Interp *I);
 /* Every family: what rp run, rp plan and the REPL register. */
 void natives_register_all(Interp *I);
 
