@@ -29,6 +29,18 @@ assert_contains "$out" "timed out after 1s" "timeout reported"
 sleep 0.2
 pgrep -f "sleep $mark" >/dev/null && _fail "the stage's children survived its timeout"
 
+# SIGTERM to rp (a cancelled CI job) stops its stages too
+mark2="31.$$"
+SLEEP_FOR=$mark2 "$RP" run hang -f "$f" > "$tmp/cancel.out" 2>&1 &
+rp=$!
+sleep 0.5
+kill -TERM $rp
+wait $rp; rc=$?
+assert_eq "$rc" 1 "a cancelled run fails"
+assert_contains "$(cat "$tmp/cancel.out")" "cancelled (signal 15)" "the stage is reported cancelled"
+sleep 0.2
+pgrep -f "sleep $mark2" >/dev/null && _fail "the stage's processes survived SIGTERM to rp"
+
 # retry: fails twice, succeeds on the third attempt; outputs flow on
 out=$(COUNTER="$tmp/count" "$RP" run after_flaky -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 "retry eventually succeeds"

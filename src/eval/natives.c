@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -203,6 +204,16 @@ static bool n_fs_mkdir(Interp *I, const CallSite *cs, Value *args, int nargs, Va
   return true;
 }
 
+static bool n_fs_remove(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value path;
+  ARG(0, "path", V_STRING, true, &path);
+  if (dry_run_say(I, "fs.remove", str_chars(path), out)) return true;
+  if (remove(str_chars(path)) != 0 && errno != ENOENT)
+    return FAIL("fs.remove: cannot remove %s: %s", str_chars(path), strerror(errno));
+  *out = V_NULL_VALUE;
+  return true;
+}
+
 /* ---- time ---- */
 
 static bool n_time_now(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
@@ -271,6 +282,7 @@ static const Native core[] = {
     {"fs", "write", n_fs_write},
     {"fs", "exists", n_fs_exists},
     {"fs", "mkdir", n_fs_mkdir},
+    {"fs", "remove", n_fs_remove},
     {"time", "now", n_time_now},
     {"time", "format", n_time_format},
     {"json", "parse", n_json_parse},

@@ -11,6 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* SIGINT/SIGTERM (a cancelled CI job, Ctrl-C) must stop the stages too:
+ * the handler only notes it, the main loop kills the stages' process
+ * groups. A signal handler can reach nothing else, so this one flag is the
+ * process-wide state rp allows itself. */
+static volatile sig_atomic_t cancel_signal;
+
+static void on_cancel(int sig) { cancel_signal = sig; }
+
+static void cancel_all(Scheduler *s) {
+  for (int i = 0; i < s->n; i++) {
+    Unit *u = &s->units[i];
+    if (u->status == STAGE_RUNNING && u->pid > 0) kill(-u->pid, SIGKILL);
+  }
+}
+
 /* ---- planning ---- */
 
 static int stage_index(const Program *p, const char *name) {
@@ -362,7 +377,7 @@ static void reap(Scheduler *s, Unit *u, bool timed_out) {
   u->pid = 0;
   if (u->inbuf.len) drain(s, u, "\n", 1);
   bool ok = !timed_out && u->got_result && u->result_ok;
-  if (!ok && u->attempts <= retries_of(s, u)) {
+  if (!ok && !cancel_signal && u->attempts <= retries_of(s, u)) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     u->status = STAGE_PENDING; /* started again by the main loop */
     return;
@@ -372,7 +387,8 @@ static void reap(Scheduler *s, Unit *u, bool timed_out) {
     finish_unit(s, u, STAGE_OK, NULL, NULL);
     return;
   }
-  char *reason = timed_out ? xasprintf("timed out after %llds", (long long)(u->timeout_ms / 1000))
+  char *reason = cancel_signal ? xasprintf("cancelled (signal %d)", (int)cancel_signal)
+                 : timed_out ? xasprintf("timed out after %llds", (long long)(u->timeout_ms / 1000))
                  : u->err.msg ? xstrdup(u->err.msg)
                  : !u->got_result ? xasprintf("the stage's process ended unexpectedly (status %d)", status)
                                   : xstrdup("failed");
@@ -450,12 +466,19 @@ int sched_waiting(const Scheduler *s) {
 
 int sched_run(Scheduler *s) {
   if (s->jobs < 1) s->jobs = 1;
+  struct sigaction sa = {0}, old_int, old_term;
+  sa.sa_handler = on_cancel;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  cancel_signal = 0;
   /* in the scheduler, not in locals: a stage's child process inherits them
    * and exits without freeing, and they must stay reachable there */
   struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
   int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
   char chunk[16384];
-  while (start_ready(s) || running_count(s) > 0) {
+  while ((!cancel_signal && start_ready(s)) || running_count(s) > 0) {
+    if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
     int np = 0;
     int wait = -1;
     double now = monotonic_seconds();
@@ -476,7 +499,7 @@ int sched_run(Scheduler *s) {
       which[np++] = i;
     }
     if (np == 0) continue;
-    if (poll(pfd, (nfds_t)np, wait) < 0 && errno != EINTR) break;
+    if (poll(pfd, (nfds_t)np, cancel_signal ? 100 : wait) < 0 && errno != EINTR) break;
     for (int k = 0; k < np; k++) {
       if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Unit *u = &s->units[which[k]];
@@ -491,6 +514,13 @@ int sched_run(Scheduler *s) {
   free(which);
   s->pfd = NULL;
   s->which = NULL;
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  if (cancel_signal) {
+    for (int i = 0; i < s->n; i++)
+      if (s->units[i].status == STAGE_PENDING) finish_unit(s, &s->units[i], STAGE_SKIPPED, "the run was cancelled", NULL);
+    s->cancelled = true;
+  }
   int failed = 0;
   for (int i = 0; i < s->n; i++) failed += s->units[i].status == STAGE_FAILED;
   return failed;

@@ -52,6 +52,7 @@ struct Scheduler {
   int jobs;
   bool only; /* run the goals alone: their needs are assumed done */
   SchedHooks hooks;
+  bool cancelled;     /* SIGINT or SIGTERM stopped the run */
   struct pollfd *pfd; /* the main loop's poll set, one slot per unit */
   int *which;
 };
