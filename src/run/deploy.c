@@ -438,7 +438,9 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   const char *status = stage_status_name(u->status);
   int64_t ms = c->started[i] ? (int64_t)((monotonic_seconds() - c->started[i]) * 1000) : 0;
   char *err = NULL;
-  if (!journal_stage_finished(c->journal, u->name, status, u->outputs, reason, ms, &err)) {
+  /* a deploy's record must survive a power cut: the history depends on it */
+  if (!journal_stage_finished(c->journal, u->name, status, u->outputs, reason, ms, &err) ||
+      (u->stage->environment && !journal_sync(c->journal, &err))) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   }

@@ -189,7 +189,17 @@ bool journal_stage_finished(Journal *j, const char *stage, const char *status, V
   map_set(r, "outputs", value_retain(outputs));
   map_set(r, "error", str_or_null(error));
   map_set(r, "duration_ms", v_int(duration_ms));
-  return append_taken(j, r, err);
+  /* not synced either: a power cut can only cost re-running the stage;
+   * deploys, gates and decisions are (journal_sync, and the others) */
+  bool ok = state_append_unsynced(j->fd, j->path, r, err);
+  value_release(r);
+  return ok;
+}
+
+bool journal_sync(Journal *j, char **err) {
+  if (fdatasync(j->fd) == 0) return true;
+  *err = xasprintf("%s: %s", j->path, strerror(errno));
+  return false;
 }
 
 bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const char *version,

@@ -8,8 +8,11 @@
  *   gate_waiting   stage, env, version, reviewers
  *   approved       env, version, by, comment      (rejected: the same)
  *   run_finished   status
- * Appends are durable when they return (see state.h). Replay ignores kinds
- * it does not know, so later versions may add some.
+ * Every record survives kill -9 once appended. Records are also synced to
+ * disk (survive a power cut) except stage_started and stage_finished,
+ * whose loss can only make a resumed run repeat a stage; a deploy's stage
+ * record is synced by journal_sync. Replay ignores kinds it does not know,
+ * so later versions may add some.
  *
  * The process driving a run (rp run, rp resume) *owns* it: it holds an
  * flock on STATE/runs/<RUN_ID>/owner.lock until it exits, so the kernel
@@ -68,6 +71,8 @@ bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const 
 bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
                       const char *by, const char *comment, char **err);
 bool journal_run_finished(Journal *j, const char *status, char **err);
+/* Make everything appended so far survive a power cut. */
+bool journal_sync(Journal *j, char **err);
 
 /* ---- reading ---- */
 
