@@ -86,4 +86,18 @@ out=$(WORK="$tmp/w4" REMOTE="$tmp/gitops.git" V=9 "$RP" run promote --dry-run -f
 assert_contains "$out" "[dry-run] git clone $tmp/gitops.git $tmp/w4/gitops" "dry-run clone"
 assert_contains "$out" "[dry-run] git push from $tmp/w4/gitops to origin" "dry-run push"
 assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "other" "nothing was pushed"
+# a token is masked everywhere, even in the error of a failed clone
+cat > "$tmp/tok.rp" <<'RP'
+stage tok {
+  git.clone("http://deploy:${env.TOK}@127.0.0.1:1/cfg.git", "${env.WORK}/cfg", token: env.TOK)
+}
+RP
+out=$(WORK="$tmp/w5" TOK=tok-s3cr3t-42 "$RP" run tok -f "$tmp/tok.rp" 2>&1); rc=$?
+assert_eq "$rc" 1 "clone of an unreachable http remote fails"
+assert_contains "$out" "git.clone: " "named"
+assert_contains "$out" "127.0.0.1:1/cfg.git" "the URL is in the message"
+assert_not_contains "$out" "tok-s3cr3t-42" "the token is never printed"
+out=$(WORK="$tmp/w6" TOK=tok-s3cr3t-42 "$RP" run tok --dry-run -f "$tmp/tok.rp" 2>&1)
+assert_contains "$out" "[dry-run] git clone " "dry-run clone with a token"
+assert_not_contains "$out" "tok-s3cr3t-42" "nor in a dry run"
 finish
