@@ -14,26 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "eval/value.h"
-
-static int check_count, check_failed;
-
-static inline bool check_at(bool ok, const char *what, const char *file, int line) {
-  check_count++;
-  if (!ok) {
-    check_failed++;
-    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
-  }
-  return ok;
-}
-
-static inline bool check_str_at(const char *got, const char *want, const char *what, const char *file,
-                                int line) {
-  bool ok = (!got && !want) || (got && want && strcmp(got, want) == 0);
-  if (!check_at(ok, what, file, line))
-    fprintf(stderr, "    got:  %s\n    want: %s\n", got ? got : "(null)", want ? want : "(null)");
-  return ok;
-}
 
 /* The text form of a member path of a map value: "pr.number" → "7";
  * NULL when absent or null. Returns a pointer into a static-free buffer
@@ -58,15 +40,9 @@ static inline bool check_member_at(Value v, const char *path, const char *want, 
   return ok;
 }
 
-#define CHECK(cond) check_at((cond), #cond, __FILE__, __LINE__)
-#define CHECK_STR(got, want) check_str_at((got), (want), #got, __FILE__, __LINE__)
 /* want is the REPL form ("\"main\"", "7", "[\"a\"]") or NULL for null/absent */
 #define CHECK_MEMBER(v, path, want) check_member_at((v), (path), (want), __FILE__, __LINE__)
 
-static inline int check_done(void) {
-  printf("%d checks, %d failed\n", check_count, check_failed);
-  return check_failed ? 1 : 0;
-}
 
 /* ---- temporary directories and git repositories ---- */
 

@@ -8,34 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "eval/value.h"
-
-static int check_count, check_failed;
-
-static inline bool check_at(bool ok, const char *what, const char *file, int line) {
-  check_count++;
-  if (!ok) {
-    check_failed++;
-    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
-  }
-  return ok;
-}
-
-static inline bool check_str_at(const char *got, const char *want, const char *what, const char *file,
-                                int line) {
-  bool ok = got && want && strcmp(got, want) == 0;
-  if (!check_at(ok, what, file, line))
-    fprintf(stderr, "    got:  %s%s%s\n    want: %s\n", got ? "\"" : "", got ? got : "(null)",
-            got ? "\"" : "", want);
-  return ok;
-}
-
-static inline bool check_int_at(long long got, long long want, const char *what, const char *file,
-                                int line) {
-  bool ok = got == want;
-  if (!check_at(ok, what, file, line)) fprintf(stderr, "    got %lld, want %lld\n", got, want);
-  return ok;
-}
 
 /* The REPL form of v, in a buffer the caller frees with free(). */
 static inline char *shown(Value v) {
@@ -52,14 +26,7 @@ static inline bool check_show_at(Value v, const char *want, const char *what, co
   return ok;
 }
 
-#define CHECK(cond) check_at((cond), #cond, __FILE__, __LINE__)
-#define CHECK_STR(got, want) check_str_at((got), (want), #got, __FILE__, __LINE__)
-#define CHECK_INT(got, want) check_int_at((long long)(got), (long long)(want), #got, __FILE__, __LINE__)
 #define CHECK_SHOW(v, want) check_show_at((v), (want), #v, __FILE__, __LINE__)
 
-static inline int check_done(void) {
-  printf("%d checks, %d failed\n", check_count, check_failed);
-  return check_failed ? 1 : 0;
-}
 
 #endif
