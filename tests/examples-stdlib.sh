@@ -122,4 +122,28 @@ assert_contains "$stub" '"helm", "test", "sample-app"' "helm test after deploy"
 assert_contains "$stub" '"kubectl", "create", "namespace", "preview-7"' "preview namespace created"
 assert_contains "$stub" '"helm", "uninstall", "sample-app"' "preview release uninstalled"
 assert_contains "$stub" '"preview-7"' "preview namespace used"
+
+# a remote that always moves: the retries run out and the stage fails
+g init -q --bare -b main "$T/busy.git"
+g -C "$T/seed" push -q "$T/busy.git" main
+sed '/raced/d' "$T/config.git/hooks/pre-receive" >"$T/busy.git/hooks/pre-receive"
+chmod +x "$T/busy.git/hooks/pre-receive"
+mkdir "$T/busy" && cd "$T/busy" && g init -q -b main . && g commit -q --allow-empty -m init
+printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    targetRevision: 0.1.0\n' >"$T/app.yaml"
+cat >pipeline.rp <<PIPE
+import "std/gitops"
+on local -> argo, busy
+stage argo { gitops.set_argocd_revision("$T/app.yaml", "0.2.0", params: {"image.tag": "v0.2.0", replicas: 3}) }
+stage busy { gitops.promote("$T/busy.git", "environments/prod.yaml", {"image.tag": "9.9.9"}, retries: 2) }
+PIPE
+out=$("$RP" run 2>&1); rc=$?
+assert_eq "$rc" 1 "a remote that keeps moving fails the stage"
+assert_contains "$out" "remote moved: retries exhausted" "the failure says why"
+assert_eq "$(g --git-dir="$T/busy.git" rev-list --count main)" 4 "three attempts (one plus two retries), each beaten by a concurrent commit"
+assert_eq "$(g --git-dir="$T/busy.git" show main:environments/prod.yaml)" "$(printf 'image:\n  tag: old')" "nothing of the failed promotion landed"
+argo=$(cat "$T/app.yaml")
+assert_contains "$argo" "targetRevision: 0.2.0" "Argo CD targetRevision"
+assert_contains "$argo" "name: image.tag" "helm parameter name"
+assert_contains "$argo" "value: v0.2.0" "helm parameter value"
+assert_contains "$argo" "value: \"3\"" "parameter values are strings"
 finish
