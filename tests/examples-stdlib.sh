@@ -1,0 +1,149 @@
+#!/bin/sh
+# The standard modules end to end: std/gitops against a bare repository
+# (including a push race answered by re-clone and retry), std/release on a
+# repository of Conventional Commits, std/helm and std/preview through the
+# recording helm/kubectl stand-ins, std/images tag schemes and retention
+# against a real docker-registry.
+set -u
+: "${RP:=./rp}" "${top_srcdir:=.}"
+RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
+top_srcdir=$(cd "$top_srcdir" && pwd)
+. "$top_srcdir/tests/lib/assert.sh"
+command -v git >/dev/null || { echo "SKIP: git is not installed"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+export PATH="$top_srcdir/tests/lib/stubs:$PATH" RP_STUB_LOG="$T/stub.log"
+: >"$RP_STUB_LOG"
+g() { git -c user.name=t -c user.email=t@example.com "$@"; }
+
+# --- a gitops-config repository: bare, with staging and prod values files
+g init -q --bare -b main "$T/config.git"
+g clone -q "$T/config.git" "$T/seed" 2>/dev/null
+mkdir -p "$T/seed/environments"
+printf '# staging values\nimage:\n  repository: sample-app\n  tag: old  # set by CI\nreplicas: 1\n' >"$T/seed/environments/staging.yaml"
+printf 'image:\n  tag: old\n' >"$T/seed/environments/prod.yaml"
+g -C "$T/seed" add -A && g -C "$T/seed" commit -qm init && g -C "$T/seed" push -q origin main
+
+# the first push to main moves main under the pusher's feet (another
+# promotion landing first), so the push fails as 'remote moved'
+cat >"$T/config.git/hooks/pre-receive" <<'HOOK'
+#!/bin/sh
+[ -e "$GIT_DIR/raced" ] && exit 0
+touch "$GIT_DIR/raced"
+unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+tree=$(git rev-parse main^{tree})
+c=$(git commit-tree -p main -m "concurrent promotion" "$tree")
+git update-ref refs/heads/main "$c"
+HOOK
+chmod +x "$T/config.git/hooks/pre-receive"
+
+# --- an app repository of Conventional Commits
+mkdir "$T/app" && cd "$T/app" && g init -q -b main .
+g commit -q --allow-empty -m "chore: start" && g tag v1.2.3
+g commit -q --allow-empty -m "fix(api): handle empty body"
+g commit -q --allow-empty -m "feat: add health endpoint"
+g commit -q --allow-empty -m "docs: readme"
+cat >pipeline.rp <<PIPE
+import "std/gitops"
+import "std/release"
+import "std/images"
+import "std/helm"
+import "std/preview"
+
+on local -> all
+
+stage promote {
+  let sha = gitops.promote("$T/config.git", "environments/staging.yaml", {"image.tag": "1.3.0", replicas: 2}, message: "staging: sample-app 1.3.0")
+  output sha = sha
+}
+
+stage versions {
+  let v = release.next_version("v1.2.3")
+  let log = release.changelog(git.log(since: "v1.2.3"), version: v)
+  fs.write("$T/changelog.md", log)
+  output v = v
+}
+
+stage tags {
+  let t = [images.sha_tag("0123456789abcdef"), images.pr_tag(42, "abc1234"), images.dev_tag("0123456789", 1700000000), images.env_latest("staging")]
+  fs.write("$T/tags.txt", t.join("\n"))
+}
+
+stage deploy {
+  helm.deploy("sample-app", "./chart", "staging", values: ["values.yaml"], set: {"image.tag": "1.3.0"})
+  let ns = preview.create(7, "sample-app", "./chart", "pr-7-abc")
+  preview.cleanup(7, "sample-app")
+  output ns = ns
+}
+
+stage all {
+  needs promote, versions, tags, deploy
+  sh "echo next=\${versions.v} ns=\${deploy.ns}"
+}
+PIPE
+g add pipeline.rp && g commit -qm "chore: pipeline"
+
+"$RP" check pipeline.rp >"$T/check.out" 2>&1
+assert_eq "$?" 0 "rp check of a pipeline importing every module"
+out=$("$RP" run 2>&1); rc=$?
+assert_eq "$rc" 0 "rp run"
+assert_contains "$out" "next=v1.3.0 ns=preview-7" "next version and preview namespace"
+
+# gitops: the race commit, then the promotion on top of it
+log=$(g --git-dir="$T/config.git" log --format=%s main)
+assert_eq "$(printf '%s\n' "$log" | head -1)" "staging: sample-app 1.3.0" "promotion commit on top"
+assert_contains "$log" "concurrent promotion" "the promotion was retried after the remote moved"
+g clone -q "$T/config.git" "$T/check" 2>/dev/null
+staging=$(cat "$T/check/environments/staging.yaml")
+assert_contains "$staging" "tag: 1.3.0  # set by CI" "image.tag set, comment kept"
+assert_contains "$staging" "replicas: 2" "replicas set"
+assert_contains "$staging" "# staging values" "leading comment kept"
+assert_eq "$(cat "$T/check/environments/prod.yaml")" "$(printf 'image:\n  tag: old')" "prod untouched"
+
+# release: fix + feat since v1.2.3 -> minor; changelog grouped
+cl=$(cat "$T/changelog.md")
+assert_contains "$cl" "## v1.3.0" "changelog heading"
+assert_contains "$cl" "### Features" "features section"
+assert_contains "$cl" "* add health endpoint (" "feat entry"
+assert_contains "$cl" "### Bug Fixes" "fixes section"
+assert_contains "$cl" "* **api:** handle empty body (" "scoped fix entry"
+assert_not_contains "$cl" "readme" "docs left out"
+
+# images
+assert_eq "$(cat "$T/tags.txt")" "$(printf 'sha-01234567\npr-42-abc1234\ndev-0123456-20231114-221320\nstaging-latest')" "tag schemes"
+
+# helm / kubectl command lines
+stub=$(cat "$RP_STUB_LOG")
+assert_contains "$stub" '"helm", "upgrade", "--install", "sample-app", "./chart", "--namespace", "staging"' "helm upgrade"
+assert_contains "$stub" '"--install"' "upgrade --install"
+assert_contains "$stub" '"--wait"' "upgrade --wait"
+assert_contains "$stub" '"helm", "test", "sample-app"' "helm test after deploy"
+assert_contains "$stub" '"kubectl", "create", "namespace", "preview-7"' "preview namespace created"
+assert_contains "$stub" '"helm", "uninstall", "sample-app"' "preview release uninstalled"
+assert_contains "$stub" '"preview-7"' "preview namespace used"
+
+# a remote that always moves: the retries run out and the stage fails
+g init -q --bare -b main "$T/busy.git"
+g -C "$T/seed" push -q "$T/busy.git" main
+sed '/raced/d' "$T/config.git/hooks/pre-receive" >"$T/busy.git/hooks/pre-receive"
+chmod +x "$T/busy.git/hooks/pre-receive"
+mkdir "$T/busy" && cd "$T/busy" && g init -q -b main . && g commit -q --allow-empty -m init
+printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    targetRevision: 0.1.0\n' >"$T/app.yaml"
+cat >pipeline.rp <<PIPE
+import "std/gitops"
+on local -> argo, busy
+stage argo { gitops.set_argocd_revision("$T/app.yaml", "0.2.0", params: {"image.tag": "v0.2.0", replicas: 3}) }
+stage busy { gitops.promote("$T/busy.git", "environments/prod.yaml", {"image.tag": "9.9.9"}, retries: 2) }
+PIPE
+out=$("$RP" run 2>&1); rc=$?
+assert_eq "$rc" 1 "a remote that keeps moving fails the stage"
+assert_contains "$out" "remote moved: retries exhausted" "the failure says why"
+assert_eq "$(g --git-dir="$T/busy.git" rev-list --count main)" 4 "three attempts (one plus two retries), each beaten by a concurrent commit"
+assert_eq "$(g --git-dir="$T/busy.git" show main:environments/prod.yaml)" "$(printf 'image:\n  tag: old')" "nothing of the failed promotion landed"
+argo=$(cat "$T/app.yaml")
+assert_contains "$argo" "targetRevision: 0.2.0" "Argo CD targetRevision"
+assert_contains "$argo" "name: image.tag" "helm parameter name"
+assert_contains "$argo" "value: v0.2.0" "helm parameter value"
+assert_contains "$argo" "value: \"3\"" "parameter values are strings"
+finish

@@ -1,0 +1,125 @@
+#!/bin/sh
+# examples/release-pipeline end to end: a bare gitops-config repository made
+# here, recording helm/kubectl/container stand-ins on PATH, and (when it can
+# run) a real docker-registry for the retention schedule.
+set -u
+: "${RP:=./rp}" "${top_srcdir:=.}"
+RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
+top_srcdir=$(cd "$top_srcdir" && pwd)
+. "$top_srcdir/tests/lib/assert.sh"
+command -v git >/dev/null || { echo "SKIP: git is not installed"; exit 77; }
+T=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+export PATH="$T/bin:$top_srcdir/tests/lib/stubs:$PATH" RP_STUB_LOG="$T/stub.log"
+export RP_CONTAINER_CLI=container-cli RP_STATE_DIR="$T/state"
+mkdir "$T/bin"
+printf '#!/bin/sh\necho "npm $*" >>"%s/npm.log"\n' "$T" >"$T/bin/npm" && chmod +x "$T/bin/npm"
+g() { git -c user.name=t -c user.email=t@example.com "$@"; }
+
+# the gitops-config repository of the seed's layout
+g init -q --bare -b main "$T/config.git"
+g clone -q "$T/config.git" "$T/seed" 2>/dev/null
+for e in staging uat prod; do
+  mkdir -p "$T/seed/environments/$e" "$T/seed/apps/$e"
+  printf 'image:\n  tag: none  # updated by CI\n' >"$T/seed/environments/$e/values.yaml"
+  printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: sample-app-%s\nspec:\n  source:\n    chart: sample-app\n    targetRevision: 0.0.0  # updated by CI\n' "$e" >"$T/seed/apps/$e/sample-app.yaml"
+done
+g -C "$T/seed" add -A && g -C "$T/seed" commit -qm init && g -C "$T/seed" push -q origin main
+
+# the app repository: the example, committed
+cp -r "$top_srcdir/examples/release-pipeline" "$T/app"
+cd "$T/app" && g init -q -b main . && g add -A && g commit -qm "feat: sample app"
+sha=$(g rev-parse HEAD)
+export GITOPS_REPO="$T/config.git" REGISTRY=127.0.0.1:5999
+
+"$RP" check pipeline.rp >/dev/null 2>&1
+assert_eq "$?" 0 "rp check examples/release-pipeline"
+"$RP" fmt --check pipeline.rp >/dev/null 2>&1
+assert_eq "$?" 0 "rp fmt --check"
+
+# push to main: validate, publish sha-<8>, promote staging in the gitops repo
+: >"$RP_STUB_LOG"
+out=$("$RP" run --event push --branch main --sha "$sha" 2>&1); rc=$?; [ -n "${KEEP:-}" ] && printf "%s\n" "$out"
+assert_eq "$rc" 0 "push to main runs"
+tag="sha-$(printf %.8s "$sha")"
+stub=$(cat "$RP_STUB_LOG")
+assert_contains "$stub" "\"container-cli\", \"build\", \"--tag\", \"127.0.0.1:5999/sample-app:$tag\"" "image built with the sha tag"
+assert_contains "$stub" "\"container-cli\", \"push\", \"127.0.0.1:5999/sample-app:$tag\"" "image pushed"
+assert_contains "$stub" "\"helm\", \"package\", \"helm/sample-app\", \"--version\", \"0.1.0-$tag\"" "chart packaged"
+assert_contains "$stub" "oci://127.0.0.1:5999/charts" "chart pushed to the OCI charts repository"
+assert_contains "$(cat "$T/npm.log")" "npm run lint" "lint ran"
+assert_eq "$(g --git-dir="$T/config.git" log -1 --format=%s main)" "deploy sample-app $tag to staging" "gitops commit message"
+assert_eq "$(g --git-dir="$T/config.git" show main:environments/staging/values.yaml)" "$(printf 'image:\n  tag: %s  # updated by CI' "$tag")" "staging values.yaml"
+assert_contains "$(g --git-dir="$T/config.git" show main:apps/staging/sample-app.yaml)" "targetRevision: 0.1.0-$tag  # updated by CI" "staging Application revision"
+assert_eq "$(g --git-dir="$T/config.git" show main:environments/prod/values.yaml)" "$(printf 'image:\n  tag: none  # updated by CI')" "prod untouched"
+assert_eq "$(g --git-dir="$T/config.git" rev-list --count main)" 2 "one commit per promotion"
+
+# a pull request: preview-<n> namespace, pr-<n>-<sha> image
+: >"$RP_STUB_LOG"
+"$RP" run --event pull_request --base main --branch feature --pr 7 --sha "$sha" >"$T/pr.out" 2>&1
+assert_eq "$?" 0 "pull request runs"
+stub=$(cat "$RP_STUB_LOG")
+assert_contains "$stub" "\"kubectl\", \"create\", \"namespace\", \"preview-7\"" "preview namespace"
+assert_contains "$stub" "\"helm\", \"upgrade\", \"--install\", \"sample-app\", \"helm/sample-app\", \"--namespace\", \"preview-7\", \"--values\", \"environments/preview.yaml\", \"--set\", \"image.tag=pr-7-$sha\"" "preview deploy"
+
+# the pull request closes: the preview goes
+: >"$RP_STUB_LOG"
+"$RP" run --event pull_request --pr-action closed --base main --branch feature --pr 7 --sha "$sha" >"$T/close.out" 2>&1
+assert_eq "$?" 0 "closed pull request runs"
+stub=$(cat "$RP_STUB_LOG")
+assert_contains "$stub" "\"helm\", \"uninstall\", \"sample-app\", \"--namespace\", \"preview-7\"" "preview uninstalled"
+assert_contains "$stub" "\"kubectl\", \"delete\", \"namespace\", \"preview-7\"" "preview namespace deleted"
+assert_not_contains "$stub" "\"build\"" "nothing built for a closed pull request"
+
+# local: dev-<sha7>-<time> tag, helm upgrade + test in dev
+: >"$RP_STUB_LOG"
+"$RP" run >"$T/local.out" 2>&1
+assert_eq "$?" 0 "local run"
+stub=$(cat "$RP_STUB_LOG")
+assert_contains "$stub" "image.tag=dev-$(printf %.7s "$sha")-" "dev tag deployed"
+assert_contains "$stub" "\"helm\", \"test\", \"sample-app\", \"--namespace\", \"dev\"" "helm test in dev"
+
+# --- examples/release-please: release on main, deploy on the tag
+g init -q --bare -b main "$T/rp-origin.git"
+cp -r "$top_srcdir/examples/release-please" "$T/rel"
+cd "$T/rel" && g init -q -b main . && g remote add origin "$T/rp-origin.git"
+g add -A && g commit -qm "chore: initial" && g tag v0.2.0
+g commit -q --allow-empty -m "feat(controller): add support for task cancellation"
+g commit -q --allow-empty -m "fix(heal): resolve alert deduplication bug"
+g commit -q --allow-empty -m "docs: usage"
+g push -q origin main v0.2.0 2>/dev/null
+"$RP" check pipeline.rp >/dev/null 2>&1
+assert_eq "$?" 0 "rp check examples/release-please"
+"$RP" run --event push --branch main >"$T/rel.out" 2>&1
+assert_eq "$?" 0 "release run"
+assert_eq "$(g --git-dir="$T/rp-origin.git" log -1 --format=%s main)" "chore: release 0.3.0" "release commit pushed"
+assert_eq "$(g --git-dir="$T/rp-origin.git" rev-parse v0.3.0^{commit})" "$(g --git-dir="$T/rp-origin.git" rev-parse main)" "tag v0.3.0 pushed on it"
+cl=$(g --git-dir="$T/rp-origin.git" show main:CHANGELOG.md)
+assert_contains "$cl" "## 0.3.0 (" "changelog version"
+assert_contains "$cl" "* **controller:** add support for task cancellation (" "feature entry"
+assert_contains "$cl" "* **heal:** resolve alert deduplication bug (" "fix entry"
+assert_not_contains "$cl" "usage" "docs left out"
+assert_contains "$(g --git-dir="$T/rp-origin.git" show main:chart/Chart.yaml)" "version: 0.3.0  # x-release-please-version" "chart version bumped"
+assert_contains "$(g --git-dir="$T/rp-origin.git" show main:.release-please-manifest.json)" '"0.3.0"' "manifest bumped"
+# a second push with nothing new releases nothing
+"$RP" run --event push --branch main >"$T/rel2.out" 2>&1
+assert_eq "$?" 0 "second release run"
+assert_eq "$(g --git-dir="$T/rp-origin.git" log -1 --format=%s main)" "chore: release 0.3.0" "no second release"
+
+# the tag: image built and pushed, Application pointed at it
+g init -q --bare -b main "$T/apps.git"
+g clone -q "$T/apps.git" "$T/apps" 2>/dev/null
+mkdir -p "$T/apps/applications"
+printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: controller\nspec:\n  source:\n    chart: controller\n    targetRevision: 0.2.0\n' >"$T/apps/applications/controller.yaml"
+g -C "$T/apps" add -A && g -C "$T/apps" commit -qm init && g -C "$T/apps" push -q origin main
+: >"$RP_STUB_LOG"
+GITOPS_REPO="$T/apps.git" "$RP" run --event tag --tag v0.3.0 >"$T/tag.out" 2>&1
+assert_eq "$?" 0 "tag run"
+assert_contains "$(cat "$RP_STUB_LOG")" "\"container-cli\", \"push\", \"127.0.0.1:5999/controller:v0.3.0\"" "release image pushed"
+app=$(g --git-dir="$T/apps.git" show main:applications/controller.yaml)
+assert_contains "$app" "targetRevision: 0.3.0" "Application revision"
+assert_contains "$app" "name: image.tag" "helm parameter name"
+assert_contains "$app" "value: v0.3.0" "helm parameter value"
+assert_eq "$(g --git-dir="$T/apps.git" log -1 --format=%s main)" "deploy controller v0.3.0" "gitops commit"
+finish
