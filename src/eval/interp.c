@@ -909,11 +909,18 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
     bool ok;
     if (is_object(obj, &module_type)) {
       Module *m = (Module *)as_object(obj);
-      if (m->scope) {
+      /* `import "std/helm"` adds to the helm namespace rather than hiding
+       * its primitives: a name the module lacks is looked up there */
+      const Native *prim = m->scope && !is_object(map_get(m->scope->vars, mname), &closure_type)
+                               ? native_find(I, m->name, mname)
+                               : NULL;
+      if (m->scope && !prim) {
         Value f = map_get(m->scope->vars, mname);
         ok = is_object(f, &closure_type)
                  ? call_closure(I, n, (Closure *)as_object(f), args, nargs, named, out)
                  : FAIL_AT(callee, "module '%s' has no function '%s'", m->name, mname);
+      } else if (prim) {
+        ok = call_native(I, n, prim, args, nargs, named, out);
       } else {
         const Native *nat = native_find(I, m->name, mname);
         ok = nat ? call_native(I, n, nat, args, nargs, named, out)
