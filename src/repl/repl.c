@@ -243,6 +243,7 @@ static void cmd_run_stage(Repl *R, const char *name) {
     printf("error: no stage named '%s'\n", name);
     return;
   }
+  interrupted = 0; /* a Ctrl-C typed at the prompt is not for this run */
   Scheduler s = {.I = R->I, .prog = R->l.prog, .jobs = 1};
   if (sched_plan(&s, &idx, 1)) {
     for (int u = 0; u < s.n; u++) {
@@ -317,7 +318,7 @@ static void cmd_help(void) {
 
 static void print_needs(const Stage *st) {
   if (!st->needs) return;
-  fputs("  needs ", stdout);
+  fputs(" needs ", stdout);
   for (int k = 0; k < st->needs->as.attr.nnames; k++)
     printf("%s%s", k ? ", " : "", st->needs->as.attr.names[k].name);
 }
@@ -327,7 +328,8 @@ static void cmd_stages(Repl *R) {
   for (int i = 0; i < R->l.prog->nstages; i++) {
     const Stage *st = R->l.prog->stages[i]->as.stage;
     const char *s = R->stage == st ? "stopped" : names[status_of(R, st->name)];
-    printf("%-20s %s", st->name, s);
+    if (st->needs) printf("%-20s %-8s", st->name, s);
+    else printf("%-20s %s", st->name, s);
     print_needs(st);
     putchar('\n');
   }
@@ -634,7 +636,7 @@ static bool command_loop(Repl *R) {
     else if (*line && *line != '#') eval_line(R, line);
     free(raw);
     fflush(stdout);
-    if (leaves) return result;
+    if (leaves || R->quit) return leaves ? result : false;
   }
 }
 
