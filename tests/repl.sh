@@ -119,6 +119,25 @@ assert_contains "$out" "{result: 7000}" "the edited stage runs with the kept out
 
 assert_eq "$(cat "$tmp/bad" 2>/dev/null)" "" "every session exits 0"
 
+# a reload that fails keeps the session; the next good one recovers
+cp "$src" "$tmp/pipeline.rp"
+out=$( { printf '%s\n' '1 + 1'
+         sleep 0.2
+         echo 'stage broken {' > "$tmp/pipeline.rp"
+         printf '%s\n' ':reload' '2 + 2' ':stages'
+         sleep 0.2
+         cp "$src" "$tmp/pipeline.rp"
+         printf '%s\n' ':reload' '3 + 3' 'event.branch'; } |
+       "$RP" repl "$tmp/pipeline.rp" --event push --branch main 2>&1); rc=$?
+assert_eq "$rc" 0 "a failed reload does not end the session (nor leaks)"
+assert_contains "$out" "error: the file does not load" "the failed reload is reported"
+assert_contains "$out" "rp> 2 + 2
+error: no pipeline loaded" "nothing is evaluated without a pipeline"
+assert_contains "$out" "rp> 3 + 3
+6" "a later reload recovers"
+assert_contains "$out" "rp> event.branch
+\"main\"" "and keeps the session's event"
+
 # :quit ends the session; so does the end of input
 out=$(repl ':quit' '1 + 1')
 assert_not_contains "$out" "rp> 1 + 1" "nothing runs after :quit"

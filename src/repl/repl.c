@@ -58,6 +58,7 @@ typedef struct Repl {
   unsigned line;
   bool tty;
   bool quit;
+  Value kept_event; /* the session's event while the file does not load */
   char *history;
 } Repl;
 
@@ -521,12 +522,14 @@ static void cmd_reload(Repl *R) {
       Value o = interp_outputs(R->I, st->keys[i]->data);
       map_set(kept, st->keys[i]->data, o.kind == V_NULL ? v_map() : value_retain(o));
     }
-  Value ev = value_retain(R->l.event);
+  Value ev = R->I ? value_retain(R->l.event) : value_retain(R->kept_event);
   unload(R);
   value_release(R->status);
   R->status = v_map();
   if (!load(R)) {
     puts("error: the file does not load; fix it and :reload again");
+    value_release(R->kept_event);
+    R->kept_event = value_retain(ev);
   } else {
     value_release(R->l.event);
     R->l.event = value_retain(ev);
@@ -632,7 +635,10 @@ static bool command_loop(Repl *R) {
     char *line = trim(raw);
     if (!R->tty && *line) printf("%s\n", line);
     bool result = true, leaves = false;
-    if (*line == ':') leaves = do_command(R, line, &result);
+    bool loaded_only = *line && strncmp(line, ":reload", 7) && strncmp(line, ":q", 2) &&
+                       strncmp(line, ":h", 2) && *line != '#';
+    if (!R->I && loaded_only) puts("error: no pipeline loaded: fix the file and :reload");
+    else if (*line == ':') leaves = do_command(R, line, &result);
     else if (*line && *line != '#') eval_line(R, line);
     free(raw);
     fflush(stdout);
@@ -717,6 +723,7 @@ int repl_main(Selection *sel) {
   sigaction(SIGINT, &old, NULL);
   unload(&R);
   value_release(R.status);
+  value_release(R.kept_event);
   for (int i = 0; i < R.nbreaks; i++) free(R.breaks[i].stage);
   free(R.breaks);
   free(R.lines);
