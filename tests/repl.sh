@@ -138,6 +138,13 @@ assert_contains "$out" "rp> 3 + 3
 assert_contains "$out" "rp> event.branch
 \"main\"" "and keeps the session's event"
 
+# a matrix stage runs once per value; :stages shows each instance
+out=$(printf '%s\n' ':run build' ':stages' | "$RP" repl "$top_srcdir/tests/repl/matrix.rp" 2>&1)
+assert_contains "$out" "== build[linux]
+ok build[linux]
+== build[mac]" "one run per matrix value"
+assert_contains "$out" "  build[mac]         done" ":stages lists the instances"
+
 # :quit ends the session; so does the end of input
 out=$(repl ':quit' '1 + 1')
 assert_not_contains "$out" "rp> 1 + 1" "nothing runs after :quit"

@@ -333,6 +333,12 @@ static void cmd_stages(Repl *R) {
     else printf("%-20s %s", st->name, s);
     print_needs(st);
     putchar('\n');
+    /* a matrix stage's instances, "build[linux]", once they ran */
+    size_t len = strlen(st->name);
+    Map *m = as_map(R->status);
+    for (size_t k = 0; k < m->n; k++)
+      if (!strncmp(m->keys[k]->data, st->name, len) && m->keys[k]->data[len] == '[')
+        printf("  %-18s %s\n", m->keys[k]->data, names[status_of(R, m->keys[k]->data)]);
   }
 }
 
