@@ -21,6 +21,7 @@ int cmd_status(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
+int cmd_repl(int argc, char **argv);
 
 /* The pipeline file a command works on: FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);

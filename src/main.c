@@ -34,6 +34,8 @@ static const Command commands[] = {
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances"},
     {"plan", cmd_plan, "plan [STAGE...] [-f FILE] [EVENT FLAGS]",
      "show what would run for the event, in order, and why; runs nothing"},
+    {"repl", cmd_repl, "repl [FILE] [-f FILE] [EVENT FLAGS]",
+     "an interactive session: evaluate expressions, run stages, break and step inside them"},
     {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
     {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
     {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},

@@ -73,6 +73,8 @@ struct Interp {
   Value ret;
   const Source *src; /* source of the code being evaluated */
   const Stage *stage;
+  StmtHook stmt_hook;
+  void *stmt_hook_ctx;
   char **secrets;
   int nsecrets, secrets_cap;
 };
@@ -1237,8 +1239,27 @@ static bool exec_for(Interp *I, Scope *sc, const Node *n) {
   return ok;
 }
 
+void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx) {
+  I->stmt_hook = hook;
+  I->stmt_hook_ctx = ctx;
+}
+const Stage *interp_stage(const Interp *I) { return I->stage; }
+int interp_call_depth(const Interp *I) { return I->call_depth; }
+
+Value interp_scope_vars(const Interp *I, const Scope *s) {
+  Value out = v_map();
+  for (; s && s != I->globals; s = s->parent) {
+    if (s->vars.kind != V_MAP) continue;
+    Map *m = as_map(s->vars);
+    for (size_t i = 0; i < m->n; i++)
+      if (!map_has(out, m->keys[i]->data)) map_set(out, m->keys[i]->data, value_retain(m->vals[i]));
+  }
+  return out;
+}
+
 bool interp_exec(Interp *I, Scope *sc, const Node *n) {
   Value v;
+  if (I->stmt_hook && n->kind != N_BLOCK && !I->stmt_hook(I->stmt_hook_ctx, I, sc, n)) return false;
   switch (n->kind) {
   case N_BLOCK: return exec_block(I, sc, n);
   case N_LET:

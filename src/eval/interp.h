@@ -72,6 +72,17 @@ Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
 void interp_set_version(Interp *I, const char *stage, Value version); /* takes */
 void interp_set_outputs(Interp *I, const char *stage, Value outputs); /* takes */
 
+/* A debugger's hook, called before each statement (not blocks) runs in
+ * `scope`. Returning false stops the code being run (the hook raises the
+ * error that says why). NULL removes it; unset, it costs one test. */
+typedef bool (*StmtHook)(void *ctx, Interp *I, Scope *scope, const Node *stmt);
+void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx);
+const Stage *interp_stage(const Interp *I); /* the stage being run, or NULL */
+int interp_call_depth(const Interp *I);     /* function calls in progress */
+/* The variables visible in `scope` below the globals, innermost first
+ * winning: a new map (the REPL's :vars). */
+Value interp_scope_vars(const Interp *I, const Scope *scope);
+
 /* Errors */
 bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

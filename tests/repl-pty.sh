@@ -1,0 +1,29 @@
+#!/bin/sh
+# repl-pty.sh — rp repl on a terminal (a pty from script(1)): line editing,
+# tab completion and history in ~/.rp_history, through libedit.
+set -u
+. "$top_srcdir/tests/lib/assert.sh"
+command -v script >/dev/null || { echo "script(1) not installed: skipped"; exit 77; }
+grep -qs 'define HAVE_LIBEDIT 1' config.h "$top_srcdir/config.h" ||
+  { echo "built without libedit: skipped"; exit 77; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-repl-pty.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cp "$top_srcdir/tests/repl/basic.rp" "$tmp/pipeline.rp"
+# Keys typed with pauses, as a person would: "+ 1", Ctrl-A, "5 ", Enter;
+# ":sta" Tab Enter; ":quit".
+out=$( (sleep 1; printf '+ 1\0015 \r'; sleep 1; printf ':sta\t\r'; sleep 1; printf ':quit\r'; sleep 1) |
+  HOME="$tmp" timeout 30 script -qc "'$RP' repl '$tmp/pipeline.rp' --event push --branch main" /dev/null |
+  tr -d '\r')
+assert_contains "$out" "
+6" "Ctrl-A moved to the start of the line: 5 + 1 was evaluated"
+assert_contains "$out" "test                 pending  needs build" "Tab completed :sta to :stages"
+hist=$(cat "$tmp/.rp_history" 2>/dev/null)
+assert_contains "$hist" '5\040+\0401' "the edited line is in ~/.rp_history"
+assert_contains "$hist" ':quit' "history is written on :quit"
+# a new session reads the history back: Up three times recalls "5 + 1"
+out=$( (sleep 1; printf '\033[A\033[A\033[A\r'; sleep 1; printf ':quit\r'; sleep 1) |
+  HOME="$tmp" timeout 30 script -qc "'$RP' repl '$tmp/pipeline.rp' --event push --branch main" /dev/null |
+  tr -d '\r')
+assert_contains "$out" "
+6" "history from the last session is recalled"
+finish
