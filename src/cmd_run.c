@@ -15,6 +15,7 @@
 #include "run/output.h"
 #include "run/plan.h"
 #include "run/sched.h"
+#include "repl/onfail.h"
 #include "run/state.h"
 
 typedef struct RunOptions {
@@ -23,6 +24,7 @@ typedef struct RunOptions {
   bool json;
   bool dry_run;
   bool wait;                   /* resume --wait */
+  bool break_on_failure;
   const char *junit;
   const char *secrets;
   const char *force_promotion;
@@ -48,6 +50,7 @@ static int parse_options(int argc, char **argv, RunOptions *o, enum Mode mode) {
     else if (!strcmp(a, "--json")) o->json = true;
     else if (!strcmp(a, "--dry-run")) o->dry_run = true;
     else if (!strcmp(a, "--wait") && mode == MODE_RESUME) o->wait = true;
+    else if (!strcmp(a, "--break-on-failure")) o->break_on_failure = true;
     else if (!strcmp(a, "--secrets") && more) o->secrets = argv[++i];
     else if (!strcmp(a, "--junit") && more) o->junit = argv[++i];
     else if (!strcmp(a, "--force-promotion") && more) o->force_promotion = argv[++i];
@@ -130,6 +133,7 @@ static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, 
   natives_register_all(I);
   interp_set_dry_run(I, o->dry_run);
   interp_set_event(I, value_retain(l->event));
+  if (o->break_on_failure) interp_set_fail_hook(I, break_on_failure, NULL);
   if (interp_last_error(I) || (o->secrets && !load_secrets(I, o->secrets))) {
     interp_print_error(I, stderr, want_color(stderr));
     interp_free(I);
@@ -137,7 +141,9 @@ static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, 
   }
   Reporter rep;
   report_init(&rep, output_mode_detect(o->json), j->run_id);
-  Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->jobs, .only = o->sel.only};
+  /* one stage at a time when a failure may open a session on the terminal */
+  Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : o->jobs,
+                 .only = o->sel.only};
   const char *ci = getenv("CI");
   RunCtx c = {.state_dir = state_dir, .journal = j, .prog = l->prog, .I = I, .event = l->event,
               .actor = run_actor(l->event), .resumed = resumed, .force_promotion = o->force_promotion,

@@ -15,7 +15,7 @@ typedef struct Command {
 static const Command commands[] = {
     {"run", cmd_run,
      "run [STAGE...] [-f FILE] [EVENT FLAGS] [-j N] [--only STAGE] [--dry-run] [--json] [--junit FILE]\n"
-     "         [--secrets FILE] [--force-promotion REASON]",
+     "         [--secrets FILE] [--force-promotion REASON] [--break-on-failure]",
      "run the stages the event triggers (or those named) and everything they need"},
     {"resume", cmd_resume, "resume RUN [--wait] [-f FILE] [-j N] [--json]",
      "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens"},

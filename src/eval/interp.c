@@ -75,6 +75,9 @@ struct Interp {
   const Stage *stage;
   StmtHook stmt_hook;
   void *stmt_hook_ctx;
+  FailHook fail_hook;
+  void *fail_hook_ctx;
+  bool fail_offered; /* the hook has seen this error: outer blocks don't ask again */
   char **secrets;
   int nsecrets, secrets_cap;
 };
@@ -181,6 +184,7 @@ bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...) {
 const RtError *interp_last_error(const Interp *I) { return I->has_error ? &I->err : NULL; }
 
 void interp_clear_error(Interp *I) {
+  I->fail_offered = false;
   free(I->err.msg);
   free(I->err.stage);
   memset(&I->err, 0, sizeof I->err);
@@ -1205,10 +1209,15 @@ fail_v:
   return false;
 }
 
+static bool after_failure(Interp *I, Scope *sc, const Node *stmt);
+
 static bool exec_block(Interp *I, Scope *parent, const Node *block) {
   Scope *s = scope_new(parent);
   bool ok = true;
-  for (int i = 0; i < block->as.list.n && ok; i++) ok = interp_exec(I, s, block->as.list.items[i]);
+  for (int i = 0; i < block->as.list.n && ok; i++) {
+    ok = interp_exec(I, s, block->as.list.items[i]);
+    if (!ok) ok = after_failure(I, s, block->as.list.items[i]);
+  }
   scope_done(I, s);
   return ok;
 }
@@ -1237,6 +1246,27 @@ static bool exec_for(Interp *I, Scope *sc, const Node *n) {
   }
   value_release(seq);
   return ok;
+}
+
+void interp_set_fail_hook(Interp *I, FailHook hook, void *ctx) {
+  I->fail_hook = hook;
+  I->fail_hook_ctx = ctx;
+}
+
+Program *interp_program(const Interp *I) { return I->main; }
+
+/* A failed statement: ask the hook (once per error) what to do. */
+static bool after_failure(Interp *I, Scope *sc, const Node *stmt) {
+  while (I->fail_hook && I->has_error && !I->returning && !I->fail_offered) {
+    FailedAction a = I->fail_hook(I->fail_hook_ctx, I, sc, stmt);
+    if (a == FAILED_STOP) {
+      I->fail_offered = true;
+      return false;
+    }
+    interp_clear_error(I);
+    if (a == FAILED_SKIP || interp_exec(I, sc, stmt)) return true;
+  }
+  return false;
 }
 
 void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx) {

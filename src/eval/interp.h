@@ -77,6 +77,13 @@ void interp_set_outputs(Interp *I, const char *stage, Value outputs); /* takes *
  * error that says why). NULL removes it; unset, it costs one test. */
 typedef bool (*StmtHook)(void *ctx, Interp *I, Scope *scope, const Node *stmt);
 void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx);
+/* rp run --break-on-failure: called when a statement of a block fails,
+ * with the error still raised; it says whether to run the statement again,
+ * skip it (the error is dropped) or let the failure stand. */
+typedef enum { FAILED_STOP, FAILED_RETRY, FAILED_SKIP } FailedAction;
+typedef FailedAction (*FailHook)(void *ctx, Interp *I, Scope *scope, const Node *stmt);
+void interp_set_fail_hook(Interp *I, FailHook hook, void *ctx);
+Program *interp_program(const Interp *I); /* the pipeline being run */
 const Stage *interp_stage(const Interp *I); /* the stage being run, or NULL */
 int interp_call_depth(const Interp *I);     /* function calls in progress */
 /* The variables visible in `scope` below the globals, innermost first
