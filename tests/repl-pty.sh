@@ -1,6 +1,7 @@
 #!/bin/sh
 # repl-pty.sh — rp repl on a terminal (a pty from script(1)): line editing,
-# tab completion and history in ~/.rp_history, through libedit.
+# tab completion and history in ~/.rp_history, through libedit; Ctrl-C stops
+# the running step, not the session.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 command -v script >/dev/null || { echo "script(1) not installed: skipped"; exit 77; }
@@ -26,4 +27,14 @@ out=$( (sleep 1; printf '\033[A\033[A\033[A\r'; sleep 1; printf ':quit\r'; sleep
   tr -d '\r')
 assert_contains "$out" "
 6" "history from the last session is recalled"
+# Ctrl-C during :run interrupts the stage's command; the session goes on
+printf 'stage slow { sh "sleep 20" }\n' > "$tmp/slow.rp"
+start=$(date +%s)
+out=$( (sleep 1; printf ':run slow\r'; sleep 1.5; printf '\003'; sleep 1; printf '1 + 41\r'; sleep 0.5; printf ':quit\r'; sleep 0.5) |
+  HOME="$tmp" RP_STATE_DIR="$tmp/state" timeout 30 script -qc "'$RP' repl '$tmp/slow.rp'" /dev/null | tr -d '\r')
+secs=$(( $(date +%s) - start ))
+assert_contains "$out" "exit code 130: sleep 20" "Ctrl-C interrupted the running command"
+assert_contains "$out" "
+42" "and the session still evaluates"
+[ "$secs" -lt 15 ] || _fail "Ctrl-C did not stop the step (${secs}s)"
 finish
