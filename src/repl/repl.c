@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../cmd.h"
-#include "../config.h"
+#include "config.h"
 #include "../eval/interp.h"
 #include "../eval/natives.h"
 #include "../lang/parser.h"
