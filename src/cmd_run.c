@@ -97,14 +97,20 @@ static bool load_secrets(Interp *I, const char *path) {
   return true;
 }
 
-/* Record which stages this run is after, so a resume plans the same. */
-static bool journal_plan(Journal *j, const Loaded *l, bool only, char **err) {
+/* Record which stages this run is after (and, for a rollback, the version
+ * it goes back to), so a resume plans the same. */
+static bool journal_plan(Journal *j, const Loaded *l, bool only, const char *rollback_env,
+                         const char *rollback_version, char **err) {
   Value rec = v_map();
   map_set(rec, "kind", v_cstr("plan"));
   Value goals = v_list();
   for (int k = 0; k < l->ngoals; k++) list_push(goals, v_cstr(l->prog->stages[l->goals[k]]->as.stage->name));
   map_set(rec, "goals", goals);
   map_set(rec, "only", v_bool(only));
+  if (rollback_env) {
+    map_set(rec, "rollback_env", v_cstr(rollback_env));
+    map_set(rec, "rollback_version", v_cstr(rollback_version));
+  }
   bool ok = journal_append(j, rec, err);
   value_release(rec);
   return ok;
@@ -183,7 +189,7 @@ static int start_new_run(Loaded *l, RunOptions *o, const char *rollback_env, con
   int rc = EXIT_USAGE;
   if (!journal_create(&j, state_dir, NULL, &err) ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
-      !journal_plan(&j, l, o->sel.only, &err)) {
+      !journal_plan(&j, l, o->sel.only, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
@@ -207,8 +213,8 @@ int cmd_run(int argc, char **argv) {
   return rc;
 }
 
-/* The goals recorded by the run's "plan" record. */
-static bool recorded_plan(const char *state_dir, const char *run, Value *goals, bool *only) {
+/* The run's "plan" record: its goals, --only, and a rollback's target. */
+static bool recorded_plan(const char *state_dir, const char *run, Value *goals, bool *only, Value *plan) {
   char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run);
   StateRead rd;
   char *err = NULL;
@@ -221,6 +227,8 @@ static bool recorded_plan(const char *state_dir, const char *run, Value *goals, 
         value_release(*goals);
         *goals = value_retain(map_get(rec, "goals"));
         *only = value_truthy(map_get(rec, "only"));
+        value_release(*plan);
+        *plan = value_retain(rec);
         found = true;
       }
     }
@@ -239,7 +247,7 @@ int cmd_resume(int argc, char **argv) {
   RunState r = {0};
   Journal j = {0};
   char *state_dir = NULL, *err = NULL;
-  Value goals = V_NULL_VALUE;
+  Value goals = V_NULL_VALUE, plan = V_NULL_VALUE;
   if (rc != EXIT_OK) goto out;
   rc = EXIT_USAGE;
   state_dir = state_dir_for(pipeline_path(o.sel.file));
@@ -249,7 +257,7 @@ int cmd_resume(int argc, char **argv) {
     goto out;
   }
   bool only = false;
-  if (!recorded_plan(state_dir, run, &goals, &only)) {
+  if (!recorded_plan(state_dir, run, &goals, &only, &plan)) {
     fprintf(stderr, "rp: run %s has no recorded plan: it cannot be resumed\n", run);
     goto out;
   }
@@ -262,7 +270,9 @@ int cmd_resume(int argc, char **argv) {
   l.event = value_retain(r.event);
   if (!journal_open(&j, state_dir, run, true, &err)) goto fail;
   printf("resuming run %s\n", run);
-  rc = execute(&l, &o, &j, state_dir, &r, NULL, NULL);
+  Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
+  rc = execute(&l, &o, &j, state_dir, &r, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+               rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:
   fprintf(stderr, "rp: %s\n", err);
@@ -272,6 +282,7 @@ out:
   run_state_free(&r);
   plan_loaded_free(&l);
   value_release(goals);
+  value_release(plan);
   free(state_dir);
   selection_free(&o.sel);
   return rc;

@@ -249,7 +249,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       say(s, u, "rp: approved; waiting %llds for the wait timer of %s", (long long)((ready - now + 999) / 1000),
           env->name);
       struct timespec ts = {(ready - now) / 1000, ((ready - now) % 1000) * 1000000};
-      nanosleep(&ts, NULL);
+      if (nanosleep(&ts, NULL) != 0 && sched_cancel_requested()) return GO_WAIT;
       return GO_RUN;
     }
     if (!announced) {
@@ -270,6 +270,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
     }
     if (c->interactive && ask_on_terminal(c, env, version)) continue;
     if (!c->wait_for_gates) return GO_WAIT;
+    if (sched_cancel_requested()) return GO_WAIT; /* still waiting: resume later */
     sleep(1);
   }
 }

@@ -19,6 +19,8 @@ static volatile sig_atomic_t cancel_signal;
 
 static void on_cancel(int sig) { cancel_signal = sig; }
 
+bool sched_cancel_requested(void) { return cancel_signal != 0; }
+
 static void cancel_all(Scheduler *s) {
   for (int i = 0; i < s->n; i++) {
     Unit *u = &s->units[i];

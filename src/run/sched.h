@@ -64,6 +64,8 @@ bool sched_plan(Scheduler *s, const int *goals, int ngoals);
  * (and those that need them) have status STAGE_WAITING / STAGE_PENDING. */
 int sched_run(Scheduler *s);
 int sched_waiting(const Scheduler *s); /* units waiting at a gate */
+/* SIGINT or SIGTERM arrived during sched_run: hooks that wait give up. */
+bool sched_cancel_requested(void);
 void sched_free(Scheduler *s);
 
 #endif

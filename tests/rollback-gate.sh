@@ -1,0 +1,28 @@
+#!/bin/sh
+# rollback-gate.sh — a rollback to a gated environment stops at the gate
+# and, once approved and resumed, deploys the rollback's version.
+set -u
+. "$top_srcdir/tests/lib/assert.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export RP_STATE_DIR="$tmp/state"
+f="$tmp/pipeline.rp"
+cat > "$f" <<'RP'
+environment prod { approval { reviewers = ["alice"] } }
+on manual(v: string) -> deploy
+stage deploy { environment prod  version event.inputs.v  sh "echo deploying ${version}" }
+RP
+run_id() { sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
+for v in 1.0.0 2.0.0; do
+  id=$("$RP" run -f "$f" --event manual --input v=$v --actor bob < /dev/null 2>&1 | run_id)
+  "$RP" approve "$id" prod --as alice -f "$f" >/dev/null 2>&1
+  "$RP" resume "$id" -f "$f" >/dev/null 2>&1
+done
+out=$("$RP" rollback prod -f "$f" --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 3 "the rollback waits at prod's gate"
+id=$(printf '%s\n' "$out" | run_id)
+"$RP" approve "$id" prod --as alice -f "$f" >/dev/null 2>&1
+out=$("$RP" resume "$id" -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "the approved rollback resumes"
+assert_contains "$out" "[deploy] deploying 1.0.0" "with the rollback's version"
+assert_eq "$(tail -1 "$RP_STATE_DIR/history/prod.ndjson" | grep -c '"version":"1.0.0".*"rollback":true')" 1 "recorded as a rollback"
+finish
