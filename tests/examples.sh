@@ -1,54 +1,40 @@
 #!/bin/sh
-# examples/release-pipeline end to end: a bare gitops-config repository made
-# here, recording helm/kubectl/container stand-ins on PATH, and (when it can
-# run) a real docker-registry for the retention schedule.
+# examples/release-pipeline and examples/release-please end to end: bare
+# gitops-config repositories made here, images built with podman and pushed
+# to a local docker-registry, recording helm/kubectl stand-ins on PATH.
 set -u
 : "${RP:=./rp}" "${top_srcdir:=.}"
 RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
 top_srcdir=$(cd "$top_srcdir" && pwd)
-. "$top_srcdir/tests/lib/assert.sh"
-command -v git >/dev/null || { echo "SKIP: git is not installed"; exit 77; }
-T=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-export PATH="$T/bin:$top_srcdir/tests/lib/stubs:$PATH" RP_STUB_LOG="$T/stub.log"
-export RP_CONTAINER_CLI=container-cli RP_STATE_DIR="$T/state"
-mkdir "$T/bin"
-printf '#!/bin/sh\necho "npm $*" >>"%s/npm.log"\n' "$T" >"$T/bin/npm" && chmod +x "$T/bin/npm"
-g() { git -c user.name=t -c user.email=t@example.com "$@"; }
+. "$top_srcdir/tests/lib/example-lib.sh"
+ex_setup
+ex_tool npm
 
 # the gitops-config repository of the seed's layout
-g init -q --bare -b main "$T/config.git"
-g clone -q "$T/config.git" "$T/seed" 2>/dev/null
+ex_bare config
 for e in staging uat prod; do
-  mkdir -p "$T/seed/environments/$e" "$T/seed/apps/$e"
-  printf 'image:\n  tag: none  # updated by CI\n' >"$T/seed/environments/$e/values.yaml"
-  printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: sample-app-%s\nspec:\n  source:\n    chart: sample-app\n    targetRevision: 0.0.0  # updated by CI\n' "$e" >"$T/seed/apps/$e/sample-app.yaml"
+  mkdir -p "$T/config-work/environments/$e" "$T/config-work/apps/$e"
+  printf 'image:\n  tag: none  # updated by CI\n' >"$T/config-work/environments/$e/values.yaml"
+  printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: sample-app-%s\nspec:\n  source:\n    chart: sample-app\n    targetRevision: 0.0.0  # updated by CI\n' "$e" >"$T/config-work/apps/$e/sample-app.yaml"
 done
-g -C "$T/seed" add -A && g -C "$T/seed" commit -qm init && g -C "$T/seed" push -q origin main
+ex_push config
+export GITOPS_REPO="$T/config.git"
 
 # the app repository: the example, committed
-cp -r "$top_srcdir/examples/release-pipeline" "$T/app"
-cd "$T/app" && g init -q -b main . && g add -A && g commit -qm "feat: sample app"
-sha=$(g rev-parse HEAD)
-export GITOPS_REPO="$T/config.git" REGISTRY=127.0.0.1:5999
-
-"$RP" check pipeline.rp >/dev/null 2>&1
-assert_eq "$?" 0 "rp check examples/release-pipeline"
-"$RP" fmt --check pipeline.rp >/dev/null 2>&1
-assert_eq "$?" 0 "rp fmt --check"
+ex_app release-pipeline "feat: sample app"
+ex_checks release-pipeline
 
 # push to main: validate, publish sha-<8>, promote staging in the gitops repo
 : >"$RP_STUB_LOG"
-out=$("$RP" run --event push --branch main --sha "$sha" 2>&1); rc=$?; [ -n "${KEEP:-}" ] && printf "%s\n" "$out"
+ex_run main run --event push --branch main --sha "$sha"
 assert_eq "$rc" 0 "push to main runs"
 tag="sha-$(printf %.8s "$sha")"
 stub=$(cat "$RP_STUB_LOG")
-assert_contains "$stub" "\"container-cli\", \"build\", \"--tag\", \"127.0.0.1:5999/sample-app:$tag\"" "image built with the sha tag"
-assert_contains "$stub" "\"container-cli\", \"push\", \"127.0.0.1:5999/sample-app:$tag\"" "image pushed"
+assert_contains "$out" "STEP 1/2: FROM scratch" "podman built the image"
+assert_eq "$(ex_tags sample-app)" "$tag" "image pushed with the sha tag"
 assert_contains "$stub" "\"helm\", \"package\", \"helm/sample-app\", \"--version\", \"0.1.0-$tag\"" "chart packaged"
-assert_contains "$stub" "oci://127.0.0.1:5999/charts" "chart pushed to the OCI charts repository"
-assert_contains "$(cat "$T/npm.log")" "npm run lint" "lint ran"
+assert_contains "$stub" "oci://$REGISTRY/charts" "chart pushed to the OCI charts repository"
+assert_contains "$(cat "$T/tools.log")" "npm run lint" "lint ran"
 assert_eq "$(g --git-dir="$T/config.git" log -1 --format=%s main)" "deploy sample-app $tag to staging" "gitops commit message"
 assert_eq "$(g --git-dir="$T/config.git" show main:environments/staging/values.yaml)" "$(printf 'image:\n  tag: %s  # updated by CI' "$tag")" "staging values.yaml"
 assert_contains "$(g --git-dir="$T/config.git" show main:apps/staging/sample-app.yaml)" "targetRevision: 0.1.0-$tag  # updated by CI" "staging Application revision"
@@ -61,6 +47,7 @@ assert_eq "$(g --git-dir="$T/config.git" rev-list --count main)" 2 "one commit p
 assert_eq "$?" 0 "pull request runs"
 stub=$(cat "$RP_STUB_LOG")
 assert_contains "$stub" "\"kubectl\", \"create\", \"namespace\", \"preview-7\"" "preview namespace"
+assert_eq "$(ex_tags sample-app)" "pr-7-$sha $tag" "preview image pr-<n>-<sha> pushed"
 assert_contains "$stub" "\"helm\", \"upgrade\", \"--install\", \"sample-app\", \"helm/sample-app\", \"--namespace\", \"preview-7\", \"--values\", \"environments/preview.yaml\", \"--set\", \"image.tag=pr-7-$sha\"" "preview deploy"
 
 # the pull request closes: the preview goes
@@ -70,7 +57,7 @@ assert_eq "$?" 0 "closed pull request runs"
 stub=$(cat "$RP_STUB_LOG")
 assert_contains "$stub" "\"helm\", \"uninstall\", \"sample-app\", \"--namespace\", \"preview-7\"" "preview uninstalled"
 assert_contains "$stub" "\"kubectl\", \"delete\", \"namespace\", \"preview-7\"" "preview namespace deleted"
-assert_not_contains "$stub" "\"build\"" "nothing built for a closed pull request"
+assert_not_contains "$(cat "$T/close.out")" "STEP 1/" "nothing built for a closed pull request"
 
 # local: dev-<sha7>-<time> tag, helm upgrade + test in dev
 : >"$RP_STUB_LOG"
@@ -108,15 +95,14 @@ assert_eq "$?" 0 "second release run"
 assert_eq "$(g --git-dir="$T/rp-origin.git" log -1 --format=%s main)" "chore: release 0.3.0" "no second release"
 
 # the tag: image built and pushed, Application pointed at it
-g init -q --bare -b main "$T/apps.git"
-g clone -q "$T/apps.git" "$T/apps" 2>/dev/null
-mkdir -p "$T/apps/applications"
-printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: controller\nspec:\n  source:\n    chart: controller\n    targetRevision: 0.2.0\n' >"$T/apps/applications/controller.yaml"
-g -C "$T/apps" add -A && g -C "$T/apps" commit -qm init && g -C "$T/apps" push -q origin main
+ex_bare apps
+mkdir -p "$T/apps-work/applications"
+printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: controller\nspec:\n  source:\n    chart: controller\n    targetRevision: 0.2.0\n' >"$T/apps-work/applications/controller.yaml"
+ex_push apps
 : >"$RP_STUB_LOG"
 GITOPS_REPO="$T/apps.git" "$RP" run --event tag --tag v0.3.0 >"$T/tag.out" 2>&1
 assert_eq "$?" 0 "tag run"
-assert_contains "$(cat "$RP_STUB_LOG")" "\"container-cli\", \"push\", \"127.0.0.1:5999/controller:v0.3.0\"" "release image pushed"
+assert_eq "$(ex_tags controller)" "v0.3.0" "release image pushed"
 app=$(g --git-dir="$T/apps.git" show main:applications/controller.yaml)
 assert_contains "$app" "targetRevision: 0.3.0" "Application revision"
 assert_contains "$app" "name: image.tag" "helm parameter name"

@@ -113,11 +113,11 @@ static void av_duration(Argv *a, const char *flag, Value d) {
   free(text);
 }
 
-/* The container CLI: $RP_CONTAINER_CLI, else podman when installed, else
- * docker; then $RP_CONTAINER_ARGS, the subcommand, $RP_CONTAINER_<SUB>_ARGS. */
+/* The container CLI: $RP_CONTAINER_CLI, else docker when installed, else
+ * podman; then $RP_CONTAINER_ARGS, the subcommand, $RP_CONTAINER_<SUB>_ARGS. */
 static void container_argv(Argv *a, const char *sub, const char *sub_var) {
   const char *cli = getenv("RP_CONTAINER_CLI");
-  if (!cli || !*cli) cli = exec_on_path("podman") ? "podman" : "docker";
+  if (!cli || !*cli) cli = exec_on_path("docker") ? "docker" : "podman";
   av_add(a, cli);
   av_env_words(a, "RP_CONTAINER_ARGS");
   av_add(a, sub);
