@@ -12,6 +12,8 @@ stage prep { output greeting = "hi" }
 stage flaky {
   needs prep
   let marker = "${env.DIR}/ready"
+  let probe = try(fn() => sh("test -e ${marker}"))
+  if !probe.ok { print("not ready yet") }
   sh "test -e ${marker}"
   print("${prep.greeting}: passed")
 }
@@ -19,8 +21,8 @@ stage after { needs flaky  print("after ran") }
 RP
 out=$(printf ':vars\nsh "touch ${marker}"\n:retry\n' | "$RP" run after --break-on-failure -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 ":retry after the fix finishes the run"
-assert_contains "$out" "rp: stopped at the failed statement of stage 'flaky' (line 5)" "stops at the failing statement"
-assert_contains "$out" "{marker: \"$tmp/ready\"}" "the stage's variables are in scope"
+assert_contains "$out" "rp: stopped at the failed statement of stage 'flaky' (line 7)" "stops at the failing statement, not at the one try() recovers from"
+assert_contains "$out" "{marker: \"$tmp/ready\", probe: {ok: false, value: null, error: \"command failed with exit code 1: test -e '$tmp/ready'\"}}" "the stage's variables are in scope"
 assert_contains "$out" "[flaky] hi: passed" "the stage goes on after the retried statement"
 assert_contains "$out" "[after] after ran" "and the run carries on"
 rm -f "$tmp/ready"

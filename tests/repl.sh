@@ -152,5 +152,10 @@ out=$(repl ':break build' ':run test' ':quit' '1 + 1')
 assert_not_contains "$out" "== test" ":quit inside a stage abandons the run"
 assert_eq "$(printf '%s\n' "$out" | tail -n 1)" "rp[build:9]> :quit" ":quit inside a stage ends the session"
 assert_not_contains "$out" "rp> 1 + 1" "nothing runs after :quit"
+# a stop inside try() is not a failure try() recovers from: :quit ends it all
+printf 'stage guarded {\n  let r = try(fn() {\n    print("inside")\n  })\n  print("recovered: ${r.ok}")\n}\n' >"$tmp/pipeline.rp"
+out=$(repl ':break guarded:3' ':run guarded' ':quit')
+assert_contains "$out" "rp[guarded:3]> :quit" "stops inside the function given to try()"
+assert_not_contains "$out" "recovered" "try() does not swallow the stop"
 "$RP" repl "$tmp/nosuch.rp" </dev/null >/dev/null 2>&1; assert_eq $? 2 "a missing file is a usage error"
 finish

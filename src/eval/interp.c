@@ -78,6 +78,8 @@ struct Interp {
   FailHook fail_hook;
   void *fail_hook_ctx;
   bool fail_offered; /* the hook has seen this error: outer blocks don't ask again */
+  bool aborted;      /* the statement hook stopped the run: try() must not catch it */
+  int catching;      /* try() calls in progress: their failures are values, not breaks */
   char **secrets;
   int nsecrets, secrets_cap;
 };
@@ -185,6 +187,7 @@ const RtError *interp_last_error(const Interp *I) { return I->has_error ? &I->er
 
 void interp_clear_error(Interp *I) {
   I->fail_offered = false;
+  I->aborted = false;
   free(I->err.msg);
   free(I->err.stage);
   memset(&I->err, 0, sizeof I->err);
@@ -841,6 +844,15 @@ static bool host_call(void *ctx, Value fn, Value *args, int nargs, Value *out, c
   return false;
 }
 
+bool interp_try(Interp *I, Value fn, Value *out, bool *caught) {
+  Closure *c = (Closure *)as_object(fn);
+  I->catching++;
+  bool ok = call_closure(I, c->fn, c, NULL, 0, V_NULL_VALUE, out);
+  I->catching--;
+  *caught = !ok && I->has_error && !I->aborted;
+  return ok;
+}
+
 /* Put the arguments of a native call in the positions of its parameter
  * spec (the one table the checker also uses). */
 static bool place_native_args(Interp *I, const Node *call, const Native *nat, const char *name, Value *args,
@@ -1257,7 +1269,7 @@ Program *interp_program(const Interp *I) { return I->main; }
 
 /* A failed statement: ask the hook (once per error) what to do. */
 static bool after_failure(Interp *I, Scope *sc, const Node *stmt) {
-  while (I->fail_hook && I->has_error && !I->returning && !I->fail_offered) {
+  while (I->fail_hook && !I->catching && I->has_error && !I->returning && !I->fail_offered) {
     FailedAction a = I->fail_hook(I->fail_hook_ctx, I, sc, stmt);
     if (a == FAILED_STOP) {
       I->fail_offered = true;
@@ -1289,7 +1301,10 @@ Value interp_scope_vars(const Interp *I, const Scope *s) {
 
 bool interp_exec(Interp *I, Scope *sc, const Node *n) {
   Value v;
-  if (I->stmt_hook && n->kind != N_BLOCK && !I->stmt_hook(I->stmt_hook_ctx, I, sc, n)) return false;
+  if (I->stmt_hook && n->kind != N_BLOCK && !I->stmt_hook(I->stmt_hook_ctx, I, sc, n)) {
+    I->aborted = true;
+    return false;
+  }
   switch (n->kind) {
   case N_BLOCK: return exec_block(I, sc, n);
   case N_LET:

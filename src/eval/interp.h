@@ -90,6 +90,12 @@ int interp_call_depth(const Interp *I);     /* function calls in progress */
  * winning: a new map (the REPL's :vars). */
 Value interp_scope_vars(const Interp *I, const Scope *scope);
 
+/* try(fn): calls the function fn (a closure: check first). When it fails, *caught says whether the failure is
+ * the program's own (an error try() turns into a value: read it with
+ * interp_last_error, then clear it) rather than a debugger stopping the
+ * run, which is never caught. */
+bool interp_try(Interp *I, Value fn, Value *out, bool *caught);
+
 /* Errors */
 bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -271,12 +271,31 @@ static bool n_print(Interp *I, const CallSite *cs, Value *args, int nargs, Value
   return true;
 }
 
+/* try(fn): fn's failure as a value, {ok, value, error}, instead of the
+ * stage's failure: how a pipeline or module recovers (Lua's pcall). */
+static bool n_try(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value fn, v = V_NULL_VALUE;
+  ARG(0, "fn", V_NULL, true, &fn);
+  if (strcmp(value_type_name(fn), "function"))
+    return FAIL("try: expected a function such as fn() => ..., got %s", value_type_name(fn));
+  bool caught;
+  bool ok = interp_try(I, fn, &v, &caught);
+  if (!ok && !caught) return false;
+  *out = v_map();
+  map_set(*out, "ok", v_bool(ok));
+  map_set(*out, "value", v);
+  map_set(*out, "error", ok ? V_NULL_VALUE : v_cstr(interp_last_error(I)->msg));
+  if (!ok) interp_clear_error(I);
+  return true;
+}
+
 static const Native core[] = {
     {"", "print", n_print},
     {"", "sh", n_sh},
     {"", "assert", n_assert},
     {"", "secret", n_secret},
     {"", "raw", n_raw},
+    {"", "try", n_try},
     {"", "glob", n_glob},
     {"fs", "read", n_fs_read},
     {"fs", "write", n_fs_write},

@@ -18,6 +18,7 @@ static const Builtin table[] = {
     {"", "secret", "name"},
     {"", "sh", "cmd env? dir? timeout? allow_failure?"},
     {"", "sha256", "text"},
+    {"", "try", "fn"},
     {"", "unbase64", "text"},
     {"docker", "build", "context file? tags? build_args? labels? target? platform?"},
     {"docker", "login", "registry user password"},
