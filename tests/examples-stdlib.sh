@@ -1,6 +1,7 @@
 #!/bin/sh
 # The standard modules end to end: std/gitops against a bare repository
-# (including a push race answered by re-clone and retry), std/release on a
+# served over smart HTTP with a token (including a push race, run by the
+# server's pre-receive hook, answered by re-clone and retry), std/release on a
 # repository of Conventional Commits, std/helm and std/preview through the
 # recording helm/kubectl stand-ins, std/images tag schemes and retention
 # against a real docker-registry.
@@ -9,17 +10,24 @@ set -u
 RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
 top_srcdir=$(cd "$top_srcdir" && pwd)
 . "$top_srcdir/tests/lib/assert.sh"
-command -v git >/dev/null || { echo "SKIP: git is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$top_srcdir/tests/lib/registry-lib.sh"
+for tool in git python3; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+done
+reg_setup
+T=$REG_TMP
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
 export PATH="$top_srcdir/tests/lib/stubs:$PATH" RP_STUB_LOG="$T/stub.log"
 : >"$RP_STUB_LOG"
 g() { git -c user.name=t -c user.email=t@example.com "$@"; }
 
-# --- a gitops-config repository: bare, with staging and prod values files
-g init -q --bare -b main "$T/config.git"
-g clone -q "$T/config.git" "$T/seed" 2>/dev/null
+# --- a gitops-config repository: bare, served over HTTP to token holders,
+# with staging and prod values files
+mkdir "$T/srv"
+g init -q --bare -b main "$T/srv/config.git"
+reg_serve_python GITPORT git-http.py "$T/srv" "x-access-token:tok-s3cr3t" || exit 1
+REMOTE="http://127.0.0.1:$GITPORT/config.git"
+g clone -q "$T/srv/config.git" "$T/seed" 2>/dev/null
 mkdir -p "$T/seed/environments"
 printf '# staging values\nimage:\n  repository: sample-app\n  tag: old  # set by CI\nreplicas: 1\n' >"$T/seed/environments/staging.yaml"
 printf 'image:\n  tag: old\n' >"$T/seed/environments/prod.yaml"
@@ -27,7 +35,7 @@ g -C "$T/seed" add -A && g -C "$T/seed" commit -qm init && g -C "$T/seed" push -
 
 # the first push to main moves main under the pusher's feet (another
 # promotion landing first), so the push fails as 'remote moved'
-cat >"$T/config.git/hooks/pre-receive" <<'HOOK'
+cat >"$T/srv/config.git/hooks/pre-receive" <<'HOOK'
 #!/bin/sh
 [ -e "$GIT_DIR/raced" ] && exit 0
 touch "$GIT_DIR/raced"
@@ -36,7 +44,7 @@ tree=$(git rev-parse main^{tree})
 c=$(git commit-tree -p main -m "concurrent promotion" "$tree")
 git update-ref refs/heads/main "$c"
 HOOK
-chmod +x "$T/config.git/hooks/pre-receive"
+chmod +x "$T/srv/config.git/hooks/pre-receive"
 
 # --- an app repository of Conventional Commits
 mkdir "$T/app" && cd "$T/app" && g init -q -b main .
@@ -54,7 +62,7 @@ import "std/preview"
 on local -> all
 
 stage promote {
-  let sha = gitops.promote("$T/config.git", "environments/staging.yaml", {"image.tag": "1.3.0", replicas: 2}, message: "staging: sample-app 1.3.0")
+  let sha = gitops.promote("$REMOTE", "environments/staging.yaml", {"image.tag": "1.3.0", replicas: 2}, message: "staging: sample-app 1.3.0", token: secret("GITOPS_PAT"))
   output sha = sha
 }
 
@@ -86,15 +94,18 @@ g add pipeline.rp && g commit -qm "chore: pipeline"
 
 "$RP" check pipeline.rp >"$T/check.out" 2>&1
 assert_eq "$?" 0 "rp check of a pipeline importing every module"
-out=$("$RP" run 2>&1); rc=$?
+out=$(GITOPS_PAT=tok-s3cr3t "$RP" run 2>&1); rc=$?
 assert_eq "$rc" 0 "rp run"
 assert_contains "$out" "next=v1.3.0 ns=preview-7" "next version and preview namespace"
 
 # gitops: the race commit, then the promotion on top of it
-log=$(g --git-dir="$T/config.git" log --format=%s main)
+log=$(g --git-dir="$T/srv/config.git" log --format=%s main)
 assert_eq "$(printf '%s\n' "$log" | head -1)" "staging: sample-app 1.3.0" "promotion commit on top"
 assert_contains "$log" "concurrent promotion" "the promotion was retried after the remote moved"
-g clone -q "$T/config.git" "$T/check" 2>/dev/null
+acc=$(cat "$T/srv/access.log")
+assert_contains "$acc" "x-access-token POST /config.git/git-receive-pack" "pushed over HTTP with the token"
+assert_not_contains "$out" "tok-s3cr3t" "the token is never printed"
+g clone -q "$T/srv/config.git" "$T/check" 2>/dev/null
 staging=$(cat "$T/check/environments/staging.yaml")
 assert_contains "$staging" "tag: 1.3.0  # set by CI" "image.tag set, comment kept"
 assert_contains "$staging" "replicas: 2" "replicas set"
@@ -124,23 +135,23 @@ assert_contains "$stub" '"helm", "uninstall", "sample-app"' "preview release uni
 assert_contains "$stub" '"preview-7"' "preview namespace used"
 
 # a remote that always moves: the retries run out and the stage fails
-g init -q --bare -b main "$T/busy.git"
-g -C "$T/seed" push -q "$T/busy.git" main
-sed '/raced/d' "$T/config.git/hooks/pre-receive" >"$T/busy.git/hooks/pre-receive"
-chmod +x "$T/busy.git/hooks/pre-receive"
+g init -q --bare -b main "$T/srv/busy.git"
+g -C "$T/seed" push -q "$T/srv/busy.git" main
+sed '/raced/d' "$T/srv/config.git/hooks/pre-receive" >"$T/srv/busy.git/hooks/pre-receive"
+chmod +x "$T/srv/busy.git/hooks/pre-receive"
 mkdir "$T/busy" && cd "$T/busy" && g init -q -b main . && g commit -q --allow-empty -m init
 printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    targetRevision: 0.1.0\n' >"$T/app.yaml"
 cat >pipeline.rp <<PIPE
 import "std/gitops"
 on local -> argo, busy
 stage argo { gitops.set_argocd_revision("$T/app.yaml", "0.2.0", params: {"image.tag": "v0.2.0", replicas: 3}) }
-stage busy { gitops.promote("$T/busy.git", "environments/prod.yaml", {"image.tag": "9.9.9"}, retries: 2) }
+stage busy { gitops.promote("http://127.0.0.1:$GITPORT/busy.git", "environments/prod.yaml", {"image.tag": "9.9.9"}, retries: 2, token: "tok-s3cr3t") }
 PIPE
 out=$("$RP" run 2>&1); rc=$?
 assert_eq "$rc" 1 "a remote that keeps moving fails the stage"
 assert_contains "$out" "remote moved: retries exhausted" "the failure says why"
-assert_eq "$(g --git-dir="$T/busy.git" rev-list --count main)" 4 "three attempts (one plus two retries), each beaten by a concurrent commit"
-assert_eq "$(g --git-dir="$T/busy.git" show main:environments/prod.yaml)" "$(printf 'image:\n  tag: old')" "nothing of the failed promotion landed"
+assert_eq "$(g --git-dir="$T/srv/busy.git" rev-list --count main)" 4 "three attempts (one plus two retries), each beaten by a concurrent commit"
+assert_eq "$(g --git-dir="$T/srv/busy.git" show main:environments/prod.yaml)" "$(printf 'image:\n  tag: old')" "nothing of the failed promotion landed"
 argo=$(cat "$T/app.yaml")
 assert_contains "$argo" "targetRevision: 0.2.0" "Argo CD targetRevision"
 assert_contains "$argo" "name: image.tag" "helm parameter name"
