@@ -152,6 +152,27 @@ assert_eq "$rc" 1 "a remote that keeps moving fails the stage"
 assert_contains "$out" "remote moved: retries exhausted" "the failure says why"
 assert_eq "$(g --git-dir="$T/srv/busy.git" rev-list --count main)" 4 "three attempts (one plus two retries), each beaten by a concurrent commit"
 assert_eq "$(g --git-dir="$T/srv/busy.git" show main:environments/prod.yaml)" "$(printf 'image:\n  tag: old')" "nothing of the failed promotion landed"
+# std/helm: a failed upgrade fails the stage with what the cluster says,
+# at the failing line of the module and the pipeline's call into it
+cat >pipeline.rp <<PIPE
+import "std/helm"
+on local -> deploy
+stage deploy {
+  helm.deploy("sample-app", "./chart", "staging", set: {"image.tag": "1.3.0"})
+}
+PIPE
+: >"$RP_STUB_LOG"
+out=$(RP_STUB_FAIL="helm upgrade,kubectl rollout" "$RP" run 2>&1); rc=$?
+assert_eq "$rc" 1 "a failed helm upgrade fails the stage"
+assert_contains "$out" "error: stage 'deploy': helm.upgrade: \`helm upgrade --install sample-app ./chart --namespace staging --create-namespace --set image.tag=1.3.0 --wait --timeout 300s\` failed with exit code 1: Error: helm upgrade failed: timed out waiting for the condition
+rollout status of deployment/sample-app: kubectl.rollout_status: \`kubectl rollout status deployment/sample-app --namespace staging --timeout 10s\` failed with exit code 1" "the error, then the rollout status"
+assert_contains "$out" "recent events in staging:
+  Normal Scheduled Pod/sample-app-7d9f-x2x: Successfully assigned to node-1
+  Warning Failed Pod/sample-app-7d9f-x2x: Error: ImagePullBackOff
+  Warning BackOff Pod/sample-app-7d9f-x2x: Back-off restarting failed container app" "then the events, oldest first"
+assert_contains "$out" "<stdlib>/helm.rp:" "the position is in the module"
+assert_contains "$out" "pipeline.rp:4:3: note: called from here" "and the pipeline's call into it"
+assert_not_contains "$(cat "$RP_STUB_LOG")" "\"helm\", \"test\"" "no helm test after a failed upgrade"
 argo=$(cat "$T/app.yaml")
 assert_contains "$argo" "targetRevision: 0.2.0" "Argo CD targetRevision"
 assert_contains "$argo" "name: image.tag" "helm parameter name"

@@ -202,6 +202,10 @@ void interp_print_error(const Interp *I, FILE *out, bool color) {
   buf_puts(&msg, masked);
   Diag d = {DIAG_ERROR, I->err.src, I->err.pos, 1, msg.data};
   diag_print_one(&d, out, color);
+  if (I->err.call_src) {
+    Diag call = {DIAG_NOTE, I->err.call_src, I->err.call_pos, 1, "called from here"};
+    diag_print_one(&call, out, color);
+  }
   buf_free(&msg);
   free(masked);
 }
@@ -1034,6 +1038,11 @@ static bool call_closure(Interp *I, const Node *at, Closure *c, Value *args, int
     }
     I->call_depth--;
     I->src = saved_src;
+    /* an error inside a module also names the pipeline's call into it */
+    if (!ok && I->has_error && !I->err.call_src && saved_src == I->main->src && I->err.src != saved_src) {
+      I->err.call_src = saved_src;
+      I->err.call_pos = at->pos;
+    }
   }
   scope_done(I, s);
   return ok;
@@ -1266,6 +1275,10 @@ void interp_set_fail_hook(Interp *I, FailHook hook, void *ctx) {
 }
 
 Program *interp_program(const Interp *I) { return I->main; }
+
+const Source *interp_source(const Interp *I, const char *path) {
+  return !strcmp(I->main->src->path, path) ? I->main->src : imports_source(I->imports, path);
+}
 
 /* A failed statement: ask the hook (once per error) what to do. */
 static bool after_failure(Interp *I, Scope *sc, const Node *stmt) {

@@ -19,6 +19,10 @@ typedef struct RtError {
   Pos pos;
   char *msg;
   char *stage; /* the stage being run, if any */
+  /* for an error inside an imported module: the call in the pipeline
+   * file that entered the module (call_src NULL otherwise) */
+  const Source *call_src;
+  Pos call_pos;
 } RtError;
 
 /* How a native (C) function is called. Its arguments arrive in the
@@ -84,6 +88,9 @@ typedef enum { FAILED_STOP, FAILED_RETRY, FAILED_SKIP } FailedAction;
 typedef FailedAction (*FailHook)(void *ctx, Interp *I, Scope *scope, const Node *stmt);
 void interp_set_fail_hook(Interp *I, FailHook hook, void *ctx);
 Program *interp_program(const Interp *I); /* the pipeline being run */
+/* The source named `path`: the pipeline's or an imported module's (error
+ * positions that crossed a process boundary by name). NULL if unknown. */
+const Source *interp_source(const Interp *I, const char *path);
 const Stage *interp_stage(const Interp *I); /* the stage being run, or NULL */
 int interp_call_depth(const Interp *I);     /* function calls in progress */
 /* The variables visible in `scope` below the globals, innermost first

@@ -161,6 +161,12 @@ Program *imports_module(const Imports *im, const Node *import) {
   return NULL;
 }
 
+const Source *imports_source(const Imports *im, const char *path) {
+  for (int i = 0; im && i < im->nmods; i++)
+    if (im->mods[i]->src && !strcmp(im->mods[i]->src->path, path)) return im->mods[i]->src;
+  return NULL;
+}
+
 /* ---- the checker ------------------------------------------------------------ */
 
 typedef struct Local {

@@ -22,6 +22,8 @@ Imports *imports_new(void);
 void imports_free(Imports *im);
 /* The program an `import` declaration resolved to, or NULL if it failed. */
 Program *imports_module(const Imports *im, const Node *import);
+/* The source of the module loaded from `path` (as in Source.path), or NULL. */
+const Source *imports_source(const Imports *im, const char *path);
 
 /* Check `p` (its imports are loaded into `im`). Returns true when no error
  * was found; warnings do not count. */

@@ -146,6 +146,10 @@ static void print_failure(const char *stage, const char *reason, const RtError *
   if (err && err->src) {
     Diag d = {DIAG_ERROR, err->src, err->pos, 1, msg};
     diag_print_one(&d, stderr, want_color(stderr));
+    if (err->call_src) {
+      Diag call = {DIAG_NOTE, err->call_src, err->call_pos, 1, "called from here"};
+      diag_print_one(&call, stderr, want_color(stderr));
+    }
   } else {
     fprintf(stderr, "rp: %s\n", msg);
   }

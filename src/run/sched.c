@@ -186,6 +186,11 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
       map_set(err, "col", v_int(e->pos.col));
       map_set(err, "off", v_int(e->pos.off));
     }
+    if (e->call_src) {
+      map_set(err, "call_line", v_int(e->call_pos.line));
+      map_set(err, "call_col", v_int(e->call_pos.col));
+      map_set(err, "call_off", v_int(e->call_pos.off));
+    }
     map_set(rec, "error", err);
   }
   send_record(fd, rec);
@@ -322,10 +327,15 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
     u->err.msg = NULL;
     if (e.kind == V_MAP) {
       u->err.msg = value_to_cstr(map_get(e, "msg"));
-      u->err.src = map_get(e, "file").kind == V_STRING ? s->prog->src : NULL;
+      Value file = map_get(e, "file");
+      u->err.src = file.kind == V_STRING ? interp_source(s->I, str_chars(file)) : NULL;
       u->err.pos.line = (uint32_t)map_get(e, "line").as.i;
       u->err.pos.col = (uint32_t)map_get(e, "col").as.i;
       u->err.pos.off = (uint32_t)map_get(e, "off").as.i;
+      u->err.call_src = map_get(e, "call_line").kind == V_INT ? s->prog->src : NULL;
+      u->err.call_pos.line = (uint32_t)map_get(e, "call_line").as.i;
+      u->err.call_pos.col = (uint32_t)map_get(e, "call_col").as.i;
+      u->err.call_pos.off = (uint32_t)map_get(e, "call_off").as.i;
     }
   }
   value_release(rec);

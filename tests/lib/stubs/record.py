@@ -1,7 +1,8 @@
 # record.py — the recording stand-in behind tests/lib/stubs/{helm,kubectl,
 # container-cli}: appends its argv (one JSON array per line) and any standard
 # input ({"stdin": TEXT}) to $RP_STUB_LOG, then prints what the real tool
-# would print. RP_STUB_FAIL="helm upgrade" makes that subcommand fail.
+# would print. RP_STUB_FAIL="helm upgrade" makes that subcommand fail (a
+# comma-separated list for several).
 import json, os, re, sys
 
 tool, args = sys.argv[1], sys.argv[2:]
@@ -23,7 +24,7 @@ positional = [a for i, a in enumerate(args)
               if not a.startswith("-") and (i == 0 or not args[i - 1].startswith("--")
                                             or "=" in args[i - 1] or args[i - 1] in ("--install", "--wait", "--create-namespace", "--ignore-not-found"))]
 sub = " ".join([tool] + positional[:1])
-if os.environ.get("RP_STUB_FAIL") == sub:
+if sub in os.environ.get("RP_STUB_FAIL", "").split(","):
     sys.stderr.write("Error: %s failed: timed out waiting for the condition\n" % sub)
     sys.exit(1)
 
@@ -72,6 +73,15 @@ elif tool == "kubectl":
     elif cmd == "apply":
         m = re.search(r"^  name: (\S+)", data, re.M)
         print("namespace/%s created" % m.group(1) if m else "deployment.apps/sample-app configured")
+    elif cmd == "get" and positional[1] == "events":
+        def event(reason, kind, name, message, at):
+            return {"type": "Warning" if reason.startswith(("Failed", "BackOff")) else "Normal",
+                    "reason": reason, "message": message, "lastTimestamp": at,
+                    "involvedObject": {"kind": kind, "name": name}}
+        print(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+            event("BackOff", "Pod", "sample-app-7d9f-x2x", "Back-off restarting failed container app", "2026-01-01T10:02:00Z"),
+            event("Scheduled", "Pod", "sample-app-7d9f-x2x", "Successfully assigned to node-1", "2026-01-01T10:00:00Z"),
+            event("Failed", "Pod", "sample-app-7d9f-x2x", "Error: ImagePullBackOff", "2026-01-01T10:01:00Z")]}))
     elif cmd == "get":
         kind, name = positional[1], (positional[2] if len(positional) > 2 else None)
         meta = {"name": name or "sample-app", "namespace": opt("--namespace", "default")}
