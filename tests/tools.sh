@@ -140,6 +140,15 @@ for st in leak leak2; do
 done
 assert_eq "$(cat calls.log 2>/dev/null)" "" "nothing ran with a secret in argv"
 
+# ---- which container CLI: RP_CONTAINER_CLI, else docker if on PATH, else podman
+mkdir -p both only-podman
+for d in both/docker both/podman only-podman/podman; do printf '#!/bin/sh\n' >$d && chmod +x $d; done
+printf 'stage which { docker.push("r/app:1") }\n' >which.rp
+cli() { env -u RP_CONTAINER_CLI RP_CONTAINER_ARGS= PATH="$work/$1" "$RP" run which --dry-run -f which.rp 2>&1; }
+assert_contains "$(cli both)" "[dry-run] docker push r/app:1" "docker where present"
+assert_contains "$(cli only-podman)" "[dry-run] podman push r/app:1" "else podman"
+assert_contains "$(RP_CONTAINER_CLI=nerdctl RP_CONTAINER_ARGS= "$RP" run which --dry-run -f which.rp 2>&1)" "[dry-run] nerdctl push r/app:1" "RP_CONTAINER_CLI first"
+
 # ---- docker.*: real builds with podman, pushed to a local registry ----
 # what ran so far counts: a failure above is reported, not hidden by a skip
 skip_rest() {
@@ -150,7 +159,7 @@ skip_rest() {
 for tool in podman docker-registry skopeo curl; do
   command -v $tool >/dev/null 2>&1 || skip_rest "$tool is not installed"
 done
-unset RP_CONTAINER_CLI
+export RP_CONTAINER_CLI=podman
 export RP_CONTAINER_ARGS="--root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs"
 export RP_CONTAINER_BUILD_ARGS="--isolation chroot" RP_CONTAINER_PUSH_ARGS="--tls-verify=false"
 mkdir -p img

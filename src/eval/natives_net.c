@@ -341,10 +341,8 @@ static bool n_reg_prune(Interp *I, const CallSite *cs, Value *args, int nargs, V
   ARG(3, "older_than", V_DURATION, false, &older);
   ARG(4, "keep", V_NULL, false, &keep);
   ARG(5, "dry_run", V_BOOL, false, &dry_run);
-  if (keep.kind != V_NULL)
-    return fail_msg(I, cs, xstrdup("keep: is not supported; leave kept tags out with match: (re\"^dev-\")"));
   CREDS(6);
-  RegPrune p = {pattern_text(match), keep_last.kind == V_INT ? (int)keep_last.as.i : 0,
+  RegPrune p = {pattern_text(match), pattern_text(keep), keep_last.kind == V_INT ? (int)keep_last.as.i : 0,
                 older.kind == V_DURATION ? older.as.i : 0,
                 interp_dry_run(I) || (dry_run.kind == V_BOOL && dry_run.as.b)};
   RegList deleted = {0};

@@ -1353,14 +1353,15 @@ bool reg_prune(RegClient *c, const char *repo, const RegPrune *p, RegList *delet
   *deleted = (RegList){0};
   Ref r;
   if (!parse_ref(repo, true, &r, err)) return false;
-  Filter f;
+  Filter f, kept = {0};
   RegList tags = {0};
   TagInfo *cand = NULL, *stay = NULL;
   size_t ncand = 0, candcap = 0, nstay = 0, staycap = 0;
-  bool ok = filter_init(&f, p->match, err) && tags_of(c, &r, &tags, err);
+  bool ok = filter_init(&f, p->match, err) && (!p->keep || filter_init(&kept, p->keep, err)) &&
+            tags_of(c, &r, &tags, err);
   for (size_t i = 0; ok && i < tags.n; i++) {
     TagInfo ti;
-    if (filter_match(&f, tags.items[i])) {
+    if (filter_match(&f, tags.items[i]) && !(kept.code && filter_match(&kept, tags.items[i]))) {
       ok = tag_info(c, &r, tags.items[i], &ti, err);
       VEC_PUSH(cand, ncand, candcap, ti);
     } else { /* only its digest matters: it must survive */
@@ -1399,6 +1400,7 @@ bool reg_prune(RegClient *c, const char *repo, const RegPrune *p, RegList *delet
   tag_infos_free(stay, nstay);
   reg_list_free(&tags);
   filter_free(&f);
+  filter_free(&kept);
   ref_free(&r);
   if (!ok) {
     reg_list_free(deleted);

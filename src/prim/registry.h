@@ -43,6 +43,7 @@ typedef enum RegStrategy { REG_SEMVER, REG_NEWEST } RegStrategy;
 
 typedef struct RegPrune {
   const char *match;   /* PCRE2 pattern a tag must match to be a candidate; NULL = all */
+  const char *keep;    /* PCRE2 pattern of tags that always stay; NULL = none */
   int keep_last;       /* the newest N candidates are kept */
   int64_t older_than_ms; /* and only candidates created longer ago go; 0 = any age */
   bool dry_run;        /* report what would go, delete nothing */
