@@ -25,7 +25,7 @@ g() { git -c user.name=t -c user.email=t@example.com "$@"; }
 # with staging and prod values files
 mkdir "$T/srv"
 g init -q --bare -b main "$T/srv/config.git"
-reg_serve_python GITPORT git-http.py "$T/srv" "x-access-token:tok-s3cr3t" || exit 1
+reg_serve_python GITPORT git-http.py "$T/srv" tok-s3cr3t || exit 1
 REMOTE="http://127.0.0.1:$GITPORT/config.git"
 g clone -q "$T/srv/config.git" "$T/seed" 2>/dev/null
 mkdir -p "$T/seed/environments"

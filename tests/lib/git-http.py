@@ -1,76 +1,48 @@
 #!/usr/bin/env python3
-"""git-http.py PORTFILE ROOT [USER:PASSWORD] — a smart-HTTP git server.
+"""git-http.py PORTFILE ROOT TOKEN — a smart-HTTP git server for the tests.
 
 Serves the bare repositories under ROOT at http://127.0.0.1:PORT/NAME.git
-(the free port is written to PORTFILE) through `git http-backend`, so a
-push runs the repository's hooks as it would on a real forge. With
-USER:PASSWORD every request needs those Basic credentials (401 otherwise);
-each request's user (or "-") and path are appended to ROOT/access.log.
+(the chosen port is written to PORTFILE) through `git http-backend`, so a
+push runs the repository's hooks as on a real forge. Every request needs
+HTTP Basic credentials whose password is TOKEN (any user name); each
+request's user (or "-"), method and path are appended to ROOT/access.log.
 """
 import base64
+import http.server
 import os
 import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
-portfile, root = sys.argv[1], os.path.abspath(sys.argv[2])
-creds = sys.argv[3] if len(sys.argv) > 3 else None
+portfile, root, token = sys.argv[1:4]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
 
-    def user(self):
+    def credentials(self):
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Basic "):
-            return None
-        try:
-            return base64.b64decode(auth[6:]).decode()
-        except ValueError:
-            return None
+            return None, None
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+        return user, password
 
-    def body(self):
+    def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
+            body = b""
             while True:
-                size = int(self.rfile.readline().split(b";")[0], 16)
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
                 if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return body
+                body += self.rfile.read(size)
                 self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
-    def handle_git(self):
-        given = self.user()
-        url = urlsplit(self.path)
-        with open(os.path.join(root, "access.log"), "a") as log:
-            log.write("%s %s %s\n" % (given.split(":")[0] if given else "-", self.command, url.path))
-        if creds and given != creds:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="git"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1",
-                   REQUEST_METHOD=self.command, PATH_INFO=url.path, QUERY_STRING=url.query,
-                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
-                   REMOTE_USER=given.split(":")[0] if given else "anonymous", REMOTE_ADDR="127.0.0.1")
-        data = self.body()
-        env["CONTENT_LENGTH"] = str(len(data))
-        out = subprocess.run(["git", "http-backend"], input=data, env=env, capture_output=True).stdout
-        head, _, payload = out.partition(b"\r\n\r\n")
-        status, headers = 200, []
-        for line in head.decode().split("\r\n"):
-            name, _, value = line.partition(": ")
-            if name.lower() == "status":
-                status = int(value.split()[0])
-            elif name:
-                headers.append((name, value))
+    def reply(self, status, headers, payload):
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -78,12 +50,39 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = handle_git
+    def serve(self):
+        body = self.read_body()
+        user, password = self.credentials()
+        with open(os.path.join(root, "access.log"), "a") as log:
+            log.write("%s %s %s\n" % (user or "-", self.command, self.path.partition("?")[0]))
+        if password != token:
+            self.reply(401, [("WWW-Authenticate", 'Basic realm="git"')], b"")
+            return
+        path, _, query = self.path.partition("?")
+        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1",
+                   PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
+                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
+                   CONTENT_LENGTH=str(len(body)), REMOTE_USER="tester",
+                   REMOTE_ADDR="127.0.0.1", GATEWAY_INTERFACE="CGI/1.1")
+        out = subprocess.run(["git", "http-backend"], input=body, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+        sep = b"\r\n\r\n" if b"\r\n\r\n" in out else b"\n\n"
+        head, _, payload = out.partition(sep)
+        status, headers = 200, []
+        for line in head.decode().splitlines():
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name.lower() != "content-length":
+                headers.append((name, value.strip()))
+        self.reply(status, headers, payload)
+
+    do_GET = serve
+    do_POST = serve
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-srv.daemon_threads = True
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 with open(portfile + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
+    f.write(str(server.server_address[1]))
 os.rename(portfile + ".tmp", portfile)
-srv.serve_forever()
+server.serve_forever()

@@ -238,7 +238,7 @@ static char *daemon_url(const char *name) {
   return xasprintf("git://127.0.0.1:%d/%s", daemon_port, name);
 }
 
-/* ---- smart HTTP with basic auth (tests/unit/git-http-server.py) ---- */
+/* ---- smart HTTP with basic auth (tests/lib/git-http.py) ---- */
 
 static pid_t http_pid;
 static int http_port;
@@ -247,12 +247,12 @@ static const char http_token[] = "tok-7f3a9c1e";
 static bool start_http(void) {
   if (!have_git || system("python3 -c '' >/dev/null 2>&1") != 0) return false;
   const char *src = getenv("top_srcdir");
-  char *script = xasprintf("%s/tests/unit/git-http-server.py", src ? src : ".");
+  char *script = xasprintf("%s/tests/lib/git-http.py", src ? src : ".");
   char *portfile = path_in(tmp, "http.port");
   pid_t pid = fork();
   if (pid == 0) {
     server_child();
-    execlp("python3", "python3", script, tmp, http_token, portfile, (char *)NULL);
+    execlp("python3", "python3", script, portfile, tmp, http_token, (char *)NULL);
     _exit(127);
   }
   for (int i = 0; i < 200 && !http_port; i++) { /* up to 10 s */
