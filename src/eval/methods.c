@@ -5,6 +5,7 @@
  * from a secret (or built with a secret argument) are secret too. */
 #include "methods.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,6 +344,21 @@ static bool m_values(Value self, Value *a, int n, const MethodHost *h, Value *ou
   return true;
 }
 
+/* "42" -> 42: text from the environment or a command, as a number */
+static bool s_to_int(Value self, Value *a, int n, const MethodHost *h, Value *out, char **err) {
+  (void)a, (void)n, (void)h;
+  const Str *s = as_str(self);
+  char *end = NULL;
+  errno = 0;
+  long long v = s->len ? strtoll(s->data, &end, 10) : 0;
+  if (!s->len || errno || end != s->data + s->len || is_space(s->data[0])) {
+    *err = xasprintf("to_int: \"%s\" is not an integer", s->data);
+    return false;
+  }
+  *out = v_int(v);
+  return true;
+}
+
 static bool m_has(Value self, Value *a, int n, const MethodHost *h, Value *out, char **err) {
   (void)n, (void)h;
   if (!want_string("has", "key", a[0], err)) return false;
@@ -362,6 +378,7 @@ static bool m_has(Value self, Value *a, int n, const MethodHost *h, Value *out, 
   M(V_STRING, "starts_with", "prefix", NULL, 1, "whether the string begins with prefix", s_starts_with) \
   M(V_STRING, "ends_with", "suffix", NULL, 1, "whether the string ends with suffix", s_ends_with) \
   M(V_STRING, "contains", "text", NULL, 1, "whether text occurs in the string", s_contains) \
+  M(V_STRING, "to_int", NULL, NULL, 0, "the decimal integer the string holds (an error otherwise)", s_to_int) \
   M(V_LIST, "len", NULL, NULL, 0, "number of items", l_len) \
   M(V_LIST, "map", "fn", NULL, 1, "list of fn(item) for each item", l_map) \
   M(V_LIST, "filter", "fn", NULL, 1, "the items for which fn(item) is truthy", l_filter) \
