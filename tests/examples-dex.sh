@@ -5,10 +5,7 @@
 # trivy. Pushes to dev and main, a labelled preview and its cleanup, the prod
 # approval gate, a manual promotion and a rollback.
 set -u
-: "${RP:=./rp}" "${top_srcdir:=.}"
-RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
-top_srcdir=$(cd "$top_srcdir" && pwd)
-. "$top_srcdir/tests/lib/example-lib.sh"
+. "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
 ex_tool uv trivy
 overlay() { printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: dex-%s\nresources:\n  - ../../base\nimages:\n  - name: data-literate/dex\n    newTag: %s  # updated by CD\n' "$1" "$2"; }
@@ -110,7 +107,7 @@ assert_not_contains "$(cat "$RP_STUB_LOG")" "namespace" "no preview without the 
 "$RP" run --event pull_request --pr-action labeled --label preview --base dev --branch feature --pr 42 --sha "$sha" >"$T/pr.out" 2>&1
 assert_eq "$?" 0 "labelled pull request runs"
 stub=$(cat "$RP_STUB_LOG")
-assert_eq "$(ex_tags dex)" "latest pr-42 $tag $tag2" "preview image pr-42"
+assert_eq "$(ex_tags dex)" "$(printf '%s\n' latest pr-42 "$tag" "$tag2" | LC_ALL=C sort | xargs)" "preview image pr-42"
 assert_contains "$stub" "\"kubectl\", \"create\", \"namespace\", \"dex-pr-42\"" "preview namespace"
 assert_contains "$stub" "\"helm\", \"upgrade\", \"--install\", \"dex\", \"chart\", \"--namespace\", \"dex-pr-42\", \"--set\", \"image.tag=$tag\"" "preview deploy"
 

@@ -5,10 +5,7 @@
 # gate), a second release and rp rollback, a manual redeploy of one
 # environment, failures that stop the chain, helm rollback, a local Kind run.
 set -u
-: "${RP:=./rp}" "${top_srcdir:=.}"
-RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
-top_srcdir=$(cd "$top_srcdir" && pwd)
-. "$top_srcdir/tests/lib/example-lib.sh"
+. "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
 ex_tool npm
 charts="oci://$REGISTRY/charts/sample-app"

@@ -3,10 +3,7 @@
 # gitops-config repositories made here, images built with podman and pushed
 # to a local docker-registry, recording helm/kubectl stand-ins on PATH.
 set -u
-: "${RP:=./rp}" "${top_srcdir:=.}"
-RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
-top_srcdir=$(cd "$top_srcdir" && pwd)
-. "$top_srcdir/tests/lib/example-lib.sh"
+. "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
 ex_tool npm
 

@@ -1,5 +1,6 @@
 # example-lib.sh — the world an examples/*/ pipeline runs in, for its
-# end-to-end test. Source it after setting RP and top_srcdir, then:
+# end-to-end test. Source it as . "${top_srcdir:-.}/tests/lib/example-lib.sh"
+# (it makes $RP and $top_srcdir absolute; defaults ./rp and .), then:
 #
 #   ex_setup              $T (removed at exit unless KEEP is set), git
 #                         identity, $RP_STATE_DIR; a real docker-registry
@@ -22,6 +23,9 @@
 #   g ARGS / cfg ARGS     git, and git on $T/config.git
 #   ex_checks NAME        rp check and rp fmt --check pass on pipeline.rp
 
+: "${RP:=./rp}" "${top_srcdir:=.}"
+RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
+top_srcdir=$(cd "$top_srcdir" && pwd)
 . "$top_srcdir/tests/lib/assert.sh"
 . "$top_srcdir/tests/lib/registry-lib.sh"
 
