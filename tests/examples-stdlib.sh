@@ -74,7 +74,7 @@ stage versions {
 }
 
 stage tags {
-  let t = [images.sha_tag("0123456789abcdef"), images.pr_tag(42, "abc1234"), images.dev_tag("0123456789", 1700000000), images.env_latest("staging")]
+  let t = [images.sha_tag("0123456789abcdef"), images.pr_tag(42, "abc1234"), images.dev_tag("0123456789", 1700000000), images.env_tag("prod", "fedcba9876", 1700000000), images.env_latest("staging")]
   fs.write("$T/tags.txt", t.join("\n"))
 }
 
@@ -122,7 +122,7 @@ assert_contains "$cl" "* **api:** handle empty body (" "scoped fix entry"
 assert_not_contains "$cl" "readme" "docs left out"
 
 # images
-assert_eq "$(cat "$T/tags.txt")" "$(printf 'sha-01234567\npr-42-abc1234\ndev-0123456-20231114-221320\nstaging-latest')" "tag schemes"
+assert_eq "$(cat "$T/tags.txt")" "$(printf 'sha-01234567\npr-42-abc1234\ndev-0123456-20231114-221320\nprod-fedcba9-20231114-221320\nstaging-latest')" "tag schemes"
 
 # helm / kubectl command lines
 stub=$(cat "$RP_STUB_LOG")
