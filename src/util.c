@@ -1,5 +1,8 @@
 /* util.c — memory, arenas, buffers, files and string helpers. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "util.h"
+
+#include <ftw.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -258,3 +261,11 @@ bool glob_match(const char *p, const char *s) {
     }
   }
 }
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  remove(path);
+  return 0;
+}
+
+void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }

@@ -55,6 +55,7 @@ void buf_free(Buf *b);
 /* Files */
 char *read_file(const char *path, size_t *len);  /* NULL and errno on failure */
 bool write_file_atomic(const char *path, const char *data, size_t len);
+void remove_tree(const char *path); /* rm -rf, best effort; symlinks not followed */
 
 /* Strings */
 size_t edit_distance(const char *a, const char *b);

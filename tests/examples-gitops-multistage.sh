@@ -8,10 +8,7 @@
 # the coverage and vulnerability gates, a failing staging suite, and the
 # nightly retention.
 set -u
-: "${RP:=./rp}" "${top_srcdir:=.}"
-RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
-top_srcdir=$(cd "$top_srcdir" && pwd)
-. "$top_srcdir/tests/lib/example-lib.sh"
+. "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
 ex_tool gitleaks sonar-scanner
 # npm writes the coverage summary jest would (COVERAGE %); the integration

@@ -82,6 +82,8 @@ struct Interp {
   int catching;      /* try() calls in progress: their failures are values, not breaks */
   char **secrets;
   int nsecrets, secrets_cap;
+  char **tempdirs; /* fs.tempdir() of the running stage: removed when it ends */
+  int ntempdirs, tempdirs_cap;
 };
 
 static const char *namespaces[] = {"docker", "helm", "kubectl", "registry", "git", "yaml", "json",
@@ -325,6 +327,8 @@ bool secrets_load(const char *path, Value *out, char **err) {
 
 /* ---- set-up ---- */
 
+static void remove_tempdirs(Interp *I);
+
 static Value environment_value(Interp *I, const Environment *env);
 
 static Value closure_new(const Node *fn, const Source *src, Scope *scope) {
@@ -415,6 +419,8 @@ void interp_free(Interp *I) {
   free(I->native_list);
   for (int i = 0; i < I->nsecrets; i++) free(I->secrets[i]);
   free(I->secrets);
+  remove_tempdirs(I);
+  free(I->tempdirs);
   interp_clear_error(I);
   free(I);
 }
@@ -1382,6 +1388,27 @@ static bool run_post(Interp *I, Scope *sc, const Node *block) {
   return exec_block(I, sc, block);
 }
 
+/* ---- temporary directories ---- */
+
+static void remove_tempdirs(Interp *I) {
+  for (int i = 0; i < I->ntempdirs; i++) {
+    remove_tree(I->tempdirs[i]);
+    free(I->tempdirs[i]);
+  }
+  I->ntempdirs = 0;
+}
+
+char *interp_tempdir(Interp *I) {
+  const char *base = getenv("TMPDIR");
+  char *dir = xasprintf("%s/rp-XXXXXX", base && *base ? base : "/tmp");
+  if (!mkdtemp(dir)) {
+    free(dir);
+    return NULL;
+  }
+  VEC_PUSH(I->tempdirs, I->ntempdirs, I->tempdirs_cap, dir);
+  return dir;
+}
+
 bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   const Stage *saved = I->stage;
   I->stage = st;
@@ -1427,6 +1454,7 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   }
   scope_done(I, s);
   release_captured(I); /* nothing of the stage outlives it but its outputs */
+  remove_tempdirs(I);
   I->stage = saved;
   return ok;
 }

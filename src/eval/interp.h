@@ -127,6 +127,11 @@ void interp_emit(Interp *I, const char *stream, const char *text);
  * interpreter is freed. Keeps such state out of globals. */
 void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*release)(void *));
 
+/* fs.tempdir(): a new directory, removed with all it holds when the
+ * running stage ends (or the interpreter is freed). Borrowed path; NULL
+ * with errno set when it cannot be made. */
+char *interp_tempdir(Interp *I);
+
 /* The directory of the pipeline file: where git.* looks for the repository
  * (malloc'd). */
 char *interp_pipeline_dir(const Interp *I);

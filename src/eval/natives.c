@@ -214,6 +214,14 @@ static bool n_fs_remove(Interp *I, const CallSite *cs, Value *args, int nargs, V
   return true;
 }
 
+static bool n_fs_tempdir(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  (void)args, (void)nargs;
+  const char *dir = interp_tempdir(I);
+  if (!dir) return FAIL("fs.tempdir: cannot make a directory in %s: %s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
+  *out = v_cstr(dir);
+  return true;
+}
+
 /* ---- time ---- */
 
 static bool n_time_now(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
@@ -302,6 +310,7 @@ static const Native core[] = {
     {"fs", "exists", n_fs_exists},
     {"fs", "mkdir", n_fs_mkdir},
     {"fs", "remove", n_fs_remove},
+    {"fs", "tempdir", n_fs_tempdir},
     {"time", "now", n_time_now},
     {"time", "format", n_time_format},
     {"json", "parse", n_json_parse},

@@ -28,6 +28,7 @@ static const Builtin table[] = {
     {"fs", "mkdir", "path"},
     {"fs", "read", "path"},
     {"fs", "remove", "path"},
+    {"fs", "tempdir", ""},
     {"fs", "write", "path text"},
     {"git", "branch", ""},
     {"git", "changed_files", "base"},

@@ -1,12 +1,10 @@
 /* check_events.h — assertions and real git repositories for the event and
  * trigger tests. Repositories are made with libgit2 in a temporary
  * directory and removed at the end; config from the user's home is kept
- * out so results do not depend on the machine. Test files define
- * _XOPEN_SOURCE 700 before any include (nftw). */
+ * out so results do not depend on the machine. */
 #ifndef RP_CHECK_EVENTS_H
 #define RP_CHECK_EVENTS_H
 
-#include <ftw.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,13 +53,6 @@ static inline char *temp_dir(void) {
   }
   return dir;
 }
-
-static inline int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static inline void remove_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* Keep ~/.gitconfig and /etc/gitconfig out of the tests. */
 static inline void git_isolate(const char *empty_dir) {

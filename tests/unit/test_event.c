@@ -1,6 +1,5 @@
 /* test_event.c — the event from recorded GitHub Actions and GitLab CI
  * environments, from flags, and from a real git repository. */
-#define _XOPEN_SOURCE 700
 #include "check_events.h"
 #include "run/event.h"
 

@@ -4,10 +4,8 @@
  * clones, tagged histories). When the git CLI is present it double-checks
  * results, and `git daemon` on 127.0.0.1 serves a real network remote for
  * the server-side cases (a pre-receive hook, a push race over git://). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <git2.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -85,10 +83,6 @@ static char *run(const char *fmt, ...) {
   return out.data ? buf_take(&out) : xstrdup("");
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(p);
-}
 
 /* ---- fixtures with libgit2 alone ---- */
 
@@ -1210,6 +1204,6 @@ int main(void) {
   printf("git: git CLI %s, git daemon %s, HTTP server %s, %d groups skipped\n",
          have_git ? "present" : "absent", daemon ? "used" : "not available",
          http ? "used" : "not available", skipped);
-  if (!getenv("RP_KEEP_TMP")) nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  if (!getenv("RP_KEEP_TMP")) remove_tree(tmp);
   return check_done("git");
 }

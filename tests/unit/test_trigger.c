@@ -1,6 +1,5 @@
 /* test_trigger.c — trigger filters against events, manual inputs, and
  * `paths` against changes in real git repositories. */
-#define _XOPEN_SOURCE 700
 #include "check_events.h"
 #include "lang/parser.h"
 #include "run/event.h"
