@@ -148,6 +148,22 @@ static void test_strings(void) {
   CALLS1(empty, "split", v_cstr(","), "[\"\"]");
   CALLS(empty, "len", "0");
   CALLS(empty, "trim", "\"\"");
+  FAILS(empty, "to_int", NULL, 0, "to_int: \"\" is not an integer");
+  static const char *ints[][2] = {{"42", "42"}, {"-7", "-7"}, {"+5", "5"}, {"007", "7"},
+                                  {"9223372036854775807", "9223372036854775807"}};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    Value v = v_cstr(ints[i][0]);
+    CALLS(v, "to_int", ints[i][1]);
+    value_release(v);
+  }
+  static const char *bad[] = {" 1", "1 ", "4x", "0x10", "1.5", "9223372036854775808", "-"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    Value v = v_cstr(bad[i]);
+    char *want = xasprintf("to_int: \"%s\" is not an integer", bad[i]);
+    FAILS(v, "to_int", NULL, 0, want);
+    free(want);
+    value_release(v);
+  }
   value_release(empty);
   Value csv = v_cstr("a,,b,");
   CALLS1(csv, "split", v_cstr(","), "[\"a\", \"\", \"b\", \"\"]");
@@ -445,13 +461,13 @@ static void test_maps(void) {
 static void test_table(void) {
   int n;
   const MethodInfo *t = method_table(&n);
-  CHECK_INT(n, 20);
+  CHECK_INT(n, 21);
   static const char *want[] = {
       "string.len", "string.upper", "string.lower", "string.trim", "string.split", "string.replace",
-      "string.starts_with", "string.ends_with", "string.contains", "list.len", "list.map",
+      "string.starts_with", "string.ends_with", "string.contains", "string.to_int", "list.len", "list.map",
       "list.filter", "list.join", "list.sort", "list.contains", "list.first", "list.last",
       "map.keys", "map.values", "map.has"};
-  for (int i = 0; i < n && i < 20; i++) {
+  for (int i = 0; i < n && i < 21; i++) {
     char name[40];
     snprintf(name, sizeof name, "%s.%s", t[i].kind == V_STRING ? "string" : t[i].kind == V_LIST ? "list" : "map",
              t[i].name);
