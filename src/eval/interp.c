@@ -1398,7 +1398,7 @@ static void remove_tempdirs(Interp *I) {
   I->ntempdirs = 0;
 }
 
-char *interp_tempdir(Interp *I) {
+const char *interp_tempdir(Interp *I) {
   const char *base = getenv("TMPDIR");
   char *dir = xasprintf("%s/rp-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(dir)) {

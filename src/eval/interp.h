@@ -97,10 +97,10 @@ int interp_call_depth(const Interp *I);     /* function calls in progress */
  * winning: a new map (the REPL's :vars). */
 Value interp_scope_vars(const Interp *I, const Scope *scope);
 
-/* try(fn): calls the function fn (a closure: check first). When it fails, *caught says whether the failure is
- * the program's own (an error try() turns into a value: read it with
- * interp_last_error, then clear it) rather than a debugger stopping the
- * run, which is never caught. */
+/* try(fn): calls the function fn (check that it is one first). When it
+ * fails, *caught says whether the failure is the program's own, which
+ * try() turns into a value (read it with interp_last_error, then clear
+ * it), rather than a debugger stopping the run, which is never caught. */
 bool interp_try(Interp *I, Value fn, Value *out, bool *caught);
 
 /* Errors */
@@ -130,7 +130,7 @@ void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*releas
 /* fs.tempdir(): a new directory, removed with all it holds when the
  * running stage ends (or the interpreter is freed). Borrowed path; NULL
  * with errno set when it cannot be made. */
-char *interp_tempdir(Interp *I);
+const char *interp_tempdir(Interp *I);
 
 /* The directory of the pipeline file: where git.* looks for the repository
  * (malloc'd). */
