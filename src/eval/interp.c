@@ -1398,10 +1398,12 @@ static void remove_tempdirs(Interp *I) {
   I->ntempdirs = 0;
 }
 
-const char *interp_tempdir(Interp *I) {
+const char *interp_tempdir(Interp *I, char **err) {
   const char *base = getenv("TMPDIR");
-  char *dir = xasprintf("%s/rp-XXXXXX", base && *base ? base : "/tmp");
+  if (!base || !*base) base = "/tmp";
+  char *dir = xasprintf("%s/rp-XXXXXX", base);
   if (!mkdtemp(dir)) {
+    *err = xasprintf("cannot make a directory in %s: %s", base, strerror(errno));
     free(dir);
     return NULL;
   }

@@ -129,8 +129,8 @@ void *interp_slot(Interp *I, const char *key, void *(*make)(void), void (*releas
 
 /* fs.tempdir(): a new directory, removed with all it holds when the
  * running stage ends (or the interpreter is freed). Borrowed path; NULL
- * with errno set when it cannot be made. */
-const char *interp_tempdir(Interp *I);
+ * and a malloc'd *err naming the parent directory when it cannot be made. */
+const char *interp_tempdir(Interp *I, char **err);
 
 /* The directory of the pipeline file: where git.* looks for the repository
  * (malloc'd). */

@@ -216,8 +216,13 @@ static bool n_fs_remove(Interp *I, const CallSite *cs, Value *args, int nargs, V
 
 static bool n_fs_tempdir(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   (void)args, (void)nargs;
-  const char *dir = interp_tempdir(I), *base = getenv("TMPDIR");
-  if (!dir) return FAIL("fs.tempdir: cannot make a directory in %s: %s", base && *base ? base : "/tmp", strerror(errno));
+  char *err = NULL;
+  const char *dir = interp_tempdir(I, &err);
+  if (!dir) {
+    FAIL("fs.tempdir: %s", err);
+    free(err);
+    return false;
+  }
   *out = v_cstr(dir);
   return true;
 }

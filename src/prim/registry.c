@@ -890,18 +890,22 @@ static bool copy_blob(RegClient *c, const Ref *src, const Ref *dst, const char *
   return ok;
 }
 
+/* The JSON of manifest `m` of repository `r`, in `a`; NULL with *err set. */
+static Js *parse_manifest(Arena *a, const Ref *r, const Manifest *m, char **err) {
+  char *jerr = NULL;
+  Js *root = js_parse(a, m->body, m->len, &jerr);
+  if (!root) *err = xasprintf("manifest %s of %s/%s: %s", m->digest, r->host, r->repo, jerr);
+  free(jerr);
+  return root;
+}
+
 /* Copies what manifest `m` refers to (blobs; for an index, each child
  * manifest by digest, recursively) from src to dst. */
 static bool copy_contents(RegClient *c, const Ref *src, const Ref *dst, const Manifest *m,
                           int depth, RegCopyStats *st, char **err) {
   Arena a = {0};
-  char *jerr = NULL;
-  Js *root = js_parse(&a, m->body, m->len, &jerr);
+  Js *root = parse_manifest(&a, src, m, err);
   bool ok = root != NULL;
-  if (!ok) {
-    *err = xasprintf("manifest %s of %s/%s: %s", m->digest, src->host, src->repo, jerr);
-    free(jerr);
-  }
   if (ok && is_index_type(m->media_type)) {
     const Js *children = js_get(root, "manifests");
     for (size_t i = 0; ok && children && i < children->n; i++) {
@@ -973,13 +977,8 @@ static bool manifest_created(RegClient *c, const Ref *r, const Manifest *m, int 
                              int64_t *out, char **err) {
   *out = 0;
   Arena a = {0};
-  char *jerr = NULL;
-  Js *root = js_parse(&a, m->body, m->len, &jerr);
+  Js *root = parse_manifest(&a, r, m, err);
   bool ok = root != NULL;
-  if (!ok) {
-    *err = xasprintf("manifest %s of %s/%s: %s", m->digest, r->host, r->repo, jerr);
-    free(jerr);
-  }
   if (ok && is_index_type(m->media_type)) {
     const Js *children = js_get(root, "manifests");
     for (size_t i = 0; ok && depth < MAX_INDEX_DEPTH && children && i < children->n; i++) {
