@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "eval/value.h"
+#include "core/value.h"
 
 static double now(void) {
   struct timespec ts;

@@ -1,5 +1,5 @@
 /* interp.c — evaluating expressions and running statements. */
-#include "interp.h"
+#include "eval/interp.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lang/builtins.h"
-#include "../lang/check.h"
-#include "methods.h"
+#include "lang/builtins.h"
+#include "lang/check.h"
+#include "core/methods.h"
 
 struct Scope {
   int refs;

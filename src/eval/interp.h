@@ -6,9 +6,9 @@
 #ifndef RP_INTERP_H
 #define RP_INTERP_H
 
-#include "../lang/ast.h"
-#include "../lang/diag.h"
-#include "value.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "core/value.h"
 
 typedef struct Interp Interp;
 typedef struct Scope Scope;

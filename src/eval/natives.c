@@ -1,5 +1,5 @@
 /* natives.c — core built-in functions. */
-#include "natives.h"
+#include "eval/natives.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../prim/sh.h"
+#include "prim/sh.h"
 
 bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, int i, const char *name, ValueKind kind,
                 bool required, Value *out) {

@@ -3,7 +3,7 @@
 #ifndef RP_NATIVES_H
 #define RP_NATIVES_H
 
-#include "interp.h"
+#include "eval/interp.h"
 
 void natives_register_core(Interp *I);
 /* docker.*, helm.*, kubectl.*: exec the CLIs (natives_tools.c) */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../prim/git.h"
-#include "natives.h"
+#include "prim/git.h"
+#include "eval/natives.h"
 
 #define ARG(i, name, kind, req, out)                                                    \
   if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false

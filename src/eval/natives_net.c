@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../prim/http.h"
-#include "../prim/registry.h"
-#include "../prim/yaml.h"
-#include "natives.h"
+#include "prim/http.h"
+#include "prim/registry.h"
+#include "prim/yaml.h"
+#include "eval/natives.h"
 
 #define ARG(i, name, kind, req, out)                                                    \
   if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../prim/re.h"
-#include "../prim/semver.h"
-#include "../prim/sha256.h"
-#include "natives.h"
+#include "core/re.h"
+#include "prim/semver.h"
+#include "prim/sha256.h"
+#include "eval/natives.h"
 
 #define ARG(i, name, kind, req, out)                                                    \
   if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../prim/exec.h"
-#include "natives.h"
+#include "prim/exec.h"
+#include "eval/natives.h"
 
 #define ARG(i, name, kind, req, out)                                                    \
   if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false

@@ -1,5 +1,5 @@
 /* ast.c — sources, node allocation and small shared queries. */
-#include "ast.h"
+#include "lang/ast.h"
 
 #include <errno.h>
 #include <stdlib.h>

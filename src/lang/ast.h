@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../util.h"
+#include "core/util.h"
 
 /* A loaded file. `text` is NUL-terminated. */
 typedef struct Source {

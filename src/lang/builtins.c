@@ -1,11 +1,11 @@
 /* builtins.c — the table of built-in names (source list: the language
  * reference). Kept sorted by (ns, name) so lookups are a binary search;
  * tests/unit/test_builtins.c fails if an edit breaks the order. */
-#include "builtins.h"
+#include "lang/builtins.h"
 
 #include <string.h>
 
-#include "../util.h"
+#include "core/util.h"
 
 static const Builtin table[] = {
     {"", "assert", "cond message?"},

@@ -7,8 +7,8 @@
  * (STAGE.output) > environment names > globals. Everything is linear in the
  * size of the program: names are hashed, cycles are found with one
  * iterative DFS, and did-you-mean suggestions are computed only on error. */
-#include "check.h"
-#include "../eval/value.h"
+#include "lang/check.h"
+#include "core/value.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../eval/methods.h"
-#include "builtins.h"
-#include "parser.h"
-#include "stdlib_embed.h"
+#include "core/methods.h"
+#include "lang/builtins.h"
+#include "lang/parser.h"
+#include "lang/stdlib_embed.h"
 
 /* ---- a string-keyed hash table ------------------------------------------ */
 

@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 
-#include "ast.h"
-#include "diag.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
 
 /* The modules a pipeline imports, loaded once each. It owns their sources
  * and programs, so it must outlive the printing of diagnostics about them. */

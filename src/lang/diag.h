@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "ast.h"
+#include "lang/ast.h"
 
 typedef enum DiagLevel { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
 

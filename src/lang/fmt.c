@@ -15,7 +15,7 @@
  * inside an item (in the middle of an expression) is printed on its own
  * line before that item. Comments force the groups around them to break,
  * which keeps the placement stable: formatting twice changes nothing. */
-#include "fmt.h"
+#include "lang/fmt.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #ifndef RP_FMT_H
 #define RP_FMT_H
 
-#include "ast.h"
+#include "lang/ast.h"
 
 enum { FMT_WIDTH = 100 }; /* columns a line may use before it is broken */
 

@@ -1,5 +1,5 @@
 /* lexer.c — tokens from source text. */
-#include "lexer.h"
+#include "lang/lexer.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -6,8 +6,8 @@
 #ifndef RP_LEXER_H
 #define RP_LEXER_H
 
-#include "ast.h"
-#include "diag.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
 
 typedef enum TokKind {
   T_EOF,

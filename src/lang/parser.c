@@ -8,13 +8,13 @@
  * Errors: the first error in a statement or declaration is reported, then
  * the parser skips to the next line or block end and goes on, so one run
  * reports several independent errors. */
-#include "parser.h"
+#include "lang/parser.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lexer.h"
+#include "lang/lexer.h"
 
 typedef struct Parser {
   Program *p;

@@ -2,8 +2,8 @@
 #ifndef RP_PARSER_H
 #define RP_PARSER_H
 
-#include "ast.h"
-#include "diag.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
 
 /* Parse a whole file. Always returns a Program (possibly partial); errors
  * go to `diags`. The Program does not own `src`. */

@@ -1,6 +1,6 @@
 /* exec.c — spawning programs and multiplexing their output. */
 #define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
-#include "exec.h"
+#include "prim/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util.h"
+#include "core/util.h"
 
 typedef struct Stream {
   int fd;

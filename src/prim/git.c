@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "prim/semver.h"
-#include "util.h"
+#include "core/util.h"
 
 /* libgit2 keeps a process-wide reference count of initialisations; the
  * context pairs one init with one shutdown so nothing here is global. */

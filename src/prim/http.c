@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
+#include "core/util.h"
 
 HttpOptions http_defaults(void) {
   return (HttpOptions){.retries = -1, .max_redirects = -1};

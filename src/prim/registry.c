@@ -14,7 +14,7 @@
 #include "prim/jsonscan.h"
 #include "prim/net.h"
 #include "prim/sha256.h"
-#include "util.h"
+#include "core/util.h"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"

@@ -1,11 +1,11 @@
 /* sh.c — running shell commands (on the spawn core of exec.c). */
-#include "sh.h"
+#include "prim/sh.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util.h"
-#include "exec.h"
+#include "core/util.h"
+#include "prim/exec.h"
 
 /* Like make: a command with no shell syntax is run directly, without
  * starting a shell first (which costs more than most such commands). */

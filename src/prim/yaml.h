@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../eval/value.h"
+#include "core/value.h"
 
 /* Aliases may not expand a document beyond this many nodes: a guard
  * against "billion laughs" documents. */

@@ -1,11 +1,11 @@
 /* onfail.c — the session rp run --break-on-failure opens at a failure. */
-#include "onfail.h"
+#include "repl/onfail.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lang/parser.h"
+#include "lang/parser.h"
 
 static void help(void) {
   fputs("  :retry     run the failed statement again (after fixing the cause)\n"

@@ -5,7 +5,7 @@
 #ifndef RP_ONFAIL_H
 #define RP_ONFAIL_H
 
-#include "../eval/interp.h"
+#include "eval/interp.h"
 
 /* A FailHook (interp_set_fail_hook; ctx unused). */
 FailedAction break_on_failure(void *ctx, Interp *I, Scope *scope, const Node *stmt);

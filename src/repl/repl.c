@@ -6,7 +6,7 @@
  * stop, and if so runs a nested command loop in the stage's scope until a
  * command resumes (:step, :next, :continue) or abandons (:retry, :skip,
  * :quit) the stage. */
-#include "repl.h"
+#include "repl/repl.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cmd.h"
+#include "cmd/cmd.h"
 #include "config.h"
-#include "../eval/interp.h"
-#include "../eval/natives.h"
-#include "../lang/parser.h"
-#include "../run/sched.h"
+#include "eval/interp.h"
+#include "eval/natives.h"
+#include "lang/parser.h"
+#include "run/sched.h"
 
 #ifdef HAVE_LIBEDIT
 #include <editline/readline.h>

@@ -5,7 +5,7 @@
 #ifndef RP_REPL_H
 #define RP_REPL_H
 
-#include "../run/plan.h"
+#include "run/plan.h"
 
 /* Runs the session on stdin/stdout until :quit or end of input. `sel`
  * chooses the file and the event, as for rp run. Returns an exit code. */

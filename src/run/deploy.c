@@ -1,5 +1,5 @@
 /* deploy.c — journal, gates, promotion order, locks and history. */
-#include "deploy.h"
+#include "run/deploy.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "history.h"
-#include "state.h"
+#include "run/history.h"
+#include "run/state.h"
 
 const Environment *environment_named(const Program *p, const char *name) {
   for (int i = 0; i < p->nenvs; i++)

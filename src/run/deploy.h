@@ -5,9 +5,9 @@
 #ifndef RP_DEPLOY_H
 #define RP_DEPLOY_H
 
-#include "journal.h"
-#include "lock.h"
-#include "sched.h"
+#include "run/journal.h"
+#include "run/lock.h"
+#include "run/sched.h"
 
 typedef struct RunCtx {
   const char *state_dir;

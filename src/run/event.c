@@ -1,12 +1,12 @@
 /* event.c — building the `event` map from flags, CI runners and git. */
-#include "event.h"
+#include "run/event.h"
 
 #include <errno.h>
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lang/ast.h"
+#include "lang/ast.h"
 
 /* ---- small helpers ---- */
 

@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 
-#include "../eval/value.h"
+#include "core/value.h"
 
 /* The event flags of `rp run`, `rp plan` and `rp repl`. Strings are
  * borrowed (argv); NULL when the flag was not given. */

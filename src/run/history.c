@@ -1,5 +1,5 @@
 /* history.c — per-environment deploy history. */
-#include "history.h"
+#include "run/history.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "run/state.h"
 
 static char *history_path(const char *state_dir, const char *env, char **err) {
   if (state_name_ok(env)) return xasprintf("%s/history/%s.ndjson", state_dir, env);

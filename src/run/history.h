@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../eval/value.h"
+#include "core/value.h"
 
 typedef struct Deploy {
   const char *env, *version, *run, *commit, *actor; /* commit, actor may be NULL */

@@ -1,5 +1,5 @@
 /* journal.c — writing a run's journal and replaying it. */
-#include "journal.h"
+#include "run/journal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "run/state.h"
 
 /* ---- writing ---- */
 

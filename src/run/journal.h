@@ -33,8 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../eval/value.h"
-#include "lock.h"
+#include "core/value.h"
+#include "run/lock.h"
 
 typedef struct Journal {
   char *state_dir;

@@ -1,5 +1,5 @@
 /* lock.c — flock-based locks that say who holds them. */
-#include "lock.h"
+#include "run/lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../eval/value.h"
-#include "state.h"
+#include "core/value.h"
+#include "run/state.h"
 
 static void sleep_ms(int64_t ms) {
   struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};

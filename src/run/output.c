@@ -1,5 +1,5 @@
 /* output.c — reporting a run. */
-#include "output.h"
+#include "run/output.h"
 
 #include <errno.h>
 #include <stdlib.h>

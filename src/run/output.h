@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../eval/interp.h"
+#include "eval/interp.h"
 
 typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON } OutputMode;
 

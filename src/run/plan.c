@@ -1,12 +1,12 @@
 /* plan.c — loading a pipeline for a run and choosing its goal stages. */
-#include "plan.h"
+#include "run/plan.h"
 
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd.h"
+#include "cmd/cmd.h"
 
 extern char **environ;
 

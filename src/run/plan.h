@@ -4,9 +4,9 @@
 #ifndef RP_PLAN_H
 #define RP_PLAN_H
 
-#include "../lang/check.h"
-#include "event.h"
-#include "trigger.h"
+#include "lang/check.h"
+#include "run/event.h"
+#include "run/trigger.h"
 
 typedef struct Selection {
   const char *file;   /* -f FILE */

@@ -1,6 +1,6 @@
 /* sched.c — the stage scheduler. */
 #define _GNU_SOURCE /* pipe2 */
-#include "sched.h"
+#include "run/sched.h"
 
 #include <errno.h>
 #include <fcntl.h>

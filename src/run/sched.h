@@ -7,8 +7,8 @@
 
 #include <sys/types.h>
 
-#include "../eval/interp.h"
-#include "output.h"
+#include "eval/interp.h"
+#include "run/output.h"
 
 typedef struct Unit {
   const Stage *stage;

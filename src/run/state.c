@@ -1,5 +1,5 @@
 /* state.c — durable NDJSON files and the state directory. */
-#include "state.h"
+#include "run/state.h"
 
 #include <errno.h>
 #include <fcntl.h>

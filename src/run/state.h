@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../eval/value.h"
+#include "core/value.h"
 
 /* $RP_STATE_DIR when set and not empty, else `.rp` in the directory of
  * the pipeline file (malloc'd). */

@@ -1,5 +1,5 @@
 /* trigger.c — matching triggers against the event; changed files. */
-#include "trigger.h"
+#include "run/trigger.h"
 
 #include <errno.h>
 #include <git2.h>

@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 
-#include "../eval/value.h"
-#include "../lang/ast.h"
+#include "core/value.h"
+#include "lang/ast.h"
 
 /* The files a change touched, relative to the repository's root, sorted
  * and unique (a rename contributes both names). */

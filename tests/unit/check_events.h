@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "eval/value.h"
+#include "core/value.h"
 
 /* The text form of a member path of a map value: "pr.number" → "7";
  * NULL when absent or null. Returns a pointer into a static-free buffer

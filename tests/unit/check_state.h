@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/value.h"
+#include "core/value.h"
 
 
 /* A fresh directory under $TMPDIR (malloc'd); rm_rf removes it. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "eval/value.h"
+#include "core/value.h"
 
 /* The REPL form of v, in a buffer the caller frees with free(). */
 static inline char *shown(Value v) {

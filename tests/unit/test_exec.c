@@ -5,7 +5,7 @@
 #include "check_exec.h"
 #include "prim/exec.h"
 #include "prim/sh.h"
-#include "util.h"
+#include "core/util.h"
 
 typedef struct Lines {
   Buf text;

@@ -19,7 +19,7 @@
 
 #include "check_git.h"
 #include "prim/git.h"
-#include "util.h"
+#include "core/util.h"
 
 /* libgit2 1.5.1 leaks PCRE2 match data when a config regex search finds
  * nothing (e.g. in git_remote_lookup); fixed upstream after that release.

@@ -1,7 +1,7 @@
 /* test_methods.c — string, list and map methods, with lambdas run by a
  * fake host: the "function" values here are ints naming what to do. */
 #include "check_values.h"
-#include "eval/methods.h"
+#include "core/methods.h"
 
 enum { FN_DOUBLE = 1, FN_IS_EVEN, FN_NEGATE, FN_FAIL_ON_3, FN_LEN, FN_FIRST_FIELD, FN_UPPER, FN_REPORTED };
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check_git.h"
-#include "prim/re.h"
+#include "core/re.h"
 
 #define LEN(s) strlen(s)
 

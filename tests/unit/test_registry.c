@@ -21,7 +21,7 @@
 #include "prim/net.h"
 #include "prim/registry.h"
 #include "prim/sha256.h"
-#include "util.h"
+#include "core/util.h"
 
 static int failures, checks;
 

@@ -1,0 +1,166 @@
+/* cmd_approve.c — rp approve / rp reject RUN ENV [--as NAME] [--comment
+ * TEXT] [-f FILE]: a reviewer's decision at the gate a run waits at.
+ *
+ * The pipeline, not the journal, says who may decide: the reviewers of
+ * ENV's `approval` block. The decision is appended to the run's journal
+ * without owning the run, so it may be taken while `rp resume --wait`
+ * holds it; the run acts on it when it goes on. */
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "run/deploy.h"
+#include "cmd/cmdutil.h"
+#include "lang/check.h"
+#include "run/journal.h"
+#include "run/state.h"
+
+static const char *env_nonempty(const char *name) {
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+/* git's user.name for the repository holding `dir`, else the user's. */
+static char *git_user_name(const char *dir) {
+  git_libgit2_init();
+  git_repository *repo = NULL;
+  git_config *cfg = NULL;
+  char *name = NULL;
+  int rc = git_repository_open_ext(&repo, dir, 0, NULL) == 0 ? git_repository_config_snapshot(&cfg, repo)
+                                                              : git_config_open_default(&cfg);
+  if (rc == 0) {
+    const char *v = NULL;
+    git_config *snap = NULL;
+    /* the default config is live: read it through a snapshot */
+    if (!repo && git_config_snapshot(&snap, cfg) == 0) {
+      if (git_config_get_string(&v, snap, "user.name") == 0 && *v) name = xstrdup(v);
+      git_config_free(snap);
+    } else if (repo && git_config_get_string(&v, cfg, "user.name") == 0 && *v) {
+      name = xstrdup(v);
+    }
+    git_config_free(cfg);
+  }
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+  return name;
+}
+
+/* Who decides: --as, $RP_ACTOR, the CI actor, git's user.name, $USER. */
+static char *decider(const char *as, const char *pipeline_dir) {
+  if (as && *as) return xstrdup(as);
+  const char *vars[] = {"RP_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+    if (env_nonempty(vars[i])) return xstrdup(env_nonempty(vars[i]));
+  char *name = git_user_name(pipeline_dir);
+  if (name) return name;
+  return env_nonempty("USER") ? xstrdup(env_nonempty("USER")) : NULL;
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return xstrdup(".");
+  return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
+
+/* Whether `by` may decide ENV's gate per the pipeline at `file` (the rules
+ * gates on a terminal use too: run/deploy.h); false with *why. */
+static bool may_decide(const char *file, const char *env, const char *run_actor, const char *by, char **why) {
+  Diags d = {0};
+  Imports *im = NULL;
+  char *err = NULL;
+  Program *p = load_checked(file, &im, &d, &err);
+  if (!p) {
+    *why = err;
+    return false;
+  }
+  bool ok = false;
+  const Environment *e = environment_named(p, env);
+  if (d.nerrors) {
+    diags_print(&d, stderr, want_color(stderr));
+    *why = xasprintf("%s has errors; fix them first", file);
+  } else if (!e) {
+    *why = xasprintf("%s has no environment '%s'", file, env);
+  } else {
+    ok = gate_may_approve(e, run_actor, by, why);
+  }
+  diags_free(&d);
+  checked_free(p, im);
+  return ok;
+}
+
+/* Who started the run: its recorded actor, else the event's. */
+static const char *run_actor(const RunState *r) {
+  if (r->actor) return r->actor;
+  Value a = r->event.kind == V_MAP ? map_get(r->event, "actor") : v_null();
+  return is_str(a) ? str_chars(a) : NULL;
+}
+
+/* Why `by` may not decide at the gate of run `r` for `env`; NULL when
+ * it may. */
+static char *refusal(const RunState *r, const char *env, const char *by, const char *file) {
+  if (r->status != RUN_WAITING)
+    return xasprintf("run %s is not waiting at an approval gate (it is %s)", r->id,
+                     run_status_name(r->status));
+  if (strcmp(r->gate->env, env) != 0)
+    return xasprintf("run %s waits at the gate of '%s', not '%s'", r->id, r->gate->env, env);
+  if (!by)
+    return xstrdup("cannot tell who you are: pass --as NAME (or set RP_ACTOR)");
+  char *why = NULL;
+  if (!may_decide(file, env, run_actor(r), by, &why)) return why;
+  return NULL;
+}
+
+static bool record(const char *dir, const RunState *r, bool approved, const char *by,
+                   const char *comment, char **err) {
+  Journal j;
+  if (!journal_open(&j, dir, r->id, false, err)) return false;
+  bool ok = journal_decision(&j, approved, r->gate->env, r->gate->version, by, comment, err);
+  journal_close(&j);
+  return ok;
+}
+
+static int decide(int argc, char **argv, bool approved) {
+  const char *usage = approved ? "approve RUN ENV [--as NAME] [--comment TEXT] [-f FILE]"
+                               : "reject RUN ENV [--as NAME] [--comment TEXT] [-f FILE]";
+  StateOpts o;
+  if (!state_opts_parse(argc, argv, OPT_AS, 2, 2, usage, &o)) return EXIT_USAGE;
+  const char *id = o.args[0], *env = o.args[1], *file = pipeline_path(o.file);
+  char *dir = state_opts_dir(&o), *err = NULL;
+  RunState r;
+  if (!journal_replay(dir, id, &r, &err)) {
+    fprintf(stderr, "rp %s: %s\n", argv[0], err);
+    free(err);
+    free(dir);
+    return EXIT_USAGE;
+  }
+  char *pdir = dir_of(file);
+  char *by = decider(o.as, pdir);
+  free(pdir);
+  char *why = refusal(&r, env, by, file);
+  int rc = EXIT_USAGE;
+  if (why) {
+    fprintf(stderr, "rp %s: refused: %s\n", argv[0], why);
+  } else if (!record(dir, &r, approved, by, o.comment, &err)) {
+    fprintf(stderr, "rp %s: %s\n", argv[0], err);
+    rc = EXIT_FAIL;
+  } else {
+    const char *v = r.gate->version;
+    if (approved)
+      printf("approved: run %s may deploy %s%sto %s; continue it with: rp resume %s\n", r.id,
+             v ? v : "", v ? " " : "", env, r.id);
+    else
+      printf("rejected: run %s will not deploy %s%sto %s; it ends as rejected\n", r.id, v ? v : "",
+             v ? " " : "", env);
+    rc = EXIT_OK;
+  }
+  free(why);
+  free(err);
+  free(by);
+  run_state_free(&r);
+  free(dir);
+  return rc;
+}
+
+int cmd_approve(int argc, char **argv) { return decide(argc, argv, true); }
+int cmd_reject(int argc, char **argv) { return decide(argc, argv, false); }

@@ -1,0 +1,103 @@
+/* cmd_environments.c — rp environments: each environment of the pipeline
+ * with its promotion order, gate, current version, lock holder and, for
+ * ephemeral ones, the instances that are up. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "lang/check.h"
+#include "run/deploy.h"
+#include "run/history.h"
+#include "run/lock.h"
+#include "run/state.h"
+
+static Value describe_env(const char *dir, const Environment *e) {
+  Value v = v_map();
+  map_set(v, "name", v_cstr(e->name));
+  map_set(v, "after", e->after ? v_cstr(e->after->as.after.name) : V_NULL_VALUE);
+  map_set(v, "reviewers", e->approval ? gate_reviewers(e) : V_NULL_VALUE);
+  char *err = NULL;
+  Value last;
+  if (history_last_success(dir, e->name, &last, &err)) {
+    map_set(v, "version", last.kind == V_MAP ? value_retain(map_get(last, "version")) : V_NULL_VALUE);
+    value_release(last);
+  }
+  bool held = false;
+  LockHolder h;
+  if (lock_holder(dir, e->name, &held, &h, &err)) {
+    map_set(v, "locked_by", held && h.run ? v_cstr(h.run) : V_NULL_VALUE);
+    lock_holder_free(&h);
+  }
+  Value active;
+  if (ephemeral_active(dir, e->name, &active, &err)) {
+    Value names = v_list();
+    for (size_t i = 0; i < list_len(active); i++) list_push(names, value_retain(map_get(list_get(active, i), "instance")));
+    map_set(v, "instances", names);
+    value_release(active);
+  }
+  free(err);
+  return v;
+}
+
+static void print_table(Value envs) {
+  printf("%-16s %-10s %-20s %-24s %s\n", "ENVIRONMENT", "AFTER", "VERSION", "GATE", "LOCKED BY / INSTANCES");
+  for (size_t i = 0; i < list_len(envs); i++) {
+    Value e = list_get(envs, i);
+    Buf gate = {0}, extra = {0};
+    Value rev = map_get(e, "reviewers");
+    for (size_t k = 0; rev.kind == V_LIST && k < list_len(rev); k++)
+      buf_printf(&gate, "%s%s", k ? "," : "", str_chars(list_get(rev, k)));
+    Value lock = map_get(e, "locked_by"), inst = map_get(e, "instances");
+    if (lock.kind == V_STRING) buf_printf(&extra, "locked by %s", str_chars(lock));
+    for (size_t k = 0; inst.kind == V_LIST && k < list_len(inst); k++)
+      buf_printf(&extra, "%s%s", extra.len ? " " : "", str_chars(list_get(inst, k)));
+    Value after = map_get(e, "after"), ver = map_get(e, "version");
+    printf("%-16s %-10s %-20s %-24s %s\n", str_chars(map_get(e, "name")),
+           after.kind == V_STRING ? str_chars(after) : "-", ver.kind == V_STRING ? str_chars(ver) : "-",
+           gate.len ? gate.data : "-", extra.len ? extra.data : "-");
+    buf_free(&gate);
+    buf_free(&extra);
+  }
+}
+
+int cmd_environments(int argc, char **argv) {
+  const char *file = NULL;
+  bool json = false;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--json")) json = true;
+    else if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc) file = argv[++i];
+    else {
+      fprintf(stderr, "rp environments: unexpected argument '%s' (see rp --help)\n", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  Imports *im = NULL;
+  Diags d = {0};
+  char *err = NULL;
+  Program *p = load_checked(pipeline_path(file), &im, &d, &err);
+  diags_print(&d, stderr, want_color(stderr));
+  int rc = EXIT_USAGE;
+  if (!p) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  } else if (!d.nerrors) {
+    char *dir = state_dir_for(p->src->path);
+    Value envs = v_list();
+    for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
+    if (json) {
+      Buf b = {0};
+      json_encode(envs, &b, true);
+      printf("%s\n", b.data);
+      buf_free(&b);
+    } else {
+      print_table(envs);
+    }
+    value_release(envs);
+    free(dir);
+    rc = EXIT_OK;
+  }
+  if (p) checked_free(p, im);
+  diags_free(&d);
+  return rc;
+}

@@ -1,0 +1,143 @@
+/* cmd_plan.c — rp plan: what would run for this event, in order, and why.
+ * Nothing is executed: `when` conditions that need a stage's outputs are
+ * shown as decided at run time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "eval/interp.h"
+#include "eval/natives.h"
+#include "run/plan.h"
+#include "run/sched.h"
+
+static const Environment *find_env(const Program *p, const char *name) {
+  for (int i = 0; i < p->nenvs; i++)
+    if (!strcmp(p->envs[i]->as.env->name, name)) return p->envs[i]->as.env;
+  return NULL;
+}
+
+/* "environment prod (approval: alice, release-team; wait 5m; after uat)" */
+static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
+  const char *name = st->environment->as.attr.ref.name;
+  buf_printf(b, "environment %s", name);
+  const Environment *e = find_env(p, name);
+  if (!e) return;
+  Buf extra = {0};
+  if (e->approval) {
+    buf_puts(&extra, "approval");
+    const NodeList *set = &e->approval->as.settings;
+    const char *keys[] = {"reviewers", "wait", "branches"};
+    for (int k = 0; k < 3; k++) {
+      Node *n = settings_get(set, keys[k]);
+      Value v;
+      if (!n || !interp_eval(I, NULL, n, &v)) {
+        interp_clear_error(I);
+        continue;
+      }
+      if (k == 0) buf_puts(&extra, " by ");
+      else buf_printf(&extra, "; %s ", keys[k]);
+      if (v.kind == V_LIST) {
+        for (size_t i = 0; i < list_len(v); i++) {
+          if (i) buf_puts(&extra, ", ");
+          value_to_text(list_get(v, i), &extra);
+        }
+      } else {
+        value_to_text(v, &extra);
+      }
+      value_release(v);
+    }
+  }
+  if (e->after) buf_printf(&extra, "%safter %s", extra.len ? "; " : "", e->after->as.after.name);
+  if (extra.len) buf_printf(b, " (%s)", extra.data);
+  buf_free(&extra);
+}
+
+static void describe_when(Interp *I, const Unit *u, Buf *b) {
+  if (!u->stage->when) return;
+  Scope *sc = scope_new(NULL);
+  if (u->vars.kind == V_MAP)
+    for (size_t i = 0; i < as_map(u->vars)->n; i++)
+      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
+  Value v;
+  if (interp_eval(I, sc, u->stage->when->as.attr.value, &v)) {
+    buf_puts(b, value_truthy(v) ? "; when is true" : "; SKIPPED: when is false");
+    value_release(v);
+  } else {
+    buf_puts(b, "; when is decided at run time");
+    interp_clear_error(I);
+  }
+  scope_release(sc);
+}
+
+static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {
+  for (int g = 0; g < l->ngoals; g++)
+    if (l->prog->stages[l->goals[g]]->as.stage == s->units[u].stage) return l->why[g];
+  return NULL;
+}
+
+static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
+  Buf b = {0};
+  event_describe(l->event, &b);
+  printf("pipeline %s\nevent: %s (from %s)\n", l->prog->name ? l->prog->name : l->prog->src->path,
+         b.data ? b.data : "", l->event_source);
+  buf_free(&b);
+  if (l->triggers.nverdicts) {
+    puts("\ntriggers:");
+    for (int i = 0; i < l->triggers.nverdicts; i++)
+      printf("  %s %s\n", l->triggers.verdicts[i].matched ? "✓" : "·", l->triggers.verdicts[i].why);
+  }
+  if (!s->n) {
+    puts("\nnothing runs for this event");
+    return;
+  }
+  puts("\nstages, in order:");
+  for (int u = 0; u < s->n; u++) {
+    Buf line = {0};
+    const char *why = why_unit(l, s, u);
+    if (why) {
+      buf_puts(&line, why);
+    } else {
+      for (int d = u + 1; d < s->n; d++)
+        for (int k = 0; k < s->units[d].nneeds; k++)
+          if (s->units[d].needs[k] == u && !line.len) buf_printf(&line, "needed by %s", s->units[d].name);
+    }
+    if (s->units[u].stage->environment) {
+      buf_puts(&line, "; ");
+      describe_env(I, l->prog, s->units[u].stage, &line);
+    }
+    describe_when(I, &s->units[u], &line);
+    printf("  %2d. %-24s %s\n", u + 1, s->units[u].name, line.data ? line.data : "");
+    buf_free(&line);
+  }
+}
+
+int cmd_plan(int argc, char **argv) {
+  Selection sel = {0};
+  sel.stages = xcalloc((size_t)argc, sizeof *sel.stages);
+  int rc = EXIT_OK;
+  for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+    int n = selection_option(&sel, argc, argv, i);
+    if (n < 0) rc = EXIT_USAGE;
+    else if (n > 0) i += n - 1;
+    else if (argv[i][0] == '-') {
+      fprintf(stderr, "rp plan: unknown option '%s' (see rp --help)\n", argv[i]);
+      rc = EXIT_USAGE;
+    } else sel.stages[sel.nstages++] = argv[i];
+  }
+  Loaded l = {0};
+  if (rc == EXIT_OK) rc = plan_load(&sel, &l);
+  if (rc == EXIT_OK) {
+    Interp *I = interp_new(l.prog, l.im);
+    natives_register_all(I);
+    interp_set_event(I, value_retain(l.event));
+    Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
+    if (sched_plan(&s, l.goals, l.ngoals)) print_plan(&l, I, &s);
+    else rc = EXIT_USAGE;
+    sched_free(&s);
+    interp_free(I);
+  }
+  plan_loaded_free(&l);
+  selection_free(&sel);
+  return rc;
+}

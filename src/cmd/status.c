@@ -1,0 +1,123 @@
+/* cmd_status.c — rp status RUN [--json] [-f FILE]: one run, stage by
+ * stage, the gate it waits at and the decisions taken, replayed from its
+ * journal. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/cmdutil.h"
+#include "run/event.h"
+#include "run/journal.h"
+#include "run/state.h"
+
+static const char usage[] = "status RUN [--json] [-f FILE]";
+
+static void print_header(const RunState *r) {
+  Buf b = {0};
+  printf("run %s: %s\n", r->id, run_status_name(r->status));
+  if (r->pipeline || r->file)
+    printf("  pipeline  %s%s%s%s\n", r->pipeline ? r->pipeline : "", r->pipeline && r->file ? " (" : "",
+           r->file ? r->file : "", r->pipeline && r->file ? ")" : "");
+  event_describe(r->event, &b);
+  printf("  event     %s\n", b.data);
+  b.len = 0;
+  format_local_time(r->started_ms, &b);
+  printf("  started   %s\n", b.data);
+  if (r->finished_ms) {
+    b.len = 0;
+    format_local_time(r->finished_ms, &b);
+    buf_puts(&b, " (");
+    format_duration(r->started_ms ? r->finished_ms - r->started_ms : 0, &b);
+    buf_putc(&b, ')');
+    printf("  finished  %s\n", b.data);
+  }
+  buf_free(&b);
+}
+
+static void print_stages(const RunState *r) {
+  if (!r->nstages) {
+    puts("no stage has started");
+    return;
+  }
+  Table t;
+  table_init(&t, 5);
+  const char *head[] = {"STAGE", "STATUS", "ATTEMPTS", "DURATION", "ERROR"};
+  for (int i = 0; i < 5; i++) table_cell(&t, head[i]);
+  for (size_t i = 0; i < r->nstages; i++) {
+    const StageState *s = &r->stages[i];
+    table_cell(&t, s->name);
+    table_cell(&t, s->status);
+    table_cell_take(&t, xasprintf("%d", s->attempts));
+    Buf b = {0};
+    if (s->duration_ms >= 0) format_duration(s->duration_ms, &b);
+    table_cell_take(&t, buf_take(&b));
+    /* one line per stage: an error's first line */
+    table_cell_take(&t, s->error ? xstrndup(s->error, strcspn(s->error, "\n")) : NULL);
+  }
+  table_print(&t, stdout);
+  table_free(&t);
+}
+
+static void print_gate(const RunState *r) {
+  const Gate *g = r->gate;
+  if (!g) return;
+  Buf who = {0};
+  if (g->reviewers.kind == V_LIST)
+    for (size_t i = 0; i < list_len(g->reviewers); i++) {
+      if (i) buf_puts(&who, ", ");
+      value_to_text(list_get(g->reviewers, i), &who);
+    }
+  Buf since = {0};
+  format_local_time(g->at_ms, &since);
+  printf("gate: %s %s%s%s at stage %s since %s; reviewers: %s\n",
+         r->status == RUN_WAITING ? "waits for approval to deploy" : "stopped deploying",
+         g->version ? g->version : "", g->version ? " to " : "to ", g->env, g->stage, since.data,
+         who.len ? who.data : "(none recorded)");
+  buf_free(&who);
+  buf_free(&since);
+}
+
+static void print_decisions(const RunState *r) {
+  for (size_t i = 0; i < r->ndecisions; i++) {
+    const Decision *d = &r->decisions[i];
+    Buf at = {0};
+    format_local_time(d->at_ms, &at);
+    printf("%s %s%s%s by %s at %s%s%s%s\n", d->approved ? "approved" : "rejected", d->env,
+           d->version ? " " : "", d->version ? d->version : "", d->by ? d->by : "?", at.data,
+           d->comment ? ": \"" : "", d->comment ? d->comment : "", d->comment ? "\"" : "");
+    buf_free(&at);
+  }
+}
+
+int cmd_status(int argc, char **argv) {
+  StateOpts o;
+  if (!state_opts_parse(argc, argv, OPT_JSON, 1, 1, usage, &o)) return EXIT_USAGE;
+  const char *id = o.args[0];
+  if (!state_name_ok(id)) {
+    fprintf(stderr, "rp status: '%s' is not a run id\n", id);
+    return EXIT_USAGE;
+  }
+  char *dir = state_opts_dir(&o), *err = NULL;
+  RunState r;
+  if (!journal_replay(dir, id, &r, &err)) {
+    fprintf(stderr, "rp status: %s\n", err);
+    free(err);
+    free(dir);
+    return EXIT_USAGE;
+  }
+  int rc = EXIT_OK;
+  if (o.json) {
+    Value v = run_state_to_value(&r);
+    rc = print_json_line(v);
+    value_release(v);
+  } else {
+    print_header(&r);
+    print_stages(&r);
+    print_gate(&r);
+    print_decisions(&r);
+    if (r.torn) puts("note: an incomplete last journal line was ignored");
+  }
+  run_state_free(&r);
+  free(dir);
+  return rc;
+}
