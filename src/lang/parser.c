@@ -79,6 +79,28 @@ static bool expect(Parser *P, TokKind k, const char *what) {
   return false;
 }
 
+/* A contextual keyword such as `in`: any other token, identifier or not,
+ * is an error (expect(T_IDENT) would accept `xin`). */
+static bool expect_word(Parser *P, const char *word, const char *what) {
+  if (is_ident(P, P->cur, word)) {
+    advance(P);
+    return true;
+  }
+  char found[48];
+  describe(P, P->cur, found, sizeof found);
+  error_at(P, P->cur, "expected %s, found %s", what, found);
+  return false;
+}
+
+/* The syntax tree's depth is bounded so that every recursive pass over it
+ * (check, fmt, eval) has stack to spare. A chain `a + b + c` or `x.a.b`
+ * deepens the tree by one a link, as nesting does. */
+static bool deeper(Parser *P, const char *what) {
+  if (++P->depth <= MAX_DEPTH) return true;
+  error_at(P, P->cur, "%s nested too deeply (more than %d levels)", what, MAX_DEPTH);
+  return false;
+}
+
 static const char *reserved[] = {"let", "fn", "return", "if", "else", "for", "in", "true", "false", "null", NULL};
 
 static bool is_reserved(const Parser *P, Token t) {
@@ -470,10 +492,12 @@ static Node *parse_call(Parser *P, Node *callee) {
   return finish(P, n);
 }
 
-static Node *parse_postfix(Parser *P) {
+static Node *postfix_chain(Parser *P) {
   Node *e = parse_primary(P);
-  while (e) {
-    if (at(P, T_DOT)) {
+  while (e && (at(P, T_DOT) || at(P, T_LPAREN) || at(P, T_LBRACKET))) {
+    if (!deeper(P, "expression")) {
+      e = NULL;
+    } else if (at(P, T_DOT)) {
       advance(P);
       Node *n = new_node(P, N_MEMBER, e->pos);
       n->as.member.object = e;
@@ -503,15 +527,19 @@ static Node *parse_postfix(Parser *P) {
   return e;
 }
 
+static Node *parse_postfix(Parser *P) {
+  int outer = P->depth;
+  Node *e = postfix_chain(P);
+  P->depth = outer;
+  return e;
+}
+
 static Node *parse_unary(Parser *P) {
   if (at(P, T_BANG) || at(P, T_MINUS)) {
     Node *n = new_node(P, N_UNARY, P->cur.pos);
     n->as.op.op = at(P, T_BANG) ? OP_NOT : OP_NEG;
     advance(P);
-    if (++P->depth > MAX_DEPTH) {
-      error_at(P, P->prev, "expression nested too deeply");
-      return NULL;
-    }
+    if (!deeper(P, "expression")) return NULL;
     n->as.op.a = parse_unary(P);
     P->depth--;
     if (!n->as.op.a) return NULL;
@@ -546,25 +574,27 @@ static const BinOp *binop_at(const Parser *P) {
 /* Precedence climbing: every binary operator is left-associative. */
 static Node *parse_binary(Parser *P, int level) {
   if (level > MAX_LEVEL) return parse_unary(P);
+  int outer = P->depth;
   Node *left = parse_binary(P, level + 1);
   const BinOp *b;
   while (left && (b = binop_at(P)) && b->level == level) {
+    if (!deeper(P, "expression")) {
+      left = NULL;
+      break;
+    }
     advance(P);
     Node *n = new_node(P, N_BINARY, left->pos);
     n->as.op.op = b->op;
     n->as.op.a = left;
     n->as.op.b = parse_binary(P, level + 1);
-    if (!n->as.op.b) return NULL;
-    left = finish(P, n);
+    left = n->as.op.b ? finish(P, n) : NULL;
   }
+  P->depth = outer;
   return left;
 }
 
 static Node *parse_expr(Parser *P) {
-  if (++P->depth > MAX_DEPTH) {
-    error_at(P, P->cur, "expression nested too deeply");
-    return NULL;
-  }
+  if (!deeper(P, "expression")) return NULL;
   Node *cond = parse_binary(P, 1);
   if (cond && at(P, T_QUESTION)) {
     advance(P);
@@ -629,8 +659,11 @@ static Node *stmt_item(Parser *P, void *ctx) {
 }
 
 static Node *parse_block(Parser *P) {
+  int outer = P->depth;
+  if (!deeper(P, "block")) return NULL;
   Node *n = new_node(P, N_BLOCK, P->cur.pos);
   n->as.list = parse_items(P, stmt_item, NULL);
+  P->depth = outer;
   return finish(P, n);
 }
 
@@ -642,7 +675,10 @@ static Node *parse_if(Parser *P) {
   n->as.ternary.then = parse_block(P);
   if (is_ident(P, P->cur, "else")) {
     advance(P);
+    int outer = P->depth;
+    if (!deeper(P, "'else if' chain")) return NULL;
     n->as.ternary.els = is_ident(P, P->cur, "if") ? parse_if(P) : parse_block(P);
+    P->depth = outer;
   }
   return finish(P, n);
 }
@@ -652,11 +688,7 @@ static Node *parse_for(Parser *P) {
   advance(P); /* for */
   n->as.bind.name = take_name(P, &n->as.bind.name_pos, "a loop variable after 'for'");
   if (!n->as.bind.name) return NULL;
-  if (!is_ident(P, P->cur, "in")) {
-    expect(P, T_IDENT, "'in'");
-    return NULL;
-  }
-  advance(P);
+  if (!expect_word(P, "in", "'in'")) return NULL;
   n->as.bind.value = parse_expr(P);
   if (!n->as.bind.value) return NULL;
   n->as.bind.body = parse_block(P);
@@ -883,11 +915,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   case ATTR_MATRIX:
     n->as.attr.ref.name = take_name(P, &n->as.attr.ref.pos, "a variable name after 'matrix'");
     if (!n->as.attr.ref.name) break;
-    if (!is_ident(P, P->cur, "in")) {
-      expect(P, T_IDENT, "'in' (matrix NAME in [values])");
-      break;
-    }
-    advance(P);
+    if (!expect_word(P, "in", "'in' (matrix NAME in [values])")) break;
     n->as.attr.value = parse_expr(P);
     if (n->as.attr.value && is_ident(P, P->cur, "sequential") && !P->cur.nl_before) {
       n->as.attr.sequential = true;
