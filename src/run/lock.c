@@ -1,8 +1,10 @@
 /* lock.c — flock-based locks that say who holds them. */
 #include "run/lock.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -84,6 +86,91 @@ static char *parent_dir(const char *path) {
   return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 }
 
+/* ---- waiting in line ----
+ * flock(2) wakes waiters in no order, so waiters queue with tickets:
+ * PATH.queue/<number>, numbered under a short lock on PATH.queue/next.
+ * Each waiter holds a flock on its own ticket, so a ticket whose flock can
+ * be taken belongs to a waiter that died and is removed. A waiter tries
+ * the lock only when no live ticket is older than its own. A ticket is
+ * locked before it is renamed into place: no one sees one unlocked. */
+
+typedef struct Ticket {
+  char *dir;
+  long long number;
+  int fd;
+} Ticket;
+
+static bool take_ticket(Ticket *t, const char *path, char **err) {
+  t->dir = xasprintf("%s.queue", path);
+  t->fd = -1;
+  if (!state_mkdirs(t->dir, err)) return false;
+  char *next = xasprintf("%s/next", t->dir), *tmp = xasprintf("%s/.new-%ld", t->dir, (long)getpid());
+  int cfd = open(next, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  bool ok = cfd >= 0 && flock(cfd, LOCK_EX) == 0;
+  if (ok) {
+    char buf[32] = {0};
+    ssize_t n = pread(cfd, buf, sizeof buf - 1, 0);
+    t->number = n > 0 ? atoll(buf) + 1 : 1;
+    int len = snprintf(buf, sizeof buf, "%lld\n", t->number);
+    t->fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    char *final = xasprintf("%s/%020lld", t->dir, t->number);
+    ok = t->fd >= 0 && flock(t->fd, LOCK_EX) == 0 && rename(tmp, final) == 0 && ftruncate(cfd, 0) == 0 &&
+         pwrite(cfd, buf, (size_t)len, 0) == len;
+    free(final);
+  }
+  if (!ok) *err = xasprintf("%s: %s", t->dir, strerror(errno));
+  if (cfd >= 0) close(cfd); /* releases the counter */
+  free(next);
+  free(tmp);
+  return ok;
+}
+
+/* Whether a live ticket older than ours is still in line; removes the
+ * tickets of waiters that died. */
+static bool someone_ahead(const Ticket *t) {
+  DIR *d = opendir(t->dir);
+  if (!d) return false;
+  bool ahead = false;
+  struct dirent *e;
+  while (!ahead && (e = readdir(d))) {
+    char *end;
+    long long n = strtoll(e->d_name, &end, 10);
+    if (*end || end == e->d_name || n >= t->number) continue;
+    char *p = xasprintf("%s/%s", t->dir, e->d_name);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+      unlink(p); /* its waiter is gone */
+    else if (fd >= 0)
+      ahead = true;
+    if (fd >= 0) close(fd);
+    free(p);
+  }
+  closedir(d);
+  return ahead;
+}
+
+static void leave_line(Ticket *t) {
+  if (t->fd >= 0) {
+    char *p = xasprintf("%s/%020lld", t->dir, t->number);
+    unlink(p);
+    free(p);
+    close(t->fd);
+  }
+  free(t->dir);
+  t->dir = NULL;
+  t->fd = -1;
+}
+
+static LockResult gave_up(const char *path, const char *what, int64_t wait_ms, char **err) {
+  LockHolder h;
+  read_holder(path, &h);
+  char *who = lock_holder_describe(&h);
+  *err = xasprintf("%s is locked by %s; gave up after %lld ms", what, who, (long long)wait_ms);
+  free(who);
+  lock_holder_free(&h);
+  return LOCK_TIMED_OUT;
+}
+
 LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, const char *run_id,
                              int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err) {
   l->fd = -1;
@@ -97,25 +184,28 @@ LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, co
     *err = xasprintf("%s: %s", path, strerror(errno));
     return LOCK_FAILED;
   }
+  Ticket t = {0};
+  if (!take_ticket(&t, path, err)) {
+    leave_line(&t);
+    close(fd);
+    return LOCK_FAILED;
+  }
   int64_t deadline = state_now_ms() + wait_ms, pause = 10;
   bool told = false;
+  LockResult r = LOCK_ACQUIRED;
   for (;;) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      *err = xasprintf("%s: %s", path, strerror(errno));
-      close(fd);
-      return LOCK_FAILED;
+    if (!someone_ahead(&t)) {
+      if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        *err = xasprintf("%s: %s", path, strerror(errno));
+        r = LOCK_FAILED;
+        break;
+      }
     }
     int64_t now = state_now_ms();
     if (wait_ms >= 0 && now >= deadline) {
-      LockHolder h;
-      read_holder(path, &h);
-      char *who = lock_holder_describe(&h);
-      *err = xasprintf("%s is locked by %s; gave up after %lld ms", what, who, (long long)wait_ms);
-      free(who);
-      lock_holder_free(&h);
-      close(fd);
-      return LOCK_TIMED_OUT;
+      r = gave_up(path, what, wait_ms, err);
+      break;
     }
     if (!told && on_wait) {
       LockHolder h;
@@ -129,10 +219,14 @@ LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, co
     sleep_ms(nap);
     if (pause < 200) pause *= 2; /* polling: flock has no timed wait */
   }
-  if (!write_note(fd, run_id)) {
+  leave_line(&t);
+  if (r == LOCK_ACQUIRED && !write_note(fd, run_id)) {
     *err = xasprintf("%s: %s", path, strerror(errno));
+    r = LOCK_FAILED;
+  }
+  if (r != LOCK_ACQUIRED) {
     close(fd);
-    return LOCK_FAILED;
+    return r;
   }
   l->fd = fd;
   l->path = xstrdup(path);

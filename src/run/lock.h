@@ -14,7 +14,12 @@
  * keeps it. The descriptor is O_CLOEXEC, so commands the stage execs (and
  * daemons they leave behind) never hold it. The parent calls lock_release
  * after reaping the child; the child need do nothing (exiting closes its
- * copy). */
+ * copy).
+ *
+ * Waiters are served first come, first served: each takes a numbered
+ * ticket in STATE/locks/<ENV>.lock.queue/ and tries the lock only when no
+ * live waiter came before it (a waiter that died leaves no ticket that
+ * counts). */
 #ifndef RP_LOCK_H
 #define RP_LOCK_H
 

@@ -1,4 +1,5 @@
 /* test_lock.c — per-environment deploy locks between processes. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -178,10 +179,80 @@ static void test_shared_across_fork(void) {
   rm_rf(dir);
 }
 
+/* Tickets in the environment's queue: how many waiters are in line. */
+static int in_line(const char *dir, const char *env) {
+  char *q = xasprintf("%s/locks/%s.lock.queue", dir, env);
+  DIR *d = opendir(q);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] >= '0' && e->d_name[0] <= '9';
+  if (d) closedir(d);
+  free(q);
+  return n;
+}
+
+/* A waiter that says its letter on the pipe once it has the lock. It is
+ * another run: it does not share the parent's lock (fd held). */
+static pid_t spawn_waiter(const char *dir, const char *env, char letter, int out, int held) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(held);
+    FileLock l;
+    char *err = NULL, run[] = {'r', 'u', 'n', '-', letter, 0};
+    if (lock_acquire(&l, dir, env, run, -1, NULL, NULL, &err) != LOCK_ACQUIRED) _exit(2);
+    if (write(out, &letter, 1) != 1) _exit(3);
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+    lock_release(&l);
+    _exit(0);
+  }
+  return pid;
+}
+
+static void wait_in_line(const char *dir, const char *env, int n) {
+  for (int tries = 0; in_line(dir, env) < n && tries < 1000; tries++) {
+    struct timespec ts = {0, 5 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  CHECK_INT(in_line(dir, env), n);
+}
+
+/* Waiters are served in the order they came, whatever the polling does;
+ * one that died in line holds nobody up. */
+static void test_first_come_first_served(void) {
+  char *dir = scratch_dir(), *err = NULL;
+  for (int round = 0; round < 3; round++) {
+    FileLock l;
+    CHECK(lock_acquire(&l, dir, "prod", "holder", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+    int fds[2];
+    if (pipe(fds) != 0) abort();
+    const char *order = "ABCDEF";
+    pid_t pids[6];
+    for (int i = 0; i < 6; i++) {
+      pids[i] = spawn_waiter(dir, "prod", order[i], fds[1], l.fd);
+      wait_in_line(dir, "prod", i + 1);
+    }
+    kill(pids[2], SIGKILL); /* C dies in line */
+    waitpid(pids[2], NULL, 0);
+    close(fds[1]);
+    lock_release(&l);
+    char got[8] = {0};
+    size_t n = 0;
+    ssize_t k;
+    while (n < sizeof got - 1 && (k = read(fds[0], got + n, sizeof got - 1 - n)) > 0) n += (size_t)k;
+    close(fds[0]);
+    CHECK_STR(got, "ABDEF");
+    for (int i = 0; i < 6; i++)
+      if (i != 2) waitpid(pids[i], NULL, 0);
+    CHECK_INT(in_line(dir, "prod"), 0);
+  }
+  rm_rf(dir);
+}
+
 int main(void) {
   test_in_process();
   test_wait_for_release();
   test_timeout_and_kill();
   test_shared_across_fork();
+  test_first_come_first_served();
   return check_done();
 }
