@@ -97,6 +97,21 @@ assert_eq "$(cat "$OUT/uat")" "1.2.0" "the stage ran with that version"
 hist="$RP_STATE_DIR/history/uat.ndjson"
 assert_eq "$(grep -c '"version":"1.[123].0"' "$hist")" 4 "history: three deploys and the rollback"
 assert_eq "$(tail -1 "$hist" | grep -c '"rollback":true')" 1 "the rollback is marked"
-"$RP" rollback uat --to 1.1.0 -f "$f" >/dev/null 2>&1
-assert_eq "$(cat "$OUT/uat")" "1.1.0" "rollback --to a named version"
+# repeated rollbacks walk back through history, they do not alternate
+for v in 1.1.0 1.0.0; do
+  out=$("$RP" rollback uat -f "$f" 2>&1)
+  assert_contains "$out" "rolling back uat to $v" "the next rollback goes further back, to $v"
+  assert_eq "$(cat "$OUT/uat")" "$v" "the stage ran with $v"
+done
+out=$("$RP" rollback uat -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "nothing older than the first deploy"
+assert_contains "$out" "uat has no earlier successful deploy to go back to: nothing is older" "says so"
+assert_eq "$(cat "$OUT/uat")" "1.0.0" "and deploys nothing"
+# --to: only a version uat ran successfully
+out=$("$RP" rollback uat --to 9.9.9 -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "rollback --to a version never deployed there is refused"
+assert_contains "$out" "9.9.9 was never deployed to uat successfully" "and says why"
+assert_eq "$(cat "$OUT/uat")" "1.0.0" "nothing ran"
+"$RP" rollback uat --to 1.3.0 -f "$f" >/dev/null 2>&1
+assert_eq "$(cat "$OUT/uat")" "1.3.0" "rollback --to a version uat ran"
 finish

@@ -317,10 +317,22 @@ int cmd_rollback(int argc, char **argv) {
   }
   state_dir = state_dir_for(l.prog->src->path);
   if (o.rollback_to) {
+    /* only what ENV ran successfully: a rollback is not a way around `after` */
+    bool deployed = false;
+    if (!history_was_deployed(state_dir, env, o.rollback_to, &deployed, &err)) {
+      fprintf(stderr, "rp: %s\n", err);
+      free(err);
+      goto out;
+    }
+    if (!deployed) {
+      fprintf(stderr, "rp: %s was never deployed to %s successfully, so it is not a rollback target (rp history %s)\n",
+              o.rollback_to, env, env);
+      goto out;
+    }
     version = xstrdup(o.rollback_to);
   } else {
     Value prev;
-    if (!history_previous_success(state_dir, env, &prev, &err)) {
+    if (!history_rollback_target(state_dir, env, &prev, &err)) {
       fprintf(stderr, "rp: %s\n", err);
       free(err);
       goto out;
@@ -329,7 +341,7 @@ int cmd_rollback(int argc, char **argv) {
     if (v.kind == V_STRING) version = xstrdup(str_chars(v));
     value_release(prev);
     if (!version) {
-      fprintf(stderr, "rp: %s has no earlier successful deploy to go back to (rp history %s)\n", env, env);
+      fprintf(stderr, "rp: %s has no earlier successful deploy to go back to: nothing is older than what it runs (rp history %s)\n", env, env);
       goto out;
     }
   }

@@ -109,16 +109,32 @@ bool history_was_deployed(const char *state_dir, const char *env, const char *ve
   return true;
 }
 
-bool history_previous_success(const char *state_dir, const char *env, Value *out, char **err) {
+/* The versions `env` runs, as a stack of successful deploys: a deploy
+ * pushes its version (unless it is already on top), a rollback to V pops
+ * down to V. The target of the next rollback is the entry under the top,
+ * so repeated rollbacks walk back 3 -> 2 -> 1 instead of alternating. */
+bool history_rollback_target(const char *state_dir, const char *env, Value *out, char **err) {
   Value all;
   if (!read_entries(state_dir, env, &all, err)) return false;
-  Value current = newest_success(all, false, NULL);
-  *out = v_null();
-  if (current.kind == V_MAP) {
-    Value v = map_get(current, "version");
-    *out = newest_success(all, true, is_str(v) ? str_chars(v) : NULL);
+  Value *stack = NULL;
+  size_t n = 0, cap = 0;
+  for (size_t i = 0; i < list_len(all); i++) {
+    Value e = list_get(all, i), rb = map_get(e, "rollback");
+    if (!succeeded(e)) continue;
+    Value v = map_get(e, "version");
+    const char *version = is_str(v) ? str_chars(v) : NULL;
+    if (rb.kind == V_BOOL && rb.as.b) {
+      size_t k = n;
+      while (k > 0 && !version_is(stack[k - 1], version)) k--;
+      if (k > 0) {
+        n = k - 1; /* pop down to V, then V itself is pushed again below */
+      }
+    }
+    if (n == 0 || !version_is(stack[n - 1], version)) VEC_PUSH(stack, n, cap, e);
+    else stack[n - 1] = e; /* the newer record of the same version */
   }
-  value_release(current);
+  *out = n >= 2 ? value_retain(stack[n - 2]) : v_null();
+  free(stack);
   value_release(all);
   return true;
 }

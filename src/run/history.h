@@ -35,10 +35,10 @@ bool history_last_success(const char *state_dir, const char *env, Value *out, ch
 /* Whether `version` was ever deployed to `env` successfully (`after`). */
 bool history_was_deployed(const char *state_dir, const char *env, const char *version,
                           bool *yes, char **err);
-/* The newest successful deploy whose version differs from the current
- * one (the newest successful): what `rp rollback ENV` goes back to; null
- * when there is none. */
-bool history_previous_success(const char *state_dir, const char *env, Value *out, char **err);
+/* What `rp rollback ENV` goes back to: the successful deploy before the
+ * current one, where rollbacks undo the deploys they rolled back (repeated
+ * rollbacks walk back through history); null when nothing is older. */
+bool history_rollback_target(const char *state_dir, const char *env, Value *out, char **err);
 /* The environments that have a history, sorted by name (list of strings). */
 bool history_envs(const char *state_dir, Value *out, char **err);
 

@@ -77,15 +77,14 @@ static void test_queries(void) {
   CHECK(history_was_deployed(dir, "uat", "1.2.0", &yes, &err) && !yes); /* never there */
 
   /* rollback target: the successful version before the current one */
-  CHECK(history_previous_success(dir, "prod", &v, &err));
+  CHECK(history_rollback_target(dir, "prod", &v, &err));
   CHECK_STR(str_at(v, "version"), "1.0.0");
   value_release(v);
 
-  /* after rolling back to 1.0.0, going back again means 1.1.1 */
+  /* after rolling back to 1.0.0 there is nothing older: a rollback
+   * walks back, it does not alternate with 1.1.1 */
   deploy(dir, "prod", "1.0.0", true, true, t + 6000);
-  CHECK(history_previous_success(dir, "prod", &v, &err));
-  CHECK_STR(str_at(v, "version"), "1.1.1");
-  value_release(v);
+  CHECK(history_rollback_target(dir, "prod", &v, &err) && v.kind == V_NULL);
   CHECK(history_list(dir, "prod", &v, &err));
   Value rb = list_get(v, 0);
   CHECK(map_get(rb, "rollback").as.b);
@@ -95,11 +94,30 @@ static void test_queries(void) {
   /* only one version ever deployed: nothing to roll back to */
   deploy(dir, "dev", "0.1.0", true, false, t);
   deploy(dir, "dev", "0.1.0", true, false, t + 10);
-  CHECK(history_previous_success(dir, "dev", &v, &err) && v.kind == V_NULL);
+  CHECK(history_rollback_target(dir, "dev", &v, &err) && v.kind == V_NULL);
+
+  /* 1 -> 2 -> 3, then rollbacks walk back 3 -> 2 -> 1; a new deploy on
+   * top of a rollback goes back to what it replaced */
+  const char *walk[] = {"1", "2", "3"};
+  for (int i = 0; i < 3; i++) deploy(dir, "stage", walk[i], true, false, t + i);
+  deploy(dir, "stage", "3", false, false, t + 3); /* a failure changes nothing */
+  CHECK(history_rollback_target(dir, "stage", &v, &err));
+  CHECK_STR(str_at(v, "version"), "2");
+  value_release(v);
+  deploy(dir, "stage", "2", true, true, t + 4);
+  CHECK(history_rollback_target(dir, "stage", &v, &err));
+  CHECK_STR(str_at(v, "version"), "1");
+  value_release(v);
+  deploy(dir, "stage", "1", true, true, t + 5);
+  CHECK(history_rollback_target(dir, "stage", &v, &err) && v.kind == V_NULL);
+  deploy(dir, "stage", "4", true, false, t + 6);
+  CHECK(history_rollback_target(dir, "stage", &v, &err));
+  CHECK_STR(str_at(v, "version"), "1");
+  value_release(v);
 
   CHECK(history_envs(dir, &v, &err));
   char *json = json_of(v);
-  CHECK_STR(json, "[\"dev\",\"prod\",\"uat\"]");
+  CHECK_STR(json, "[\"dev\",\"prod\",\"stage\",\"uat\"]");
   free(json);
   value_release(v);
 
