@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "prim/http.h"
-#include "prim/jsonscan.h"
 #include "prim/net.h"
 #include "prim/registry.h"
 #include "prim/sha256.h"
@@ -54,44 +53,6 @@ static void test_redact(void) {
   s = net_redact_url("http://h/p?X-Amz-Signature=zzz&password=p");
   CHECK_STR(s, "http://h/p?X-Amz-Signature=***&password=***");
   free(s);
-}
-
-static void test_json(void) {
-  Arena a = {0};
-  char *err = NULL;
-  const char *text = "{\"name\":\"a\\/b\",\"tags\":[\"1.0\",\"v\\u00e9\"],\"n\":3,\"t\":true,\"z\":null}";
-  Js *root = js_parse(&a, text, strlen(text), &err);
-  CHECK(root && root->kind == JS_OBJECT && root->n == 5);
-  CHECK_STR(js_get_str(root, "name"), "a/b");
-  const Js *tags = js_get(root, "tags");
-  CHECK(tags && tags->kind == JS_ARRAY && tags->n == 2);
-  if (tags && tags->n == 2) CHECK_STR(js_str(tags->items[1]), "v\xc3\xa9");
-  CHECK(js_get(root, "n")->num == 3);
-  CHECK(js_get(root, "t")->b);
-  CHECK(js_get(root, "z")->kind == JS_NULL);
-  const char *bad[] = {"{\"a\":", "[1,2", "<html>", "{\"a\" 1}", "\"abc", "{} x", ""};
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    err = NULL;
-    CHECK(js_parse(&a, bad[i], strlen(bad[i]), &err) == NULL);
-    CHECK(err && strstr(err, "invalid JSON at byte"));
-    free(err);
-  }
-  /* every proper prefix of a manifest is an error, never a crash */
-  const char *m = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:ab\",\"size\":-1.5e3},"
-                  "\"layers\":[{\"urls\":[\"\\u00e9\\ud83d\\ude00\"]},{}],\"x\":[true,false,null]}";
-  size_t mlen = strlen(m);
-  CHECK(js_parse(&a, m, mlen, &err) != NULL);
-  for (size_t n = 0; n < mlen; n++) {
-    err = NULL;
-    Js *v = js_parse(&a, m, n, &err);
-    checks++;
-    if (v || !err) failures++, fprintf(stderr, "prefix of %zu bytes parsed\n", n);
-    free(err);
-  }
-  err = NULL; /* a NUL inside the text is not whitespace or a digit */
-  CHECK(js_parse(&a, "1\0", 2, &err) == NULL);
-  free(err);
-  arena_free(&a);
 }
 
 static void test_sha256(void) {
@@ -166,7 +127,6 @@ static void test_docker_config(void) {
 
 static int unit_tests(void) {
   test_redact();
-  test_json();
   test_sha256();
   test_refs();
   test_docker_config();
