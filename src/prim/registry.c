@@ -11,9 +11,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/codec.h"
 #include "core/util.h"
 #include "core/value.h"
 #include "prim/net.h"
+#include "prim/semver.h"
 #include "prim/sha256.h"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -70,44 +72,7 @@ static void list_add(RegList *l, char *s) { VEC_PUSH(l->items, l->n, l->cap, s);
 
 int reg_request_count(const RegClient *c) { return c->requests; }
 
-/* ---- small codecs ---- */
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64_encode(const char *s, size_t n) {
-  Buf b = {0};
-  for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned char)s[i] << 16;
-    if (i + 1 < n) v |= (unsigned char)s[i + 1] << 8;
-    if (i + 2 < n) v |= (unsigned char)s[i + 2];
-    buf_putc(&b, B64[v >> 18 & 63]);
-    buf_putc(&b, B64[v >> 12 & 63]);
-    buf_putc(&b, i + 1 < n ? B64[v >> 6 & 63] : '=');
-    buf_putc(&b, i + 2 < n ? B64[v & 63] : '=');
-  }
-  return b.data ? buf_take(&b) : xstrdup("");
-}
-
-/* Decodes `s`; NULL when it is not base64. */
-static char *base64_decode(const char *s) {
-  Buf b = {0};
-  unsigned v = 0;
-  int bits = 0;
-  for (; *s && *s != '='; s++) {
-    const char *p = strchr(B64, *s);
-    if (!p || !*s) {
-      buf_free(&b);
-      return NULL;
-    }
-    v = v << 6 | (unsigned)(p - B64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      buf_putc(&b, (char)(v >> bits & 0xFF));
-    }
-  }
-  return b.data ? buf_take(&b) : xstrdup("");
-}
+/* ---- small helpers ---- */
 
 static void url_escape(Buf *b, const char *s) {
   for (; *s; s++) {
@@ -295,16 +260,16 @@ static bool load_docker_config(RegClient *c, char **err) {
     const char *user = value_get_str(e, "username"), *pass = value_get_str(e, "password");
     char *basic = NULL;
     if (auth && *auth) {
-      char *plain = base64_decode(auth);
-      if (!plain || !strchr(plain, ':')) {
+      Buf plain = {0};
+      char bad;
+      if (!base64_decode(auth, &plain, &bad) || !plain.data || !strchr(plain.data, ':')) {
         *err = xasprintf("%s: the auth entry for '%s' is not base64 of user:password", path, key);
         ok = false;
       } else {
         basic = xstrdup(auth);
-        char *colon = strchr(plain, ':');
-        add_secret(c, colon + 1);
+        add_secret(c, strchr(plain.data, ':') + 1);
       }
-      free(plain);
+      buf_free(&plain);
     } else if (user && pass) {
       char *up = xasprintf("%s:%s", user, pass);
       basic = base64_encode(up, strlen(up));
@@ -1095,106 +1060,6 @@ static void filter_free(Filter *f) {
   pcre2_code_free(f->code);
 }
 
-/* ---- SemVer 2.0.0 precedence (private: tags only need ordering) ---- */
-
-typedef struct Version {
-  const char *major, *minor, *patch; /* digit runs inside the tag */
-  size_t lmajor, lminor, lpatch;
-  const char *pre; /* after '-', up to '+' or end; NULL if none */
-  size_t lpre;
-} Version;
-
-static bool numeric_id(const char *s, size_t n) {
-  if (n == 0 || (n > 1 && s[0] == '0')) return false;
-  for (size_t i = 0; i < n; i++)
-    if (!isdigit((unsigned char)s[i])) return false;
-  return true;
-}
-
-static bool valid_ids(const char *s, size_t n, bool pre) {
-  if (n == 0) return false;
-  for (size_t i = 0; i < n;) {
-    size_t len = 0;
-    bool digits = true;
-    while (i + len < n && s[i + len] != '.') {
-      char ch = s[i + len];
-      if (!(isalnum((unsigned char)ch) || ch == '-')) return false;
-      if (!isdigit((unsigned char)ch)) digits = false;
-      len++;
-    }
-    if (len == 0) return false;
-    if (pre && digits && len > 1 && s[i] == '0') return false;
-    i += len + 1;
-    if (i == n + 1) break;
-    if (i == n) return false; /* trailing dot */
-  }
-  return true;
-}
-
-static bool parse_version(const char *tag, Version *v) {
-  const char *s = tag + (tag[0] == 'v' || tag[0] == 'V');
-  const char *parts[3];
-  size_t lens[3];
-  for (int i = 0; i < 3; i++) {
-    size_t n = strspn(s, "0123456789");
-    if (!numeric_id(s, n)) return false;
-    parts[i] = s;
-    lens[i] = n;
-    s += n;
-    if (i < 2 && *s++ != '.') return false;
-  }
-  *v = (Version){parts[0], parts[1], parts[2], lens[0], lens[1], lens[2], NULL, 0};
-  if (*s == '-') {
-    size_t n = strcspn(s + 1, "+");
-    if (!valid_ids(s + 1, n, true)) return false;
-    v->pre = s + 1;
-    v->lpre = n;
-    s += 1 + n;
-  }
-  if (*s == '+') {
-    if (!valid_ids(s + 1, strlen(s + 1), false)) return false;
-    s += strlen(s);
-  }
-  return *s == 0;
-}
-
-static int cmp_num(const char *a, size_t la, const char *b, size_t lb) {
-  if (la != lb) return la < lb ? -1 : 1; /* no leading zeros: longer is bigger */
-  int r = memcmp(a, b, la);
-  return (r > 0) - (r < 0);
-}
-
-static int cmp_pre(const char *a, size_t la, const char *b, size_t lb) {
-  size_t i = 0, j = 0;
-  while (i < la && j < lb) {
-    size_t na = 0, nb = 0;
-    while (i + na < la && a[i + na] != '.') na++;
-    while (j + nb < lb && b[j + nb] != '.') nb++;
-    bool da = strspn(a + i, "0123456789") >= na, db = strspn(b + j, "0123456789") >= nb;
-    int r;
-    if (da && db) r = cmp_num(a + i, na, b + j, nb);
-    else if (da != db) r = da ? -1 : 1; /* numeric identifiers sort first */
-    else {
-      size_t m = na < nb ? na : nb;
-      r = memcmp(a + i, b + j, m);
-      r = r ? (r > 0) - (r < 0) : (na > nb) - (na < nb);
-    }
-    if (r) return r;
-    i += na + 1;
-    j += nb + 1;
-  }
-  return (i < la) - (j < lb); /* more identifiers: higher */
-}
-
-static int version_cmp(const Version *a, const Version *b) {
-  int r = cmp_num(a->major, a->lmajor, b->major, b->lmajor);
-  if (!r) r = cmp_num(a->minor, a->lminor, b->minor, b->lminor);
-  if (!r) r = cmp_num(a->patch, a->lpatch, b->patch, b->lpatch);
-  if (r) return r;
-  if (!a->pre || !b->pre) return (a->pre == NULL) - (b->pre == NULL); /* release > pre-release */
-  return cmp_pre(a->pre, a->lpre, b->pre, b->lpre);
-}
-
 /* ---- operations ---- */
 
 static char *finish(RegClient *c, char **err) { return *err = scrub(c, *err); }
@@ -1429,19 +1294,22 @@ char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy 
   Filter f;
   RegList tags = {0};
   char *best = NULL;
-  Version bv = {0};
+  SemVer bv = {0};
   int64_t bt = 0;
   bool ok = filter_init(&f, allow, err) && tags_of(c, &r, &tags, err);
   for (size_t i = 0; ok && i < tags.n; i++) {
     const char *t = tags.items[i];
     if (!filter_match(&f, t)) continue;
     if (strategy == REG_SEMVER) {
-      Version v;
-      if (!parse_version(t, &v)) continue;
-      int cmp = best ? version_cmp(&v, &bv) : 1;
-      if (cmp > 0 || (cmp == 0 && strcmp(t, best) > 0)) {
+      SemVer v;
+      if (!semver_parse(t, &v, NULL)) continue;
+      int cmp = best ? semver_compare(&v, &bv) : 1;
+      if (cmp > 0 || (cmp == 0 && strcmp(t, best) > 0)) { /* equal versions: the greater text */
         best = tags.items[i];
+        semver_free(&bv);
         bv = v;
+      } else {
+        semver_free(&v);
       }
     } else {
       TagInfo ti;
@@ -1455,6 +1323,7 @@ char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy 
     }
   }
   char *out = ok && best ? xstrdup(best) : NULL;
+  semver_free(&bv);
   reg_list_free(&tags);
   filter_free(&f);
   ref_free(&r);
