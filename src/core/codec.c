@@ -1,6 +1,9 @@
-/* codec.c — base64. */
+/* codec.c — base64, and SHA-256 over libcrypto's EVP interface. */
 #include "core/codec.h"
 
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -36,4 +39,47 @@ bool base64_decode(const char *text, Buf *out, char *bad) {
     }
   }
   return true;
+}
+
+/* ---- SHA-256 ---- */
+
+struct Sha256 {
+  EVP_MD_CTX *ctx;
+};
+
+/* libcrypto fails only without memory or without its default provider:
+ * like allocation failure, nothing a caller could do about it. */
+static void need(int ok, const char *what) {
+  if (ok) return;
+  fprintf(stderr, "rp: libcrypto: %s failed\n", what);
+  abort();
+}
+
+Sha256 *sha256_new(void) {
+  Sha256 *s = xmalloc(sizeof *s);
+  s->ctx = EVP_MD_CTX_new();
+  need(s->ctx && EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL), "SHA-256 init");
+  return s;
+}
+
+void sha256_update(Sha256 *s, const void *data, size_t n) {
+  need(EVP_DigestUpdate(s->ctx, data, n), "SHA-256 update");
+}
+
+char *sha256_finish(Sha256 *s) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  need(EVP_DigestFinal_ex(s->ctx, md, &n), "SHA-256 final");
+  EVP_MD_CTX_free(s->ctx);
+  free(s);
+  Buf b = {0};
+  buf_puts(&b, "sha256:");
+  for (unsigned int i = 0; i < n; i++) buf_printf(&b, "%02x", md[i]);
+  return buf_take(&b);
+}
+
+char *sha256_digest(const void *data, size_t n) {
+  Sha256 *s = sha256_new();
+  sha256_update(s, data, n);
+  return sha256_finish(s);
 }

@@ -6,7 +6,6 @@
 #include "core/codec.h"
 #include "core/re.h"
 #include "prim/semver.h"
-#include "prim/sha256.h"
 #include "eval/natives.h"
 
 #define ARG(i, name, kind, req, out)                                                    \

@@ -16,7 +16,6 @@
 #include "core/value.h"
 #include "prim/net.h"
 #include "prim/semver.h"
-#include "prim/sha256.h"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"

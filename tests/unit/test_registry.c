@@ -19,7 +19,6 @@
 #include "prim/http.h"
 #include "prim/net.h"
 #include "prim/registry.h"
-#include "prim/sha256.h"
 #include "core/util.h"
 
 static int failures, checks;
@@ -53,31 +52,6 @@ static void test_redact(void) {
   s = net_redact_url("http://h/p?X-Amz-Signature=zzz&password=p");
   CHECK_STR(s, "http://h/p?X-Amz-Signature=***&password=***");
   free(s);
-}
-
-static void test_sha256(void) {
-  char *d = sha256_digest("", 0);
-  CHECK_STR(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  free(d);
-  d = sha256_digest("abc", 3);
-  CHECK_STR(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  free(d);
-  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"; /* 56 bytes */
-  d = sha256_digest(two, strlen(two));
-  CHECK_STR(d, "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  free(d);
-  /* a million 'a's fed in uneven pieces exercises the partial blocks */
-  Sha256 s;
-  unsigned char md[32], chunk[997];
-  memset(chunk, 'a', sizeof chunk);
-  sha256_init(&s);
-  for (size_t left = 1000000; left;) {
-    size_t n = left < sizeof chunk ? left : sizeof chunk;
-    sha256_update(&s, chunk, n);
-    left -= n;
-  }
-  sha256_final(&s, md);
-  CHECK(md[0] == 0xcd && md[1] == 0xc7 && md[30] == 0x2c && md[31] == 0xd0);
 }
 
 static void test_refs(void) {
@@ -127,7 +101,6 @@ static void test_docker_config(void) {
 
 static int unit_tests(void) {
   test_redact();
-  test_sha256();
   test_refs();
   test_docker_config();
   printf("%d checks, %d failed\n", checks, failures);
