@@ -2,11 +2,11 @@
 #include "run/event.h"
 
 #include <errno.h>
-#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/ast.h"
+#include "prim/git.h"
 
 /* ---- small helpers ---- */
 
@@ -348,43 +348,23 @@ bool event_from_gitlab(char **envp, Value *out, char **err) {
 
 /* ---- a developer's machine: the repository's HEAD ---- */
 
-static char *local_actor(git_repository *repo, char **envp) {
-  const char *a = env_nonempty(envp, "RP_ACTOR");
-  if (a) return xstrdup(a);
-  git_config *cfg = NULL;
-  if (repo && git_repository_config_snapshot(&cfg, repo) == 0) {
-    const char *name = NULL;
-    char *found = NULL;
-    if (git_config_get_string(&name, cfg, "user.name") == 0 && *name) found = xstrdup(name);
-    git_config_free(cfg);
-    if (found) return found;
-  }
-  a = env_nonempty(envp, "USER");
-  return a ? xstrdup(a) : NULL;
-}
-
 Value event_from_local(const char *dir, char **envp) {
   Value ev = event_new("local");
-  git_libgit2_init();
-  git_repository *repo = NULL;
-  if (git_repository_open_ext(&repo, dir ? dir : ".", 0, NULL) == 0) {
-    git_reference *head = NULL;
-    if (git_repository_head(&head, repo) == 0) {
-      if (git_reference_is_branch(head)) set_str(ev, "branch", git_reference_shorthand(head));
-      const git_oid *oid = git_reference_target(head);
-      if (oid) map_set(ev, "sha", v_cstr(git_oid_tostr_s(oid)));
-      git_reference_free(head);
-    } else if (git_repository_head_unborn(repo) == 1 &&
-               git_reference_lookup(&head, repo, "HEAD") == 0) {
-      /* a new repository: the branch exists in name only */
-      set_str(ev, "branch", strip_prefix(git_reference_symbolic_target(head), "refs/heads/"));
-      git_reference_free(head);
-    }
-  }
-  char *actor = local_actor(repo, envp);
+  GitCtx *git = gitp_new();
+  GitErr err = {0};
+  char *branch = NULL, *sha = NULL, *actor = NULL;
+  /* outside a repository: no branch, sha or git user (not an error) */
+  bool in_repo = gitp_branch(git, dir, &branch, &err);
+  if (in_repo) sha = gitp_sha(git, dir, NULL, &err); /* NULL before the first commit */
+  gitp_err_free(&err);
+  if (branch) map_set(ev, "branch", v_str_take(branch));
+  if (sha) map_set(ev, "sha", v_str_take(sha));
+  const char *a = env_nonempty(envp, "RP_ACTOR");
+  if (a) actor = xstrdup(a);
+  if (!actor && in_repo) actor = gitp_user_name(git, dir);
+  if (!actor && (a = env_nonempty(envp, "USER"))) actor = xstrdup(a);
   if (actor) map_set(ev, "actor", v_str_take(actor));
-  git_repository_free(repo);
-  git_libgit2_shutdown();
+  gitp_free(git);
   return ev;
 }
 
