@@ -6,14 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- reading the literal parts of a trigger ---- */
+#include "run/event.h"
 
-/* A string field of a map, NULL when absent or not a string. */
-static const char *field(Value map, const char *key) {
-  if (map.kind != V_MAP) return NULL;
-  Value v = map_get(map, key);
-  return is_str(v) ? str_chars(v) : NULL;
-}
+/* ---- reading the literal parts of a trigger ---- */
 
 /* The text of a plain string literal, malloc'd; NULL for anything else. */
 static char *plain_string(const Node *n) {
@@ -158,7 +153,7 @@ static bool match_types(const Trigger *t, Value pr, Buf *why) {
     return false;
   }
   char *const *list = types ? types : (char *const *)default_types;
-  const char *action = field(pr, "action");
+  const char *action = event_pr_str(pr, PRF_ACTION);
   bool ok = false;
   if (action) {
     ok = strings_has(list, action);
@@ -181,7 +176,7 @@ static bool match_labels(const Trigger *t, Value pr, Buf *why) {
   if (!want) return true;
   bool ok = !bad;
   if (bad) buf_puts(why, "; labels must be literal strings");
-  Value have = pr.kind == V_MAP ? map_get(pr, "labels") : v_null();
+  Value have = event_pr_get(pr, PRF_LABELS);
   for (int i = 0; ok && want[i]; i++) {
     bool found = false;
     for (size_t j = 0; have.kind == V_LIST && j < list_len(have); j++) {
@@ -213,7 +208,7 @@ static bool cron_equal(const char *a, const char *b) {
 }
 
 static bool match_schedule(const Trigger *t, Value event, Buf *why) {
-  const char *cron = field(event, "schedule");
+  const char *cron = event_str(event, EF_SCHEDULE);
   char *want = t->filter ? plain_string(t->filter) : NULL;
   bool ok;
   if (t->filter && !want) {
@@ -262,22 +257,22 @@ static bool match_paths(const Trigger *t, const GitChanges *cf, Buf *why) {
 /* Everything but `paths`; the reason goes to `why`. */
 static bool match_event(const Trigger *t, Value event, Buf *why) {
   show_trigger(t, why);
-  const char *kind = field(event, "kind");
+  const char *kind = event_str(event, EF_KIND);
   if (!kind || strcmp(kind, event_kind_name(t->event))) {
     buf_printf(why, " did not match: the event is %s", kind ? kind : "(none)");
     return false;
   }
-  Value pr = event.kind == V_MAP ? map_get(event, "pr") : v_null();
+  Value pr = event_get(event, EF_PR);
   switch (t->event) {
   case EV_PULL_REQUEST:
-    return match_ref(t, "target branch", field(event, "base"), why) && match_types(t, pr, why) &&
+    return match_ref(t, "target branch", event_str(event, EF_BASE), why) && match_types(t, pr, why) &&
            match_labels(t, pr, why);
   case EV_TAG:
-    return match_ref(t, "tag", field(event, "tag"), why);
+    return match_ref(t, "tag", event_str(event, EF_TAG), why);
   case EV_SCHEDULE:
     return match_schedule(t, event, why);
   default: /* push, manual, local: the branch */
-    return match_ref(t, "branch", field(event, "branch"), why);
+    return match_ref(t, "branch", event_str(event, EF_BRANCH), why);
   }
 }
 
@@ -440,12 +435,12 @@ bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err) {
 /* ---- changed files ---- */
 
 void changed_files_compute(const char *dir, Value event, GitChanges *cf) {
-  const char *kind = field(event, "kind");
+  const char *kind = event_str(event, EF_KIND);
   GitChangeOf of = GIT_CHANGE_COMMITS;
   if (kind && !strcmp(kind, "pull_request")) of = GIT_CHANGE_PULL_REQUEST;
   else if (kind && !strcmp(kind, "local")) of = GIT_CHANGE_WORKTREE;
   GitCtx *git = gitp_new();
-  gitp_changes(git, dir, of, field(event, "base"), field(event, "before"), field(event, "sha"), cf);
+  gitp_changes(git, dir, of, event_str(event, EF_BASE), event_str(event, EF_BEFORE), event_str(event, EF_SHA), cf);
   gitp_free(git);
 }
 
@@ -465,7 +460,7 @@ static void add_goals(TriggerPlan *tp, const Trigger *t, const char *why) {
 /* Checks the inputs of every matching manual trigger; their union
  * replaces event.inputs. */
 static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
-  Value given = map_get(event, "inputs");
+  Value given = event_get(event, EF_INPUTS);
   Value all = v_map();
   for (int i = 0; i < tp->nverdicts; i++) {
     const Trigger *t = tp->verdicts[i].trigger;
@@ -479,7 +474,7 @@ static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
     for (size_t k = 0; k < m->n; k++) map_set_str(all, m->keys[k], value_retain(m->vals[k]));
     value_release(conv);
   }
-  map_set(event, "inputs", all);
+  event_set(event, EF_INPUTS, all);
   return true;
 }
 
