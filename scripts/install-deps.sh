@@ -3,7 +3,7 @@
 # Installs only what is missing; needs root (or sudo) when something is.
 set -e
 pkgs="build-essential autoconf automake pkg-config
-      libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libedit-dev
+      libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev
       git python3 valgrind groff-base graphviz yq hyperfine
       docker-registry podman buildah skopeo apache2-utils"
 missing=

@@ -21,6 +21,12 @@ done
 out=$(PKG_CONFIG_LIBDIR="$tmp/pc" PKG_CONFIG_PATH= "$src/configure" 2>&1); rc=$?
 assert_eq "$rc" 1 "configure fails"
 assert_contains "$out" "libgit2 not found: install the Debian package libgit2-dev (apt-get install libgit2-dev)" "names the package"
+# ... and then every library but libcrypto
+for m in libgit2 zlib; do
+  cp "$(pkg-config --variable=pcfiledir "$m")/$m.pc" "$tmp/pc/"
+done
+out=$(PKG_CONFIG_LIBDIR="$tmp/pc" PKG_CONFIG_PATH= "$src/configure" 2>&1)
+assert_contains "$out" "libcrypto not found: install the Debian package libssl-dev (apt-get install libssl-dev)" "names libcrypto's package"
 out=$(PKG_CONFIG_LIBDIR="$tmp/empty" PKG_CONFIG_PATH= "$src/configure" 2>&1)
 assert_contains "$out" "install the Debian package libyaml-dev" "first missing library named"
 finish

@@ -5,7 +5,6 @@
  * ENV's `approval` block. The decision is appended to the run's journal
  * without owning the run, so it may be taken while `rp resume --wait`
  * holds it; the run acts on it when it goes on. */
-#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 #include "run/deploy.h"
 #include "cmd/cmdutil.h"
 #include "lang/check.h"
+#include "prim/git.h"
 #include "run/journal.h"
 #include "run/state.h"
 
@@ -23,26 +23,9 @@ static const char *env_nonempty(const char *name) {
 
 /* git's user.name for the repository holding `dir`, else the user's. */
 static char *git_user_name(const char *dir) {
-  git_libgit2_init();
-  git_repository *repo = NULL;
-  git_config *cfg = NULL;
-  char *name = NULL;
-  int rc = git_repository_open_ext(&repo, dir, 0, NULL) == 0 ? git_repository_config_snapshot(&cfg, repo)
-                                                              : git_config_open_default(&cfg);
-  if (rc == 0) {
-    const char *v = NULL;
-    git_config *snap = NULL;
-    /* the default config is live: read it through a snapshot */
-    if (!repo && git_config_snapshot(&snap, cfg) == 0) {
-      if (git_config_get_string(&v, snap, "user.name") == 0 && *v) name = xstrdup(v);
-      git_config_free(snap);
-    } else if (repo && git_config_get_string(&v, cfg, "user.name") == 0 && *v) {
-      name = xstrdup(v);
-    }
-    git_config_free(cfg);
-  }
-  git_repository_free(repo);
-  git_libgit2_shutdown();
+  GitCtx *git = gitp_new();
+  char *name = gitp_user_name(git, dir);
+  gitp_free(git);
   return name;
 }
 

@@ -288,6 +288,13 @@ bool map_has_n(Value map, const char *key, size_t len) {
 
 bool map_has(Value map, const char *key) { return map_has_n(map, key, strlen(key)); }
 
+Value value_get(Value v, const char *key) { return v.kind == V_MAP ? map_get(v, key) : V_NULL_VALUE; }
+
+const char *value_get_str(Value v, const char *key) {
+  Value s = value_get(v, key);
+  return is_str(s) ? str_chars(s) : NULL;
+}
+
 /* Empty the index slot holding position + 1 == e, shifting later members
  * of its probe chain back so lookups never stop early at a hole. */
 static void index_remove(Map *m, uint32_t e) {

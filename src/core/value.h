@@ -143,6 +143,11 @@ bool map_has_n(Value map, const char *key, size_t len);
 bool map_delete_n(Value map, const char *key, size_t len);
 Value map_copy(Value map);                           /* shallow: keys and values retained */
 uint32_t str_hash(const char *s, size_t len);        /* the hash the map index uses */
+/* Lenient reads of data whose shape is not known (JSON answers, the
+ * event): borrowed; null / NULL when `v` is not a map, has no `key`, or
+ * (for value_get_str) holds no string there. */
+Value value_get(Value v, const char *key);
+const char *value_get_str(Value v, const char *key);
 
 /* Whether `re` matches somewhere in s[0..len) (the `=~` operator). A
  * matching error (e.g. the backtracking limit) is false with *err set. */

@@ -1,11 +1,11 @@
 /* natives_text.c — semver.*, re.*, base64, unbase64, sha256 for pipelines,
- * over prim/semver.h, prim/re.h (PCRE2) and prim/sha256.h. */
+ * over prim/semver.h, core/re.h (PCRE2) and core/codec.h. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "core/re.h"
 #include "prim/semver.h"
-#include "prim/sha256.h"
 #include "eval/natives.h"
 
 #define ARG(i, name, kind, req, out)                                                    \
@@ -214,23 +214,10 @@ static bool n_re_split(Interp *I, const CallSite *cs, Value *args, int nargs, Va
 
 /* ---- base64, sha256 ---- */
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static bool n_base64(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value text;
   ARG(0, "text", V_STRING, true, &text);
-  const unsigned char *s = (const unsigned char *)str_chars(text);
-  size_t n = as_str(text)->len;
-  Buf b = {0};
-  for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-    buf_putc(&b, b64[v >> 18 & 63]);
-    buf_putc(&b, b64[v >> 12 & 63]);
-    buf_putc(&b, i + 1 < n ? b64[v >> 6 & 63] : '=');
-    buf_putc(&b, i + 2 < n ? b64[v & 63] : '=');
-  }
-  *out = v_str(b.data ? b.data : "", b.len);
-  buf_free(&b);
+  *out = v_str_take(base64_encode(str_chars(text), as_str(text)->len));
   if (value_is_secret(text)) *out = value_mark_secret(*out);
   return true;
 }
@@ -239,21 +226,10 @@ static bool n_unbase64(Interp *I, const CallSite *cs, Value *args, int nargs, Va
   Value text;
   ARG(0, "text", V_STRING, true, &text);
   Buf b = {0};
-  unsigned acc = 0;
-  int bits = 0;
-  for (const char *p = str_chars(text); *p; p++) {
-    if (*p == '=' || *p == '\n' || *p == '\r') continue;
-    const char *at = strchr(b64, *p);
-    if (!at || !*p) {
-      buf_free(&b);
-      return fail_msg(I, cs, xasprintf("not base64: unexpected '%c'", *p));
-    }
-    acc = acc << 6 | (unsigned)(at - b64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      buf_putc(&b, (char)(acc >> bits & 0xff));
-    }
+  char bad;
+  if (!base64_decode(str_chars(text), &b, &bad)) {
+    buf_free(&b);
+    return fail_msg(I, cs, xasprintf("not base64: unexpected '%c'", bad));
   }
   *out = v_str(b.data ? b.data : "", b.len);
   buf_free(&b);

@@ -19,6 +19,7 @@
 
 #include "core/methods.h"
 #include "lang/builtins.h"
+#include "lang/event_fields.h"
 #include "lang/parser.h"
 #include "lang/stdlib_embed.h"
 
@@ -486,8 +487,9 @@ static void check_output_read(Checker *c, Node *member, int si) {
                c->cur_stage->st->name, s->st->name, name, s->st->name);
 }
 
-static const char *const event_fields[] = {"kind", "branch", "base", "tag", "sha", "actor", "pr", "inputs", NULL};
-static const char *const pr_fields[] = {"number", "action", "labels", "title", NULL};
+/* exactly the fields event detection sets */
+static const char *const event_fields[] = {EVENT_FIELDS(EVENT_FIELD_NAME) NULL};
+static const char *const pr_fields[] = {EVENT_PR_FIELDS(EVENT_FIELD_NAME) NULL};
 
 static void check_field(Checker *c, Node *member, const char *what, const char *const *fields) {
   const char *name = member->as.member.name;

@@ -546,6 +546,19 @@ static int diff_paths(git_diff *d, GitStrs *out) {
   return git_diff_foreach(d, collect_delta, NULL, NULL, NULL, out);
 }
 
+/* Adds what the index and work tree change against `tree` (NULL: the
+ * empty tree): staged, modified, deleted and untracked files. */
+static int diff_worktree(git_repository *r, git_tree *tree, GitStrs *out) {
+  git_diff_options o;
+  git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+  o.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
+  git_diff *d = NULL;
+  int rc = git_diff_tree_to_workdir_with_index(&d, r, tree, &o);
+  if (!rc) rc = diff_paths(d, out);
+  git_diff_free(d);
+  return rc;
+}
+
 bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool with_worktree,
                         GitStrs *out, GitErr *err) {
   (void)ctx;
@@ -556,7 +569,7 @@ bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool wi
   git_commit *b = head ? resolve_commit(r, repo, base, err) : NULL;
   git_commit *mb = NULL;
   git_tree *mbtree = NULL, *htree = NULL;
-  git_diff *d = NULL, *wd = NULL;
+  git_diff *d = NULL;
   git_oid mboid;
   bool ok = false;
   int rc = 0;
@@ -570,14 +583,7 @@ bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool wi
       (rc = git_commit_tree(&htree, head)) < 0 ||
       (rc = git_diff_tree_to_tree(&d, r, mbtree, htree, NULL)) < 0 || (rc = diff_paths(d, out)) < 0)
     goto fail;
-  if (with_worktree && !git_repository_is_bare(r)) {
-    git_diff_options o;
-    git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
-    o.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
-    if ((rc = git_diff_tree_to_workdir_with_index(&wd, r, htree, &o)) < 0 ||
-        (rc = diff_paths(wd, out)) < 0)
-      goto fail;
-  }
+  if (with_worktree && !git_repository_is_bare(r) && (rc = diff_worktree(r, htree, out)) < 0) goto fail;
   strs_sort_unique(out);
   ok = true;
   goto done;
@@ -585,7 +591,6 @@ fail:
   fail_git(err, rc, NULL, "%s: cannot diff against '%s'", label(repo, r), base);
 done:
   if (!ok) gitp_strs_free(out);
-  git_diff_free(wd);
   git_diff_free(d);
   git_tree_free(htree);
   git_tree_free(mbtree);
@@ -594,6 +599,170 @@ done:
   git_commit_free(head);
   git_repository_free(r);
   return ok;
+}
+
+/* ---- what an event changed ---- */
+
+void gitp_changes_free(GitChanges *c) {
+  gitp_strs_free(&c->paths);
+  free(c->range);
+  free(c->why);
+  memset(c, 0, sizeof *c);
+}
+
+/* A commit named by `spec`, or NULL (no error: callers fall back). */
+static git_commit *lookup_commit(git_repository *r, const char *spec) {
+  return spec ? resolve_commit(r, NULL, spec, NULL) : NULL;
+}
+
+static const char *last_reason(void) {
+  const git_error *e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+/* Files differing between two commits; `from` NULL means the empty tree. */
+static bool diff_commits(git_repository *r, git_commit *from, git_commit *to, GitChanges *c) {
+  git_tree *a = NULL, *b = NULL;
+  git_diff *d = NULL;
+  bool ok = (!from || git_commit_tree(&a, from) == 0) && git_commit_tree(&b, to) == 0 &&
+            git_diff_tree_to_tree(&d, r, a, b, NULL) == 0 && diff_paths(d, &c->paths) == 0;
+  git_diff_free(d);
+  git_tree_free(a);
+  git_tree_free(b);
+  return ok;
+}
+
+/* `commit` against its first parent; a root commit against the empty tree. */
+static bool diff_with_parent(git_repository *r, git_commit *commit, const char *name, GitChanges *c) {
+  if (git_commit_parentcount(commit) == 0) {
+    c->range = xasprintf("%s (a root commit: all its files)", name);
+    return diff_commits(r, NULL, commit, c);
+  }
+  git_commit *parent = NULL;
+  if (git_commit_parent(&parent, commit, 0) != 0) {
+    c->why = xasprintf("the parent of %s is not in the repository (a shallow clone? fetch more history)", name);
+    return false;
+  }
+  c->range = xasprintf("%s^..%s", name, name);
+  bool ok = diff_commits(r, parent, commit, c);
+  git_commit_free(parent);
+  return ok;
+}
+
+static bool changes_pull_request(git_repository *r, const char *base, GitChanges *c) {
+  git_commit *head = lookup_commit(r, "HEAD");
+  if (!head) {
+    c->why = xstrdup("the repository has no HEAD commit");
+    return false;
+  }
+  git_commit *b = NULL;
+  if (base) {
+    char *remote = xasprintf("refs/remotes/origin/%s", base);
+    char *local = xasprintf("refs/heads/%s", base);
+    b = lookup_commit(r, remote);
+    if (!b) b = lookup_commit(r, local);
+    free(remote);
+    free(local);
+  }
+  bool ok;
+  if (b) {
+    git_oid mb;
+    git_commit *mbc = NULL;
+    ok = git_merge_base(&mb, r, git_commit_id(b), git_commit_id(head)) == 0 &&
+         git_commit_lookup(&mbc, r, &mb) == 0;
+    if (ok) {
+      c->range = xasprintf("merge-base(%s, HEAD)..HEAD", base);
+      ok = diff_commits(r, mbc, head, c);
+    } else {
+      c->why = xasprintf("no merge base between %s and HEAD: %s", base, last_reason());
+    }
+    git_commit_free(mbc);
+    git_commit_free(b);
+  } else if (git_commit_parentcount(head) == 2) {
+    /* GitHub checks out refs/pull/N/merge: HEAD^1 is the target branch */
+    ok = diff_with_parent(r, head, "HEAD", c);
+    free(c->range);
+    c->range = xstrdup("HEAD^1..HEAD (the pull request's merge commit)");
+  } else {
+    c->why = xasprintf("the target branch %s is not in the repository (fetch it: git fetch origin %s)",
+                       base ? base : "(unknown)", base ? base : "BRANCH");
+    ok = false;
+  }
+  git_commit_free(head);
+  return ok;
+}
+
+static bool changes_commits(git_repository *r, const char *before, const char *sha, GitChanges *c) {
+  git_commit *to = lookup_commit(r, sha);
+  const char *name = to ? sha : "HEAD";
+  if (!to) to = lookup_commit(r, "HEAD");
+  if (!to) {
+    c->why = xstrdup("the repository has no HEAD commit");
+    return false;
+  }
+  bool ok;
+  git_commit *from = lookup_commit(r, before);
+  if (from) {
+    c->range = xasprintf("%s..%s", before, name);
+    ok = diff_commits(r, from, to, c);
+    git_commit_free(from);
+  } else {
+    ok = diff_with_parent(r, to, name, c);
+  }
+  git_commit_free(to);
+  return ok;
+}
+
+static bool changes_worktree(git_repository *r, GitChanges *c) {
+  git_commit *head = lookup_commit(r, "HEAD");
+  git_tree *tree = NULL;
+  bool ok = !head || (diff_with_parent(r, head, "HEAD", c) && git_commit_tree(&tree, head) == 0);
+  if (ok && !git_repository_is_bare(r)) {
+    ok = diff_worktree(r, tree, &c->paths) == 0;
+    char *range = xasprintf("%s + uncommitted changes", c->range ? c->range : "(no commits)");
+    free(c->range);
+    c->range = range;
+  }
+  git_tree_free(tree);
+  git_commit_free(head);
+  return ok;
+}
+
+void gitp_changes(GitCtx *ctx, const char *dir, GitChangeOf of, const char *base, const char *before,
+                  const char *sha, GitChanges *out) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  git_repository *r = NULL;
+  if (git_repository_open_ext(&r, dir ? dir : ".", 0, NULL) != 0) {
+    out->why = xasprintf("%s is not in a git repository", dir ? dir : ".");
+    return;
+  }
+  bool ok = of == GIT_CHANGE_PULL_REQUEST ? changes_pull_request(r, base, out)
+            : of == GIT_CHANGE_WORKTREE   ? changes_worktree(r, out)
+                                          : changes_commits(r, before, sha, out);
+  if (!ok && !out->why) out->why = xasprintf("git diff failed: %s", last_reason());
+  out->known = ok;
+  strs_sort_unique(&out->paths);
+  git_repository_free(r);
+}
+
+/* ---- configuration ---- */
+
+char *gitp_user_name(GitCtx *ctx, const char *dir) {
+  (void)ctx;
+  git_repository *r = NULL;
+  git_config *cfg = NULL, *snap = NULL;
+  char *name = NULL;
+  const char *v = NULL;
+  /* a snapshot: the default configuration is live */
+  bool ok = git_repository_open_ext(&r, dir ? dir : ".", 0, NULL) == 0
+                ? git_repository_config_snapshot(&snap, r) == 0
+                : git_config_open_default(&cfg) == 0 && git_config_snapshot(&snap, cfg) == 0;
+  if (ok && git_config_get_string(&v, snap, "user.name") == 0 && *v) name = xstrdup(v);
+  git_config_free(snap);
+  git_config_free(cfg);
+  git_repository_free(r);
+  return name;
 }
 
 /* ---- network ---- */

@@ -94,6 +94,36 @@ bool gitp_log(GitCtx *ctx, const char *repo, const char *since, const char *unti
 bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool with_worktree,
                         GitStrs *out, GitErr *err);
 
+/* What an event changed, for `paths` triggers: the files touched,
+ * relative to the repository's root, sorted and unique (a rename gives
+ * both names). Computed in the repository found from `dir` upwards; never
+ * an error: when git cannot tell, `known` is false and `why` says why.
+ *   GIT_CHANGE_PULL_REQUEST  merge-base(base, HEAD)..HEAD, base looked up
+ *                 as origin/BASE, then the local branch BASE; without it,
+ *                 a merge commit at HEAD against its first parent (GitHub
+ *                 checks out such a merge commit)
+ *   GIT_CHANGE_WORKTREE  HEAD^..HEAD, plus the index and work tree
+ *                 (untracked files included, ignored ones not)
+ *   GIT_CHANGE_COMMITS  before..sha when `before` is in the repository,
+ *                 else sha^..sha (sha: HEAD when NULL or not in the
+ *                 repository); a root commit counts all its files */
+typedef enum GitChangeOf { GIT_CHANGE_COMMITS, GIT_CHANGE_PULL_REQUEST, GIT_CHANGE_WORKTREE } GitChangeOf;
+
+typedef struct GitChanges {
+  bool known;
+  GitStrs paths;
+  char *range; /* what was compared: "merge-base(main, HEAD)..HEAD", ... */
+  char *why;   /* the reason when !known */
+} GitChanges;
+
+void gitp_changes(GitCtx *ctx, const char *dir, GitChangeOf of, const char *base, const char *before,
+                  const char *sha, GitChanges *out);
+void gitp_changes_free(GitChanges *c);
+
+/* git's user.name: the configuration of the repository holding `dir`
+ * (global and system ones behind it), else the global one; NULL if unset. */
+char *gitp_user_name(GitCtx *ctx, const char *dir);
+
 /* ---- changing a repository ---- */
 
 /* Credentials for the network: a token is sent as the password of HTTP(S)

@@ -11,10 +11,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "prim/jsonscan.h"
-#include "prim/net.h"
-#include "prim/sha256.h"
+#include "core/codec.h"
 #include "core/util.h"
+#include "core/value.h"
+#include "prim/net.h"
+#include "prim/semver.h"
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -70,44 +71,7 @@ static void list_add(RegList *l, char *s) { VEC_PUSH(l->items, l->n, l->cap, s);
 
 int reg_request_count(const RegClient *c) { return c->requests; }
 
-/* ---- small codecs ---- */
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64_encode(const char *s, size_t n) {
-  Buf b = {0};
-  for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned char)s[i] << 16;
-    if (i + 1 < n) v |= (unsigned char)s[i + 1] << 8;
-    if (i + 2 < n) v |= (unsigned char)s[i + 2];
-    buf_putc(&b, B64[v >> 18 & 63]);
-    buf_putc(&b, B64[v >> 12 & 63]);
-    buf_putc(&b, i + 1 < n ? B64[v >> 6 & 63] : '=');
-    buf_putc(&b, i + 2 < n ? B64[v & 63] : '=');
-  }
-  return b.data ? buf_take(&b) : xstrdup("");
-}
-
-/* Decodes `s`; NULL when it is not base64. */
-static char *base64_decode(const char *s) {
-  Buf b = {0};
-  unsigned v = 0;
-  int bits = 0;
-  for (; *s && *s != '='; s++) {
-    const char *p = strchr(B64, *s);
-    if (!p || !*s) {
-      buf_free(&b);
-      return NULL;
-    }
-    v = v << 6 | (unsigned)(p - B64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      buf_putc(&b, (char)(v >> bits & 0xFF));
-    }
-  }
-  return b.data ? buf_take(&b) : xstrdup("");
-}
+/* ---- small helpers ---- */
 
 static void url_escape(Buf *b, const char *s) {
   for (; *s; s++) {
@@ -115,6 +79,16 @@ static void url_escape(Buf *b, const char *s) {
     if (isalnum(ch) || strchr("-._~", ch)) buf_putc(b, (char)ch);
     else buf_printf(b, "%%%02X", ch);
   }
+}
+
+/* Parses a protocol answer; "invalid JSON at LINE:COL: why" otherwise. */
+static bool parse_json(const char *text, size_t len, Value *out, char **err) {
+  char *why = NULL;
+  *out = V_NULL_VALUE;
+  if (json_parse(text, len, out, &why)) return true;
+  *err = xasprintf("invalid JSON at %s", why);
+  free(why);
+  return false;
 }
 
 /* Replaces every known secret in `msg` by "***" (defence in depth: no
@@ -269,32 +243,32 @@ static bool load_docker_config(RegClient *c, char **err) {
     free(path);
     return true;
   }
-  Arena a = {0};
+  Value root;
   char *jerr = NULL;
-  Js *root = js_parse(&a, text, len, &jerr);
-  bool ok = root != NULL;
+  bool ok = parse_json(text, len, &root, &jerr);
   if (!ok) {
     *err = xasprintf("%s: %s", path, jerr);
     free(jerr);
   }
-  const Js *auths = js_get(root, "auths");
-  for (size_t i = 0; ok && auths && auths->kind == JS_OBJECT && i < auths->n; i++) {
-    const Js *e = auths->items[i];
-    const char *auth = js_get_str(e, "auth");
-    const char *user = js_get_str(e, "username"), *pass = js_get_str(e, "password");
+  Value auths = value_get(root, "auths");
+  Map *am = auths.kind == V_MAP ? as_map(auths) : NULL;
+  for (size_t i = 0; ok && am && i < am->n; i++) {
+    Value e = am->vals[i];
+    const char *key = am->keys[i]->data;
+    const char *auth = value_get_str(e, "auth");
+    const char *user = value_get_str(e, "username"), *pass = value_get_str(e, "password");
     char *basic = NULL;
     if (auth && *auth) {
-      char *plain = base64_decode(auth);
-      if (!plain || !strchr(plain, ':')) {
-        *err = xasprintf("%s: the auth entry for '%s' is not base64 of user:password", path,
-                         auths->keys[i]);
+      Buf plain = {0};
+      char bad;
+      if (!base64_decode(auth, &plain, &bad) || !plain.data || !strchr(plain.data, ':')) {
+        *err = xasprintf("%s: the auth entry for '%s' is not base64 of user:password", path, key);
         ok = false;
       } else {
         basic = xstrdup(auth);
-        char *colon = strchr(plain, ':');
-        add_secret(c, colon + 1);
+        add_secret(c, strchr(plain.data, ':') + 1);
       }
-      free(plain);
+      buf_free(&plain);
     } else if (user && pass) {
       char *up = xasprintf("%s:%s", user, pass);
       basic = base64_encode(up, strlen(up));
@@ -303,11 +277,11 @@ static bool load_docker_config(RegClient *c, char **err) {
     }
     if (basic) {
       add_secret(c, basic);
-      AuthEntry ae = {auth_key_host(auths->keys[i]), basic};
+      AuthEntry ae = {auth_key_host(key), basic};
       VEC_PUSH(c->auths, c->nauths, c->auths_cap, ae);
     }
   }
-  arena_free(&a);
+  value_release(root);
   free(text);
   free(path);
   return ok;
@@ -518,18 +492,19 @@ static bool fetch_token(RegClient *c, Host *h, const char *params, const char *s
     ok = false;
   }
   if (ok) {
-    Arena a = {0};
+    Value root;
     char *jerr = NULL;
-    Js *root = js_parse(&a, resp.body, resp.body_len, &jerr);
-    const char *tok = js_get_str(root, "token");
-    if (!tok) tok = js_get_str(root, "access_token");
-    const Js *exp = js_get(root, "expires_in");
+    parse_json(resp.body, resp.body_len, &root, &jerr);
+    const char *tok = value_get_str(root, "token");
+    if (!tok) tok = value_get_str(root, "access_token");
+    Value exp = value_get(root, "expires_in");
     if (!tok) {
       *err = xasprintf("token server %s: %s", shown, jerr ? jerr : "no token in the answer");
       ok = false;
     } else {
       /* The spec's default lifetime is 60 s; renew a little early. */
-      double secs = exp && exp->kind == JS_NUMBER && exp->num > 0 ? exp->num : 60;
+      double secs = exp.kind == V_INT ? (double)exp.as.i : exp.kind == V_FLOAT ? exp.as.f : 0;
+      if (!(secs > 0)) secs = 60;
       int64_t life = (int64_t)(secs * 1000);
       int64_t until = net_now_ms() + life - (life > 10000 ? 5000 : life / 2);
       add_secret(c, tok);
@@ -538,7 +513,7 @@ static bool fetch_token(RegClient *c, Host *h, const char *params, const char *s
       h->auth = AUTH_BEARER;
     }
     free(jerr);
-    arena_free(&a);
+    value_release(root);
   }
   net_response_free(&resp);
   free(shown);
@@ -615,23 +590,23 @@ static bool call_send(RegClient *c, Call *call, NetResponse *resp, char **err) {
 static char *status_error(const Call *call, const NetResponse *resp, const char *what) {
   char *url = net_redact_url(call->url);
   Buf detail = {0};
-  Arena a = {0};
+  Value root = V_NULL_VALUE;
   char *jerr = NULL;
   const char *ctype = net_header(resp, "Content-Type");
-  Js *root = resp->body_len ? js_parse(&a, resp->body, resp->body_len, &jerr) : NULL;
-  const Js *errs = js_get(root, "errors");
-  if (errs && errs->kind == JS_ARRAY && errs->n > 0) {
-    const char *code = js_get_str(errs->items[0], "code");
-    const char *msg = js_get_str(errs->items[0], "message");
+  bool json = resp->body_len && parse_json(resp->body, resp->body_len, &root, &jerr);
+  Value errs = value_get(root, "errors");
+  if (errs.kind == V_LIST && list_len(errs) > 0) {
+    const char *code = value_get_str(list_get(errs, 0), "code");
+    const char *msg = value_get_str(list_get(errs, 0), "message");
     buf_printf(&detail, " (%s%s%s)", code ? code : "error", msg ? ": " : "", msg ? msg : "");
-  } else if (resp->body_len && !root) {
+  } else if (resp->body_len && !json) {
     buf_printf(&detail, " (a %s body, not registry JSON)", ctype ? ctype : "untyped");
   }
   char *m = xasprintf("%s %s: %s%ld%s", call->method, url, what ? what : "", resp->status,
                       detail.data ? detail.data : "");
   buf_free(&detail);
   free(jerr);
-  arena_free(&a);
+  value_release(root);
   free(url);
   return m;
 }
@@ -639,10 +614,10 @@ static char *status_error(const Call *call, const NetResponse *resp, const char 
 static void call_free(Call *call) { free(call->url); }
 
 /* Parses a JSON response body, naming the URL on failure. */
-static Js *body_json(Arena *a, const Call *call, const NetResponse *resp, char **err) {
+static bool body_json(const Call *call, const NetResponse *resp, Value *out, char **err) {
   char *jerr = NULL;
-  Js *root = js_parse(a, resp->body, resp->body_len, &jerr);
-  if (!root) {
+  bool ok = parse_json(resp->body, resp->body_len, out, &jerr);
+  if (!ok) {
     char *url = net_redact_url(call->url);
     const char *ctype = net_header(resp, "Content-Type");
     *err = xasprintf("%s %s: %s%s%s", call->method, url, jerr, ctype ? " (Content-Type: " : "",
@@ -655,7 +630,7 @@ static Js *body_json(Arena *a, const Call *call, const NetResponse *resp, char *
     free(url);
     free(jerr);
   }
-  return root;
+  return ok;
 }
 
 static char *pull_scope(const char *repo) { return xasprintf("repository:%s:pull", repo); }
@@ -680,13 +655,14 @@ static bool is_index_type(const char *mt) {
 
 /* The manifest's media type: its own `mediaType` field, else the
  * Content-Type (Docker schema 2 requires the field; OCI makes it optional). */
-static char *manifest_type(const Js *root, const char *content_type) {
-  const char *mt = js_get_str(root, "mediaType");
+static char *manifest_type(Value root, const char *content_type) {
+  const char *mt = value_get_str(root, "mediaType");
   if (mt) return xstrdup(mt);
   if (content_type && strncmp(content_type, "application/", 12) == 0 &&
       !strstr(content_type, "application/json"))
     return xstrndup(content_type, strcspn(content_type, "; "));
-  return xstrdup(js_get(root, "manifests") ? MT_OCI_INDEX : MT_OCI_MANIFEST);
+  bool index = root.kind == V_MAP && map_has(root, "manifests");
+  return xstrdup(index ? MT_OCI_INDEX : MT_OCI_MANIFEST);
 }
 
 /* GETs a manifest. Its digest is the registry's Docker-Content-Digest,
@@ -698,14 +674,13 @@ static bool get_manifest(RegClient *c, const char *host, const char *repo, const
   Call call = call_new(get_host(c, host), "GET", scope, "/v2/%s/manifests/%s", repo, reference);
   call.extra[0] = ACCEPT;
   NetResponse resp;
-  Arena a = {0};
-  Js *root = NULL;
+  Value root = V_NULL_VALUE;
   bool ok = call_send(c, &call, &resp, err);
   if (ok && resp.status != 200) {
     *err = status_error(&call, &resp, resp.status == 404 ? "manifest unknown, " : NULL);
     ok = false;
   }
-  if (ok && !(root = body_json(&a, &call, &resp, err))) ok = false;
+  if (ok) ok = body_json(&call, &resp, &root, err);
   if (ok) {
     char *computed = sha256_digest(resp.body, resp.body_len);
     const char *dg = net_header(&resp, "Docker-Content-Digest");
@@ -724,7 +699,7 @@ static bool get_manifest(RegClient *c, const char *host, const char *repo, const
     resp.body = NULL;
   }
   if (!ok) manifest_free(m);
-  arena_free(&a);
+  value_release(root);
   net_response_free(&resp);
   call_free(&call);
   free(scope);
@@ -890,26 +865,35 @@ static bool copy_blob(RegClient *c, const Ref *src, const Ref *dst, const char *
   return ok;
 }
 
-/* The JSON of manifest `m` of repository `r`, in `a`; NULL with *err set. */
-static Js *parse_manifest(Arena *a, const Ref *r, const Manifest *m, char **err) {
+/* The JSON of manifest `m` of repository `r`; false with *err set. */
+static bool parse_manifest(const Ref *r, const Manifest *m, Value *out, char **err) {
   char *jerr = NULL;
-  Js *root = js_parse(a, m->body, m->len, &jerr);
-  if (!root) *err = xasprintf("manifest %s of %s/%s: %s", m->digest, r->host, r->repo, jerr);
+  bool ok = parse_json(m->body, m->len, out, &jerr);
+  if (!ok) *err = xasprintf("manifest %s of %s/%s: %s", m->digest, r->host, r->repo, jerr);
   free(jerr);
-  return root;
+  return ok;
+}
+
+/* How many items the list root[key] has; 0 when it is not a list. */
+static size_t list_len_of(Value root, const char *key) {
+  Value l = value_get(root, key);
+  return l.kind == V_LIST ? list_len(l) : 0;
+}
+
+/* The digest of item i < list_len_of(root, key), or NULL. */
+static const char *item_digest(Value root, const char *key, size_t i) {
+  return value_get_str(list_get(value_get(root, key), i), "digest");
 }
 
 /* Copies what manifest `m` refers to (blobs; for an index, each child
  * manifest by digest, recursively) from src to dst. */
 static bool copy_contents(RegClient *c, const Ref *src, const Ref *dst, const Manifest *m,
                           int depth, RegCopyStats *st, char **err) {
-  Arena a = {0};
-  Js *root = parse_manifest(&a, src, m, err);
-  bool ok = root != NULL;
+  Value root;
+  bool ok = parse_manifest(src, m, &root, err);
   if (ok && is_index_type(m->media_type)) {
-    const Js *children = js_get(root, "manifests");
-    for (size_t i = 0; ok && children && i < children->n; i++) {
-      const char *dg = js_get_str(children->items[i], "digest");
+    for (size_t i = 0; ok && i < list_len_of(root, "manifests"); i++) {
+      const char *dg = item_digest(root, "manifests", i);
       Manifest child;
       if (!dg) continue;
       if (depth >= MAX_INDEX_DEPTH) {
@@ -925,16 +909,16 @@ static bool copy_contents(RegClient *c, const Ref *src, const Ref *dst, const Ma
       manifest_free(&child);
     }
   } else if (ok) {
-    const char *cfg = js_get_str(js_get(root, "config"), "digest");
+    const char *cfg = value_get_str(value_get(root, "config"), "digest");
     if (cfg) ok = copy_blob(c, src, dst, cfg, st, err);
-    const Js *layers = js_get(root, "layers");
-    for (size_t i = 0; ok && layers && i < layers->n; i++) {
-      const char *dg = js_get_str(layers->items[i], "digest");
+    for (size_t i = 0; ok && i < list_len_of(root, "layers"); i++) {
+      Value layer = list_get(value_get(root, "layers"), i);
+      const char *dg = value_get_str(layer, "digest"); /* set only when layer is a map */
       /* Foreign layers (with urls) are not in the registry: skip them. */
-      if (dg && !js_get(layers->items[i], "urls")) ok = copy_blob(c, src, dst, dg, st, err);
+      if (dg && !map_has(layer, "urls")) ok = copy_blob(c, src, dst, dg, st, err);
     }
   }
-  arena_free(&a);
+  value_release(root);
   return ok;
 }
 
@@ -976,13 +960,11 @@ typedef struct TagInfo {
 static bool manifest_created(RegClient *c, const Ref *r, const Manifest *m, int depth,
                              int64_t *out, char **err) {
   *out = 0;
-  Arena a = {0};
-  Js *root = parse_manifest(&a, r, m, err);
-  bool ok = root != NULL;
+  Value root;
+  bool ok = parse_manifest(r, m, &root, err);
   if (ok && is_index_type(m->media_type)) {
-    const Js *children = js_get(root, "manifests");
-    for (size_t i = 0; ok && depth < MAX_INDEX_DEPTH && children && i < children->n; i++) {
-      const char *dg = js_get_str(children->items[i], "digest");
+    for (size_t i = 0; ok && depth < MAX_INDEX_DEPTH && i < list_len_of(root, "manifests"); i++) {
+      const char *dg = item_digest(root, "manifests", i);
       Manifest child;
       int64_t t;
       if (!dg) continue;
@@ -992,7 +974,7 @@ static bool manifest_created(RegClient *c, const Ref *r, const Manifest *m, int 
       manifest_free(&child);
     }
   } else if (ok) {
-    const char *cfg = js_get_str(js_get(root, "config"), "digest");
+    const char *cfg = value_get_str(value_get(root, "config"), "digest");
     if (cfg) {
       char *scope = pull_scope(r->repo);
       Call call = call_new(get_host(c, r->host), "GET", scope, "/v2/%s/blobs/%s", r->repo, cfg);
@@ -1002,20 +984,17 @@ static bool manifest_created(RegClient *c, const Ref *r, const Manifest *m, int 
         *err = status_error(&call, &resp, NULL);
         ok = false;
       }
-      if (ok) {
-        Arena ca = {0};
-        Js *conf = body_json(&ca, &call, &resp, err);
-        const char *created = js_get_str(conf, "created");
-        if (!conf) ok = false;
-        else if (created) parse_rfc3339(created, out);
-        arena_free(&ca);
-      }
+      Value conf = V_NULL_VALUE;
+      if (ok) ok = body_json(&call, &resp, &conf, err);
+      const char *created = value_get_str(conf, "created");
+      if (created) parse_rfc3339(created, out);
+      value_release(conf);
       net_response_free(&resp);
       call_free(&call);
       free(scope);
     }
   }
-  arena_free(&a);
+  value_release(root);
   return ok;
 }
 
@@ -1080,106 +1059,6 @@ static void filter_free(Filter *f) {
   pcre2_code_free(f->code);
 }
 
-/* ---- SemVer 2.0.0 precedence (private: tags only need ordering) ---- */
-
-typedef struct Version {
-  const char *major, *minor, *patch; /* digit runs inside the tag */
-  size_t lmajor, lminor, lpatch;
-  const char *pre; /* after '-', up to '+' or end; NULL if none */
-  size_t lpre;
-} Version;
-
-static bool numeric_id(const char *s, size_t n) {
-  if (n == 0 || (n > 1 && s[0] == '0')) return false;
-  for (size_t i = 0; i < n; i++)
-    if (!isdigit((unsigned char)s[i])) return false;
-  return true;
-}
-
-static bool valid_ids(const char *s, size_t n, bool pre) {
-  if (n == 0) return false;
-  for (size_t i = 0; i < n;) {
-    size_t len = 0;
-    bool digits = true;
-    while (i + len < n && s[i + len] != '.') {
-      char ch = s[i + len];
-      if (!(isalnum((unsigned char)ch) || ch == '-')) return false;
-      if (!isdigit((unsigned char)ch)) digits = false;
-      len++;
-    }
-    if (len == 0) return false;
-    if (pre && digits && len > 1 && s[i] == '0') return false;
-    i += len + 1;
-    if (i == n + 1) break;
-    if (i == n) return false; /* trailing dot */
-  }
-  return true;
-}
-
-static bool parse_version(const char *tag, Version *v) {
-  const char *s = tag + (tag[0] == 'v' || tag[0] == 'V');
-  const char *parts[3];
-  size_t lens[3];
-  for (int i = 0; i < 3; i++) {
-    size_t n = strspn(s, "0123456789");
-    if (!numeric_id(s, n)) return false;
-    parts[i] = s;
-    lens[i] = n;
-    s += n;
-    if (i < 2 && *s++ != '.') return false;
-  }
-  *v = (Version){parts[0], parts[1], parts[2], lens[0], lens[1], lens[2], NULL, 0};
-  if (*s == '-') {
-    size_t n = strcspn(s + 1, "+");
-    if (!valid_ids(s + 1, n, true)) return false;
-    v->pre = s + 1;
-    v->lpre = n;
-    s += 1 + n;
-  }
-  if (*s == '+') {
-    if (!valid_ids(s + 1, strlen(s + 1), false)) return false;
-    s += strlen(s);
-  }
-  return *s == 0;
-}
-
-static int cmp_num(const char *a, size_t la, const char *b, size_t lb) {
-  if (la != lb) return la < lb ? -1 : 1; /* no leading zeros: longer is bigger */
-  int r = memcmp(a, b, la);
-  return (r > 0) - (r < 0);
-}
-
-static int cmp_pre(const char *a, size_t la, const char *b, size_t lb) {
-  size_t i = 0, j = 0;
-  while (i < la && j < lb) {
-    size_t na = 0, nb = 0;
-    while (i + na < la && a[i + na] != '.') na++;
-    while (j + nb < lb && b[j + nb] != '.') nb++;
-    bool da = strspn(a + i, "0123456789") >= na, db = strspn(b + j, "0123456789") >= nb;
-    int r;
-    if (da && db) r = cmp_num(a + i, na, b + j, nb);
-    else if (da != db) r = da ? -1 : 1; /* numeric identifiers sort first */
-    else {
-      size_t m = na < nb ? na : nb;
-      r = memcmp(a + i, b + j, m);
-      r = r ? (r > 0) - (r < 0) : (na > nb) - (na < nb);
-    }
-    if (r) return r;
-    i += na + 1;
-    j += nb + 1;
-  }
-  return (i < la) - (j < lb); /* more identifiers: higher */
-}
-
-static int version_cmp(const Version *a, const Version *b) {
-  int r = cmp_num(a->major, a->lmajor, b->major, b->lmajor);
-  if (!r) r = cmp_num(a->minor, a->lminor, b->minor, b->lminor);
-  if (!r) r = cmp_num(a->patch, a->lpatch, b->patch, b->lpatch);
-  if (r) return r;
-  if (!a->pre || !b->pre) return (a->pre == NULL) - (b->pre == NULL); /* release > pre-release */
-  return cmp_pre(a->pre, a->lpre, b->pre, b->lpre);
-}
-
 /* ---- operations ---- */
 
 static char *finish(RegClient *c, char **err) { return *err = scrub(c, *err); }
@@ -1211,25 +1090,23 @@ static bool tags_of(RegClient *c, const Ref *r, RegList *out, char **err) {
       break;
     }
     if (!(ok = call_send(c, &call, &resp, err))) break;
-    Arena a = {0};
-    Js *root = NULL;
+    Value root = V_NULL_VALUE;
     if (resp.status != 200) {
       *err = status_error(&call, &resp, resp.status == 404 ? "repository unknown, " : NULL);
       ok = false;
-    } else if (!(root = body_json(&a, &call, &resp, err))) {
-      ok = false;
+    } else {
+      ok = body_json(&call, &resp, &root, err);
     }
-    const Js *tags = js_get(root, "tags");
-    if (ok && root && (root->kind != JS_OBJECT || (tags && tags->kind != JS_ARRAY &&
-                                                   tags->kind != JS_NULL))) {
+    Value tags = value_get(root, "tags");
+    if (ok && (root.kind != V_MAP || (tags.kind != V_LIST && tags.kind != V_NULL))) {
       char *url = net_redact_url(call.url);
       *err = xasprintf("GET %s: not a tag list", url);
       free(url);
       ok = false;
     }
-    for (size_t i = 0; ok && tags && tags->kind == JS_ARRAY && i < tags->n; i++)
-      if (js_str(tags->items[i])) list_add(out, xstrdup(tags->items[i]->str));
-    arena_free(&a);
+    for (size_t i = 0; ok && tags.kind == V_LIST && i < list_len(tags); i++)
+      if (is_str(list_get(tags, i))) list_add(out, xstrdup(str_chars(list_get(tags, i))));
+    value_release(root);
     char *next = ok ? next_page(h, net_header(&resp, "Link")) : NULL;
     net_response_free(&resp);
     if (!next) break;
@@ -1416,19 +1293,22 @@ char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy 
   Filter f;
   RegList tags = {0};
   char *best = NULL;
-  Version bv = {0};
+  SemVer bv = {0};
   int64_t bt = 0;
   bool ok = filter_init(&f, allow, err) && tags_of(c, &r, &tags, err);
   for (size_t i = 0; ok && i < tags.n; i++) {
     const char *t = tags.items[i];
     if (!filter_match(&f, t)) continue;
     if (strategy == REG_SEMVER) {
-      Version v;
-      if (!parse_version(t, &v)) continue;
-      int cmp = best ? version_cmp(&v, &bv) : 1;
-      if (cmp > 0 || (cmp == 0 && strcmp(t, best) > 0)) {
+      SemVer v;
+      if (!semver_parse(t, &v, NULL)) continue;
+      int cmp = best ? semver_compare(&v, &bv) : 1;
+      if (cmp > 0 || (cmp == 0 && strcmp(t, best) > 0)) { /* equal versions: the greater text */
         best = tags.items[i];
+        semver_free(&bv);
         bv = v;
+      } else {
+        semver_free(&v);
       }
     } else {
       TagInfo ti;
@@ -1442,6 +1322,7 @@ char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy 
     }
   }
   char *out = ok && best ? xstrdup(best) : NULL;
+  semver_free(&bv);
   reg_list_free(&tags);
   filter_free(&f);
   ref_free(&r);

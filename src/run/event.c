@@ -2,11 +2,11 @@
 #include "run/event.h"
 
 #include <errno.h>
-#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/ast.h"
+#include "prim/git.h"
 
 /* ---- small helpers ---- */
 
@@ -22,22 +22,6 @@ const char *env_lookup(char **envp, const char *name) {
 static const char *env_nonempty(char **envp, const char *name) {
   const char *v = env_lookup(envp, name);
   return v && *v ? v : NULL;
-}
-
-static Value opt_str(const char *s) { return s ? v_cstr(s) : v_null(); }
-
-static void set_str(Value ev, const char *key, const char *s) {
-  if (s) map_set(ev, key, v_cstr(s));
-}
-
-/* A member of a JSON object, null when `v` is not an object (borrowed). */
-static Value jget(Value v, const char *key) {
-  return v.kind == V_MAP ? map_get(v, key) : v_null();
-}
-
-static const char *jstr(Value v, const char *key) {
-  Value s = jget(v, key);
-  return is_str(s) ? str_chars(s) : NULL;
 }
 
 /* A git sha of only zeros means "no commit" (a new branch, a deleted one). */
@@ -58,23 +42,44 @@ static bool parse_positive(const char *s, int64_t *out) {
   return true;
 }
 
-static Value pr_new(void) {
-  Value pr = v_map();
-  map_set(pr, "number", v_null());
-  map_set(pr, "action", v_null());
-  map_set(pr, "labels", v_list());
-  map_set(pr, "title", v_null());
-  return pr;
+/* ---- the fields (lang/event_fields.h) ---- */
+
+static const char *const FIELD[] = {EVENT_FIELDS(EVENT_FIELD_NAME)};
+static const EventType FIELD_TYPE[] = {EVENT_FIELDS(EVENT_FIELD_TYPE)};
+static const char *const PR_FIELD[] = {EVENT_PR_FIELDS(EVENT_FIELD_NAME)};
+static const EventType PR_FIELD_TYPE[] = {EVENT_PR_FIELDS(EVENT_FIELD_TYPE)};
+
+/* What a field holds until a source sets it. */
+static Value unset(EventType t) { return t == EVENT_LIST ? v_list() : t == EVENT_MAP ? v_map() : v_null(); }
+
+Value event_get(Value ev, EventField f) { return value_get(ev, FIELD[f]); }
+const char *event_str(Value ev, EventField f) { return value_get_str(ev, FIELD[f]); }
+void event_set(Value ev, EventField f, Value v) { map_set(ev, FIELD[f], v); }
+Value event_pr_get(Value pr, PrField f) { return value_get(pr, PR_FIELD[f]); }
+const char *event_pr_str(Value pr, PrField f) { return value_get_str(pr, PR_FIELD[f]); }
+
+static void pr_set(Value pr, PrField f, Value v) { map_set(pr, PR_FIELD[f], v); }
+
+/* Sets a string field when the source knows it; NULL leaves it. */
+static void set_str(Value ev, EventField f, const char *s) {
+  if (s) event_set(ev, f, v_cstr(s));
+}
+
+static void pr_set_str(Value pr, PrField f, const char *s) {
+  if (s) pr_set(pr, f, v_cstr(s));
 }
 
 Value event_new(const char *kind) {
   Value ev = v_map();
-  map_set(ev, "kind", opt_str(kind));
-  static const char *const keys[] = {"branch", "base", "tag", "sha", "before", "actor", "pr"};
-  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) map_set(ev, keys[i], v_null());
-  map_set(ev, "inputs", v_map());
-  map_set(ev, "schedule", v_null());
+  for (int f = 0; f < EF_COUNT; f++) event_set(ev, f, unset(FIELD_TYPE[f]));
+  set_str(ev, EF_KIND, kind);
   return ev;
+}
+
+static Value pr_new(void) {
+  Value pr = v_map();
+  for (int f = 0; f < PRF_COUNT; f++) pr_set(pr, f, unset(PR_FIELD_TYPE[f]));
+  return pr;
 }
 
 /* ---- flags ---- */
@@ -125,10 +130,10 @@ void event_flags_free(EventFlags *f) {
 
 /* The pr map of a pull request event, created on first need. */
 static Value ensure_pr(Value ev) {
-  Value pr = map_get(ev, "pr");
+  Value pr = event_get(ev, EF_PR);
   if (pr.kind != V_MAP) {
-    map_set(ev, "pr", pr_new());
-    pr = map_get(ev, "pr");
+    event_set(ev, EF_PR, pr_new());
+    pr = event_get(ev, EF_PR);
   }
   return pr;
 }
@@ -140,24 +145,24 @@ bool event_apply_flags(Value ev, const EventFlags *f, char **err) {
                        f->kind);
       return false;
     }
-    map_set(ev, "kind", v_cstr(f->kind));
+    event_set(ev, EF_KIND, v_cstr(f->kind));
   } else if (f->pr || f->pr_action || f->nlabels) {
-    map_set(ev, "kind", v_cstr("pull_request")); /* --pr alone says what the event is */
+    event_set(ev, EF_KIND, v_cstr("pull_request")); /* --pr alone says what the event is */
   } else if (f->tag) {
-    map_set(ev, "kind", v_cstr("tag"));
+    event_set(ev, EF_KIND, v_cstr("tag"));
   } else if (f->schedule) {
-    map_set(ev, "kind", v_cstr("schedule"));
+    event_set(ev, EF_KIND, v_cstr("schedule"));
   }
-  set_str(ev, "branch", f->branch);
-  set_str(ev, "base", f->base);
-  set_str(ev, "tag", f->tag);
-  set_str(ev, "sha", f->sha);
-  set_str(ev, "actor", f->actor);
-  set_str(ev, "schedule", f->schedule);
+  set_str(ev, EF_BRANCH, f->branch);
+  set_str(ev, EF_BASE, f->base);
+  set_str(ev, EF_TAG, f->tag);
+  set_str(ev, EF_SHA, f->sha);
+  set_str(ev, EF_ACTOR, f->actor);
+  set_str(ev, EF_SCHEDULE, f->schedule);
 
-  bool is_pr = !strcmp(str_chars(map_get(ev, "kind")), "pull_request");
+  bool is_pr = !strcmp(str_chars(event_get(ev, EF_KIND)), "pull_request");
   if (!is_pr) {
-    map_set(ev, "pr", v_null());
+    event_set(ev, EF_PR, v_null());
   } else {
     Value pr = ensure_pr(ev);
     if (f->pr) {
@@ -166,11 +171,11 @@ bool event_apply_flags(Value ev, const EventFlags *f, char **err) {
         *err = xasprintf("--pr wants a pull request number, not '%s'", f->pr);
         return false;
       }
-      map_set(pr, "number", v_int(n));
+      pr_set(pr, PRF_NUMBER, v_int(n));
     }
-    set_str(pr, "action", f->pr_action);
+    pr_set_str(pr, PRF_ACTION, f->pr_action);
     if (f->nlabels) {
-      Value labels = map_get(pr, "labels");
+      Value labels = event_pr_get(pr, PRF_LABELS);
       for (int i = 0; i < f->nlabels; i++) {
         bool have = false;
         for (size_t j = 0; j < list_len(labels); j++)
@@ -181,7 +186,7 @@ bool event_apply_flags(Value ev, const EventFlags *f, char **err) {
     }
   }
 
-  Value inputs = map_get(ev, "inputs");
+  Value inputs = event_get(ev, EF_INPUTS);
   for (int i = 0; i < f->ninputs; i++) {
     const char *eq = strchr(f->inputs[i], '=');
     if (!eq || eq == f->inputs[i]) {
@@ -234,25 +239,25 @@ static bool load_json_file(const char *path, Value *out, char **err) {
 }
 
 static void github_pull_request(Value ev, Value payload) {
-  Value p = jget(payload, "pull_request");
+  Value p = value_get(payload, "pull_request");
   Value pr = ensure_pr(ev);
-  Value num = jget(p, "number");
-  if (num.kind != V_INT) num = jget(payload, "number");
-  if (num.kind == V_INT) map_set(pr, "number", num);
-  set_str(pr, "action", jstr(payload, "action"));
-  set_str(pr, "title", jstr(p, "title"));
-  Value labels = jget(p, "labels");
+  Value num = value_get(p, "number");
+  if (num.kind != V_INT) num = value_get(payload, "number");
+  if (num.kind == V_INT) pr_set(pr, PRF_NUMBER, num);
+  pr_set_str(pr, PRF_ACTION, value_get_str(payload, "action"));
+  pr_set_str(pr, PRF_TITLE, value_get_str(p, "title"));
+  Value labels = value_get(p, "labels");
   if (labels.kind == V_LIST) {
-    Value names = map_get(pr, "labels");
+    Value names = event_pr_get(pr, PRF_LABELS);
     for (size_t i = 0; i < list_len(labels); i++) {
-      const char *name = jstr(list_get(labels, i), "name");
+      const char *name = value_get_str(list_get(labels, i), "name");
       if (name) list_push(names, v_cstr(name));
     }
   }
   /* the payload names the branches even where the variables do not */
-  set_str(ev, "branch", jstr(jget(p, "head"), "ref"));
-  set_str(ev, "base", jstr(jget(p, "base"), "ref"));
-  set_str(ev, "sha", jstr(jget(p, "head"), "sha"));
+  set_str(ev, EF_BRANCH, value_get_str(value_get(p, "head"), "ref"));
+  set_str(ev, EF_BASE, value_get_str(value_get(p, "base"), "ref"));
+  set_str(ev, EF_SHA, value_get_str(value_get(p, "head"), "sha"));
 }
 
 bool event_from_github(char **envp, Value *out, char **err) {
@@ -271,25 +276,25 @@ bool event_from_github(char **envp, Value *out, char **err) {
   const char *tag = strip_prefix(ref, "refs/tags/");
   if (!strcmp(kind, "push") && tag) kind = "tag";
   Value ev = event_new(kind);
-  set_str(ev, "branch", strip_prefix(ref, "refs/heads/"));
-  set_str(ev, "tag", tag);
-  set_str(ev, "sha", env_nonempty(envp, "GITHUB_SHA"));
-  set_str(ev, "actor", env_nonempty(envp, "GITHUB_ACTOR"));
+  set_str(ev, EF_BRANCH, strip_prefix(ref, "refs/heads/"));
+  set_str(ev, EF_TAG, tag);
+  set_str(ev, EF_SHA, env_nonempty(envp, "GITHUB_SHA"));
+  set_str(ev, EF_ACTOR, env_nonempty(envp, "GITHUB_ACTOR"));
 
   if (!strcmp(kind, "pull_request")) {
-    set_str(ev, "branch", env_nonempty(envp, "GITHUB_HEAD_REF"));
-    set_str(ev, "base", env_nonempty(envp, "GITHUB_BASE_REF"));
+    set_str(ev, EF_BRANCH, env_nonempty(envp, "GITHUB_HEAD_REF"));
+    set_str(ev, EF_BASE, env_nonempty(envp, "GITHUB_BASE_REF"));
     github_pull_request(ev, payload);
   } else if (!strcmp(kind, "push") || !strcmp(kind, "tag")) {
-    const char *before = jstr(payload, "before");
-    if (!is_null_sha(before)) set_str(ev, "before", before);
-    const char *after = jstr(payload, "after");
-    if (!is_null_sha(after)) set_str(ev, "sha", after);
+    const char *before = value_get_str(payload, "before");
+    if (!is_null_sha(before)) set_str(ev, EF_BEFORE, before);
+    const char *after = value_get_str(payload, "after");
+    if (!is_null_sha(after)) set_str(ev, EF_SHA, after);
   } else if (!strcmp(kind, "manual")) {
-    Value inputs = jget(payload, "inputs");
-    if (inputs.kind == V_MAP) map_set(ev, "inputs", map_copy(inputs));
+    Value inputs = value_get(payload, "inputs");
+    if (inputs.kind == V_MAP) event_set(ev, EF_INPUTS, map_copy(inputs));
   } else if (!strcmp(kind, "schedule")) {
-    set_str(ev, "schedule", jstr(payload, "schedule"));
+    set_str(ev, EF_SCHEDULE, value_get_str(payload, "schedule"));
   }
   value_release(payload);
   *out = ev;
@@ -326,21 +331,21 @@ bool event_from_gitlab(char **envp, Value *out, char **err) {
     return false;
   }
   Value ev = event_new(kind);
-  set_str(ev, "branch", env_nonempty(envp, "CI_COMMIT_BRANCH"));
-  set_str(ev, "tag", tag);
-  set_str(ev, "sha", env_nonempty(envp, "CI_COMMIT_SHA"));
-  set_str(ev, "actor", env_nonempty(envp, "GITLAB_USER_LOGIN"));
+  set_str(ev, EF_BRANCH, env_nonempty(envp, "CI_COMMIT_BRANCH"));
+  set_str(ev, EF_TAG, tag);
+  set_str(ev, EF_SHA, env_nonempty(envp, "CI_COMMIT_SHA"));
+  set_str(ev, EF_ACTOR, env_nonempty(envp, "GITLAB_USER_LOGIN"));
   const char *before = env_nonempty(envp, "CI_COMMIT_BEFORE_SHA");
-  if (!strcmp(kind, "push") && !is_null_sha(before)) set_str(ev, "before", before);
+  if (!strcmp(kind, "push") && !is_null_sha(before)) set_str(ev, EF_BEFORE, before);
   if (!strcmp(kind, "pull_request")) {
-    set_str(ev, "branch", env_nonempty(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
-    set_str(ev, "base", env_nonempty(envp, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"));
+    set_str(ev, EF_BRANCH, env_nonempty(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
+    set_str(ev, EF_BASE, env_nonempty(envp, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"));
     Value pr = ensure_pr(ev);
     int64_t iid;
     if (parse_positive(env_nonempty(envp, "CI_MERGE_REQUEST_IID"), &iid))
-      map_set(pr, "number", v_int(iid));
-    set_str(pr, "title", env_nonempty(envp, "CI_MERGE_REQUEST_TITLE"));
-    split_labels(map_get(pr, "labels"), env_nonempty(envp, "CI_MERGE_REQUEST_LABELS"));
+      pr_set(pr, PRF_NUMBER, v_int(iid));
+    pr_set_str(pr, PRF_TITLE, env_nonempty(envp, "CI_MERGE_REQUEST_TITLE"));
+    split_labels(event_pr_get(pr, PRF_LABELS), env_nonempty(envp, "CI_MERGE_REQUEST_LABELS"));
   }
   *out = ev;
   return true;
@@ -348,63 +353,43 @@ bool event_from_gitlab(char **envp, Value *out, char **err) {
 
 /* ---- a developer's machine: the repository's HEAD ---- */
 
-static char *local_actor(git_repository *repo, char **envp) {
-  const char *a = env_nonempty(envp, "RP_ACTOR");
-  if (a) return xstrdup(a);
-  git_config *cfg = NULL;
-  if (repo && git_repository_config_snapshot(&cfg, repo) == 0) {
-    const char *name = NULL;
-    char *found = NULL;
-    if (git_config_get_string(&name, cfg, "user.name") == 0 && *name) found = xstrdup(name);
-    git_config_free(cfg);
-    if (found) return found;
-  }
-  a = env_nonempty(envp, "USER");
-  return a ? xstrdup(a) : NULL;
-}
-
 Value event_from_local(const char *dir, char **envp) {
   Value ev = event_new("local");
-  git_libgit2_init();
-  git_repository *repo = NULL;
-  if (git_repository_open_ext(&repo, dir ? dir : ".", 0, NULL) == 0) {
-    git_reference *head = NULL;
-    if (git_repository_head(&head, repo) == 0) {
-      if (git_reference_is_branch(head)) set_str(ev, "branch", git_reference_shorthand(head));
-      const git_oid *oid = git_reference_target(head);
-      if (oid) map_set(ev, "sha", v_cstr(git_oid_tostr_s(oid)));
-      git_reference_free(head);
-    } else if (git_repository_head_unborn(repo) == 1 &&
-               git_reference_lookup(&head, repo, "HEAD") == 0) {
-      /* a new repository: the branch exists in name only */
-      set_str(ev, "branch", strip_prefix(git_reference_symbolic_target(head), "refs/heads/"));
-      git_reference_free(head);
-    }
-  }
-  char *actor = local_actor(repo, envp);
-  if (actor) map_set(ev, "actor", v_str_take(actor));
-  git_repository_free(repo);
-  git_libgit2_shutdown();
+  GitCtx *git = gitp_new();
+  GitErr err = {0};
+  char *branch = NULL, *sha = NULL, *actor = NULL;
+  /* outside a repository: no branch, sha or git user (not an error) */
+  bool in_repo = gitp_branch(git, dir, &branch, &err);
+  if (in_repo) sha = gitp_sha(git, dir, NULL, &err); /* NULL before the first commit */
+  gitp_err_free(&err);
+  if (branch) event_set(ev, EF_BRANCH, v_str_take(branch));
+  if (sha) event_set(ev, EF_SHA, v_str_take(sha));
+  const char *a = env_nonempty(envp, "RP_ACTOR");
+  if (a) actor = xstrdup(a);
+  if (!actor && in_repo) actor = gitp_user_name(git, dir);
+  if (!actor && (a = env_nonempty(envp, "USER"))) actor = xstrdup(a);
+  if (actor) event_set(ev, EF_ACTOR, v_str_take(actor));
+  gitp_free(git);
   return ev;
 }
 
 /* ---- one line for people ---- */
 
 void event_describe(Value ev, Buf *out) {
-  const char *kind = jstr(ev, "kind"), *branch = jstr(ev, "branch"), *tag = jstr(ev, "tag");
-  const char *sha = jstr(ev, "sha"), *actor = jstr(ev, "actor");
-  Value pr = jget(ev, "pr");
+  const char *kind = event_str(ev, EF_KIND), *branch = event_str(ev, EF_BRANCH), *tag = event_str(ev, EF_TAG);
+  const char *sha = event_str(ev, EF_SHA), *actor = event_str(ev, EF_ACTOR);
+  Value pr = event_get(ev, EF_PR);
   buf_puts(out, kind ? kind : "(no event)");
   if (kind && !strcmp(kind, "pull_request")) {
-    Value num = jget(pr, "number");
+    Value num = event_pr_get(pr, PRF_NUMBER);
     if (num.kind == V_INT) buf_printf(out, " #%lld", (long long)num.as.i);
-    const char *base = jstr(ev, "base"), *action = jstr(pr, "action");
+    const char *base = event_str(ev, EF_BASE), *action = event_pr_str(pr, PRF_ACTION);
     buf_printf(out, " %s -> %s", branch ? branch : "?", base ? base : "?");
     if (action) buf_printf(out, " (%s)", action);
   } else if (kind && !strcmp(kind, "tag")) {
     buf_printf(out, " %s", tag ? tag : "?");
-  } else if (kind && !strcmp(kind, "schedule") && jstr(ev, "schedule")) {
-    buf_printf(out, " \"%s\"", jstr(ev, "schedule"));
+  } else if (kind && !strcmp(kind, "schedule") && event_str(ev, EF_SCHEDULE)) {
+    buf_printf(out, " \"%s\"", event_str(ev, EF_SCHEDULE));
   } else if (branch) {
     buf_printf(out, kind && !strcmp(kind, "push") ? " to %s" : " on %s", branch);
   }

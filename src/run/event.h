@@ -1,26 +1,18 @@
 /* event.h — where a run's `event` comes from.
  *
- * The event is a map Value with these keys, always all present (null when
- * unknown), so `event.base` never fails on a push:
- *   kind     "push" | "pull_request" | "tag" | "manual" | "schedule" | "local"
- *   branch   the branch built (for a pull request: its head branch)
- *   base     a pull request's target branch
- *   tag      the tag name of a tag event
- *   sha      the commit (hex)
- *   before   push: the previous tip of the branch, when known
- *   actor    who started the run
- *   pr       {number, action, labels: [..], title}, null unless a pull request
- *   inputs   {} — manual inputs (strings until triggers coerce them)
- *   schedule the cron text of a schedule event, when the runner tells it
- * Sources, strongest first: command-line flags, the CI runner's environment
- * (GitHub Actions, GitLab CI), the git repository holding the pipeline.
- * doc/events.md is the user-facing description of every rule here. */
+ * The event is a map Value holding every field of lang/event_fields.h,
+ * always all present (null when unknown), so `event.base` never fails on
+ * a push. Sources, strongest first: command-line flags, the CI runner's
+ * environment (GitHub Actions, GitLab CI), the git repository holding the
+ * pipeline. doc/events.md is the user-facing description of every rule
+ * here. */
 #ifndef RP_EVENT_H
 #define RP_EVENT_H
 
 #include <stdbool.h>
 
 #include "core/value.h"
+#include "lang/event_fields.h"
 
 /* The event flags of `rp run`, `rp plan` and `rp repl`. Strings are
  * borrowed (argv); NULL when the flag was not given. */
@@ -60,8 +52,16 @@ bool event_detect(const EventFlags *flags, char **envp, const char *dir, Value *
  * (opened) by carol`, `push to main at 1a2b3c4 by alice`. */
 void event_describe(Value event, Buf *out);
 
+/* Fields by their id: lenient reads (null / NULL when unset, or when not
+ * a string for the _str forms) and a write (takes v). */
+Value event_get(Value ev, EventField f);
+const char *event_str(Value ev, EventField f);
+void event_set(Value ev, EventField f, Value v);
+Value event_pr_get(Value pr, PrField f); /* pr: event_get(ev, EF_PR) */
+const char *event_pr_str(Value pr, PrField f);
+
 /* The pieces, for tests and for the REPL's `:event`. */
-Value event_new(const char *kind); /* every key present, null */
+Value event_new(const char *kind); /* every field present, unset */
 bool event_from_github(char **envp, Value *out, char **err);
 bool event_from_gitlab(char **envp, Value *out, char **err);
 /* Never fails: outside a repository, branch and sha stay null. */

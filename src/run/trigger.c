@@ -2,19 +2,13 @@
 #include "run/trigger.h"
 
 #include <errno.h>
-#include <git2.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- reading the literal parts of a trigger ---- */
+#include "run/event.h"
 
-/* A string field of a map, NULL when absent or not a string. */
-static const char *field(Value map, const char *key) {
-  if (map.kind != V_MAP) return NULL;
-  Value v = map_get(map, key);
-  return is_str(v) ? str_chars(v) : NULL;
-}
+/* ---- reading the literal parts of a trigger ---- */
 
 /* The text of a plain string literal, malloc'd; NULL for anything else. */
 static char *plain_string(const Node *n) {
@@ -159,7 +153,7 @@ static bool match_types(const Trigger *t, Value pr, Buf *why) {
     return false;
   }
   char *const *list = types ? types : (char *const *)default_types;
-  const char *action = field(pr, "action");
+  const char *action = event_pr_str(pr, PRF_ACTION);
   bool ok = false;
   if (action) {
     ok = strings_has(list, action);
@@ -182,7 +176,7 @@ static bool match_labels(const Trigger *t, Value pr, Buf *why) {
   if (!want) return true;
   bool ok = !bad;
   if (bad) buf_puts(why, "; labels must be literal strings");
-  Value have = pr.kind == V_MAP ? map_get(pr, "labels") : v_null();
+  Value have = event_pr_get(pr, PRF_LABELS);
   for (int i = 0; ok && want[i]; i++) {
     bool found = false;
     for (size_t j = 0; have.kind == V_LIST && j < list_len(have); j++) {
@@ -214,7 +208,7 @@ static bool cron_equal(const char *a, const char *b) {
 }
 
 static bool match_schedule(const Trigger *t, Value event, Buf *why) {
-  const char *cron = field(event, "schedule");
+  const char *cron = event_str(event, EF_SCHEDULE);
   char *want = t->filter ? plain_string(t->filter) : NULL;
   bool ok;
   if (t->filter && !want) {
@@ -232,7 +226,7 @@ static bool match_schedule(const Trigger *t, Value event, Buf *why) {
   return ok;
 }
 
-static bool match_paths(const Trigger *t, const ChangedFiles *cf, Buf *why) {
+static bool match_paths(const Trigger *t, const GitChanges *cf, Buf *why) {
   bool bad;
   char **globs = setting_strings(t, "paths", &bad);
   if (!globs) return true;
@@ -244,16 +238,16 @@ static bool match_paths(const Trigger *t, const ChangedFiles *cf, Buf *why) {
     buf_printf(why, " (changed files unknown%s%s: paths not applied)", cf && cf->why ? ": " : "",
                cf && cf->why ? cf->why : "");
   } else {
-    for (int i = 0; !ok && i < cf->n; i++)
+    for (size_t i = 0; !ok && i < cf->paths.n; i++)
       for (int g = 0; !ok && globs[g]; g++)
-        if (glob_match(globs[g], cf->paths[i])) {
+        if (glob_match(globs[g], cf->paths.items[i])) {
           ok = true;
-          buf_printf(why, ", and %s matches paths \"%s\"", cf->paths[i], globs[g]);
+          buf_printf(why, ", and %s matches paths \"%s\"", cf->paths.items[i], globs[g]);
         }
     if (!ok) {
       buf_printf(why, "; no file changed in %s matches paths ", cf->range ? cf->range : "the change");
       show_strings(globs, why);
-      buf_printf(why, " (%d file%s changed)", cf->n, cf->n == 1 ? "" : "s");
+      buf_printf(why, " (%zu file%s changed)", cf->paths.n, cf->paths.n == 1 ? "" : "s");
     }
   }
   strings_free(globs);
@@ -263,26 +257,26 @@ static bool match_paths(const Trigger *t, const ChangedFiles *cf, Buf *why) {
 /* Everything but `paths`; the reason goes to `why`. */
 static bool match_event(const Trigger *t, Value event, Buf *why) {
   show_trigger(t, why);
-  const char *kind = field(event, "kind");
+  const char *kind = event_str(event, EF_KIND);
   if (!kind || strcmp(kind, event_kind_name(t->event))) {
     buf_printf(why, " did not match: the event is %s", kind ? kind : "(none)");
     return false;
   }
-  Value pr = event.kind == V_MAP ? map_get(event, "pr") : v_null();
+  Value pr = event_get(event, EF_PR);
   switch (t->event) {
   case EV_PULL_REQUEST:
-    return match_ref(t, "target branch", field(event, "base"), why) && match_types(t, pr, why) &&
+    return match_ref(t, "target branch", event_str(event, EF_BASE), why) && match_types(t, pr, why) &&
            match_labels(t, pr, why);
   case EV_TAG:
-    return match_ref(t, "tag", field(event, "tag"), why);
+    return match_ref(t, "tag", event_str(event, EF_TAG), why);
   case EV_SCHEDULE:
     return match_schedule(t, event, why);
   default: /* push, manual, local: the branch */
-    return match_ref(t, "branch", field(event, "branch"), why);
+    return match_ref(t, "branch", event_str(event, EF_BRANCH), why);
   }
 }
 
-bool trigger_matches(const Trigger *t, Value event, const ChangedFiles *cf, char **why) {
+bool trigger_matches(const Trigger *t, Value event, const GitChanges *cf, char **why) {
   Buf b = {0};
   bool ok = match_event(t, event, &b) && match_paths(t, cf, &b);
   *why = buf_take(&b);
@@ -438,200 +432,16 @@ bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err) {
   return true;
 }
 
-/* ---- changed files (libgit2) ---- */
+/* ---- changed files ---- */
 
-static void cf_add(ChangedFiles *cf, const char *path) {
-  if (path) VEC_PUSH(cf->paths, cf->n, cf->cap, xstrdup(path));
-}
-
-static int on_file(const git_diff_delta *d, float progress, void *ctx) {
-  (void)progress;
-  ChangedFiles *cf = ctx;
-  cf_add(cf, d->old_file.path);
-  if (!d->old_file.path || strcmp(d->old_file.path, d->new_file.path)) cf_add(cf, d->new_file.path);
-  return 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void cf_sort_unique(ChangedFiles *cf) {
-  if (!cf->n) return;
-  qsort(cf->paths, (size_t)cf->n, sizeof *cf->paths, cmp_str);
-  int w = 1;
-  for (int r = 1; r < cf->n; r++) {
-    if (strcmp(cf->paths[r], cf->paths[w - 1])) cf->paths[w++] = cf->paths[r];
-    else free(cf->paths[r]);
-  }
-  cf->n = w;
-}
-
-static bool add_diff(ChangedFiles *cf, git_diff *diff) {
-  bool ok = diff && git_diff_foreach(diff, on_file, NULL, NULL, NULL, cf) == 0;
-  git_diff_free(diff);
-  return ok;
-}
-
-/* Files differing between two commits; `from` NULL means the empty tree. */
-static bool diff_commits(git_repository *repo, git_commit *from, git_commit *to, ChangedFiles *cf) {
-  git_tree *a = NULL, *b = NULL;
-  git_diff *diff = NULL;
-  bool ok = (!from || git_commit_tree(&a, from) == 0) && git_commit_tree(&b, to) == 0 &&
-            git_diff_tree_to_tree(&diff, repo, a, b, NULL) == 0;
-  git_tree_free(a);
-  git_tree_free(b);
-  return add_diff(cf, ok ? diff : NULL) && ok;
-}
-
-static git_commit *lookup_commit(git_repository *repo, const char *spec) {
-  git_object *obj = NULL;
-  git_commit *c = NULL;
-  if (spec && git_revparse_single(&obj, repo, spec) == 0) {
-    git_object *peeled = NULL;
-    if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) c = (git_commit *)peeled;
-    git_object_free(obj);
-  }
-  return c;
-}
-
-static const char *git_msg(void) {
-  const git_error *e = git_error_last();
-  return e && e->message ? e->message : "unknown libgit2 error";
-}
-
-/* `c` against its first parent; a root commit against the empty tree. */
-static bool diff_with_parent(git_repository *repo, git_commit *c, const char *name, ChangedFiles *cf) {
-  if (git_commit_parentcount(c) == 0) {
-    cf->range = xasprintf("%s (a root commit: all its files)", name);
-    return diff_commits(repo, NULL, c, cf);
-  }
-  git_commit *parent = NULL;
-  if (git_commit_parent(&parent, c, 0) != 0) {
-    cf->why = xasprintf("the parent of %s is not in the repository (a shallow clone? fetch more history)", name);
-    return false;
-  }
-  cf->range = xasprintf("%s^..%s", name, name);
-  bool ok = diff_commits(repo, parent, c, cf);
-  git_commit_free(parent);
-  return ok;
-}
-
-static bool changed_pull_request(git_repository *repo, Value event, ChangedFiles *cf) {
-  const char *base = field(event, "base");
-  git_commit *head = lookup_commit(repo, "HEAD");
-  if (!head) {
-    cf->why = xstrdup("the repository has no HEAD commit");
-    return false;
-  }
-  git_commit *b = NULL;
-  if (base) {
-    char *remote = xasprintf("refs/remotes/origin/%s", base);
-    char *local = xasprintf("refs/heads/%s", base);
-    b = lookup_commit(repo, remote);
-    if (!b) b = lookup_commit(repo, local);
-    free(remote);
-    free(local);
-  }
-  bool ok;
-  if (b) {
-    git_oid mb;
-    ok = git_merge_base(&mb, repo, git_commit_id(b), git_commit_id(head)) == 0;
-    git_commit *mbc = NULL;
-    if (ok) ok = git_commit_lookup(&mbc, repo, &mb) == 0;
-    if (ok) {
-      cf->range = xasprintf("merge-base(%s, HEAD)..HEAD", base);
-      ok = diff_commits(repo, mbc, head, cf);
-    } else {
-      cf->why = xasprintf("no merge base between %s and HEAD: %s", base, git_msg());
-    }
-    git_commit_free(mbc);
-    git_commit_free(b);
-  } else if (git_commit_parentcount(head) == 2) {
-    /* GitHub checks out refs/pull/N/merge: HEAD^1 is the target branch */
-    ok = diff_with_parent(repo, head, "HEAD", cf);
-    free(cf->range);
-    cf->range = xstrdup("HEAD^1..HEAD (the pull request's merge commit)");
-  } else {
-    cf->why = xasprintf("the target branch %s is not in the repository (fetch it: git fetch origin %s)",
-                        base ? base : "(unknown)", base ? base : "BRANCH");
-    ok = false;
-  }
-  git_commit_free(head);
-  return ok;
-}
-
-static bool changed_commits(git_repository *repo, Value event, ChangedFiles *cf) {
-  const char *sha = field(event, "sha");
-  git_commit *to = lookup_commit(repo, sha);
-  const char *name = to ? sha : "HEAD";
-  if (!to) to = lookup_commit(repo, "HEAD");
-  if (!to) {
-    cf->why = xstrdup("the repository has no HEAD commit");
-    return false;
-  }
-  bool ok;
-  git_commit *before = lookup_commit(repo, field(event, "before"));
-  if (before) {
-    cf->range = xasprintf("%s..%s", field(event, "before"), name);
-    ok = diff_commits(repo, before, to, cf);
-    git_commit_free(before);
-  } else {
-    ok = diff_with_parent(repo, to, name, cf);
-  }
-  git_commit_free(to);
-  return ok;
-}
-
-static bool changed_local(git_repository *repo, ChangedFiles *cf) {
-  git_commit *head = lookup_commit(repo, "HEAD");
-  git_tree *tree = NULL;
-  bool ok = true;
-  if (head) {
-    ok = diff_with_parent(repo, head, "HEAD", cf) && git_commit_tree(&tree, head) == 0;
-  }
-  if (ok && !git_repository_is_bare(repo)) {
-    git_diff_options opts;
-    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-    opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
-    git_diff *diff = NULL;
-    ok = git_diff_tree_to_workdir_with_index(&diff, repo, tree, &opts) == 0 && add_diff(cf, diff);
-    char *range = xasprintf("%s + uncommitted changes", cf->range ? cf->range : "(no commits)");
-    free(cf->range);
-    cf->range = range;
-  }
-  if (!ok && !cf->why) cf->why = xasprintf("git diff failed: %s", git_msg());
-  git_tree_free(tree);
-  git_commit_free(head);
-  return ok;
-}
-
-void changed_files_compute(const char *dir, Value event, ChangedFiles *cf) {
-  memset(cf, 0, sizeof *cf);
-  git_libgit2_init();
-  git_repository *repo = NULL;
-  if (git_repository_open_ext(&repo, dir ? dir : ".", 0, NULL) != 0) {
-    cf->why = xasprintf("%s is not in a git repository", dir ? dir : ".");
-  } else {
-    const char *kind = field(event, "kind");
-    bool ok;
-    if (kind && !strcmp(kind, "pull_request")) ok = changed_pull_request(repo, event, cf);
-    else if (kind && !strcmp(kind, "local")) ok = changed_local(repo, cf);
-    else ok = changed_commits(repo, event, cf);
-    if (!ok && !cf->why) cf->why = xasprintf("git diff failed: %s", git_msg());
-    cf->known = ok;
-    cf_sort_unique(cf);
-  }
-  git_repository_free(repo);
-  git_libgit2_shutdown();
-}
-
-void changed_files_free(ChangedFiles *cf) {
-  for (int i = 0; i < cf->n; i++) free(cf->paths[i]);
-  free(cf->paths);
-  free(cf->range);
-  free(cf->why);
-  memset(cf, 0, sizeof *cf);
+void changed_files_compute(const char *dir, Value event, GitChanges *cf) {
+  const char *kind = event_str(event, EF_KIND);
+  GitChangeOf of = GIT_CHANGE_COMMITS;
+  if (kind && !strcmp(kind, "pull_request")) of = GIT_CHANGE_PULL_REQUEST;
+  else if (kind && !strcmp(kind, "local")) of = GIT_CHANGE_WORKTREE;
+  GitCtx *git = gitp_new();
+  gitp_changes(git, dir, of, event_str(event, EF_BASE), event_str(event, EF_BEFORE), event_str(event, EF_SHA), cf);
+  gitp_free(git);
 }
 
 /* ---- all triggers of a program ---- */
@@ -650,7 +460,7 @@ static void add_goals(TriggerPlan *tp, const Trigger *t, const char *why) {
 /* Checks the inputs of every matching manual trigger; their union
  * replaces event.inputs. */
 static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
-  Value given = map_get(event, "inputs");
+  Value given = event_get(event, EF_INPUTS);
   Value all = v_map();
   for (int i = 0; i < tp->nverdicts; i++) {
     const Trigger *t = tp->verdicts[i].trigger;
@@ -664,7 +474,7 @@ static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
     for (size_t k = 0; k < m->n; k++) map_set_str(all, m->keys[k], value_retain(m->vals[k]));
     value_release(conv);
   }
-  map_set(event, "inputs", all);
+  event_set(event, EF_INPUTS, all);
   return true;
 }
 
@@ -702,6 +512,6 @@ void trigger_plan_free(TriggerPlan *tp) {
   for (int i = 0; i < tp->nverdicts; i++) free(tp->verdicts[i].why);
   free(tp->goals);
   free(tp->verdicts);
-  if (tp->changed_computed) changed_files_free(&tp->changed);
+  if (tp->changed_computed) gitp_changes_free(&tp->changed);
   memset(tp, 0, sizeof *tp);
 }

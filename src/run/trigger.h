@@ -13,36 +13,19 @@
 
 #include "core/value.h"
 #include "lang/ast.h"
+#include "prim/git.h"
 
-/* The files a change touched, relative to the repository's root, sorted
- * and unique (a rename contributes both names). */
-typedef struct ChangedFiles {
-  bool known;  /* false when git could not tell; `why` says why */
-  char **paths;
-  int n, cap;
-  char *range; /* what was compared: "merge-base(main, HEAD)..HEAD", ... */
-  char *why;   /* the reason when !known */
-} ChangedFiles;
-
-/* Computes what `event` changed in the repository found from `dir`
- * upwards. Never fails: when it cannot tell, cf->known is false.
- *   pull_request  merge-base(base, HEAD)..HEAD (base looked up as
- *                 origin/BASE, then the local branch BASE); without the base
- *                 branch, a merge commit at HEAD is compared with its first
- *                 parent (GitHub checks out such a merge commit)
- *   local         HEAD^..HEAD, plus the index and working tree (untracked
- *                 files included, ignored ones not) against HEAD
- *   others        before..sha when `before` is known and present, else
- *                 sha^..sha (sha: event.sha when present in the repository,
- *                 else HEAD); a root commit counts all its files */
-void changed_files_compute(const char *dir, Value event, ChangedFiles *cf);
-void changed_files_free(ChangedFiles *cf);
+/* What `event` changed in the repository found from `dir` upwards (see
+ * gitp_changes): a pull request's own commits (against event.base), a
+ * local event's last commit and uncommitted changes, else the commits
+ * event.before..event.sha. */
+void changed_files_compute(const char *dir, Value event, GitChanges *cf);
 
 /* Whether `t` fires for `event`. *why (malloc'd, always set) says why or
  * why not: `on push "main" matched branch main`. `cf` is only read when the
  * trigger has `paths`; NULL or unknown changed files let the trigger fire
  * (the reason says so). Manual inputs are not checked here: see below. */
-bool trigger_matches(const Trigger *t, Value event, const ChangedFiles *cf, char **why);
+bool trigger_matches(const Trigger *t, Value event, const GitChanges *cf, char **why);
 bool trigger_has_paths(const Trigger *t);
 
 /* Checks `given` (event.inputs: strings from --input or the runner, or
@@ -71,7 +54,7 @@ typedef struct TriggerPlan {
   int ngoals;
   TriggerVerdict *verdicts; /* one per trigger of the program */
   int nverdicts;
-  ChangedFiles changed;  /* computed only when a trigger has paths */
+  GitChanges changed;   /* computed only when a trigger has paths, once */
   bool changed_computed;
 } TriggerPlan;
 

@@ -1,5 +1,6 @@
 /* test_event.c — the event from recorded GitHub Actions and GitLab CI
- * environments, from flags, and from a real git repository. */
+ * environments, from flags, and from a real git repository; its fields
+ * as doc/events.md lists them. */
 #include "check_events.h"
 #include "run/event.h"
 
@@ -353,7 +354,49 @@ static void test_describe(void) {
   check_described("github-workflow-dispatch.env", "manual on main at bbbbbbb by frank");
 }
 
+/* The field table of doc/events.md has a row `event.NAME` for each field
+ * of lang/event_fields.h and no other, and its pr row names each pr field. */
+static void test_doc_table(void) {
+  static const char *const fields[] = {EVENT_FIELDS(EVENT_FIELD_NAME)};
+  static const char *const pr_fields[] = {EVENT_PR_FIELDS(EVENT_FIELD_NAME)};
+  const char *top = getenv("top_srcdir");
+  char *path = xasprintf("%s/doc/events.md", top && *top ? top : ".");
+  size_t len;
+  char *doc = read_file(path, &len);
+  if (!check_at(doc != NULL, path, __FILE__, __LINE__)) {
+    free(path);
+    return;
+  }
+  for (int i = 0; i < EF_COUNT; i++) {
+    char *row = xasprintf("\n| `event.%s` |", fields[i]);
+    char *what = xasprintf("doc/events.md has a row for event.%s", fields[i]);
+    check_at(strstr(doc, row) != NULL, what, __FILE__, __LINE__);
+    free(what);
+    free(row);
+  }
+  const char *pr = strstr(doc, "\n| `event.pr` |");
+  char *pr_row = pr ? xstrndup(pr + 1, strcspn(pr + 1, "\n")) : xstrdup("");
+  for (int i = 0; i < PRF_COUNT; i++) {
+    char *what = xasprintf("doc/events.md's event.pr row names %s", pr_fields[i]);
+    check_at(strstr(pr_row, pr_fields[i]) != NULL, what, __FILE__, __LINE__);
+    free(what);
+  }
+  for (const char *p = doc; (p = strstr(p, "\n| `event.")) != NULL; p++) {
+    const char *name = p + strlen("\n| `event.");
+    size_t n = strcspn(name, "`");
+    bool known = false;
+    for (int i = 0; i < EF_COUNT; i++) known = known || (strlen(fields[i]) == n && !strncmp(fields[i], name, n));
+    char *what = xasprintf("doc/events.md's row event.%.*s is a field", (int)n, name);
+    check_at(known, what, __FILE__, __LINE__);
+    free(what);
+  }
+  free(pr_row);
+  free(doc);
+  free(path);
+}
+
 int main(void) {
+  test_doc_table();
   git_libgit2_init();
   char *home = temp_dir();
   git_isolate(home);

@@ -261,6 +261,25 @@ static void test_malformed(void) {
   free(err);
 }
 
+/* A registry answer cut short anywhere (a dropped connection) is an
+ * error, never a crash or a partial value. */
+static void test_prefixes(void) {
+  const char *m = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:ab\",\"size\":-1.5e3},"
+                  "\"layers\":[{\"urls\":[\"\\u00e9\\ud83d\\ude00\"]},{}],\"x\":[true,false,null]}";
+  size_t mlen = strlen(m);
+  Value v = parsed_at(m, mlen, __FILE__, __LINE__);
+  value_release(v);
+  for (size_t n = 0; n < mlen; n++) {
+    char *err = NULL;
+    v = V_NULL_VALUE;
+    bool ok = json_parse(m, n, &v, &err);
+    if (!check_at(!ok && err, "a proper prefix is an error", __FILE__, __LINE__))
+      fprintf(stderr, "    prefix of %zu bytes\n", n);
+    if (ok) value_release(v);
+    free(err);
+  }
+}
+
 /* Nesting is limited, so hostile input cannot exhaust the stack. */
 static void test_depth(void) {
   enum { LIMIT = 512, HUGE = 200000 };
@@ -372,6 +391,7 @@ int main(void) {
   test_encode_containers();
   test_parse_values();
   test_malformed();
+  test_prefixes();
   test_depth();
   test_round_trips();
   return check_done();

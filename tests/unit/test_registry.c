@@ -17,10 +17,8 @@
 #include <unistd.h>
 
 #include "prim/http.h"
-#include "prim/jsonscan.h"
 #include "prim/net.h"
 #include "prim/registry.h"
-#include "prim/sha256.h"
 #include "core/util.h"
 
 static int failures, checks;
@@ -54,69 +52,6 @@ static void test_redact(void) {
   s = net_redact_url("http://h/p?X-Amz-Signature=zzz&password=p");
   CHECK_STR(s, "http://h/p?X-Amz-Signature=***&password=***");
   free(s);
-}
-
-static void test_json(void) {
-  Arena a = {0};
-  char *err = NULL;
-  const char *text = "{\"name\":\"a\\/b\",\"tags\":[\"1.0\",\"v\\u00e9\"],\"n\":3,\"t\":true,\"z\":null}";
-  Js *root = js_parse(&a, text, strlen(text), &err);
-  CHECK(root && root->kind == JS_OBJECT && root->n == 5);
-  CHECK_STR(js_get_str(root, "name"), "a/b");
-  const Js *tags = js_get(root, "tags");
-  CHECK(tags && tags->kind == JS_ARRAY && tags->n == 2);
-  if (tags && tags->n == 2) CHECK_STR(js_str(tags->items[1]), "v\xc3\xa9");
-  CHECK(js_get(root, "n")->num == 3);
-  CHECK(js_get(root, "t")->b);
-  CHECK(js_get(root, "z")->kind == JS_NULL);
-  const char *bad[] = {"{\"a\":", "[1,2", "<html>", "{\"a\" 1}", "\"abc", "{} x", ""};
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    err = NULL;
-    CHECK(js_parse(&a, bad[i], strlen(bad[i]), &err) == NULL);
-    CHECK(err && strstr(err, "invalid JSON at byte"));
-    free(err);
-  }
-  /* every proper prefix of a manifest is an error, never a crash */
-  const char *m = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:ab\",\"size\":-1.5e3},"
-                  "\"layers\":[{\"urls\":[\"\\u00e9\\ud83d\\ude00\"]},{}],\"x\":[true,false,null]}";
-  size_t mlen = strlen(m);
-  CHECK(js_parse(&a, m, mlen, &err) != NULL);
-  for (size_t n = 0; n < mlen; n++) {
-    err = NULL;
-    Js *v = js_parse(&a, m, n, &err);
-    checks++;
-    if (v || !err) failures++, fprintf(stderr, "prefix of %zu bytes parsed\n", n);
-    free(err);
-  }
-  err = NULL; /* a NUL inside the text is not whitespace or a digit */
-  CHECK(js_parse(&a, "1\0", 2, &err) == NULL);
-  free(err);
-  arena_free(&a);
-}
-
-static void test_sha256(void) {
-  char *d = sha256_digest("", 0);
-  CHECK_STR(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  free(d);
-  d = sha256_digest("abc", 3);
-  CHECK_STR(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  free(d);
-  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"; /* 56 bytes */
-  d = sha256_digest(two, strlen(two));
-  CHECK_STR(d, "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  free(d);
-  /* a million 'a's fed in uneven pieces exercises the partial blocks */
-  Sha256 s;
-  unsigned char md[32], chunk[997];
-  memset(chunk, 'a', sizeof chunk);
-  sha256_init(&s);
-  for (size_t left = 1000000; left;) {
-    size_t n = left < sizeof chunk ? left : sizeof chunk;
-    sha256_update(&s, chunk, n);
-    left -= n;
-  }
-  sha256_final(&s, md);
-  CHECK(md[0] == 0xcd && md[1] == 0xc7 && md[30] == 0x2c && md[31] == 0xd0);
 }
 
 static void test_refs(void) {
@@ -166,8 +101,6 @@ static void test_docker_config(void) {
 
 static int unit_tests(void) {
   test_redact();
-  test_json();
-  test_sha256();
   test_refs();
   test_docker_config();
   printf("%d checks, %d failed\n", checks, failures);

@@ -366,12 +366,12 @@ static bool fires(const char *trigger, Value ev, const char *dir, char **why) {
 }
 
 static char *changed_list(Value ev, const char *dir) {
-  ChangedFiles cf;
+  GitChanges cf;
   changed_files_compute(dir, ev, &cf);
   Buf b = {0};
   if (!cf.known) buf_printf(&b, "unknown: %s", cf.why);
-  for (int i = 0; i < cf.n; i++) buf_printf(&b, "%s%s", i ? " " : "", cf.paths[i]);
-  changed_files_free(&cf);
+  for (size_t i = 0; i < cf.paths.n; i++) buf_printf(&b, "%s%s", i ? " " : "", cf.paths.items[i]);
+  gitp_changes_free(&cf);
   return b.data ? buf_take(&b) : xstrdup("");
 }
 
