@@ -86,14 +86,12 @@ static const char *run_actor(Value event) {
 }
 
 static bool load_secrets(Interp *I, const char *path) {
-  Value sec;
   char *err = NULL;
-  if (!secrets_load(path, &sec, &err)) {
+  if (!secrets_load(interp_secrets(I), path, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
     return false;
   }
-  interp_set_secrets(I, sec);
   return true;
 }
 
