@@ -1,14 +1,15 @@
 #!/bin/sh
 # secrets.sh — the run's secrets are masked in every process of the run:
 # one a stage registers reaches the parent (its error, outputs, journal,
-# --json, --junit and the stages after it), and a --secrets FILE value is
-# masked before any stage asks for it.
+# --json, --junit and the stages after it), a --secrets FILE value is
+# masked before any stage asks for it, and so is a secret("NAME") the
+# pipeline writes, even in a stage that never evaluates it.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 f="$top_srcdir/tests/run/secrets.rp"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export RP_STATE_DIR="$tmp/state"
-export STAGE_TOKEN=stage-token-222 COMPUTED_TOKEN=computed-token-333 WHICH=COMPUTED_TOKEN
+export TOP_TOKEN=top-token-111 MODULE_TOKEN=module-token-000 STAGE_TOKEN=stage-token-222 COMPUTED_TOKEN=computed-token-333 WHICH=COMPUTED_TOKEN
 run_id() { printf '%s\n' "$1" | sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
 
 # registered in the stage's process: the parent's report, the journal
@@ -46,4 +47,11 @@ assert_not_contains "$out$(cat "$tmp/j.xml")" "file-key-" "no value of the file 
 printf '{"API_KEY": "json-key-666"}' > "$tmp/secrets.json"
 out=$(SECRETS_FILE="$tmp/secrets.json" "$RP" run from_file --secrets "$tmp/secrets.json" -f "$f" 2>&1)
 assert_contains "$out" '[from_file] {"API_KEY": "***"}' "a JSON secrets file's values are masked"
+
+# a top-level let of secret() is lazy, yet masked in a stage that never reads it
+out=$("$RP" run top -f "$f" 2>&1)
+assert_contains "$out" "[top] top: ***" "a secret the pipeline declares is masked from the start"
+assert_contains "$out" "[top] module: ***" "and so is one a module declares"
+assert_not_contains "$out" "token-111" "the declared secret is never printed"
+assert_not_contains "$out" "token-000" "nor the module's"
 finish

@@ -218,6 +218,23 @@ char *interp_mask(const Interp *I, const char *text) { return secrets_mask(I->se
 
 Secrets *interp_secrets(const Interp *I) { return I->secrets; }
 
+/* `secret("NAME")` written anywhere in a program declares NAME a secret of
+ * the run: its value is masked from the start, in every stage, whether the
+ * code that reads it runs in that stage or not (a top-level let is only
+ * evaluated where it is used). */
+static void declare_secret(void *ctx, const Node *n) {
+  const char *name;
+  if (n->kind != N_CALL || n->as.call.nargs != 1 || n->as.call.callee->kind != N_IDENT ||
+      strcmp(n->as.call.callee->as.ident.name, "secret") || !string_is_plain(n->as.call.args[0].value, &name, NULL))
+    return;
+  const char *value = secrets_lookup(ctx, name);
+  if (value) secrets_add(ctx, value);
+}
+
+static void declare_secrets(Interp *I, const Program *p) {
+  for (int i = 0; i < p->decls.n; i++) ast_walk(p->decls.items[i], declare_secret, I->secrets);
+}
+
 static void default_line(void *ctx, const char *stage, const char *stream, const char *text) {
   (void)ctx;
   FILE *f = !strcmp(stream, "stderr") ? stderr : stdout;
@@ -263,6 +280,7 @@ static bool import_module(Interp *I, Scope *into, const Node *imp, int depth) {
   Program *mod = I->imports ? imports_module(I->imports, imp) : NULL;
   if (!mod) return interp_error(I, I->src, imp->pos, "module '%s' is not loaded", imp->as.decl.text);
   if (depth > 32) return interp_error(I, mod->src, imp->pos, "modules import each other too deeply");
+  declare_secrets(I, mod);
   Scope *ms = scope_new(NULL);
   const Source *saved = I->src;
   I->src = mod->src;
@@ -295,6 +313,7 @@ Interp *interp_new(Program *main, struct Imports *im) {
   I->natives = v_map();
   I->sink = (OutputSink){NULL, default_line};
   I->secrets = secrets_new();
+  declare_secrets(I, main);
   for (int i = 0; i < main->nlets; i++) map_set(I->pending, main->lets[i]->as.bind.name, v_int(i));
   /* functions see the globals; the cycle globals -> closure -> globals is
    * broken in interp_free by clearing the globals' map first */

@@ -111,8 +111,10 @@ const RtError *interp_last_error(const Interp *I);
 void interp_clear_error(Interp *I);
 void interp_print_error(const Interp *I, FILE *out, bool color);
 
-/* Secrets: the run's (core/secrets.h), made with the interpreter. Output
- * through interp_emit is masked. */
+/* Secrets: the run's (core/secrets.h), made with the interpreter. Every
+ * secret("NAME") the program or its modules write is registered at once
+ * when it is set; what a stage registers later reaches the parent through
+ * run/sched.c. Output through interp_emit is masked. */
 Secrets *interp_secrets(const Interp *I);
 void interp_add_secret(Interp *I, const char *text);
 char *interp_mask(const Interp *I, const char *text); /* malloc'd */
