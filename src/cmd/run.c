@@ -86,14 +86,12 @@ static const char *run_actor(Value event) {
 }
 
 static bool load_secrets(Interp *I, const char *path) {
-  Value sec;
   char *err = NULL;
-  if (!secrets_load(path, &sec, &err)) {
+  if (!secrets_load(interp_secrets(I), path, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
     return false;
   }
-  interp_set_secrets(I, sec);
   return true;
 }
 
@@ -146,7 +144,7 @@ static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, 
     return EXIT_USAGE;
   }
   Reporter rep;
-  report_init(&rep, output_mode_detect(o->json), j->run_id);
+  report_init(&rep, output_mode_detect(o->json), j->run_id, interp_secrets(I));
   /* one stage at a time when a failure may open a session on the terminal */
   Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : o->jobs,
                  .only = o->sel.only};

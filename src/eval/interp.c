@@ -50,7 +50,7 @@ struct Interp {
   int nnatives, natives_cap;
   int call_depth;
   bool dry_run;
-  Value secrets_file;
+  Secrets *secrets; /* the run's: masked in all output, inherited by stages */
   Value versions; /* stage -> version overriding its `version` (rollback) */
   struct Imports *imports;
   struct Slot {
@@ -80,8 +80,6 @@ struct Interp {
   bool fail_offered; /* the hook has seen this error: outer blocks don't ask again */
   bool aborted;      /* the statement hook stopped the run: try() must not catch it */
   int catching;      /* try() calls in progress: their failures are values, not breaks */
-  char **secrets;
-  int nsecrets, secrets_cap;
   char **tempdirs; /* fs.tempdir() of the running stage: removed when it ends */
   int ntempdirs, tempdirs_cap;
 };
@@ -214,37 +212,27 @@ void interp_print_error(const Interp *I, FILE *out, bool color) {
 
 /* ---- secrets and output ---- */
 
-void interp_add_secret(Interp *I, const char *text) {
-  /* a multi-line secret is masked line by line: output arrives in lines */
-  const char *p = text;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    if (n >= 3) { /* masking "a" everywhere would make output unreadable */
-      char *s = xstrndup(p, n);
-      VEC_PUSH(I->secrets, I->nsecrets, I->secrets_cap, s);
-    }
-    p += n + (nl ? 1 : 0);
-  }
+void interp_add_secret(Interp *I, const char *text) { secrets_add(I->secrets, text); }
+
+char *interp_mask(const Interp *I, const char *text) { return secrets_mask(I->secrets, text); }
+
+Secrets *interp_secrets(const Interp *I) { return I->secrets; }
+
+/* `secret("NAME")` written anywhere in a program declares NAME a secret of
+ * the run: its value is masked from the start, in every stage, whether the
+ * code that reads it runs in that stage or not (a top-level let is only
+ * evaluated where it is used). */
+static void declare_secret(void *ctx, const Node *n) {
+  const char *name;
+  if (n->kind != N_CALL || n->as.call.nargs != 1 || n->as.call.callee->kind != N_IDENT ||
+      strcmp(n->as.call.callee->as.ident.name, "secret") || !string_is_plain(n->as.call.args[0].value, &name, NULL))
+    return;
+  const char *value = secrets_lookup(ctx, name);
+  if (value) secrets_add(ctx, value);
 }
 
-char *interp_mask(const Interp *I, const char *text) {
-  Buf b = {0};
-  const char *p = text;
-  while (*p) {
-    size_t best = 0;
-    for (int i = 0; i < I->nsecrets; i++) {
-      size_t n = strlen(I->secrets[i]);
-      if (n > best && !strncmp(p, I->secrets[i], n)) best = n;
-    }
-    if (best) {
-      buf_puts(&b, "***");
-      p += best;
-    } else {
-      buf_putc(&b, *p++);
-    }
-  }
-  return buf_take(&b);
+static void declare_secrets(Interp *I, const Program *p) {
+  for (int i = 0; i < p->decls.n; i++) ast_walk(p->decls.items[i], declare_secret, I->secrets);
 }
 
 static void default_line(void *ctx, const char *stage, const char *stream, const char *text) {
@@ -270,61 +258,6 @@ void interp_emit(Interp *I, const char *stream, const char *text) {
 
 void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
 
-void interp_set_secrets(Interp *I, Value secrets) {
-  value_release(I->secrets_file);
-  value_release(I->versions);
-  I->secrets_file = secrets;
-}
-
-Value interp_secrets(const Interp *I) { return I->secrets_file; }
-
-bool secrets_load(const char *path, Value *out, char **err) {
-  size_t len;
-  char *text = read_file(path, &len);
-  if (!text) {
-    *err = xasprintf("cannot read secrets file %s: %s", path, strerror(errno));
-    return false;
-  }
-  const char *p = text;
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  bool ok = true;
-  if (*p == '{') {
-    char *jerr = NULL;
-    ok = json_parse(text, len, out, &jerr);
-    if (!ok) *err = xasprintf("secrets file %s: %s", path, jerr); /* the parser quotes no values */
-    free(jerr);
-    if (ok && out->kind != V_MAP) {
-      value_release(*out);
-      *err = xasprintf("secrets file %s: expected an object of strings", path);
-      ok = false;
-    }
-  } else {
-    *out = v_map();
-    int lineno = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-      next = strchr(line, '\n');
-      if (next) *next++ = 0;
-      lineno++;
-      size_t n = strlen(line);
-      if (n && line[n - 1] == '\r') line[--n] = 0;
-      while (*line == ' ' || *line == '\t') line++;
-      if (!*line || *line == '#') continue;
-      if (!strncmp(line, "export ", 7)) line += 7;
-      char *eq = strchr(line, '=');
-      if (!eq || eq == line) {
-        *err = xasprintf("secrets file %s:%d: expected NAME=value", path, lineno);
-        ok = false;
-        break;
-      }
-      *eq = 0;
-      map_set(*out, line, v_cstr(eq + 1));
-    }
-    if (!ok) value_release(*out);
-  }
-  free(text);
-  return ok;
-}
-
 /* ---- set-up ---- */
 
 static void remove_tempdirs(Interp *I);
@@ -347,6 +280,7 @@ static bool import_module(Interp *I, Scope *into, const Node *imp, int depth) {
   Program *mod = I->imports ? imports_module(I->imports, imp) : NULL;
   if (!mod) return interp_error(I, I->src, imp->pos, "module '%s' is not loaded", imp->as.decl.text);
   if (depth > 32) return interp_error(I, mod->src, imp->pos, "modules import each other too deeply");
+  declare_secrets(I, mod);
   Scope *ms = scope_new(NULL);
   const Source *saved = I->src;
   I->src = mod->src;
@@ -378,6 +312,8 @@ Interp *interp_new(Program *main, struct Imports *im) {
   I->event = v_map();
   I->natives = v_map();
   I->sink = (OutputSink){NULL, default_line};
+  I->secrets = secrets_new();
+  declare_secrets(I, main);
   for (int i = 0; i < main->nlets; i++) map_set(I->pending, main->lets[i]->as.bind.name, v_int(i));
   /* functions see the globals; the cycle globals -> closure -> globals is
    * broken in interp_free by clearing the globals' map first */
@@ -414,11 +350,9 @@ void interp_free(Interp *I) {
   value_release(I->event);
   value_release(I->natives);
   value_release(I->ret);
-  value_release(I->secrets_file);
   value_release(I->versions);
   free(I->native_list);
-  for (int i = 0; i < I->nsecrets; i++) free(I->secrets[i]);
-  free(I->secrets);
+  secrets_free(I->secrets);
   remove_tempdirs(I);
   free(I->tempdirs);
   interp_clear_error(I);

@@ -8,6 +8,7 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "core/secrets.h"
 #include "core/value.h"
 
 typedef struct Interp Interp;
@@ -110,15 +111,12 @@ const RtError *interp_last_error(const Interp *I);
 void interp_clear_error(Interp *I);
 void interp_print_error(const Interp *I, FILE *out, bool color);
 
-/* Secrets: every secret text registered here is masked in output. */
+/* Secrets: the run's (core/secrets.h), made with the interpreter. Every
+ * secret("NAME") the program or its modules write is registered at once
+ * when it is set; what a stage registers later reaches the parent through
+ * run/sched.c. Output through interp_emit is masked. */
+Secrets *interp_secrets(const Interp *I);
 void interp_add_secret(Interp *I, const char *text);
-/* Secrets from --secrets FILE (a map of strings), consulted by secret()
- * before the environment. Takes the map. */
-void interp_set_secrets(Interp *I, Value secrets);
-Value interp_secrets(const Interp *I); /* borrowed map, or null */
-/* Reads a secrets file: a JSON object of strings, or NAME=value lines
- * (# comments, blank lines). */
-bool secrets_load(const char *path, Value *out, char **err);
 char *interp_mask(const Interp *I, const char *text); /* malloc'd */
 void interp_emit(Interp *I, const char *stream, const char *text);
 

@@ -122,8 +122,7 @@ static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
 static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value name;
   ARG(0, "name", V_STRING, true, &name);
-  Value from_file = interp_secrets(I).kind == V_MAP ? map_get(interp_secrets(I), str_chars(name)) : V_NULL_VALUE;
-  const char *v = from_file.kind == V_STRING ? str_chars(from_file) : getenv(str_chars(name));
+  const char *v = secrets_lookup(interp_secrets(I), str_chars(name));
   if (!v) return FAIL("secret '%s' is not set (export it, or pass --secrets FILE)", str_chars(name));
   interp_add_secret(I, v);
   *out = value_mark_secret(v_cstr(v));

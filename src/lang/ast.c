@@ -106,6 +106,84 @@ bool string_is_plain(const Node *n, const char **out, uint32_t *len) {
   return n->as.str.n <= 1;
 }
 
+/* ---- walking every node ---- */
+
+static void walk_list(const NodeList *l, AstVisit visit, void *ctx) {
+  for (int i = 0; i < l->n; i++) ast_walk(l->items[i], visit, ctx);
+}
+
+static void walk_params(const Param *ps, int n, AstVisit visit, void *ctx) {
+  for (int i = 0; i < n; i++) ast_walk(ps[i].def, visit, ctx);
+}
+
+void ast_walk(const Node *n, AstVisit visit, void *ctx) {
+  if (!n) return;
+  visit(ctx, n);
+  switch (n->kind) {
+  case N_STRING:
+    for (int i = 0; i < n->as.str.n; i++) ast_walk(n->as.str.parts[i].expr, visit, ctx);
+    break;
+  case N_LIST: case N_BLOCK: walk_list(&n->as.list, visit, ctx); break;
+  case N_MAP:
+    for (int i = 0; i < n->as.map.n; i++) {
+      ast_walk(n->as.map.keys[i], visit, ctx);
+      ast_walk(n->as.map.values[i], visit, ctx);
+    }
+    break;
+  case N_MEMBER: ast_walk(n->as.member.object, visit, ctx); break;
+  case N_INDEX:
+    ast_walk(n->as.index.object, visit, ctx);
+    ast_walk(n->as.index.index, visit, ctx);
+    break;
+  case N_CALL:
+    ast_walk(n->as.call.callee, visit, ctx);
+    for (int i = 0; i < n->as.call.nargs; i++) ast_walk(n->as.call.args[i].value, visit, ctx);
+    break;
+  case N_UNARY: case N_BINARY:
+    ast_walk(n->as.op.a, visit, ctx);
+    if (n->kind == N_BINARY) ast_walk(n->as.op.b, visit, ctx);
+    break;
+  case N_TERNARY: case N_IF:
+    ast_walk(n->as.ternary.cond, visit, ctx);
+    ast_walk(n->as.ternary.then, visit, ctx);
+    ast_walk(n->as.ternary.els, visit, ctx);
+    break;
+  case N_LAMBDA: case N_FN:
+    walk_params(n->as.fn.params, n->as.fn.nparams, visit, ctx);
+    ast_walk(n->as.fn.body, visit, ctx);
+    break;
+  case N_SH: ast_walk(n->as.sh.cmd, visit, ctx); break;
+  case N_LET: case N_OUTPUT: case N_SETTING: case N_FOR:
+    ast_walk(n->as.bind.value, visit, ctx);
+    ast_walk(n->as.bind.body, visit, ctx);
+    break;
+  case N_ASSIGN:
+    ast_walk(n->as.assign.target, visit, ctx);
+    ast_walk(n->as.assign.value, visit, ctx);
+    break;
+  case N_EXPR_STMT: case N_FAIL: case N_RETURN: ast_walk(n->as.stmt.value, visit, ctx); break;
+  case N_ATTR: ast_walk(n->as.attr.value, visit, ctx); break;
+  case N_ENVIRONMENT: walk_list(&n->as.env->items, visit, ctx); break;
+  case N_APPROVAL: walk_list(&n->as.settings, visit, ctx); break;
+  case N_TRIGGER:
+    walk_params(n->as.trigger->inputs, n->as.trigger->ninputs, visit, ctx);
+    ast_walk(n->as.trigger->filter, visit, ctx);
+    walk_list(&n->as.trigger->settings, visit, ctx);
+    break;
+  case N_STAGE:
+    walk_list(&n->as.stage->attrs, visit, ctx);
+    ast_walk(n->as.stage->body, visit, ctx);
+    ast_walk(n->as.stage->post, visit, ctx);
+    break;
+  case N_POST:
+    ast_walk(n->as.post.success, visit, ctx);
+    ast_walk(n->as.post.failure, visit, ctx);
+    ast_walk(n->as.post.always, visit, ctx);
+    break;
+  default: break; /* literals, names and declarations without expressions */
+  }
+}
+
 /* ---- dump: an S-expression of the tree, for tests and debugging ---- */
 
 static void dump_node(const Node *n, Buf *b);

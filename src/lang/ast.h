@@ -304,6 +304,9 @@ const char *node_kind_name(NodeKind k);
 Node *settings_get(const NodeList *settings, const char *key);
 /* True when the string literal has no interpolation; *out gets its text. */
 bool string_is_plain(const Node *n, const char **out, uint32_t *len);
+/* Calls visit(ctx, node) for n and every node below it, parents first. */
+typedef void (*AstVisit)(void *ctx, const Node *n);
+void ast_walk(const Node *n, AstVisit visit, void *ctx);
 /* An S-expression of every declaration, one per line (tests, debugging). */
 void ast_dump(const Program *p, Buf *out);
 

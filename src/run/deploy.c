@@ -439,12 +439,18 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   const char *status = stage_status_name(u->status);
   int64_t ms = c->started[i] ? (int64_t)((monotonic_seconds() - c->started[i]) * 1000) : 0;
   char *err = NULL;
+  /* the journal outlives the run and `rp status` shows it: what the stage
+   * produced is kept masked (a resumed run reads *** for a secret output) */
+  Value outputs = secrets_mask_value(interp_secrets(c->I), u->outputs);
+  char *error = secrets_mask(interp_secrets(c->I), reason);
   /* a deploy's record must survive a power cut: the history depends on it */
-  if (!journal_stage_finished(c->journal, u->name, status, u->outputs, reason, ms, &err) ||
+  if (!journal_stage_finished(c->journal, u->name, status, outputs, error, ms, &err) ||
       (u->stage->environment && !journal_sync(c->journal, &err))) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   }
+  value_release(outputs);
+  free(error);
   /* a deploy that ran (not one refused at its gate) goes into the history */
   if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
   const Environment *env = u->stage->environment ? environment_named(c->prog, u->stage->environment->as.attr.ref.name)

@@ -27,11 +27,12 @@ OutputMode output_mode_detect(bool json) {
   return want_color(stdout) ? OUT_TERMINAL : OUT_PLAIN;
 }
 
-void report_init(Reporter *r, OutputMode mode, const char *run_id) {
+void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets *secrets) {
   memset(r, 0, sizeof *r);
   r->mode = mode;
   r->out = stdout;
   r->run_id = xstrdup(run_id);
+  r->secrets = secrets;
   r->started = monotonic_seconds();
 }
 
@@ -100,7 +101,14 @@ void report_stage_started(Reporter *r, const char *stage) {
   fflush(r->out);
 }
 
-void report_log(Reporter *r, const char *stage, const char *stream, const char *text) {
+/* The parent masks what it reports with the run's secrets even when a
+ * stage's process masked it already: it may know more (those that other
+ * stages sent, or a stage sent after its line was masked). */
+static char *masked(const Reporter *r, const char *text) {
+  return r->secrets ? secrets_mask(r->secrets, text) : text ? xstrdup(text) : NULL;
+}
+
+static void log_line(Reporter *r, const char *stage, const char *stream, const char *text) {
   StageReport *s = stage ? report_stage(r, stage) : NULL;
   if (s && s->log.len < LOG_KEEP) {
     buf_puts(&s->log, text);
@@ -126,6 +134,12 @@ void report_log(Reporter *r, const char *stage, const char *stream, const char *
     break;
   }
   fflush(r->out);
+}
+
+void report_log(Reporter *r, const char *stage, const char *stream, const char *text) {
+  char *shown = masked(r, text);
+  log_line(r, stage, stream, shown);
+  free(shown);
 }
 
 /* GitHub annotation values escape %, CR and LF (and , : in properties). */
@@ -156,7 +170,7 @@ static void print_failure(const char *stage, const char *reason, const RtError *
   free(msg);
 }
 
-void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
+static void stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err) {
   StageReport *s = report_stage(r, stage);
   s->status = status;
@@ -215,6 +229,13 @@ void report_stage_finished(Reporter *r, const char *stage, StageStatus status, d
   }
   fflush(r->out);
   if (status == STAGE_FAILED) print_failure(stage, reason, err);
+}
+
+void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
+                           const RtError *err) {
+  char *shown = masked(r, reason);
+  stage_finished(r, stage, status, secs, shown, err);
+  free(shown);
 }
 
 void report_run_finished(Reporter *r, int exit_code) {

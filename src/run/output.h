@@ -29,13 +29,15 @@ typedef struct Reporter {
   OutputMode mode;
   FILE *out;
   char *run_id;
+  const Secrets *secrets; /* log lines and errors are masked with them */
   StageReport *stages;
   int nstages, cap;
   double started;
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
-void report_init(Reporter *r, OutputMode mode, const char *run_id);
+/* `secrets` (the run's, may be NULL) must outlive r. */
+void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets *secrets);
 void report_free(Reporter *r);
 
 StageReport *report_stage(Reporter *r, const char *name); /* finds or adds */

@@ -135,8 +135,15 @@ void sched_free(Scheduler *s) {
 
 /* ---- the child ---- */
 
+/* A stage's process speaks to the parent in JSON lines on a private pipe:
+ * "log" lines, then "done" with its result. A secret the stage registered
+ * goes first as a "secret" line, before anything that could hold it, so
+ * the parent masks it in all it prints and records; that is the only place
+ * its text travels. */
 typedef struct ChildSink {
   int fd;
+  const Secrets *secrets;
+  size_t told; /* secrets the parent knows: inherited at fork, or sent */
 } ChildSink;
 
 static void write_all(int fd, const char *data, size_t n) {
@@ -149,7 +156,7 @@ static void write_all(int fd, const char *data, size_t n) {
   }
 }
 
-static void send_record(int fd, Value rec) {
+static void send_line(int fd, Value rec) {
   Buf b = {0};
   json_encode(rec, &b, false);
   buf_putc(&b, '\n');
@@ -158,17 +165,27 @@ static void send_record(int fd, Value rec) {
   value_release(rec);
 }
 
+static void deliver(ChildSink *c, Value rec) {
+  for (; c->told < secrets_count(c->secrets); c->told++) {
+    Value sec = v_map();
+    map_set(sec, "t", v_cstr("secret"));
+    map_set(sec, "text", v_cstr(secrets_text(c->secrets, c->told)));
+    send_line(c->fd, sec);
+  }
+  send_line(c->fd, rec);
+}
+
 static void child_line(void *ctx, const char *stage, const char *stream, const char *text) {
   (void)stage;
   Value rec = v_map();
   map_set(rec, "t", v_cstr("log"));
   map_set(rec, "stream", v_cstr(stream));
   map_set(rec, "text", v_cstr(text));
-  send_record(((ChildSink *)ctx)->fd, rec);
+  deliver(ctx, rec);
 }
 
 static void run_child(Scheduler *s, Unit *u, int fd) {
-  ChildSink sink = {fd};
+  ChildSink sink = {fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))};
   interp_set_output(s->I, (OutputSink){&sink, child_line});
   bool ok = interp_run_stage(s->I, u->stage, u->vars);
   Value rec = v_map();
@@ -193,7 +210,7 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
     }
     map_set(rec, "error", err);
   }
-  send_record(fd, rec);
+  deliver(&sink, rec);
   close(fd);
   _exit(0); /* no atexit handlers, no stdio flush of the parent's buffers */
 }
@@ -313,7 +330,10 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
     return;
   }
   const char *t = map_get(rec, "t").kind == V_STRING ? str_chars(map_get(rec, "t")) : "";
-  if (!strcmp(t, "log")) {
+  if (!strcmp(t, "secret")) {
+    Value text = map_get(rec, "text");
+    if (text.kind == V_STRING) secrets_add(interp_secrets(s->I), str_chars(text));
+  } else if (!strcmp(t, "log")) {
     Value stream = map_get(rec, "stream"), text = map_get(rec, "text");
     if (stream.kind == V_STRING && text.kind == V_STRING)
       report_log(s->rep, u->name, str_chars(stream), str_chars(text));

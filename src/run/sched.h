@@ -1,7 +1,8 @@
 /* sched.h — running stages as child processes, as make runs recipes:
  * up to `jobs` at once, each stage when everything it needs succeeded.
- * A child reports its log lines and its outputs back over a pipe as JSON
- * lines, so the parent alone writes to the terminal and keeps state. */
+ * A child reports its log lines, its outputs and the secrets it registered
+ * back over a pipe as JSON lines, so the parent alone writes to the
+ * terminal and keeps state, masked with all the run's secrets. */
 #ifndef RP_SCHED_H
 #define RP_SCHED_H
 

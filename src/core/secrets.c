@@ -1,0 +1,198 @@
+/* secrets.c — the run's secrets and the masking of them. */
+#include "core/secrets.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One text replaced by "***" wherever it shows up. */
+typedef struct Mask {
+  char *text;
+  size_t len;
+} Mask;
+
+struct Secrets {
+  Value file;   /* --secrets FILE: name -> value, or null */
+  char **texts; /* every secret registered, as given */
+  size_t ntexts, texts_cap;
+  Mask *masks;  /* every form of them that output may hold */
+  size_t nmasks, masks_cap;
+};
+
+Secrets *secrets_new(void) { return xcalloc(1, sizeof(Secrets)); }
+
+void secrets_free(Secrets *s) {
+  if (!s) return;
+  value_release(s->file);
+  for (size_t i = 0; i < s->ntexts; i++) free(s->texts[i]);
+  free(s->texts);
+  for (size_t i = 0; i < s->nmasks; i++) free(s->masks[i].text);
+  free(s->masks);
+  free(s);
+}
+
+/* ---- registering ---- */
+
+static void add_mask(Secrets *s, const char *text, size_t len) {
+  if (len < 3) return; /* masking "a" everywhere would make output unreadable */
+  for (size_t i = 0; i < s->nmasks; i++)
+    if (s->masks[i].len == len && !memcmp(s->masks[i].text, text, len)) return;
+  Mask m = {xstrndup(text, len), len};
+  VEC_PUSH(s->masks, s->nmasks, s->masks_cap, m);
+}
+
+/* The forms in which a secret can show up in output, each masked: output
+ * arrives in lines, so a multi-line secret is masked line by line. Other
+ * encodings of a secret (JSON-escaped, URL-encoded, base64) belong here. */
+static void add_forms(Secrets *s, const char *text) {
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    add_mask(s, p, n);
+    p += n + (nl ? 1 : 0);
+  }
+}
+
+void secrets_add(Secrets *s, const char *text) {
+  for (size_t i = 0; i < s->ntexts; i++)
+    if (!strcmp(s->texts[i], text)) return;
+  VEC_PUSH(s->texts, s->ntexts, s->texts_cap, xstrdup(text));
+  add_forms(s, text);
+}
+
+size_t secrets_count(const Secrets *s) { return s->ntexts; }
+
+const char *secrets_text(const Secrets *s, size_t i) { return i < s->ntexts ? s->texts[i] : NULL; }
+
+/* ---- the secrets file ---- */
+
+static bool parse_lines(char *text, const char *path, Value *out, char **err) {
+  *out = v_map();
+  int lineno = 0;
+  for (char *line = text, *next; line && *line; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    lineno++;
+    size_t n = strlen(line);
+    if (n && line[n - 1] == '\r') line[--n] = 0;
+    while (*line == ' ' || *line == '\t') line++;
+    if (!*line || *line == '#') continue;
+    if (!strncmp(line, "export ", 7)) line += 7;
+    char *eq = strchr(line, '=');
+    if (!eq || eq == line) {
+      *err = xasprintf("secrets file %s:%d: expected NAME=value", path, lineno);
+      value_release(*out);
+      return false;
+    }
+    *eq = 0;
+    map_set(*out, line, v_cstr(eq + 1));
+  }
+  return true;
+}
+
+static bool parse_json(const char *text, size_t len, const char *path, Value *out, char **err) {
+  char *jerr = NULL;
+  if (!json_parse(text, len, out, &jerr)) {
+    *err = xasprintf("secrets file %s: %s", path, jerr); /* the parser quotes no values */
+    free(jerr);
+    return false;
+  }
+  if (out->kind != V_MAP) {
+    value_release(*out);
+    *err = xasprintf("secrets file %s: expected an object of strings", path);
+    return false;
+  }
+  return true;
+}
+
+bool secrets_load(Secrets *s, const char *path, char **err) {
+  size_t len;
+  char *text = read_file(path, &len);
+  if (!text) {
+    *err = xasprintf("cannot read secrets file %s: %s", path, strerror(errno));
+    return false;
+  }
+  const char *p = text + strspn(text, " \t\r\n");
+  Value file;
+  bool ok = *p == '{' ? parse_json(text, len, path, &file, err) : parse_lines(text, path, &file, err);
+  free(text);
+  if (!ok) return false;
+  value_release(s->file);
+  s->file = file;
+  /* masked from the start of the run, whether a stage asks for them or not */
+  Map *m = as_map(file);
+  for (size_t i = 0; i < m->n; i++)
+    if (m->vals[i].kind == V_STRING) secrets_add(s, str_chars(m->vals[i]));
+  return true;
+}
+
+const char *secrets_lookup(const Secrets *s, const char *name) {
+  Value v = s->file.kind == V_MAP ? map_get(s->file, name) : V_NULL_VALUE;
+  return v.kind == V_STRING ? str_chars(v) : getenv(name);
+}
+
+/* ---- masking ---- */
+
+/* The length of the longest secret at the start of text[0..len), or 0. */
+static size_t match_at(const Secrets *s, const char *text, size_t len) {
+  size_t best = 0;
+  for (size_t k = 0; k < s->nmasks; k++) {
+    const Mask *m = &s->masks[k];
+    if (m->len > best && m->len <= len && m->text[0] == text[0] && !memcmp(text, m->text, m->len)) best = m->len;
+  }
+  return best;
+}
+
+/* Appends text[0..len) to b with every secret in it replaced. */
+static void mask_into(const Secrets *s, const char *text, size_t len, Buf *b) {
+  size_t i = 0, plain = 0; /* text[plain..i) is copied as it is */
+  while (i < len) {
+    size_t n = match_at(s, text + i, len - i);
+    if (!n) {
+      i++;
+      continue;
+    }
+    buf_putn(b, text + plain, i - plain);
+    buf_puts(b, "***");
+    plain = i += n;
+  }
+  buf_putn(b, text + plain, len - plain);
+}
+
+char *secrets_mask(const Secrets *s, const char *text) {
+  if (!text) return NULL;
+  Buf b = {0};
+  mask_into(s, text, strlen(text), &b);
+  return buf_take(&b);
+}
+
+static Value mask_str(const Secrets *s, const Str *str) {
+  Buf b = {0};
+  mask_into(s, str->data, str->len, &b);
+  Value v = v_str(b.data ? b.data : "", b.len);
+  buf_free(&b);
+  return v;
+}
+
+Value secrets_mask_value(const Secrets *s, Value v) {
+  if (!s->nmasks) return value_retain(v);
+  switch (v.kind) {
+  case V_STRING: return mask_str(s, as_str(v));
+  case V_LIST: {
+    Value out = v_list();
+    for (size_t i = 0; i < list_len(v); i++) list_push(out, secrets_mask_value(s, list_get(v, i)));
+    return out;
+  }
+  case V_MAP: {
+    Value out = v_map();
+    Map *m = as_map(v);
+    for (size_t i = 0; i < m->n; i++) {
+      Value key = mask_str(s, m->keys[i]);
+      map_set_str(out, as_str(key), secrets_mask_value(s, m->vals[i]));
+      value_release(key);
+    }
+    return out;
+  }
+  default: return value_retain(v);
+  }
+}

@@ -1,0 +1,42 @@
+/* secrets.h — the secrets of one run, and masking them.
+ *
+ * A run has one Secrets: the --secrets FILE it was given and every secret
+ * text registered since (secret(), a token handed to a primitive...). Each
+ * is replaced by "***" in whatever the run prints or records. A stage's
+ * process inherits the run's Secrets when it is forked and sends back what
+ * it registers (run/sched.c), so the parent masks those too. */
+#ifndef RP_SECRETS_H
+#define RP_SECRETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/value.h"
+
+typedef struct Secrets Secrets;
+
+Secrets *secrets_new(void);
+void secrets_free(Secrets *s);
+
+/* --secrets FILE: a JSON object of strings, or NAME=value lines (# comments,
+ * blank lines, an optional `export `). Every value is masked from then on.
+ * False with a malloc'd *err that quotes no value. */
+bool secrets_load(Secrets *s, const char *path, char **err);
+/* The secret NAME: from the file if it has it, else the environment; NULL
+ * when neither has it. Borrowed. */
+const char *secrets_lookup(const Secrets *s, const char *name);
+
+/* Registers a secret text (nothing happens when it is known already). */
+void secrets_add(Secrets *s, const char *text);
+/* The texts registered so far, oldest first: a stage's process sends the
+ * parent those after the ones it inherited. */
+size_t secrets_count(const Secrets *s);
+const char *secrets_text(const Secrets *s, size_t i);
+
+/* A copy of `text` with every secret in it replaced by "***" (malloc'd;
+ * NULL for NULL). */
+char *secrets_mask(const Secrets *s, const char *text);
+/* A copy of `v` with every string in it, map keys included, masked. */
+Value secrets_mask_value(const Secrets *s, Value v);
+
+#endif

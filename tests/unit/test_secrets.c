@@ -1,0 +1,113 @@
+/* test_secrets.c — the run's secrets: masking (longest first, line by line,
+ * short texts left alone), registering once, the secrets file in both
+ * forms, lookup before the environment, and masking a value. */
+#include <unistd.h>
+
+#include "check_values.h"
+#include "core/secrets.h"
+
+#define CHECK_MASK(s, text, want)                                                                  \
+  do {                                                                                             \
+    char *got_ = secrets_mask((s), (text));                                                        \
+    check_str_at(got_, (want), "secrets_mask(" #text ")", __FILE__, __LINE__);                     \
+    free(got_);                                                                                    \
+  } while (0)
+
+static void test_mask(void) {
+  Secrets *s = secrets_new();
+  CHECK_MASK(s, "nothing to hide", "nothing to hide");
+  CHECK(secrets_mask(s, NULL) == NULL);
+  secrets_add(s, "tok");
+  secrets_add(s, "token-123");
+  secrets_add(s, "ab"); /* too short to mask */
+  CHECK_MASK(s, "token-123 tok ab", "*** *** ab");
+  CHECK_MASK(s, "tokentok", "***en***");
+  CHECK_MASK(s, "", "");
+  /* line by line, as output arrives */
+  secrets_add(s, "first-line\nsecond-line\nxy");
+  CHECK_MASK(s, "a first-line b", "a *** b");
+  CHECK_MASK(s, "second-line", "***");
+  /* registered once; the count is what a stage sends back */
+  CHECK_INT(secrets_count(s), 4);
+  secrets_add(s, "tok");
+  CHECK_INT(secrets_count(s), 4);
+  CHECK_STR(secrets_text(s, 1), "token-123");
+  CHECK(secrets_text(s, 4) == NULL);
+  secrets_free(s);
+}
+
+static void test_mask_value(void) {
+  Secrets *s = secrets_new();
+  Value v = v_map();
+  map_set(v, "plain", v_cstr("ok"));
+  Value list = v_list();
+  list_push(list, v_cstr("key=hunter22"));
+  list_push(list, v_int(7));
+  map_set(v, "items", list);
+  map_set(v, "hunter22", v_bool(true));
+  Value same = secrets_mask_value(s, v); /* nothing registered: unchanged */
+  CHECK(same.as.obj == v.as.obj);
+  value_release(same);
+  secrets_add(s, "hunter22");
+  Value m = secrets_mask_value(s, v);
+  CHECK_SHOW(m, "{plain: \"ok\", items: [\"key=***\", 7], \"***\": true}");
+  CHECK_SHOW(v, "{plain: \"ok\", items: [\"key=hunter22\", 7], hunter22: true}"); /* the original stays */
+  value_release(m);
+  value_release(v);
+  secrets_free(s);
+}
+
+static char *write_temp(const char *text) {
+  char *path = xstrdup("/tmp/rp-test-secrets-XXXXXX");
+  int fd = mkstemp(path);
+  CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+  close(fd);
+  return path;
+}
+
+static void test_load(void) {
+  char *env = write_temp("# a comment\n\nexport FROM_ENV_FILE=value-one\r\nOTHER=value=two\n");
+  char *json = write_temp("  {\"JSON_ONE\": \"json-value\", \"N\": 3}");
+  char *bad = write_temp("NAME=ok\nno equals sign here\n");
+  char *broken = write_temp("{\"A\": \"not-closed\"");
+  Secrets *s = secrets_new();
+  char *err = NULL;
+  CHECK(secrets_load(s, env, &err));
+  CHECK_STR(secrets_lookup(s, "FROM_ENV_FILE"), "value-one");
+  CHECK_STR(secrets_lookup(s, "OTHER"), "value=two");
+  /* every value is masked as soon as the file is read */
+  CHECK_MASK(s, "value-one value=two", "*** ***");
+  CHECK(secrets_load(s, json, &err));
+  CHECK_STR(secrets_lookup(s, "JSON_ONE"), "json-value");
+  CHECK(secrets_lookup(s, "FROM_ENV_FILE") == NULL); /* the last file read is the one consulted */
+  CHECK_MASK(s, "json-value", "***");
+  /* not in the file: the environment */
+  setenv("RP_TEST_SECRET_ENV", "from-environment", 1);
+  CHECK_STR(secrets_lookup(s, "RP_TEST_SECRET_ENV"), "from-environment");
+  unsetenv("N");
+  CHECK(secrets_lookup(s, "N") == NULL); /* only strings are secrets */
+  CHECK(!secrets_load(s, bad, &err));
+  CHECK(err && strstr(err, ":2: expected NAME=value") && !strstr(err, "no equals"));
+  free(err);
+  err = NULL;
+  CHECK(!secrets_load(s, broken, &err));
+  CHECK(err && !strstr(err, "not-closed")); /* the parser quotes no values */
+  free(err);
+  err = NULL;
+  CHECK(!secrets_load(s, "/nonexistent/secrets", &err));
+  CHECK(err && strstr(err, "cannot read secrets file /nonexistent/secrets"));
+  free(err);
+  secrets_free(s);
+  char *paths[] = {env, json, bad, broken};
+  for (int i = 0; i < 4; i++) {
+    unlink(paths[i]);
+    free(paths[i]);
+  }
+}
+
+int main(void) {
+  test_mask();
+  test_mask_value();
+  test_load();
+  return check_done();
+}
