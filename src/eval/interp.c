@@ -1172,13 +1172,18 @@ fail_v:
 
 static bool after_failure(Interp *I, Scope *sc, const Node *stmt);
 
-static bool exec_block(Interp *I, Scope *parent, const Node *block) {
-  Scope *s = scope_new(parent);
+static bool exec_stmts(Interp *I, Scope *s, const Node *block) {
   bool ok = true;
   for (int i = 0; i < block->as.list.n && ok; i++) {
     ok = interp_exec(I, s, block->as.list.items[i]);
     if (!ok) ok = after_failure(I, s, block->as.list.items[i]);
   }
+  return ok;
+}
+
+static bool exec_block(Interp *I, Scope *parent, const Node *block) {
+  Scope *s = scope_new(parent);
+  bool ok = exec_stmts(I, s, block);
   scope_done(I, s);
   return ok;
 }
@@ -1322,6 +1327,41 @@ static bool run_post(Interp *I, Scope *sc, const Node *block) {
   return exec_block(I, sc, block);
 }
 
+/* The body runs in the stage's scope `s`, as `rp check` reads it, so that
+ * the post blocks can clean up what it made. */
+static bool run_body(Interp *I, Scope *s, const Node *body) {
+  bool ok = exec_stmts(I, s, body);
+  if (I->returning) { /* `return` ends the stage early, successfully */
+    I->returning = false;
+    value_release(I->ret);
+    I->ret = V_NULL_VALUE;
+    ok = !I->has_error;
+  }
+  return ok;
+}
+
+/* Post blocks run even after a failure; the body's error is the stage's.
+ * A top-level let of the body that
+ * it never reached reads as null there. */
+static bool run_posts(Interp *I, Scope *s, const Stage *st, bool ok) {
+  for (int i = 0; i < st->body->as.list.n; i++) {
+    const Node *n = st->body->as.list.items[i];
+    if (n->kind == N_LET && !map_has(s->vars, n->as.bind.name)) scope_define(s, n->as.bind.name, V_NULL_VALUE);
+  }
+  bool had_error = I->has_error;
+  RtError saved_err = I->err;
+  I->has_error = false;
+  memset(&I->err, 0, sizeof I->err);
+  bool pok = run_post(I, s, ok ? st->post->as.post.success : st->post->as.post.failure);
+  pok = run_post(I, s, st->post->as.post.always) && pok;
+  if (had_error) {
+    interp_clear_error(I);
+    I->err = saved_err;
+    I->has_error = true;
+  }
+  return ok && pok;
+}
+
 /* ---- temporary directories ---- */
 
 static void remove_tempdirs(Interp *I) {
@@ -1364,30 +1404,8 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
     ok = interp_eval(I, s, st->version->as.attr.value, &v);
     if (ok) scope_define(s, "version", v);
   }
-  if (ok) {
-    ok = interp_exec(I, s, st->body);
-    if (I->returning) { /* `return` ends the stage early, successfully */
-      I->returning = false;
-      value_release(I->ret);
-      I->ret = V_NULL_VALUE;
-      ok = !I->has_error;
-    }
-  }
-  if (st->post) {
-    /* post blocks run even after a failure; keep the stage's error */
-    bool had_error = I->has_error;
-    RtError saved_err = I->err;
-    I->has_error = false;
-    memset(&I->err, 0, sizeof I->err);
-    bool pok = run_post(I, s, ok ? st->post->as.post.success : st->post->as.post.failure);
-    pok = run_post(I, s, st->post->as.post.always) && pok;
-    if (had_error) {
-      interp_clear_error(I);
-      I->err = saved_err;
-      I->has_error = true;
-    }
-    ok = ok && pok;
-  }
+  if (ok) ok = run_body(I, s, st->body);
+  if (st->post) ok = run_posts(I, s, st, ok);
   scope_done(I, s);
   release_captured(I); /* nothing of the stage outlives it but its outputs */
   remove_tempdirs(I);

@@ -69,8 +69,10 @@ bool interp_dry_run(const Interp *I);
 bool interp_eval(Interp *I, Scope *scope, const Node *expr, Value *out);
 bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
 
-/* Run one stage's body (and post blocks) with `vars` bound (e.g. the
- * matrix variable); its outputs are recorded under its name. */
+/* Run one stage's body, then its post blocks, with `vars` bound (e.g. the
+ * matrix variable); its outputs are recorded under its name. The body's
+ * statements share one scope with the post blocks, which so read its
+ * top-level lets (null for those it never reached). */
 bool interp_run_stage(Interp *I, const Stage *stage, Value vars);
 Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
 /* Deploy `version` in `stage` instead of its `version` expression (rollback). */
