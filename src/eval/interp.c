@@ -82,6 +82,8 @@ struct Interp {
   int catching;      /* try() calls in progress: their failures are values, not breaks */
   char **tempdirs; /* fs.tempdir() of the running stage: removed when it ends */
   int ntempdirs, tempdirs_cap;
+  PostHook post_hook;
+  void *post_hook_ctx;
 };
 
 static const char *namespaces[] = {"docker", "helm", "kubectl", "registry", "git", "yaml", "json",
@@ -1239,6 +1241,11 @@ static bool after_failure(Interp *I, Scope *sc, const Node *stmt) {
   return false;
 }
 
+void interp_set_post_hook(Interp *I, PostHook hook, void *ctx) {
+  I->post_hook = hook;
+  I->post_hook_ctx = ctx;
+}
+
 void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx) {
   I->stmt_hook = hook;
   I->stmt_hook_ctx = ctx;
@@ -1405,7 +1412,7 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
     if (ok) scope_define(s, "version", v);
   }
   if (ok) ok = run_body(I, s, st->body);
-  if (st->post) ok = run_posts(I, s, st, ok);
+  if (st->post && (!I->post_hook || I->post_hook(I->post_hook_ctx, ok))) ok = run_posts(I, s, st, ok);
   scope_done(I, s);
   release_captured(I); /* nothing of the stage outlives it but its outputs */
   remove_tempdirs(I);

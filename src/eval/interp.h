@@ -74,6 +74,12 @@ bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
  * statements share one scope with the post blocks, which so read its
  * top-level lets (null for those it never reached). */
 bool interp_run_stage(Interp *I, const Stage *stage, Value vars);
+/* For a stage run in a process of its own (run/sched.c): `hook` is called
+ * between the body and the post blocks with how the body went; when it
+ * returns false the post blocks do not run (an attempt that will be
+ * retried). */
+typedef bool (*PostHook)(void *ctx, bool ok);
+void interp_set_post_hook(Interp *I, PostHook hook, void *ctx);
 Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
 /* Deploy `version` in `stage` instead of its `version` expression (rollback). */
 void interp_set_version(Interp *I, const char *stage, Value version); /* takes */

@@ -184,9 +184,28 @@ static void child_line(void *ctx, const char *stage, const char *stream, const c
   deliver(ctx, rec);
 }
 
+/* The stage's process: its pipe, and whether this attempt is the last. */
+typedef struct Child {
+  ChildSink sink;
+  bool last_attempt;
+} Child;
+
+/* Between the body and the post blocks. These run once: after the attempt
+ * that succeeded or after the last one. The parent hears that they start:
+ * it does not retry after them. */
+static bool child_post(void *ctx, bool ok) {
+  Child *c = ctx;
+  if (!ok && !c->last_attempt) return false;
+  Value rec = v_map();
+  map_set(rec, "t", v_cstr("post"));
+  deliver(&c->sink, rec);
+  return true;
+}
+
 static void run_child(Scheduler *s, Unit *u, int fd) {
-  ChildSink sink = {fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))};
-  interp_set_output(s->I, (OutputSink){&sink, child_line});
+  Child c = {{fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))}, u->attempts > u->retries};
+  interp_set_output(s->I, (OutputSink){&c.sink, child_line});
+  interp_set_post_hook(s->I, child_post, &c);
   bool ok = interp_run_stage(s->I, u->stage, u->vars);
   Value rec = v_map();
   map_set(rec, "t", v_cstr("done"));
@@ -210,7 +229,7 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
     }
     map_set(rec, "error", err);
   }
-  deliver(&sink, rec);
+  deliver(&c.sink, rec);
   close(fd);
   _exit(0); /* no atexit handlers, no stdio flush of the parent's buffers */
 }
@@ -297,6 +316,7 @@ static bool start_unit(Scheduler *s, Unit *u) {
     return false;
   }
   fflush(NULL); /* the child must not inherit unflushed output */
+  u->attempts++; /* before the fork: the child knows whether it is the last */
   pid_t pid = fork();
   if (pid < 0) {
     char *m = xasprintf("cannot start a process: %s", strerror(errno));
@@ -314,8 +334,8 @@ static bool start_unit(Scheduler *s, Unit *u) {
   close(p[1]);
   u->pid = pid;
   u->fd = p[0];
-  u->attempts++;
   if (s->hooks.started) s->hooks.started(s->hooks.ctx, s, (int)(u - s->units));
+  u->in_post = false;
   u->got_result = false;
   u->inbuf.len = 0;
   return true;
@@ -337,6 +357,8 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
     Value stream = map_get(rec, "stream"), text = map_get(rec, "text");
     if (stream.kind == V_STRING && text.kind == V_STRING)
       report_log(s->rep, u->name, str_chars(stream), str_chars(text));
+  } else if (!strcmp(t, "post")) {
+    u->in_post = true;
   } else if (!strcmp(t, "done")) {
     u->got_result = true;
     u->result_ok = value_truthy(map_get(rec, "ok"));
@@ -409,7 +431,7 @@ static void reap(Scheduler *s, Unit *u, bool timed_out) {
   u->pid = 0;
   if (u->inbuf.len) drain(s, u, "\n", 1);
   bool ok = !timed_out && u->got_result && u->result_ok;
-  if (!ok && !cancel_signal && u->attempts <= retries_of(s, u)) {
+  if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     u->status = STAGE_PENDING; /* started again by the main loop */
     return;
@@ -466,6 +488,7 @@ static bool start_ready(Scheduler *s) {
         fail_from_interp(s, u);
         continue;
       }
+      u->retries = retries_of(s, u);
       if (s->hooks.before) {
         char *reason = NULL;
         GoDecision go = s->hooks.before(s->hooks.ctx, s, i, &reason);

@@ -18,12 +18,13 @@ typedef struct Unit {
   int *needs;        /* indexes of units this one waits for */
   int nneeds, needs_cap;
   StageStatus status;
-  int attempts;
+  int attempts, retries; /* attempts started; retries allowed */
   pid_t pid;
   int fd;
   Buf inbuf;
   double started;
   int64_t timeout_ms;
+  bool in_post;          /* the stage's process reported its post blocks started */
   bool got_result, result_ok;
   Value outputs;
   RtError err;
