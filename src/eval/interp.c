@@ -78,10 +78,11 @@ struct Interp {
   FailHook fail_hook;
   void *fail_hook_ctx;
   bool fail_offered; /* the hook has seen this error: outer blocks don't ask again */
-  bool aborted;      /* the statement hook stopped the run: try() must not catch it */
+  bool aborted;      /* the statement hook or `stop` stopped the run: try() must not catch it */
   int catching;      /* try() calls in progress: their failures are values, not breaks */
   char **tempdirs; /* fs.tempdir() of the running stage: removed when it ends */
   int ntempdirs, tempdirs_cap;
+  const volatile sig_atomic_t *stop; /* interp_set_stop */
   PostHook post_hook;
   void *post_hook_ctx;
 };
@@ -1241,9 +1242,19 @@ static bool after_failure(Interp *I, Scope *sc, const Node *stmt) {
   return false;
 }
 
+void interp_set_stop(Interp *I, const volatile sig_atomic_t *stop) { I->stop = stop; }
+
 void interp_set_post_hook(Interp *I, PostHook hook, void *ctx) {
   I->post_hook = hook;
   I->post_hook_ctx = ctx;
+}
+
+/* The stage's time is up: an error, but not one of the program's own. */
+static bool stopped(Interp *I, const Node *at) {
+  if (!I->stop || !*I->stop) return false;
+  I->aborted = true;
+  interp_error(I, I->src, at->pos, "stopped (signal %d)", (int)*I->stop);
+  return true;
 }
 
 void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx) {
@@ -1266,6 +1277,7 @@ Value interp_scope_vars(const Interp *I, const Scope *s) {
 
 bool interp_exec(Interp *I, Scope *sc, const Node *n) {
   Value v;
+  if (stopped(I, n)) return false;
   if (I->stmt_hook && n->kind != N_BLOCK && !I->stmt_hook(I->stmt_hook_ctx, I, sc, n)) {
     I->aborted = true;
     return false;
@@ -1344,20 +1356,23 @@ static bool run_body(Interp *I, Scope *s, const Node *body) {
     I->ret = V_NULL_VALUE;
     ok = !I->has_error;
   }
+  if (ok && stopped(I, body)) ok = false; /* the time ran out as it ended */
   return ok;
 }
 
-/* Post blocks run even after a failure; the body's error is the stage's.
- * A top-level let of the body that
+/* Post blocks run even after a failure, to their end even when the time
+ * is up; the body's error is the stage's. A top-level let of the body that
  * it never reached reads as null there. */
 static bool run_posts(Interp *I, Scope *s, const Stage *st, bool ok) {
   for (int i = 0; i < st->body->as.list.n; i++) {
     const Node *n = st->body->as.list.items[i];
     if (n->kind == N_LET && !map_has(s->vars, n->as.bind.name)) scope_define(s, n->as.bind.name, V_NULL_VALUE);
   }
-  bool had_error = I->has_error;
+  bool had_error = I->has_error, aborted = I->aborted;
   RtError saved_err = I->err;
-  I->has_error = false;
+  const volatile sig_atomic_t *stop = I->stop;
+  I->has_error = I->aborted = false;
+  I->stop = NULL;
   memset(&I->err, 0, sizeof I->err);
   bool pok = run_post(I, s, ok ? st->post->as.post.success : st->post->as.post.failure);
   pok = run_post(I, s, st->post->as.post.always) && pok;
@@ -1365,7 +1380,9 @@ static bool run_posts(Interp *I, Scope *s, const Stage *st, bool ok) {
     interp_clear_error(I);
     I->err = saved_err;
     I->has_error = true;
+    I->aborted = aborted;
   }
+  I->stop = stop;
   return ok && pok;
 }
 

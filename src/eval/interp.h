@@ -6,6 +6,8 @@
 #ifndef RP_INTERP_H
 #define RP_INTERP_H
 
+#include <signal.h>
+
 #include "lang/ast.h"
 #include "lang/diag.h"
 #include "core/secrets.h"
@@ -74,11 +76,14 @@ bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
  * statements share one scope with the post blocks, which so read its
  * top-level lets (null for those it never reached). */
 bool interp_run_stage(Interp *I, const Stage *stage, Value vars);
-/* For a stage run in a process of its own (run/sched.c): `hook` is called
- * between the body and the post blocks with how the body went; when it
- * returns false the post blocks do not run (an attempt that will be
- * retried). */
+/* For a stage run in a process of its own (run/sched.c). `stop` is a
+ * signal handler's flag (NULL: none): once it is nonzero the body stops
+ * before its next statement, with an error try() does not catch, and the
+ * post blocks run as after any failure. `hook` is called between the body
+ * and the post blocks with how the body went; when it returns false the
+ * post blocks do not run (an attempt that will be retried). */
 typedef bool (*PostHook)(void *ctx, bool ok);
+void interp_set_stop(Interp *I, const volatile sig_atomic_t *stop);
 void interp_set_post_hook(Interp *I, PostHook hook, void *ctx);
 Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
 /* Deploy `version` in `stage` instead of its `version` expression (rollback). */

@@ -13,9 +13,15 @@
 
 /* SIGINT/SIGTERM (a cancelled CI job, Ctrl-C) must stop the stages too:
  * the handler only notes it, the main loop kills the stages' process
- * groups. A signal handler can reach nothing else, so this one flag is the
+ * groups. A stage's process inherits the handler: there the parent's
+ * SIGTERM says the body's time is up, and the interpreter stops it. A
+ * signal handler can reach nothing else, so this one flag is the
  * process-wide state rp allows itself. */
 static volatile sig_atomic_t cancel_signal;
+
+/* With a `timeout`, the post blocks have this long of their own, from the
+ * end of the body or from its timeout (doc/language.md §6). */
+enum { POST_GRACE_MS = 60000 };
 
 static void on_cancel(int sig) { cancel_signal = sig; }
 
@@ -191,8 +197,8 @@ typedef struct Child {
 } Child;
 
 /* Between the body and the post blocks. These run once: after the attempt
- * that succeeded or after the last one. The parent hears that they start:
- * it does not retry after them. */
+ * that succeeded or after the last one. The parent hears that they start,
+ * to give them their own time. */
 static bool child_post(void *ctx, bool ok) {
   Child *c = ctx;
   if (!ok && !c->last_attempt) return false;
@@ -205,6 +211,7 @@ static bool child_post(void *ctx, bool ok) {
 static void run_child(Scheduler *s, Unit *u, int fd) {
   Child c = {{fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))}, u->attempts > u->retries};
   interp_set_output(s->I, (OutputSink){&c.sink, child_line});
+  interp_set_stop(s->I, &cancel_signal);
   interp_set_post_hook(s->I, child_post, &c);
   bool ok = interp_run_stage(s->I, u->stage, u->vars);
   Value rec = v_map();
@@ -335,7 +342,7 @@ static bool start_unit(Scheduler *s, Unit *u) {
   u->pid = pid;
   u->fd = p[0];
   if (s->hooks.started) s->hooks.started(s->hooks.ctx, s, (int)(u - s->units));
-  u->in_post = false;
+  u->timed_out = u->in_post = u->killed = false;
   u->got_result = false;
   u->inbuf.len = 0;
   return true;
@@ -359,6 +366,7 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
       report_log(s->rep, u->name, str_chars(stream), str_chars(text));
   } else if (!strcmp(t, "post")) {
     u->in_post = true;
+    if (u->deadline > 0 && !u->timed_out) u->deadline = monotonic_seconds() + POST_GRACE_MS / 1000.0;
   } else if (!strcmp(t, "done")) {
     u->got_result = true;
     u->result_ok = value_truthy(map_get(rec, "ok"));
@@ -422,7 +430,7 @@ static void publish_outputs(Scheduler *s, Unit *u) {
   interp_set_outputs(s->I, u->stage->name, merged);
 }
 
-static void reap(Scheduler *s, Unit *u, bool timed_out) {
+static void reap(Scheduler *s, Unit *u) {
   int status = 0;
   while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR) {}
   kill(-u->pid, SIGKILL); /* whatever the stage left running */
@@ -430,7 +438,7 @@ static void reap(Scheduler *s, Unit *u, bool timed_out) {
   u->fd = -1;
   u->pid = 0;
   if (u->inbuf.len) drain(s, u, "\n", 1);
-  bool ok = !timed_out && u->got_result && u->result_ok;
+  bool ok = !u->timed_out && u->got_result && u->result_ok;
   if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     u->status = STAGE_PENDING; /* started again by the main loop */
@@ -442,7 +450,8 @@ static void reap(Scheduler *s, Unit *u, bool timed_out) {
     return;
   }
   char *reason = cancel_signal ? xasprintf("cancelled (signal %d)", (int)cancel_signal)
-                 : timed_out ? xasprintf("timed out after %llds", (long long)(u->timeout_ms / 1000))
+                 : u->timed_out ? xasprintf("timed out after %llds", (long long)(u->timeout_ms / 1000))
+                 : u->killed ? xasprintf("its post blocks timed out after %ds", POST_GRACE_MS / 1000)
                  : u->err.msg ? xstrdup(u->err.msg)
                  : !u->got_result ? xasprintf("the stage's process ended unexpectedly (status %d)", status)
                                   : xstrdup("failed");
@@ -450,6 +459,34 @@ static void reap(Scheduler *s, Unit *u, bool timed_out) {
   e.msg = reason;
   finish_unit(s, u, STAGE_FAILED, reason, u->err.src ? &e : NULL);
   free(reason);
+}
+
+/* The body and its commands share the stage's process group with the
+ * stage's process: that steps out of it while the rest is killed, and back
+ * in, where the kill at the end of the grace period reaches what its post
+ * blocks start. SIGTERM first, so that it starts nothing new. */
+static void stop_body(const Unit *u) {
+  kill(u->pid, SIGTERM);
+  if (setpgid(u->pid, getpgrp()) != 0) return; /* it has ended */
+  kill(-u->pid, SIGKILL);
+  setpgid(u->pid, u->pid);
+}
+
+/* A unit's deadline passed: in its body, the stage goes on to its post
+ * blocks, which get their time; after that it is killed. True when the
+ * unit was reaped. */
+static bool time_up(Scheduler *s, Unit *u) {
+  if (!u->timed_out && !u->in_post) {
+    u->timed_out = true;
+    report_log(s->rep, u->name, "stderr", "rp: timed out; stopping the stage");
+    stop_body(u);
+    u->deadline = monotonic_seconds() + POST_GRACE_MS / 1000.0;
+    return false;
+  }
+  u->killed = true;
+  kill(-u->pid, SIGKILL);
+  reap(s, u);
+  return true;
 }
 
 static int running_count(const Scheduler *s) {
@@ -507,6 +544,7 @@ static bool start_ready(Scheduler *s) {
       report_stage_started(s->rep, u->name);
     }
     u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
+    u->deadline = u->timeout_ms > 0 ? u->started + u->timeout_ms / 1000.0 : 0;
     u->status = STAGE_RUNNING;
     if (!start_unit(s, u)) continue;
   }
@@ -540,14 +578,9 @@ int sched_run(Scheduler *s) {
     for (int i = 0; i < s->n; i++) {
       Unit *u = &s->units[i];
       if (u->status != STAGE_RUNNING || u->fd < 0) continue;
-      if (u->timeout_ms > 0) {
-        double left = u->started + u->timeout_ms / 1000.0 - now;
-        if (left <= 0) {
-          kill(-u->pid, SIGKILL);
-          reap(s, u, true);
-          continue;
-        }
-        int ms = (int)(left * 1000) + 1;
+      if (u->deadline > 0 && u->deadline <= now && time_up(s, u)) continue;
+      if (u->deadline > 0) {
+        int ms = (int)((u->deadline - now) * 1000) + 1;
         if (wait < 0 || ms < wait) wait = ms;
       }
       pfd[np] = (struct pollfd){u->fd, POLLIN, 0};
@@ -562,7 +595,7 @@ int sched_run(Scheduler *s) {
       if (n > 0) drain(s, u, chunk, (size_t)n);
       /* the result is the child's last word: reap it now rather than
        * after one more wake-up for end of file */
-      if (u->got_result || n == 0 || (n < 0 && errno != EINTR)) reap(s, u, false);
+      if (u->got_result || n == 0 || (n < 0 && errno != EINTR)) reap(s, u);
     }
   }
   free(pfd);

@@ -24,7 +24,10 @@ typedef struct Unit {
   Buf inbuf;
   double started;
   int64_t timeout_ms;
+  double deadline;       /* monotonic seconds; 0: none */
+  bool timed_out;        /* the body ran out of time; the post blocks run */
   bool in_post;          /* the stage's process reported its post blocks started */
+  bool killed;           /* killed when its post blocks ran out of time */
   bool got_result, result_ok;
   Value outputs;
   RtError err;
