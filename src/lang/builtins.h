@@ -47,10 +47,4 @@ void builtin_param_name(const Builtin *b, int i, char *buf, size_t size);
 /* The closest parameter name to `name` (written into buf), or false. */
 bool builtin_param_suggest(const Builtin *b, const char *name, char *buf, size_t size);
 
-/* Edit distance for did-you-mean: an adjacent swap counts as one edit. */
-size_t name_distance(const char *a, const char *b);
-/* Suggestion threshold shared by every did-you-mean: a name at most this
- * far away (and not more than a third of its length) is worth suggesting. */
-bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist);
-
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "lang/builtins.h"
 
 static int failures;
