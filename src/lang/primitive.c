@@ -116,3 +116,15 @@ bool prim_param_default(const Primitive *p, int i, Value *out) {
   PrimParam it;
   return prim_param(p, i, &it) && it.def && literal_value(it.def, it.deflen, out);
 }
+
+void prim_signature(const char *ns, const Primitive *p, Buf *out) {
+  buf_printf(out, "%s%s%s", ns, *ns ? "." : "", p->name);
+  if (!p->params) return;
+  buf_putc(out, '(');
+  PrimParam it = prim_params(p);
+  for (int i = 0; prim_param_next(&it); i++) {
+    buf_printf(out, "%s%.*s", i ? ", " : "", (int)it.len, it.name);
+    if (it.optional) buf_printf(out, ":%s%.*s", it.def ? " " : "", (int)it.deflen, it.def ? it.def : "");
+  }
+  buf_putc(out, ')');
+}

@@ -4,11 +4,11 @@
  * family is a namespace of primitives (`git`; "" for the globals). Each
  * family is one table of rows, written once in its bindings file
  * (eval/prim_NAME.c) next to the C functions, and listed once in
- * eval/families.c. From those rows `rp check` validates calls and the
+ * eval/families.c. From those rows `rp check` validates calls, the
  * interpreter places named arguments and defaults before calling the C
- * function. lang/ receives the families from its caller (imports_new)
- * and names the interpreter only as an opaque type, as Lua's API names
- * lua_State.
+ * function, and doc/primitives.md's reference table is generated.
+ * lang/ receives the families from its caller (imports_new) and names
+ * the interpreter only as an opaque type, as Lua's API names lua_State.
  *
  * A parameter spec is a space-separated list of names in positional order.
  * `name?` is optional (null when not given); `name=LITERAL` is optional
@@ -77,5 +77,7 @@ int prim_nparams(const Primitive *p);
 int prim_param_index(const Primitive *p, const char *name);
 /* The default of parameter i as a value, or false when it has none. */
 bool prim_param_default(const Primitive *p, int i, Value *out);
+/* `git.short_sha(n: 7)`, as the reference shows a call (values: `env`). */
+void prim_signature(const char *ns, const Primitive *p, Buf *out);
 
 #endif

@@ -1,7 +1,7 @@
 /* test_primitive.c — the families' tables as rp has them: well formed
  * (one family a namespace, one row a name, specs that parse, a C function
- * for every primitive), found by the lookups, with defaults and
- * suggestions. */
+ * for every primitive), found by the lookups, with defaults, signatures
+ * and suggestions. */
 #include <ctype.h>
 
 #include "check.h"
@@ -90,6 +90,19 @@ static void test_defaults(void) {
   value_release(v);
 }
 
+static void test_signature(void) {
+  Buf b = {0};
+  prim_signature("git", prim_lookup(rp_families, "git", "push"), &b);
+  CHECK_STR(b.data, "git.push(dir, remote: \"origin\", ref:, token:)");
+  buf_free(&b);
+  prim_signature("", prim_lookup(rp_families, "", "env"), &b);
+  CHECK_STR(b.data, "env");
+  buf_free(&b);
+  prim_signature("time", prim_lookup(rp_families, "time", "now"), &b);
+  CHECK_STR(b.data, "time.now()");
+  buf_free(&b);
+}
+
 static void test_suggest(void) {
   CHECK_STR(prim_suggest(rp_families, "registry", "tagz"), "tags");
   CHECK_STR(prim_suggest(rp_families, "registry", "qqqqqqq"), NULL);
@@ -106,6 +119,7 @@ int main(void) {
   test_lookups();
   test_params();
   test_defaults();
+  test_signature();
   test_suggest();
   return check_done();
 }
