@@ -14,12 +14,9 @@ static GitCtx *ctx(Interp *I) { return interp_slot(I, "git", make_ctx, free_ctx)
 /* A failed git call: its message (URLs already redacted, tokens masked);
  * a push that lost a race says so first, for std/gitops to retry. */
 static bool git_fail(Interp *I, const CallSite *cs, GitErr *e) {
-  const char *prefix = e->kind == GIT_ERR_REMOTE_MOVED ? "remote moved: " : "";
-  char *shown = interp_mask(I, e->msg ? e->msg : "git failed");
-  interp_error(I, cs->src, cs->node->pos, "%s: %s%s", cs->name, prefix, shown);
-  free(shown);
+  char *msg = xasprintf("%s%s", e->kind == GIT_ERR_REMOTE_MOVED ? "remote moved: " : "", e->msg ? e->msg : "git failed");
   gitp_err_free(e);
-  return false;
+  return prim_fail(I, cs, msg);
 }
 
 /* A token from secret() or a plain string; masked in all output either way. */

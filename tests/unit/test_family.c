@@ -40,85 +40,93 @@ static const PrimFamily **with_toy(void) {
   return fams;
 }
 
-/* Parses and checks `text` against `fams`; the messages of its errors,
- * one a line, in *errors (malloc'd). */
-static Program *check_text(const char *text, const PrimFamily *const *fams, Imports **im, char **errors) {
+/* A snippet parsed and checked against some families: the messages of
+ * its errors, one a line. */
+typedef struct Checked {
+  Program *p;
+  Imports *im;
+  char *errors;
+} Checked;
+
+static Checked check_text(const char *text, const PrimFamily *const *fams) {
+  Checked c = {0};
   Diags d = {0};
-  Program *p = parse_program(source_from_string("toy.rp", text), &d);
+  c.p = parse_program(source_from_string("toy.rp", text), &d);
   CHECK_INT(d.nerrors, 0); /* the snippets parse */
-  *im = imports_new(fams);
-  check_program(p, *im, &d);
+  c.im = imports_new(fams);
+  check_program(c.p, c.im, &d);
   Buf b = {0};
   for (int i = 0; i < d.n; i++)
     if (d.items[i].level == DIAG_ERROR) buf_printf(&b, "%s\n", d.items[i].msg);
-  *errors = b.data ? buf_take(&b) : xstrdup("");
+  c.errors = buf_take(&b);
   diags_free(&d);
-  return p;
+  return c;
 }
 
-static void done(Program *p, Imports *im, char *errors) {
-  free(errors);
-  checked_free(p, im);
+/* Runs its first stage; the interpreter holds the outputs or the error. */
+static Interp *run_stage(const Checked *c, bool *ok) {
+  Interp *I = interp_new(c->p, c->im);
+  *ok = interp_run_stage(I, c->p->stages[0]->as.stage, V_NULL_VALUE);
+  return I;
+}
+
+static void checked_done(Checked *c) {
+  free(c->errors);
+  checked_free(c->p, c->im);
 }
 
 static void test_checked_and_run(const PrimFamily *const *fams) {
-  Imports *im;
-  char *errors;
-  Program *p = check_text("stage s {\n"
-                     "  let a = toy.echo(\"hi\")\n"
-                     "  let b = toy.echo(times: 2, text: \"ho\")\n"
-                     "  output r = \"${a} ${b}\"\n"
-                     "}\n",
-                     fams, &im, &errors);
-  CHECK_STR(errors, "");
-  Interp *I = interp_new(p, im);
-  CHECK(interp_run_stage(I, p->stages[0]->as.stage, V_NULL_VALUE));
+  Checked c = check_text("stage s {\n"
+                         "  let a = toy.echo(\"hi\")\n"
+                         "  let b = toy.echo(times: 2, text: \"ho\")\n"
+                         "  output r = \"${a} ${b}\"\n"
+                         "}\n",
+                         fams);
+  CHECK_STR(c.errors, "");
+  bool ok;
+  Interp *I = run_stage(&c, &ok);
+  CHECK(ok);
   Value r = map_get(interp_outputs(I, "s"), "r");
   CHECK_STR(r.kind == V_STRING ? str_chars(r) : NULL, "hi hoho");
   interp_free(I);
-  done(p, im, errors);
+  checked_done(&c);
 }
 
 static void test_rejected(const PrimFamily *const *fams) {
-  Imports *im;
-  char *errors;
-  Program *p = check_text("stage s {\n"
-                     "  toy.echo()\n"
-                     "  toy.echo(\"a\", 1, 2)\n"
-                     "  toy.echo(txt: \"a\")\n"
-                     "  toy.ecko(\"a\")\n"
-                     "  let toy = 1\n"
-                     "}\n",
-                     fams, &im, &errors);
-  CHECK_STR(errors, "missing argument 'text' to toy.echo\n"
-                    "too many arguments to toy.echo (it takes at most 2)\n"
-                    "unknown argument 'txt' to toy.echo (did you mean 'text'?)\n"
-                    "missing argument 'text' to toy.echo\n"
-                    "unknown function 'toy.ecko' (did you mean 'toy.echo'?)\n"
-                    "cannot name a variable 'toy': it is a module of primitives\n");
-  done(p, im, errors);
+  Checked c = check_text("stage s {\n"
+                         "  toy.echo()\n"
+                         "  toy.echo(\"a\", 1, 2)\n"
+                         "  toy.echo(txt: \"a\")\n"
+                         "  toy.ecko(\"a\")\n"
+                         "  let toy = 1\n"
+                         "}\n",
+                         fams);
+  CHECK_STR(c.errors, "missing argument 'text' to toy.echo\n"
+                      "too many arguments to toy.echo (it takes at most 2)\n"
+                      "unknown argument 'txt' to toy.echo (did you mean 'text'?)\n"
+                      "missing argument 'text' to toy.echo\n"
+                      "unknown function 'toy.ecko' (did you mean 'toy.echo'?)\n"
+                      "cannot name a variable 'toy': it is a module of primitives\n");
+  checked_done(&c);
 }
 
 /* The run-time checks of the bindings: an argument of the wrong kind. */
 static void test_runtime_error(const PrimFamily *const *fams) {
-  Imports *im;
-  char *errors;
-  Program *p = check_text("stage s { toy.echo(\"a\", times: \"2\") }\n", fams, &im, &errors);
-  CHECK_STR(errors, "");
-  Interp *I = interp_new(p, im);
-  CHECK(!interp_run_stage(I, p->stages[0]->as.stage, V_NULL_VALUE));
+  Checked c = check_text("stage s { toy.echo(\"a\", times: \"2\") }\n", fams);
+  CHECK_STR(c.errors, "");
+  bool ok;
+  Interp *I = run_stage(&c, &ok);
+  CHECK(!ok);
   CHECK_STR(interp_last_error(I) ? interp_last_error(I)->msg : NULL, "toy.echo: 'times' must be a int, not string");
   interp_free(I);
-  done(p, im, errors);
+  checked_done(&c);
 }
 
 /* Only the families given exist: rp's own list knows no toy. */
 static void test_not_given(void) {
-  Imports *im;
-  char *errors;
-  Program *p = check_text("stage s { toy.echo(\"hi\") }\n", rp_families, &im, &errors);
-  CHECK(!strncmp(errors, "undefined variable 'toy'", 24));
-  done(p, im, errors);
+  Checked c = check_text("stage s { toy.echo(\"hi\") }\n", rp_families);
+  CHECK(!strncmp(c.errors, "undefined variable 'toy'", 24));
+  checked_done(&c);
 }
 
 int main(void) {
