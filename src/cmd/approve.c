@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "run/deploy.h"
 #include "cmd/cmdutil.h"
+#include "eval/families.h"
 #include "lang/check.h"
 #include "prim/git.h"
 #include "run/journal.h"
@@ -52,7 +53,7 @@ static bool may_decide(const char *file, const char *env, const char *run_actor,
   Diags d = {0};
   Imports *im = NULL;
   char *err = NULL;
-  Program *p = load_checked(file, &im, &d, &err);
+  Program *p = load_checked(file, rp_families, &im, &d, &err);
   if (!p) {
     *why = err;
     return false;

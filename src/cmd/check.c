@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
+#include "eval/families.h"
 #include "lang/check.h"
 
 int cmd_check(int argc, char **argv) {
@@ -14,7 +15,7 @@ int cmd_check(int argc, char **argv) {
   Diags d = {0};
   Imports *im;
   char *err = NULL;
-  Program *p = load_checked(path, &im, &d, &err);
+  Program *p = load_checked(path, rp_families, &im, &d, &err);
   if (!p) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);

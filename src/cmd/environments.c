@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "eval/families.h"
 #include "lang/check.h"
 #include "run/deploy.h"
 #include "run/history.h"
@@ -75,7 +76,7 @@ int cmd_environments(int argc, char **argv) {
   Imports *im = NULL;
   Diags d = {0};
   char *err = NULL;
-  Program *p = load_checked(pipeline_path(file), &im, &d, &err);
+  Program *p = load_checked(pipeline_path(file), rp_families, &im, &d, &err);
   diags_print(&d, stderr, want_color(stderr));
   int rc = EXIT_USAGE;
   if (!p) {

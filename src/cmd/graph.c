@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "eval/families.h"
 #include "lang/check.h"
 
 typedef enum Format { FMT_DOT, FMT_MERMAID } Format;
@@ -436,7 +437,7 @@ int cmd_graph(int argc, char **argv) {
   Diags d = {0};
   Imports *im;
   char *err = NULL;
-  Program *p = load_checked(pipeline_path(file), &im, &d, &err);
+  Program *p = load_checked(pipeline_path(file), rp_families, &im, &d, &err);
   if (!p) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);

@@ -7,7 +7,6 @@
 
 #include "cmd/cmd.h"
 #include "eval/interp.h"
-#include "eval/natives.h"
 #include "run/plan.h"
 #include "run/sched.h"
 
@@ -129,7 +128,6 @@ int cmd_plan(int argc, char **argv) {
   if (rc == EXIT_OK) rc = plan_load(&sel, &l);
   if (rc == EXIT_OK) {
     Interp *I = interp_new(l.prog, l.im);
-    natives_register_all(I);
     interp_set_event(I, value_retain(l.event));
     Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
     if (sched_plan(&s, l.goals, l.ngoals)) print_plan(&l, I, &s);

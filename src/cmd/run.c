@@ -9,7 +9,6 @@
 
 #include "cmd/cmd.h"
 #include "eval/interp.h"
-#include "eval/natives.h"
 #include "run/deploy.h"
 #include "run/history.h"
 #include "run/output.h"
@@ -134,7 +133,6 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
 static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, RunState *resumed,
                    const char *rollback_env, const char *rollback_version) {
   Interp *I = interp_new(l->prog, l->im);
-  natives_register_all(I);
   interp_set_dry_run(I, o->dry_run);
   interp_set_event(I, value_retain(l->event));
   if (o->break_on_failure) interp_set_fail_hook(I, break_on_failure, NULL);

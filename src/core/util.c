@@ -207,6 +207,33 @@ size_t edit_distance(const char *a, const char *b) {
   return d;
 }
 
+/* Optimal string alignment distance: Levenshtein plus adjacent swaps as
+ * one edit, since "biuld" for "build" is one slip of the fingers. */
+size_t name_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64) return edit_distance(a, b);
+  size_t d[65][65];
+  for (size_t i = 0; i <= la; i++) d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist) {
+  size_t lw = strlen(wrong), lc = strlen(candidate);
+  size_t longer = lw > lc ? lw : lc;
+  size_t limit = longer <= 2 ? 0 : longer == 3 ? 1 : longer <= 8 ? 2 : 3;
+  return dist > 0 && dist <= limit;
+}
+
 bool glob_match(const char *p, const char *s) {
   for (;;) {
     switch (*p) {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang/builtins.h"
 #include "lang/check.h"
+#include "lang/primitive.h"
 #include "core/methods.h"
 
 struct Scope {
@@ -25,11 +25,11 @@ typedef struct Closure {
   Scope *scope;
 } Closure;
 
-/* A namespace of natives (`git`), or an imported rp module. */
+/* A family of primitives (`git`), or an imported rp module. */
 typedef struct Module {
   Object base;
   char *name;
-  Scope *scope; /* imported module: its globals; NULL for natives */
+  Scope *scope; /* imported module: its globals; NULL for a family */
 } Module;
 
 /* raw(x): text spliced into a sh template without quoting. */
@@ -45,9 +45,7 @@ struct Interp {
   Value evaluating; /* names of lets being evaluated, to report cycles */
   Value outputs;    /* stage name -> map of outputs */
   Value event;
-  Value natives; /* "ns.name" or "name" -> index into natives */
-  Native *native_list;
-  int nnatives, natives_cap;
+  const PrimFamily *const *families; /* the primitives: those of the imports */
   int call_depth;
   bool dry_run;
   Secrets *secrets; /* the run's: masked in all output, inherited by stages */
@@ -86,9 +84,6 @@ struct Interp {
   PostHook post_hook;
   void *post_hook_ctx;
 };
-
-static const char *namespaces[] = {"docker", "helm", "kubectl", "registry", "git", "yaml", "json",
-                                   "http", "re", "semver", "fs", "time", NULL};
 
 /* ---- objects ---- */
 
@@ -313,7 +308,7 @@ Interp *interp_new(Program *main, struct Imports *im) {
   I->evaluating = v_map();
   I->outputs = v_map();
   I->event = v_map();
-  I->natives = v_map();
+  I->families = im ? imports_families(im) : NULL;
   I->sink = (OutputSink){NULL, default_line};
   I->secrets = secrets_new();
   declare_secrets(I, main);
@@ -351,10 +346,8 @@ void interp_free(Interp *I) {
   value_release(I->evaluating);
   value_release(I->outputs);
   value_release(I->event);
-  value_release(I->natives);
   value_release(I->ret);
   value_release(I->versions);
-  free(I->native_list);
   secrets_free(I->secrets);
   remove_tempdirs(I);
   free(I->tempdirs);
@@ -384,21 +377,10 @@ void interp_set_event(Interp *I, Value event) {
   I->event = event;
 }
 
-void interp_register(Interp *I, const Native *natives, int n) {
-  for (int i = 0; i < n; i++) {
-    Native item = natives[i];
-    VEC_PUSH(I->native_list, I->nnatives, I->natives_cap, item);
-    char *key = *natives[i].ns ? xasprintf("%s.%s", natives[i].ns, natives[i].name) : xstrdup(natives[i].name);
-    map_set(I->natives, key, v_int(I->nnatives - 1));
-    free(key);
-  }
-}
-
-static const Native *native_find(Interp *I, const char *ns, const char *name) {
-  char *key = ns && *ns ? xasprintf("%s.%s", ns, name) : xstrdup(name);
-  Value v = map_get(I->natives, key);
-  free(key);
-  return v.kind == V_INT ? &I->native_list[v.as.i] : NULL;
+/* The primitive `ns.name` (ns NULL for a global) that can be called. */
+static const Primitive *prim_find(Interp *I, const char *ns, const char *name) {
+  const Primitive *p = prim_lookup(I->families, ns, name);
+  return p && p->fn ? p : NULL;
 }
 
 Value interp_outputs(Interp *I, const char *stage) { return map_get(I->outputs, stage); }
@@ -454,13 +436,8 @@ static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
     return true;
   }
   if (map_has(I->pending, name)) return eval_global_let(I, name, out);
-  for (int i = 0; namespaces[i]; i++)
-    if (!strcmp(name, namespaces[i])) {
-      *out = new_module(name, NULL);
-      return true;
-    }
-  if (!strcmp(name, "env")) {
-    *out = new_module("env", NULL);
+  if (prim_is_namespace(I->families, name) || !strcmp(name, "env")) {
+    *out = new_module(name, NULL);
     return true;
   }
   if (!strcmp(name, "event")) {
@@ -800,36 +777,37 @@ bool interp_try(Interp *I, Value fn, Value *out, bool *caught) {
   return ok;
 }
 
-/* Put the arguments of a native call in the positions of its parameter
- * spec (the one table the checker also uses). */
-static bool place_native_args(Interp *I, const Node *call, const Native *nat, const char *name, Value *args,
-                              int nargs, Value named, Value **out, int *nout) {
-  const Builtin *b = builtin_lookup(nat->ns, nat->name);
-  int np = b && b->params ? builtin_nparams(b) : 0;
+/* Put the arguments of a primitive's call in the positions of its
+ * parameter spec (the row the checker also reads), and the defaults of
+ * those not given. */
+static bool place_prim_args(Interp *I, const Node *call, const Primitive *p, const char *name, Value *args,
+                            int nargs, Value named, Value **out, int *nout) {
+  int np = prim_nparams(p);
   int n = nargs > np ? nargs : np;
   *out = xcalloc((size_t)n + 1, sizeof **out);
   *nout = n;
   for (int i = 0; i < nargs; i++) (*out)[i] = value_retain(args[i]);
-  if (named.kind != V_MAP) return true;
-  Map *m = as_map(named);
-  for (size_t k = 0; k < m->n; k++) {
-    int at = b ? builtin_param_index(b, m->keys[k]->data) : -1;
+  Map *m = named.kind == V_MAP ? as_map(named) : NULL;
+  for (size_t k = 0; m && k < m->n; k++) {
+    int at = prim_param_index(p, m->keys[k]->data);
     if (at < 0) return FAIL_AT(call, "%s has no parameter '%s'", name, m->keys[k]->data);
     if ((*out)[at].kind != V_NULL) return FAIL_AT(call, "%s: '%s' is given twice", name, m->keys[k]->data);
     (*out)[at] = value_retain(m->vals[k]);
   }
+  for (int i = 0; i < np; i++)
+    if ((*out)[i].kind == V_NULL) prim_param_default(p, i, &(*out)[i]);
   return true;
 }
 
-static bool call_native(Interp *I, const Node *call, const Native *nat, Value *args, int nargs, Value named,
-                        Value *out) {
+static bool call_prim(Interp *I, const Node *call, const char *ns, const Primitive *p, Value *args, int nargs,
+                      Value named, Value *out) {
   char name[96];
-  snprintf(name, sizeof name, "%s%s%s", nat->ns, *nat->ns ? "." : "", nat->name);
-  CallSite cs = {I->src, call, name};
+  snprintf(name, sizeof name, "%s%s%s", ns ? ns : "", ns ? "." : "", p->name);
+  CallSite cs = {I->src, call, name, p};
   Value *placed;
   int nplaced;
-  bool ok = place_native_args(I, call, nat, name, args, nargs, named, &placed, &nplaced) &&
-            nat->fn(I, &cs, placed, nplaced, out);
+  bool ok = place_prim_args(I, call, p, name, args, nargs, named, &placed, &nplaced) &&
+            p->fn(I, &cs, placed, nplaced, out);
   for (int i = 0; i < nplaced; i++) value_release(placed[i]);
   free(placed);
   return ok;
@@ -862,7 +840,7 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
   Value *args;
   int nargs;
   Value named;
-  /* ns.fn(...) on a native namespace or module, or a method on a value */
+  /* ns.fn(...) on a family or module, or a method on a value */
   if (callee->kind == N_MEMBER) {
     Value obj;
     if (!interp_eval(I, sc, callee->as.member.object, &obj)) return false;
@@ -876,21 +854,13 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
       Module *m = (Module *)as_object(obj);
       /* `import "std/helm"` adds to the helm namespace rather than hiding
        * its primitives: a name the module lacks is looked up there */
-      const Native *prim = m->scope && !is_object(map_get(m->scope->vars, mname), &closure_type)
-                               ? native_find(I, m->name, mname)
-                               : NULL;
-      if (m->scope && !prim) {
-        Value f = map_get(m->scope->vars, mname);
-        ok = is_object(f, &closure_type)
-                 ? call_closure(I, n, (Closure *)as_object(f), args, nargs, named, out)
-                 : FAIL_AT(callee, "module '%s' has no function '%s'", m->name, mname);
-      } else if (prim) {
-        ok = call_native(I, n, prim, args, nargs, named, out);
-      } else {
-        const Native *nat = native_find(I, m->name, mname);
-        ok = nat ? call_native(I, n, nat, args, nargs, named, out)
-                 : FAIL_AT(callee, "'%s.%s' is not available in this build", m->name, mname);
-      }
+      Value f = m->scope ? map_get(m->scope->vars, mname) : V_NULL_VALUE;
+      bool is_fn = is_object(f, &closure_type);
+      const Primitive *prim = is_fn ? NULL : prim_find(I, m->name, mname);
+      if (is_fn) ok = call_closure(I, n, (Closure *)as_object(f), args, nargs, named, out);
+      else if (prim) ok = call_prim(I, n, m->name, prim, args, nargs, named, out);
+      else if (m->scope) ok = FAIL_AT(callee, "module '%s' has no function '%s'", m->name, mname);
+      else ok = FAIL_AT(callee, "unknown function '%s.%s'", m->name, mname);
     } else if (!(ok = place_method_args(I, n, obj, mname, &args, &nargs, named))) {
     } else {
       MethodHost host = {I, host_call};
@@ -905,10 +875,10 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
   }
   if (callee->kind == N_IDENT && !scope_find(sc ? sc : I->globals, callee->as.ident.name) &&
       !map_has(I->pending, callee->as.ident.name)) {
-    const Native *nat = native_find(I, NULL, callee->as.ident.name);
-    if (nat) {
+    const Primitive *prim = prim_find(I, NULL, callee->as.ident.name);
+    if (prim) {
       if (!eval_args(I, sc, n, &args, &nargs, &named)) return false;
-      bool ok = call_native(I, n, nat, args, nargs, named, out);
+      bool ok = call_prim(I, n, NULL, prim, args, nargs, named, out);
       free_args(args, nargs, named);
       return ok;
     }
@@ -1126,8 +1096,8 @@ bool interp_eval(Interp *I, Scope *sc, const Node *n, Value *out) {
   case N_SH: {
     Value cmd;
     if (!eval_string(I, sc, n->as.sh.cmd, true, &cmd)) return false;
-    const Native *sh = native_find(I, NULL, "sh");
-    bool ok = sh ? call_native(I, n, sh, &cmd, 1, V_NULL_VALUE, out) : FAIL_AT(n, "sh is not available");
+    const Primitive *sh = prim_find(I, NULL, "sh");
+    bool ok = sh ? call_prim(I, n, NULL, sh, &cmd, 1, V_NULL_VALUE, out) : FAIL_AT(n, "sh is not available");
     value_release(cmd);
     return ok;
   }
@@ -1437,7 +1407,7 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   return ok;
 }
 
-/* ---- natives every build has ---- */
+/* ---- raw ---- */
 
 Value make_raw(Value text) {
   Raw *r = xcalloc(1, sizeof *r);

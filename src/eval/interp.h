@@ -8,10 +8,11 @@
 
 #include <signal.h>
 
-#include "lang/ast.h"
-#include "lang/diag.h"
 #include "core/secrets.h"
 #include "core/value.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "lang/primitive.h"
 
 typedef struct Interp Interp;
 typedef struct Scope Scope;
@@ -28,23 +29,14 @@ typedef struct RtError {
   Pos call_pos;
 } RtError;
 
-/* How a native (C) function is called. Its arguments arrive in the
- * positions of its parameter spec in lang/builtins.c (named arguments
- * placed there, absent optional ones null): nargs is at least the number
- * of parameters. Returns false after interp_error(). */
+/* Where a primitive is called from (lang/primitive.h: PrimFn), for its
+ * error messages. */
 typedef struct CallSite {
   const Source *src;
-  const Node *node; /* the call expression, for error positions */
-  const char *name; /* "registry.tags", for messages */
+  const Node *node;      /* the call expression, for error positions */
+  const char *name;      /* "registry.tags", for messages */
+  const Primitive *prim; /* its row: parameter names for messages */
 } CallSite;
-
-typedef bool (*NativeFn)(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out);
-
-typedef struct Native {
-  const char *ns;   /* "" for globals such as assert */
-  const char *name;
-  NativeFn fn;
-} Native;
 
 /* Where output goes: line-oriented, so secrets can be masked per line. */
 typedef struct OutputSink {
@@ -54,14 +46,15 @@ typedef struct OutputSink {
 
 struct Imports; /* lang/check.h: the modules the program imports */
 
-/* `im` (may be NULL) resolves `import` declarations; it must outlive I. */
+/* `im` (may be NULL) resolves `import` declarations, and its families are
+ * the primitives the program calls: those it was checked against. It must
+ * outlive I. */
 Interp *interp_new(Program *main, struct Imports *im);
 void interp_free(Interp *I);
 
 /* Configuration before running. */
 void interp_set_event(Interp *I, Value event); /* takes */
 void interp_set_output(Interp *I, OutputSink sink);
-void interp_register(Interp *I, const Native *natives, int n);
 /* --dry-run: primitives that would change the world print the exact
  * command or request instead (through interp_emit) and return a stand-in. */
 void interp_set_dry_run(Interp *I, bool on);

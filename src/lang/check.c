@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "core/methods.h"
-#include "lang/builtins.h"
 #include "lang/event_fields.h"
 #include "lang/parser.h"
 #include "lang/stdlib_embed.h"
@@ -118,6 +117,7 @@ typedef struct ImportLink {
 } ImportLink;
 
 struct Imports {
+  const PrimFamily *const *families;
   Module **mods;
   int nmods, capmods;
   ImportLink *links;
@@ -125,7 +125,13 @@ struct Imports {
   Table by_key;
 };
 
-Imports *imports_new(void) { return xcalloc(1, sizeof(Imports)); }
+Imports *imports_new(const PrimFamily *const *families) {
+  Imports *im = xcalloc(1, sizeof(Imports));
+  im->families = families;
+  return im;
+}
+
+const PrimFamily *const *imports_families(const Imports *im) { return im->families; }
 
 void imports_free(Imports *im) {
   if (!im) return;
@@ -248,9 +254,11 @@ static Local *local_find(Checker *c, const char *name) {
   return NULL;
 }
 
-static bool is_module_name(Checker *c, const char *name) {
-  return builtin_is_namespace(name) || table_get(&c->imports, name);
-}
+static bool is_family(Checker *c, const char *name) { return prim_is_namespace(c->im->families, name); }
+
+static const Primitive *global_prim(Checker *c, const char *name) { return prim_lookup(c->im->families, "", name); }
+
+static bool is_module_name(Checker *c, const char *name) { return is_family(c, name) || table_get(&c->imports, name); }
 
 /* A variable may not take a module's name: `docker.build` must always mean
  * the primitive. */
@@ -258,7 +266,7 @@ static bool check_not_module(Checker *c, const char *name, Pos pos) {
   if (!is_module_name(c, name)) return true;
   diag_add(c->d, DIAG_ERROR, c->src, pos, (uint32_t)strlen(name),
            "cannot name a variable '%s': it is %s", name,
-           builtin_is_namespace(name) ? "a module of primitives" : "an imported module");
+           is_family(c, name) ? "a module of primitives" : "an imported module");
   return false;
 }
 
@@ -287,7 +295,7 @@ static Suggest suggest_env(Checker *c, const char *wrong) {
 }
 
 /* Candidates for a misspelt variable or function: locals, top-level names,
- * global built-ins. */
+ * global primitives and values. */
 static Suggest suggest_value(Checker *c, const char *wrong, bool functions_only) {
   Suggest s = {wrong, NULL, (size_t)-1};
   if (!functions_only)
@@ -295,10 +303,9 @@ static Suggest suggest_value(Checker *c, const char *wrong, bool functions_only)
   for (int i = 0; i < c->p->nfns; i++) suggest_try(&s, c->p->fns[i]->as.fn.name);
   if (!functions_only)
     for (int i = 0; i < c->p->nlets; i++) suggest_try(&s, c->p->lets[i]->as.bind.name);
-  size_t n;
-  const Builtin *t = builtin_table(&n);
-  for (size_t i = 0; i < n && !t[i].ns[0]; i++)
-    if (!functions_only || t[i].params) suggest_try(&s, t[i].name);
+  const PrimFamily *g = prim_family(c->im->families, "");
+  for (int i = 0; g && i < g->n; i++)
+    if (!functions_only || g->prims[i].params) suggest_try(&s, g->prims[i].name);
   return s;
 }
 
@@ -334,7 +341,7 @@ typedef struct Callee {
 } Callee;
 
 /* The parameters of whatever a call resolved to, in one shape; names point
- * into the spec or the AST (not NUL-terminated for built-ins). */
+ * into the spec or the AST (not NUL-terminated for primitives). */
 enum { MAX_PARAMS = 32 };
 typedef struct Sig {
   Callee who;
@@ -352,16 +359,10 @@ static bool sig_add(Sig *s, const char *name, size_t len, bool required) {
   return true;
 }
 
-static bool sig_from_builtin(Sig *s, const Builtin *b) {
-  for (const char *p = b->params; *p;) {
-    while (*p == ' ') p++;
-    if (!*p) break;
-    const char *start = p;
-    while (*p && *p != ' ' && *p != '?') p++;
-    bool optional = *p == '?';
-    if (!sig_add(s, start, (size_t)(p - start), !optional)) return false;
-    if (optional) p++;
-  }
+static bool sig_from_prim(Sig *s, const Primitive *p) {
+  PrimParam it = prim_params(p);
+  while (prim_param_next(&it))
+    if (!sig_add(s, it.name, it.len, !it.optional)) return false;
   return true;
 }
 
@@ -448,7 +449,7 @@ static void check_stmt(Checker *c, Node *n);
 
 /* What a callee or member expression resolved to. */
 typedef struct Target {
-  const Builtin *builtin;
+  const Primitive *prim;
   const MethodInfo *method;
   const Node *fn;
   Callee who;
@@ -513,22 +514,20 @@ static bool check_named_member(Checker *c, Node *n, bool is_call, Target *t) {
   const char *x = obj->as.ident.name;
   if (local_find(c, x) || table_get(&c->lets, x) || table_get(&c->fns, x)) return false;
   Module *m = table_get(&c->imports, x);
-  if (m || builtin_is_namespace(x)) {
+  if (m || is_family(c, x)) {
     t->who = (Callee){x, name, false};
     const Node *fn = m ? table_get(&m->fns, name) : NULL;
-    const Builtin *b = builtin_is_namespace(x) ? builtin_lookup(x, name) : NULL;
-    if (m && !m->prog && !b) return true; /* the import failed and said so */
+    const Primitive *p = prim_lookup(c->im->families, x, name);
+    if (m && !m->prog && !p) return true; /* the import failed and said so */
     if (fn) t->fn = fn;
-    else if (b) t->builtin = b;
+    else if (p) t->prim = p;
     else if (!(m && !is_call && table_get(&m->lets, name))) {
       Suggest sg = {name, NULL, (size_t)-1};
       if (m)
         for (size_t i = 0; i < m->fns.cap; i++)
           if (m->fns.slots[i].key) suggest_try(&sg, m->fns.slots[i].key);
-      if (builtin_is_namespace(x)) {
-        const char *b2 = builtin_suggest(x, name);
-        if (b2) suggest_try(&sg, b2);
-      }
+      const char *p2 = prim_suggest(c->im->families, x, name);
+      if (p2) suggest_try(&sg, p2);
       char buf[200];
       if (sg.best) snprintf(buf, sizeof buf, " (did you mean '%s.%s'?)", x, sg.best);
       else buf[0] = 0;
@@ -625,7 +624,7 @@ static void check_ident(Checker *c, Node *n) {
     return;
   }
   if (env_index(c, x) >= 0) return;
-  if (builtin_lookup("", x)) return;
+  if (global_prim(c, x)) return;
   if (!strcmp(x, "version")) {
     diag_add(c->d, DIAG_ERROR, c->src, n->pos, 7, "'version' is only defined in a stage with a `version` attribute");
     return;
@@ -643,12 +642,12 @@ static void check_call(Checker *c, Node *n) {
     const char *x = callee->as.ident.name;
     Local *l = local_find(c, x);
     Node *fn = table_get(&c->fns, x);
-    const Builtin *b = builtin_lookup("", x);
+    const Primitive *p = global_prim(c, x);
     t.who = (Callee){NULL, x, false};
     if (l) l->used = true;
     else if (fn) t.fn = fn;
     else if (table_get(&c->lets, x)) {
-    } else if (b && b->params) t.builtin = b;
+    } else if (p && p->params) t.prim = p;
     else if (is_module_name(c, x))
       diag_add(c->d, DIAG_ERROR, c->src, callee->pos, (uint32_t)strlen(x),
                "'%s' is a module and cannot be called; call one of its functions, as in %s.NAME(...)", x, x);
@@ -664,7 +663,7 @@ static void check_call(Checker *c, Node *n) {
     check_expr(c, callee);
   }
   Sig s = {.who = t.who};
-  if (t.builtin && sig_from_builtin(&s, t.builtin)) check_args_against(c, n, &s);
+  if (t.prim && sig_from_prim(&s, t.prim)) check_args_against(c, n, &s);
   else if (t.fn && sig_from_fn(&s, t.fn)) check_args_against(c, n, &s);
   else if (t.method && sig_from_method(&s, t.method)) check_args_against(c, n, &s);
   for (int i = 0; i < n->as.call.nargs; i++) check_expr(c, n->as.call.args[i].value);
@@ -920,7 +919,7 @@ static void collect_values(Checker *c) {
     if (is_module_name(c, name)) {
       diag_add(c->d, DIAG_ERROR, c->src, pos, (uint32_t)strlen(name), "cannot name a %s '%s': it is %s",
                is_fn ? "function" : "variable", name,
-               builtin_is_namespace(name) ? "a module of primitives" : "an imported module");
+               is_family(c, name) ? "a module of primitives" : "an imported module");
       continue;
     }
     Node *prev = table_get(&c->lets, name);
@@ -1452,14 +1451,14 @@ bool check_program(Program *p, Imports *im, Diags *d) {
 
 static void check_module_program(Checker *parent, Module *m) { check_program(m->prog, parent->im, parent->d); }
 
-Program *load_checked(const char *path, Imports **im, Diags *d, char **err) {
+Program *load_checked(const char *path, const PrimFamily *const *families, Imports **im, Diags *d, char **err) {
   *im = NULL;
   Source *src = source_load(path);
   if (!src) {
     *err = xasprintf("cannot read %s: %s", path, strerror(errno));
     return NULL;
   }
-  *im = imports_new();
+  *im = imports_new(families);
   imports_add_root(*im, path);
   int before = d->nerrors;
   Program *p = parse_program(src, d);

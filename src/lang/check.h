@@ -13,13 +13,19 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "lang/primitive.h"
 
-/* The modules a pipeline imports, loaded once each. It owns their sources
- * and programs, so it must outlive the printing of diagnostics about them. */
+/* What a pipeline uses besides itself: the families of primitives it was
+ * given, and the modules it imports, loaded once each. It owns their
+ * sources and programs, so it must outlive the printing of diagnostics
+ * about them. */
 typedef struct Imports Imports;
 
-Imports *imports_new(void);
+/* `families`: a NULL-terminated list (rp's is eval/families.h); it must
+ * outlive the Imports. */
+Imports *imports_new(const PrimFamily *const *families);
 void imports_free(Imports *im);
+const PrimFamily *const *imports_families(const Imports *im);
 /* The program an `import` declaration resolved to, or NULL if it failed. */
 Program *imports_module(const Imports *im, const Node *import);
 /* The source of the module loaded from `path` (as in Source.path), or NULL. */
@@ -29,12 +35,12 @@ const Source *imports_source(const Imports *im, const char *path);
  * was found; warnings do not count. */
 bool check_program(Program *p, Imports *im, Diags *d);
 
-/* Read, parse and check the pipeline at `path`: what every command that
- * works on a pipeline starts with. Returns NULL only when the file cannot
+/* Read, parse and check the pipeline at `path` against `families`: what
+ * every command that works on a pipeline starts with. Returns NULL only when the file cannot
  * be read, with *err = "cannot read PATH: reason" (malloc'd). Otherwise the
  * program; parse and check problems are in `d` (static checks are skipped
  * when the file does not parse). Free with checked_free. */
-Program *load_checked(const char *path, Imports **im, Diags *d, char **err);
+Program *load_checked(const char *path, const PrimFamily *const *families, Imports **im, Diags *d, char **err);
 void checked_free(Program *p, Imports *im); /* the program, its source, its imports */
 
 #endif

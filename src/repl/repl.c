@@ -19,7 +19,6 @@
 #include "cmd/cmd.h"
 #include "config.h"
 #include "eval/interp.h"
-#include "eval/natives.h"
 #include "lang/parser.h"
 #include "run/sched.h"
 
@@ -113,7 +112,6 @@ static bool load(Repl *R) {
     return false;
   }
   R->I = interp_new(R->l.prog, R->l.im);
-  natives_register_all(R->I);
   interp_set_event(R->I, value_retain(R->l.event));
   interp_set_dry_run(R->I, R->dry);
   interp_set_stmt_hook(R->I, stmt_hook, R);
@@ -653,17 +651,16 @@ static bool command_loop(Repl *R) {
 }
 
 #ifdef HAVE_LIBEDIT
-/* Tab completion: commands after ':', else stage names, variables and
- * namespaces. libedit's callbacks carry no context, hence this pointer,
- * set only while the session runs. */
+/* Tab completion: commands after ':', else stage names, variables, the
+ * families' namespaces and the global primitives and values. libedit's
+ * callbacks carry no context, hence this pointer, set only while the
+ * session runs. */
 static Repl *completing;
 
 static char *complete_word(const char *text, int state) {
   static const char *cmds[] = {":help", ":stages", ":plan", ":run", ":break", ":delete", ":step",
                                ":next", ":continue", ":list", ":vars", ":outputs", ":retry",
                                ":skip", ":event", ":dry", ":reload", ":quit"};
-  static const char *nss[] = {"docker", "helm", "kubectl", "registry", "git", "yaml", "json",
-                              "http", "fs", "semver", "re", "env", "event"};
   static int i;
   static Value words;
   if (!state) {
@@ -675,7 +672,12 @@ static char *complete_word(const char *text, int state) {
     } else if (completing && completing->l.prog) {
       Repl *R = completing;
       for (int k = 0; k < R->l.prog->nstages; k++) list_push(words, v_cstr(R->l.prog->stages[k]->as.stage->name));
-      for (size_t k = 0; k < sizeof nss / sizeof *nss; k++) list_push(words, v_cstr(nss[k]));
+      const PrimFamily *const *fams = imports_families(R->l.im);
+      for (int f = 0; fams && fams[f]; f++) {
+        if (*fams[f]->ns) list_push(words, v_cstr(fams[f]->ns));
+        else
+          for (int k = 0; k < fams[f]->n; k++) list_push(words, v_cstr(fams[f]->prims[k].name));
+      }
       Value vars = interp_scope_vars(R->I, R->scope ? R->scope : R->top);
       for (size_t k = 0; k < as_map(vars)->n; k++) list_push(words, v_cstr(as_map(vars)->keys[k]->data));
       value_release(vars);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "eval/families.h"
 
 extern char **environ;
 
@@ -81,7 +82,7 @@ int plan_load(const Selection *s, Loaded *l) {
   memset(l, 0, sizeof *l);
   Diags d = {0};
   char *err = NULL;
-  l->prog = load_checked(pipeline_path(s->file), &l->im, &d, &err);
+  l->prog = load_checked(pipeline_path(s->file), rp_families, &l->im, &d, &err);
   diags_print(&d, stderr, want_color(stderr));
   int errors = d.nerrors;
   diags_free(&d);

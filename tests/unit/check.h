@@ -2,8 +2,8 @@
  * a failure prints file:line, what was checked and, for strings and
  * numbers, what came instead of what was wanted. A test program ends with
  * `return check_done();` (exit 1 when anything failed). */
-#ifndef RP_CHECK_H
-#define RP_CHECK_H
+#ifndef RP_TEST_CHECK_H
+#define RP_TEST_CHECK_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/families.h"
 #include "lang/check.h"
 #include "lang/parser.h"
 
@@ -23,7 +24,7 @@ static Diags run(const char *text, bool *ok) {
   Source *src = source_from_string("mem.rp", text);
   Program *p = parse_program(src, &d);
   CHECK(d.nerrors == 0); /* the snippets parse */
-  Imports *im = imports_new();
+  Imports *im = imports_new(rp_families);
   *ok = check_program(p, im, &d);
   imports_free(im);
   /* diagnostics point into src: copy what the tests read before freeing */
@@ -80,7 +81,7 @@ static void test_load_checked(void) {
   Diags d = {0};
   Imports *im;
   char *err = NULL;
-  Program *p = load_checked("/nonexistent/dir/pipeline.rp", &im, &d, &err);
+  Program *p = load_checked("/nonexistent/dir/pipeline.rp", rp_families, &im, &d, &err);
   CHECK(p == NULL);
   CHECK(err && !strcmp(err, "cannot read /nonexistent/dir/pipeline.rp: No such file or directory"));
   free(err);
@@ -89,7 +90,7 @@ static void test_load_checked(void) {
   /* a real file with an import: imports_module finds the module */
   const char *top = getenv("top_srcdir");
   char *path = xasprintf("%s/tests/lang/check_valid_release.rp", top ? top : ".");
-  p = load_checked(path, &im, &d, &err);
+  p = load_checked(path, rp_families, &im, &d, &err);
   CHECK(p != NULL);
   CHECK(d.nerrors == 0 && d.nwarnings == 0);
   if (p) {

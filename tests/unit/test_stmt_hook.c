@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/families.h"
 #include "eval/interp.h"
 #include "lang/check.h"
 
@@ -64,7 +65,7 @@ int main(void) {
   Imports *im = NULL;
   Diags d = {0};
   char *err = NULL;
-  Program *p = load_checked(path, &im, &d, &err);
+  Program *p = load_checked(path, rp_families, &im, &d, &err);
   remove(path);
   CHECK(p && d.nerrors == 0);
   diags_free(&d);

@@ -1,4 +1,4 @@
-/* natives_tools.c — docker.*, helm.* and kubectl.*: each call builds an
+/* prim_tools.c — docker.*, helm.* and kubectl.*: each call builds an
  * argv and execs the CLI (never a shell), streaming its output live.
  *
  * Secrets never go into an argv (any process on the machine can read
@@ -7,13 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/prim.h"
 #include "prim/exec.h"
-#include "eval/natives.h"
-
-#define ARG(i, name, kind, req, out)                                                    \
-  if (!native_arg(I, cs, args, nargs, (i), (name), (kind), (req), (out))) return false
-
-#define FAIL(...) interp_error(I, cs->src, cs->node->pos, __VA_ARGS__)
 
 enum { CAPTURE_LIMIT = 16 << 20, STDERR_TAIL = 600 };
 
@@ -39,13 +34,20 @@ static void av_add2(Argv *a, const char *flag, const char *word) {
   av_add(a, word);
 }
 
-/* A value as one word: its text (tainting the argv when secret). */
+/* A value as one word after `flag` (if any): its text, tainting the argv
+ * when secret. Nothing for null: an optional argument not given. */
 static void av_value(Argv *a, const char *flag, Value v) {
+  if (v.kind == V_NULL) return;
   char *text = value_to_cstr(v);
   a->secret |= value_is_secret(v);
   if (flag) av_add(a, flag);
   av_add(a, text);
   free(text);
+}
+
+/* `flag` when the argument v is true. */
+static void av_flag(Argv *a, const char *flag, Value v) {
+  if (v.kind == V_BOOL && v.as.b) av_add(a, flag);
 }
 
 /* words from an environment variable, split on spaces */
@@ -69,19 +71,14 @@ static void av_free(Argv *a) {
   *a = (Argv){0};
 }
 
-/* A string, or each string of a list, after `flag`. */
-static bool av_strings(Interp *I, const CallSite *cs, Argv *a, const char *flag, Value v, const char *name) {
-  if (v.kind == V_NULL) return true;
-  if (v.kind == V_STRING) {
-    av_value(a, flag, v);
-    return true;
-  }
-  if (v.kind != V_LIST) return FAIL("%s: '%s' must be a string or a list of strings", cs->name, name);
-  for (size_t i = 0; i < list_len(v); i++) {
-    Value item = list_get(v, i);
-    if (item.kind != V_STRING) return FAIL("%s: '%s' must be a list of strings", cs->name, name);
-    av_value(a, flag, item);
-  }
+/* Argument i, a string or a list of strings: each after `flag`. */
+static bool av_strings(Interp *I, const CallSite *cs, Value *args, int nargs, int i, Argv *a, const char *flag) {
+  const char **words;
+  size_t n;
+  if (!prim_strings(I, cs, args, nargs, i, &words, &n)) return false;
+  a->secret |= i < nargs && value_is_secret(args[i]);
+  for (size_t k = 0; k < n; k++) av_add2(a, flag, words[k]);
+  free(words);
   return true;
 }
 
@@ -133,16 +130,13 @@ static char *display(Interp *I, const Argv *a) {
   return masked;
 }
 
-/* In a dry run, prints the command and returns true (the caller then
- * returns a stand-in). */
-static bool dry_run(Interp *I, const Argv *a) {
-  if (!interp_dry_run(I)) return false;
-  char *shown = display(I, a);
-  char *line = xasprintf("[dry-run] %s", shown);
-  interp_emit(I, "stdout", line);
-  free(line);
+/* In a dry run, prints the command, sets *out to stand_in and returns
+ * true; otherwise releases stand_in (prim_dry_run). */
+static bool dry_run(Interp *I, const Argv *a, Value stand_in, Value *out) {
+  char *shown = interp_dry_run(I) ? exec_argv_display(a->v) : NULL;
+  bool said = prim_dry_run(I, out, stand_in, "%s", shown ? shown : "");
   free(shown);
-  return true;
+  return said;
 }
 
 /* the last lines of a command's standard error, for an error message */
@@ -222,16 +216,12 @@ static bool run_json(Interp *I, const CallSite *cs, const Argv *a, Value *out) {
   return ok;
 }
 
-/* The common ending of a command that changes the world: dry-run or run. */
+/* The common ending of a command that changes the world: dry-run or run.
+ * Its output, or stand_in in a dry run, goes to *out (out NULL: dropped). */
 static bool act(Interp *I, const CallSite *cs, Argv *a, Value stand_in, Value *out) {
-  bool ok;
-  if (dry_run(I, a)) {
-    *out = stand_in;
-    ok = true;
-  } else {
-    value_release(stand_in);
-    ok = run_text(I, cs, a, out);
-  }
+  Value dropped = V_NULL_VALUE, *to = out ? out : &dropped;
+  bool ok = dry_run(I, a, stand_in, to) || run_text(I, cs, a, to);
+  value_release(dropped);
   av_free(a);
   return ok;
 }
@@ -240,72 +230,66 @@ static bool act(Interp *I, const CallSite *cs, Argv *a, Value stand_in, Value *o
 
 static bool n_docker_build(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value context, file, tags, build_args, labels, target, platform;
-  ARG(0, "context", V_STRING, true, &context);
-  ARG(1, "file", V_STRING, false, &file);
-  ARG(2, "tags", V_NULL, false, &tags);
-  ARG(3, "build_args", V_MAP, false, &build_args);
-  ARG(4, "labels", V_MAP, false, &labels);
-  ARG(5, "target", V_STRING, false, &target);
-  ARG(6, "platform", V_STRING, false, &platform);
+  ARG(0, V_STRING, true, &context);
+  ARG(1, V_STRING, false, &file);
+  ARG(2, V_NULL, false, &tags);
+  ARG(3, V_MAP, false, &build_args);
+  ARG(4, V_MAP, false, &labels);
+  ARG(5, V_STRING, false, &target);
+  ARG(6, V_STRING, false, &platform);
   Argv a = {0};
   container_argv(&a, "build", "RP_CONTAINER_BUILD_ARGS");
-  if (file.kind == V_STRING) av_value(&a, "--file", file);
-  if (!av_strings(I, cs, &a, "--tag", tags, "tags")) {
+  av_value(&a, "--file", file);
+  if (!av_strings(I, cs, args, nargs, 2, &a, "--tag")) {
     av_free(&a);
     return false;
   }
   av_pairs(&a, "--build-arg", build_args, false);
   av_pairs(&a, "--label", labels, false);
-  if (target.kind == V_STRING) av_value(&a, "--target", target);
-  if (platform.kind == V_STRING) av_value(&a, "--platform", platform);
+  av_value(&a, "--target", target);
+  av_value(&a, "--platform", platform);
   av_value(&a, NULL, context);
   /* the result is the image's first tag: what docker.push takes */
   Value first = tags.kind == V_STRING ? value_retain(tags)
                 : tags.kind == V_LIST && list_len(tags) ? value_retain(list_get(tags, 0))
                                                         : V_NULL_VALUE;
-  Value ignored = V_NULL_VALUE;
-  if (!act(I, cs, &a, V_NULL_VALUE, &ignored)) {
+  if (!act(I, cs, &a, V_NULL_VALUE, NULL)) {
     value_release(first);
     return false;
   }
-  value_release(ignored);
   *out = first;
   return true;
 }
 
 static bool n_docker_push(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value ref;
-  ARG(0, "ref", V_STRING, true, &ref);
+  ARG(0, V_STRING, true, &ref);
   Argv a = {0};
   container_argv(&a, "push", "RP_CONTAINER_PUSH_ARGS");
   av_value(&a, NULL, ref);
-  Value ignored;
-  if (!act(I, cs, &a, V_NULL_VALUE, &ignored)) return false;
-  value_release(ignored);
+  if (!act(I, cs, &a, V_NULL_VALUE, NULL)) return false;
   *out = value_retain(ref);
   return true;
 }
 
 static bool n_docker_tag(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value src, dst;
-  ARG(0, "src", V_STRING, true, &src);
-  ARG(1, "dst", V_STRING, true, &dst);
+  ARG(0, V_STRING, true, &src);
+  ARG(1, V_STRING, true, &dst);
   Argv a = {0};
   container_argv(&a, "tag", "RP_CONTAINER_TAG_ARGS");
   av_value(&a, NULL, src);
   av_value(&a, NULL, dst);
-  Value ignored;
-  if (!act(I, cs, &a, V_NULL_VALUE, &ignored)) return false;
-  value_release(ignored);
+  if (!act(I, cs, &a, V_NULL_VALUE, NULL)) return false;
   *out = value_retain(dst);
   return true;
 }
 
 static bool n_docker_login(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value registry, user, password;
-  ARG(0, "registry", V_STRING, true, &registry);
-  ARG(1, "user", V_STRING, true, &user);
-  ARG(2, "password", V_STRING, true, &password);
+  ARG(0, V_STRING, true, &registry);
+  ARG(1, V_STRING, true, &user);
+  ARG(2, V_STRING, true, &password);
   /* masked in all output even when not from secret() */
   interp_add_secret(I, str_chars(password));
   Argv a = {0};
@@ -314,30 +298,25 @@ static bool n_docker_login(Interp *I, const CallSite *cs, Value *args, int nargs
   av_add(&a, "--password-stdin");
   av_value(&a, NULL, registry);
   bool ok = true;
-  if (!dry_run(I, &a)) {
+  if (!dry_run(I, &a, V_NULL_VALUE, out)) {
     char *input = xasprintf("%s\n", str_chars(password));
     ok = run(I, cs, &a, (Run){.input = input}, NULL);
     free(input);
+    *out = V_NULL_VALUE;
   }
   av_free(&a);
-  *out = V_NULL_VALUE;
   return ok;
 }
 
 /* ---- helm ---- */
 
-static void helm_namespace(Argv *a, Value ns) {
-  if (ns.kind == V_STRING) av_value(a, "--namespace", ns);
-}
-
 static bool n_helm_lint(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
-  Value chart, values;
-  ARG(0, "chart", V_STRING, true, &chart);
-  ARG(1, "values", V_NULL, false, &values);
+  Value chart;
+  ARG(0, V_STRING, true, &chart);
   Argv a = {0};
   av_add2(&a, "helm", "lint");
   av_value(&a, NULL, chart);
-  bool ok = av_strings(I, cs, &a, "--values", values, "values") && run_text(I, cs, &a, out); /* a read */
+  bool ok = av_strings(I, cs, args, nargs, 1, &a, "--values") && run_text(I, cs, &a, out); /* a read */
   av_free(&a);
   return ok;
 }
@@ -377,16 +356,16 @@ static Value package_stand_in(Value chart, Value version, Value dest) {
 
 static bool n_helm_package(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value chart, version, app_version, dest;
-  ARG(0, "chart", V_STRING, true, &chart);
-  ARG(1, "version", V_STRING, false, &version);
-  ARG(2, "app_version", V_STRING, false, &app_version);
-  ARG(3, "dest", V_STRING, false, &dest);
+  ARG(0, V_STRING, true, &chart);
+  ARG(1, V_STRING, false, &version);
+  ARG(2, V_STRING, false, &app_version);
+  ARG(3, V_STRING, false, &dest);
   Argv a = {0};
   av_add2(&a, "helm", "package");
   av_value(&a, NULL, chart);
-  if (version.kind == V_STRING) av_value(&a, "--version", version);
-  if (app_version.kind == V_STRING) av_value(&a, "--app-version", app_version);
-  if (dest.kind == V_STRING) av_value(&a, "--destination", dest);
+  av_value(&a, "--version", version);
+  av_value(&a, "--app-version", app_version);
+  av_value(&a, "--destination", dest);
   Value text;
   if (!act(I, cs, &a, package_stand_in(chart, version, dest), &text)) return false;
   if (interp_dry_run(I)) {
@@ -407,8 +386,8 @@ static bool n_helm_package(Interp *I, const CallSite *cs, Value *args, int nargs
 
 static bool n_helm_push(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value pkg, remote;
-  ARG(0, "package", V_STRING, true, &pkg);
-  ARG(1, "remote", V_STRING, true, &remote);
+  ARG(0, V_STRING, true, &pkg);
+  ARG(1, V_STRING, true, &remote);
   Argv a = {0};
   av_add2(&a, "helm", "push");
   av_value(&a, NULL, pkg);
@@ -417,70 +396,69 @@ static bool n_helm_push(Interp *I, const CallSite *cs, Value *args, int nargs, V
 }
 
 static bool n_helm_upgrade(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
-  Value release, chart, ns, version, values, set, create_ns, wait, timeout;
-  ARG(0, "release", V_STRING, true, &release);
-  ARG(1, "chart", V_STRING, true, &chart);
-  ARG(2, "namespace", V_STRING, false, &ns);
-  ARG(3, "version", V_STRING, false, &version);
-  ARG(4, "values", V_NULL, false, &values);
-  ARG(5, "set", V_MAP, false, &set);
-  ARG(6, "create_namespace", V_BOOL, false, &create_ns);
-  ARG(7, "wait", V_BOOL, false, &wait);
-  ARG(8, "timeout", V_DURATION, false, &timeout);
+  Value release, chart, ns, version, set, create_ns, wait, timeout;
+  ARG(0, V_STRING, true, &release);
+  ARG(1, V_STRING, true, &chart);
+  ARG(2, V_STRING, false, &ns);
+  ARG(3, V_STRING, false, &version);
+  ARG(5, V_MAP, false, &set);
+  ARG(6, V_BOOL, false, &create_ns);
+  ARG(7, V_BOOL, false, &wait);
+  ARG(8, V_DURATION, false, &timeout);
   Argv a = {0};
   av_add2(&a, "helm", "upgrade");
   av_add(&a, "--install");
   av_value(&a, NULL, release);
   av_value(&a, NULL, chart);
-  helm_namespace(&a, ns);
-  if (create_ns.kind == V_BOOL && create_ns.as.b) av_add(&a, "--create-namespace");
-  if (version.kind == V_STRING) av_value(&a, "--version", version);
-  if (!av_strings(I, cs, &a, "--values", values, "values")) {
+  av_value(&a, "--namespace", ns);
+  av_flag(&a, "--create-namespace", create_ns);
+  av_value(&a, "--version", version);
+  if (!av_strings(I, cs, args, nargs, 4, &a, "--values")) {
     av_free(&a);
     return false;
   }
   av_pairs(&a, "--set", set, true);
-  if (wait.kind == V_BOOL && wait.as.b) av_add(&a, "--wait");
+  av_flag(&a, "--wait", wait);
   av_duration(&a, "--timeout", timeout);
   return act(I, cs, &a, v_cstr(""), out);
 }
 
 static bool n_helm_test(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value release, ns, timeout;
-  ARG(0, "release", V_STRING, true, &release);
-  ARG(1, "namespace", V_STRING, false, &ns);
-  ARG(2, "timeout", V_DURATION, false, &timeout);
+  ARG(0, V_STRING, true, &release);
+  ARG(1, V_STRING, false, &ns);
+  ARG(2, V_DURATION, false, &timeout);
   Argv a = {0};
   av_add2(&a, "helm", "test");
   av_value(&a, NULL, release);
-  helm_namespace(&a, ns);
+  av_value(&a, "--namespace", ns);
   av_duration(&a, "--timeout", timeout);
   return act(I, cs, &a, v_cstr(""), out);
 }
 
 static bool n_helm_rollback(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value release, revision, ns, wait;
-  ARG(0, "release", V_STRING, true, &release);
-  ARG(1, "revision", V_INT, false, &revision);
-  ARG(2, "namespace", V_STRING, false, &ns);
-  ARG(3, "wait", V_BOOL, false, &wait);
+  ARG(0, V_STRING, true, &release);
+  ARG(1, V_INT, false, &revision);
+  ARG(2, V_STRING, false, &ns);
+  ARG(3, V_BOOL, false, &wait);
   Argv a = {0};
   av_add2(&a, "helm", "rollback");
   av_value(&a, NULL, release);
-  if (revision.kind == V_INT) av_value(&a, NULL, revision);
-  helm_namespace(&a, ns);
-  if (wait.kind == V_BOOL && wait.as.b) av_add(&a, "--wait");
+  av_value(&a, NULL, revision);
+  av_value(&a, "--namespace", ns);
+  av_flag(&a, "--wait", wait);
   return act(I, cs, &a, v_cstr(""), out);
 }
 
 static bool n_helm_history(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value release, ns;
-  ARG(0, "release", V_STRING, true, &release);
-  ARG(1, "namespace", V_STRING, false, &ns);
+  ARG(0, V_STRING, true, &release);
+  ARG(1, V_STRING, false, &ns);
   Argv a = {0};
   av_add2(&a, "helm", "history");
   av_value(&a, NULL, release);
-  helm_namespace(&a, ns);
+  av_value(&a, "--namespace", ns);
   av_add2(&a, "--output", "json");
   bool ok = run_json(I, cs, &a, out); /* a read */
   av_free(&a);
@@ -489,12 +467,12 @@ static bool n_helm_history(Interp *I, const CallSite *cs, Value *args, int nargs
 
 static bool n_helm_uninstall(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value release, ns;
-  ARG(0, "release", V_STRING, true, &release);
-  ARG(1, "namespace", V_STRING, false, &ns);
+  ARG(0, V_STRING, true, &release);
+  ARG(1, V_STRING, false, &ns);
   Argv a = {0};
   av_add2(&a, "helm", "uninstall");
   av_value(&a, NULL, release);
-  helm_namespace(&a, ns);
+  av_value(&a, "--namespace", ns);
   return act(I, cs, &a, v_cstr(""), out);
 }
 
@@ -502,30 +480,30 @@ static bool n_helm_uninstall(Interp *I, const CallSite *cs, Value *args, int nar
 
 static bool n_kubectl_apply(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value file, ns;
-  ARG(0, "file", V_STRING, true, &file);
-  ARG(1, "namespace", V_STRING, false, &ns);
+  ARG(0, V_STRING, true, &file);
+  ARG(1, V_STRING, false, &ns);
   Argv a = {0};
   av_add2(&a, "kubectl", "apply");
   av_value(&a, "--filename", file);
-  helm_namespace(&a, ns);
+  av_value(&a, "--namespace", ns);
   return act(I, cs, &a, v_cstr(""), out);
 }
 
 static bool n_kubectl_delete(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value kind, name, ns, file;
-  ARG(0, "kind", V_STRING, true, &kind);
-  ARG(1, "name", V_STRING, false, &name);
-  ARG(2, "namespace", V_STRING, false, &ns);
-  ARG(3, "file", V_STRING, false, &file);
+  ARG(0, V_STRING, true, &kind);
+  ARG(1, V_STRING, false, &name);
+  ARG(2, V_STRING, false, &ns);
+  ARG(3, V_STRING, false, &file);
   Argv a = {0};
   av_add2(&a, "kubectl", "delete");
   if (file.kind == V_STRING) {
     av_value(&a, "--filename", file);
   } else {
     av_value(&a, NULL, kind);
-    if (name.kind == V_STRING) av_value(&a, NULL, name);
+    av_value(&a, NULL, name);
   }
-  helm_namespace(&a, ns);
+  av_value(&a, "--namespace", ns);
   /* clean-up stages run again after a partial failure */
   av_add(&a, "--ignore-not-found");
   return act(I, cs, &a, v_cstr(""), out);
@@ -535,7 +513,7 @@ static bool n_kubectl_delete(Interp *I, const CallSite *cs, Value *args, int nar
  * apply -f -`, the pipe being two execs and a string. */
 static bool n_kubectl_create_namespace(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value name;
-  ARG(0, "name", V_STRING, true, &name);
+  ARG(0, V_STRING, true, &name);
   Argv make = {0}, apply = {0};
   av_add2(&make, "kubectl", "create");
   av_add(&make, "namespace");
@@ -543,20 +521,16 @@ static bool n_kubectl_create_namespace(Interp *I, const CallSite *cs, Value *arg
   av_add2(&make, "--dry-run=client", "--output=yaml");
   av_add2(&apply, "kubectl", "apply");
   av_add2(&apply, "--filename", "-");
+  char *m = exec_argv_display(make.v), *p = exec_argv_display(apply.v);
   bool ok = true;
-  if (interp_dry_run(I)) {
-    char *m = display(I, &make), *p = display(I, &apply);
-    char *line = xasprintf("[dry-run] %s | %s", m, p);
-    interp_emit(I, "stdout", line);
-    free(line), free(m), free(p);
-    *out = v_cstr("");
-  } else {
+  if (!prim_dry_run(I, out, v_cstr(""), "%s | %s", m, p)) {
     char *manifest = NULL, *applied = NULL;
     ok = run(I, cs, &make, (Run){.quiet = true}, &manifest) &&
          run(I, cs, &apply, (Run){.input = manifest}, &applied);
     if (ok) *out = v_str_take(applied);
     free(manifest);
   }
+  free(m), free(p);
   av_free(&make);
   av_free(&apply);
   return ok;
@@ -564,14 +538,14 @@ static bool n_kubectl_create_namespace(Interp *I, const CallSite *cs, Value *arg
 
 static bool n_kubectl_rollout_status(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value resource, ns, timeout;
-  ARG(0, "resource", V_STRING, true, &resource);
-  ARG(1, "namespace", V_STRING, false, &ns);
-  ARG(2, "timeout", V_DURATION, false, &timeout);
+  ARG(0, V_STRING, true, &resource);
+  ARG(1, V_STRING, false, &ns);
+  ARG(2, V_DURATION, false, &timeout);
   Argv a = {0};
   av_add2(&a, "kubectl", "rollout");
   av_add(&a, "status");
   av_value(&a, NULL, resource);
-  helm_namespace(&a, ns);
+  av_value(&a, "--namespace", ns);
   av_duration(&a, "--timeout", timeout);
   bool ok = run_text(I, cs, &a, out); /* a read */
   av_free(&a);
@@ -580,38 +554,51 @@ static bool n_kubectl_rollout_status(Interp *I, const CallSite *cs, Value *args,
 
 static bool n_kubectl_get(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value kind, name, ns;
-  ARG(0, "kind", V_STRING, true, &kind);
-  ARG(1, "name", V_STRING, false, &name);
-  ARG(2, "namespace", V_STRING, false, &ns);
+  ARG(0, V_STRING, true, &kind);
+  ARG(1, V_STRING, false, &name);
+  ARG(2, V_STRING, false, &ns);
   Argv a = {0};
   av_add2(&a, "kubectl", "get");
   av_value(&a, NULL, kind);
-  if (name.kind == V_STRING) av_value(&a, NULL, name);
-  helm_namespace(&a, ns);
+  av_value(&a, NULL, name);
+  av_value(&a, "--namespace", ns);
   av_add2(&a, "--output", "json");
   bool ok = run_json(I, cs, &a, out); /* a read */
   av_free(&a);
   return ok;
 }
 
-static const Native tools[] = {
-    {"docker", "build", n_docker_build},
-    {"docker", "push", n_docker_push},
-    {"docker", "tag", n_docker_tag},
-    {"docker", "login", n_docker_login},
-    {"helm", "lint", n_helm_lint},
-    {"helm", "package", n_helm_package},
-    {"helm", "push", n_helm_push},
-    {"helm", "upgrade", n_helm_upgrade},
-    {"helm", "test", n_helm_test},
-    {"helm", "rollback", n_helm_rollback},
-    {"helm", "history", n_helm_history},
-    {"helm", "uninstall", n_helm_uninstall},
-    {"kubectl", "apply", n_kubectl_apply},
-    {"kubectl", "delete", n_kubectl_delete},
-    {"kubectl", "create_namespace", n_kubectl_create_namespace},
-    {"kubectl", "rollout_status", n_kubectl_rollout_status},
-    {"kubectl", "get", n_kubectl_get},
+static const Primitive docker[] = {
+    {"build", "context file? tags? build_args? labels? target? platform?", n_docker_build,
+     "the first tag (null without tags); `tags` is a string or a list of strings"},
+    {"push", "ref", n_docker_push, "`ref`"},
+    {"tag", "src dst", n_docker_tag, "`dst`"},
+    {"login", "registry user password", n_docker_login, "null; the password goes on standard input"},
 };
 
-void natives_register_tools(Interp *I) { interp_register(I, tools, (int)(sizeof tools / sizeof tools[0])); }
+static const Primitive helm[] = {
+    {"lint", "chart values?", n_helm_lint, "its standard output; `values` is a file or a list of them"},
+    {"package", "chart version? app_version? dest?", n_helm_package, "the package's path"},
+    {"push", "package remote", n_helm_push, "its standard output"},
+    {"upgrade", "release chart namespace? version? values? set? create_namespace? wait? timeout?", n_helm_upgrade,
+     "its standard output (`upgrade --install`); each entry of the map `set` is one `--set KEY=VALUE`"},
+    {"test", "release namespace? timeout?", n_helm_test, "its standard output"},
+    {"rollback", "release revision? namespace? wait?", n_helm_rollback, "its standard output"},
+    {"history", "release namespace?", n_helm_history, "the release's revisions, a list of maps as helm prints them"},
+    {"uninstall", "release namespace?", n_helm_uninstall, "its standard output"},
+};
+
+static const Primitive kubectl[] = {
+    {"apply", "file namespace?", n_kubectl_apply, "its standard output"},
+    {"delete", "kind name? namespace? file?", n_kubectl_delete,
+     "its standard output; what is already gone is no error (`--ignore-not-found`)"},
+    {"create_namespace", "name", n_kubectl_create_namespace, "the output of apply; idempotent"},
+    {"rollout_status", "resource namespace? timeout?", n_kubectl_rollout_status, "its standard output"},
+    {"get", "kind name? namespace?", n_kubectl_get, "the parsed object (a `List` with `items` without a name)"},
+};
+
+const PrimFamily prim_family_docker = PRIM_FAMILY(
+    "docker", "The container CLI: `$RP_CONTAINER_CLI`, else `docker` when installed, else `podman`.",
+    "primitives-tools.md", docker);
+const PrimFamily prim_family_helm = PRIM_FAMILY("helm", "The helm CLI.", "primitives-tools.md", helm);
+const PrimFamily prim_family_kubectl = PRIM_FAMILY("kubectl", "The kubectl CLI.", "primitives-tools.md", kubectl);

@@ -1,0 +1,196 @@
+/* prim_global.c — the global family: sh, assert, secret, raw, print, try,
+ * glob, base64, unbase64, sha256, and the values env and event. */
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/codec.h"
+#include "eval/prim.h"
+#include "prim/sh.h"
+
+/* ---- sh ---- */
+
+static void sh_line(void *ctx, const char *stream, const char *line) { interp_emit(ctx, stream, line); }
+
+static Value sh_result(int code, const char *out, const char *err) {
+  Value r = v_map();
+  map_set(r, "code", v_int(code));
+  map_set(r, "stdout", v_cstr(out));
+  map_set(r, "stderr", v_cstr(err));
+  return r;
+}
+
+static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value cmd, envm, dir, timeout, allow;
+  ARG(0, V_STRING, true, &cmd);
+  ARG(1, V_MAP, false, &envm);
+  ARG(2, V_STRING, false, &dir);
+  ARG(3, V_DURATION, false, &timeout);
+  ARG(4, V_BOOL, false, &allow);
+  if (prim_dry_run(I, out, sh_result(0, "", ""), "sh: %s%s%s", str_chars(cmd), dir.kind == V_STRING ? "  (in " : "",
+                   dir.kind == V_STRING ? str_chars(dir) : ""))
+    return true;
+  char **env = NULL;
+  size_t nenv = 0;
+  if (envm.kind == V_MAP) {
+    Map *m = as_map(envm);
+    env = xcalloc(m->n + 1, sizeof *env);
+    for (size_t k = 0; k < m->n; k++) {
+      char *v = value_to_cstr(m->vals[k]);
+      if (value_is_secret(m->vals[k])) interp_add_secret(I, v);
+      env[nenv++] = xasprintf("%s=%s", m->keys[k]->data, v);
+      free(v);
+    }
+  }
+  ShOptions opt = {str_chars(cmd), prim_opt_str(dir), env, timeout.kind == V_DURATION ? timeout.as.i : 0, 1 << 20,
+                   sh_line, I};
+  ShResult res;
+  char *err = NULL;
+  bool started = sh_run(&opt, &res, &err);
+  for (size_t k = 0; k < nenv; k++) free(env[k]);
+  free(env);
+  if (!started) return prim_fail(I, cs, err);
+  bool ok = true;
+  if (res.timed_out) {
+    ok = FAIL("sh: command timed out after %lldms", (long long)opt.timeout_ms);
+  } else if (res.code != 0 && !(allow.kind == V_BOOL && allow.as.b)) {
+    char *shown = interp_mask(I, str_chars(cmd));
+    ok = FAIL("command failed with exit code %d: %s", res.code, shown);
+    free(shown);
+  }
+  if (ok) *out = sh_result(res.code, res.out, res.err);
+  sh_result_free(&res);
+  return ok;
+}
+
+/* ---- assert, secret, raw, print, try ---- */
+
+static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value cond, msg;
+  ARG(0, V_NULL, false, &cond);
+  ARG(1, V_NULL, false, &msg);
+  if (value_truthy(cond)) {
+    *out = V_NULL_VALUE;
+    return true;
+  }
+  char *text = msg.kind == V_NULL ? xstrdup("assertion failed") : value_to_cstr(msg);
+  FAIL("%s", text);
+  free(text);
+  return false;
+}
+
+static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value name;
+  ARG(0, V_STRING, true, &name);
+  const char *v = secrets_lookup(interp_secrets(I), str_chars(name));
+  if (!v) return FAIL("secret '%s' is not set (export it, or pass --secrets FILE)", str_chars(name));
+  interp_add_secret(I, v);
+  *out = value_mark_secret(v_cstr(v));
+  return true;
+}
+
+static bool n_raw(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value text;
+  ARG(0, V_NULL, true, &text);
+  *out = make_raw(value_retain(text));
+  return true;
+}
+
+static bool n_print(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value v;
+  ARG(0, V_NULL, false, &v);
+  char *text = value_to_cstr(v);
+  interp_emit(I, "stdout", text);
+  free(text);
+  *out = V_NULL_VALUE;
+  return true;
+}
+
+/* try(fn): fn's failure as a value, {ok, value, error}, instead of the
+ * stage's failure: how a pipeline or module recovers (Lua's pcall). */
+static bool n_try(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value fn, v = V_NULL_VALUE;
+  ARG(0, V_NULL, true, &fn);
+  if (strcmp(value_type_name(fn), "function"))
+    return FAIL("try: expected a function such as fn() => ..., got %s", value_type_name(fn));
+  bool caught;
+  bool ok = interp_try(I, fn, &v, &caught);
+  if (!ok && !caught) return false;
+  *out = v_map();
+  map_set(*out, "ok", v_bool(ok));
+  map_set(*out, "value", v);
+  map_set(*out, "error", ok ? V_NULL_VALUE : v_cstr(interp_last_error(I)->msg));
+  if (!ok) interp_clear_error(I);
+  return true;
+}
+
+/* ---- glob ---- */
+
+static bool n_glob(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value pat;
+  ARG(0, V_STRING, true, &pat);
+  glob_t g;
+  int rc = glob(str_chars(pat), 0, NULL, &g);
+  *out = v_list();
+  if (rc == 0)
+    for (size_t i = 0; i < g.gl_pathc; i++) list_push(*out, v_cstr(g.gl_pathv[i]));
+  if (rc != GLOB_NOMATCH) globfree(&g);
+  return true;
+}
+
+/* ---- base64, sha256 ---- */
+
+static bool n_base64(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value text;
+  ARG(0, V_STRING, true, &text);
+  *out = v_str_take(base64_encode(str_chars(text), as_str(text)->len));
+  if (value_is_secret(text)) *out = value_mark_secret(*out);
+  return true;
+}
+
+static bool n_unbase64(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value text;
+  ARG(0, V_STRING, true, &text);
+  Buf b = {0};
+  char bad;
+  if (!base64_decode(str_chars(text), &b, &bad)) {
+    buf_free(&b);
+    return prim_fail(I, cs, xasprintf("not base64: unexpected '%c'", bad));
+  }
+  *out = v_str(b.data ? b.data : "", b.len);
+  buf_free(&b);
+  if (value_is_secret(text)) *out = value_mark_secret(*out);
+  return true;
+}
+
+static bool n_sha256(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value text;
+  ARG(0, V_STRING, true, &text);
+  char *digest = sha256_digest(str_chars(text), as_str(text)->len); /* "sha256:HEX" */
+  const char *hex = strchr(digest, ':');
+  *out = v_cstr(hex ? hex + 1 : digest);
+  free(digest);
+  return true;
+}
+
+static const Primitive prims[] = {
+    {"sh", "cmd env? dir? timeout? allow_failure?", n_sh,
+     "`{code, stdout, stderr}`; a non-zero exit raises unless `allow_failure: true`. `sh \"...\"` is a command "
+     "template: each `${}` is escaped for its quoting context"},
+    {"secret", "name", n_secret, "the secret from `--secrets FILE`, else the environment; masked everywhere"},
+    {"raw", "text", n_raw, "text spliced into a `sh` template without quoting"},
+    {"assert", "cond message?", n_assert, "raises `message` when `cond` is false"},
+    {"try", "fn", n_try,
+     "`{ok, value, error}`: calls `fn()`; a failure inside it becomes `ok: false` and its message instead of "
+     "failing the stage (language reference §7)"},
+    {"print", "value", n_print, "prints to the stage's log"},
+    {"glob", "pattern", n_glob, "matching paths, sorted"},
+    {"base64", "text", n_base64, "the text in base64"},
+    {"unbase64", "text", n_unbase64, "the text base64 decodes to"},
+    {"sha256", "text", n_sha256, "the text's SHA-256, lower-case hex"},
+    {"env", NULL, NULL, "the environment variables: `env.HOME`"},
+    {"event", NULL, NULL, "the event the run answers: [events.md](events.md)"},
+};
+
+const PrimFamily prim_family_global =
+    PRIM_FAMILY("", "Called without a namespace, as `sh(...)`; `env` and `event` are values.", NULL, prims);
