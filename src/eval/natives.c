@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "prim/sh.h"
+#include "prim/shtemplate.h"
 
 bool native_arg(Interp *I, const CallSite *cs, Value *args, int nargs, int i, const char *name, ValueKind kind,
                 bool required, Value *out) {
@@ -43,29 +44,35 @@ static bool dry_run_say(Interp *I, const char *what, const char *detail, Value *
 
 static void sh_line(void *ctx, const char *stream, const char *line) { interp_emit(ctx, stream, line); }
 
+/* sh(cmd): cmd is a compiled sh template (prim/shtemplate.h), whose values
+ * go into the command's environment, or plain text run as it is. */
 static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value cmd, envm, dir, timeout, allow;
-  ARG(0, "cmd", V_STRING, true, &cmd);
+  const ShCommand *tpl = sh_command_of(args[0]);
+  if (!tpl) ARG(0, "cmd", V_STRING, true, &cmd);
   ARG(1, "env", V_MAP, false, &envm);
   ARG(2, "dir", V_STRING, false, &dir);
   ARG(3, "timeout", V_DURATION, false, &timeout);
   ARG(4, "allow_failure", V_BOOL, false, &allow);
+  const char *code = tpl ? tpl->code : str_chars(cmd), *shown = tpl ? tpl->shown : code;
   if (interp_dry_run(I)) {
-    char *shown = xasprintf("[dry-run] sh: %s%s%s", str_chars(cmd), dir.kind == V_STRING ? "  (in " : "",
-                            dir.kind == V_STRING ? str_chars(dir) : "");
-    interp_emit(I, "stdout", shown);
-    free(shown);
+    char *line = xasprintf("[dry-run] sh: %s%s%s", shown, dir.kind == V_STRING ? "  (in " : "",
+                           dir.kind == V_STRING ? str_chars(dir) : "");
+    interp_emit(I, "stdout", line);
+    free(line);
     *out = v_map();
     map_set(*out, "code", v_int(0));
     map_set(*out, "stdout", v_cstr(""));
     map_set(*out, "stderr", v_cstr(""));
     return true;
   }
-  char **env = NULL;
-  size_t nenv = 0;
+  /* the template's values first: they win over env: entries of the same name */
+  size_t nenv = 0, ntpl = 0;
+  while (tpl && tpl->env[ntpl]) ntpl++;
+  char **env = xcalloc(ntpl + (envm.kind == V_MAP ? as_map(envm)->n : 0) + 1, sizeof *env);
+  for (size_t k = 0; k < ntpl; k++) env[nenv++] = xstrdup(tpl->env[k]);
   if (envm.kind == V_MAP) {
     Map *m = as_map(envm);
-    env = xcalloc(m->n + 1, sizeof *env);
     for (size_t k = 0; k < m->n; k++) {
       char *v = value_to_cstr(m->vals[k]);
       if (value_is_secret(m->vals[k])) interp_add_secret(I, v);
@@ -73,7 +80,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
       free(v);
     }
   }
-  ShOptions opt = {str_chars(cmd), dir.kind == V_STRING ? str_chars(dir) : NULL, env,
+  ShOptions opt = {code, dir.kind == V_STRING ? str_chars(dir) : NULL, env,
                    timeout.kind == V_DURATION ? timeout.as.i : 0, 1 << 20, sh_line, I};
   ShResult res;
   char *err = NULL;
@@ -89,9 +96,9 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
   if (res.timed_out) {
     ok = FAIL("sh: command timed out after %lldms", (long long)opt.timeout_ms);
   } else if (res.code != 0 && !(allow.kind == V_BOOL && allow.as.b)) {
-    char *shown = interp_mask(I, str_chars(cmd));
-    ok = FAIL("command failed with exit code %d: %s", res.code, shown);
-    free(shown);
+    char *masked = interp_mask(I, shown);
+    ok = FAIL("command failed with exit code %d: %s", res.code, masked);
+    free(masked);
   }
   if (ok) {
     *out = v_map();
