@@ -10,6 +10,7 @@
 #include "lang/check.h"
 #include "lang/primitive.h"
 #include "core/methods.h"
+#include "prim/shtemplate.h"
 
 struct Scope {
   int refs;
@@ -641,80 +642,45 @@ static bool eval_binary(Interp *I, Scope *sc, const Node *n, Value *out) {
 
 /* ---- strings and sh templates ---- */
 
-/* Where the literal text of a sh template has left the shell's lexer, so
- * an interpolated value can be escaped for exactly that context (as Go's
- * html/template escapes by context): outside quotes it becomes one quoted
- * word; inside '...' or "..." it is escaped to stay inside them. */
-typedef enum { SHQ_NONE, SHQ_SINGLE, SHQ_DOUBLE } ShQuote;
-
-static ShQuote shell_scan(ShQuote q, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (q == SHQ_SINGLE) {
-      if (c == '\'') q = SHQ_NONE;
-    } else if (c == '\\') {
-      i++; /* the next character is escaped, outside or inside "..." */
-    } else if (q == SHQ_DOUBLE) {
-      if (c == '"') q = SHQ_NONE;
-    } else if (c == '\'') {
-      q = SHQ_SINGLE;
-    } else if (c == '"') {
-      q = SHQ_DOUBLE;
-    }
-  }
-  return q;
-}
-
-static void shell_escape(ShQuote q, const char *s, size_t n, Buf *out) {
-  if (q == SHQ_NONE) buf_putc(out, '\'');
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (q != SHQ_DOUBLE && c == '\'') buf_puts(out, "'\\''");
-    else if (q == SHQ_DOUBLE && (c == '"' || c == '\\' || c == '$' || c == '`')) buf_putc(out, '\\'), buf_putc(out, c);
-    else buf_putc(out, c);
-  }
-  if (q == SHQ_NONE) buf_putc(out, '\'');
-}
-
-/* Build a string from its parts; in a sh template each ${} part is escaped
- * for its quoting context unless it is raw(). */
+/* Build a string from its parts. In a sh template (shell) the literal
+ * parts and raw() text are shell code, and every other value is handed
+ * to the command beside it, never parsed by the shell (prim/shtemplate.h):
+ * the result is a compiled command for sh(). */
 static bool eval_string(Interp *I, Scope *sc, const Node *n, bool shell, Value *out) {
-  Buf b = {0};
+  ShTemplate t = {0}; /* a plain string is all code, without values */
   bool secret = false;
-  ShQuote q = SHQ_NONE;
   for (int i = 0; i < n->as.str.n; i++) {
     const StrPart *p = &n->as.str.parts[i];
     if (!p->expr) {
-      buf_putn(&b, p->text, p->len);
-      if (shell) q = shell_scan(q, p->text, p->len);
+      buf_putn(&t.code, p->text, p->len);
       continue;
     }
     Value v;
     if (!interp_eval(I, sc, p->expr, &v)) {
-      buf_free(&b);
+      sh_template_free(&t);
       return false;
     }
-    secret |= value_is_secret(v);
-    if (is_object(v, &raw_type)) {
-      Buf t = {0};
-      value_to_text(((Raw *)as_object(v))->text, &t);
-      buf_putn(&b, t.data ? t.data : "", t.len);
-      if (shell) q = shell_scan(q, t.data ? t.data : "", t.len);
-      buf_free(&t);
-      secret |= value_is_secret(((Raw *)as_object(v))->text);
-    } else if (shell) {
-      Buf t = {0};
-      value_to_text(v, &t);
-      shell_escape(q, t.data ? t.data : "", t.len, &b);
-      buf_free(&t);
-    } else {
-      value_to_text(v, &b);
-    }
+    bool raw = is_object(v, &raw_type);
+    Value text = raw ? ((Raw *)as_object(v))->text : v;
+    secret |= value_is_secret(text);
+    value_to_text(text, shell && !raw ? sh_template_hole(&t, value_is_secret(text), p->expr) : &t.code);
     value_release(v);
   }
-  *out = v_str(b.data ? b.data : "", b.len);
-  buf_free(&b);
-  if (secret) *out = value_mark_secret(*out);
+  if (!shell) {
+    *out = v_str(t.code.data ? t.code.data : "", t.code.len);
+    sh_template_free(&t);
+    if (secret) *out = value_mark_secret(*out);
+    return true;
+  }
+  char *err;
+  const void *at;
+  ShCommand *cmd = sh_template_compile(&t, &err, &at);
+  if (!cmd) {
+    FAIL_AT(at ? (const Node *)at : n, "sh: %s", err);
+    free(err);
+    return false;
+  }
+  *out = sh_command_value(cmd);
   return true;
 }
 
@@ -730,9 +696,12 @@ static bool eval_args(Interp *I, Scope *sc, const Node *call, Value **args, int 
   for (int i = 0; i < n; i++) {
     const Arg *a = &call->as.call.args[i];
     Value v;
-    bool tmpl = a->value->kind == N_STRING && i == 0 && !a->name && call->as.call.callee->kind == N_IDENT &&
-                !strcmp(call->as.call.callee->as.ident.name, "sh");
-    /* sh("... ${x}") is a template too: the literal is written right after sh */
+    /* sh("... ${x}") is a template too: the literal is written right after
+     * the primitive's name (a function of the pipeline's own named sh is
+     * called as any other) */
+    bool tmpl = a->value->kind == N_STRING && (a->name ? !strcmp(a->name, "cmd") : i == 0) &&
+                call->as.call.callee->kind == N_IDENT && !strcmp(call->as.call.callee->as.ident.name, "sh") &&
+                !scope_find(sc ? sc : I->globals, "sh") && !map_has(I->pending, "sh");
     if (!(tmpl ? eval_string(I, sc, a->value, true, &v) : interp_eval(I, sc, a->value, &v))) goto fail;
     if (a->name) {
       if (named->kind == V_NULL) *named = v_map();

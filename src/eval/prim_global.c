@@ -7,6 +7,7 @@
 #include "core/codec.h"
 #include "eval/prim.h"
 #include "prim/sh.h"
+#include "prim/shtemplate.h"
 
 /* ---- sh ---- */
 
@@ -20,21 +21,27 @@ static Value sh_result(int code, const char *out, const char *err) {
   return r;
 }
 
+/* sh(cmd): cmd is a compiled sh template (prim/shtemplate.h), whose values
+ * go into the command's environment, or plain text run as it is. */
 static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value cmd, envm, dir, timeout, allow;
-  ARG(0, V_STRING, true, &cmd);
+  const ShCommand *tpl = sh_command_of(args[0]);
+  if (!tpl) ARG(0, V_STRING, true, &cmd);
   ARG(1, V_MAP, false, &envm);
   ARG(2, V_STRING, false, &dir);
   ARG(3, V_DURATION, false, &timeout);
   ARG(4, V_BOOL, false, &allow);
-  if (prim_dry_run(I, out, sh_result(0, "", ""), "sh: %s%s%s", str_chars(cmd), dir.kind == V_STRING ? "  (in " : "",
+  const char *code = tpl ? tpl->code : str_chars(cmd), *shown = tpl ? tpl->shown : code;
+  if (prim_dry_run(I, out, sh_result(0, "", ""), "sh: %s%s%s", shown, dir.kind == V_STRING ? "  (in " : "",
                    dir.kind == V_STRING ? str_chars(dir) : ""))
     return true;
-  char **env = NULL;
-  size_t nenv = 0;
+  /* the template's values first: they win over env: entries of the same name */
+  size_t nenv = 0, ntpl = 0;
+  while (tpl && tpl->env[ntpl]) ntpl++;
+  char **env = xcalloc(ntpl + (envm.kind == V_MAP ? as_map(envm)->n : 0) + 1, sizeof *env);
+  for (size_t k = 0; k < ntpl; k++) env[nenv++] = xstrdup(tpl->env[k]);
   if (envm.kind == V_MAP) {
     Map *m = as_map(envm);
-    env = xcalloc(m->n + 1, sizeof *env);
     for (size_t k = 0; k < m->n; k++) {
       char *v = value_to_cstr(m->vals[k]);
       if (value_is_secret(m->vals[k])) interp_add_secret(I, v);
@@ -42,8 +49,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
       free(v);
     }
   }
-  ShOptions opt = {str_chars(cmd), prim_opt_str(dir), env, timeout.kind == V_DURATION ? timeout.as.i : 0, 1 << 20,
-                   sh_line, I};
+  ShOptions opt = {code, prim_opt_str(dir), env, timeout.kind == V_DURATION ? timeout.as.i : 0, 1 << 20, sh_line, I};
   ShResult res;
   char *err = NULL;
   bool started = sh_run(&opt, &res, &err);
@@ -54,9 +60,9 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
   if (res.timed_out) {
     ok = FAIL("sh: command timed out after %lldms", (long long)opt.timeout_ms);
   } else if (res.code != 0 && !(allow.kind == V_BOOL && allow.as.b)) {
-    char *shown = interp_mask(I, str_chars(cmd));
-    ok = FAIL("command failed with exit code %d: %s", res.code, shown);
-    free(shown);
+    char *masked = interp_mask(I, shown);
+    ok = FAIL("command failed with exit code %d: %s", res.code, masked);
+    free(masked);
   }
   if (ok) *out = sh_result(res.code, res.out, res.err);
   sh_result_free(&res);
@@ -175,10 +181,11 @@ static bool n_sha256(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
 
 static const Primitive prims[] = {
     {"sh", "cmd env? dir? timeout? allow_failure?", n_sh,
-     "`{code, stdout, stderr}`; a non-zero exit raises unless `allow_failure: true`. `sh \"...\"` is a command "
-     "template: each `${}` is escaped for its quoting context"},
+     "`{code, stdout, stderr}`; a non-zero exit raises unless `allow_failure: true`. `sh \"...\"` (or a string "
+     "literal as `cmd`) is a command template: each `${}` value reaches the shell as a variable, never parsed "
+     "(language reference §9)"},
     {"secret", "name", n_secret, "the secret from `--secrets FILE`, else the environment; masked everywhere"},
-    {"raw", "text", n_raw, "text spliced into a `sh` template without quoting"},
+    {"raw", "text", n_raw, "text spliced into a `sh` template as shell code, unquoted: the shell parses it"},
     {"assert", "cond message?", n_assert, "raises `message` when `cond` is false"},
     {"try", "fn", n_try,
      "`{ok, value, error}`: calls `fn()`; a failure inside it becomes `ok: false` and its message instead of "

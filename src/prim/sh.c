@@ -41,15 +41,28 @@ static void free_words(char **argv) {
   free(argv);
 }
 
+/* The shell reads the command from its environment: any process on the
+ * machine can read an argv, only the same user an environment. */
+static char **env_with_command(const ShOptions *opt, char **entry) {
+  size_t n = 0;
+  while (opt->env_add && opt->env_add[n]) n++;
+  char **env = xcalloc(n + 2, sizeof *env);
+  env[0] = *entry = xasprintf(SH_COMMAND_VAR "=%s", opt->cmd); /* first: it wins */
+  if (n) memcpy(env + 1, opt->env_add, n * sizeof *env);
+  return env;
+}
+
 bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   memset(res, 0, sizeof *res);
   bool direct = !needs_shell(opt->cmd);
   char **words = direct ? split_words(opt->cmd) : NULL;
-  char *shargv[] = {"sh", "-c", (char *)opt->cmd, NULL};
+  char *entry = NULL;
+  char **env = direct ? NULL : env_with_command(opt, &entry);
+  char *shargv[] = {"sh", "-c", "eval \"$" SH_COMMAND_VAR "\"", NULL};
   ExecOptions eo = {.argv = direct ? words : shargv,
                     .path = direct ? NULL : "/bin/sh",
                     .dir = opt->dir,
-                    .env_add = opt->env_add,
+                    .env_add = direct ? opt->env_add : env,
                     .timeout_ms = opt->timeout_ms,
                     .capture_limit = opt->capture_limit,
                     .on_line = opt->on_line,
@@ -57,6 +70,8 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   ExecResult er;
   bool ok = exec_run(&eo, &er, error);
   free_words(words);
+  free(entry);
+  free(env);
   if (!ok && er.not_found && direct) { /* reported like the shell does, as status 127 */
     if (opt->on_line) opt->on_line(opt->ctx, "stderr", *error);
     res->code = 127;

@@ -9,8 +9,12 @@
 
 typedef void (*ShLineFn)(void *ctx, const char *stream, const char *line);
 
+/* The variable the command reaches /bin/sh in: it runs `eval "$RP_SH"`,
+ * so the command is never on an argv (which every user can read). */
+#define SH_COMMAND_VAR "RP_SH"
+
 typedef struct ShOptions {
-  const char *cmd;        /* passed to /bin/sh -c */
+  const char *cmd;        /* run by /bin/sh (or directly, without shell syntax) */
   const char *dir;        /* working directory, or NULL */
   char *const *env_add;   /* "NAME=value" entries added to the environment */
   int64_t timeout_ms;     /* 0: none */
