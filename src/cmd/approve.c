@@ -5,57 +5,16 @@
  * ENV's `approval` block. The decision is appended to the run's journal
  * without owning the run, so it may be taken while `rp resume --wait`
  * holds it; the run acts on it when it goes on. */
-#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "run/deploy.h"
 #include "cmd/cmdutil.h"
 #include "lang/check.h"
+#include "run/deploy.h"
+#include "run/event.h"
 #include "run/journal.h"
 #include "run/state.h"
-
-static const char *env_nonempty(const char *name) {
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
-/* git's user.name for the repository holding `dir`, else the user's. */
-static char *git_user_name(const char *dir) {
-  git_libgit2_init();
-  git_repository *repo = NULL;
-  git_config *cfg = NULL;
-  char *name = NULL;
-  int rc = git_repository_open_ext(&repo, dir, 0, NULL) == 0 ? git_repository_config_snapshot(&cfg, repo)
-                                                              : git_config_open_default(&cfg);
-  if (rc == 0) {
-    const char *v = NULL;
-    git_config *snap = NULL;
-    /* the default config is live: read it through a snapshot */
-    if (!repo && git_config_snapshot(&snap, cfg) == 0) {
-      if (git_config_get_string(&v, snap, "user.name") == 0 && *v) name = xstrdup(v);
-      git_config_free(snap);
-    } else if (repo && git_config_get_string(&v, cfg, "user.name") == 0 && *v) {
-      name = xstrdup(v);
-    }
-    git_config_free(cfg);
-  }
-  git_repository_free(repo);
-  git_libgit2_shutdown();
-  return name;
-}
-
-/* Who decides: --as, $RP_ACTOR, the CI actor, git's user.name, $USER. */
-static char *decider(const char *as, const char *pipeline_dir) {
-  if (as && *as) return xstrdup(as);
-  const char *vars[] = {"RP_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"};
-  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-    if (env_nonempty(vars[i])) return xstrdup(env_nonempty(vars[i]));
-  char *name = git_user_name(pipeline_dir);
-  if (name) return name;
-  return env_nonempty("USER") ? xstrdup(env_nonempty("USER")) : NULL;
-}
 
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
@@ -75,7 +34,7 @@ static bool may_decide(const char *file, const char *env, const char *run_actor,
     return false;
   }
   bool ok = false;
-  const Environment *e = environment_named(p, env);
+  const Environment *e = program_environment(p, env);
   if (d.nerrors) {
     diags_print(&d, stderr, want_color(stderr));
     *why = xasprintf("%s has errors; fix them first", file);
@@ -89,13 +48,6 @@ static bool may_decide(const char *file, const char *env, const char *run_actor,
   return ok;
 }
 
-/* Who started the run: its recorded actor, else the event's. */
-static const char *run_actor(const RunState *r) {
-  if (r->actor) return r->actor;
-  Value a = r->event.kind == V_MAP ? map_get(r->event, "actor") : v_null();
-  return is_str(a) ? str_chars(a) : NULL;
-}
-
 /* Why `by` may not decide at the gate of run `r` for `env`; NULL when
  * it may. */
 static char *refusal(const RunState *r, const char *env, const char *by, const char *file) {
@@ -107,7 +59,7 @@ static char *refusal(const RunState *r, const char *env, const char *by, const c
   if (!by)
     return xstrdup("cannot tell who you are: pass --as NAME (or set RP_ACTOR)");
   char *why = NULL;
-  if (!may_decide(file, env, run_actor(r), by, &why)) return why;
+  if (!may_decide(file, env, r->actor ? r->actor : event_actor(r->event), by, &why)) return why;
   return NULL;
 }
 
@@ -135,7 +87,7 @@ static int decide(int argc, char **argv, bool approved) {
     return EXIT_USAGE;
   }
   char *pdir = dir_of(file);
-  char *by = decider(o.as, pdir);
+  char *by = o.as && *o.as ? xstrdup(o.as) : actor_detect(environ, pdir);
   free(pdir);
   char *why = refusal(&r, env, by, file);
   int rc = EXIT_USAGE;

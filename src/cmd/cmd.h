@@ -7,6 +7,9 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PAUSED = 3 };
 
+/* The process environment: commands hand it to the layers below. */
+extern char **environ;
+
 int cmd_check(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 int cmd_graph(int argc, char **argv);

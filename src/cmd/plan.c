@@ -11,17 +11,11 @@
 #include "run/plan.h"
 #include "run/sched.h"
 
-static const Environment *find_env(const Program *p, const char *name) {
-  for (int i = 0; i < p->nenvs; i++)
-    if (!strcmp(p->envs[i]->as.env->name, name)) return p->envs[i]->as.env;
-  return NULL;
-}
-
 /* "environment prod (approval: alice, release-team; wait 5m; after uat)" */
 static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
   const char *name = st->environment->as.attr.ref.name;
   buf_printf(b, "environment %s", name);
-  const Environment *e = find_env(p, name);
+  const Environment *e = program_environment(p, name);
   if (!e) return;
   Buf extra = {0};
   if (e->approval) {
@@ -55,19 +49,14 @@ static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
 
 static void describe_when(Interp *I, const Unit *u, Buf *b) {
   if (!u->stage->when) return;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
   Value v;
-  if (interp_eval(I, sc, u->stage->when->as.attr.value, &v)) {
+  if (interp_eval_with(I, u->vars, u->stage->when->as.attr.value, &v)) {
     buf_puts(b, value_truthy(v) ? "; when is true" : "; SKIPPED: when is false");
     value_release(v);
   } else {
     buf_puts(b, "; when is decided at run time");
     interp_clear_error(I);
   }
-  scope_release(sc);
 }
 
 static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {

@@ -77,12 +77,10 @@ static int parse_options(int argc, char **argv, RunOptions *o, enum Mode mode) {
   return EXIT_OK;
 }
 
-/* Who is running this: RP_ACTOR, the CI's actor, else the event's. */
+/* Who is running this: RP_ACTOR, else the event's actor. */
 static const char *run_actor(Value event) {
   const char *a = getenv("RP_ACTOR");
-  if (a && *a) return a;
-  Value v = map_get(event, "actor");
-  return v.kind == V_STRING ? str_chars(v) : NULL;
+  return a && *a ? a : event_actor(event);
 }
 
 static bool load_secrets(Interp *I, const char *path) {

@@ -133,7 +133,7 @@ static void unload(Repl *R) {
 }
 
 static const Stage *find_stage(Repl *R, const char *name) {
-  int i = stage_lookup(R->l.prog, name);
+  int i = program_stage_index(R->l.prog, name);
   return i < 0 ? NULL : R->l.prog->stages[i]->as.stage;
 }
 
@@ -186,19 +186,14 @@ static bool stmt_hook(void *ctx, Interp *I, Scope *scope, const Node *stmt) {
 
 static bool when_allows(Repl *R, const Unit *u) {
   if (!u->stage->when) return true;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
   Value v;
   bool ok = true;
-  if (interp_eval(R->I, sc, u->stage->when->as.attr.value, &v)) {
+  if (interp_eval_with(R->I, u->vars, u->stage->when->as.attr.value, &v)) {
     ok = value_truthy(v);
     value_release(v);
   } else {
     print_error(R);
   }
-  scope_release(sc);
   return ok;
 }
 
@@ -239,7 +234,7 @@ static bool run_unit(Repl *R, const Unit *u) {
 }
 
 static void cmd_run_stage(Repl *R, const char *name) {
-  int idx = stage_lookup(R->l.prog, name);
+  int idx = program_stage_index(R->l.prog, name);
   if (idx < 0) {
     printf("error: no stage named '%s'\n", name);
     return;
@@ -492,7 +487,7 @@ static void cmd_event(Repl *R, char *arg) {
     char *path = xstrdup(R->l.prog->src->path);
     if (trigger_plan(R->l.prog, ev, dirname(path), &R->l.triggers, &err)) {
       for (int g = 0; g < R->l.triggers.ngoals; g++) {
-        int i = stage_lookup(R->l.prog, R->l.triggers.goals[g].stage);
+        int i = program_stage_index(R->l.prog, R->l.triggers.goals[g].stage);
         if (i < 0) continue;
         R->l.goals = xrealloc(R->l.goals, (size_t)(R->l.ngoals + 1) * sizeof *R->l.goals);
         R->l.why = xrealloc(R->l.why, (size_t)(R->l.ngoals + 1) * sizeof *R->l.why);

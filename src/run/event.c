@@ -348,20 +348,41 @@ bool event_from_gitlab(char **envp, Value *out, char **err) {
 
 /* ---- a developer's machine: the repository's HEAD ---- */
 
-static char *local_actor(git_repository *repo, char **envp) {
-  const char *a = env_nonempty(envp, "RP_ACTOR");
-  if (a) return xstrdup(a);
+/* git's user.name for the repository holding `dir`, else the user's. */
+static char *git_user_name(const char *dir) {
+  git_libgit2_init();
+  git_repository *repo = NULL;
   git_config *cfg = NULL;
-  if (repo && git_repository_config_snapshot(&cfg, repo) == 0) {
-    const char *name = NULL;
-    char *found = NULL;
-    if (git_config_get_string(&name, cfg, "user.name") == 0 && *name) found = xstrdup(name);
+  char *name = NULL;
+  int rc = git_repository_open_ext(&repo, dir, 0, NULL) == 0 ? git_repository_config_snapshot(&cfg, repo)
+                                                              : git_config_open_default(&cfg);
+  if (rc == 0) {
+    const char *v = NULL;
+    git_config *snap = NULL;
+    /* the default config is live: read it through a snapshot */
+    if (!repo && git_config_snapshot(&snap, cfg) == 0) {
+      if (git_config_get_string(&v, snap, "user.name") == 0 && *v) name = xstrdup(v);
+      git_config_free(snap);
+    } else if (repo && git_config_get_string(&v, cfg, "user.name") == 0 && *v) {
+      name = xstrdup(v);
+    }
     git_config_free(cfg);
-    if (found) return found;
   }
-  a = env_nonempty(envp, "USER");
-  return a ? xstrdup(a) : NULL;
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+  return name;
 }
+
+char *actor_detect(char **envp, const char *dir) {
+  const char *vars[] = {"RP_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+    if (env_nonempty(envp, vars[i])) return xstrdup(env_nonempty(envp, vars[i]));
+  char *name = git_user_name(dir ? dir : ".");
+  if (name) return name;
+  return env_nonempty(envp, "USER") ? xstrdup(env_nonempty(envp, "USER")) : NULL;
+}
+
+const char *event_actor(Value event) { return jstr(event, "actor"); }
 
 Value event_from_local(const char *dir, char **envp) {
   Value ev = event_new("local");
@@ -381,10 +402,10 @@ Value event_from_local(const char *dir, char **envp) {
       git_reference_free(head);
     }
   }
-  char *actor = local_actor(repo, envp);
-  if (actor) map_set(ev, "actor", v_str_take(actor));
   git_repository_free(repo);
   git_libgit2_shutdown();
+  char *actor = actor_detect(envp, dir);
+  if (actor) map_set(ev, "actor", v_str_take(actor));
   return ev;
 }
 

@@ -68,6 +68,13 @@ bool event_from_gitlab(char **envp, Value *out, char **err);
 Value event_from_local(const char *dir, char **envp);
 bool event_apply_flags(Value event, const EventFlags *flags, char **err);
 
+/* Who acts, when nobody says: $RP_ACTOR, the CI's user ($GITHUB_ACTOR,
+ * $GITLAB_USER_LOGIN), git's user.name (the repository holding `dir`, else
+ * the user's), $USER. Malloc'd; NULL when none is set. */
+char *actor_detect(char **envp, const char *dir);
+/* The event's actor, or NULL (borrowed). */
+const char *event_actor(Value event);
+
 /* The value of NAME in envp, or NULL. */
 const char *env_lookup(char **envp, const char *name);
 

@@ -10,12 +10,6 @@
 
 extern char **environ;
 
-int stage_lookup(const Program *p, const char *name) {
-  for (int i = 0; i < p->nstages; i++)
-    if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
-  return -1;
-}
-
 int selection_option(Selection *s, int argc, char **argv, int i) {
   const char *a = argv[i];
   if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && i + 1 < argc) {
@@ -56,7 +50,7 @@ static int choose_goals(const Selection *s, Loaded *l, const char *dir) {
   l->goals = xcalloc((size_t)p->nstages + (size_t)s->nstages + 1, sizeof *l->goals);
   l->why = xcalloc((size_t)p->nstages + (size_t)s->nstages + 1, sizeof *l->why);
   for (int k = 0; k < s->nstages; k++) {
-    int i = stage_lookup(p, s->stages[k]);
+    int i = program_stage_index(p, s->stages[k]);
     if (i < 0) {
       fprintf(stderr, "rp: no stage named '%s' in %s\n", s->stages[k], p->src->path);
       return EXIT_USAGE;
@@ -71,7 +65,7 @@ static int choose_goals(const Selection *s, Loaded *l, const char *dir) {
     return EXIT_USAGE;
   }
   for (int g = 0; g < l->triggers.ngoals; g++) {
-    int i = stage_lookup(p, l->triggers.goals[g].stage);
+    int i = program_stage_index(p, l->triggers.goals[g].stage);
     if (i >= 0) add_goal(l, i, xstrdup(l->triggers.goals[g].why));
   }
   return EXIT_OK;

@@ -37,7 +37,4 @@ void selection_free(Selection *s);
 int plan_load(const Selection *s, Loaded *out);
 void plan_loaded_free(Loaded *l);
 
-/* Index of the stage called `name`, or -1. */
-int stage_lookup(const Program *p, const char *name);
-
 #endif
