@@ -1,4 +1,4 @@
-/* cmd_approve.c — rp approve / rp reject RUN ENV [--as NAME] [--comment
+/* approve.c — rp approve / rp reject RUN ENV [--as NAME] [--comment
  * TEXT] [-f FILE]: a reviewer's decision at the gate a run waits at.
  *
  * The pipeline, not the journal, says who may decide: the reviewers of
@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/cmdutil.h"
+#include "cmd/options.h"
+#include "cmd/table.h"
 #include "lang/check.h"
 #include "run/deploy.h"
 #include "run/event.h"
@@ -72,29 +73,25 @@ static bool record(const char *dir, const RunState *r, bool approved, const char
   return ok;
 }
 
-static int decide(int argc, char **argv, bool approved) {
-  const char *usage = approved ? "approve RUN ENV [--as NAME] [--comment TEXT] [-f FILE]"
-                               : "reject RUN ENV [--as NAME] [--comment TEXT] [-f FILE]";
-  StateOpts o;
-  if (!state_opts_parse(argc, argv, OPT_AS, 2, 2, usage, &o)) return EXIT_USAGE;
-  const char *id = o.args[0], *env = o.args[1], *file = pipeline_path(o.file);
-  char *dir = state_opts_dir(&o), *err = NULL;
+static int decide(const Options *o, bool approved) {
+  const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
+  char *dir = state_dir_for(file), *err = NULL;
   RunState r;
   if (!journal_replay(dir, id, &r, &err)) {
-    fprintf(stderr, "rp %s: %s\n", argv[0], err);
+    fprintf(stderr, "rp %s: %s\n", cmd, err);
     free(err);
     free(dir);
     return EXIT_USAGE;
   }
   char *pdir = dir_of(file);
-  char *by = o.as && *o.as ? xstrdup(o.as) : actor_detect(environ, pdir);
+  char *by = o->as && *o->as ? xstrdup(o->as) : actor_detect(environ, pdir);
   free(pdir);
   char *why = refusal(&r, env, by, file);
   int rc = EXIT_USAGE;
   if (why) {
-    fprintf(stderr, "rp %s: refused: %s\n", argv[0], why);
-  } else if (!record(dir, &r, approved, by, o.comment, &err)) {
-    fprintf(stderr, "rp %s: %s\n", argv[0], err);
+    fprintf(stderr, "rp %s: refused: %s\n", cmd, why);
+  } else if (!record(dir, &r, approved, by, o->comment, &err)) {
+    fprintf(stderr, "rp %s: %s\n", cmd, err);
     rc = EXIT_FAIL;
   } else {
     const char *v = r.gate->version;
@@ -114,5 +111,5 @@ static int decide(int argc, char **argv, bool approved) {
   return rc;
 }
 
-int cmd_approve(int argc, char **argv) { return decide(argc, argv, true); }
-int cmd_reject(int argc, char **argv) { return decide(argc, argv, false); }
+int cmd_approve(const Options *o) { return decide(o, true); }
+int cmd_reject(const Options *o) { return decide(o, false); }

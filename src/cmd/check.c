@@ -1,20 +1,16 @@
-/* cmd_check.c — rp check [FILE]: parse and check, print every diagnostic. */
+/* check.c — rp check [FILE]: parse and check, print every diagnostic. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "lang/check.h"
 
-int cmd_check(int argc, char **argv) {
-  if (argc > 2) {
-    fputs("usage: rp check [FILE]\n", stderr);
-    return EXIT_USAGE;
-  }
-  const char *path = pipeline_path(argc > 1 ? argv[1] : NULL);
+int cmd_check(const Options *o) {
   Diags d = {0};
   Imports *im;
   char *err = NULL;
-  Program *p = load_checked(path, &im, &d, &err);
+  Program *p = load_checked(pipeline_path(o->file), &im, &d, &err);
   if (!p) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);

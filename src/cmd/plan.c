@@ -1,4 +1,4 @@
-/* cmd_plan.c — rp plan: what would run for this event, in order, and why.
+/* plan.c — rp plan: what would run for this event, in order, and why.
  * Nothing is executed: `when` conditions that need a stage's outputs are
  * shown as decided at run time. */
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "eval/interp.h"
 #include "eval/natives.h"
 #include "run/plan.h"
@@ -101,32 +102,28 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   }
 }
 
-int cmd_plan(int argc, char **argv) {
-  Selection sel = {0};
-  sel.stages = xcalloc((size_t)argc, sizeof *sel.stages);
-  int rc = EXIT_OK;
-  for (int i = 1; i < argc && rc == EXIT_OK; i++) {
-    int n = selection_option(&sel, argc, argv, i);
-    if (n < 0) rc = EXIT_USAGE;
-    else if (n > 0) i += n - 1;
-    else if (argv[i][0] == '-') {
-      fprintf(stderr, "rp plan: unknown option '%s' (see rp --help)\n", argv[i]);
-      rc = EXIT_USAGE;
-    } else sel.stages[sel.nstages++] = argv[i];
-  }
+int cmd_plan(const Options *o) {
+  Selection sel;
   Loaded l = {0};
-  if (rc == EXIT_OK) rc = plan_load(&sel, &l);
-  if (rc == EXIT_OK) {
+  char *err = NULL;
+  if (!options_selection(o, ARGS_STAGES_OR_FILE, &sel, &err)) {
+    fprintf(stderr, "rp plan: %s\n", err);
+    free(err);
+    return EXIT_USAGE;
+  }
+  bool ok = plan_load(&sel, environ, &l);
+  plan_print_problems(&l, stderr);
+  if (ok) {
     Interp *I = interp_new(l.prog, l.im);
     natives_register_all(I);
     interp_set_event(I, value_retain(l.event));
     Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
-    if (sched_plan(&s, l.goals, l.ngoals)) print_plan(&l, I, &s);
-    else rc = EXIT_USAGE;
+    ok = sched_plan(&s, l.goals, l.ngoals);
+    if (ok) print_plan(&l, I, &s);
     sched_free(&s);
     interp_free(I);
   }
   plan_loaded_free(&l);
   selection_free(&sel);
-  return rc;
+  return ok ? EXIT_OK : EXIT_USAGE;
 }

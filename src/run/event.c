@@ -79,41 +79,32 @@ Value event_new(const char *kind) {
 
 /* ---- flags ---- */
 
-int event_flags_parse(EventFlags *f, int argc, char **argv, int i, char **err) {
-  static const struct {
-    const char *name;
-    size_t off;
-  } single[] = {
-      {"--event", offsetof(EventFlags, kind)},         {"--branch", offsetof(EventFlags, branch)},
-      {"--base", offsetof(EventFlags, base)},          {"--tag", offsetof(EventFlags, tag)},
-      {"--pr", offsetof(EventFlags, pr)},              {"--pr-action", offsetof(EventFlags, pr_action)},
-      {"--sha", offsetof(EventFlags, sha)},            {"--actor", offsetof(EventFlags, actor)},
-      {"--schedule", offsetof(EventFlags, schedule)},  {"--label", 0},
-      {"--input", 0},
-  };
-  const char *arg = argv[i];
-  for (size_t k = 0; k < sizeof single / sizeof *single; k++) {
-    size_t n = strlen(single[k].name);
-    if (strncmp(arg, single[k].name, n) || (arg[n] && arg[n] != '=')) continue;
-    const char *val;
-    int used;
-    if (arg[n] == '=') {
-      val = arg + n + 1, used = 1;
-    } else if (i + 1 < argc) {
-      val = argv[i + 1], used = 2;
-    } else {
-      *err = xasprintf("%s needs a value", single[k].name);
-      return -1;
-    }
-    if (!strcmp(single[k].name, "--label"))
-      VEC_PUSH(f->labels, f->nlabels, f->labels_cap, val);
-    else if (!strcmp(single[k].name, "--input"))
-      VEC_PUSH(f->inputs, f->ninputs, f->inputs_cap, val);
-    else
-      *(const char **)((char *)f + single[k].off) = val;
-    return used;
+#define AT(field) offsetof(EventFlags, field)
+const EventFlag event_flags[] = {
+    {"event", "KIND", "the event: push, pull_request, tag, manual, schedule or local", AT(kind)},
+    {"branch", "B", "the branch built (a pull request's head branch)", AT(branch)},
+    {"base", "B", "a pull request's target branch", AT(base)},
+    {"tag", "T", "the tag of a tag event", AT(tag)},
+    {"pr", "N", "a pull request's number", AT(pr)},
+    {"pr-action", "A", "what happened to the pull request: opened, synchronize...", AT(pr_action)},
+    {"label", "L", "a pull request label (repeatable)", 0},
+    {"input", "k=v", "a manual input (repeatable)", 0},
+    {"sha", "S", "the commit", AT(sha)},
+    {"actor", "A", "who started it", AT(actor)},
+    {"schedule", "CRON", "the cron text of a schedule event", AT(schedule)},
+    {NULL, NULL, NULL, 0},
+};
+#undef AT
+
+bool event_flag_set(EventFlags *f, const char *name, const char *value) {
+  for (const EventFlag *e = event_flags; e->name; e++) {
+    if (strcmp(e->name, name)) continue;
+    if (!strcmp(name, "label")) VEC_PUSH(f->labels, f->nlabels, f->labels_cap, value);
+    else if (!strcmp(name, "input")) VEC_PUSH(f->inputs, f->ninputs, f->inputs_cap, value);
+    else *(const char **)((char *)f + e->at) = value;
+    return true;
   }
-  return 0;
+  return false;
 }
 
 void event_flags_free(EventFlags *f) {
