@@ -38,7 +38,4 @@ int cmd_approve(const Options *o);
 int cmd_reject(const Options *o);
 int cmd_repl(const Options *o);
 
-/* The pipeline file a command works on: FILE if given, else ./pipeline.rp. */
-const char *pipeline_path(const char *given);
-
 #endif

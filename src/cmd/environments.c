@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
 #include "cmd/options.h"
 #include "lang/check.h"
 #include "run/deploy.h"
@@ -63,32 +64,22 @@ static void print_table(Value envs) {
 }
 
 int cmd_environments(const Options *o) {
-  Imports *im = NULL;
-  Diags d = {0};
-  char *err = NULL;
-  Program *p = load_checked(pipeline_path(o->file), &im, &d, &err);
-  diags_print(&d, stderr, want_color(stderr));
-  int rc = EXIT_USAGE;
-  if (!p) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  } else if (!d.nerrors) {
-    char *dir = state_dir_for(p->src->path);
-    Value envs = v_list();
-    for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
-    if (o->json) {
-      Buf b = {0};
-      json_encode(envs, &b, true);
-      printf("%s\n", b.data);
-      buf_free(&b);
-    } else {
-      print_table(envs);
-    }
-    value_release(envs);
-    free(dir);
-    rc = EXIT_OK;
+  Imports *im;
+  Program *p = pipeline_load(pipeline_path(o->file), &im);
+  if (!p) return EXIT_USAGE;
+  char *dir = state_dir_for(p->src->path);
+  Value envs = v_list();
+  for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
+  if (o->json) {
+    Buf b = {0};
+    json_encode(envs, &b, true);
+    printf("%s\n", b.data);
+    buf_free(&b);
+  } else {
+    print_table(envs);
   }
-  if (p) checked_free(p, im);
-  diags_free(&d);
-  return rc;
+  value_release(envs);
+  free(dir);
+  checked_free(p, im);
+  return EXIT_OK;
 }

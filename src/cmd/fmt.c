@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
 #include "cmd/options.h"
 #include "lang/fmt.h"
 #include "lang/parser.h"
@@ -30,34 +31,21 @@ static bool rewrite(const char *path, const char *text) {
 /* Format one file. Returns EXIT_OK, EXIT_FAIL (--check: it would change)
  * or EXIT_USAGE (unreadable, parse errors, cannot write). */
 static int fmt_file(const char *path, FmtMode mode) {
-  Diags d = {0};
-  char *err = NULL;
-  Program *p = parse_file(path, &d, &err);
-  if (!p) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-    return EXIT_USAGE;
-  }
-  const Source *src = p->src;
+  Program *p = pipeline_load(path, NULL);
+  if (!p) return EXIT_USAGE;
   int rc = EXIT_OK;
-  if (d.nerrors) {
-    diags_print(&d, stderr, want_color(stderr));
+  char *out = fmt_program(p);
+  bool changed = strcmp(out, p->src->text) != 0;
+  if (mode == MODE_PRINT) {
+    fputs(out, stdout);
+  } else if (mode == MODE_CHECK && changed) {
+    printf("%s\n", path);
+    rc = EXIT_FAIL;
+  } else if (mode == MODE_WRITE && changed && !rewrite(path, out)) {
+    fprintf(stderr, "rp: cannot write %s: %s\n", path, strerror(errno));
     rc = EXIT_USAGE;
-  } else {
-    char *out = fmt_program(p);
-    bool changed = strcmp(out, src->text) != 0;
-    if (mode == MODE_PRINT) {
-      fputs(out, stdout);
-    } else if (mode == MODE_CHECK && changed) {
-      printf("%s\n", path);
-      rc = EXIT_FAIL;
-    } else if (mode == MODE_WRITE && changed && !rewrite(path, out)) {
-      fprintf(stderr, "rp: cannot write %s: %s\n", path, strerror(errno));
-      rc = EXIT_USAGE;
-    }
-    free(out);
   }
-  diags_free(&d);
+  free(out);
   parse_file_free(p);
   return rc;
 }

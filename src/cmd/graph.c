@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
 #include "cmd/options.h"
 #include "lang/check.h"
 
@@ -400,27 +401,16 @@ int cmd_graph(const Options *o) {
 
   /* the same checks as rp check: a graph of a pipeline that would not run
    * would mislead */
-  Diags d = {0};
   Imports *im;
-  char *err = NULL;
-  Program *p = load_checked(pipeline_path(o->file), &im, &d, &err);
-  if (!p) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-    return EXIT_USAGE;
-  }
-  diags_print(&d, stderr, want_color(stderr));
-  int rc = EXIT_USAGE;
-  if (!d.nerrors) {
-    Graph g = {0};
-    build_graph(&g, p);
-    if (fmt == FMT_DOT) emit_dot(&g, stdout);
-    else emit_mermaid(&g, stdout);
-    graph_free(&g);
-    rc = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
-    if (rc) fprintf(stderr, "rp: graph: cannot write the output: %s\n", strerror(errno));
-  }
-  diags_free(&d);
+  Program *p = pipeline_load(pipeline_path(o->file), &im);
+  if (!p) return EXIT_USAGE;
+  Graph g = {0};
+  build_graph(&g, p);
+  if (fmt == FMT_DOT) emit_dot(&g, stdout);
+  else emit_mermaid(&g, stdout);
+  graph_free(&g);
+  int rc = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
+  if (rc) fprintf(stderr, "rp: graph: cannot write the output: %s\n", strerror(errno));
   checked_free(p, im);
   return rc;
 }

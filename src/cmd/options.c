@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/load.h"
 #include "lang/builtins.h"
 
 typedef struct Option {
@@ -45,8 +46,6 @@ enum { NOPTIONS = sizeof options / sizeof options[0] };
 static const Option *const help_option = &options[NOPTIONS - 1];
 
 enum { HELP_COLUMN = 28, WRAP_COLUMN = 96 };
-
-const char *pipeline_path(const char *given) { return given ? given : "pipeline.rp"; }
 
 /* ---- what a command takes ------------------------------------------------
  * A command names its options in a string ("-f --json EVENT"), the way its

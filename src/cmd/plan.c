@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
 #include "cmd/options.h"
 #include "eval/interp.h"
 #include "eval/natives.h"
@@ -62,7 +63,7 @@ static void describe_when(Interp *I, const Unit *u, Buf *b) {
 
 static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {
   for (int g = 0; g < l->ngoals; g++)
-    if (l->prog->stages[l->goals[g]]->as.stage == s->units[u].stage) return l->why[g];
+    if (l->prog->stages[l->goals[g]]->as.stage == s->units[u].stage) return l->triggers.goals[g].why;
   return NULL;
 }
 
@@ -111,8 +112,7 @@ int cmd_plan(const Options *o) {
     free(err);
     return EXIT_USAGE;
   }
-  bool ok = plan_load(&sel, environ, &l);
-  plan_print_problems(&l, stderr);
+  bool ok = pipeline_plan(&sel, &l);
   if (ok) {
     Interp *I = interp_new(l.prog, l.im);
     natives_register_all(I);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
 #include "cmd/options.h"
 #include "eval/interp.h"
 #include "eval/natives.h"
@@ -19,12 +20,13 @@
 #include "repl/onfail.h"
 #include "run/state.h"
 
-/* What a run goes by: the options as given, and from them the
- * selection and the number of jobs. */
+/* What a run goes by: the options as given, from them the selection
+ * and the number of jobs, and the pipeline loaded for it. */
 typedef struct RunOptions {
   const Options *o;
   Selection sel;
   int jobs; /* -j, else the number of processors */
+  Loaded l;
 } RunOptions;
 
 static bool run_options(const Options *o, ArgsAre args, RunOptions *r) {
@@ -48,11 +50,9 @@ static bool run_options(const Options *o, ArgsAre args, RunOptions *r) {
   return true;
 }
 
-/* plan_load, saying what is wrong (warnings too). */
-static bool load(const Selection *sel, Loaded *l) {
-  bool ok = plan_load(sel, environ, l);
-  plan_print_problems(l, stderr);
-  return ok;
+static void run_options_free(RunOptions *r) {
+  plan_loaded_free(&r->l);
+  selection_free(&r->sel);
 }
 
 /* Who is running this: RP_ACTOR, else the event's actor. */
@@ -108,10 +108,11 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
   return rc;
 }
 
-/* Run `l` under journal `j` (already started or reopened). */
-static int execute(Loaded *l, RunOptions *r, Journal *j, const char *state_dir, RunState *resumed,
+/* Run r->l under journal `j` (already started or reopened). */
+static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed,
                    const char *rollback_env, const char *rollback_version) {
   const Options *o = r->o;
+  Loaded *l = &r->l;
   Interp *I = interp_new(l->prog, l->im);
   natives_register_all(I);
   interp_set_dry_run(I, o->dry_run);
@@ -159,7 +160,8 @@ static int execute(Loaded *l, RunOptions *r, Journal *j, const char *state_dir, 
   return rc;
 }
 
-static int start_new_run(Loaded *l, RunOptions *r, const char *rollback_env, const char *rollback_version) {
+static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
+  Loaded *l = &r->l;
   char *state_dir = state_dir_for(l->prog->src->path);
   Journal j = {0};
   char *err = NULL;
@@ -170,7 +172,7 @@ static int start_new_run(Loaded *l, RunOptions *r, const char *rollback_env, con
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
-    rc = execute(l, r, &j, state_dir, NULL, rollback_env, rollback_version);
+    rc = execute(r, &j, state_dir, NULL, rollback_env, rollback_version);
   }
   journal_close(&j);
   free(state_dir);
@@ -180,10 +182,8 @@ static int start_new_run(Loaded *l, RunOptions *r, const char *rollback_env, con
 int cmd_run(const Options *o) {
   RunOptions r;
   if (!run_options(o, ARGS_STAGES, &r)) return EXIT_USAGE;
-  Loaded l;
-  int rc = load(&r.sel, &l) ? start_new_run(&l, &r, NULL, NULL) : EXIT_USAGE;
-  plan_loaded_free(&l);
-  selection_free(&r.sel);
+  int rc = pipeline_plan(&r.sel, &r.l) ? start_new_run(&r, NULL, NULL) : EXIT_USAGE;
+  run_options_free(&r);
   return rc;
 }
 
@@ -217,7 +217,6 @@ int cmd_resume(const Options *o) {
   RunOptions ro;
   if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
   const char *run = o->args.v[0];
-  Loaded l = {0};
   RunState r = {0};
   Journal j = {0};
   char *state_dir = state_dir_for(ro.sel.file), *err = NULL;
@@ -235,13 +234,13 @@ int cmd_resume(const Options *o) {
   /* the original event and stages; the pipeline as it is now */
   for (size_t k = 0; k < list_len(goals); k++)
     VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, str_chars(list_get(goals, k)));
-  if (!load(&ro.sel, &l)) goto out;
-  value_release(l.event);
-  l.event = value_retain(r.event);
+  if (!pipeline_plan(&ro.sel, &ro.l)) goto out;
+  value_release(ro.l.event);
+  ro.l.event = value_retain(r.event);
   if (!journal_open(&j, state_dir, run, true, &err)) goto fail;
   printf("resuming run %s\n", run);
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
-  rc = execute(&l, &ro, &j, state_dir, &r, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+  rc = execute(&ro, &j, state_dir, &r, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:
@@ -250,11 +249,10 @@ fail:
 out:
   journal_close(&j);
   run_state_free(&r);
-  plan_loaded_free(&l);
   value_release(goals);
   value_release(plan);
   free(state_dir);
-  selection_free(&ro.sel);
+  run_options_free(&ro);
   return rc;
 }
 
@@ -300,25 +298,23 @@ int cmd_rollback(const Options *o) {
   RunOptions ro;
   if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
   const char *env = o->args.v[0];
-  Loaded l;
   char *state_dir = NULL, *version = NULL, *stage = NULL;
   int rc = EXIT_USAGE;
   /* load once to find the stage that deploys to ENV */
-  if (!load(&ro.sel, &l) || !(stage = deploy_stage(l.prog, env))) goto out;
-  state_dir = state_dir_for(l.prog->src->path);
+  if (!pipeline_plan(&ro.sel, &ro.l) || !(stage = deploy_stage(ro.l.prog, env))) goto out;
+  state_dir = state_dir_for(ro.l.prog->src->path);
   version = o->to ? xstrdup(o->to) : previous_version(state_dir, env);
   if (!version) goto out;
-  plan_loaded_free(&l);
+  plan_loaded_free(&ro.l);
   VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, stage);
   ro.sel.only = true;
-  if (!load(&ro.sel, &l)) goto out;
+  if (!pipeline_plan(&ro.sel, &ro.l)) goto out;
   printf("rolling back %s to %s with stage %s\n", env, version, stage);
-  rc = start_new_run(&l, &ro, env, version);
+  rc = start_new_run(&ro, env, version);
 out:
-  plan_loaded_free(&l);
   free(stage);
   free(version);
   free(state_dir);
-  selection_free(&ro.sel);
+  run_options_free(&ro);
   return rc;
 }

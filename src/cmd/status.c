@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
 #include "cmd/options.h"
 #include "cmd/table.h"
 #include "run/event.h"

@@ -11,18 +11,8 @@ void selection_free(Selection *s) {
   s->nstages = s->stages_cap = 0;
 }
 
-static void add_goal(Loaded *l, int idx, const char *why) {
-  for (int k = 0; k < l->ngoals; k++)
-    if (l->goals[k] == idx) return;
-  l->goals[l->ngoals] = idx;
-  l->why[l->ngoals++] = xstrdup(why);
-}
-
 static void free_goals(Loaded *l) {
-  for (int k = 0; k < l->ngoals; k++) free(l->why[k]);
-  free(l->why);
   free(l->goals);
-  l->why = NULL;
   l->goals = NULL;
   l->ngoals = 0;
   trigger_plan_free(&l->triggers);
@@ -34,25 +24,24 @@ bool plan_choose_goals(const Selection *s, Loaded *l) {
   free_goals(l);
   free(l->error);
   l->error = NULL;
-  l->goals = xcalloc((size_t)p->nstages + 1, sizeof *l->goals);
-  l->why = xcalloc((size_t)p->nstages + 1, sizeof *l->why);
-  for (int k = 0; k < s->nstages; k++) {
-    int i = program_stage_index(p, s->stages[k]);
-    if (i < 0) {
-      l->error = xasprintf("no stage named '%s' in %s", s->stages[k], p->src->path);
+  for (int k = 0; k < s->nstages; k++)
+    trigger_plan_add_goal(&l->triggers, s->stages[k], NULL, "named on the command line");
+  if (!s->nstages) {
+    char *path = xstrdup(p->src->path);
+    bool ok = trigger_plan(p, l->event, dirname(path), &l->triggers, &l->error);
+    free(path);
+    if (!ok) return false;
+  }
+  l->goals = xcalloc((size_t)l->triggers.ngoals + 1, sizeof *l->goals);
+  for (; l->ngoals < l->triggers.ngoals; l->ngoals++) {
+    const char *name = l->triggers.goals[l->ngoals].stage;
+    l->goals[l->ngoals] = program_stage_index(p, name);
+    if (l->goals[l->ngoals] < 0) {
+      l->error = xasprintf("no stage named '%s' in %s", name, p->src->path);
       return false;
     }
-    add_goal(l, i, "named on the command line");
   }
-  if (s->nstages) return true;
-  char *path = xstrdup(p->src->path);
-  bool ok = trigger_plan(p, l->event, dirname(path), &l->triggers, &l->error);
-  free(path);
-  for (int g = 0; ok && g < l->triggers.ngoals; g++) {
-    int i = program_stage_index(p, l->triggers.goals[g].stage);
-    if (i >= 0) add_goal(l, i, l->triggers.goals[g].why);
-  }
-  return ok;
+  return true;
 }
 
 bool plan_load(const Selection *s, char **envp, Loaded *l) {

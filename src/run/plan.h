@@ -26,9 +26,8 @@ typedef struct Loaded {
   Imports *im;
   Value event;
   const char *event_source; /* "flags", "github", "gitlab", "local" */
-  TriggerPlan triggers;     /* empty when stages were named */
-  int *goals;               /* indexes into prog->stages */
-  char **why;               /* why each goal runs */
+  TriggerPlan triggers;     /* the goals and why each runs; no verdicts when stages were named */
+  int *goals;               /* triggers.goals as indexes into prog->stages */
   int ngoals;
   Diags diags;              /* the checker's, warnings included */
   char *error;              /* why it could not load, when not in diags */
