@@ -21,7 +21,7 @@ while [ $i -lt $rounds ]; do
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
   # acknowledged = complete lines the writer printed before it died
-  acked=$(grep -c '' "$tmp/acks" 2>/dev/null || echo 0)
+  acked=$(grep -c '' "$tmp/acks" 2>/dev/null) # prints 0 (and fails) when there is none
   [ -n "$(tail -c1 "$tmp/acks")" ] && acked=$((acked - 1))
   [ "$acked" -lt 0 ] && acked=0
   if [ -f "$tmp/state/runs/$run/journal.ndjson" ]; then
