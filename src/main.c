@@ -1,45 +1,42 @@
-/* main.c — rp's entry point: the subcommand table. */
+/* main.c — rp's entry point: the subcommand table. Each command's usage
+ * and help are made from its row and the option table (cmd/options.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "config.h"
 
-typedef struct Command {
-  const char *name;
-  int (*run)(int argc, char **argv);
-  const char *usage;
-  const char *summary;
-} Command;
+#define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure"
 
 static const Command commands[] = {
-    {"run", cmd_run,
-     "run [STAGE...] [-f FILE] [EVENT FLAGS] [-j N] [--only STAGE] [--dry-run] [--json] [--junit FILE]\n"
-     "         [--secrets FILE] [--force-promotion REASON] [--break-on-failure]",
-     "run the stages the event triggers (or those named) and everything they need"},
-    {"resume", cmd_resume, "resume RUN [--wait] [-f FILE] [-j N] [--json]",
-     "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens"},
-    {"rollback", cmd_rollback, "rollback ENV [--to VERSION] [-f FILE]",
-     "re-run ENV's deploy stage with the previous successful version (or VERSION)"},
-    {"runs", cmd_runs, "runs [--json] [-f FILE]", "list the runs, newest last"},
-    {"status", cmd_status, "status RUN [--json] [-f FILE]",
-     "show a run stage by stage, the gate it waits at and the decisions taken"},
-    {"history", cmd_history, "history [ENV] [--json] [-f FILE]",
-     "show what was deployed to ENV (or everywhere), newest first"},
-    {"approve", cmd_approve, "approve RUN ENV [--as NAME] [--comment TEXT] [-f FILE]",
-     "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)"},
-    {"reject", cmd_reject, "reject RUN ENV [--as NAME] [--comment TEXT] [-f FILE]",
-     "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)"},
-    {"environments", cmd_environments, "environments [--json] [-f FILE]",
-     "each environment: promotion order, gate, current version, lock holder, live ephemeral instances"},
-    {"plan", cmd_plan, "plan [STAGE...] [-f FILE] [EVENT FLAGS]",
-     "show what would run for the event, in order, and why; runs nothing"},
-    {"repl", cmd_repl, "repl [FILE] [-f FILE] [EVENT FLAGS]",
-     "an interactive session: evaluate expressions, run stages, break and step inside them"},
-    {"check", cmd_check, "check [FILE]", "report static errors and warnings"},
-    {"fmt", cmd_fmt, "fmt [-w | --check] [FILE...]", "print FILE in canonical layout, comments kept"},
-    {"graph", cmd_graph, "graph [--format dot|mermaid] [FILE]", "print the stage graph"},
-    {"parse", cmd_parse, "parse [FILE]", "print the syntax tree (for debugging)"},
+    {"run", cmd_run, "[STAGE...]", "-f --only EVENT " RUNNING,
+     "run the stages the event triggers (or those named) and everything they need", NULL},
+    {"resume", cmd_resume, "RUN", "--wait -f " RUNNING,
+     "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens", NULL},
+    {"rollback", cmd_rollback, "ENV", "--to -f EVENT " RUNNING,
+     "re-run ENV's deploy stage with the previous successful version (or VERSION)", NULL},
+    {"runs", cmd_runs, "", "--json -f", "list the runs, newest last", NULL},
+    {"status", cmd_status, "RUN", "--json -f", "show a run stage by stage, the gate it waits at and the decisions taken",
+     NULL},
+    {"history", cmd_history, "[ENV]", "--json -f", "show what was deployed to ENV (or everywhere), newest first", NULL},
+    {"approve", cmd_approve, "RUN ENV", "--as --comment -f",
+     "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
+    {"reject", cmd_reject, "RUN ENV", "--as --comment -f",
+     "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
+    {"environments", cmd_environments, "", "--json -f",
+     "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
+    {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",
+     "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
+    {"repl", cmd_repl, "[FILE]", "-f EVENT",
+     "an interactive session: evaluate expressions, run stages, break and step inside them", NULL},
+    {"check", cmd_check, "[FILE]", "-f", "report static errors and warnings", NULL},
+    {"fmt", cmd_fmt, "[FILE...]", "-w --check -f", "print FILE in canonical layout, comments kept",
+     "A file that does not parse is left alone: its errors are printed, exit 2.\n"
+     "-w and --check exclude each other. The layout rules: doc/fmt.md."},
+    {"graph", cmd_graph, "[FILE]", "--format -f", "print the stage graph", NULL},
+    {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -48,20 +45,48 @@ static void usage(FILE *out) {
         "rp runs declarative release pipelines written in pipeline.rp.\n\n"
         "Commands:\n",
         out);
-  for (int i = 0; i < NCOMMANDS; i++)
-    fprintf(out, "  rp %s\n      %s\n", commands[i].usage, commands[i].summary);
-  fputs("\nEVENT FLAGS: --event KIND --branch B --base B --tag T --pr N --pr-action A\n"
-        "  --label L --input k=v --sha S --actor A --schedule CRON. Without them the event\n"
-        "  comes from GitHub Actions or GitLab CI, else a local event from git's HEAD.\n"
+  for (int i = 0; i < NCOMMANDS; i++) {
+    options_synopsis(&commands[i], "  ", out);
+    fprintf(out, "      %s\n", commands[i].summary);
+  }
+  fputc('\n', out);
+  options_event_flags(out);
+  fputs("  Without them the event comes from GitHub Actions or GitLab CI, else a local\n"
+        "  event from git's HEAD.\n"
         "\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 a stage failed (fmt --check:\n"
         "files would change); 2 usage, parse or check error; 3 paused at an approval gate.\n"
         "Runs are journaled under .rp/ beside FILE (RP_STATE_DIR moves it).\n"
         "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
+        "rp help COMMAND (or rp COMMAND --help) describes a command's options.\n"
         "See rp(1) and doc/language.md.\n",
         out);
 }
 
-const char *pipeline_path(const char *given) { return given ? given : "pipeline.rp"; }
+static const Command *command_named(const char *name) {
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (!strcmp(name, commands[i].name)) return &commands[i];
+  fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
+  return NULL;
+}
+
+static int run_command(const Command *c, int argc, char **argv) {
+  Options o;
+  char *err = NULL;
+  int rc;
+  if (!options_parse(c, argc, argv, &o, &err)) {
+    fprintf(stderr, "rp %s: %s\n", c->name, err);
+    options_synopsis(c, "usage: ", stderr);
+    free(err);
+    rc = EXIT_USAGE;
+  } else if (o.help) {
+    options_help(c, stdout);
+    rc = EXIT_OK;
+  } else {
+    rc = c->run(&o);
+  }
+  options_free(&o);
+  return rc;
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -69,7 +94,7 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   const char *name = argv[1];
-  if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+  if (!strcmp(name, "--help") || !strcmp(name, "-h") || (!strcmp(name, "help") && argc == 2)) {
     usage(stdout);
     return EXIT_OK;
   }
@@ -77,8 +102,11 @@ int main(int argc, char **argv) {
     printf("rp %s\n", PACKAGE_VERSION);
     return EXIT_OK;
   }
-  for (int i = 0; i < NCOMMANDS; i++)
-    if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
-  return EXIT_USAGE;
+  if (!strcmp(name, "help")) { /* rp help COMMAND */
+    const Command *c = command_named(argv[2]);
+    if (c) options_help(c, stdout);
+    return c ? EXIT_OK : EXIT_USAGE;
+  }
+  const Command *c = command_named(name);
+  return c ? run_command(c, argc - 1, argv + 1) : EXIT_USAGE;
 }

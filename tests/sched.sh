@@ -64,6 +64,20 @@ out=$(GO=no "$RP" run guarded -f "$f" 2>&1)
 assert_contains "$out" "--- guarded: skipped" "when false skips"
 out=$(GO=yes "$RP" run guarded -f "$f" 2>&1)
 assert_contains "$out" "[guarded] guarded ran" "when true runs"
+# each matrix instance decides `when` with the globals in reach, also
+# once an earlier instance has evaluated them
+cat > "$tmp/when.rp" <<'EOF'
+let wanted = "a"
+
+stage s {
+  matrix arch in ["a", "b"]
+  when arch == wanted
+  print("ran ${arch}")
+}
+EOF
+out=$("$RP" run s -f "$tmp/when.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "matrix when reads a global: $out"
+assert_contains "$out" "--- s[b]: skipped" "the other instance is skipped"
 
 # secrets: masked in child output, in errors, in --json and in junit
 printf 'FROM_FILE=filesecret-123\n# a comment\n' > "$tmp/secrets.env"

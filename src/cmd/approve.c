@@ -1,4 +1,4 @@
-/* cmd_approve.c — rp approve / rp reject RUN ENV [--as NAME] [--comment
+/* approve.c — rp approve / rp reject RUN ENV [--as NAME] [--comment
  * TEXT] [-f FILE]: a reviewer's decision at the gate a run waits at.
  *
  * The pipeline, not the journal, says who may decide: the reviewers of
@@ -9,37 +9,15 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "run/deploy.h"
-#include "cmd/cmdutil.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
+#include "cmd/table.h"
 #include "eval/families.h"
 #include "lang/check.h"
-#include "prim/git.h"
+#include "run/deploy.h"
+#include "run/event.h"
 #include "run/journal.h"
 #include "run/state.h"
-
-static const char *env_nonempty(const char *name) {
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
-/* git's user.name for the repository holding `dir`, else the user's. */
-static char *git_user_name(const char *dir) {
-  GitCtx *git = gitp_new();
-  char *name = gitp_user_name(git, dir);
-  gitp_free(git);
-  return name;
-}
-
-/* Who decides: --as, $RP_ACTOR, the CI actor, git's user.name, $USER. */
-static char *decider(const char *as, const char *pipeline_dir) {
-  if (as && *as) return xstrdup(as);
-  const char *vars[] = {"RP_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"};
-  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-    if (env_nonempty(vars[i])) return xstrdup(env_nonempty(vars[i]));
-  char *name = git_user_name(pipeline_dir);
-  if (name) return name;
-  return env_nonempty("USER") ? xstrdup(env_nonempty("USER")) : NULL;
-}
 
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
@@ -59,7 +37,7 @@ static bool may_decide(const char *file, const char *env, const char *run_actor,
     return false;
   }
   bool ok = false;
-  const Environment *e = environment_named(p, env);
+  const Environment *e = program_environment(p, env);
   if (d.nerrors) {
     diags_print(&d, stderr, want_color(stderr));
     *why = xasprintf("%s has errors; fix them first", file);
@@ -73,13 +51,6 @@ static bool may_decide(const char *file, const char *env, const char *run_actor,
   return ok;
 }
 
-/* Who started the run: its recorded actor, else the event's. */
-static const char *run_actor(const RunState *r) {
-  if (r->actor) return r->actor;
-  Value a = r->event.kind == V_MAP ? map_get(r->event, "actor") : v_null();
-  return is_str(a) ? str_chars(a) : NULL;
-}
-
 /* Why `by` may not decide at the gate of run `r` for `env`; NULL when
  * it may. */
 static char *refusal(const RunState *r, const char *env, const char *by, const char *file) {
@@ -91,7 +62,7 @@ static char *refusal(const RunState *r, const char *env, const char *by, const c
   if (!by)
     return xstrdup("cannot tell who you are: pass --as NAME (or set RP_ACTOR)");
   char *why = NULL;
-  if (!may_decide(file, env, run_actor(r), by, &why)) return why;
+  if (!may_decide(file, env, r->actor ? r->actor : event_actor(r->event), by, &why)) return why;
   return NULL;
 }
 
@@ -104,29 +75,25 @@ static bool record(const char *dir, const RunState *r, bool approved, const char
   return ok;
 }
 
-static int decide(int argc, char **argv, bool approved) {
-  const char *usage = approved ? "approve RUN ENV [--as NAME] [--comment TEXT] [-f FILE]"
-                               : "reject RUN ENV [--as NAME] [--comment TEXT] [-f FILE]";
-  StateOpts o;
-  if (!state_opts_parse(argc, argv, OPT_AS, 2, 2, usage, &o)) return EXIT_USAGE;
-  const char *id = o.args[0], *env = o.args[1], *file = pipeline_path(o.file);
-  char *dir = state_opts_dir(&o), *err = NULL;
+static int decide(const Options *o, bool approved) {
+  const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
+  char *dir = state_dir_for(file), *err = NULL;
   RunState r;
   if (!journal_replay(dir, id, &r, &err)) {
-    fprintf(stderr, "rp %s: %s\n", argv[0], err);
+    fprintf(stderr, "rp %s: %s\n", cmd, err);
     free(err);
     free(dir);
     return EXIT_USAGE;
   }
   char *pdir = dir_of(file);
-  char *by = decider(o.as, pdir);
+  char *by = o->as && *o->as ? xstrdup(o->as) : actor_detect(environ, pdir);
   free(pdir);
   char *why = refusal(&r, env, by, file);
   int rc = EXIT_USAGE;
   if (why) {
-    fprintf(stderr, "rp %s: refused: %s\n", argv[0], why);
-  } else if (!record(dir, &r, approved, by, o.comment, &err)) {
-    fprintf(stderr, "rp %s: %s\n", argv[0], err);
+    fprintf(stderr, "rp %s: refused: %s\n", cmd, why);
+  } else if (!record(dir, &r, approved, by, o->comment, &err)) {
+    fprintf(stderr, "rp %s: %s\n", cmd, err);
     rc = EXIT_FAIL;
   } else {
     const char *v = r.gate->version;
@@ -146,5 +113,5 @@ static int decide(int argc, char **argv, bool approved) {
   return rc;
 }
 
-int cmd_approve(int argc, char **argv) { return decide(argc, argv, true); }
-int cmd_reject(int argc, char **argv) { return decide(argc, argv, false); }
+int cmd_approve(const Options *o) { return decide(o, true); }
+int cmd_reject(const Options *o) { return decide(o, false); }

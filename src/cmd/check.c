@@ -1,29 +1,12 @@
-/* cmd_check.c — rp check [FILE]: parse and check, print every diagnostic. */
-#include <stdio.h>
-#include <stdlib.h>
-
+/* check.c — rp check [FILE]: parse and check, print every diagnostic. */
 #include "cmd/cmd.h"
-#include "eval/families.h"
-#include "lang/check.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
 
-int cmd_check(int argc, char **argv) {
-  if (argc > 2) {
-    fputs("usage: rp check [FILE]\n", stderr);
-    return EXIT_USAGE;
-  }
-  const char *path = pipeline_path(argc > 1 ? argv[1] : NULL);
-  Diags d = {0};
+int cmd_check(const Options *o) {
   Imports *im;
-  char *err = NULL;
-  Program *p = load_checked(path, rp_families, &im, &d, &err);
-  if (!p) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-    return EXIT_USAGE;
-  }
-  diags_print(&d, stderr, want_color(stderr));
-  int rc = d.nerrors ? EXIT_USAGE : EXIT_OK;
-  diags_free(&d);
+  Program *p = pipeline_load(pipeline_path(o->file), &im);
+  if (!p) return EXIT_USAGE;
   checked_free(p, im);
-  return rc;
+  return EXIT_OK;
 }

@@ -1,4 +1,4 @@
-/* cmd_environments.c — rp environments: each environment of the pipeline
+/* environments.c — rp environments: each environment of the pipeline
  * with its promotion order, gate, current version, lock holder and, for
  * ephemeral ones, the instances that are up. */
 #include <stdio.h>
@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "eval/families.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
 #include "lang/check.h"
 #include "run/deploy.h"
 #include "run/history.h"
@@ -62,43 +63,23 @@ static void print_table(Value envs) {
   }
 }
 
-int cmd_environments(int argc, char **argv) {
-  const char *file = NULL;
-  bool json = false;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--json")) json = true;
-    else if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc) file = argv[++i];
-    else {
-      fprintf(stderr, "rp environments: unexpected argument '%s' (see rp --help)\n", argv[i]);
-      return EXIT_USAGE;
-    }
+int cmd_environments(const Options *o) {
+  Imports *im;
+  Program *p = pipeline_load(pipeline_path(o->file), &im);
+  if (!p) return EXIT_USAGE;
+  char *dir = state_dir_for(p->src->path);
+  Value envs = v_list();
+  for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
+  if (o->json) {
+    Buf b = {0};
+    json_encode(envs, &b, true);
+    printf("%s\n", b.data);
+    buf_free(&b);
+  } else {
+    print_table(envs);
   }
-  Imports *im = NULL;
-  Diags d = {0};
-  char *err = NULL;
-  Program *p = load_checked(pipeline_path(file), rp_families, &im, &d, &err);
-  diags_print(&d, stderr, want_color(stderr));
-  int rc = EXIT_USAGE;
-  if (!p) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  } else if (!d.nerrors) {
-    char *dir = state_dir_for(p->src->path);
-    Value envs = v_list();
-    for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
-    if (json) {
-      Buf b = {0};
-      json_encode(envs, &b, true);
-      printf("%s\n", b.data);
-      buf_free(&b);
-    } else {
-      print_table(envs);
-    }
-    value_release(envs);
-    free(dir);
-    rc = EXIT_OK;
-  }
-  if (p) checked_free(p, im);
-  diags_free(&d);
-  return rc;
+  value_release(envs);
+  free(dir);
+  checked_free(p, im);
+  return EXIT_OK;
 }

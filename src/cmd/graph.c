@@ -1,4 +1,4 @@
-/* cmd_graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph
+/* graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph
  * (doc/graph.md).
  *
  * The pipeline is loaded and checked as by rp check, turned into a small
@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "eval/families.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
 #include "lang/check.h"
 
 typedef enum Format { FMT_DOT, FMT_MERMAID } Format;
@@ -390,71 +391,26 @@ static void emit_mermaid(const Graph *g, FILE *out) {
 
 /* ---- the command ------------------------------------------------------- */
 
-static int usage_error(const char *msg) {
-  fprintf(stderr, "rp: graph: %s\nusage: rp graph [--format dot|mermaid] [FILE]\n", msg);
-  return EXIT_USAGE;
-}
-
-static bool parse_format(const char *s, Format *f) {
-  if (!strcmp(s, "dot")) *f = FMT_DOT;
-  else if (!strcmp(s, "mermaid")) *f = FMT_MERMAID;
-  else return false;
-  return true;
-}
-
-int cmd_graph(int argc, char **argv) {
+int cmd_graph(const Options *o) {
   Format fmt = FMT_DOT;
-  const char *file = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      puts("usage: rp graph [--format dot|mermaid] [FILE]");
-      return EXIT_OK;
-    }
-    if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-      const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
-      if (!v) return usage_error("--format needs a value: dot or mermaid");
-      if (!parse_format(v, &fmt)) {
-        char *m = xasprintf("unknown format '%s' (expected dot or mermaid)", v);
-        int rc = usage_error(m);
-        free(m);
-        return rc;
-      }
-    } else if (a[0] == '-' && a[1]) {
-      char *m = xasprintf("unknown option '%s'", a);
-      int rc = usage_error(m);
-      free(m);
-      return rc;
-    } else if (file) {
-      return usage_error("only one FILE may be given");
-    } else {
-      file = a;
-    }
+  if (o->format && !strcmp(o->format, "mermaid")) fmt = FMT_MERMAID;
+  else if (o->format && strcmp(o->format, "dot")) {
+    fprintf(stderr, "rp graph: unknown format '%s' (expected dot or mermaid)\n", o->format);
+    return EXIT_USAGE;
   }
 
   /* the same checks as rp check: a graph of a pipeline that would not run
    * would mislead */
-  Diags d = {0};
   Imports *im;
-  char *err = NULL;
-  Program *p = load_checked(pipeline_path(file), rp_families, &im, &d, &err);
-  if (!p) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-    return EXIT_USAGE;
-  }
-  diags_print(&d, stderr, want_color(stderr));
-  int rc = EXIT_USAGE;
-  if (!d.nerrors) {
-    Graph g = {0};
-    build_graph(&g, p);
-    if (fmt == FMT_DOT) emit_dot(&g, stdout);
-    else emit_mermaid(&g, stdout);
-    graph_free(&g);
-    rc = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
-    if (rc) fprintf(stderr, "rp: graph: cannot write the output: %s\n", strerror(errno));
-  }
-  diags_free(&d);
+  Program *p = pipeline_load(pipeline_path(o->file), &im);
+  if (!p) return EXIT_USAGE;
+  Graph g = {0};
+  build_graph(&g, p);
+  if (fmt == FMT_DOT) emit_dot(&g, stdout);
+  else emit_mermaid(&g, stdout);
+  graph_free(&g);
+  int rc = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
+  if (rc) fprintf(stderr, "rp: graph: cannot write the output: %s\n", strerror(errno));
   checked_free(p, im);
   return rc;
 }

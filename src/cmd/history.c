@@ -1,15 +1,15 @@
-/* cmd_history.c — rp history [ENV] [--json] [-f FILE]: what was deployed
+/* history.c — rp history [ENV] [--json] [-f FILE]: what was deployed
  * where, newest first; without ENV, every environment's deploys merged
  * by time. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/cmdutil.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
+#include "cmd/table.h"
 #include "run/history.h"
 #include "run/state.h"
-
-static const char usage[] = "history [ENV] [--json] [-f FILE]";
 
 typedef struct Entry {
   Value deploy; /* borrowed from the list */
@@ -93,15 +93,13 @@ static void print_deploys(Value deploys) {
   table_free(&t);
 }
 
-int cmd_history(int argc, char **argv) {
-  StateOpts o;
-  if (!state_opts_parse(argc, argv, OPT_JSON, 0, 1, usage, &o)) return EXIT_USAGE;
-  const char *env = o.nargs ? o.args[0] : NULL;
+int cmd_history(const Options *o) {
+  const char *env = o->args.n ? o->args.v[0] : NULL;
   if (env && !state_name_ok(env)) {
     fprintf(stderr, "rp history: '%s' is not an environment name\n", env);
     return EXIT_USAGE;
   }
-  char *dir = state_opts_dir(&o), *err = NULL;
+  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
   Value deploys;
   bool ok = env ? history_list(dir, env, &deploys, &err) : all_deploys(dir, &deploys, &err);
   if (!ok) {
@@ -111,7 +109,7 @@ int cmd_history(int argc, char **argv) {
     return EXIT_FAIL;
   }
   int rc = EXIT_OK;
-  if (o.json) rc = print_json_line(deploys);
+  if (o->json) rc = print_json_line(deploys);
   else if (!list_len(deploys) && env) printf("no deploys to %s\n", env);
   else if (!list_len(deploys)) puts("no deploys");
   else print_deploys(deploys);

@@ -1,4 +1,4 @@
-/* cmd_plan.c — rp plan: what would run for this event, in order, and why.
+/* plan.c — rp plan: what would run for this event, in order, and why.
  * Nothing is executed: `when` conditions that need a stage's outputs are
  * shown as decided at run time. */
 #include <stdio.h>
@@ -6,21 +6,17 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
 #include "eval/interp.h"
 #include "run/plan.h"
 #include "run/sched.h"
-
-static const Environment *find_env(const Program *p, const char *name) {
-  for (int i = 0; i < p->nenvs; i++)
-    if (!strcmp(p->envs[i]->as.env->name, name)) return p->envs[i]->as.env;
-  return NULL;
-}
 
 /* "environment prod (approval: alice, release-team; wait 5m; after uat)" */
 static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
   const char *name = st->environment->as.attr.ref.name;
   buf_printf(b, "environment %s", name);
-  const Environment *e = find_env(p, name);
+  const Environment *e = program_environment(p, name);
   if (!e) return;
   Buf extra = {0};
   if (e->approval) {
@@ -54,24 +50,19 @@ static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
 
 static void describe_when(Interp *I, const Unit *u, Buf *b) {
   if (!u->stage->when) return;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
   Value v;
-  if (interp_eval(I, sc, u->stage->when->as.attr.value, &v)) {
+  if (interp_eval_with(I, u->vars, u->stage->when->as.attr.value, &v)) {
     buf_puts(b, value_truthy(v) ? "; when is true" : "; SKIPPED: when is false");
     value_release(v);
   } else {
     buf_puts(b, "; when is decided at run time");
     interp_clear_error(I);
   }
-  scope_release(sc);
 }
 
 static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {
   for (int g = 0; g < l->ngoals; g++)
-    if (l->prog->stages[l->goals[g]]->as.stage == s->units[u].stage) return l->why[g];
+    if (l->prog->stages[l->goals[g]]->as.stage == s->units[u].stage) return l->triggers.goals[g].why;
   return NULL;
 }
 
@@ -111,31 +102,26 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   }
 }
 
-int cmd_plan(int argc, char **argv) {
-  Selection sel = {0};
-  sel.stages = xcalloc((size_t)argc, sizeof *sel.stages);
-  int rc = EXIT_OK;
-  for (int i = 1; i < argc && rc == EXIT_OK; i++) {
-    int n = selection_option(&sel, argc, argv, i);
-    if (n < 0) rc = EXIT_USAGE;
-    else if (n > 0) i += n - 1;
-    else if (argv[i][0] == '-') {
-      fprintf(stderr, "rp plan: unknown option '%s' (see rp --help)\n", argv[i]);
-      rc = EXIT_USAGE;
-    } else sel.stages[sel.nstages++] = argv[i];
-  }
+int cmd_plan(const Options *o) {
+  Selection sel;
   Loaded l = {0};
-  if (rc == EXIT_OK) rc = plan_load(&sel, &l);
-  if (rc == EXIT_OK) {
+  char *err = NULL;
+  if (!options_selection(o, ARGS_STAGES_OR_FILE, &sel, &err)) {
+    fprintf(stderr, "rp plan: %s\n", err);
+    free(err);
+    return EXIT_USAGE;
+  }
+  bool ok = pipeline_plan(&sel, &l);
+  if (ok) {
     Interp *I = interp_new(l.prog, l.im);
     interp_set_event(I, value_retain(l.event));
     Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
-    if (sched_plan(&s, l.goals, l.ngoals)) print_plan(&l, I, &s);
-    else rc = EXIT_USAGE;
+    ok = sched_plan(&s, l.goals, l.ngoals);
+    if (ok) print_plan(&l, I, &s);
     sched_free(&s);
     interp_free(I);
   }
   plan_loaded_free(&l);
   selection_free(&sel);
-  return rc;
+  return ok ? EXIT_OK : EXIT_USAGE;
 }

@@ -1,13 +1,15 @@
-/* cmd_run.c — rp run, rp resume and rp rollback: one engine. A run is
+/* run.c — rp run, rp resume and rp rollback: one engine. A run is
  * journaled from its first line, so it can stop at an approval gate (exit
  * 3) and go on later, on any machine that has the journal. */
-#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
 #include "eval/interp.h"
 #include "run/deploy.h"
 #include "run/history.h"
@@ -17,71 +19,45 @@
 #include "repl/onfail.h"
 #include "run/state.h"
 
+/* What a run goes by: the options as given, from them the selection
+ * and the number of jobs, and the pipeline loaded for it. */
 typedef struct RunOptions {
+  const Options *o;
   Selection sel;
-  int jobs;
-  bool json;
-  bool dry_run;
-  bool wait;                   /* resume --wait */
-  bool break_on_failure;
-  const char *junit;
-  const char *secrets;
-  const char *force_promotion;
-  const char *rollback_to;     /* rollback --to */
-  const char *positional[2];   /* resume RUN / rollback ENV */
-  int npositional;
+  int jobs; /* -j, else the number of processors */
+  Loaded l;
 } RunOptions;
 
-enum Mode { MODE_RUN, MODE_RESUME, MODE_ROLLBACK };
-
-static int parse_options(int argc, char **argv, RunOptions *o, enum Mode mode) {
-  o->sel.stages = xcalloc((size_t)argc + 1, sizeof *o->sel.stages);
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  o->jobs = cores > 0 ? (int)cores : 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool more = i + 1 < argc;
-    int n = selection_option(&o->sel, argc, argv, i);
-    if (n < 0) return EXIT_USAGE;
-    if (n > 0) i += n - 1;
-    else if (!strcmp(a, "-j") && more) o->jobs = atoi(argv[++i]);
-    else if (!strncmp(a, "-j", 2) && a[2]) o->jobs = atoi(a + 2);
-    else if (!strcmp(a, "--json")) o->json = true;
-    else if (!strcmp(a, "--dry-run")) o->dry_run = true;
-    else if (!strcmp(a, "--wait") && mode == MODE_RESUME) o->wait = true;
-    else if (!strcmp(a, "--break-on-failure")) o->break_on_failure = true;
-    else if (!strcmp(a, "--secrets") && more) o->secrets = argv[++i];
-    else if (!strcmp(a, "--junit") && more) o->junit = argv[++i];
-    else if (!strcmp(a, "--force-promotion") && more) o->force_promotion = argv[++i];
-    else if (!strcmp(a, "--to") && more && mode == MODE_ROLLBACK) o->rollback_to = argv[++i];
-    else if (a[0] == '-') {
-      fprintf(stderr, "rp: unknown option '%s' (see rp --help)\n", a);
-      return EXIT_USAGE;
-    } else if (mode == MODE_RUN) o->sel.stages[o->sel.nstages++] = argv[i];
-    else if (o->npositional < 1) o->positional[o->npositional++] = a;
-    else {
-      fprintf(stderr, "rp: unexpected argument '%s'\n", a);
-      return EXIT_USAGE;
-    }
+static bool run_options(const Options *o, ArgsAre args, RunOptions *r) {
+  memset(r, 0, sizeof *r);
+  r->o = o;
+  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+  char *end = "";
+  if (o->jobs) jobs = strtol(o->jobs, &end, 10);
+  else if (jobs < 1) jobs = 1;
+  if (*end || jobs < 1 || jobs > INT_MAX) {
+    fprintf(stderr, "rp %s: -j needs a positive number, not '%s'\n", o->cmd->name, o->jobs);
+    return false;
   }
-  if (o->jobs < 1) {
-    fputs("rp: -j needs a positive number\n", stderr);
-    return EXIT_USAGE;
+  r->jobs = (int)jobs;
+  char *err = NULL;
+  if (!options_selection(o, args, &r->sel, &err)) {
+    fprintf(stderr, "rp %s: %s\n", o->cmd->name, err);
+    free(err);
+    return false;
   }
-  if (mode != MODE_RUN && !o->npositional) {
-    fputs(mode == MODE_RESUME ? "rp resume: which run? rp resume RUN\n" : "rp rollback: which environment? rp rollback ENV\n",
-          stderr);
-    return EXIT_USAGE;
-  }
-  return EXIT_OK;
+  return true;
 }
 
-/* Who is running this: RP_ACTOR, the CI's actor, else the event's. */
+static void run_options_free(RunOptions *r) {
+  plan_loaded_free(&r->l);
+  selection_free(&r->sel);
+}
+
+/* Who is running this: RP_ACTOR, else the event's actor. */
 static const char *run_actor(Value event) {
   const char *a = getenv("RP_ACTOR");
-  if (a && *a) return a;
-  Value v = map_get(event, "actor");
-  return v.kind == V_STRING ? str_chars(v) : NULL;
+  return a && *a ? a : event_actor(event);
 }
 
 static bool load_secrets(Interp *I, const char *path) {
@@ -129,9 +105,11 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
   return rc;
 }
 
-/* Run `l` under journal `j` (already started or reopened). */
-static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, RunState *resumed,
+/* Run r->l under journal `j` (already started or reopened). */
+static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed,
                    const char *rollback_env, const char *rollback_version) {
+  const Options *o = r->o;
+  Loaded *l = &r->l;
   Interp *I = interp_new(l->prog, l->im);
   interp_set_dry_run(I, o->dry_run);
   interp_set_event(I, value_retain(l->event));
@@ -144,8 +122,8 @@ static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, 
   Reporter rep;
   report_init(&rep, output_mode_detect(o->json), j->run_id, interp_secrets(I));
   /* one stage at a time when a failure may open a session on the terminal */
-  Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : o->jobs,
-                 .only = o->sel.only};
+  Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : r->jobs,
+                 .only = r->sel.only};
   const char *ci = getenv("CI");
   RunCtx c = {.state_dir = state_dir, .journal = j, .prog = l->prog, .I = I, .event = l->event,
               .actor = run_actor(l->event), .resumed = resumed, .force_promotion = o->force_promotion,
@@ -178,34 +156,30 @@ static int execute(Loaded *l, RunOptions *o, Journal *j, const char *state_dir, 
   return rc;
 }
 
-static int start_new_run(Loaded *l, RunOptions *o, const char *rollback_env, const char *rollback_version) {
+static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
+  Loaded *l = &r->l;
   char *state_dir = state_dir_for(l->prog->src->path);
   Journal j = {0};
   char *err = NULL;
   int rc = EXIT_USAGE;
   if (!journal_create(&j, state_dir, NULL, &err) ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
-      !journal_plan(&j, l, o->sel.only, rollback_env, rollback_version, &err)) {
+      !journal_plan(&j, l, r->sel.only, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
-    rc = execute(l, o, &j, state_dir, NULL, rollback_env, rollback_version);
+    rc = execute(r, &j, state_dir, NULL, rollback_env, rollback_version);
   }
   journal_close(&j);
   free(state_dir);
   return rc;
 }
 
-int cmd_run(int argc, char **argv) {
-  RunOptions o = {0};
-  int rc = parse_options(argc, argv, &o, MODE_RUN);
-  if (rc == EXIT_OK) {
-    Loaded l;
-    rc = plan_load(&o.sel, &l);
-    if (rc == EXIT_OK) rc = start_new_run(&l, &o, NULL, NULL);
-    plan_loaded_free(&l);
-  }
-  selection_free(&o.sel);
+int cmd_run(const Options *o) {
+  RunOptions r;
+  if (!run_options(o, ARGS_STAGES, &r)) return EXIT_USAGE;
+  int rc = pipeline_plan(&r.sel, &r.l) ? start_new_run(&r, NULL, NULL) : EXIT_USAGE;
+  run_options_free(&r);
   return rc;
 }
 
@@ -235,39 +209,34 @@ static bool recorded_plan(const char *state_dir, const char *run, Value *goals, 
   return found;
 }
 
-int cmd_resume(int argc, char **argv) {
-  RunOptions o = {0};
-  int rc = parse_options(argc, argv, &o, MODE_RESUME);
-  const char *run = o.positional[0];
-  Loaded l = {0};
+int cmd_resume(const Options *o) {
+  RunOptions ro;
+  if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
+  const char *run = o->args.v[0];
   RunState r = {0};
   Journal j = {0};
-  char *state_dir = NULL, *err = NULL;
+  char *state_dir = state_dir_for(ro.sel.file), *err = NULL;
   Value goals = V_NULL_VALUE, plan = V_NULL_VALUE;
-  if (rc != EXIT_OK) goto out;
-  rc = EXIT_USAGE;
-  state_dir = state_dir_for(pipeline_path(o.sel.file));
+  int rc = EXIT_USAGE;
   if (!journal_replay(state_dir, run, &r, &err)) goto fail;
   if (r.status == RUN_SUCCEEDED || r.status == RUN_FAILED || r.status == RUN_REJECTED) {
     fprintf(stderr, "rp: run %s has finished (%s): nothing to resume\n", run, run_status_name(r.status));
     goto out;
   }
-  bool only = false;
-  if (!recorded_plan(state_dir, run, &goals, &only, &plan)) {
+  if (!recorded_plan(state_dir, run, &goals, &ro.sel.only, &plan)) {
     fprintf(stderr, "rp: run %s has no recorded plan: it cannot be resumed\n", run);
     goto out;
   }
   /* the original event and stages; the pipeline as it is now */
-  for (size_t k = 0; k < list_len(goals); k++) o.sel.stages[o.sel.nstages++] = (char *)str_chars(list_get(goals, k));
-  o.sel.only = only;
-  if ((rc = plan_load(&o.sel, &l)) != EXIT_OK) goto out;
-  rc = EXIT_USAGE;
-  value_release(l.event);
-  l.event = value_retain(r.event);
+  for (size_t k = 0; k < list_len(goals); k++)
+    VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, str_chars(list_get(goals, k)));
+  if (!pipeline_plan(&ro.sel, &ro.l)) goto out;
+  value_release(ro.l.event);
+  ro.l.event = value_retain(r.event);
   if (!journal_open(&j, state_dir, run, true, &err)) goto fail;
   printf("resuming run %s\n", run);
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
-  rc = execute(&l, &o, &j, state_dir, &r, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+  rc = execute(&ro, &j, state_dir, &r, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:
@@ -276,82 +245,83 @@ fail:
 out:
   journal_close(&j);
   run_state_free(&r);
-  plan_loaded_free(&l);
   value_release(goals);
   value_release(plan);
   free(state_dir);
-  selection_free(&o.sel);
+  run_options_free(&ro);
   return rc;
+}
+
+/* The one stage of `p` that deploys to `env` (malloc'd); NULL after
+ * saying why there is none. */
+static char *deploy_stage(const Program *p, const char *env) {
+  char *stage = NULL;
+  for (int i = 0; i < p->nstages; i++) {
+    const Stage *st = p->stages[i]->as.stage;
+    if (!st->environment || strcmp(st->environment->as.attr.ref.name, env)) continue;
+    if (stage) {
+      fprintf(stderr, "rp: stages '%s' and '%s' both deploy to %s: run the one you mean with rp run --only\n", stage,
+              st->name, env);
+      free(stage);
+      return NULL;
+    }
+    stage = xstrdup(st->name);
+  }
+  if (!stage) fprintf(stderr, "rp: no stage deploys to environment '%s'\n", env);
+  return stage;
+}
+
+/* The version a rollback of `env` deploys (malloc'd): `to`, which `env`
+ * must have run successfully (a rollback is no way around `after`), or
+ * the one before the current one; NULL after saying why there is none. */
+static char *rollback_version(const char *state_dir, const char *env, const char *to) {
+  Value prev = V_NULL_VALUE;
+  char *err = NULL, *version = NULL;
+  bool deployed = false;
+  if (to ? !history_was_deployed(state_dir, env, to, &deployed, &err)
+         : !history_rollback_target(state_dir, env, &prev, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+    return NULL;
+  }
+  if (to) {
+    if (deployed) return xstrdup(to);
+    fprintf(stderr, "rp: %s was never deployed to %s successfully, so it is not a rollback target (rp history %s)\n",
+            to, env, env);
+    return NULL;
+  }
+  Value v = prev.kind == V_MAP ? map_get(prev, "version") : V_NULL_VALUE;
+  if (v.kind == V_STRING) version = xstrdup(str_chars(v));
+  value_release(prev);
+  if (!version)
+    fprintf(stderr, "rp: %s has no earlier successful deploy to go back to: nothing is older than what it runs (rp history %s)\n",
+            env, env);
+  return version;
 }
 
 /* rp rollback ENV [--to VERSION]: run ENV's deploy stage alone with the
  * previous successful version (or the one named), recorded as a rollback. */
-int cmd_rollback(int argc, char **argv) {
-  RunOptions o = {0};
-  int rc = parse_options(argc, argv, &o, MODE_ROLLBACK);
-  const char *env = o.positional[0];
-  Loaded l = {0};
-  char *state_dir = NULL, *version = NULL, *err = NULL, *stage = NULL;
-  if (rc != EXIT_OK) goto out;
+int cmd_rollback(const Options *o) {
+  RunOptions ro;
+  if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
+  const char *env = o->args.v[0];
+  char *state_dir = NULL, *version = NULL, *stage = NULL;
+  int rc = EXIT_USAGE;
   /* load once to find the stage that deploys to ENV */
-  if ((rc = plan_load(&o.sel, &l)) != EXIT_OK) goto out;
-  rc = EXIT_USAGE;
-  for (int i = 0; i < l.prog->nstages; i++) {
-    const Stage *st = l.prog->stages[i]->as.stage;
-    if (st->environment && !strcmp(st->environment->as.attr.ref.name, env)) {
-      if (stage) {
-        fprintf(stderr, "rp: stages '%s' and '%s' both deploy to %s: run the one you mean with rp run --only\n",
-                stage, st->name, env);
-        goto out;
-      }
-      stage = xstrdup(st->name);
-    }
-  }
-  if (!stage) {
-    fprintf(stderr, "rp: no stage deploys to environment '%s'\n", env);
-    goto out;
-  }
-  state_dir = state_dir_for(l.prog->src->path);
-  if (o.rollback_to) {
-    /* only what ENV ran successfully: a rollback is not a way around `after` */
-    bool deployed = false;
-    if (!history_was_deployed(state_dir, env, o.rollback_to, &deployed, &err)) {
-      fprintf(stderr, "rp: %s\n", err);
-      free(err);
-      goto out;
-    }
-    if (!deployed) {
-      fprintf(stderr, "rp: %s was never deployed to %s successfully, so it is not a rollback target (rp history %s)\n",
-              o.rollback_to, env, env);
-      goto out;
-    }
-    version = xstrdup(o.rollback_to);
-  } else {
-    Value prev;
-    if (!history_rollback_target(state_dir, env, &prev, &err)) {
-      fprintf(stderr, "rp: %s\n", err);
-      free(err);
-      goto out;
-    }
-    Value v = prev.kind == V_MAP ? map_get(prev, "version") : V_NULL_VALUE;
-    if (v.kind == V_STRING) version = xstrdup(str_chars(v));
-    value_release(prev);
-    if (!version) {
-      fprintf(stderr, "rp: %s has no earlier successful deploy to go back to: nothing is older than what it runs (rp history %s)\n", env, env);
-      goto out;
-    }
-  }
-  plan_loaded_free(&l);
-  o.sel.stages[o.sel.nstages++] = stage;
-  o.sel.only = true;
-  if ((rc = plan_load(&o.sel, &l)) != EXIT_OK) goto out;
+  if (!pipeline_plan(&ro.sel, &ro.l) || !(stage = deploy_stage(ro.l.prog, env))) goto out;
+  state_dir = state_dir_for(ro.l.prog->src->path);
+  version = rollback_version(state_dir, env, o->to);
+  if (!version) goto out;
+  plan_loaded_free(&ro.l);
+  VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, stage);
+  ro.sel.only = true;
+  if (!pipeline_plan(&ro.sel, &ro.l)) goto out;
   printf("rolling back %s to %s with stage %s\n", env, version, stage);
-  rc = start_new_run(&l, &o, env, version);
+  rc = start_new_run(&ro, env, version);
 out:
-  plan_loaded_free(&l);
   free(stage);
   free(version);
   free(state_dir);
-  selection_free(&o.sel);
+  run_options_free(&ro);
   return rc;
 }

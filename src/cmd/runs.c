@@ -1,13 +1,13 @@
-/* cmd_runs.c — rp runs [--json] [-f FILE]: every run in the state
+/* runs.c — rp runs [--json] [-f FILE]: every run in the state
  * directory, oldest first, so the newest is next to the prompt. */
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
-#include "cmd/cmdutil.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
+#include "cmd/table.h"
 #include "run/journal.h"
 #include "run/state.h"
-
-static const char usage[] = "runs [--json] [-f FILE]";
 
 static Value runs_to_value(const RunSummary *runs, size_t n) {
   Value list = v_list();
@@ -42,10 +42,8 @@ static void print_runs(const RunSummary *runs, size_t n) {
   table_free(&t);
 }
 
-int cmd_runs(int argc, char **argv) {
-  StateOpts o;
-  if (!state_opts_parse(argc, argv, OPT_JSON, 0, 0, usage, &o)) return EXIT_USAGE;
-  char *dir = state_opts_dir(&o), *err = NULL;
+int cmd_runs(const Options *o) {
+  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
   RunSummary *runs;
   size_t n;
   int rc = EXIT_OK;
@@ -55,7 +53,7 @@ int cmd_runs(int argc, char **argv) {
     free(dir);
     return EXIT_FAIL;
   }
-  if (o.json) {
+  if (o->json) {
     Value v = runs_to_value(runs, n);
     rc = print_json_line(v);
     value_release(v);

@@ -1,16 +1,16 @@
-/* cmd_status.c — rp status RUN [--json] [-f FILE]: one run, stage by
+/* status.c — rp status RUN [--json] [-f FILE]: one run, stage by
  * stage, the gate it waits at and the decisions taken, replayed from its
  * journal. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/cmdutil.h"
+#include "cmd/load.h"
+#include "cmd/options.h"
+#include "cmd/table.h"
 #include "run/event.h"
 #include "run/journal.h"
 #include "run/state.h"
-
-static const char usage[] = "status RUN [--json] [-f FILE]";
 
 static void print_header(const RunState *r) {
   Buf b = {0};
@@ -89,15 +89,13 @@ static void print_decisions(const RunState *r) {
   }
 }
 
-int cmd_status(int argc, char **argv) {
-  StateOpts o;
-  if (!state_opts_parse(argc, argv, OPT_JSON, 1, 1, usage, &o)) return EXIT_USAGE;
-  const char *id = o.args[0];
+int cmd_status(const Options *o) {
+  const char *id = o->args.v[0];
   if (!state_name_ok(id)) {
     fprintf(stderr, "rp status: '%s' is not a run id\n", id);
     return EXIT_USAGE;
   }
-  char *dir = state_opts_dir(&o), *err = NULL;
+  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
   RunState r;
   if (!journal_replay(dir, id, &r, &err)) {
     fprintf(stderr, "rp status: %s\n", err);
@@ -106,7 +104,7 @@ int cmd_status(int argc, char **argv) {
     return EXIT_USAGE;
   }
   int rc = EXIT_OK;
-  if (o.json) {
+  if (o->json) {
     Value v = run_state_to_value(&r);
     rc = print_json_line(v);
     value_release(v);

@@ -417,18 +417,6 @@ static bool eval_global_let(Interp *I, const char *name, Value *out) {
   return true;
 }
 
-static const Environment *find_environment(Interp *I, const char *name) {
-  for (int i = 0; i < I->main->nenvs; i++)
-    if (!strcmp(I->main->envs[i]->as.env->name, name)) return I->main->envs[i]->as.env;
-  return NULL;
-}
-
-static bool is_stage(Interp *I, const char *name) {
-  for (int i = 0; i < I->main->nstages; i++)
-    if (!strcmp(I->main->stages[i]->as.stage->name, name)) return true;
-  return false;
-}
-
 static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
   const char *name = id->as.ident.name;
   Scope *s = scope_find(scope ? scope : I->globals, name);
@@ -447,9 +435,10 @@ static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
   }
   /* a stage and an environment may share a name: its outputs win over the
    * environment's settings (preview.namespace, preview.url) */
-  const Environment *env = find_environment(I, name);
-  Value outs = is_stage(I, name) ? map_get(I->outputs, name) : V_NULL_VALUE;
-  if (is_stage(I, name) && outs.kind == V_NULL && !env)
+  const Environment *env = program_environment(I->main, name);
+  bool is_stage = program_stage_index(I->main, name) >= 0;
+  Value outs = is_stage ? map_get(I->outputs, name) : V_NULL_VALUE;
+  if (is_stage && outs.kind == V_NULL && !env)
     return FAIL_AT(id, "stage '%s' has not run: its outputs are not available", name);
   if (env) {
     *out = environment_value(I, env);
@@ -1348,16 +1337,29 @@ const char *interp_tempdir(Interp *I, char **err) {
   return dir;
 }
 
-bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
-  const Stage *saved = I->stage;
-  I->stage = st;
-  I->src = I->main->src;
-  map_set(I->outputs, st->name, v_map());
+/* A scope over the globals with a stage instance's matrix variables. */
+static Scope *scope_with_vars(Interp *I, Value vars) {
   Scope *s = scope_new(I->globals);
   if (vars.kind == V_MAP) {
     Map *m = as_map(vars);
     for (size_t i = 0; i < m->n; i++) scope_define(s, m->keys[i]->data, value_retain(m->vals[i]));
   }
+  return s;
+}
+
+bool interp_eval_with(Interp *I, Value vars, const Node *expr, Value *out) {
+  Scope *s = scope_with_vars(I, vars);
+  bool ok = interp_eval(I, s, expr, out);
+  scope_release(s);
+  return ok;
+}
+
+bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
+  const Stage *saved = I->stage;
+  I->stage = st;
+  I->src = I->main->src;
+  map_set(I->outputs, st->name, v_map());
+  Scope *s = scope_with_vars(I, vars);
   bool ok = true;
   Value forced = I->versions.kind == V_MAP ? map_get(I->versions, st->name) : V_NULL_VALUE;
   if (forced.kind != V_NULL) {

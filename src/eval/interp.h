@@ -63,6 +63,9 @@ bool interp_dry_run(const Interp *I);
 /* Evaluate an expression / run statements in a scope (NULL: globals). */
 bool interp_eval(Interp *I, Scope *scope, const Node *expr, Value *out);
 bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
+/* Evaluate a stage attribute's expression (`when`, `version`...) with the
+ * matrix variables of one instance, `vars` (a map; null: none), bound. */
+bool interp_eval_with(Interp *I, Value vars, const Node *expr, Value *out);
 
 /* Run one stage's body, then its post blocks, with `vars` bound (e.g. the
  * matrix variable); its outputs are recorded under its name. The body's

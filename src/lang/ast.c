@@ -97,6 +97,18 @@ Node *settings_get(const NodeList *settings, const char *key) {
   return NULL;
 }
 
+int program_stage_index(const Program *p, const char *name) {
+  for (int i = 0; i < p->nstages; i++)
+    if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
+  return -1;
+}
+
+const Environment *program_environment(const Program *p, const char *name) {
+  for (int i = 0; i < p->nenvs; i++)
+    if (!strcmp(p->envs[i]->as.env->name, name)) return p->envs[i]->as.env;
+  return NULL;
+}
+
 bool string_is_plain(const Node *n, const char **out, uint32_t *len) {
   if (n->kind != N_STRING) return false;
   for (int i = 0; i < n->as.str.n; i++)

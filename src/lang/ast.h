@@ -302,6 +302,10 @@ Node *node_new(Program *p, NodeKind k, Pos pos);
 const char *node_kind_name(NodeKind k);
 /* The value of `key = ...` in a settings list, or NULL. */
 Node *settings_get(const NodeList *settings, const char *key);
+/* The index in p->stages of the stage called `name`, or -1. */
+int program_stage_index(const Program *p, const char *name);
+/* The environment called `name`, or NULL. */
+const Environment *program_environment(const Program *p, const char *name);
 /* True when the string literal has no interpolation; *out gets its text. */
 bool string_is_plain(const Node *n, const char **out, uint32_t *len);
 /* Calls visit(ctx, node) for n and every node below it, parents first. */

@@ -1453,24 +1453,16 @@ static void check_module_program(Checker *parent, Module *m) { check_program(m->
 
 Program *load_checked(const char *path, const PrimFamily *const *families, Imports **im, Diags *d, char **err) {
   *im = NULL;
-  Source *src = source_load(path);
-  if (!src) {
-    *err = xasprintf("cannot read %s: %s", path, strerror(errno));
-    return NULL;
-  }
+  int before = d->nerrors;
+  Program *p = parse_file(path, d, err);
+  if (!p) return NULL;
   *im = imports_new(families);
   imports_add_root(*im, path);
-  int before = d->nerrors;
-  Program *p = parse_program(src, d);
   if (d->nerrors == before) check_program(p, *im, d);
   return p;
 }
 
 void checked_free(Program *p, Imports *im) {
-  if (p) {
-    Source *src = p->src;
-    program_free(p);
-    source_free(src);
-  }
+  parse_file_free(p);
   imports_free(im);
 }

@@ -1152,6 +1152,22 @@ Program *parse_program(Source *src, Diags *diags) {
   return p;
 }
 
+Program *parse_file(const char *path, Diags *diags, char **err) {
+  Source *src = source_load(path);
+  if (!src) {
+    *err = xasprintf("cannot read %s: %s", path, strerror(errno));
+    return NULL;
+  }
+  return parse_program(src, diags);
+}
+
+void parse_file_free(Program *p) {
+  if (!p) return;
+  Source *src = p->src;
+  program_free(p);
+  source_free(src);
+}
+
 Node *parse_repl_line(Program *into, Source *src, Diags *diags) {
   Source *saved = into->src;
   into->src = src;

@@ -9,14 +9,12 @@
 #include "repl/repl.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "config.h"
 #include "eval/interp.h"
 #include "lang/parser.h"
@@ -37,7 +35,8 @@ typedef struct Break {
 } Break;
 
 typedef struct Repl {
-  Selection *sel;
+  const Selection *sel;
+  char **envp;
   Loaded l;
   Interp *I;
   Scope *top;   /* the REPL's own scope over the globals */
@@ -106,9 +105,10 @@ static Status status_of(Repl *R, const char *name) {
 static void set_status(Repl *R, const char *name, Status s) { map_set(R->status, name, v_int(s)); }
 
 static bool load(Repl *R) {
-  if (plan_load(R->sel, &R->l) != EXIT_OK) {
+  bool ok = plan_load(R->sel, R->envp, &R->l);
+  plan_print_problems(&R->l, stderr);
+  if (!ok) {
     plan_loaded_free(&R->l);
-    memset(&R->l, 0, sizeof R->l);
     return false;
   }
   R->I = interp_new(R->l.prog, R->l.im);
@@ -125,13 +125,12 @@ static void unload(Repl *R) {
   if (R->I) interp_free(R->I);
   R->I = NULL;
   plan_loaded_free(&R->l);
-  memset(&R->l, 0, sizeof R->l);
   for (int i = 0; i < R->nlines; i++) source_free(R->lines[i]);
   R->nlines = 0;
 }
 
 static const Stage *find_stage(Repl *R, const char *name) {
-  int i = stage_lookup(R->l.prog, name);
+  int i = program_stage_index(R->l.prog, name);
   return i < 0 ? NULL : R->l.prog->stages[i]->as.stage;
 }
 
@@ -184,19 +183,14 @@ static bool stmt_hook(void *ctx, Interp *I, Scope *scope, const Node *stmt) {
 
 static bool when_allows(Repl *R, const Unit *u) {
   if (!u->stage->when) return true;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
   Value v;
   bool ok = true;
-  if (interp_eval(R->I, sc, u->stage->when->as.attr.value, &v)) {
+  if (interp_eval_with(R->I, u->vars, u->stage->when->as.attr.value, &v)) {
     ok = value_truthy(v);
     value_release(v);
   } else {
     print_error(R);
   }
-  scope_release(sc);
   return ok;
 }
 
@@ -237,7 +231,7 @@ static bool run_unit(Repl *R, const Unit *u) {
 }
 
 static void cmd_run_stage(Repl *R, const char *name) {
-  int idx = stage_lookup(R->l.prog, name);
+  int idx = program_stage_index(R->l.prog, name);
   if (idx < 0) {
     printf("error: no stage named '%s'\n", name);
     return;
@@ -453,62 +447,35 @@ static void cmd_event(Repl *R, char *arg) {
     buf_free(&b);
     return;
   }
-  EventFlags f = {0};
-  f.kind = kind;
-  char *err = NULL;
-  char *flags[32];
-  int nflags = 0;
+  EventFlags f = {.kind = kind};
   bool ok = true;
-  for (char *kv; ok && (kv = strtok_r(NULL, " \t", &save)) && nflags < 32;) {
-    char *fl = xmalloc(strlen(kv) + 3);
-    sprintf(fl, "--%s", kv);
-    for (char *c = fl + 2; *c && *c != '='; c++)
+  for (char *kv; ok && (kv = strtok_r(NULL, " \t", &save));) {
+    char *eq = strchr(kv, '=');
+    if (eq) *eq = '\0';
+    for (char *c = kv; *c; c++)
       if (*c == '_') *c = '-';
-    flags[nflags++] = fl;
-    char *argv1[] = {fl};
-    int n = event_flags_parse(&f, 1, argv1, 0, &err);
-    if (n <= 0) {
-      printf("error: %s\n", err ? err : "unknown event key (see :help)");
-      ok = false;
-    }
+    ok = eq && event_flag_set(&f, kv, eq + 1);
+    if (!ok) printf("error: %s\n", eq ? "unknown event key (see :help)" : "an event key wants a value: KEY=VALUE");
   }
   Value ev = event_new(kind);
+  char *err = NULL;
   if (ok && !event_apply_flags(ev, &f, &err)) {
     printf("error: %s\n", err);
+    free(err);
     ok = false;
   }
-  free(err);
   if (ok) {
     value_release(R->l.event);
     R->l.event = value_retain(ev);
     interp_set_event(R->I, value_retain(ev));
-    /* the goals follow the event */
-    for (int k = 0; k < R->l.ngoals; k++) free(R->l.why[k]);
-    R->l.ngoals = 0;
-    trigger_plan_free(&R->l.triggers);
-    memset(&R->l.triggers, 0, sizeof R->l.triggers);
-    char *path = xstrdup(R->l.prog->src->path);
-    if (trigger_plan(R->l.prog, ev, dirname(path), &R->l.triggers, &err)) {
-      for (int g = 0; g < R->l.triggers.ngoals; g++) {
-        int i = stage_lookup(R->l.prog, R->l.triggers.goals[g].stage);
-        if (i < 0) continue;
-        R->l.goals = xrealloc(R->l.goals, (size_t)(R->l.ngoals + 1) * sizeof *R->l.goals);
-        R->l.why = xrealloc(R->l.why, (size_t)(R->l.ngoals + 1) * sizeof *R->l.why);
-        R->l.goals[R->l.ngoals] = i;
-        R->l.why[R->l.ngoals++] = xstrdup(R->l.triggers.goals[g].why);
-      }
-    } else {
-      printf("error: %s\n", err);
-      free(err);
-    }
-    free(path);
+    Selection triggered = {0}; /* the goals follow the event */
+    if (!plan_choose_goals(&triggered, &R->l)) printf("error: %s\n", R->l.error);
     Buf b = {0};
     event_describe(ev, &b);
     printf("event: %s\n", b.data ? b.data : "");
     buf_free(&b);
   }
   value_release(ev);
-  for (int i = 0; i < nflags; i++) free(flags[i]);
   event_flags_free(&f);
 }
 
@@ -694,11 +661,11 @@ static char *complete_word(const char *text, int state) {
 }
 #endif
 
-int repl_main(Selection *sel) {
-  Repl R = {.sel = sel, .status = v_map(), .tty = isatty(0) && isatty(1)};
+bool repl_main(const Selection *sel, char **envp) {
+  Repl R = {.sel = sel, .envp = envp, .status = v_map(), .tty = isatty(0) && isatty(1)};
   if (!load(&R)) {
     value_release(R.status);
-    return EXIT_USAGE;
+    return false;
   }
   struct sigaction sa = {0}, old;
   sa.sa_handler = on_sigint;
@@ -735,5 +702,5 @@ int repl_main(Selection *sel) {
   for (int i = 0; i < R.nbreaks; i++) free(R.breaks[i].stage);
   free(R.breaks);
   free(R.lines);
-  return EXIT_OK;
+  return true;
 }

@@ -8,7 +8,8 @@
 #include "run/plan.h"
 
 /* Runs the session on stdin/stdout until :quit or end of input. `sel`
- * chooses the file and the event, as for rp run. Returns an exit code. */
-int repl_main(Selection *sel);
+ * chooses the file and the event, as for rp run, over `envp` (the CI's
+ * environment, as environ). False when the pipeline does not load. */
+bool repl_main(const Selection *sel, char **envp);
 
 #endif

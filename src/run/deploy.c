@@ -11,12 +11,6 @@
 #include "run/history.h"
 #include "run/state.h"
 
-const Environment *environment_named(const Program *p, const char *name) {
-  for (int i = 0; i < p->nenvs; i++)
-    if (!strcmp(p->envs[i]->as.env->name, name)) return p->envs[i]->as.env;
-  return NULL;
-}
-
 /* An environment setting (or approval setting) evaluated; null if absent. */
 static Value setting(Interp *I, const NodeList *settings, const char *key) {
   Node *n = settings_get(settings, key);
@@ -99,14 +93,8 @@ static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
     return xstrdup(c->rollback_version);
   }
   if (!u->stage->version) return NULL;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
   Value v;
-  bool ok = interp_eval(c->I, sc, u->stage->version->as.attr.value, &v);
-  scope_release(sc);
-  if (!ok) {
+  if (!interp_eval_with(c->I, u->vars, u->stage->version->as.attr.value, &v)) {
     *err = xstrdup(interp_last_error(c->I)->msg);
     interp_clear_error(c->I);
     return NULL;
@@ -295,7 +283,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   }
   if (!u->stage->environment) return GO_RUN;
   const char *name = u->stage->environment->as.attr.ref.name;
-  const Environment *env = environment_named(c->prog, name);
+  const Environment *env = program_environment(c->prog, name);
   if (!env) return GO_RUN;
   char *err = NULL;
   c->versions[i] = unit_version(c, u, name, &err);
@@ -453,7 +441,7 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   free(error);
   /* a deploy that ran (not one refused at its gate) goes into the history */
   if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
-  const Environment *env = u->stage->environment ? environment_named(c->prog, u->stage->environment->as.attr.ref.name)
+  const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
   if (env && c->started[i] && u->status == STAGE_OK) record_ephemeral(c, env, c->versions[i]);
   lock_release(&c->locks[i]);

@@ -42,7 +42,6 @@ bool gate_may_approve(const Environment *env, const char *run_actor, const char 
 /* The reviewers of an environment's approval: `rp check` makes them a list
  * of string literals, so they are read without evaluating anything. */
 Value gate_reviewers(const Environment *env);
-const Environment *environment_named(const Program *p, const char *name);
 
 /* Ephemeral environments (`ephemeral = true`, such as one per pull
  * request) are tracked per instance in STATE/ephemeral/ENV.ndjson: a deploy

@@ -84,41 +84,32 @@ static Value pr_new(void) {
 
 /* ---- flags ---- */
 
-int event_flags_parse(EventFlags *f, int argc, char **argv, int i, char **err) {
-  static const struct {
-    const char *name;
-    size_t off;
-  } single[] = {
-      {"--event", offsetof(EventFlags, kind)},         {"--branch", offsetof(EventFlags, branch)},
-      {"--base", offsetof(EventFlags, base)},          {"--tag", offsetof(EventFlags, tag)},
-      {"--pr", offsetof(EventFlags, pr)},              {"--pr-action", offsetof(EventFlags, pr_action)},
-      {"--sha", offsetof(EventFlags, sha)},            {"--actor", offsetof(EventFlags, actor)},
-      {"--schedule", offsetof(EventFlags, schedule)},  {"--label", 0},
-      {"--input", 0},
-  };
-  const char *arg = argv[i];
-  for (size_t k = 0; k < sizeof single / sizeof *single; k++) {
-    size_t n = strlen(single[k].name);
-    if (strncmp(arg, single[k].name, n) || (arg[n] && arg[n] != '=')) continue;
-    const char *val;
-    int used;
-    if (arg[n] == '=') {
-      val = arg + n + 1, used = 1;
-    } else if (i + 1 < argc) {
-      val = argv[i + 1], used = 2;
-    } else {
-      *err = xasprintf("%s needs a value", single[k].name);
-      return -1;
-    }
-    if (!strcmp(single[k].name, "--label"))
-      VEC_PUSH(f->labels, f->nlabels, f->labels_cap, val);
-    else if (!strcmp(single[k].name, "--input"))
-      VEC_PUSH(f->inputs, f->ninputs, f->inputs_cap, val);
-    else
-      *(const char **)((char *)f + single[k].off) = val;
-    return used;
+#define AT(field) offsetof(EventFlags, field)
+const EventFlag event_flags[] = {
+    {"event", "KIND", "the event: push, pull_request, tag, manual, schedule or local", AT(kind)},
+    {"branch", "B", "the branch built (a pull request's head branch)", AT(branch)},
+    {"base", "B", "a pull request's target branch", AT(base)},
+    {"tag", "T", "the tag of a tag event", AT(tag)},
+    {"pr", "N", "a pull request's number", AT(pr)},
+    {"pr-action", "A", "what happened to the pull request: opened, synchronize...", AT(pr_action)},
+    {"label", "L", "a pull request label (repeatable)", 0},
+    {"input", "k=v", "a manual input (repeatable)", 0},
+    {"sha", "S", "the commit", AT(sha)},
+    {"actor", "A", "who started it", AT(actor)},
+    {"schedule", "CRON", "the cron text of a schedule event", AT(schedule)},
+    {NULL, NULL, NULL, 0},
+};
+#undef AT
+
+bool event_flag_set(EventFlags *f, const char *name, const char *value) {
+  for (const EventFlag *e = event_flags; e->name; e++) {
+    if (strcmp(e->name, name)) continue;
+    if (!strcmp(name, "label")) VEC_PUSH(f->labels, f->nlabels, f->labels_cap, value);
+    else if (!strcmp(name, "input")) VEC_PUSH(f->inputs, f->ninputs, f->inputs_cap, value);
+    else *(const char **)((char *)f + e->at) = value;
+    return true;
   }
-  return 0;
+  return false;
 }
 
 void event_flags_free(EventFlags *f) {
@@ -353,23 +344,34 @@ bool event_from_gitlab(char **envp, Value *out, char **err) {
 
 /* ---- a developer's machine: the repository's HEAD ---- */
 
+/* Who acts: $RP_ACTOR, the CI's actor, git's user.name for the repository
+ * holding `dir` (else the user's), $USER. */
+char *actor_detect(char **envp, const char *dir) {
+  const char *vars[] = {"RP_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+    if (env_nonempty(envp, vars[i])) return xstrdup(env_nonempty(envp, vars[i]));
+  GitCtx *git = gitp_new();
+  char *name = gitp_user_name(git, dir ? dir : ".");
+  gitp_free(git);
+  if (name) return name;
+  return env_nonempty(envp, "USER") ? xstrdup(env_nonempty(envp, "USER")) : NULL;
+}
+
+const char *event_actor(Value event) { return event_str(event, EF_ACTOR); }
+
 Value event_from_local(const char *dir, char **envp) {
   Value ev = event_new("local");
   GitCtx *git = gitp_new();
   GitErr err = {0};
-  char *branch = NULL, *sha = NULL, *actor = NULL;
-  /* outside a repository: no branch, sha or git user (not an error) */
-  bool in_repo = gitp_branch(git, dir, &branch, &err);
-  if (in_repo) sha = gitp_sha(git, dir, NULL, &err); /* NULL before the first commit */
+  char *branch = NULL, *sha = NULL;
+  /* outside a repository: no branch or sha (not an error) */
+  if (gitp_branch(git, dir, &branch, &err)) sha = gitp_sha(git, dir, NULL, &err); /* NULL before the first commit */
   gitp_err_free(&err);
+  gitp_free(git);
   if (branch) event_set(ev, EF_BRANCH, v_str_take(branch));
   if (sha) event_set(ev, EF_SHA, v_str_take(sha));
-  const char *a = env_nonempty(envp, "RP_ACTOR");
-  if (a) actor = xstrdup(a);
-  if (!actor && in_repo) actor = gitp_user_name(git, dir);
-  if (!actor && (a = env_nonempty(envp, "USER"))) actor = xstrdup(a);
+  char *actor = actor_detect(envp, dir);
   if (actor) event_set(ev, EF_ACTOR, v_str_take(actor));
-  gitp_free(git);
   return ev;
 }
 

@@ -10,6 +10,7 @@
 #define RP_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/value.h"
 #include "lang/event_fields.h"
@@ -32,10 +33,20 @@ typedef struct EventFlags {
   int ninputs, inputs_cap;
 } EventFlags;
 
-/* Recognises the event flag at argv[i] (both `--flag VALUE` and
- * `--flag=VALUE`). Returns how many argv entries it consumed, 0 when
- * argv[i] is not an event flag, or -1 with *err set (a missing value). */
-int event_flags_parse(EventFlags *f, int argc, char **argv, int i, char **err);
+/* The event flags, one row each: the command line's `--NAME VALUE` (the
+ * option table of src/cmd/ reads them from here) and the REPL's
+ * `:event KIND NAME=VALUE`. The last row's name is NULL. */
+typedef struct EventFlag {
+  const char *name; /* without the leading "--" */
+  const char *arg;  /* the value, as usage shows it */
+  const char *help;
+  size_t at;        /* the field of EventFlags it sets (--label, --input append) */
+} EventFlag;
+extern const EventFlag event_flags[];
+
+/* Sets the flag called `name` to `value` (borrowed); false when there is
+ * no such flag. */
+bool event_flag_set(EventFlags *f, const char *name, const char *value);
 void event_flags_free(EventFlags *f); /* the arrays only */
 
 /* The whole detection: the CI environment in `envp` (NULL-terminated
@@ -67,6 +78,13 @@ bool event_from_gitlab(char **envp, Value *out, char **err);
 /* Never fails: outside a repository, branch and sha stay null. */
 Value event_from_local(const char *dir, char **envp);
 bool event_apply_flags(Value event, const EventFlags *flags, char **err);
+
+/* Who acts, when nobody says: $RP_ACTOR, the CI's user ($GITHUB_ACTOR,
+ * $GITLAB_USER_LOGIN), git's user.name (the repository holding `dir`, else
+ * the user's), $USER. Malloc'd; NULL when none is set. */
+char *actor_detect(char **envp, const char *dir);
+/* The event's actor, or NULL (borrowed). */
+const char *event_actor(Value event);
 
 /* The value of NAME in envp, or NULL. */
 const char *env_lookup(char **envp, const char *name);

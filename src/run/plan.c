@@ -2,114 +2,71 @@
 #include "run/plan.h"
 
 #include <libgen.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
 #include "eval/families.h"
-
-extern char **environ;
-
-int stage_lookup(const Program *p, const char *name) {
-  for (int i = 0; i < p->nstages; i++)
-    if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
-  return -1;
-}
-
-int selection_option(Selection *s, int argc, char **argv, int i) {
-  const char *a = argv[i];
-  if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && i + 1 < argc) {
-    s->file = argv[i + 1];
-    return 2;
-  }
-  if (!strcmp(a, "--only") && i + 1 < argc) {
-    s->only = true;
-    s->stages[s->nstages++] = argv[i + 1];
-    return 2;
-  }
-  char *err = NULL;
-  int n = event_flags_parse(&s->flags, argc, argv, i, &err);
-  if (n < 0) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
-  return n;
-}
 
 void selection_free(Selection *s) {
   free(s->stages);
-  event_flags_free(&s->flags);
+  s->stages = NULL;
+  s->nstages = s->stages_cap = 0;
 }
 
-static void add_goal(Loaded *l, int idx, char *why) {
-  for (int k = 0; k < l->ngoals; k++)
-    if (l->goals[k] == idx) {
-      free(why);
-      return;
-    }
-  l->goals[l->ngoals] = idx;
-  l->why[l->ngoals++] = why;
+static void free_goals(Loaded *l) {
+  free(l->goals);
+  l->goals = NULL;
+  l->ngoals = 0;
+  trigger_plan_free(&l->triggers);
+  memset(&l->triggers, 0, sizeof l->triggers);
 }
 
-static int choose_goals(const Selection *s, Loaded *l, const char *dir) {
+bool plan_choose_goals(const Selection *s, Loaded *l) {
   Program *p = l->prog;
-  l->goals = xcalloc((size_t)p->nstages + (size_t)s->nstages + 1, sizeof *l->goals);
-  l->why = xcalloc((size_t)p->nstages + (size_t)s->nstages + 1, sizeof *l->why);
-  for (int k = 0; k < s->nstages; k++) {
-    int i = stage_lookup(p, s->stages[k]);
-    if (i < 0) {
-      fprintf(stderr, "rp: no stage named '%s' in %s\n", s->stages[k], p->src->path);
-      return EXIT_USAGE;
+  free_goals(l);
+  free(l->error);
+  l->error = NULL;
+  for (int k = 0; k < s->nstages; k++)
+    trigger_plan_add_goal(&l->triggers, s->stages[k], NULL, "named on the command line");
+  if (!s->nstages) {
+    char *path = xstrdup(p->src->path);
+    bool ok = trigger_plan(p, l->event, dirname(path), &l->triggers, &l->error);
+    free(path);
+    if (!ok) return false;
+  }
+  l->goals = xcalloc((size_t)l->triggers.ngoals + 1, sizeof *l->goals);
+  for (; l->ngoals < l->triggers.ngoals; l->ngoals++) {
+    const char *name = l->triggers.goals[l->ngoals].stage;
+    l->goals[l->ngoals] = program_stage_index(p, name);
+    if (l->goals[l->ngoals] < 0) {
+      l->error = xasprintf("no stage named '%s' in %s", name, p->src->path);
+      return false;
     }
-    add_goal(l, i, xstrdup("named on the command line"));
   }
-  if (s->nstages) return EXIT_OK;
-  char *err = NULL;
-  if (!trigger_plan(p, l->event, dir, &l->triggers, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-    return EXIT_USAGE;
-  }
-  for (int g = 0; g < l->triggers.ngoals; g++) {
-    int i = stage_lookup(p, l->triggers.goals[g].stage);
-    if (i >= 0) add_goal(l, i, xstrdup(l->triggers.goals[g].why));
-  }
-  return EXIT_OK;
+  return true;
 }
 
-int plan_load(const Selection *s, Loaded *l) {
+bool plan_load(const Selection *s, char **envp, Loaded *l) {
   memset(l, 0, sizeof *l);
-  Diags d = {0};
-  char *err = NULL;
-  l->prog = load_checked(pipeline_path(s->file), rp_families, &l->im, &d, &err);
-  diags_print(&d, stderr, want_color(stderr));
-  int errors = d.nerrors;
-  diags_free(&d);
-  if (!l->prog) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-    return EXIT_USAGE;
-  }
-  if (errors) return EXIT_USAGE;
+  l->prog = load_checked(s->file, rp_families, &l->im, &l->diags, &l->error);
+  if (!l->prog || l->diags.nerrors) return false;
   char *path = xstrdup(l->prog->src->path);
-  const char *dir = dirname(path);
-  int rc = EXIT_USAGE;
-  if (!event_detect(&s->flags, environ, dir, &l->event, &l->event_source, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  } else {
-    rc = choose_goals(s, l, dir);
-  }
+  bool ok = event_detect(s->flags, envp, dirname(path), &l->event, &l->event_source, &l->error) &&
+            plan_choose_goals(s, l);
   free(path);
-  return rc;
+  return ok;
+}
+
+void plan_print_problems(Loaded *l, FILE *out) {
+  diags_print(&l->diags, out, want_color(out));
+  if (l->error) fprintf(out, "rp: %s\n", l->error);
 }
 
 void plan_loaded_free(Loaded *l) {
-  for (int k = 0; k < l->ngoals; k++) free(l->why[k]);
-  free(l->why);
-  free(l->goals);
-  trigger_plan_free(&l->triggers);
+  free_goals(l);
   value_release(l->event);
+  diags_free(&l->diags);
+  free(l->error);
   if (l->prog) checked_free(l->prog, l->im);
+  memset(l, 0, sizeof *l);
 }

@@ -36,12 +36,6 @@ static void cancel_all(Scheduler *s) {
 
 /* ---- planning ---- */
 
-static int stage_index(const Program *p, const char *name) {
-  for (int i = 0; i < p->nstages; i++)
-    if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
-  return -1;
-}
-
 static int unit_find(const Scheduler *s, const Stage *st, int from) {
   for (int i = from; i < s->n; i++)
     if (s->units[i].stage == st) return i;
@@ -72,6 +66,30 @@ static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
   return true;
 }
 
+/* The units of stage `st`: one, or one per matrix value. */
+static bool add_units(Scheduler *s, const Stage *st) {
+  if (!st->matrix) {
+    add_unit(s, st, xstrdup(st->name), V_NULL_VALUE);
+    return true;
+  }
+  Value vals;
+  if (!matrix_values(s, st, &vals)) {
+    interp_print_error(s->I, stderr, want_color(stderr));
+    return false;
+  }
+  for (size_t v = 0; v < list_len(vals); v++) {
+    Value vars = v_map();
+    map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
+    char *text = value_to_cstr(list_get(vals, v));
+    int u = add_unit(s, st, xasprintf("%s[%s]", st->name, text), vars);
+    free(text);
+    /* sequential: each instance waits for the one before it */
+    if (st->matrix->as.attr.sequential && v > 0) unit_need(&s->units[u], u - 1);
+  }
+  value_release(vals);
+  return true;
+}
+
 static bool plan_stage(Scheduler *s, int idx, char *visiting) {
   const Stage *st = s->prog->stages[idx]->as.stage;
   if (unit_find(s, st, 0) >= 0) return true;
@@ -79,42 +97,26 @@ static bool plan_stage(Scheduler *s, int idx, char *visiting) {
     fprintf(stderr, "rp: dependency cycle through stage '%s'\n", st->name);
     return false;
   }
+  int nneeds = st->needs && !s->only ? st->needs->as.attr.nnames : 0;
+  int *needs = xcalloc((size_t)nneeds + 1, sizeof *needs);
+  bool ok = true;
   visiting[idx] = 1;
-  for (int k = 0; st->needs && !s->only && k < st->needs->as.attr.nnames; k++) {
-    int j = stage_index(s->prog, st->needs->as.attr.names[k].name);
-    if (j < 0) {
-      fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, st->needs->as.attr.names[k].name);
-      return false;
-    }
-    if (!plan_stage(s, j, visiting)) return false;
+  for (int k = 0; ok && k < nneeds; k++) {
+    const char *name = st->needs->as.attr.names[k].name;
+    needs[k] = program_stage_index(s->prog, name);
+    if (needs[k] < 0) fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, name);
+    ok = needs[k] >= 0 && plan_stage(s, needs[k], visiting);
   }
   visiting[idx] = 0;
   int first = s->n;
-  if (st->matrix) {
-    Value vals;
-    if (!matrix_values(s, st, &vals)) {
-      interp_print_error(s->I, stderr, want_color(stderr));
-      return false;
-    }
-    for (size_t v = 0; v < list_len(vals); v++) {
-      Value vars = v_map();
-      map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
-      char *text = value_to_cstr(list_get(vals, v));
-      int u = add_unit(s, st, xasprintf("%s[%s]", st->name, text), vars);
-      free(text);
-      /* sequential: each instance waits for the one before it */
-      if (st->matrix->as.attr.sequential && v > 0) unit_need(&s->units[u], u - 1);
-    }
-    value_release(vals);
-  } else {
-    add_unit(s, st, xstrdup(st->name), V_NULL_VALUE);
-  }
-  for (int u = first; u < s->n; u++)
-    for (int k = 0; st->needs && !s->only && k < st->needs->as.attr.nnames; k++) {
-      const Stage *dep = s->prog->stages[stage_index(s->prog, st->needs->as.attr.names[k].name)]->as.stage;
+  ok = ok && add_units(s, st);
+  for (int u = first; ok && u < s->n; u++)
+    for (int k = 0; k < nneeds; k++) {
+      const Stage *dep = s->prog->stages[needs[k]]->as.stage;
       for (int j = unit_find(s, dep, 0); j >= 0; j = unit_find(s, dep, j + 1)) unit_need(&s->units[u], j);
     }
-  return true;
+  free(needs);
+  return ok;
 }
 
 bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
@@ -261,15 +263,8 @@ static bool unit_ready(const Scheduler *s, const Unit *u, bool *blocked, bool *g
  * it can read the outputs of the stages it needs. */
 static int when_allows(Scheduler *s, Unit *u) {
   if (!u->stage->when) return 1;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP) {
-    Map *m = as_map(u->vars);
-    for (size_t i = 0; i < m->n; i++) scope_define(sc, m->keys[i]->data, value_retain(m->vals[i]));
-  }
   Value v;
-  bool ok = interp_eval(s->I, sc, u->stage->when->as.attr.value, &v);
-  scope_release(sc);
-  if (!ok) return -1;
+  if (!interp_eval_with(s->I, u->vars, u->stage->when->as.attr.value, &v)) return -1;
   int r = value_truthy(v);
   value_release(v);
   return r;

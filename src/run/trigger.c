@@ -446,15 +446,11 @@ void changed_files_compute(const char *dir, Value event, GitChanges *cf) {
 
 /* ---- all triggers of a program ---- */
 
-static void add_goals(TriggerPlan *tp, const Trigger *t, const char *why) {
-  for (int i = 0; i < t->ntargets; i++) {
-    bool seen = false;
-    for (int g = 0; g < tp->ngoals; g++)
-      if (!strcmp(tp->goals[g].stage, t->targets[i].name)) seen = true;
-    if (seen) continue;
-    tp->goals = xrealloc(tp->goals, (size_t)(tp->ngoals + 1) * sizeof *tp->goals);
-    tp->goals[tp->ngoals++] = (Goal){t->targets[i].name, t, xstrdup(why)};
-  }
+void trigger_plan_add_goal(TriggerPlan *tp, const char *stage, const Trigger *t, const char *why) {
+  for (int g = 0; g < tp->ngoals; g++)
+    if (!strcmp(tp->goals[g].stage, stage)) return;
+  tp->goals = xrealloc(tp->goals, (size_t)(tp->ngoals + 1) * sizeof *tp->goals);
+  tp->goals[tp->ngoals++] = (Goal){stage, t, xstrdup(why)};
 }
 
 /* Checks the inputs of every matching manual trigger; their union
@@ -496,7 +492,7 @@ bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *o
     if (v->matched) v->matched = match_paths(t, &out->changed, &why);
     v->why = buf_take(&why);
     if (v->matched) {
-      add_goals(out, t, v->why);
+      for (int k = 0; k < t->ntargets; k++) trigger_plan_add_goal(out, t->targets[k].name, t, v->why);
       manual = manual || t->event == EV_MANUAL;
     }
   }

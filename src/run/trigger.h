@@ -35,7 +35,8 @@ bool trigger_has_paths(const Trigger *t);
  * or an input `t` does not declare is an error naming the input. */
 bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err);
 
-/* One goal stage and the first trigger that asked for it. */
+/* One goal stage and the first trigger that asked for it (NULL: the
+ * stage was named on the command line). */
 typedef struct Goal {
   const char *stage;
   const Trigger *trigger;
@@ -65,6 +66,8 @@ typedef struct TriggerPlan {
  * Returns false with *err (malloc'd) when the inputs are wrong; *out is
  * then empty. */
 bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *out, char **err);
+/* Adds `stage` (borrowed) to the goals unless it is there already. */
+void trigger_plan_add_goal(TriggerPlan *tp, const char *stage, const Trigger *t, const char *why);
 void trigger_plan_free(TriggerPlan *tp);
 
 #endif

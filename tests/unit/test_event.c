@@ -181,25 +181,26 @@ static void test_gitlab(void) {
   value_release(ev);
 }
 
-static void test_flags_parse(void) {
-  char *argv[] = {"rp", "--event", "pull_request", "--base=main", "--label", "a", "--label=b",
-                  "--input", "x=1", "-j", "2", "--pr"};
-  int argc = (int)(sizeof argv / sizeof *argv);
+/* The argv side (--flag=value, a missing value) is the option parser's:
+ * tests/cli.sh. */
+static void test_flags_set(void) {
   EventFlags f = {0};
-  char *err = NULL;
-  /* each call consumes the flag and its value, or 0 for other options */
-  const int want[][2] = {{1, 2}, {3, 1}, {4, 2}, {6, 1}, {7, 2}, {9, 0}, {10, 0}};
-  for (size_t k = 0; k < sizeof want / sizeof *want; k++)
-    CHECK(event_flags_parse(&f, argc, argv, want[k][0], &err) == want[k][1]);
+  CHECK(event_flag_set(&f, "event", "pull_request"));
+  CHECK(event_flag_set(&f, "base", "main"));
+  CHECK(event_flag_set(&f, "label", "a"));
+  CHECK(event_flag_set(&f, "label", "b"));
+  CHECK(event_flag_set(&f, "input", "x=1"));
+  CHECK(event_flag_set(&f, "pr-action", "opened"));
   CHECK_STR(f.kind, "pull_request");
   CHECK_STR(f.base, "main");
+  CHECK_STR(f.pr_action, "opened");
   CHECK(f.nlabels == 2 && !strcmp(f.labels[0], "a") && !strcmp(f.labels[1], "b"));
   CHECK(f.ninputs == 1 && !strcmp(f.inputs[0], "x=1"));
-  CHECK(event_flags_parse(&f, argc, argv, argc - 1, &err) == -1); /* --pr without a value */
-  CHECK(err && strstr(err, "--pr"));
-  free(err);
-  char *notflag[] = {"rp", "--prefix", "x"};
-  CHECK(event_flags_parse(&f, 3, notflag, 1, &err) == 0);
+  CHECK(!event_flag_set(&f, "prefix", "x"));
+  CHECK(!event_flag_set(&f, "pr_action", "x")); /* the REPL turns _ into - first */
+  int n = 0;
+  for (const EventFlag *e = event_flags; e->name; e++) n++;
+  CHECK(n == 11);
   event_flags_free(&f);
 }
 
@@ -406,7 +407,7 @@ int main(void) {
   test_github_manual_schedule();
   test_github_errors();
   test_gitlab();
-  test_flags_parse();
+  test_flags_set();
   test_flags_override();
   test_describe();
   test_local();

@@ -1,0 +1,20 @@
+/* load.h — the pipeline a command works on, loaded with what is wrong
+ * with it said on stderr (diagnostics, warnings included). */
+#ifndef RP_LOAD_H
+#define RP_LOAD_H
+
+#include "lang/check.h"
+#include "run/plan.h"
+
+/* FILE if given, else ./pipeline.rp. */
+const char *pipeline_path(const char *given);
+
+/* Reads and parses the pipeline at `path`, and checks it unless `im` is
+ * NULL. NULL when it cannot be read or has errors; else free it with
+ * checked_free (parse_file_free when not checked). */
+Program *pipeline_load(const char *path, Imports **im);
+
+/* plan_load over the process environment. */
+bool pipeline_plan(const Selection *sel, Loaded *l);
+
+#endif
