@@ -1345,16 +1345,21 @@ const char *interp_tempdir(Interp *I, char **err) {
   return dir;
 }
 
-bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
-  const Stage *saved = I->stage;
-  I->stage = st;
-  I->src = I->main->src;
-  map_set(I->outputs, st->name, v_map());
+Scope *interp_stage_scope(Interp *I, Value vars) {
   Scope *s = scope_new(I->globals);
   if (vars.kind == V_MAP) {
     Map *m = as_map(vars);
     for (size_t i = 0; i < m->n; i++) scope_define(s, m->keys[i]->data, value_retain(m->vals[i]));
   }
+  return s;
+}
+
+bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
+  const Stage *saved = I->stage;
+  I->stage = st;
+  I->src = I->main->src;
+  map_set(I->outputs, st->name, v_map());
+  Scope *s = interp_stage_scope(I, vars);
   bool ok = true;
   Value forced = I->versions.kind == V_MAP ? map_get(I->versions, st->name) : V_NULL_VALUE;
   if (forced.kind != V_NULL) {

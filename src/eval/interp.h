@@ -69,6 +69,10 @@ bool interp_dry_run(const Interp *I);
 bool interp_eval(Interp *I, Scope *scope, const Node *expr, Value *out);
 bool interp_exec(Interp *I, Scope *scope, const Node *stmt);
 
+/* A new scope below the globals with the variables of map `vars` (a matrix
+ * stage's value, or null): where a stage's attributes and body are
+ * evaluated, so they see the pipeline's functions, imports and lets. */
+Scope *interp_stage_scope(Interp *I, Value vars);
 /* Run one stage's body (and post blocks) with `vars` bound (e.g. the
  * matrix variable); its outputs are recorded under its name. */
 bool interp_run_stage(Interp *I, const Stage *stage, Value vars);

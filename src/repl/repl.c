@@ -186,10 +186,7 @@ static bool stmt_hook(void *ctx, Interp *I, Scope *scope, const Node *stmt) {
 
 static bool when_allows(Repl *R, const Unit *u) {
   if (!u->stage->when) return true;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
+  Scope *sc = interp_stage_scope(R->I, u->vars);
   Value v;
   bool ok = true;
   if (interp_eval(R->I, sc, u->stage->when->as.attr.value, &v)) {

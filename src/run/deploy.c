@@ -99,10 +99,7 @@ static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
     return xstrdup(c->rollback_version);
   }
   if (!u->stage->version) return NULL;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP)
-    for (size_t i = 0; i < as_map(u->vars)->n; i++)
-      scope_define(sc, as_map(u->vars)->keys[i]->data, value_retain(as_map(u->vars)->vals[i]));
+  Scope *sc = interp_stage_scope(c->I, u->vars);
   Value v;
   bool ok = interp_eval(c->I, sc, u->stage->version->as.attr.value, &v);
   scope_release(sc);

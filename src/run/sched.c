@@ -235,11 +235,7 @@ static bool unit_ready(const Scheduler *s, const Unit *u, bool *blocked, bool *g
  * it can read the outputs of the stages it needs. */
 static int when_allows(Scheduler *s, Unit *u) {
   if (!u->stage->when) return 1;
-  Scope *sc = scope_new(NULL);
-  if (u->vars.kind == V_MAP) {
-    Map *m = as_map(u->vars);
-    for (size_t i = 0; i < m->n; i++) scope_define(sc, m->keys[i]->data, value_retain(m->vals[i]));
-  }
+  Scope *sc = interp_stage_scope(s->I, u->vars);
   Value v;
   bool ok = interp_eval(s->I, sc, u->stage->when->as.attr.value, &v);
   scope_release(sc);
