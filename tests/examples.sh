@@ -5,17 +5,7 @@
 set -u
 . "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
-ex_tool npm
-
-# the gitops-config repository of the seed's layout
-ex_bare config
-for e in staging uat prod; do
-  mkdir -p "$T/config-work/environments/$e" "$T/config-work/apps/$e"
-  printf 'image:\n  tag: none  # updated by CI\n' >"$T/config-work/environments/$e/values.yaml"
-  printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: sample-app-%s\nspec:\n  source:\n    chart: sample-app\n    targetRevision: 0.0.0  # updated by CI\n' "$e" >"$T/config-work/apps/$e/sample-app.yaml"
-done
-ex_push config
-export GITOPS_REPO="$T/config.git"
+world_release_pipeline
 
 # the app repository: the example, committed
 ex_app release-pipeline "feat: sample app"

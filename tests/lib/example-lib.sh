@@ -22,12 +22,18 @@
 #   ex_approve_id         the run id in the 'rp approve' hint of $out
 #   g ARGS / cfg ARGS     git, and git on $T/config.git
 #   ex_checks NAME        rp check and rp fmt --check pass on pipeline.rp
+#   world_NAME            the gitops repository and tool stand-ins of
+#                         example NAME (example-worlds.sh)
+#   ex_readme NAME        the ```sh blocks of examples/NAME/README.md run as
+#                         written, here, with rp on PATH: exit statuses and
+#                         shown output as the README says (readme-run.py)
 
 : "${RP:=./rp}" "${top_srcdir:=.}"
 RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
 top_srcdir=$(cd "$top_srcdir" && pwd)
 . "$top_srcdir/tests/lib/assert.sh"
 . "$top_srcdir/tests/lib/registry-lib.sh"
+. "$top_srcdir/tests/lib/example-worlds.sh"
 
 g() { git -c user.name=t -c user.email=t@example.com "$@"; }
 cfg() { g --git-dir="$T/config.git" "$@"; }
@@ -103,4 +109,10 @@ ex_checks() {
   assert_eq "$?" 0 "rp check examples/$1"
   "$RP" fmt --check pipeline.rp >/dev/null 2>&1
   assert_eq "$?" 0 "rp fmt --check examples/$1"
+}
+
+ex_readme() {
+  ln -sf "$RP" "$T/bin/rp"
+  python3 "$top_srcdir/tests/lib/readme-run.py" "$top_srcdir/examples/$1/README.md" "$T/readme" >"$T/readme.failed"
+  while IFS= read -r line; do _fail "examples/$1/README.md: $line"; done <"$T/readme.failed"
 }
