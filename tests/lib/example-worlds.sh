@@ -2,12 +2,12 @@
 # says under "What the tests stand in for": the gitops repository of the
 # layout it describes ($GITOPS_REPO, a bare $T/config.git with a work tree
 # $T/config-work) and stand-ins for the project's tools. Sourced by
-# example-lib.sh; call after ex_setup.
+# example-lib.sh; call in the example's copy (after ex_app).
 #
 #   world_release_pipeline   environments/<env>/values.yaml and
 #                            apps/<env>/sample-app.yaml for staging, uat, prod
-#   world_release_please     $T/origin.git, the application's remote, and
-#                            $T/config.git with applications/controller.yaml
+#   world_release_please     applications/controller.yaml; and origin
+#                            ($T/origin.git), holding the copy tagged v0.2.0
 #   world_dex                infra/argocd/overlays/{dev,stage,prod}
 #   world_eks_release        no gitops repository: helm deploys directly
 #   world_gitops_multistage  infra/k8s on branches main, dev and staging; a
@@ -23,4 +23,14 @@ world_release_pipeline() {
   done
   ex_push config
   export GITOPS_REPO="$T/config.git"
+}
+
+world_release_please() {
+  ex_bare config
+  mkdir -p "$T/config-work/applications"
+  printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: controller\nspec:\n  source:\n    chart: controller\n    targetRevision: 0.2.0\n' >"$T/config-work/applications/controller.yaml"
+  ex_push config
+  export GITOPS_REPO="$T/config.git"
+  g init -q --bare -b main "$T/origin.git"
+  g remote add origin "$T/origin.git" && g tag v0.2.0 && g push -q origin main v0.2.0 2>/dev/null
 }

@@ -57,6 +57,7 @@ def expected_status(cmd):
 VARIABLE = [
     (r"\d{8}-\d{6}-[0-9a-f]{4}", "RUN"),
     (r"\d{8}-\d{6}", "TIME"),
+    (r"\d{4}-\d\d-\d\d([ T]\d\d:\d\d:\d\d(\.\d+)?Z?)?", "TIME"),
     (r"(?<![0-9A-Za-z])[0-9a-f]{7,64}(?![0-9A-Za-z])", "SHA"),
     (r"(?<![0-9A-Za-z.])(\d+(\.\d+)?(ms|h|m|s))+(?![0-9A-Za-z])", "DURATION"),
 ]
