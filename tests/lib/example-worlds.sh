@@ -8,7 +8,8 @@
 #                            apps/<env>/sample-app.yaml for staging, uat, prod
 #   world_release_please     applications/controller.yaml; and origin
 #                            ($T/origin.git), holding the copy tagged v0.2.0
-#   world_dex                infra/argocd/overlays/{dev,stage,prod}
+#   world_dex                infra/argocd/overlays/{dev,stage,prod} (as
+#                            dex_overlay ENV TAG prints them); uv, trivy
 #   world_eks_release        no gitops repository: helm deploys directly
 #   world_gitops_multistage  infra/k8s on branches main, dev and staging; a
 #                            /health server ($DEV_URL, $STAGING_URL, $PROD_URL)
@@ -33,4 +34,17 @@ world_release_please() {
   export GITOPS_REPO="$T/config.git"
   g init -q --bare -b main "$T/origin.git"
   g remote add origin "$T/origin.git" && g tag v0.2.0 && g push -q origin main v0.2.0 2>/dev/null
+}
+
+dex_overlay() { printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: dex-%s\nresources:\n  - ../../base\nimages:\n  - name: data-literate/dex\n    newTag: %s  # updated by CD\n' "$1" "$2"; }
+
+world_dex() {
+  ex_tool uv trivy
+  ex_bare config
+  for e in dev stage prod; do
+    mkdir -p "$T/config-work/infra/argocd/overlays/$e"
+    dex_overlay "$e" sha-00000000 >"$T/config-work/infra/argocd/overlays/$e/kustomization.yaml"
+  done
+  ex_push config
+  export GITOPS_REPO="$T/config.git"
 }
