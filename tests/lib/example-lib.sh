@@ -24,9 +24,10 @@
 #   ex_checks NAME        rp check and rp fmt --check pass on pipeline.rp
 #   world_NAME            the gitops repository and tool stand-ins of
 #                         example NAME (example-worlds.sh)
-#   ex_readme NAME        the ```sh blocks of examples/NAME/README.md run as
+#   ex_readme NAME [A=B]  the ```sh blocks of examples/NAME/README.md run as
 #                         written, here, with rp on PATH: exit statuses and
-#                         shown output as the README says (readme-run.py)
+#                         shown output as the README says, A printed reads
+#                         as B shown (readme-run.py)
 
 : "${RP:=./rp}" "${top_srcdir:=.}"
 RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
@@ -113,6 +114,8 @@ ex_checks() {
 
 ex_readme() {
   ln -sf "$RP" "$T/bin/rp"
-  python3 "$top_srcdir/tests/lib/readme-run.py" "$top_srcdir/examples/$1/README.md" "$T/readme" >"$T/readme.failed"
-  while IFS= read -r line; do _fail "examples/$1/README.md: $line"; done <"$T/readme.failed"
+  local name=$1
+  shift
+  python3 "$top_srcdir/tests/lib/readme-run.py" "$top_srcdir/examples/$name/README.md" "$T/readme" "$@" >"$T/readme.failed"
+  while IFS= read -r line; do _fail "examples/$name/README.md: $line"; done <"$T/readme.failed"
 }

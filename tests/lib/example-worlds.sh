@@ -10,7 +10,7 @@
 #                            ($T/origin.git), holding the copy tagged v0.2.0
 #   world_dex                infra/argocd/overlays/{dev,stage,prod} (as
 #                            dex_overlay ENV TAG prints them); uv, trivy
-#   world_eks_release        no gitops repository: helm deploys directly
+#   world_eks_release        npm; no gitops repository: helm deploys directly
 #   world_gitops_multistage  infra/k8s on branches main, dev and staging; a
 #                            /health server ($DEV_URL, $STAGING_URL, $PROD_URL)
 
@@ -48,3 +48,5 @@ world_dex() {
   ex_push config
   export GITOPS_REPO="$T/config.git"
 }
+
+world_eks_release() { ex_tool npm; }

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""readme-run.py README DIR — runs the commands of README as written.
+"""readme-run.py README DIR [ACTUAL=SHOWN...] — runs the commands of README
+as written.
 
 The ```sh blocks run in order, in the current directory, by one sh (so a
 variable set in one block is there in the next): a reader typing them into
 a shell. Each command (a line and its continuation lines) must exit 0,
 unless its comment says "# exits N". Each line of a plain ``` block that
 follows a ```sh block (before the next one) is output that block must
-print; run ids, commit ids, times and durations may differ. Prints one line
-per failed expectation; the outputs are left in DIR/N.out (N: the block).
+print; run ids, commit ids, times and durations may differ, and ACTUAL in
+the output (the test's registry) reads as SHOWN (the README's). Prints one
+line per failed expectation; the outputs are left in DIR/N.out (N: the
+block).
 """
 import os
 import re
@@ -15,6 +18,7 @@ import subprocess
 import sys
 
 readme, outdir = sys.argv[1:3]
+same = [a.split("=", 1) for a in sys.argv[3:]]
 
 
 def blocks(path):
@@ -96,7 +100,10 @@ for i, (cmd, want, out) in enumerate(checks):
         tail = open(out).read().splitlines()[-5:]
         print("`%s` exited %s, not %d (%s): %s" % (cmd, got, want, out, " | ".join(tail)))
 for n, (_, shown) in enumerate(todo, 1):
-    printed = normal(open(os.path.join(outdir, "%d.out" % n)).read())
+    printed = open(os.path.join(outdir, "%d.out" % n)).read()
+    for actual, shown_as in same:
+        printed = printed.replace(actual, shown_as)
+    printed = normal(printed)
     for line in shown:
         if normal(line) not in printed:
             print("block %d does not print: %s" % (n, line))
