@@ -114,4 +114,16 @@ assert_contains "$out" "9.9.9 was never deployed to uat successfully" "and says 
 assert_eq "$(cat "$OUT/uat")" "1.0.0" "nothing ran"
 "$RP" rollback uat --to 1.3.0 -f "$f" >/dev/null 2>&1
 assert_eq "$(cat "$OUT/uat")" "1.3.0" "rollback --to a version uat ran"
+
+# version and when see the pipeline's functions, imports and lets
+cat > "$tmp/fns.rp" <<'RP'
+import "std/images"
+let commit = "0123456789abcdef"
+fn dev(tag) { return "dev-${tag}" }
+environment dev {}
+stage d { environment dev  when commit != ""  version dev(images.sha_tag(commit))  sh "echo deployed ${version}" }
+RP
+out=$("$RP" run d -f "$tmp/fns.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "a version made by functions: $out"
+assert_contains "$out" "[d] deployed dev-sha-01234567" "and its value"
 finish

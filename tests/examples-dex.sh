@@ -7,19 +7,8 @@
 set -u
 . "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
-ex_tool uv trivy
-overlay() { printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: dex-%s\nresources:\n  - ../../base\nimages:\n  - name: data-literate/dex\n    newTag: %s  # updated by CD\n' "$1" "$2"; }
-
-# the gitops repository: infra/argocd/overlays/{dev,stage,prod}
-ex_bare config
-for e in dev stage prod; do
-  mkdir -p "$T/config-work/infra/argocd/overlays/$e"
-  overlay "$e" sha-00000000 >"$T/config-work/infra/argocd/overlays/$e/kustomization.yaml"
-done
-ex_push config
-export GITOPS_REPO="$T/config.git"
-
 ex_app dex
+world_dex
 tag="sha-$(printf %.8s "$sha")"
 ex_checks dex
 
@@ -34,8 +23,8 @@ assert_contains "$tools" "uv run poe lint" "lint ran"
 assert_contains "$tools" "uv run poe test-cov" "tests ran"
 assert_contains "$tools" "trivy image --exit-code 1 --severity CRITICAL $REGISTRY/dex:$tag" "trivy blocks on CRITICAL"
 assert_eq "$(cfg log -1 --format=%s main)" "chore: update dev image to $tag" "dev gitops commit"
-assert_eq "$(cfg show main:infra/argocd/overlays/dev/kustomization.yaml)" "$(overlay dev "$tag")" "dev overlay newTag"
-assert_eq "$(cfg show main:infra/argocd/overlays/stage/kustomization.yaml)" "$(overlay stage sha-00000000)" "stage untouched by dev"
+assert_eq "$(cfg show main:infra/argocd/overlays/dev/kustomization.yaml)" "$(dex_overlay dev "$tag")" "dev overlay newTag"
+assert_eq "$(cfg show main:infra/argocd/overlays/stage/kustomization.yaml)" "$(dex_overlay stage sha-00000000)" "stage untouched by dev"
 assert_eq "$(cfg rev-list --count main)" 2 "one commit for dev"
 
 # push to main: latest too; stage updated; prod waits for approval (exit 3)
@@ -44,8 +33,8 @@ out=$("$RP" run --event push --branch main --sha "$sha" 2>&1); rc=$?
 assert_eq "$rc" 3 "main pauses at the prod gate"
 assert_eq "$(ex_tags dex)" "latest $tag" "main pushes latest too"
 assert_eq "$(cfg log -1 --format=%s main)" "chore: update stage image to $tag" "stage gitops commit"
-assert_eq "$(cfg show main:infra/argocd/overlays/stage/kustomization.yaml)" "$(overlay stage "$tag")" "stage overlay newTag"
-assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(overlay prod sha-00000000)" "prod untouched before approval"
+assert_eq "$(cfg show main:infra/argocd/overlays/stage/kustomization.yaml)" "$(dex_overlay stage "$tag")" "stage overlay newTag"
+assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(dex_overlay prod sha-00000000)" "prod untouched before approval"
 id=$(printf '%s\n' "$out" | sed -n 's/.*rp approve \([^ ]*\) prod.*/\1/p' | head -1)
 assert_contains "$id" "-" "the run id is printed"
 "$RP" approve "$id" prod --as mallory >/dev/null 2>&1
@@ -55,7 +44,7 @@ assert_eq "$?" 0 "release-team approves"
 "$RP" resume "$id" >"$T/resume.out" 2>&1
 assert_eq "$?" 0 "resume promotes prod"
 assert_eq "$(cfg log -1 --format=%s main)" "chore: promote $tag to prod" "prod gitops commit"
-assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(overlay prod "$tag")" "prod overlay newTag"
+assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(dex_overlay prod "$tag")" "prod overlay newTag"
 assert_eq "$(cfg rev-list --count main)" 4 "stage and prod commits"
 
 # manual promotion of a tag that never reached stage: refused by 'after stage'
@@ -69,14 +58,14 @@ tag2="sha-$(printf %.8s "$sha2")"
 out=$("$RP" run --event push --branch main --sha "$sha2" 2>&1)
 id2=$(printf '%s\n' "$out" | sed -n 's/.*rp approve \([^ ]*\) prod.*/\1/p' | head -1)
 "$RP" approve "$id2" prod --as release-team >/dev/null 2>&1 && "$RP" resume "$id2" >/dev/null 2>&1
-assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(overlay prod "$tag2")" "second build in prod"
+assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(dex_overlay prod "$tag2")" "second build in prod"
 # rp rollback stage: deploy_stage alone with the previous stage image
 : >"$RP_STUB_LOG"
 out=$("$RP" rollback stage 2>&1); rc=$?
 assert_eq "$rc" 0 "rollback stage"
 assert_contains "$out" "rolling back stage to $tag" "back to the previous stage image"
 assert_eq "$(cfg log -1 --format=%s main)" "chore: update stage image to $tag" "rollback gitops commit"
-assert_eq "$(cfg show main:infra/argocd/overlays/stage/kustomization.yaml)" "$(overlay stage "$tag")" "stage back on the first image"
+assert_eq "$(cfg show main:infra/argocd/overlays/stage/kustomization.yaml)" "$(dex_overlay stage "$tag")" "stage back on the first image"
 assert_not_contains "$out" "STEP 1/" "rollback builds nothing"
 assert_eq "$(tail -1 "$RP_STATE_DIR/history/stage.ndjson" | grep -c '"rollback":true')" 1 "history marks the rollback"
 # rp rollback prod stops at the prod gate like any prod deploy
@@ -92,7 +81,7 @@ idm=$(printf '%s\n' "$out" | sed -n 's/.*rp approve \([^ ]*\) prod.*/\1/p' | hea
 "$RP" approve "$idm" prod --as release-team >/dev/null 2>&1
 "$RP" resume "$idm" >"$T/m.out" 2>&1
 assert_eq "$?" 0 "manual promote resumes"
-assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(overlay prod "$tag2")" "manual promote sets prod"
+assert_eq "$(cfg show main:infra/argocd/overlays/prod/kustomization.yaml)" "$(dex_overlay prod "$tag2")" "manual promote sets prod"
 assert_not_contains "$out$(cat "$T/m.out")" "STEP 1/" "manual promote builds nothing"
 
 # pull request without the preview label: CI only

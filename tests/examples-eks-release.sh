@@ -7,7 +7,6 @@
 set -u
 . "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
-ex_tool npm
 charts="oci://$REGISTRY/charts/sample-app"
 # the exact helm upgrade of ENV (release sample-app-ENV) with TAG
 upgrade() {
@@ -24,6 +23,7 @@ approve_resume() {
 }
 
 ex_app eks-release
+world_eks_release
 tag=$(g rev-parse --short=7 HEAD)
 ex_checks eks-release
 

@@ -10,42 +10,6 @@
 set -u
 . "${top_srcdir:-.}/tests/lib/example-lib.sh"
 ex_setup
-ex_tool gitleaks sonar-scanner
-# npm writes the coverage summary jest would (COVERAGE %); the integration
-# suite fails with INTEGRATION_FAIL; trivy finds a CRITICAL with TRIVY_CRITICAL
-cat >"$T/bin/npm" <<STUB
-#!/bin/sh
-echo "npm \$* \${BASE_URL:+(BASE_URL=\$BASE_URL)}" >>"$T/tools.log"
-case "\$1" in test) mkdir -p coverage && printf '{"total":{"lines":{"pct":%s}}}' "\${COVERAGE:-82.5}" >coverage/coverage-summary.json ;; esac
-[ "\$*" = "run test:integration" ] && [ -n "\${INTEGRATION_FAIL:-}" ] && { echo "2 integration tests failed" >&2; exit 1; }
-exit 0
-STUB
-cat >"$T/bin/npx" <<STUB
-#!/bin/sh
-echo "npx \$* (BASE_URL=\$BASE_URL)" >>"$T/tools.log"
-STUB
-cat >"$T/bin/trivy" <<STUB
-#!/bin/sh
-echo "trivy \$*" >>"$T/tools.log"
-[ -z "\${TRIVY_CRITICAL:-}" ] || { echo "Total: 1 (CRITICAL: 1)"; exit 1; }
-STUB
-chmod +x "$T/bin/npm" "$T/bin/npx" "$T/bin/trivy"
-
-# /health of every environment
-mkdir "$T/www" && echo ok >"$T/www/health"
-port=$(reg_free_port)
-python3 -m http.server "$port" --bind 127.0.0.1 -d "$T/www" >"$T/www.log" 2>&1 &
-REG_PIDS="$REG_PIDS $!"
-i=0; while ! curl -s "http://127.0.0.1:$port/health" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-export DEV_URL="http://127.0.0.1:$port" STAGING_URL="http://127.0.0.1:$port" PROD_URL="http://127.0.0.1:$port"
-
-# the gitops repository: infra/k8s on main, dev and staging (Argo CD syncs
-# overlays/<env> from the branch of the same name, production from main)
-ex_bare config
-cp -r "$top_srcdir/examples/gitops-multistage/infra" "$T/config-work/"
-ex_push config
-g -C "$T/config-work" push -q origin HEAD:dev HEAD:staging 2>/dev/null
-export GITOPS_REPO="$T/config.git"
 overlay=infra/k8s/overlays
 orig() { cat "$top_srcdir/examples/gitops-multistage/$overlay/$1/kustomization.yaml"; }
 # the overlay with both images set to REGISTRY/<component>:$2
@@ -57,6 +21,7 @@ digest() { reg_skopeo_digest "$REGISTRY/$1"; }
 count() { cfg rev-list --count "$1"; }
 
 ex_app gitops-multistage
+world_gitops_multistage
 ex_checks gitops-multistage
 sha7=$(printf %.7s "$sha")
 

@@ -2,12 +2,13 @@
 # end-to-end test. Source it as . "${top_srcdir:-.}/tests/lib/example-lib.sh"
 # (it makes $RP and $top_srcdir absolute; defaults ./rp and .), then:
 #
-#   ex_setup              $T (removed at exit unless KEEP is set), git
-#                         identity, $RP_STATE_DIR; a real docker-registry
-#                         at $REGISTRY and podman (vfs storage under $T) for
-#                         docker.*; the recording helm/kubectl stand-ins on
-#                         PATH (argv in $RP_STUB_LOG). Skips (exit 77)
-#                         without git, python3, curl, docker-registry or a
+#   ex_scratch            $T (removed at exit unless KEEP is set), git
+#                         identity, $RP_STATE_DIR; $T/bin and the recording
+#                         helm/kubectl stand-ins on PATH (argv in
+#                         $RP_STUB_LOG). Skips (exit 77) without git or python3
+#   ex_setup              ex_scratch, then a real docker-registry at
+#                         $REGISTRY and podman (vfs storage under $T) for
+#                         docker.*. Skips without curl, docker-registry or a
 #                         podman that can build here.
 #   ex_tool NAME...       stand-ins for project tools (npm, uv, trivy, ...)
 #                         that append "NAME ARGS" to $T/tools.log
@@ -22,22 +23,33 @@
 #   ex_approve_id         the run id in the 'rp approve' hint of $out
 #   g ARGS / cfg ARGS     git, and git on $T/config.git
 #   ex_checks NAME        rp check and rp fmt --check pass on pipeline.rp
+#   world_NAME            the gitops repository and tool stand-ins of
+#                         example NAME (example-worlds.sh)
+#   ex_readme NAME [A=B]  the ```sh blocks of examples/NAME/README.md run as
+#                         written, here, with rp on PATH: exit statuses and
+#                         shown output as the README says, A printed reads
+#                         as B shown (readme-run.py)
 
 : "${RP:=./rp}" "${top_srcdir:=.}"
 RP=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
 top_srcdir=$(cd "$top_srcdir" && pwd)
 . "$top_srcdir/tests/lib/assert.sh"
 . "$top_srcdir/tests/lib/registry-lib.sh"
+. "$top_srcdir/tests/lib/example-worlds.sh"
 
 g() { git -c user.name=t -c user.email=t@example.com "$@"; }
 cfg() { g --git-dir="$T/config.git" "$@"; }
 
 ex_skip() { echo "SKIP: $1" >&2; exit 77; }
 
-ex_setup() {
-  for tool in git python3 curl docker-registry podman; do
+ex_need() {
+  for tool in "$@"; do
     command -v "$tool" >/dev/null 2>&1 || ex_skip "$tool is not installed"
   done
+}
+
+ex_scratch() {
+  ex_need git python3
   reg_setup
   [ -n "${KEEP:-}" ] && trap 'for p in $REG_PIDS; do kill $p; done; echo "kept $T" >&2' EXIT
   T=$REG_TMP
@@ -46,6 +58,11 @@ ex_setup() {
   export PATH="$T/bin:$top_srcdir/tests/lib/stubs:$PATH" RP_STUB_LOG="$T/stub.log" RP_STATE_DIR="$T/state"
   : >"$RP_STUB_LOG"
   : >"$T/tools.log"
+}
+
+ex_setup() {
+  ex_need curl docker-registry podman
+  ex_scratch
   # rootless podman with its own storage; the test registry speaks plain http
   export RP_CONTAINER_CLI=podman RP_CONTAINER_ARGS="--root $T/storage --runroot $T/run --storage-driver vfs"
   export RP_CONTAINER_BUILD_ARGS="--isolation chroot" RP_CONTAINER_PUSH_ARGS="--tls-verify=false"
@@ -103,4 +120,12 @@ ex_checks() {
   assert_eq "$?" 0 "rp check examples/$1"
   "$RP" fmt --check pipeline.rp >/dev/null 2>&1
   assert_eq "$?" 0 "rp fmt --check examples/$1"
+}
+
+ex_readme() {
+  ln -sf "$RP" "$T/bin/rp"
+  local name=$1
+  shift
+  python3 "$top_srcdir/tests/lib/readme-run.py" "$top_srcdir/examples/$name/README.md" "$T/readme" "$@" >"$T/readme.failed"
+  while IFS= read -r line; do _fail "examples/$name/README.md: $line"; done <"$T/readme.failed"
 }
