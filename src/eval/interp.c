@@ -157,10 +157,13 @@ static void release_captured(Interp *I) {
   I->ncaptured = 0;
 }
 
-static Scope *scope_find(Scope *s, const char *name) {
+/* The scope defining `name`: `s` and its parents, then the globals, which
+ * a scope made over nothing (the REPL's, a `when`'s) sits over too: a
+ * pipeline variable evaluated for one of them is defined there. */
+static Scope *scope_find(Interp *I, Scope *s, const char *name) {
   for (; s; s = s->parent)
     if (map_has(s->vars, name)) return s;
-  return NULL;
+  return map_has(I->globals->vars, name) ? I->globals : NULL;
 }
 
 /* ---- errors ---- */
@@ -445,7 +448,7 @@ static bool is_stage(Interp *I, const char *name) {
 
 static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
   const char *name = id->as.ident.name;
-  Scope *s = scope_find(scope ? scope : I->globals, name);
+  Scope *s = scope_find(I, scope, name);
   if (s) {
     *out = value_retain(map_get(s->vars, name));
     return true;
@@ -900,7 +903,7 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
     free_args(args, nargs, named);
     return ok;
   }
-  if (callee->kind == N_IDENT && !scope_find(sc ? sc : I->globals, callee->as.ident.name) &&
+  if (callee->kind == N_IDENT && !scope_find(I, sc, callee->as.ident.name) &&
       !map_has(I->pending, callee->as.ident.name)) {
     const Native *nat = native_find(I, NULL, callee->as.ident.name);
     if (nat) {
@@ -1137,7 +1140,7 @@ bool interp_eval(Interp *I, Scope *sc, const Node *n, Value *out) {
 
 static bool assign(Interp *I, Scope *sc, const Node *target, Value v) {
   if (target->kind == N_IDENT) {
-    Scope *s = scope_find(sc ? sc : I->globals, target->as.ident.name);
+    Scope *s = scope_find(I, sc, target->as.ident.name);
     if (!s) {
       value_release(v);
       return FAIL_AT(target, "assignment to undefined variable '%s' (declare it with let)", target->as.ident.name);
