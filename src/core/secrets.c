@@ -219,6 +219,13 @@ static size_t match_at(const Secrets *s, const char *text, size_t len) {
   return best;
 }
 
+/* Whether text[0..len) holds a registered form of a secret. */
+static bool holds_secret(const Secrets *s, const char *text, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (match_at(s, text + i, len - i)) return true;
+  return false;
+}
+
 /* Appends text[0..len) to b with every secret in it replaced. */
 static void mask_into(const Secrets *s, const char *text, size_t len, Buf *b) {
   size_t i = 0, plain = 0; /* text[plain..i) is copied as it is */
@@ -242,7 +249,10 @@ char *secrets_mask(const Secrets *s, const char *text) {
   return buf_take(&b);
 }
 
+/* A string marked secret that holds no registered text (a character of a
+ * secret, too short to register) is hidden whole. */
 static Value mask_str(const Secrets *s, const Str *str) {
+  if (str->secret && str->len && !holds_secret(s, str->data, str->len)) return v_cstr("***");
   Buf b = {0};
   mask_into(s, str->data, str->len, &b);
   Value v = v_str(b.data ? b.data : "", b.len);
@@ -251,7 +261,7 @@ static Value mask_str(const Secrets *s, const Str *str) {
 }
 
 Value secrets_mask_value(const Secrets *s, Value v) {
-  if (!s->nmasks) return value_retain(v);
+  if (!s->nmasks && !value_is_secret(v)) return value_retain(v);
   switch (v.kind) {
   case V_STRING: return mask_str(s, as_str(v));
   case V_LIST: {
@@ -270,5 +280,43 @@ Value secrets_mask_value(const Secrets *s, Value v) {
     return out;
   }
   default: return value_retain(v);
+  }
+}
+
+bool secrets_held_by(const Secrets *s, Value v) {
+  switch (v.kind) {
+  case V_STRING: return holds_secret(s, str_chars(v), as_str(v)->len);
+  case V_LIST:
+    for (size_t i = 0; i < list_len(v); i++)
+      if (secrets_held_by(s, list_get(v, i))) return true;
+    return false;
+  case V_MAP:
+    for (size_t i = 0; i < as_map(v)->n; i++) {
+      const Str *key = as_map(v)->keys[i];
+      if (holds_secret(s, key->data, key->len) || secrets_held_by(s, as_map(v)->vals[i])) return true;
+    }
+    return false;
+  default: return false;
+  }
+}
+
+/* ---- what is derived from a secret ---- */
+
+void secrets_add_derived(Secrets *s, Value v) {
+  switch (v.kind) {
+  case V_STRING: {
+    const Str *str = as_str(v);
+    if (str->secret && str->len >= SECRET_MIN_LEN && strlen(str->data) == str->len &&
+        !holds_secret(s, str->data, str->len))
+      secrets_add(s, str->data);
+    return;
+  }
+  case V_LIST:
+    for (size_t i = 0; i < list_len(v); i++) secrets_add_derived(s, list_get(v, i));
+    return;
+  case V_MAP: /* not the keys: a key made of a secret holds it already */
+    for (size_t i = 0; i < as_map(v)->n; i++) secrets_add_derived(s, as_map(v)->vals[i]);
+    return;
+  default: return;
   }
 }

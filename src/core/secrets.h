@@ -37,6 +37,12 @@ bool secrets_read(Secrets *s, const char *name, const char **value, char **err);
 
 /* Registers a secret text (nothing happens when it is known already). */
 void secrets_add(Secrets *s, const char *text);
+/* Registers every string marked secret in `v` (or in a list's items, a
+ * map's values) that holds no registered text already, so that what a
+ * method or primitive derived from a secret (upper(), a piece of split(),
+ * base64 of "user:" + a token) is masked wherever it shows up, as the
+ * secret is. Shorter than SECRET_MIN_LEN, it is left out. */
+void secrets_add_derived(Secrets *s, Value v);
 /* The texts registered so far, oldest first: a stage's process sends the
  * parent those after the ones it inherited. */
 size_t secrets_count(const Secrets *s);
@@ -45,7 +51,10 @@ const char *secrets_text(const Secrets *s, size_t i);
 /* A copy of `text` with every secret in it replaced by "***" (malloc'd;
  * NULL for NULL). */
 char *secrets_mask(const Secrets *s, const char *text);
-/* A copy of `v` with every string in it, map keys included, masked. */
+/* Whether some string in `v` (map keys included) holds a registered secret. */
+bool secrets_held_by(const Secrets *s, Value v);
+/* A copy of `v` with every string in it, map keys included, masked; a
+ * string marked secret in which no registered text shows is "***" whole. */
 Value secrets_mask_value(const Secrets *s, Value v);
 
 #endif

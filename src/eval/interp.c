@@ -832,6 +832,7 @@ static bool call_native(Interp *I, const Node *call, const Native *nat, Value *a
             nat->fn(I, &cs, placed, nplaced, out);
   for (int i = 0; i < nplaced; i++) value_release(placed[i]);
   free(placed);
+  if (ok) secrets_add_derived(I->secrets, *out); /* base64("user:${token}") */
   return ok;
 }
 
@@ -897,6 +898,7 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
       char *err = NULL;
       ok = method_call(mname, obj, args, nargs, &host, out, &err);
       if (!ok && err) FAIL_AT(callee, "%s", err);
+      if (ok) secrets_add_derived(I->secrets, *out); /* token.upper(), creds.split(":") */
       free(err);
     }
     value_release(obj);
@@ -1037,6 +1039,7 @@ static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
     int64_t i = idx.as.i, len = (int64_t)as_str(obj)->len;
     if (i < 0) i += len;
     *out = i >= 0 && i < len ? v_str(str_chars(obj) + i, 1) : V_NULL_VALUE;
+    if (value_is_secret(obj)) *out = value_mark_secret(*out);
   } else if (obj.kind == V_NULL) {
     *out = V_NULL_VALUE;
   } else {
@@ -1065,7 +1068,7 @@ static bool eval_collection(Interp *I, Scope *sc, const Node *n, Value *out) {
       value_release(k);
       goto fail;
     }
-    map_set(*out, str_chars(k), v);
+    map_set_str(*out, as_str(k), v); /* a key keeps its taint */
     value_release(k);
   }
   return true;

@@ -165,6 +165,7 @@ static bool n_re_find(Interp *I, const CallSite *cs, Value *args, int nargs, Val
   if (!re_find(re_ctx(I), pat, str_chars(text), as_str(text)->len, 0, &m, &found, &err)) return fail_msg(I, cs, err);
   *out = found ? match_value(&m) : V_NULL_VALUE;
   if (found) re_match_free(&m);
+  if (value_is_secret(text)) *out = value_mark_secret(*out); /* pieces of a secret stay secret */
   return true;
 }
 
@@ -179,6 +180,7 @@ static bool n_re_find_all(Interp *I, const CallSite *cs, Value *args, int nargs,
   *out = v_list();
   for (size_t i = 0; i < ms.n; i++) list_push(*out, match_value(&ms.items[i]));
   re_matches_free(&ms);
+  if (value_is_secret(text)) *out = value_mark_secret(*out);
   return true;
 }
 
@@ -209,6 +211,7 @@ static bool n_re_split(Interp *I, const CallSite *cs, Value *args, int nargs, Va
   *out = v_list();
   for (size_t i = 0; i < p.n; i++) list_push(*out, v_str(p.items[i], p.lens[i]));
   re_pieces_free(&p);
+  if (value_is_secret(text)) *out = value_mark_secret(*out);
   return true;
 }
 

@@ -1,7 +1,7 @@
 /* test_secrets.c — the run's secrets: masking (longest first, line by line,
- * short texts left alone, encoded forms), registering once, the secrets
- * file in both forms, lookup before the environment, refusing what cannot
- * be masked, and masking a value. */
+ * short texts left alone, encoded forms), registering once, what is derived
+ * from a secret, the secrets file in both forms, lookup before the
+ * environment, refusing what cannot be masked, and masking a value. */
 #include <unistd.h>
 
 #include "check_values.h"
@@ -52,6 +52,30 @@ static void test_forms(void) {
   secrets_add(s, "ab>?c~d");
   CHECK_MASK(s, "YWI+P2N+ZA== YWI-P2N-ZA== YWI+P2N+ZA YWI-P2N-ZA", "*** *** *** ***");
   CHECK_MASK(s, "ab%3E%3Fc~d", "***");
+  secrets_free(s);
+}
+
+/* Text derived from a secret is registered unless it holds one already. */
+static void test_derived(void) {
+  Secrets *s = secrets_new();
+  secrets_add(s, "user:hunter22");
+  Value list = v_list();
+  list_push(list, value_mark_secret(v_cstr("user")));
+  list_push(list, value_mark_secret(v_cstr("hunter22")));
+  list_push(list, value_mark_secret(v_cstr("pw")));             /* too short: never masked */
+  list_push(list, value_mark_secret(v_cstr("is user:hunter22"))); /* holds the secret already */
+  Value m = v_map();
+  map_set(m, "HUNTER22", list);
+  Value empty = value_mark_secret(v_map()); /* nothing to mark */
+  CHECK(empty.kind == V_MAP && !value_is_secret(empty));
+  value_release(empty);
+  Value marked = value_mark_secret(m); /* the values; a key stays as it was */
+  CHECK(value_is_secret(marked) && !as_map(marked)->keys[0]->secret);
+  map_set(marked, "plain", v_cstr("plain-text")); /* not secret */
+  secrets_add_derived(s, marked);
+  CHECK_INT(secrets_count(s), 3);
+  CHECK_MASK(s, "user hunter22 pw HUNTER22 plain-text", "*** *** pw HUNTER22 plain-text");
+  value_release(marked);
   secrets_free(s);
 }
 
@@ -154,6 +178,7 @@ static void test_load(void) {
 int main(void) {
   test_mask();
   test_forms();
+  test_derived();
   test_read();
   test_mask_value();
   test_load();
