@@ -184,6 +184,39 @@ static void child_line(void *ctx, const char *stage, const char *stream, const c
   deliver(ctx, rec);
 }
 
+/* JSON has no taint: the names of the outputs that hold a secret travel
+ * beside them, and the parent marks those again (outputs_marked), with any
+ * other that holds a secret's text, so a stage that reads one treats it,
+ * and all it derives from it, as secret. */
+Value sched_secret_outputs(Value outputs) {
+  Value names = v_list();
+  Map *m = outputs.kind == V_MAP ? as_map(outputs) : NULL;
+  for (size_t i = 0; m && i < m->n; i++)
+    if (value_is_secret(m->vals[i])) list_push(names, v_str(m->keys[i]->data, m->keys[i]->len));
+  return names;
+}
+
+static bool names_have(Value names, const Str *key) {
+  for (size_t i = 0; names.kind == V_LIST && i < list_len(names); i++) {
+    Value n = list_get(names, i);
+    if (n.kind == V_STRING && as_str(n)->len == key->len && !memcmp(str_chars(n), key->data, key->len))
+      return true;
+  }
+  return false;
+}
+
+static Value outputs_marked(const Secrets *secrets, Value outputs, Value names) {
+  if (outputs.kind != V_MAP) return value_retain(outputs);
+  Value out = v_map();
+  Map *m = as_map(outputs);
+  for (size_t i = 0; i < m->n; i++) {
+    Value v = value_retain(m->vals[i]);
+    if (names_have(names, m->keys[i]) || secrets_held_by(secrets, v)) v = value_mark_secret(v);
+    map_set_str(out, m->keys[i], v);
+  }
+  return out;
+}
+
 static void run_child(Scheduler *s, Unit *u, int fd) {
   ChildSink sink = {fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))};
   interp_set_output(s->I, (OutputSink){&sink, child_line});
@@ -192,6 +225,7 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
   map_set(rec, "t", v_cstr("done"));
   map_set(rec, "ok", v_bool(ok));
   map_set(rec, "outputs", value_retain(interp_outputs(s->I, u->stage->name)));
+  map_set(rec, "secret_outputs", sched_secret_outputs(interp_outputs(s->I, u->stage->name)));
   const RtError *e = interp_last_error(s->I);
   if (!ok && e) {
     Value err = v_map();
@@ -341,7 +375,7 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
     u->got_result = true;
     u->result_ok = value_truthy(map_get(rec, "ok"));
     value_release(u->outputs);
-    u->outputs = value_retain(map_get(rec, "outputs"));
+    u->outputs = outputs_marked(interp_secrets(s->I), map_get(rec, "outputs"), map_get(rec, "secret_outputs"));
     Value e = map_get(rec, "error");
     free(u->err.msg);
     u->err.msg = NULL;
