@@ -177,7 +177,8 @@ bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...) {
   va_end(ap);
   I->err.src = src ? src : I->src;
   I->err.pos = pos;
-  I->err.msg = buf_take(&b);
+  I->err.msg = strip_userinfo(b.data); /* a message names a URL, never its credentials */
+  buf_free(&b);
   free(I->err.stage);
   I->err.stage = I->stage ? xstrdup(I->stage->name) : NULL;
   I->has_error = true;
@@ -217,7 +218,13 @@ void interp_print_error(const Interp *I, FILE *out, bool color) {
 
 void interp_add_secret(Interp *I, const char *text) { secrets_add(I->secrets, text); }
 
-char *interp_mask(const Interp *I, const char *text) { return secrets_mask(I->secrets, text); }
+char *interp_mask(const Interp *I, const char *text) {
+  if (!text) return NULL;
+  char *plain = strip_userinfo(text);
+  char *masked = secrets_mask(I->secrets, plain);
+  free(plain);
+  return masked;
+}
 
 Secrets *interp_secrets(const Interp *I) { return I->secrets; }
 
@@ -247,7 +254,7 @@ static void default_line(void *ctx, const char *stage, const char *stream, const
 }
 
 void interp_emit(Interp *I, const char *stream, const char *text) {
-  char *masked = interp_mask(I, text);
+  char *masked = secrets_mask(I->secrets, text); /* a command's output as it is, but for secrets */
   char *line = masked;
   for (;;) {
     char *nl = strchr(line, '\n');
@@ -257,6 +264,15 @@ void interp_emit(Interp *I, const char *stream, const char *text) {
     line = nl + 1;
   }
   free(masked);
+}
+
+void interp_print_value(const Interp *I, FILE *out, Value v) {
+  Value masked = secrets_mask_value(I->secrets, v);
+  Buf b = {0};
+  value_show(masked, &b);
+  fprintf(out, "%s\n", b.data ? b.data : "");
+  buf_free(&b);
+  value_release(masked);
 }
 
 void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }

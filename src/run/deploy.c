@@ -111,6 +111,12 @@ static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
     interp_clear_error(c->I);
     return NULL;
   }
+  if (value_is_secret(v)) {
+    value_release(v);
+    *err = xstrdup("a secret cannot be a version: it would be written to the deploy history, rp history and "
+                   "rp environments");
+    return NULL;
+  }
   char *text = v.kind == V_NULL ? NULL : value_to_cstr(v);
   value_release(v);
   if (!text) *err = xstrdup("version is null");

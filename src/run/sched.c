@@ -63,6 +63,13 @@ static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
     value_release(*out);
     return false;
   }
+  if (value_is_secret(*out)) { /* it would name the stage in every report */
+    interp_error(s->I, s->prog->src, st->matrix->pos,
+                 "a secret cannot be a matrix value: it would be part of the stage's name in logs, rp plan and "
+                 "the journal");
+    value_release(*out);
+    return false;
+  }
   return true;
 }
 
