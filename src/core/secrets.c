@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/codec.h"
+
 /* One text replaced by "***" wherever it shows up. */
 typedef struct Mask {
   char *text;
@@ -17,6 +19,7 @@ struct Secrets {
   size_t ntexts, texts_cap;
   Mask *masks;  /* every form of them that output may hold */
   size_t nmasks, masks_cap;
+  bool starts[256]; /* whether some mask starts with this byte */
 };
 
 Secrets *secrets_new(void) { return xcalloc(1, sizeof(Secrets)); }
@@ -34,23 +37,73 @@ void secrets_free(Secrets *s) {
 /* ---- registering ---- */
 
 static void add_mask(Secrets *s, const char *text, size_t len) {
-  if (len < 3) return; /* masking "a" everywhere would make output unreadable */
+  if (len < SECRET_MIN_LEN) return;
   for (size_t i = 0; i < s->nmasks; i++)
     if (s->masks[i].len == len && !memcmp(s->masks[i].text, text, len)) return;
   Mask m = {xstrndup(text, len), len};
   VEC_PUSH(s->masks, s->nmasks, s->masks_cap, m);
+  s->starts[(unsigned char)text[0]] = true;
+}
+
+static void add_mask_taken(Secrets *s, char *text) {
+  add_mask(s, text, strlen(text));
+  free(text);
+}
+
+/* As a JSON string holds it, without the quotes (rp's --json, the journal,
+ * json.encode, and the other writers that escape only what JSON requires). */
+static char *json_escaped(const char *text, size_t len) {
+  Value v = v_str(text, len);
+  Buf b = {0};
+  json_encode(v, &b, false);
+  value_release(v);
+  char *inner = xstrndup(b.data + 1, b.len - 2);
+  buf_free(&b);
+  return inner;
+}
+
+/* Percent-encoded, every byte but `keep` and alphanumerics as %XX. */
+static char *percent_encoded(const char *text, const char *keep) {
+  Buf b = {0};
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(keep, *p))
+      buf_putc(&b, (char)*p);
+    else
+      buf_printf(&b, "%%%02X", *p);
+  }
+  return buf_take(&b);
+}
+
+/* Base64 in both alphabets (RFC 4648 §4 and §5), with and without padding. */
+static void add_base64_forms(Secrets *s, const char *text) {
+  char *std = base64_encode(text, strlen(text));
+  char *url = xstrdup(std);
+  for (char *p = url; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+  add_mask(s, std, strlen(std));
+  add_mask(s, std, strcspn(std, "="));
+  add_mask(s, url, strlen(url));
+  add_mask(s, url, strcspn(url, "="));
+  free(std);
+  free(url);
 }
 
 /* The forms in which a secret can show up in output, each masked: output
- * arrives in lines, so a multi-line secret is masked line by line. Other
- * encodings of a secret (JSON-escaped, URL-encoded, base64) belong here. */
+ * arrives in lines, so a multi-line secret is masked line by line, each
+ * line also JSON-escaped; and the whole secret JSON-escaped, URL-encoded
+ * (as encodeURIComponent and as curl_easy_escape do it) and in base64.
+ * doc/values.md lists them; a form not here is not masked. */
 static void add_forms(Secrets *s, const char *text) {
   for (const char *p = text; *p;) {
     const char *nl = strchr(p, '\n');
     size_t n = nl ? (size_t)(nl - p) : strlen(p);
     add_mask(s, p, n);
+    add_mask_taken(s, json_escaped(p, n));
     p += n + (nl ? 1 : 0);
   }
+  add_mask_taken(s, json_escaped(text, strlen(text)));
+  add_mask_taken(s, percent_encoded(text, "-_.!~*'()"));
+  add_mask_taken(s, percent_encoded(text, "-_.~"));
+  add_base64_forms(s, text);
 }
 
 void secrets_add(Secrets *s, const char *text) {
@@ -117,10 +170,19 @@ bool secrets_load(Secrets *s, const char *path, char **err) {
   bool ok = *p == '{' ? parse_json(text, len, path, &file, err) : parse_lines(text, path, &file, err);
   free(text);
   if (!ok) return false;
+  Map *m = as_map(file);
+  for (size_t i = 0; i < m->n; i++) {
+    size_t n = m->vals[i].kind == V_STRING ? as_str(m->vals[i])->len : 0;
+    if (n && n < SECRET_MIN_LEN) {
+      *err = xasprintf("secrets file %s: the value of %s is too short to be masked (at least %d characters)", path,
+                       m->keys[i]->data, SECRET_MIN_LEN);
+      value_release(file);
+      return false;
+    }
+  }
   value_release(s->file);
   s->file = file;
   /* masked from the start of the run, whether a stage asks for them or not */
-  Map *m = as_map(file);
   for (size_t i = 0; i < m->n; i++)
     if (m->vals[i].kind == V_STRING) secrets_add(s, str_chars(m->vals[i]));
   return true;
@@ -131,16 +193,37 @@ const char *secrets_lookup(const Secrets *s, const char *name) {
   return v.kind == V_STRING ? str_chars(v) : getenv(name);
 }
 
+bool secrets_read(Secrets *s, const char *name, const char **value, char **err) {
+  const char *v = secrets_lookup(s, name);
+  size_t n = v ? strlen(v) : 0;
+  if (!v) *err = xasprintf("secret '%s' is not set (export it, or pass --secrets FILE)", name);
+  else if (n && n < SECRET_MIN_LEN)
+    *err = xasprintf("secret '%s' is too short to be masked (%zu character%s; at least %d): it would show in "
+                     "every log", name, n, n == 1 ? "" : "s", SECRET_MIN_LEN);
+  if (!v || (n && n < SECRET_MIN_LEN)) return false;
+  secrets_add(s, v);
+  *value = v;
+  return true;
+}
+
 /* ---- masking ---- */
 
 /* The length of the longest secret at the start of text[0..len), or 0. */
 static size_t match_at(const Secrets *s, const char *text, size_t len) {
+  if (!s->starts[(unsigned char)text[0]]) return 0;
   size_t best = 0;
   for (size_t k = 0; k < s->nmasks; k++) {
     const Mask *m = &s->masks[k];
     if (m->len > best && m->len <= len && m->text[0] == text[0] && !memcmp(text, m->text, m->len)) best = m->len;
   }
   return best;
+}
+
+/* Whether text[0..len) holds a registered form of a secret. */
+static bool holds_secret(const Secrets *s, const char *text, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (match_at(s, text + i, len - i)) return true;
+  return false;
 }
 
 /* Appends text[0..len) to b with every secret in it replaced. */
@@ -166,7 +249,10 @@ char *secrets_mask(const Secrets *s, const char *text) {
   return buf_take(&b);
 }
 
+/* A string marked secret that holds no registered text (a character of a
+ * secret, too short to register) is hidden whole. */
 static Value mask_str(const Secrets *s, const Str *str) {
+  if (str->secret && str->len && !holds_secret(s, str->data, str->len)) return v_cstr("***");
   Buf b = {0};
   mask_into(s, str->data, str->len, &b);
   Value v = v_str(b.data ? b.data : "", b.len);
@@ -175,7 +261,7 @@ static Value mask_str(const Secrets *s, const Str *str) {
 }
 
 Value secrets_mask_value(const Secrets *s, Value v) {
-  if (!s->nmasks) return value_retain(v);
+  if (!s->nmasks && !value_is_secret(v)) return value_retain(v);
   switch (v.kind) {
   case V_STRING: return mask_str(s, as_str(v));
   case V_LIST: {
@@ -194,5 +280,43 @@ Value secrets_mask_value(const Secrets *s, Value v) {
     return out;
   }
   default: return value_retain(v);
+  }
+}
+
+bool secrets_held_by(const Secrets *s, Value v) {
+  switch (v.kind) {
+  case V_STRING: return holds_secret(s, str_chars(v), as_str(v)->len);
+  case V_LIST:
+    for (size_t i = 0; i < list_len(v); i++)
+      if (secrets_held_by(s, list_get(v, i))) return true;
+    return false;
+  case V_MAP:
+    for (size_t i = 0; i < as_map(v)->n; i++) {
+      const Str *key = as_map(v)->keys[i];
+      if (holds_secret(s, key->data, key->len) || secrets_held_by(s, as_map(v)->vals[i])) return true;
+    }
+    return false;
+  default: return false;
+  }
+}
+
+/* ---- what is derived from a secret ---- */
+
+void secrets_add_derived(Secrets *s, Value v) {
+  switch (v.kind) {
+  case V_STRING: {
+    const Str *str = as_str(v);
+    if (str->secret && str->len >= SECRET_MIN_LEN && strlen(str->data) == str->len &&
+        !holds_secret(s, str->data, str->len))
+      secrets_add(s, str->data);
+    return;
+  }
+  case V_LIST:
+    for (size_t i = 0; i < list_len(v); i++) secrets_add_derived(s, list_get(v, i));
+    return;
+  case V_MAP: /* not the keys: a key made of a secret holds it already */
+    for (size_t i = 0; i < as_map(v)->n; i++) secrets_add_derived(s, as_map(v)->vals[i]);
+    return;
+  default: return;
   }
 }

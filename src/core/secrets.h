@@ -1,10 +1,11 @@
 /* secrets.h — the secrets of one run, and masking them.
  *
  * A run has one Secrets: the --secrets FILE it was given and every secret
- * text registered since (secret(), a token handed to a primitive...). Each
- * is replaced by "***" in whatever the run prints or records. A stage's
- * process inherits the run's Secrets when it is forked and sends back what
- * it registers (run/sched.c), so the parent masks those too. */
+ * text registered since (secret(), a token handed to a primitive...). Each,
+ * in every form output may hold it (JSON-escaped, URL-encoded, base64: see
+ * add_forms), is replaced by "***" in whatever the run prints or records.
+ * A stage's process inherits the run's Secrets when it is forked and sends
+ * back what it registers (run/sched.c), so the parent masks those too. */
 #ifndef RP_SECRETS_H
 #define RP_SECRETS_H
 
@@ -14,6 +15,11 @@
 #include "core/value.h"
 
 typedef struct Secrets Secrets;
+
+/* A text shorter than this cannot be masked without making output
+ * unreadable ("a" everywhere): secret() and --secrets FILE refuse such
+ * values rather than leave them showing. */
+enum { SECRET_MIN_LEN = 3 };
 
 Secrets *secrets_new(void);
 void secrets_free(Secrets *s);
@@ -25,9 +31,18 @@ bool secrets_load(Secrets *s, const char *path, char **err);
 /* The secret NAME: from the file if it has it, else the environment; NULL
  * when neither has it. Borrowed. */
 const char *secrets_lookup(const Secrets *s, const char *name);
+/* secret("NAME"): looks NAME up and registers its value. False with a
+ * malloc'd *err (quoting no value) when it is not set or too short. */
+bool secrets_read(Secrets *s, const char *name, const char **value, char **err);
 
 /* Registers a secret text (nothing happens when it is known already). */
 void secrets_add(Secrets *s, const char *text);
+/* Registers every string marked secret in `v` (or in a list's items, a
+ * map's values) that holds no registered text already, so that what a
+ * method or primitive derived from a secret (upper(), a piece of split(),
+ * base64 of "user:" + a token) is masked wherever it shows up, as the
+ * secret is. Shorter than SECRET_MIN_LEN, it is left out. */
+void secrets_add_derived(Secrets *s, Value v);
 /* The texts registered so far, oldest first: a stage's process sends the
  * parent those after the ones it inherited. */
 size_t secrets_count(const Secrets *s);
@@ -36,7 +51,10 @@ const char *secrets_text(const Secrets *s, size_t i);
 /* A copy of `text` with every secret in it replaced by "***" (malloc'd;
  * NULL for NULL). */
 char *secrets_mask(const Secrets *s, const char *text);
-/* A copy of `v` with every string in it, map keys included, masked. */
+/* Whether some string in `v` (map keys included) holds a registered secret. */
+bool secrets_held_by(const Secrets *s, Value v);
+/* A copy of `v` with every string in it, map keys included, masked; a
+ * string marked secret in which no registered text shows is "***" whole. */
 Value secrets_mask_value(const Secrets *s, Value v);
 
 #endif

@@ -185,6 +185,20 @@ bool write_file_atomic(const char *path, const char *data, size_t len) {
 
 /* ---- strings ---- */
 
+char *strip_userinfo(const char *text) {
+  Buf b = {0};
+  const char *p = text;
+  for (const char *s; (s = strstr(p, "://")) != NULL;) {
+    s += 3;
+    size_t auth = strcspn(s, "/?# \t\n'\"");
+    const char *at = memchr(s, '@', auth);
+    buf_putn(&b, p, (size_t)(s - p));
+    p = at ? at + 1 : s;
+  }
+  buf_puts(&b, p);
+  return buf_take(&b);
+}
+
 size_t edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   size_t *row = xmalloc((lb + 1) * sizeof *row);

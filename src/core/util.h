@@ -58,6 +58,9 @@ bool write_file_atomic(const char *path, const char *data, size_t len);
 void remove_tree(const char *path); /* rm -rf, best effort; symlinks not followed */
 
 /* Strings */
+/* A copy of `text` with the user:password@ of every URL in it removed:
+ * what rp prints of a URL, in dry runs and messages (malloc'd). */
+char *strip_userinfo(const char *text);
 size_t edit_distance(const char *a, const char *b);
 /* Edit distance for did-you-mean: an adjacent swap counts as one edit. */
 size_t name_distance(const char *a, const char *b);

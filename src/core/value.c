@@ -509,9 +509,27 @@ bool value_is_secret(Value v) {
   }
 }
 
+/* A copy of a list or map with every string in it marked. Keys are left
+ * as they are: they name fields ("match", an output) far more often than
+ * they hold secret text. */
+static Value mark_items(Value v) {
+  Value out;
+  if (v.kind == V_LIST) {
+    out = v_list();
+    for (size_t i = 0; i < list_len(v); i++) list_push(out, value_mark_secret(value_retain(list_get(v, i))));
+  } else {
+    out = v_map();
+    Map *m = as_map(v);
+    for (size_t i = 0; i < m->n; i++) map_set_str(out, m->keys[i], value_mark_secret(value_retain(m->vals[i])));
+  }
+  value_release(v);
+  return out;
+}
+
 /* Strings are immutable to their holders, so a shared one is copied
  * rather than tainted under another holder's feet. */
 Value value_mark_secret(Value v) {
+  if (v.kind == V_LIST || v.kind == V_MAP) return mark_items(v);
   if (v.kind != V_STRING || as_str(v)->secret) return v;
   if (v.as.obj->refs > 1) {
     Value copy = v_str(as_str(v)->data, as_str(v)->len);

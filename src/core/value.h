@@ -162,7 +162,9 @@ bool value_equal(Value a, Value b);         /* deep */
  * for NaN; the result is then 0. */
 int value_compare(Value a, Value b, bool *ok);
 bool value_is_secret(Value v);              /* a secret string, or a container holding one */
-Value value_mark_secret(Value v);           /* taints a string (takes and returns); other kinds unchanged */
+/* Taints a string, or every string in a list or map (in a copy; map keys
+ * as they were); takes and returns; other kinds unchanged. */
+Value value_mark_secret(Value v);
 
 /* text */
 void value_show(Value v, Buf *out);   /* as the REPL prints it: strings quoted */

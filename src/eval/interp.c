@@ -156,10 +156,13 @@ static void release_captured(Interp *I) {
   I->ncaptured = 0;
 }
 
-static Scope *scope_find(Scope *s, const char *name) {
+/* The scope defining `name`: `s` and its parents, then the globals, which
+ * a scope made over nothing (the REPL's, a `when`'s) sits over too: a
+ * pipeline variable evaluated for one of them is defined there. */
+static Scope *scope_find(Interp *I, Scope *s, const char *name) {
   for (; s; s = s->parent)
     if (map_has(s->vars, name)) return s;
-  return NULL;
+  return map_has(I->globals->vars, name) ? I->globals : NULL;
 }
 
 /* ---- errors ---- */
@@ -173,7 +176,8 @@ bool interp_error(Interp *I, const Source *src, Pos pos, const char *fmt, ...) {
   va_end(ap);
   I->err.src = src ? src : I->src;
   I->err.pos = pos;
-  I->err.msg = buf_take(&b);
+  I->err.msg = strip_userinfo(b.data); /* a message names a URL, never its credentials */
+  buf_free(&b);
   free(I->err.stage);
   I->err.stage = I->stage ? xstrdup(I->stage->name) : NULL;
   I->has_error = true;
@@ -213,7 +217,13 @@ void interp_print_error(const Interp *I, FILE *out, bool color) {
 
 void interp_add_secret(Interp *I, const char *text) { secrets_add(I->secrets, text); }
 
-char *interp_mask(const Interp *I, const char *text) { return secrets_mask(I->secrets, text); }
+char *interp_mask(const Interp *I, const char *text) {
+  if (!text) return NULL;
+  char *plain = strip_userinfo(text);
+  char *masked = secrets_mask(I->secrets, plain);
+  free(plain);
+  return masked;
+}
 
 Secrets *interp_secrets(const Interp *I) { return I->secrets; }
 
@@ -243,7 +253,7 @@ static void default_line(void *ctx, const char *stage, const char *stream, const
 }
 
 void interp_emit(Interp *I, const char *stream, const char *text) {
-  char *masked = interp_mask(I, text);
+  char *masked = secrets_mask(I->secrets, text); /* a command's output as it is, but for secrets */
   char *line = masked;
   for (;;) {
     char *nl = strchr(line, '\n');
@@ -253,6 +263,15 @@ void interp_emit(Interp *I, const char *stream, const char *text) {
     line = nl + 1;
   }
   free(masked);
+}
+
+void interp_print_value(const Interp *I, FILE *out, Value v) {
+  Value masked = secrets_mask_value(I->secrets, v);
+  Buf b = {0};
+  value_show(masked, &b);
+  fprintf(out, "%s\n", b.data ? b.data : "");
+  buf_free(&b);
+  value_release(masked);
 }
 
 void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
@@ -419,7 +438,7 @@ static bool eval_global_let(Interp *I, const char *name, Value *out) {
 
 static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
   const char *name = id->as.ident.name;
-  Scope *s = scope_find(scope ? scope : I->globals, name);
+  Scope *s = scope_find(I, scope, name);
   if (s) {
     *out = value_retain(map_get(s->vars, name));
     return true;
@@ -690,7 +709,7 @@ static bool eval_args(Interp *I, Scope *sc, const Node *call, Value **args, int 
      * called as any other) */
     bool tmpl = a->value->kind == N_STRING && (a->name ? !strcmp(a->name, "cmd") : i == 0) &&
                 call->as.call.callee->kind == N_IDENT && !strcmp(call->as.call.callee->as.ident.name, "sh") &&
-                !scope_find(sc ? sc : I->globals, "sh") && !map_has(I->pending, "sh");
+                !scope_find(I, sc, "sh") && !map_has(I->pending, "sh");
     if (!(tmpl ? eval_string(I, sc, a->value, true, &v) : interp_eval(I, sc, a->value, &v))) goto fail;
     if (a->name) {
       if (named->kind == V_NULL) *named = v_map();
@@ -768,6 +787,7 @@ static bool call_prim(Interp *I, const Node *call, const char *ns, const Primiti
             p->fn(I, &cs, placed, nplaced, out);
   for (int i = 0; i < nplaced; i++) value_release(placed[i]);
   free(placed);
+  if (ok) secrets_add_derived(I->secrets, *out); /* base64("user:${token}") */
   return ok;
 }
 
@@ -825,13 +845,14 @@ static bool eval_call(Interp *I, Scope *sc, const Node *n, Value *out) {
       char *err = NULL;
       ok = method_call(mname, obj, args, nargs, &host, out, &err);
       if (!ok && err) FAIL_AT(callee, "%s", err);
+      if (ok) secrets_add_derived(I->secrets, *out); /* token.upper(), creds.split(":") */
       free(err);
     }
     value_release(obj);
     free_args(args, nargs, named);
     return ok;
   }
-  if (callee->kind == N_IDENT && !scope_find(sc ? sc : I->globals, callee->as.ident.name) &&
+  if (callee->kind == N_IDENT && !scope_find(I, sc, callee->as.ident.name) &&
       !map_has(I->pending, callee->as.ident.name)) {
     const Primitive *prim = prim_find(I, NULL, callee->as.ident.name);
     if (prim) {
@@ -965,6 +986,7 @@ static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
     int64_t i = idx.as.i, len = (int64_t)as_str(obj)->len;
     if (i < 0) i += len;
     *out = i >= 0 && i < len ? v_str(str_chars(obj) + i, 1) : V_NULL_VALUE;
+    if (value_is_secret(obj)) *out = value_mark_secret(*out);
   } else if (obj.kind == V_NULL) {
     *out = V_NULL_VALUE;
   } else {
@@ -993,7 +1015,7 @@ static bool eval_collection(Interp *I, Scope *sc, const Node *n, Value *out) {
       value_release(k);
       goto fail;
     }
-    map_set(*out, str_chars(k), v);
+    map_set_str(*out, as_str(k), v); /* a key keeps its taint */
     value_release(k);
   }
   return true;
@@ -1068,7 +1090,7 @@ bool interp_eval(Interp *I, Scope *sc, const Node *n, Value *out) {
 
 static bool assign(Interp *I, Scope *sc, const Node *target, Value v) {
   if (target->kind == N_IDENT) {
-    Scope *s = scope_find(sc ? sc : I->globals, target->as.ident.name);
+    Scope *s = scope_find(I, sc, target->as.ident.name);
     if (!s) {
       value_release(v);
       return FAIL_AT(target, "assignment to undefined variable '%s' (declare it with let)", target->as.ident.name);

@@ -126,8 +126,13 @@ void interp_print_error(const Interp *I, FILE *out, bool color);
  * run/sched.c. Output through interp_emit is masked. */
 Secrets *interp_secrets(const Interp *I);
 void interp_add_secret(Interp *I, const char *text);
-char *interp_mask(const Interp *I, const char *text); /* malloc'd */
+/* What rp shows of its own (a message, a dry run's command): the run's
+ * secrets masked, and every URL without its user:password@. Malloc'd. */
+char *interp_mask(const Interp *I, const char *text);
 void interp_emit(Interp *I, const char *stream, const char *text);
+/* Prints `v` as the REPL shows it (value_show), its secrets masked, and a
+ * newline. */
+void interp_print_value(const Interp *I, FILE *out, Value v);
 
 /* Per-run state of a primitive family (a curl handle, a libgit2 context, a
  * regex cache): made on first use by `make`, freed with `release` when the

@@ -88,9 +88,13 @@ static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
 static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value name;
   ARG(0, V_STRING, true, &name);
-  const char *v = secrets_lookup(interp_secrets(I), str_chars(name));
-  if (!v) return FAIL("secret '%s' is not set (export it, or pass --secrets FILE)", str_chars(name));
-  interp_add_secret(I, v);
+  const char *v;
+  char *err = NULL;
+  if (!secrets_read(interp_secrets(I), str_chars(name), &v, &err)) {
+    FAIL("%s", err);
+    free(err);
+    return false;
+  }
   *out = value_mark_secret(v_cstr(v));
   return true;
 }

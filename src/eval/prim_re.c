@@ -62,6 +62,7 @@ static bool n_find(Interp *I, const CallSite *cs, Value *args, int nargs, Value 
   if (!re_find(s.re, s.pat, s.text, s.len, 0, &m, &found, &err)) return prim_fail(I, cs, err);
   *out = found ? match_value(&m) : V_NULL_VALUE;
   if (found) re_match_free(&m);
+  if (value_is_secret(s.value)) *out = value_mark_secret(*out); /* pieces of a secret stay secret */
   return true;
 }
 
@@ -74,6 +75,7 @@ static bool n_find_all(Interp *I, const CallSite *cs, Value *args, int nargs, Va
   *out = v_list();
   for (size_t i = 0; i < ms.n; i++) list_push(*out, match_value(&ms.items[i]));
   re_matches_free(&ms);
+  if (value_is_secret(s.value)) *out = value_mark_secret(*out);
   return true;
 }
 
@@ -101,6 +103,7 @@ static bool n_split(Interp *I, const CallSite *cs, Value *args, int nargs, Value
   *out = v_list();
   for (size_t i = 0; i < pieces.n; i++) list_push(*out, v_str(pieces.items[i], pieces.lens[i]));
   re_pieces_free(&pieces);
+  if (value_is_secret(s.value)) *out = value_mark_secret(*out);
   return true;
 }
 

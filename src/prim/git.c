@@ -43,32 +43,18 @@ const char *gitp_err_kind_name(GitErrKind kind) {
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "failed";
 }
 
-/* Drops "user:password@" from every URL in `text`. */
-static void strip_userinfo(Buf *out, const char *text) {
-  const char *p = text;
-  for (const char *s; (s = strstr(p, "://")) != NULL;) {
-    s += 3;
-    size_t auth = strcspn(s, "/ \t\n'\"");
-    const char *at = memchr(s, '@', auth);
-    buf_putn(out, p, (size_t)(s - p));
-    p = at ? at + 1 : s;
-  }
-  buf_puts(out, p);
-}
-
 /* What may be shown of a message: no URL userinfo, no token. */
 static char *redact(const char *text, const char *token) {
-  Buf b = {0};
-  strip_userinfo(&b, text);
-  if (!token || !*token) return buf_take(&b);
+  char *stripped = strip_userinfo(text);
+  if (!token || !*token) return stripped;
   Buf r = {0};
   size_t tn = strlen(token);
-  for (const char *p = b.data, *hit; p; p = hit ? hit + tn : NULL) {
+  for (const char *p = stripped, *hit; p; p = hit ? hit + tn : NULL) {
     hit = strstr(p, token);
     buf_putn(&r, p, hit ? (size_t)(hit - p) : strlen(p));
     if (hit) buf_puts(&r, "***");
   }
-  buf_free(&b);
+  free(stripped);
   return buf_take(&r);
 }
 

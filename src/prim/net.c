@@ -78,24 +78,10 @@ static bool secret_param(const char *name, size_t len) {
 }
 
 char *net_redact_url(const char *url) {
+  char *plain = strip_userinfo(url);
+  const char *p = plain, *q = strchr(p, '?');
+  if (!q) return plain;
   Buf b = {0};
-  const char *p = url;
-  const char *scheme = strstr(url, "://");
-  if (scheme) {
-    p = scheme + 3;
-    buf_putn(&b, url, (size_t)(p - url));
-  }
-  size_t auth_len = strcspn(p, "/?#");
-  const char *at = memchr(p, '@', auth_len);
-  if (at) {
-    buf_puts(&b, "***@");
-    p = at + 1;
-  }
-  const char *q = strchr(p, '?');
-  if (!q) {
-    buf_puts(&b, p);
-    return buf_take(&b);
-  }
   buf_putn(&b, p, (size_t)(q - p) + 1);
   for (p = q + 1; *p && *p != '#';) {
     size_t plen = strcspn(p, "&#");
@@ -110,6 +96,7 @@ char *net_redact_url(const char *url) {
     if (*p == '&') buf_putc(&b, *p++);
   }
   buf_puts(&b, p);
+  free(plain);
   return buf_take(&b);
 }
 

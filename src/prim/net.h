@@ -70,9 +70,9 @@ bool net_failure_transient(const Net *net);
 /* First header named `name` (case-insensitive), or NULL. */
 const char *net_header(const NetResponse *resp, const char *name);
 
-/* `url` fit for a message: userinfo and the values of query parameters
- * whose names suggest a secret (token, password, secret, key, sig,
- * credential, auth) become "***". Malloc'd. */
+/* `url` fit for a message: without its userinfo (strip_userinfo), and the
+ * values of query parameters whose names suggest a secret (token,
+ * password, secret, key, sig, credential, auth) replaced by "***". Malloc'd. */
 char *net_redact_url(const char *url);
 
 /* Current monotonic time in milliseconds (for deadlines and backoff). */

@@ -26,17 +26,16 @@ static void evaluate(Interp *I, Scope *scope, const char *line) {
   if (n && n->kind == N_EXPR_STMT) {
     Value v;
     if (interp_eval(I, scope, n->as.stmt.value, &v)) {
-      Buf b = {0};
-      value_show(v, &b);
-      fprintf(stderr, "%s\n", b.data ? b.data : "");
-      buf_free(&b);
+      interp_print_value(I, stderr, v);
       value_release(v);
     }
   } else if (n) {
     interp_exec(I, scope, n);
   }
   if (interp_last_error(I)) {
-    fprintf(stderr, "error: %s\n", interp_last_error(I)->msg);
+    char *msg = interp_mask(I, interp_last_error(I)->msg);
+    fprintf(stderr, "error: %s\n", msg);
+    free(msg);
     interp_clear_error(I);
   }
   diags_free(&d);
@@ -75,10 +74,7 @@ FailedAction break_on_failure(void *ctx, Interp *I, Scope *scope, const Node *st
     if (!strcmp(line, ":help")) help();
     else if (!strcmp(line, ":vars")) {
       Value vars = interp_scope_vars(I, scope);
-      Buf b = {0};
-      value_show(vars, &b);
-      fprintf(stderr, "%s\n", b.data ? b.data : "");
-      buf_free(&b);
+      interp_print_value(I, stderr, vars);
       value_release(vars);
     } else if (line[0] == ':') fprintf(stderr, "unknown command %s (:help)\n", line);
     else evaluate(I, scope, line);

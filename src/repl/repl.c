@@ -138,9 +138,11 @@ static const Stage *find_stage(Repl *R, const char *name) {
 static void print_error_at(Repl *R, bool typed) {
   const RtError *e = interp_last_error(R->I);
   if (e) {
+    char *msg = interp_mask(R->I, e->msg);
     if (!typed && e->src && e->src->path)
-      fprintf(stdout, "%s:%u:%u: error: %s\n", e->src->path, e->pos.line, e->pos.col, e->msg);
-    else fprintf(stdout, "error: %s\n", e->msg);
+      fprintf(stdout, "%s:%u:%u: error: %s\n", e->src->path, e->pos.line, e->pos.col, msg);
+    else fprintf(stdout, "error: %s\n", msg);
+    free(msg);
   }
   interp_clear_error(R->I);
 }
@@ -276,10 +278,7 @@ static void eval_line(Repl *R, const char *text) {
       print_error_at(R, true);
       return;
     }
-    Buf b = {0};
-    value_show(v, &b);
-    printf("%s\n", b.data ? b.data : "");
-    buf_free(&b);
+    interp_print_value(R->I, stdout, v);
     value_release(v);
   } else if (n->kind == N_LET || n->kind == N_ASSIGN || n->kind == N_IF || n->kind == N_FOR ||
              n->kind == N_OUTPUT || n->kind == N_FAIL) {
@@ -410,19 +409,12 @@ static void cmd_list(Repl *R) {
   }
 }
 
-static void show_value(Value v) {
-  Buf b = {0};
-  value_show(v, &b);
-  printf("%s\n", b.data ? b.data : "");
-  buf_free(&b);
-}
-
 static void cmd_vars(Repl *R) {
   Value vars = interp_scope_vars(R->I, R->scope ? R->scope : R->top);
   Map *m = as_map(vars);
   for (size_t i = 0; i < m->n; i++) {
     printf("%s = ", m->keys[i]->data);
-    show_value(m->vals[i]);
+    interp_print_value(R->I, stdout, m->vals[i]);
   }
   value_release(vars);
 }
@@ -434,7 +426,7 @@ static void cmd_outputs(Repl *R, const char *name) {
   }
   Value v = interp_outputs(R->I, name);
   if (v.kind == V_NULL) printf("%s has not run\n", name);
-  else show_value(v);
+  else interp_print_value(R->I, stdout, v);
 }
 
 /* :event KIND k=v...: the keys are rp run's event flags without "--". */

@@ -99,6 +99,12 @@ static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
     interp_clear_error(c->I);
     return NULL;
   }
+  if (value_is_secret(v)) {
+    value_release(v);
+    *err = xstrdup("a secret cannot be a version: it would be written to the deploy history, rp history and "
+                   "rp environments");
+    return NULL;
+  }
   char *text = v.kind == V_NULL ? NULL : value_to_cstr(v);
   value_release(v);
   if (!text) *err = xstrdup("version is null");
@@ -273,13 +279,16 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
   Unit *u = &s->units[i];
-  if (c->resumed) {
-    const StageState *ss = run_state_stage(c->resumed, u->name);
-    if (ss && ss->status && !strcmp(ss->status, "ok")) {
+  const StageState *ss = c->resumed ? run_state_stage(c->resumed, u->name) : NULL;
+  if (ss && ss->status && !strcmp(ss->status, "ok")) {
+    /* outputs that held a secret were journaled masked: the stage runs
+     * again to have them, rather than hand *** to the stages after it */
+    if (ss->secret_outputs.kind != V_LIST || !list_len(ss->secret_outputs)) {
       value_release(u->outputs);
       u->outputs = value_retain(ss->outputs);
       return GO_DONE;
     }
+    say(s, u, "rp: running again: its outputs held a secret, which the journal does not keep");
   }
   if (!u->stage->environment) return GO_RUN;
   const char *name = u->stage->environment->as.attr.ref.name;
@@ -428,16 +437,19 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   int64_t ms = c->started[i] ? (int64_t)((monotonic_seconds() - c->started[i]) * 1000) : 0;
   char *err = NULL;
   /* the journal outlives the run and `rp status` shows it: what the stage
-   * produced is kept masked (a resumed run reads *** for a secret output) */
+   * produced is kept masked, and a resumed run runs a stage again when
+   * some of its outputs held a secret */
   Value outputs = secrets_mask_value(interp_secrets(c->I), u->outputs);
+  Value secret = sched_secret_outputs(u->outputs);
   char *error = secrets_mask(interp_secrets(c->I), reason);
   /* a deploy's record must survive a power cut: the history depends on it */
-  if (!journal_stage_finished(c->journal, u->name, status, outputs, error, ms, &err) ||
+  if (!journal_stage_finished(c->journal, u->name, status, outputs, secret, error, ms, &err) ||
       (u->stage->environment && !journal_sync(c->journal, &err))) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   }
   value_release(outputs);
+  value_release(secret);
   free(error);
   /* a deploy that ran (not one refused at its gate) goes into the history */
   if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);

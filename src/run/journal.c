@@ -182,11 +182,13 @@ bool journal_stage_started(Journal *j, const char *stage, int attempt, char **er
 }
 
 bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,
-                            const char *error, int64_t duration_ms, char **err) {
+                            Value secret_outputs, const char *error, int64_t duration_ms, char **err) {
   Value r = record("stage_finished");
   map_set(r, "stage", v_cstr(stage));
   map_set(r, "status", v_cstr(status));
   map_set(r, "outputs", value_retain(outputs));
+  if (secret_outputs.kind == V_LIST && list_len(secret_outputs))
+    map_set(r, "secret_outputs", value_retain(secret_outputs));
   map_set(r, "error", str_or_null(error));
   map_set(r, "duration_ms", v_int(duration_ms));
   /* not synced either: a power cut can only cost re-running the stage;
@@ -255,7 +257,8 @@ static int64_t time_field(Value rec, const char *key) {
 static StageState *stage_for(RunState *r, const char *name, size_t *cap) {
   for (size_t i = 0; i < r->nstages; i++)
     if (strcmp(r->stages[i].name, name) == 0) return &r->stages[i];
-  StageState s = {.name = xstrdup(name), .outputs = V_NULL_VALUE, .duration_ms = -1};
+  StageState s = {.name = xstrdup(name), .outputs = V_NULL_VALUE, .secret_outputs = V_NULL_VALUE,
+                  .duration_ms = -1};
   VEC_PUSH(r->stages, r->nstages, *cap, s);
   return &r->stages[r->nstages - 1];
 }
@@ -290,7 +293,8 @@ static void apply_stage(RunState *r, Value rec, bool finished, size_t *cap) {
   free(s->error);
   s->error = NULL;
   value_release(s->outputs);
-  s->outputs = V_NULL_VALUE;
+  value_release(s->secret_outputs);
+  s->outputs = s->secret_outputs = V_NULL_VALUE;
   if (!finished) {
     Value attempt = map_get(rec, "attempt");
     s->attempts = attempt.kind == V_INT ? (int)attempt.as.i : s->attempts + 1;
@@ -304,6 +308,8 @@ static void apply_stage(RunState *r, Value rec, bool finished, size_t *cap) {
   if (!s->status) s->status = xstrdup("failed");
   s->error = field(rec, "error");
   s->outputs = value_retain(map_get(rec, "outputs"));
+  Value secret = map_get(rec, "secret_outputs");
+  if (secret.kind == V_LIST) s->secret_outputs = value_retain(secret);
   Value d = map_get(rec, "duration_ms");
   s->duration_ms = d.kind == V_INT ? d.as.i : 0;
 }
@@ -483,6 +489,7 @@ void run_state_free(RunState *r) {
     free(r->stages[i].status);
     free(r->stages[i].error);
     value_release(r->stages[i].outputs);
+    value_release(r->stages[i].secret_outputs);
   }
   free(r->stages);
   for (size_t i = 0; i < r->ndecisions; i++) {

@@ -4,7 +4,8 @@
  * with "kind" and "at" (UTC, state_format_time). Kinds and their fields:
  *   run_started    run, pipeline, file, event, actor, started, pid, host
  *   stage_started  stage, attempt
- *   stage_finished stage, status, outputs, error, duration_ms
+ *   stage_finished stage, status, outputs, error, duration_ms, and
+ *                  secret_outputs when some outputs held a secret
  *   gate_waiting   stage, env, version, reviewers
  *   approved       env, version, by, comment      (rejected: the same)
  *   run_finished   status
@@ -64,8 +65,10 @@ void journal_close(Journal *j);  /* releases ownership; j may be zeroed */
 bool journal_run_started(Journal *j, const char *pipeline, const char *file, Value event,
                          const char *actor, char **err);
 bool journal_stage_started(Journal *j, const char *stage, int attempt, char **err);
+/* `outputs` as they may be shown (masked); `secret_outputs` (a list, or
+ * null) names those that held a secret. */
 bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,
-                            const char *error, int64_t duration_ms, char **err);
+                            Value secret_outputs, const char *error, int64_t duration_ms, char **err);
 bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const char *version,
                           Value reviewers, char **err);
 bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
@@ -91,6 +94,7 @@ typedef struct StageState {
   char *status;        /* "running" until stage_finished, then as recorded */
   int attempts;        /* the last attempt started */
   Value outputs;       /* as recorded (a map), null before it finished */
+  Value secret_outputs; /* the names of those that held a secret (a list), or null */
   char *error;         /* NULL when none */
   int64_t duration_ms; /* -1 before it finished */
 } StageState;

@@ -63,6 +63,13 @@ static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
     value_release(*out);
     return false;
   }
+  if (value_is_secret(*out)) { /* it would name the stage in every report */
+    interp_error(s->I, s->prog->src, st->matrix->pos,
+                 "a secret cannot be a matrix value: it would be part of the stage's name in logs, rp plan and "
+                 "the journal");
+    value_release(*out);
+    return false;
+  }
   return true;
 }
 
@@ -210,6 +217,39 @@ static bool child_post(void *ctx, bool ok) {
   return true;
 }
 
+/* JSON has no taint: the names of the outputs that hold a secret travel
+ * beside them, and the parent marks those again (outputs_marked), with any
+ * other that holds a secret's text, so a stage that reads one treats it,
+ * and all it derives from it, as secret. */
+Value sched_secret_outputs(Value outputs) {
+  Value names = v_list();
+  Map *m = outputs.kind == V_MAP ? as_map(outputs) : NULL;
+  for (size_t i = 0; m && i < m->n; i++)
+    if (value_is_secret(m->vals[i])) list_push(names, v_str(m->keys[i]->data, m->keys[i]->len));
+  return names;
+}
+
+static bool names_have(Value names, const Str *key) {
+  for (size_t i = 0; names.kind == V_LIST && i < list_len(names); i++) {
+    Value n = list_get(names, i);
+    if (n.kind == V_STRING && as_str(n)->len == key->len && !memcmp(str_chars(n), key->data, key->len))
+      return true;
+  }
+  return false;
+}
+
+static Value outputs_marked(const Secrets *secrets, Value outputs, Value names) {
+  if (outputs.kind != V_MAP) return value_retain(outputs);
+  Value out = v_map();
+  Map *m = as_map(outputs);
+  for (size_t i = 0; i < m->n; i++) {
+    Value v = value_retain(m->vals[i]);
+    if (names_have(names, m->keys[i]) || secrets_held_by(secrets, v)) v = value_mark_secret(v);
+    map_set_str(out, m->keys[i], v);
+  }
+  return out;
+}
+
 static void run_child(Scheduler *s, Unit *u, int fd) {
   Child c = {{fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))}, u->attempts > u->retries};
   interp_set_output(s->I, (OutputSink){&c.sink, child_line});
@@ -220,6 +260,7 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
   map_set(rec, "t", v_cstr("done"));
   map_set(rec, "ok", v_bool(ok));
   map_set(rec, "outputs", value_retain(interp_outputs(s->I, u->stage->name)));
+  map_set(rec, "secret_outputs", sched_secret_outputs(interp_outputs(s->I, u->stage->name)));
   const RtError *e = interp_last_error(s->I);
   if (!ok && e) {
     Value err = v_map();
@@ -366,7 +407,7 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
     u->got_result = true;
     u->result_ok = value_truthy(map_get(rec, "ok"));
     value_release(u->outputs);
-    u->outputs = value_retain(map_get(rec, "outputs"));
+    u->outputs = outputs_marked(interp_secrets(s->I), map_get(rec, "outputs"), map_get(rec, "secret_outputs"));
     Value e = map_get(rec, "error");
     free(u->err.msg);
     u->err.msg = NULL;

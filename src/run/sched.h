@@ -69,6 +69,10 @@ bool sched_plan(Scheduler *s, const int *goals, int ngoals);
  * (and those that need them) have status STAGE_WAITING / STAGE_PENDING. */
 int sched_run(Scheduler *s);
 int sched_waiting(const Scheduler *s); /* units waiting at a gate */
+/* The names of the outputs (a map, or null) that hold a secret: a new
+ * list. They cross the pipe from a stage's process and go into the journal
+ * beside the outputs, which are plain JSON. */
+Value sched_secret_outputs(Value outputs);
 /* SIGINT or SIGTERM arrived during sched_run: hooks that wait give up. */
 bool sched_cancel_requested(void);
 void sched_free(Scheduler *s);

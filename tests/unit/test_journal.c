@@ -42,12 +42,18 @@ static void test_round_trip(void) {
   Value ev = event_of("push");
   CHECK(journal_run_started(&j, "shop", "pipeline.rp", ev, "alice", &err));
   CHECK(journal_stage_started(&j, "build", 1, &err));
-  CHECK(journal_stage_finished(&j, "build", "failed", V_NULL_VALUE, "exit 2", 10, &err));
+  CHECK(journal_stage_finished(&j, "build", "failed", V_NULL_VALUE, V_NULL_VALUE, "exit 2", 10, &err));
   CHECK(journal_stage_started(&j, "build", 2, &err));
   Value outs = v_map();
   map_set(outs, "version", v_cstr("1.2.3"));
   map_set(outs, "n", v_int(7));
-  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, NULL, 1234, &err));
+  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, V_NULL_VALUE, NULL, 1234, &err));
+  /* which outputs held a secret (kept masked): recorded beside them */
+  Value masked = v_map(), secret_names = v_list();
+  map_set(masked, "token", v_cstr("***"));
+  list_push(secret_names, v_cstr("token"));
+  CHECK(journal_stage_started(&j, "sign", 1, &err));
+  CHECK(journal_stage_finished(&j, "sign", "ok", masked, secret_names, NULL, 5, &err));
   Value reviewers = v_list();
   list_push(reviewers, v_cstr("bob"));
   CHECK(journal_gate_waiting(&j, "deploy", "prod", "1.2.3", reviewers, &err));
@@ -73,16 +79,19 @@ static void test_round_trip(void) {
   CHECK_INT(r.pid, getpid());
   CHECK(value_equal(r.event, ev));
   CHECK(r.started_ms > 0 && r.finished_ms == 0);
-  CHECK_INT(r.nstages, 1);
+  CHECK_INT(r.nstages, 2);
   const StageState *b = run_state_stage(&r, "build");
   CHECK(b && strcmp(b->status, "succeeded") == 0 && b->attempts == 2 && !b->error);
   CHECK(b && value_equal(b->outputs, outs));
+  CHECK(b && b->secret_outputs.kind == V_NULL);
+  const StageState *sign = run_state_stage(&r, "sign");
+  CHECK(sign && value_equal(sign->secret_outputs, secret_names) && value_equal(sign->outputs, masked));
   CHECK_INT(b ? b->duration_ms : 0, 1234);
   CHECK_INT(r.ndecisions, 1);
   CHECK(r.ndecisions == 1 && r.decisions[0].approved && strcmp(r.decisions[0].by, "bob") == 0 &&
         strcmp(r.decisions[0].comment, "lgtm") == 0);
   CHECK(!r.torn && r.invalid == 0);
-  CHECK_INT(r.nrecords, 7);
+  CHECK_INT(r.nrecords, 9);
   run_state_free(&r);
 
   /* rp resume: owns it again, the gated stage runs, the run finishes */
@@ -93,14 +102,14 @@ static void test_round_trip(void) {
   CHECK(r.gate == NULL);
   CHECK_STR(run_state_stage(&r, "deploy")->status, "running");
   run_state_free(&r);
-  CHECK(journal_stage_finished(&j, "deploy", "succeeded", V_NULL_VALUE, NULL, 5, &err));
+  CHECK(journal_stage_finished(&j, "deploy", "succeeded", V_NULL_VALUE, V_NULL_VALUE, NULL, 5, &err));
   CHECK(journal_run_finished(&j, "succeeded", &err));
   journal_close(&j);
   r = replay(dir, id);
   CHECK_STR(run_status_name(r.status), "succeeded");
   CHECK(r.finished_ms >= r.started_ms);
-  CHECK_INT(r.nstages, 2);
-  CHECK_STR(r.stages[1].name, "deploy");
+  CHECK_INT(r.nstages, 3);
+  CHECK_STR(r.stages[2].name, "deploy");
 
   Value v = run_state_to_value(&r);
   char *json = json_of(v);
@@ -112,6 +121,7 @@ static void test_round_trip(void) {
 
   value_release(ev);
   value_release(outs);
+  value_release(masked), value_release(secret_names);
   value_release(reviewers);
   free(id);
   free(err);
@@ -221,7 +231,7 @@ static void test_torn_tail(void) {
   CHECK(journal_stage_started(&j, "build", 1, &err));
   Value outs = v_map();
   map_set(outs, "text", v_cstr("quote \" backslash \\ unicode \xc3\xa9 newline \n end"));
-  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, NULL, 3, &err));
+  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, V_NULL_VALUE, NULL, 3, &err));
   CHECK(journal_run_finished(&j, "succeeded", &err));
   journal_close(&j);
 

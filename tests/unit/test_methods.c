@@ -272,6 +272,63 @@ static void test_secret_taint(void) {
   value_release(plain), value_release(secret);
 }
 
+/* A sample argument for each string method parameter, by its name. */
+static Value sample_arg(const char *param) {
+  static const struct { const char *param, *text; } samples[] = {
+      {"sep", "-"}, {"old", "Tok"}, {"new", "X"}, {"prefix", " "}, {"suffix", " "}, {"text", "en"},
+  };
+  for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+    if (!strcmp(samples[i].param, param)) return v_cstr(samples[i].text);
+  return v_cstr("x");
+}
+
+/* Whether the text a method returned (a string, or a list of strings) is
+ * all secret; *text says whether it returned text at all. */
+static bool text_is_secret(Value out, bool *text) {
+  *text = out.kind == V_STRING || (out.kind == V_LIST && list_len(out) > 0);
+  if (out.kind == V_STRING) return as_str(out)->secret;
+  for (size_t i = 0; out.kind == V_LIST && i < list_len(out); i++)
+    if (list_get(out, i).kind != V_STRING || !as_str(list_get(out, i))->secret) return false;
+  return true;
+}
+
+/* Every string method of the table, called on a secret and called with a
+ * secret argument: whatever text it returns is secret. Read from the
+ * methods' own table, so a method added later is checked too. */
+static void test_secret_taint_table(void) {
+  Env e = new_env();
+  e.host.ctx = &e.fake;
+  int n, checked = 0;
+  const MethodInfo *t = method_table(&n);
+  for (int i = 0; i < n; i++) {
+    if (t[i].kind != V_STRING) continue;
+    int np = 0;
+    Value args[3];
+    while (np < 3 && t[i].params[np]) args[np] = sample_arg(t[i].params[np]), np++;
+    /* self secret, then each argument secret in turn (-1: self) */
+    for (int which = -1; which < np; which++) {
+      Value self = v_cstr(" Tok-en-42 ");
+      if (which < 0) self = value_mark_secret(self);
+      else args[which] = value_mark_secret(args[which]);
+      char *err = NULL;
+      Value out = call(&e, t[i].name, self, args, np, &err);
+      free(err); /* to_int of a non-number fails: it returns no text */
+      bool text, secret = text_is_secret(out, &text);
+      if (text && !check_at(secret, t[i].name, __FILE__, __LINE__))
+        fprintf(stderr, "    %s(): text from a secret %s is not secret\n", t[i].name, which < 0 ? "self" : "argument");
+      checked += text;
+      value_release(out);
+      value_release(self);
+      if (which >= 0) {
+        value_release(args[which]);
+        args[which] = sample_arg(t[i].params[which]);
+      }
+    }
+    for (int k = 0; k < np; k++) value_release(args[k]);
+  }
+  CHECK(checked >= 8); /* upper, lower, trim by self; split, replace by self and by each argument */
+}
+
 static void test_lists(void) {
   Env e = new_env();
   e.host.ctx = &e.fake;
@@ -489,6 +546,7 @@ int main(void) {
   test_strings();
   test_string_errors();
   test_secret_taint();
+  test_secret_taint_table();
   test_lists();
   test_sort_stability();
   test_list_errors();

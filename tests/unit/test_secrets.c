@@ -1,6 +1,7 @@
 /* test_secrets.c — the run's secrets: masking (longest first, line by line,
- * short texts left alone), registering once, the secrets file in both
- * forms, lookup before the environment, and masking a value. */
+ * short texts left alone, encoded forms), registering once, what is derived
+ * from a secret, the secrets file in both forms, lookup before the
+ * environment, refusing what cannot be masked, and masking a value. */
 #include <unistd.h>
 
 #include "check_values.h"
@@ -33,6 +34,68 @@ static void test_mask(void) {
   CHECK_INT(secrets_count(s), 4);
   CHECK_STR(secrets_text(s, 1), "token-123");
   CHECK(secrets_text(s, 4) == NULL);
+  secrets_free(s);
+}
+
+/* Each encoded form of a secret that output may hold is masked. */
+static void test_forms(void) {
+  Secrets *s = secrets_new();
+  secrets_add(s, "pa\"ss\\wd");
+  CHECK_MASK(s, "{\"t\":\"pa\\\"ss\\\\wd\"}", "{\"t\":\"***\"}"); /* JSON-escaped */
+  secrets_add(s, "line-one\nsay \"two\"");
+  CHECK_MASK(s, "[\"line-one\\nsay \\\"two\\\"\"]", "[\"***\"]"); /* the whole, escaped */
+  CHECK_MASK(s, "\"say \\\"two\\\"\"", "\"***\"");                /* one line, escaped */
+  secrets_add(s, "p@ss w/rd!");
+  CHECK_MASK(s, "?a=p%40ss%20w%2Frd!&b", "?a=***&b");   /* encodeURIComponent */
+  CHECK_MASK(s, "?a=p%40ss%20w%2Frd%21&b", "?a=***&b"); /* curl_easy_escape */
+  CHECK_MASK(s, "cEBzcyB3L3JkIQ== cEBzcyB3L3JkIQ", "*** ***");
+  secrets_add(s, "ab>?c~d");
+  CHECK_MASK(s, "YWI+P2N+ZA== YWI-P2N-ZA== YWI+P2N+ZA YWI-P2N-ZA", "*** *** *** ***");
+  CHECK_MASK(s, "ab%3E%3Fc~d", "***");
+  secrets_free(s);
+}
+
+/* Text derived from a secret is registered unless it holds one already. */
+static void test_derived(void) {
+  Secrets *s = secrets_new();
+  secrets_add(s, "user:hunter22");
+  Value list = v_list();
+  list_push(list, value_mark_secret(v_cstr("user")));
+  list_push(list, value_mark_secret(v_cstr("hunter22")));
+  list_push(list, value_mark_secret(v_cstr("pw")));             /* too short: never masked */
+  list_push(list, value_mark_secret(v_cstr("is user:hunter22"))); /* holds the secret already */
+  Value m = v_map();
+  map_set(m, "HUNTER22", list);
+  Value empty = value_mark_secret(v_map()); /* nothing to mark */
+  CHECK(empty.kind == V_MAP && !value_is_secret(empty));
+  value_release(empty);
+  Value marked = value_mark_secret(m); /* the values; a key stays as it was */
+  CHECK(value_is_secret(marked) && !as_map(marked)->keys[0]->secret);
+  map_set(marked, "plain", v_cstr("plain-text")); /* not secret */
+  secrets_add_derived(s, marked);
+  CHECK_INT(secrets_count(s), 3);
+  CHECK_MASK(s, "user hunter22 pw HUNTER22 plain-text", "*** *** pw HUNTER22 plain-text");
+  value_release(marked);
+  secrets_free(s);
+}
+
+static void test_read(void) {
+  Secrets *s = secrets_new();
+  const char *v = NULL;
+  char *err = NULL;
+  setenv("RP_TEST_SHORT", "ab", 1);
+  setenv("RP_TEST_LONG", "abc", 1);
+  CHECK(!secrets_read(s, "RP_TEST_SHORT", &v, &err));
+  CHECK(err && strstr(err, "secret 'RP_TEST_SHORT' is too short to be masked (2 characters; at least 3)") &&
+        !strstr(err, "ab)"));
+  free(err);
+  err = NULL;
+  CHECK(!secrets_read(s, "RP_TEST_UNSET_NAME", &v, &err));
+  CHECK(err && strstr(err, "secret 'RP_TEST_UNSET_NAME' is not set"));
+  free(err);
+  err = NULL;
+  CHECK(secrets_read(s, "RP_TEST_LONG", &v, &err) && !strcmp(v, "abc"));
+  CHECK_MASK(s, "abc", "***");
   secrets_free(s);
 }
 
@@ -70,6 +133,7 @@ static void test_load(void) {
   char *json = write_temp("  {\"JSON_ONE\": \"json-value\", \"N\": 3}");
   char *bad = write_temp("NAME=ok\nno equals sign here\n");
   char *broken = write_temp("{\"A\": \"not-closed\"");
+  char *shorter = write_temp("LONG=long-enough\nSHORT=xy\n");
   Secrets *s = secrets_new();
   char *err = NULL;
   CHECK(secrets_load(s, env, &err));
@@ -97,9 +161,15 @@ static void test_load(void) {
   CHECK(!secrets_load(s, "/nonexistent/secrets", &err));
   CHECK(err && strstr(err, "cannot read secrets file /nonexistent/secrets"));
   free(err);
+  err = NULL;
+  /* a value too short to mask is refused, the file with it */
+  CHECK(!secrets_load(s, shorter, &err));
+  CHECK(err && strstr(err, ": the value of SHORT is too short to be masked (at least 3 characters)"));
+  free(err);
+  CHECK_MASK(s, "long-enough", "long-enough");
   secrets_free(s);
-  char *paths[] = {env, json, bad, broken};
-  for (int i = 0; i < 4; i++) {
+  char *paths[] = {env, json, bad, broken, shorter};
+  for (int i = 0; i < 5; i++) {
     unlink(paths[i]);
     free(paths[i]);
   }
@@ -107,6 +177,9 @@ static void test_load(void) {
 
 int main(void) {
   test_mask();
+  test_forms();
+  test_derived();
+  test_read();
   test_mask_value();
   test_load();
   return check_done();
