@@ -41,7 +41,9 @@ bool prim_dry_run(Interp *I, Value *out, Value stand_in, const char *fmt, ...) {
   va_start(ap, fmt);
   buf_vprintf(&b, fmt, ap);
   va_end(ap);
-  interp_emit(I, "stdout", b.data); /* masks secrets */
+  char *shown = interp_mask(I, b.data); /* secrets, and the userinfo of URLs */
+  interp_emit(I, "stdout", shown);
+  free(shown);
   buf_free(&b);
   *out = stand_in;
   return true;
