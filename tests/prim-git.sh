@@ -111,8 +111,8 @@ stage plus { git.push(env.DIR, ref: "+HEAD:refs/heads/main") }
 stage delete { git.push(env.DIR, ref: ":refs/heads/main") }
 stage option { git.push(env.DIR, remote: "ssh://-oProxyCommand=touch%20${env.DIR}.pwned/x.git") }
 stage clone { git.clone("-oProxyCommand=touch%20${env.DIR}.pwned:x.git", "${env.DIR}.clone") }
-stage forced { git.push(env.DIR, ref: "+HEAD:refs/heads/main", force: true) }
 RP
+printf 'stage forced { git.push(env.DIR, ref: "+HEAD:refs/heads/main", force: true) }\n' > "$tmp/forced.rp"
 for st in plus delete option clone; do
   out=$(DIR="$tmp/w2/gitops" "$RP" run $st -f "$tmp/force.rp" 2>&1); rc=$?
   assert_eq "$rc" 1 "$st: refused"
@@ -125,9 +125,9 @@ assert_contains "$refused" "git.push: $tmp/w2/gitops: ':refs/heads/main' has no 
 assert_contains "$refused" "git.push: ssh://-oProxyCommand=touch%20$tmp/w2/gitops.pwned/x.git: a host starting with '-' is refused" "no ssh option"
 assert_contains "$refused" "git.clone: -oProxyCommand=touch%20$tmp/w2/gitops.pwned:x.git: a host starting with '-' is refused" "nor for a clone"
 assert_eq "$(ls "$tmp/w2" | grep -c 'pwned\|clone')" 0 "nothing ran"
-out=$(DIR="$tmp/w2/gitops" "$RP" run forced -f "$tmp/force.rp" 2>&1); rc=$?
+out=$(DIR="$tmp/w2/gitops" "$RP" run forced -f "$tmp/forced.rp" 2>&1); rc=$?
 assert_eq "$rc" 0 "force: true goes through"
 assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "promote 2.0.0" "and overwrites the remote's main"
-out=$(DIR="$tmp/w2/gitops" "$RP" run forced --dry-run -f "$tmp/force.rp" 2>&1)
+out=$(DIR="$tmp/w2/gitops" "$RP" run forced --dry-run -f "$tmp/forced.rp" 2>&1)
 assert_contains "$out" "[dry-run] git push from $tmp/w2/gitops to origin (forced)" "dry run says forced"
 finish
