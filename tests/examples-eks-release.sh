@@ -41,7 +41,7 @@ done
 assert_contains "$out" "STEP 1/2: FROM scratch" "podman built the image"
 assert_eq "$(ex_tags sample-app)" "$tag" "image pushed with the short commit"
 assert_contains "$stub" "[\"helm\", \"package\", \"helm/sample-app\", \"--version\", \"0.1.0-$tag\", \"--app-version\", \"$tag\"]" "chart packaged once"
-assert_contains "$stub" "[\"helm\", \"push\", \"$T/app/sample-app-0.1.0-$tag.tgz\", \"oci://$REGISTRY/charts\"]" "chart pushed as OCI"
+assert_contains "$stub" "[\"helm\", \"push\", \"--\", \"$T/app/sample-app-0.1.0-$tag.tgz\", \"oci://$REGISTRY/charts\"]" "chart pushed as OCI"
 assert_contains "$stub" "$(upgrade dev "$tag")" "dev deploy"
 assert_contains "$stub" "$(helmtest dev)" "dev helm test"
 assert_contains "$stub" "$(upgrade staging "$tag")" "staging deploy"

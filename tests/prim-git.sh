@@ -1,7 +1,8 @@
 #!/bin/sh
 # prim-git.sh — git.* from a pipeline, on real repositories: history with
 # Conventional Commits and tags, then a bare gitops remote: clone, commit,
-# push, and a push that lost a race reported as "remote moved:".
+# push, a push that lost a race reported as "remote moved:", and pushes
+# forced only with force: true.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 command -v git >/dev/null || { echo "git CLI needed to build fixtures: skipped"; exit 77; }
@@ -100,4 +101,33 @@ assert_not_contains "$out" "tok-s3cr3t-42" "the token is never printed"
 out=$(WORK="$tmp/w6" TOK=tok-s3cr3t-42 "$RP" run tok --dry-run -f "$tmp/tok.rp" 2>&1)
 assert_contains "$out" "[dry-run] git clone " "dry-run clone with a token"
 assert_not_contains "$out" "tok-s3cr3t-42" "nor in a dry run"
+# the clone of the race is behind the remote: only force overwrites the
+# remote's history; a refspec's '+' alone does not, nor does a refspec
+# without a source delete the remote's branch, nor is a host that ssh would
+# read as an option used
+before=$(git -C "$tmp/gitops.git" rev-parse main)
+cat > "$tmp/force.rp" <<'RP'
+stage plus { git.push(env.DIR, ref: "+HEAD:refs/heads/main") }
+stage delete { git.push(env.DIR, ref: ":refs/heads/main") }
+stage option { git.push(env.DIR, remote: "ssh://-oProxyCommand=touch%20${env.DIR}.pwned/x.git") }
+stage clone { git.clone("-oProxyCommand=touch%20${env.DIR}.pwned:x.git", "${env.DIR}.clone") }
+RP
+printf 'stage forced { git.push(env.DIR, ref: "+HEAD:refs/heads/main", force: true) }\n' > "$tmp/forced.rp"
+for st in plus delete option clone; do
+  out=$(DIR="$tmp/w2/gitops" "$RP" run $st -f "$tmp/force.rp" 2>&1); rc=$?
+  assert_eq "$rc" 1 "$st: refused"
+  assert_eq "$(git -C "$tmp/gitops.git" rev-parse main)" "$before" "$st: the remote's main is unchanged"
+  echo "$out" >> "$tmp/refused.out"
+done
+refused=$(cat "$tmp/refused.out")
+assert_contains "$refused" "git.push: $tmp/w2/gitops: '+HEAD:refs/heads/main' would force the push; pass force to overwrite the remote's history" "a + without force"
+assert_contains "$refused" "git.push: $tmp/w2/gitops: ':refs/heads/main' has no source: it would delete the remote's ref" "no deleting"
+assert_contains "$refused" "git.push: ssh://-oProxyCommand=touch%20$tmp/w2/gitops.pwned/x.git: a host starting with '-' is refused" "no ssh option"
+assert_contains "$refused" "git.clone: -oProxyCommand=touch%20$tmp/w2/gitops.pwned:x.git: a host starting with '-' is refused" "nor for a clone"
+assert_eq "$(ls "$tmp/w2" | grep -c 'pwned\|clone')" 0 "nothing ran"
+out=$(DIR="$tmp/w2/gitops" "$RP" run forced -f "$tmp/forced.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "force: true goes through"
+assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "promote 2.0.0" "and overwrites the remote's main"
+out=$(DIR="$tmp/w2/gitops" "$RP" run forced --dry-run -f "$tmp/forced.rp" 2>&1)
+assert_contains "$out" "[dry-run] git push from $tmp/w2/gitops to origin (forced)" "dry run says forced"
 finish

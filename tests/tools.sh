@@ -57,7 +57,7 @@ assert_contains "$out" "[tools] Release \"sample-app-dev\" has been upgraded" "o
 assert_not_contains "$out" "\"revision\": 1" "JSON read by rp is not streamed"
 expected='["helm", "lint", "chart", "--values", "v/dev.yaml", "--values", "v/prod.yaml"]
 ["helm", "package", "chart", "--version", "1.2.3", "--app-version", "abc123", "--destination", "WORK/out"]
-["helm", "push", "WORK/out/sample-app-1.2.3.tgz", "oci://127.0.0.1:5000/charts"]
+["helm", "push", "--", "WORK/out/sample-app-1.2.3.tgz", "oci://127.0.0.1:5000/charts"]
 ["helm", "upgrade", "--install", "sample-app-dev", "oci://127.0.0.1:5000/charts/sample-app", "--namespace", "dev", "--create-namespace", "--version", "1.2.3", "--values", "v/dev.yaml", "--values", "v/extra values.yaml", "--set", "image.tag=v1\\,2", "--set", "replicas=3", "--wait", "--timeout", "300s"]
 ["helm", "test", "sample-app-dev", "--namespace", "dev", "--timeout", "90s"]
 ["helm", "history", "sample-app-dev", "--namespace", "dev", "--output", "json"]
@@ -123,13 +123,13 @@ rm -f calls.log
 out=$(REG_PASS=s3cr3t-pw "$RP" run login -f secret.rp 2>&1); rc=$?
 assert_eq "$rc" 0 "docker.login runs"
 assert_contains "$out" "[login] Login Succeeded!" "login output streams"
-assert_eq "$(cat calls.log)" '["container-cli", "login", "--username", "ci", "--password-stdin", "registry.example:5000"]
+assert_eq "$(cat calls.log)" '["container-cli", "login", "--username", "ci", "--password-stdin", "--", "registry.example:5000"]
 {"stdin": "s3cr3t-pw\n"}' "the password goes on stdin, not argv"
 assert_not_contains "$out" "s3cr3t-pw" "the password is not printed"
 out=$("$RP" run plain -f secret.rp 2>&1)
 assert_contains "$out" "[plain] pw is ***" "a plain-string password is masked too"
 out=$(REG_PASS=s3cr3t-pw "$RP" run login --dry-run -f secret.rp 2>&1)
-assert_contains "$out" "[login] [dry-run] $stubs/container-cli login --username ci --password-stdin registry.example:5000" "dry-run login"
+assert_contains "$out" "[login] [dry-run] $stubs/container-cli login --username ci --password-stdin -- registry.example:5000" "dry-run login"
 assert_not_contains "$out" "s3cr3t-pw" "dry run does not print the password"
 rm -f calls.log
 for st in leak leak2; do
@@ -145,9 +145,9 @@ mkdir -p both only-podman
 for d in both/docker both/podman only-podman/podman; do printf '#!/bin/sh\n' >$d && chmod +x $d; done
 printf 'stage which { docker.push("r/app:1") }\n' >which.rp
 cli() { env -u RP_CONTAINER_CLI RP_CONTAINER_ARGS= PATH="$work/$1" "$RP" run which --dry-run -f which.rp 2>&1; }
-assert_contains "$(cli both)" "[dry-run] docker push r/app:1" "docker where present"
-assert_contains "$(cli only-podman)" "[dry-run] podman push r/app:1" "else podman"
-assert_contains "$(RP_CONTAINER_CLI=nerdctl RP_CONTAINER_ARGS= "$RP" run which --dry-run -f which.rp 2>&1)" "[dry-run] nerdctl push r/app:1" "RP_CONTAINER_CLI first"
+assert_contains "$(cli both)" "[dry-run] docker push -- r/app:1" "docker where present"
+assert_contains "$(cli only-podman)" "[dry-run] podman push -- r/app:1" "else podman"
+assert_contains "$(RP_CONTAINER_CLI=nerdctl RP_CONTAINER_ARGS= "$RP" run which --dry-run -f which.rp 2>&1)" "[dry-run] nerdctl push -- r/app:1" "RP_CONTAINER_CLI first"
 
 # ---- docker.*: real builds with podman, pushed to a local registry ----
 # what ran so far counts: a failure above is reported, not hidden by a skip
@@ -191,8 +191,8 @@ assert_eq "$layers" 1 "one COPY layer"
 
 # dry run: prints the podman argv, builds and pushes nothing
 out=$("$RP" run images --dry-run -f images.rp 2>&1)
-assert_contains "$out" "[images] [dry-run] podman --root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs build --isolation chroot --file img/Containerfile --tag $REG_ADDR/app:1.0 --build-arg 'GREETING=hi there' --label org.example.rev=abc123 img" "dry-run build argv"
-assert_contains "$out" "[images] [dry-run] podman --root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs push --tls-verify=false $REG_ADDR/app:1.0" "dry-run push argv"
+assert_contains "$out" "[images] [dry-run] podman --root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs build --isolation chroot --file img/Containerfile --tag $REG_ADDR/app:1.0 --build-arg 'GREETING=hi there' --label org.example.rev=abc123 -- img" "dry-run build argv"
+assert_contains "$out" "[images] [dry-run] podman --root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs push --tls-verify=false -- $REG_ADDR/app:1.0" "dry-run push argv"
 assert_not_contains "$out" "COMMIT" "dry run built nothing"
 
 # a failing push names the command

@@ -187,15 +187,19 @@ static bool n_commit(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
 }
 
 static bool n_push(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
-  Value dir, remote, ref, token;
+  Value dir, remote, ref, token, force;
   ARG(0, V_STRING, true, &dir);
   ARG(1, V_STRING, true, &remote);
   ARG(2, V_STRING, false, &ref);
   ARG(3, V_STRING, false, &token);
+  ARG(4, V_BOOL, true, &force);
   const char *tok = token_of(I, token);
-  if (prim_dry_run(I, out, V_NULL_VALUE, "git push from %s to %s", str_chars(dir), str_chars(remote))) return true;
+  if (prim_dry_run(I, out, V_NULL_VALUE, "git push from %s to %s%s", str_chars(dir), str_chars(remote),
+                   force.as.b ? " (forced)" : ""))
+    return true;
   GitErr e = {0};
-  if (!gitp_push(ctx(I), str_chars(dir), str_chars(remote), prim_opt_str(ref), tok, &e)) return git_fail(I, cs, &e);
+  if (!gitp_push(ctx(I), str_chars(dir), str_chars(remote), prim_opt_str(ref), force.as.b, tok, &e))
+    return git_fail(I, cs, &e);
   *out = V_NULL_VALUE;
   return true;
 }
@@ -228,9 +232,9 @@ static const Primitive prims[] = {
     {"changed_files", "base", n_changed_files, "paths changed since `merge-base(base, HEAD)`, working tree included"},
     {"clone", "url dir branch? token?", n_clone, "`dir`"},
     {"commit", "dir message paths? author?", n_commit, "the new commit's sha, or null when nothing changed"},
-    {"push", "dir remote=\"origin\" ref? token?", n_push,
-     "null. A push rejected because the remote moved raises an error starting `git.push: remote moved:` — fetch, "
-     "re-apply, retry"},
+    {"push", "dir remote=\"origin\" ref? token? force=false", n_push,
+     "null. Never forced unless `force: true`. A push rejected because the remote moved raises an error starting "
+     "`git.push: remote moved:` — fetch, re-apply, retry"},
     {"tag", "name message? dir?", n_tag, "`name`"},
 };
 

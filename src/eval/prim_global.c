@@ -11,13 +11,16 @@
 
 /* ---- sh ---- */
 
+enum { SH_KEPT = 1 << 20 }; /* bytes of each stream kept in the result; the rest only streams */
+
 static void sh_line(void *ctx, const char *stream, const char *line) { interp_emit(ctx, stream, line); }
 
-static Value sh_result(int code, const char *out, const char *err) {
+static Value sh_result(int code, const char *out, const char *err, bool truncated) {
   Value r = v_map();
   map_set(r, "code", v_int(code));
   map_set(r, "stdout", v_cstr(out));
   map_set(r, "stderr", v_cstr(err));
+  map_set(r, "truncated", v_bool(truncated));
   return r;
 }
 
@@ -32,7 +35,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
   ARG(3, V_DURATION, false, &timeout);
   ARG(4, V_BOOL, false, &allow);
   const char *code = tpl ? tpl->code : str_chars(cmd), *shown = tpl ? tpl->shown : code;
-  if (prim_dry_run(I, out, sh_result(0, "", ""), "sh: %s%s%s", shown, dir.kind == V_STRING ? "  (in " : "",
+  if (prim_dry_run(I, out, sh_result(0, "", "", false), "sh: %s%s%s", shown, dir.kind == V_STRING ? "  (in " : "",
                    dir.kind == V_STRING ? str_chars(dir) : ""))
     return true;
   /* the template's values first: they win over env: entries of the same name */
@@ -49,7 +52,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
       free(v);
     }
   }
-  ShOptions opt = {code, prim_opt_str(dir), env, timeout.kind == V_DURATION ? timeout.as.i : 0, 1 << 20, sh_line, I};
+  ShOptions opt = {code, prim_opt_str(dir), env, timeout.kind == V_DURATION ? timeout.as.i : 0, SH_KEPT, sh_line, I};
   ShResult res;
   char *err = NULL;
   bool started = sh_run(&opt, &res, &err);
@@ -64,7 +67,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
     ok = FAIL("command failed with exit code %d: %s", res.code, masked);
     free(masked);
   }
-  if (ok) *out = sh_result(res.code, res.out, res.err);
+  if (ok) *out = sh_result(res.code, res.out, res.err, res.truncated);
   sh_result_free(&res);
   return ok;
 }
@@ -185,7 +188,8 @@ static bool n_sha256(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
 
 static const Primitive prims[] = {
     {"sh", "cmd env? dir? timeout? allow_failure?", n_sh,
-     "`{code, stdout, stderr}`; a non-zero exit raises unless `allow_failure: true`. `sh \"...\"` (or a string "
+     "`{code, stdout, stderr, truncated}`: the first MiB of each stream (all of it streams to the log; `truncated` "
+     "when more was cut); a non-zero exit raises unless `allow_failure: true`. `sh \"...\"` (or a string "
      "literal as `cmd`) is a command template: each `${}` value reaches the shell as a variable, never parsed "
      "(language reference §9)"},
     {"secret", "name", n_secret, "the secret from `--secrets FILE`, else the environment; masked everywhere"},

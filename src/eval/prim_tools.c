@@ -3,7 +3,16 @@
  *
  * Secrets never go into an argv (any process on the machine can read
  * argvs): docker.login sends its password on standard input, and a secret
- * anywhere else in a command line is refused. */
+ * anywhere else in a command line is refused.
+ *
+ * Nor may a value become an option: an operand starting with '-' would be
+ * read as one (`helm upgrade --install --post-renderer=./evil chart`). When
+ * the operands end the argv they follow "--" (docker, podman and helm read
+ * all after it as operands); operands that options follow are refused, since
+ * "--" there would make those options operands too (and `kubectl create`
+ * reads what follows "--" as a command). A value after its flag
+ * (`--namespace`, value) is safe: these CLIs parse with Go's pflag, which
+ * takes the next word as the flag's argument whatever it starts with. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +128,20 @@ static void container_argv(Argv *a, const char *sub, const char *sub_var) {
   av_env_words(a, "RP_CONTAINER_ARGS");
   av_add(a, sub);
   av_env_words(a, sub_var);
+}
+
+/* The first n arguments are operands that options follow: none may start
+ * with '-'. An int (a revision) is checked as the text it becomes. */
+static bool operands(Interp *I, const CallSite *cs, Value *args, int nargs, int n) {
+  for (int i = 0; i < n && i < nargs; i++) {
+    char *text = value_to_cstr(args[i]);
+    bool option = text[0] == '-';
+    free(text);
+    PrimParam p;
+    if (option && prim_param(cs->prim, i, &p))
+      return FAIL("%s: '%.*s' must not start with '-'", cs->name, (int)p.len, p.name);
+  }
+  return true;
 }
 
 /* ---- running it ---- */
@@ -248,6 +271,7 @@ static bool n_docker_build(Interp *I, const CallSite *cs, Value *args, int nargs
   av_pairs(&a, "--label", labels, false);
   av_value(&a, "--target", target);
   av_value(&a, "--platform", platform);
+  av_add(&a, "--");
   av_value(&a, NULL, context);
   /* the result is the image's first tag: what docker.push takes */
   Value first = tags.kind == V_STRING ? value_retain(tags)
@@ -266,6 +290,7 @@ static bool n_docker_push(Interp *I, const CallSite *cs, Value *args, int nargs,
   ARG(0, V_STRING, true, &ref);
   Argv a = {0};
   container_argv(&a, "push", "RP_CONTAINER_PUSH_ARGS");
+  av_add(&a, "--");
   av_value(&a, NULL, ref);
   if (!act(I, cs, &a, V_NULL_VALUE, NULL)) return false;
   *out = value_retain(ref);
@@ -278,6 +303,7 @@ static bool n_docker_tag(Interp *I, const CallSite *cs, Value *args, int nargs, 
   ARG(1, V_STRING, true, &dst);
   Argv a = {0};
   container_argv(&a, "tag", "RP_CONTAINER_TAG_ARGS");
+  av_add(&a, "--");
   av_value(&a, NULL, src);
   av_value(&a, NULL, dst);
   if (!act(I, cs, &a, V_NULL_VALUE, NULL)) return false;
@@ -296,6 +322,7 @@ static bool n_docker_login(Interp *I, const CallSite *cs, Value *args, int nargs
   container_argv(&a, "login", "RP_CONTAINER_LOGIN_ARGS");
   av_value(&a, "--username", user);
   av_add(&a, "--password-stdin");
+  av_add(&a, "--");
   av_value(&a, NULL, registry);
   bool ok = true;
   if (!dry_run(I, &a, V_NULL_VALUE, out)) {
@@ -313,6 +340,7 @@ static bool n_docker_login(Interp *I, const CallSite *cs, Value *args, int nargs
 static bool n_helm_lint(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value chart;
   ARG(0, V_STRING, true, &chart);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "lint");
   av_value(&a, NULL, chart);
@@ -360,6 +388,7 @@ static bool n_helm_package(Interp *I, const CallSite *cs, Value *args, int nargs
   ARG(1, V_STRING, false, &version);
   ARG(2, V_STRING, false, &app_version);
   ARG(3, V_STRING, false, &dest);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "package");
   av_value(&a, NULL, chart);
@@ -390,6 +419,7 @@ static bool n_helm_push(Interp *I, const CallSite *cs, Value *args, int nargs, V
   ARG(1, V_STRING, true, &remote);
   Argv a = {0};
   av_add2(&a, "helm", "push");
+  av_add(&a, "--");
   av_value(&a, NULL, pkg);
   av_value(&a, NULL, remote);
   return act(I, cs, &a, v_cstr(""), out);
@@ -405,6 +435,7 @@ static bool n_helm_upgrade(Interp *I, const CallSite *cs, Value *args, int nargs
   ARG(6, V_BOOL, false, &create_ns);
   ARG(7, V_BOOL, false, &wait);
   ARG(8, V_DURATION, false, &timeout);
+  if (!operands(I, cs, args, nargs, 2)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "upgrade");
   av_add(&a, "--install");
@@ -428,6 +459,7 @@ static bool n_helm_test(Interp *I, const CallSite *cs, Value *args, int nargs, V
   ARG(0, V_STRING, true, &release);
   ARG(1, V_STRING, false, &ns);
   ARG(2, V_DURATION, false, &timeout);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "test");
   av_value(&a, NULL, release);
@@ -442,6 +474,7 @@ static bool n_helm_rollback(Interp *I, const CallSite *cs, Value *args, int narg
   ARG(1, V_INT, false, &revision);
   ARG(2, V_STRING, false, &ns);
   ARG(3, V_BOOL, false, &wait);
+  if (!operands(I, cs, args, nargs, 2)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "rollback");
   av_value(&a, NULL, release);
@@ -455,6 +488,7 @@ static bool n_helm_history(Interp *I, const CallSite *cs, Value *args, int nargs
   Value release, ns;
   ARG(0, V_STRING, true, &release);
   ARG(1, V_STRING, false, &ns);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "history");
   av_value(&a, NULL, release);
@@ -469,6 +503,7 @@ static bool n_helm_uninstall(Interp *I, const CallSite *cs, Value *args, int nar
   Value release, ns;
   ARG(0, V_STRING, true, &release);
   ARG(1, V_STRING, false, &ns);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv a = {0};
   av_add2(&a, "helm", "uninstall");
   av_value(&a, NULL, release);
@@ -495,6 +530,7 @@ static bool n_kubectl_delete(Interp *I, const CallSite *cs, Value *args, int nar
   ARG(1, V_STRING, false, &name);
   ARG(2, V_STRING, false, &ns);
   ARG(3, V_STRING, false, &file);
+  if (!operands(I, cs, args, nargs, file.kind == V_STRING ? 0 : 2)) return false; /* kind is not used with file */
   Argv a = {0};
   av_add2(&a, "kubectl", "delete");
   if (file.kind == V_STRING) {
@@ -514,6 +550,7 @@ static bool n_kubectl_delete(Interp *I, const CallSite *cs, Value *args, int nar
 static bool n_kubectl_create_namespace(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   Value name;
   ARG(0, V_STRING, true, &name);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv make = {0}, apply = {0};
   av_add2(&make, "kubectl", "create");
   av_add(&make, "namespace");
@@ -541,6 +578,7 @@ static bool n_kubectl_rollout_status(Interp *I, const CallSite *cs, Value *args,
   ARG(0, V_STRING, true, &resource);
   ARG(1, V_STRING, false, &ns);
   ARG(2, V_DURATION, false, &timeout);
+  if (!operands(I, cs, args, nargs, 1)) return false;
   Argv a = {0};
   av_add2(&a, "kubectl", "rollout");
   av_add(&a, "status");
@@ -557,6 +595,7 @@ static bool n_kubectl_get(Interp *I, const CallSite *cs, Value *args, int nargs,
   ARG(0, V_STRING, true, &kind);
   ARG(1, V_STRING, false, &name);
   ARG(2, V_STRING, false, &ns);
+  if (!operands(I, cs, args, nargs, 2)) return false;
   Argv a = {0};
   av_add2(&a, "kubectl", "get");
   av_value(&a, NULL, kind);

@@ -829,6 +829,16 @@ static void append_remote_said(Buf *b, const Remote *rm) {
   }
 }
 
+/* A URL whose host starts with '-' ("ssh://-oProxyCommand=...", or
+ * "-host:path"): a libgit2 that runs OpenSSH would hand it to ssh as an
+ * option, so it is refused, as git refuses it. */
+static bool option_host(const char *url, GitErr *err) {
+  const char *scheme = url ? strstr(url, "://") : NULL;
+  if (!url || (*url != '-' && !(scheme && scheme[3] == '-'))) return false;
+  fail(err, GIT_ERR_INVALID, NULL, "%s: a host starting with '-' is refused (ssh would read it as an option)", url);
+  return true;
+}
+
 /* A path rather than a URL: no scheme, and no "host:" as in git@host:x. */
 static bool is_local_path(const char *url) {
   if (strstr(url, "://")) return false;
@@ -840,6 +850,7 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
                 const char *token, GitErr *err) {
   (void)ctx;
   struct stat st;
+  if (option_host(url, err)) return false;
   if (is_local_path(url) && stat(url, &st) != 0) { /* libgit2 would say "unsupported URL protocol" */
     fail(err, GIT_ERR_NOT_FOUND, token, "clone of %s into %s failed: no such repository", url, dir);
     return false;
@@ -1010,8 +1021,21 @@ static bool ref_exists(git_repository *r, const char *name) {
   return ok;
 }
 
-/* "main" -> "refs/heads/main:refs/heads/main"; NULL -> the current branch. */
-static char *push_refspec(git_repository *r, const char *dir, const char *ref, GitErr *err) {
+/* "main" -> "refs/heads/main:refs/heads/main"; NULL -> the current branch.
+ * Never with the '+' that forces a push (the caller asks with `force`), nor
+ * without a source, which would delete the remote's ref (":dst") or push
+ * every branch the remote also has (":"). */
+static char *push_refspec(git_repository *r, const char *dir, const char *ref, bool force, GitErr *err) {
+  if (ref && *ref == '+' && !force) {
+    fail(err, GIT_ERR_INVALID, NULL, "%s: '%s' would force the push; pass force to overwrite the remote's history",
+         dir, ref);
+    return NULL;
+  }
+  if (ref && *ref == '+') ref++;
+  if (ref && *ref == ':') {
+    fail(err, GIT_ERR_INVALID, NULL, "%s: '%s' has no source: it would delete the remote's ref", dir, ref);
+    return NULL;
+  }
   if (ref && strchr(ref, ':')) return xstrdup(ref);
   if (ref && !strncmp(ref, "refs/", 5)) return xasprintf("%s:%s", ref, ref);
   if (ref) {
@@ -1036,6 +1060,11 @@ static char *push_refspec(git_repository *r, const char *dir, const char *ref, G
   return spec;
 }
 
+static const char *remote_url(git_remote *remote) {
+  const char *u = git_remote_pushurl(remote);
+  return u ? u : git_remote_url(remote);
+}
+
 /* A named remote, or an anonymous one for a URL or path. */
 static git_remote *find_remote(git_repository *r, const char *dir, const char *name, GitErr *err) {
   git_remote *remote = NULL;
@@ -1046,12 +1075,11 @@ static git_remote *find_remote(git_repository *r, const char *dir, const char *n
     fail_git(err, rc, NULL, "%s: no remote '%s'", dir, name);
     return NULL;
   }
+  if (option_host(remote_url(remote), err)) {
+    git_remote_free(remote);
+    return NULL;
+  }
   return remote;
-}
-
-static const char *remote_url(git_remote *remote) {
-  const char *u = git_remote_pushurl(remote);
-  return u ? u : git_remote_url(remote);
 }
 
 /* receive-pack's words for "someone pushed first": a non-fast-forward it
@@ -1065,7 +1093,7 @@ static bool remote_moved(const char *status, const Remote *rm) {
          strstr(rm->said.data, "but expected");
 }
 
-bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char *ref,
+bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char *ref, bool force,
                const char *token, GitErr *err) {
   (void)ctx;
   git_repository *r = open_repo(dir, err);
@@ -1073,15 +1101,16 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char
   dir = label(dir, r);
   if (!remote_name) remote_name = "origin";
   Remote rm = {.token = token};
-  char *spec = NULL;
+  char *spec = NULL, *sent = NULL;
   bool ok = false;
   git_remote *remote = find_remote(r, dir, remote_name, err);
-  if (!remote || !(spec = push_refspec(r, dir, ref, err))) goto done;
+  if (!remote || !(spec = push_refspec(r, dir, ref, force, err))) goto done;
   const char *url = remote_url(remote);
   git_push_options o;
   git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
   remote_callbacks(&o.callbacks, &rm);
-  git_strarray specs = {&spec, 1};
+  sent = xasprintf("%s%s", force ? "+" : "", spec);
+  git_strarray specs = {&sent, 1};
   int rc = git_remote_push(remote, &specs, &o);
   Buf b = {0};
   size_t half = strlen(spec) / 2; /* "refs/heads/x:refs/heads/x" reads better as one name */
@@ -1103,6 +1132,7 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char
   }
 done:
   free(spec);
+  free(sent);
   remote_free(&rm);
   git_remote_free(remote);
   git_repository_free(r);
@@ -1134,6 +1164,7 @@ bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote_name, con
     fail_git(err, rc, token, "%s: no remote '%s'", dir, remote_name);
     goto done;
   }
+  if (option_host(git_remote_url(remote), err)) goto done;
   git_fetch_options o;
   git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
   remote_callbacks(&o.callbacks, &rm);

@@ -138,8 +138,9 @@ bool gitp_commit(GitCtx *ctx, const char *dir, const char *message, const char *
                  size_t npaths, const char *author, char **sha, GitErr *err);
 bool gitp_tag(GitCtx *ctx, const char *dir, const char *name, const char *message, GitErr *err);
 /* remote: a remote's name (NULL: "origin") or a URL; ref: a branch, a tag,
- * "refs/...", or "src:dst" (NULL: the current branch). */
-bool gitp_push(GitCtx *ctx, const char *dir, const char *remote, const char *ref,
+ * "refs/...", or "src:dst" (NULL: the current branch). Only with `force`
+ * may the push overwrite the remote's history (and ref start with '+'). */
+bool gitp_push(GitCtx *ctx, const char *dir, const char *remote, const char *ref, bool force,
                const char *token, GitErr *err);
 /* After GIT_ERR_REMOTE_MOVED: fetch `remote` and reset the current branch
  * (index and work tree too) to the remote's copy of it. */

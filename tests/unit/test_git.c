@@ -129,7 +129,7 @@ static char *make_gitops_remote(GitCtx *ctx, const char *name) {
   free(commit_all(ctx, seed, "chore: seed"));
   add_remote(seed, "origin", bare);
   GitErr err = {0};
-  if (!gitp_push(ctx, seed, NULL, NULL, NULL, &err)) {
+  if (!gitp_push(ctx, seed, NULL, NULL, false, NULL, &err)) {
     fprintf(stderr, "seed push: %s\n", err.msg);
     exit(99);
   }
@@ -301,7 +301,7 @@ static void test_clone_commit_push(GitCtx *ctx) {
   char *again = (char *)"x";
   CHECK(gitp_commit(ctx, work, "nothing", NULL, 0, NULL, &again, &err));
   CHECK(again == NULL); /* nothing to commit is not an error */
-  CHECK_MSG(gitp_push(ctx, work, NULL, NULL, NULL, &err), "%s", err.msg);
+  CHECK_MSG(gitp_push(ctx, work, NULL, NULL, false, NULL, &err), "%s", err.msg);
 
   /* the remote has it: checked with libgit2 ... */
   char *remote_main = rev_of(bare, "main");
@@ -391,15 +391,15 @@ static void test_clone_commit_push(GitCtx *ctx) {
 
   /* push a branch and a tag by name */
   CHECK_MSG(gitp_tag(ctx, work, "v1.2.0", "release 1.2.0", &err), "%s", err.msg);
-  CHECK_MSG(gitp_push(ctx, work, "origin", "v1.2.0", NULL, &err), "%s", err.msg);
+  CHECK_MSG(gitp_push(ctx, work, "origin", "v1.2.0", false, NULL, &err), "%s", err.msg);
   char *local_tag = rev_of(work, "v1.2.0^{commit}"), *remote_tag = rev_of(bare, "v1.2.0^{commit}");
   CHECK(local_tag && remote_tag && !strcmp(local_tag, remote_tag));
   free(local_tag);
   free(remote_tag);
-  CHECK(!gitp_push(ctx, work, "origin", "no-such-ref", NULL, &err));
+  CHECK(!gitp_push(ctx, work, "origin", "no-such-ref", false, NULL, &err));
   CHECK(err.kind == GIT_ERR_NOT_FOUND && strstr(err.msg, "no-such-ref"));
   gitp_err_free(&err);
-  CHECK(!gitp_push(ctx, work, "upstream", NULL, NULL, &err));
+  CHECK(!gitp_push(ctx, work, "upstream", NULL, false, NULL, &err));
   CHECK(err.kind == GIT_ERR_NOT_FOUND && strstr(err.msg, "upstream") && strstr(err.msg, work));
   gitp_err_free(&err);
   free(work);
@@ -418,8 +418,8 @@ static void race(GitCtx *ctx, const char *url, const char *bare, const char *tag
   CHECK(gitp_commit(ctx, wa, "feat: a", NULL, 0, "A <a@x>", &sa, &err) && sa);
   put(wb, "values.yaml", "image:\n  tag: 9.9.9\n");
   CHECK(gitp_commit(ctx, wb, "feat: b", NULL, 0, "B <b@x>", &sb, &err) && sb);
-  CHECK_MSG(gitp_push(ctx, wa, NULL, NULL, NULL, &err), "%s", err.msg);
-  CHECK(!gitp_push(ctx, wb, NULL, NULL, NULL, &err));
+  CHECK_MSG(gitp_push(ctx, wa, NULL, NULL, false, NULL, &err), "%s", err.msg);
+  CHECK(!gitp_push(ctx, wb, NULL, NULL, false, NULL, &err));
   CHECK_MSG(err.kind == GIT_ERR_REMOTE_MOVED, "%s: kind %s: %s", tag, gitp_err_kind_name(err.kind),
             err.msg);
   CHECK_MSG(err.msg && strstr(err.msg, url) && strstr(err.msg, wb), "%s", err.msg);
@@ -438,7 +438,7 @@ static void race(GitCtx *ctx, const char *url, const char *bare, const char *tag
   free(values);
   put(wb, "values.yaml", "image:\n  tag: 9.9.9\n");
   CHECK(gitp_commit(ctx, wb, "feat: b", NULL, 0, "B <b@x>", &sb2, &err) && sb2);
-  CHECK_MSG(gitp_push(ctx, wb, NULL, NULL, NULL, &err), "%s", err.msg);
+  CHECK_MSG(gitp_push(ctx, wb, NULL, NULL, false, NULL, &err), "%s", err.msg);
   remote = rev_of(bare, "main");
   CHECK_STR(remote, sb2);
   free(remote);
@@ -672,7 +672,7 @@ static void test_tags_describe_log(GitCtx *ctx) {
   git_repository_free(r);
   branch = (char *)"x";
   CHECK(gitp_branch(ctx, repo, &branch, &err) && branch == NULL);
-  CHECK(!gitp_push(ctx, repo, "/nowhere.git", NULL, NULL, &err));
+  CHECK(!gitp_push(ctx, repo, "/nowhere.git", NULL, false, NULL, &err));
   CHECK_MSG(err.kind == GIT_ERR_INVALID && strstr(err.msg, "detached"), "%s", err.msg);
   gitp_err_free(&err);
 
@@ -825,7 +825,7 @@ static void test_missing_remotes(GitCtx *ctx) {
   put(work, "x", "x\n");
   free(commit_all(ctx, work, "x"));
   add_remote(work, "origin", "http://bot:s3cr3t-t0ken@127.0.0.1:1/org/config.git");
-  CHECK(!gitp_push(ctx, work, NULL, NULL, token, &err));
+  CHECK(!gitp_push(ctx, work, NULL, NULL, false, token, &err));
   CHECK_MSG(err.msg && !strstr(err.msg, token) && strstr(err.msg, "http://127.0.0.1:1/org/config.git") &&
                 strstr(err.msg, work),
             "%s", err.msg);
@@ -880,7 +880,7 @@ static void test_push_in_flight_race(GitCtx *ctx) {
   char *sha = NULL;
   CHECK(gitp_commit(ctx, work, "feat: mine", NULL, 0, "M <m@x>", &sha, &err) && sha);
   free(sha);
-  CHECK(!gitp_push(ctx, work, NULL, NULL, NULL, &err));
+  CHECK(!gitp_push(ctx, work, NULL, NULL, false, NULL, &err));
   CHECK_MSG(err.kind == GIT_ERR_REMOTE_MOVED && strstr(err.msg, url) && strstr(err.msg, "but expected"),
             "%s: %s", gitp_err_kind_name(err.kind), err.msg);
   gitp_err_free(&err);
@@ -889,7 +889,7 @@ static void test_push_in_flight_race(GitCtx *ctx) {
   put(work, "values.yaml", "image:\n  tag: 5.0.0\n");
   sha = NULL;
   CHECK(gitp_commit(ctx, work, "feat: mine", NULL, 0, "M <m@x>", &sha, &err) && sha);
-  CHECK_MSG(gitp_push(ctx, work, NULL, NULL, NULL, &err), "%s", err.msg);
+  CHECK_MSG(gitp_push(ctx, work, NULL, NULL, false, NULL, &err), "%s", err.msg);
   char *now = rev_of(bare, "main"), *parent = rev_of(bare, "main~1");
   CHECK_STR(now, sha);
   CHECK_STR(parent, theirs);
@@ -928,10 +928,10 @@ static void test_http_token(GitCtx *ctx) {
   put(dir, "values.yaml", "image:\n  tag: 3.0.0\n");
   char *sha = NULL;
   CHECK(gitp_commit(ctx, dir, "chore: over http", NULL, 0, "H <h@x>", &sha, &err) && sha);
-  CHECK(!gitp_push(ctx, dir, NULL, NULL, "wrong-token", &err));
+  CHECK(!gitp_push(ctx, dir, NULL, NULL, false, "wrong-token", &err));
   CHECK_MSG(err.kind == GIT_ERR_AUTH && !strstr(err.msg, "wrong-token"), "%s", err.msg);
   gitp_err_free(&err);
-  CHECK_MSG(gitp_push(ctx, dir, NULL, NULL, http_token, &err), "%s", err.msg);
+  CHECK_MSG(gitp_push(ctx, dir, NULL, NULL, false, http_token, &err), "%s", err.msg);
   char *remote = rev_of(bare, "main");
   CHECK_STR(remote, sha);
   free(remote);
@@ -1048,7 +1048,7 @@ static void test_ssh_agent(GitCtx *ctx) {
     put(work, "values.yaml", "image:\n  tag: 4.0.0\n");
     char *sha = NULL;
     CHECK(gitp_commit(ctx, work, "chore: over ssh", NULL, 0, "S <s@x>", &sha, &err) && sha);
-    CHECK_MSG(gitp_push(ctx, work, NULL, NULL, NULL, &err), "%s", err.msg);
+    CHECK_MSG(gitp_push(ctx, work, NULL, NULL, false, NULL, &err), "%s", err.msg);
     char *remote = rev_of(bare, "main");
     CHECK_STR(remote, sha);
     free(remote);
@@ -1121,7 +1121,7 @@ static void test_empty_remote(GitCtx *ctx) {
   char *sha = NULL;
   CHECK_MSG(gitp_commit(ctx, dir, "chore: start", NULL, 0, "E <e@x>", &sha, &err) && sha, "%s",
             err.msg);
-  CHECK_MSG(gitp_push(ctx, dir, NULL, NULL, NULL, &err), "%s", err.msg);
+  CHECK_MSG(gitp_push(ctx, dir, NULL, NULL, false, NULL, &err), "%s", err.msg);
   char *ref = xasprintf("refs/heads/%s", branch ? branch : "?");
   char *remote = rev_of(bare, ref);
   CHECK_STR(remote, sha);
@@ -1153,7 +1153,7 @@ static void test_hook_refusal(GitCtx *ctx) {
   put(work, "values.yaml", "image:\n  tag: 6.6.6\n");
   char *sha = NULL;
   CHECK(gitp_commit(ctx, work, "chore: try", NULL, 0, "X <x@x>", &sha, &err) && sha);
-  CHECK(!gitp_push(ctx, work, NULL, NULL, NULL, &err));
+  CHECK(!gitp_push(ctx, work, NULL, NULL, false, NULL, &err));
   CHECK_MSG(err.kind == GIT_ERR_REJECTED, "kind %s: %s", gitp_err_kind_name(err.kind), err.msg);
   CHECK_MSG(err.msg && strstr(err.msg, url) && strstr(err.msg, "hook declined") &&
                 strstr(err.msg, "remote: policy: direct pushes to main are not allowed"),

@@ -93,7 +93,7 @@ static void test_defaults(void) {
 static void test_signature(void) {
   Buf b = {0};
   prim_signature("git", prim_lookup(rp_families, "git", "push"), &b);
-  CHECK_STR(b.data, "git.push(dir, remote: \"origin\", ref:, token:)");
+  CHECK_STR(b.data, "git.push(dir, remote: \"origin\", ref:, token:, force: false)");
   buf_free(&b);
   prim_signature("", prim_lookup(rp_families, "", "env"), &b);
   CHECK_STR(b.data, "env");

@@ -12,17 +12,20 @@ with open(os.environ["RP_STUB_LOG"], "a") as log:
     if data:
         log.write(json.dumps({"stdin": data}) + "\n")
 
+# as Go's pflag reads them: all after "--" are operands
+dash = args.index("--") if "--" in args else len(args)
+
 def opt(name, default=None):
-    for i, a in enumerate(args):
+    for i, a in enumerate(args[:dash]):
         if a == name and i + 1 < len(args):
             return args[i + 1]
         if a.startswith(name + "="):
             return a[len(name) + 1:]
     return default
 
-positional = [a for i, a in enumerate(args)
+positional = [a for i, a in enumerate(args[:dash])
               if not a.startswith("-") and (i == 0 or not args[i - 1].startswith("--")
-                                            or "=" in args[i - 1] or args[i - 1] in ("--install", "--wait", "--create-namespace", "--ignore-not-found"))]
+                                            or "=" in args[i - 1] or args[i - 1] in ("--install", "--wait", "--create-namespace", "--ignore-not-found"))] + args[dash + 1:]
 sub = " ".join([tool] + positional[:1])
 if sub in os.environ.get("RP_STUB_FAIL", "").split(","):
     sys.stderr.write("Error: %s failed: timed out waiting for the condition\n" % sub)
