@@ -1,7 +1,7 @@
 #!/bin/sh
 # gates.sh — the approval gate cycle without a terminal (run, exit 3,
-# approve, resume), its rules (reviewers, the run's own actor, branches,
-# rejection, wait timer), resume --wait, and approval on a terminal.
+# approve, resume), its rules (reviewers, the run's own actor, branches
+# and tags, rejection, wait timer), resume --wait, and approval on a terminal.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -11,6 +11,9 @@ f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
 environment prod {
   approval { reviewers = ["alice", "release-team"]  branches = ["main"] }
+}
+environment rel {
+  approval { reviewers = ["alice"]  tags = ["v*"] }
 }
 environment slow {
   approval { reviewers = ["alice"]  wait = 2s }
@@ -23,6 +26,7 @@ stage deploy {
   version event.inputs.v
   sh "echo ${version} > ${env.OUT}/prod"
 }
+stage deploy_rel { environment rel  version "r1"  sh "echo ${version} > ${env.OUT}/rel" }
 stage deploy_slow { environment slow  version "s1"  sh "date +%s > ${env.OUT}/slow" }
 RP
 run_id() { sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
@@ -68,6 +72,26 @@ assert_eq "$(cat "$OUT/prod")" "1.0.0" "the rejected version was not deployed"
 out=$("$RP" run -f "$f" --branch feature/x --event manual --input v=2.0.0 --actor bob < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 1 "another branch fails at the gate"
 assert_contains "$out" "feature/x may not deploy to environment 'prod'" "branch restriction named"
+# a tag is held to `tags`, never to `branches`: a tag named main is no branch
+out=$("$RP" run deploy -f "$f" --event tag --tag main --input v=2.0.1 --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 1 "a tag named main fails at prod's gate"
+assert_contains "$out" "tag main may not deploy to environment 'prod': its approval admits branches only" "tag refused: reason"
+out=$("$RP" run -f "$f" --event manual --tag release/evil --input v=2.0.2 --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 1 "a dispatch on a tag ref fails at prod's gate"
+assert_contains "$out" "tag release/evil may not deploy to environment 'prod'" "dispatch on a tag: reason"
+out=$(env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=workflow_dispatch GITHUB_REF=refs/tags/release/evil GITHUB_ACTOR=bob \
+  "$RP" run -f "$f" --input v=2.0.3 < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 1 "a GitHub dispatch on refs/tags/ fails at prod's gate"
+assert_contains "$out" "tag release/evil may not deploy to environment 'prod'" "GitHub dispatch on a tag: reason"
+[ "$(cat "$OUT/prod")" = 1.0.0 ] || _fail "a tag deployed to prod"
+out=$("$RP" run deploy_rel -f "$f" --event tag --tag v1.2.0 --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 3 "tags = [\"v*\"] admits v1.2.0 (it waits for a reviewer)"
+out=$("$RP" run deploy_rel -f "$f" --event tag --tag nightly --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 1 "a tag that matches no glob fails"
+assert_contains "$out" "tag nightly may not deploy to environment 'rel' (allowed tags: " "with the allowed tags"
+out=$("$RP" run deploy_rel -f "$f" --branch main --actor bob < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 1 "an environment with tags only refuses a branch"
+assert_contains "$out" "main may not deploy to environment 'rel': its approval admits tags only" "branch refused: reason"
 
 # wait timer: approved, then the deploy waits 2 s (resume --wait blocks)
 out=$("$RP" run deploy_slow -f "$f" --actor bob < /dev/null 2>&1); rc=$?

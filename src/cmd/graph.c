@@ -209,7 +209,7 @@ static void env_label(Buf *b, const Source *src, const Environment *e) {
   if (!e->approval) return;
   const NodeList *gate = &e->approval->as.settings;
   Node *reviewers = settings_get(gate, "reviewers"), *wait = settings_get(gate, "wait"),
-       *branches = settings_get(gate, "branches");
+       *branches = settings_get(gate, "branches"), *tags = settings_get(gate, "tags");
   buf_puts(b, "\napproval");
   if (reviewers) {
     buf_puts(b, ": ");
@@ -222,6 +222,10 @@ static void env_label(Buf *b, const Source *src, const Environment *e) {
   if (branches) {
     buf_puts(b, "\nbranches: ");
     put_names(b, src, branches);
+  }
+  if (tags) {
+    buf_puts(b, "\ntags: ");
+    put_names(b, src, tags);
   }
 }
 

@@ -22,8 +22,8 @@ static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
   if (e->approval) {
     buf_puts(&extra, "approval");
     const NodeList *set = &e->approval->as.settings;
-    const char *keys[] = {"reviewers", "wait", "branches"};
-    for (int k = 0; k < 3; k++) {
+    const char *keys[] = {"reviewers", "wait", "branches", "tags"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
       Node *n = settings_get(set, keys[k]);
       Value v;
       if (!n || !interp_eval(I, NULL, n, &v)) {

@@ -1203,12 +1203,13 @@ static void check_approval(Checker *c, Node *ap) {
     } else if (!strcmp(k, "wait")) {
       if (v->kind != N_DURATION)
         diag_error(c->d, c->src, v->pos, "approval 'wait' must be a duration, as in 30m");
-    } else if (!strcmp(k, "branches")) {
+    } else if (!strcmp(k, "branches") || !strcmp(k, "tags")) {
       if (!is_string_list(v, false))
-        diag_error(c->d, c->src, v->pos, "approval 'branches' must be a list of strings, as in [\"main\"]");
+        diag_error(c->d, c->src, v->pos, "approval '%s' must be a list of strings, as in [\"%s\"]", k,
+                   *k == 'b' ? "main" : "v*");
     } else {
       diag_add(c->d, DIAG_ERROR, c->src, s->as.bind.name_pos, (uint32_t)strlen(k),
-               "unknown approval setting '%s' (expected reviewers, wait or branches)", k);
+               "unknown approval setting '%s' (expected reviewers, wait, branches or tags)", k);
     }
   }
 }

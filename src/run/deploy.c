@@ -111,25 +111,35 @@ static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
   return text;
 }
 
-/* `branches = [...]` on an approval: which branches (or tags) may deploy. */
-static bool branch_allowed(RunCtx *c, const Environment *env, char **reason) {
+/* `branches` and `tags` on an approval: which refs may deploy. A tag ref
+ * (a tag event, or a dispatch on refs/tags/...) is held to `tags` only,
+ * never to `branches`, since a tag may be named "main"; once either list
+ * is given, a ref of the other kind is refused (GitHub's deployment branch
+ * and tag rules). An event on no ref at all is refused too. */
+static bool ref_allowed(RunCtx *c, const Environment *env, char **reason) {
   if (!env->approval) return true;
-  Value globs = setting(c->I, &env->approval->as.settings, "branches");
-  if (globs.kind != V_LIST) {
-    value_release(globs);
-    return true;
-  }
-  Value ref = map_get(c->event, "branch");
-  if (ref.kind != V_STRING) ref = map_get(c->event, "tag");
+  const NodeList *set = &env->approval->as.settings;
+  if (!settings_get(set, "branches") && !settings_get(set, "tags")) return true;
+  Value ref = map_get(c->event, "tag");
+  bool is_tag = ref.kind == V_STRING;
+  if (!is_tag) ref = map_get(c->event, "branch");
+  const char *kind = is_tag ? "tags" : "branches", *other = is_tag ? "branches" : "tags";
+  Value globs = setting(c->I, set, kind);
   bool ok = false;
-  for (size_t i = 0; i < list_len(globs) && !ok; i++)
-    ok = ref.kind == V_STRING && list_get(globs, i).kind == V_STRING &&
-         glob_match(str_chars(list_get(globs, i)), str_chars(ref));
+  for (size_t i = 0; ref.kind == V_STRING && globs.kind == V_LIST && i < list_len(globs) && !ok; i++)
+    ok = list_get(globs, i).kind == V_STRING && glob_match(str_chars(list_get(globs, i)), str_chars(ref));
   if (!ok) {
-    char *allowed = value_to_cstr(globs);
-    *reason = xasprintf("%s may not deploy to environment '%s' (allowed branches: %s)",
-                        ref.kind == V_STRING ? str_chars(ref) : "this event", env->name, allowed);
-    free(allowed);
+    const char *what = is_tag ? "tag " : "", *name = ref.kind == V_STRING ? str_chars(ref) : "this event";
+    if (globs.kind == V_LIST) {
+      char *allowed = value_to_cstr(globs);
+      *reason = xasprintf("%s%s may not deploy to environment '%s' (allowed %s: %s)", what, name, env->name, kind,
+                          allowed);
+      free(allowed);
+    } else {
+      *reason = xasprintf("%s%s may not deploy to environment '%s': its approval admits %s only, no %s (add %s = "
+                          "[...] to admit some)",
+                          what, name, env->name, other, kind, kind);
+    }
   }
   value_release(globs);
   return ok;
@@ -301,7 +311,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     free(err);
     return GO_FAIL;
   }
-  if (!branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason))
+  if (!ref_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason))
     return GO_FAIL;
   if (env->approval) {
     GoDecision g = pass_gate(c, s, u, env, c->versions[i], reason);
