@@ -60,6 +60,16 @@ id2=$(printf '%s\n' "$out" | run_id)
 out=$("$RP" approve "$id2" prod --as alice -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 2 "own run refused"
 assert_contains "$out" "cannot decide its own gate" "own run: reason"
+# names compare ignoring case, as GitHub and GitLab logins do
+out=$("$RP" run -f "$f" --branch main --event manual --input v=1.2.0 --actor Alice < /dev/null 2>&1)
+id4=$(printf '%s\n' "$out" | run_id)
+out=$("$RP" approve "$id4" prod --as alice -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "Alice cannot approve her own run as alice"
+assert_contains "$out" "alice started this run and cannot decide its own gate" "own run by case: reason"
+out=$("$RP" reject "$id4" prod --as ALICE -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 2 "nor reject it as ALICE"
+out=$("$RP" approve "$id4" prod --as Release-Team -f "$f" 2>&1); rc=$?
+assert_eq "$rc" 0 "a reviewer named in another case may approve"
 # rejection ends the run
 out=$("$RP" reject "$id2" prod --as release-team --comment "not today" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 "a reviewer rejects"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,10 +20,14 @@ static Value setting(Interp *I, const NodeList *settings, const char *key) {
   return v;
 }
 
-static bool list_has(Value list, const char *s) {
-  for (size_t i = 0; list.kind == V_LIST && i < list_len(list); i++) {
-    Value it = list_get(list, i);
-    if (it.kind == V_STRING && !strcmp(str_chars(it), s)) return true;
+/* Whether two names are one person: GitHub and GitLab logins ignore case,
+ * so "Alice" who started a run is "alice" at its gate. */
+static bool same_person(const char *a, const char *b) { return !strcasecmp(a, b); }
+
+static bool has_person(Value names, const char *name) {
+  for (size_t i = 0; names.kind == V_LIST && i < list_len(names); i++) {
+    Value it = list_get(names, i);
+    if (it.kind == V_STRING && same_person(str_chars(it), name)) return true;
   }
   return false;
 }
@@ -44,14 +49,14 @@ bool gate_may_approve(const Environment *env, const char *run_actor, const char 
     return false;
   }
   Value reviewers = gate_reviewers(env);
-  bool ok = list_has(reviewers, name);
+  bool ok = has_person(reviewers, name);
   if (!ok) {
     Buf names = {0};
     for (size_t i = 0; i < list_len(reviewers); i++)
       buf_printf(&names, "%s%s", i ? ", " : "", str_chars(list_get(reviewers, i)));
     *why = xasprintf("%s is not a reviewer of '%s' (reviewers: %s)", name, env->name, names.data ? names.data : "none");
     buf_free(&names);
-  } else if (run_actor && !strcmp(run_actor, name)) {
+  } else if (run_actor && same_person(run_actor, name)) {
     *why = xasprintf("%s started this run and cannot decide its own gate", name);
     ok = false;
   }

@@ -37,7 +37,8 @@ void deploy_release(RunCtx *c);
 
 /* The approval rules, shared by gates on a terminal and `rp approve`:
  * `name` must be among the environment's reviewers and must not be the
- * actor who started the run. False with *why (malloc'd) otherwise. */
+ * actor who started the run, names compared ignoring case (as GitHub and
+ * GitLab logins are). False with *why (malloc'd) otherwise. */
 bool gate_may_approve(const Environment *env, const char *run_actor, const char *name, char **why);
 /* The reviewers of an environment's approval: `rp check` makes them a list
  * of string literals, so they are read without evaluating anything. */
