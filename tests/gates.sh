@@ -117,6 +117,29 @@ assert_eq "$rc" 0 "resume --wait finishes after approval"
 deployed=$(cat "$OUT/slow")
 [ $((deployed - approved)) -ge 2 ] || _fail "the wait timer was not honoured ($approved -> $deployed)"
 
+# approve and reject at the same instant: the first decision is the only
+# one recorded, the other is refused
+for round in $(seq 20); do
+  out=$(ask 2>&1)
+  id5=$(printf '%s\n' "$out" | run_id)
+  go="$tmp/go.$round"
+  (while [ ! -e "$go" ]; do :; done; "$RP" approve "$id5" prod --as alice -f "$f" > "$tmp/a.out" 2>&1) &
+  a=$!
+  (while [ ! -e "$go" ]; do :; done; "$RP" reject "$id5" prod --as release-team -f "$f" > "$tmp/r.out" 2>&1) &
+  r=$!
+  sleep 0.2
+  touch "$go"
+  wait $a; ra=$?
+  wait $r; rr=$?
+  n=$(grep -c '"kind":"\(approved\|rejected\)"' "$RP_STATE_DIR/runs/$id5/journal.ndjson")
+  assert_eq "$n" 1 "round $round: exactly one decision recorded"
+  assert_eq "$((ra + rr))" 2 "round $round: one succeeds, the other is refused (exit 2)"
+  # a rejection ends the run: the approval after it finds it rejected
+  cat "$tmp/a.out" "$tmp/r.out" | grep -q -e "run $id5's gate for prod was already approved by alice at " \
+    -e "run $id5 is not waiting at an approval gate (it is rejected)" || _fail "round $round: the refusal says why"
+done
+[ "$(cat "$OUT/prod")" = 1.0.0 ] || _fail "a raced decision deployed"
+
 # on a terminal rp asks who approves
 if command -v script >/dev/null; then
   out=$(printf 'mallory\nalice\n' | script -qfec "env -u CI \"$RP\" run -f \"$f\" --branch main --event manual --input v=3.0.0 --actor bob" /dev/null 2>&1); rc=$?

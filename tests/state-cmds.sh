@@ -147,6 +147,7 @@ refused "name from USER" "someone is not a reviewer" env USER=someone "$RP" appr
 refused "usage" "usage: rp approve RUN ENV" "$RP" approve "$A" -f "$f"
 
 # a team name in the list counts as listed
+waiting=$(cat "$ja")
 out=$("$RP" approve "$A" prod --as release-team --comment "looks good" -f "$f"); rc=$?
 assert_eq "$rc" 0 "reviewer approves"
 assert_eq "$out" "approved: run $A may deploy 1.2.3 to prod; continue it with: rp resume $A" "says what happens next"
@@ -158,6 +159,12 @@ assert_contains "$out" '"decisions":[{"decision":"approved","env":"prod","versio
 assert_contains "$out" '"status":"waiting"' "approved run waits for resume"
 out=$("$RP" status "$A"); assert_contains "$out" 'approved prod 1.2.3 by release-team at ' "status text shows the decision"
 assert_contains "$out" ': "looks good"' "with its comment"
+# the first decision at a gate is the only one
+refused "decided already" "run $A's gate for prod was already approved by release-team at 20" \
+  "$RP" reject "$A" prod --as alice -f "$f"
+
+# a rejection (of the run as it was before the approval)
+printf '%s\n' "$waiting" > "$ja"
 
 out=$(RP_ACTOR=alice "$RP" reject "$A" prod -f "$f"); rc=$?
 assert_eq "$rc" 0 "reviewer rejects"

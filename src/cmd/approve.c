@@ -4,7 +4,8 @@
  * The pipeline, not the journal, says who may decide: the reviewers of
  * ENV's `approval` block. The decision is appended to the run's journal
  * without owning the run, so it may be taken while `rp resume --wait`
- * holds it; the run acts on it when it goes on. */
+ * holds it; the run acts on it when it goes on. The first decision at a
+ * gate is the only one: later ones are refused. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,14 @@ static char *refusal(const RunState *r, const char *env, const char *by, const c
                      run_status_name(r->status));
   if (strcmp(r->gate->env, env) != 0)
     return xasprintf("run %s waits at the gate of '%s', not '%s'", r->id, r->gate->env, env);
+  const Decision *d = run_state_gate_decision(r);
+  if (d) {
+    char *at = state_format_time(d->at_ms);
+    char *why = xasprintf("run %s's gate for %s was already %s by %s at %s", r->id, env,
+                          d->approved ? "approved" : "rejected", d->by ? d->by : "?", at);
+    free(at);
+    return why;
+  }
   if (!by)
     return xstrdup("cannot tell who you are: pass --as NAME (or set RP_ACTOR)");
   char *why = NULL;
@@ -78,9 +87,13 @@ static bool record(const char *dir, const RunState *r, bool approved, const char
 static int decide(const Options *o, bool approved) {
   const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
   char *dir = state_dir_for(file), *err = NULL;
+  /* read, decide and append under the lock: of two racing decisions the
+   * second sees the first and is refused */
+  FileLock lock;
   RunState r;
-  if (!journal_replay(dir, id, &r, &err)) {
+  if (!journal_lock_decisions(&lock, dir, id, &err) || !journal_replay(dir, id, &r, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
+    lock_release(&lock);
     free(err);
     free(dir);
     return EXIT_USAGE;
@@ -109,6 +122,7 @@ static int decide(const Options *o, bool approved) {
   free(err);
   free(by);
   run_state_free(&r);
+  lock_release(&lock);
   free(dir);
   return rc;
 }

@@ -217,13 +217,20 @@ static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *versi
       free(why);
       continue;
     }
+    /* under the decisions lock: an `rp reject` taken meanwhile stands, and
+     * the gate acts on it instead */
+    FileLock lock;
+    Decision d;
     char *err = NULL;
-    if (!journal_decision(c->journal, true, env->name, version, line, "approved on the terminal", &err)) {
+    bool ok = journal_lock_decisions(&lock, c->state_dir, c->journal->run_id, &err);
+    if (ok && find_decision(c, env->name, version, &d)) decision_free(&d);
+    else ok = ok && journal_decision(c->journal, true, env->name, version, line, "approved on the terminal", &err);
+    lock_release(&lock);
+    if (!ok) {
       fprintf(stderr, "rp: %s\n", err);
       free(err);
-      return false;
     }
-    return true;
+    return ok;
   }
 }
 

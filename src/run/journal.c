@@ -113,17 +113,33 @@ bool journal_create(Journal *j, const char *state_dir, const char *run_id, char 
   return ok;
 }
 
-bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool own, char **err) {
-  memset(j, 0, sizeof *j);
-  j->fd = -1;
-  j->owner.fd = -1;
+static bool run_exists(const char *state_dir, const char *run_id, char **err) {
   if (!check_id(run_id, err)) return false;
   char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
   struct stat st;
   bool exists = stat(path, &st) == 0;
   if (!exists) *err = xasprintf("%s: no run %s", path, run_id);
   free(path);
-  return exists && open_journal(j, state_dir, run_id, own, err);
+  return exists;
+}
+
+bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool own, char **err) {
+  memset(j, 0, sizeof *j);
+  j->fd = -1;
+  j->owner.fd = -1;
+  return run_exists(state_dir, run_id, err) && open_journal(j, state_dir, run_id, own, err);
+}
+
+bool journal_lock_decisions(FileLock *l, const char *state_dir, const char *run_id, char **err) {
+  *l = (FileLock){.fd = -1};
+  if (!run_exists(state_dir, run_id, err)) return false;
+  char *path = xasprintf("%s/runs/%s/decisions.lock", state_dir, run_id);
+  char *what = xasprintf("the gate of run %s", run_id);
+  /* held only while one decider reads the journal and appends */
+  LockResult r = lock_acquire_file(l, path, what, run_id, 10000, NULL, NULL, err);
+  free(what);
+  free(path);
+  return r == LOCK_ACQUIRED;
 }
 
 bool journal_append(Journal *j, Value record, char **err) {
@@ -340,16 +356,23 @@ static void apply_decision(RunState *r, Value rec, bool approved, size_t *cap) {
 
 static bool same_version(const char *a, const char *b) { return !a || !b || strcmp(a, b) == 0; }
 
-/* Whether the gate the run waits at was rejected (after it was reached). */
+/* Whether `d` was taken at the gate the run waits at (after it was reached). */
+static bool at_gate(const RunState *r, const Decision *d) {
+  return r->gate && d->at_ms >= r->gate->at_ms && strcmp(d->env, r->gate->env) == 0 &&
+         same_version(d->version, r->gate->version);
+}
+
+/* Whether the gate the run waits at was rejected. */
 static bool gate_rejected(const RunState *r) {
-  if (!r->gate) return false;
-  for (size_t i = 0; i < r->ndecisions; i++) {
-    const Decision *d = &r->decisions[i];
-    if (!d->approved && d->at_ms >= r->gate->at_ms && strcmp(d->env, r->gate->env) == 0 &&
-        same_version(d->version, r->gate->version))
-      return true;
-  }
+  for (size_t i = 0; i < r->ndecisions; i++)
+    if (!r->decisions[i].approved && at_gate(r, &r->decisions[i])) return true;
   return false;
+}
+
+const Decision *run_state_gate_decision(const RunState *r) {
+  for (size_t i = 0; i < r->ndecisions; i++)
+    if (at_gate(r, &r->decisions[i])) return &r->decisions[i];
+  return NULL;
 }
 
 static RunStatus finished_status(const char *s) {

@@ -19,7 +19,8 @@
  * flock on STATE/runs/<RUN_ID>/owner.lock until it exits, so the kernel
  * releases it however that process ends. A run that never finished and
  * whose owner lock is free has crashed and can be resumed. Other writers
- * (rp approve, rp reject) append without owning.
+ * (rp approve, rp reject) append without owning, under the decisions lock
+ * (journal_lock_decisions).
  *
  * Across fork: both descriptors are O_CLOEXEC, so programs a stage execs
  * never hold them. A forked stage child shares the owner lock with the
@@ -76,6 +77,12 @@ bool journal_decision(Journal *j, bool approved, const char *env, const char *ve
 bool journal_run_finished(Journal *j, const char *status, char **err);
 /* Make everything appended so far survive a power cut. */
 bool journal_sync(Journal *j, char **err);
+/* Decisions at a run's gate are taken one at a time: whoever holds
+ * STATE/runs/<RUN_ID>/decisions.lock across replaying the journal,
+ * checking that nobody has decided yet and appending its decision is the
+ * only one to decide (the first wins, a racing second is refused). Waits
+ * a few seconds for another decider; lock_release lets go. */
+bool journal_lock_decisions(FileLock *l, const char *state_dir, const char *run_id, char **err);
 
 /* ---- reading ---- */
 
@@ -132,6 +139,8 @@ typedef struct RunState {
  * does not exist or cannot be read; a torn last line is not an error. */
 bool journal_replay(const char *state_dir, const char *run_id, RunState *out, char **err);
 const StageState *run_state_stage(const RunState *r, const char *stage); /* NULL if never started */
+/* The first decision taken at the gate the run waits at; NULL if none. */
+const Decision *run_state_gate_decision(const RunState *r);
 /* For `rp status --json`: {id, status, event, started, finished, stages:
  * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, torn}. */
 Value run_state_to_value(const RunState *r);
