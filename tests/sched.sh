@@ -78,6 +78,29 @@ EOF
 out=$("$RP" run s -f "$tmp/when.rp" 2>&1); rc=$?
 assert_eq "$rc" 0 "matrix when reads a global: $out"
 assert_contains "$out" "--- s[b]: skipped" "the other instance is skipped"
+# a `when` failing at run time fails its own stage only: the global it
+# read first stays defined for the stages after it, matrix instances too
+cat > "$tmp/when-fails.rp" <<'EOF'
+let base = "x"
+
+stage a {
+  when base.to_int() > 1
+  print("a ran")
+}
+stage b { print("b sees ${base}") }
+stage c {
+  matrix n in [1, 2]
+  when base == "x"
+  print("c${n} sees ${base}")
+}
+EOF
+out=$("$RP" run a b c -j1 -f "$tmp/when-fails.rp" 2>&1); rc=$?
+assert_eq "$rc" 1 "the failing when fails the run"
+assert_contains "$out" "stage 'a': to_int: \"x\" is not an integer" "a failed on its when"
+assert_contains "$out" "[b] b sees x" "a later stage still reads the global"
+assert_contains "$out" "c1 sees x" "matrix instance 1 decides its when with the global"
+assert_contains "$out" "c2 sees x" "matrix instance 2 too"
+assert_not_contains "$out" "a ran" "the stage whose when failed did not run"
 
 # secrets: masked in child output, in errors, in --json and in junit
 printf 'FROM_FILE=filesecret-123\n# a comment\n' > "$tmp/secrets.env"
