@@ -140,9 +140,9 @@ static bool promotion_allowed(RunCtx *c, Scheduler *s, Unit *u, const Environmen
                               char **reason) {
   if (!env->after || !version || (c->rollback_env && !strcmp(c->rollback_env, env->name))) return true;
   const char *prev = env->after->as.after.name;
-  bool yes = false;
+  bool yes = list_has(map_get(c->dry_deploys, prev), version);
   char *err = NULL;
-  if (!history_was_deployed(c->state_dir, prev, version, &yes, &err)) {
+  if (!yes && !history_was_deployed(c->state_dir, prev, version, &yes, &err)) {
     *reason = err;
     return false;
   }
@@ -269,10 +269,38 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
   }
 }
 
+/* A dry run at a gate: it says what a real run would wait for, and goes on
+ * without waiting or journaling a gate, so no approval is asked or used. */
+static GoDecision pass_gate_dry(Scheduler *s, Unit *u, const Environment *env, const char *version) {
+  Value reviewers = gate_reviewers(env);
+  char *who = value_to_cstr(reviewers);
+  say(s, u, "rp: dry run: would wait for approval to deploy %s to %s (reviewers: %s); going on without it",
+      version ? version : "", env->name, who);
+  free(who);
+  value_release(reviewers);
+  return GO_RUN;
+}
+
+/* What a dry run deployed (to no history): `after` later in the run goes by it. */
+static void remember_dry_deploy(RunCtx *c, const char *env, const char *version) {
+  if (map_get(c->dry_deploys, env).kind != V_LIST) map_set(c->dry_deploys, env, v_list());
+  list_push(map_get(c->dry_deploys, env), v_cstr(version));
+}
+
 static void on_lock_wait(const LockHolder *h, void *ctx) {
   char *who = lock_holder_describe(h);
   fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", (const char *)ctx, who);
   free(who);
+}
+
+/* A dry run resumed: what its earlier attempt deployed still counts for
+ * `after` in it (the version is evaluated again: the history has none). */
+static void remember_done_dry_deploy(RunCtx *c, Unit *u) {
+  const char *env = u->stage->environment->as.attr.ref.name;
+  char *err = NULL, *version = unit_version(c, u, env, &err);
+  if (version) remember_dry_deploy(c, env, version);
+  free(version);
+  free(err);
 }
 
 static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
@@ -286,6 +314,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     if (ss->secret_outputs.kind != V_LIST || !list_len(ss->secret_outputs)) {
       value_release(u->outputs);
       u->outputs = value_retain(ss->outputs);
+      if (c->dry_run && u->stage->environment) remember_done_dry_deploy(c, u);
       return GO_DONE;
     }
     say(s, u, "rp: running again: its outputs held a secret, which the journal does not keep");
@@ -304,11 +333,11 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   if (!branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason))
     return GO_FAIL;
   if (env->approval) {
-    GoDecision g = pass_gate(c, s, u, env, c->versions[i], reason);
+    GoDecision g = c->dry_run ? pass_gate_dry(s, u, env, c->versions[i]) : pass_gate(c, s, u, env, c->versions[i], reason);
     if (g != GO_RUN) return g;
   }
   Value lock = setting(c->I, &env->items, "lock");
-  bool locking = !(lock.kind == V_BOOL && !lock.as.b);
+  bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
     LockResult r = lock_acquire(&c->locks[i], c->state_dir, name, c->journal->run_id, c->lock_wait_ms, on_lock_wait,
@@ -429,6 +458,18 @@ bool ephemeral_active(const char *state_dir, const char *env, Value *out, char *
   return true;
 }
 
+/* A deploy that ran goes into the history and the ephemeral instances; a
+ * dry run's only into this run's memory, for `after` later in the run. */
+static void record_ran(RunCtx *c, Unit *u, int i, const Environment *env) {
+  bool ok = u->status == STAGE_OK;
+  if (c->dry_run) {
+    if (ok && c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
+    return;
+  }
+  if (c->versions[i]) record_deploy(c, u, i, ok);
+  if (ok) record_ephemeral(c, env, c->versions[i]);
+}
+
 static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -451,15 +492,17 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   value_release(outputs);
   value_release(secret);
   free(error);
-  /* a deploy that ran (not one refused at its gate) goes into the history */
-  if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
-  if (env && c->started[i] && u->status == STAGE_OK) record_ephemeral(c, env, c->versions[i]);
+  /* a deploy that ran (not one refused at its gate) is recorded */
+  if (env && c->started[i]) record_ran(c, u, i, env);
   lock_release(&c->locks[i]);
 }
 
-void deploy_attach(RunCtx *c, Scheduler *s) { s->hooks = (SchedHooks){c, before, started, finished}; }
+void deploy_attach(RunCtx *c, Scheduler *s) {
+  c->dry_deploys = v_map();
+  s->hooks = (SchedHooks){c, before, started, finished};
+}
 
 void deploy_release(RunCtx *c) {
   for (int i = 0; i < c->nunits; i++) {
@@ -469,4 +512,5 @@ void deploy_release(RunCtx *c) {
   free(c->locks);
   free(c->versions);
   free(c->started);
+  value_release(c->dry_deploys);
 }
