@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "run/history.h"
+#include "run/rollback.h"
 #include "run/state.h"
 
 /* An environment setting (or approval setting) evaluated; null if absent. */
@@ -293,6 +294,23 @@ static void on_lock_wait(const LockHolder *h, void *ctx) {
   free(who);
 }
 
+/* A rollback runs its stage alone: the outputs it reads come from the
+ * deploy it goes back to, and are checked before its gate asks anyone. */
+static bool rollback_ready(RunCtx *c, Unit *u, const char *env, char **reason) {
+  if (!c->rollback_env || strcmp(c->rollback_env, env)) return true;
+  Value deploy;
+  char *err = NULL;
+  if (!history_deploy_of(c->state_dir, env, c->rollback_version, &deploy, &err)) {
+    *reason = err;
+    return false;
+  }
+  bool ok = rollback_restore(c->I, c->prog, u->stage, deploy, &err);
+  if (!ok) *reason = xasprintf("cannot roll back %s to %s: %s", env, c->rollback_version, err);
+  free(err);
+  value_release(deploy);
+  return ok;
+}
+
 /* A dry run resumed: what its earlier attempt deployed still counts for
  * `after` in it (the version is evaluated again: the history has none). */
 static void remember_done_dry_deploy(RunCtx *c, Unit *u) {
@@ -330,7 +348,8 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     free(err);
     return GO_FAIL;
   }
-  if (!branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason))
+  if (!branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason) ||
+      !rollback_ready(c, u, name, reason))
     return GO_FAIL;
   if (env->approval) {
     GoDecision g = c->dry_run ? pass_gate_dry(s, u, env, c->versions[i]) : pass_gate(c, s, u, env, c->versions[i], reason);
@@ -382,8 +401,10 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   const char **names = xcalloc(list_len(who) + 1, sizeof *names);
   for (size_t k = 0; k < list_len(who); k++) names[k] = str_chars(list_get(who, k));
   Value sha = map_get(c->event, "sha");
+  Value outputs = rollback_outputs_to_record(c->I, c->prog, u->stage);
   Deploy d = {env, c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
-              names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion};
+              names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion,
+              outputs};
   char *err = NULL;
   if (!history_record(c->state_dir, &d, &err)) {
     fprintf(stderr, "rp: %s\n", err);
@@ -391,6 +412,7 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   }
   free(names);
   value_release(who);
+  value_release(outputs);
 }
 
 /* The instance an ephemeral environment's deploy makes: its namespace
