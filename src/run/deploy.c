@@ -66,10 +66,12 @@ static void ensure_units(RunCtx *c, int n) {
   if (n <= c->nunits) return;
   c->locks = xrealloc(c->locks, sizeof *c->locks * (size_t)n);
   c->versions = xrealloc(c->versions, sizeof *c->versions * (size_t)n);
+  c->targets = xrealloc(c->targets, sizeof *c->targets * (size_t)n);
   c->started = xrealloc(c->started, sizeof *c->started * (size_t)n);
   for (int i = c->nunits; i < n; i++) {
     c->locks[i] = (FileLock){.fd = -1};
     c->versions[i] = NULL;
+    c->targets[i] = NULL;
     c->started[i] = 0;
   }
   c->nunits = n;
@@ -311,6 +313,41 @@ static bool rollback_ready(RunCtx *c, Unit *u, const char *env, char **reason) {
   return ok;
 }
 
+/* The instance an ephemeral environment's deploy makes: its namespace
+ * setting ("preview-42"), else the environment's name. */
+static char *ephemeral_instance(RunCtx *c, const Environment *env) {
+  Value ns = setting(c->I, &env->items, "namespace");
+  char *name = ns.kind == V_STRING ? xstrdup(str_chars(ns)) : xstrdup(env->name);
+  value_release(ns);
+  return name;
+}
+
+static bool is_ephemeral(RunCtx *c, const Environment *env) {
+  Value flag = setting(c->I, &env->items, "ephemeral");
+  bool yes = value_truthy(flag);
+  value_release(flag);
+  return yes;
+}
+
+/* What a deploy locks and records its history under: the environment, or
+ * for an ephemeral one its instance, "preview.preview-42", so that pull
+ * requests 42 and 43 neither wait for each other nor share a history.
+ * NULL with *reason when the instance cannot name a state file. */
+static char *deploy_target(RunCtx *c, const Environment *env, char **reason) {
+  if (!is_ephemeral(c, env)) return xstrdup(env->name);
+  char *instance = ephemeral_instance(c, env);
+  char *target = strcmp(instance, env->name) ? xasprintf("%s.%s", env->name, instance) : xstrdup(env->name);
+  if (!state_name_ok(target)) {
+    *reason = xasprintf("instance '%s' of ephemeral environment '%s' cannot name its lock and history (letters, "
+                        "digits, '.', '_' and '-' only)",
+                        instance, env->name);
+    free(target);
+    target = NULL;
+  }
+  free(instance);
+  return target;
+}
+
 /* A dry run resumed: what its earlier attempt deployed still counts for
  * `after` in it (the version is evaluated again: the history has none). */
 static void remember_done_dry_deploy(RunCtx *c, Unit *u) {
@@ -348,7 +385,8 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     free(err);
     return GO_FAIL;
   }
-  if (!branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason) ||
+  c->targets[i] = deploy_target(c, env, reason);
+  if (!c->targets[i] || !branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason) ||
       !rollback_ready(c, u, name, reason))
     return GO_FAIL;
   if (env->approval) {
@@ -359,7 +397,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
-    LockResult r = lock_acquire(&c->locks[i], c->state_dir, name, c->journal->run_id, c->lock_wait_ms, on_lock_wait,
+    LockResult r = lock_acquire(&c->locks[i], c->state_dir, c->targets[i], c->journal->run_id, c->lock_wait_ms, on_lock_wait,
                                 (void *)u->name, &err);
     if (r != LOCK_ACQUIRED) {
       *reason = err;
@@ -402,7 +440,7 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   for (size_t k = 0; k < list_len(who); k++) names[k] = str_chars(list_get(who, k));
   Value sha = map_get(c->event, "sha");
   Value outputs = rollback_outputs_to_record(c->I, c->prog, u->stage);
-  Deploy d = {env, c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
+  Deploy d = {c->targets[i], c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
               names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion,
               outputs};
   char *err = NULL;
@@ -415,20 +453,8 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   value_release(outputs);
 }
 
-/* The instance an ephemeral environment's deploy makes: its namespace
- * setting ("preview-42"), else the environment's name. */
-static char *ephemeral_instance(RunCtx *c, const Environment *env) {
-  Value ns = setting(c->I, &env->items, "namespace");
-  char *name = ns.kind == V_STRING ? xstrdup(str_chars(ns)) : xstrdup(env->name);
-  value_release(ns);
-  return name;
-}
-
 static void record_ephemeral(RunCtx *c, const Environment *env, const char *version) {
-  Value flag = setting(c->I, &env->items, "ephemeral");
-  bool ephemeral = value_truthy(flag);
-  value_release(flag);
-  if (!ephemeral) return;
+  if (!is_ephemeral(c, env)) return;
   Value pr = map_get(c->event, "pr");
   Value action = pr.kind == V_MAP ? map_get(pr, "action") : V_NULL_VALUE;
   bool closing = action.kind == V_STRING && !strcmp(str_chars(action), "closed");
@@ -530,9 +556,11 @@ void deploy_release(RunCtx *c) {
   for (int i = 0; i < c->nunits; i++) {
     lock_release(&c->locks[i]);
     free(c->versions[i]);
+    free(c->targets[i]);
   }
   free(c->locks);
   free(c->versions);
+  free(c->targets);
   free(c->started);
   value_release(c->dry_deploys);
 }

@@ -29,6 +29,7 @@ typedef struct RunCtx {
   /* per unit of the scheduler */
   FileLock *locks;
   char **versions;
+  char **targets;  /* the environment, or ephemeral instance, locked and recorded */
   double *started;
   int nunits;
 } RunCtx;
