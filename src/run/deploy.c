@@ -386,19 +386,20 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     return GO_FAIL;
   }
   c->targets[i] = deploy_target(c, env, reason);
-  if (!c->targets[i] || !branch_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason) ||
-      !rollback_ready(c, u, name, reason))
+  if (!c->targets[i] || !branch_allowed(c, env, reason) ||
+      !promotion_allowed(c, s, u, env, c->versions[i], reason) || !rollback_ready(c, u, name, reason))
     return GO_FAIL;
   if (env->approval) {
-    GoDecision g = c->dry_run ? pass_gate_dry(s, u, env, c->versions[i]) : pass_gate(c, s, u, env, c->versions[i], reason);
+    GoDecision g = c->dry_run ? pass_gate_dry(s, u, env, c->versions[i])
+                              : pass_gate(c, s, u, env, c->versions[i], reason);
     if (g != GO_RUN) return g;
   }
   Value lock = setting(c->I, &env->items, "lock");
   bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
-    LockResult r = lock_acquire(&c->locks[i], c->state_dir, c->targets[i], c->journal->run_id, c->lock_wait_ms, on_lock_wait,
-                                (void *)u->name, &err);
+    LockResult r = lock_acquire(&c->locks[i], c->state_dir, c->targets[i], c->journal->run_id, c->lock_wait_ms,
+                                on_lock_wait, (void *)u->name, &err);
     if (r != LOCK_ACQUIRED) {
       *reason = err;
       return GO_FAIL;

@@ -39,7 +39,7 @@ Value rollback_outputs_to_record(Interp *I, const Program *p, const Stage *st) {
     Value outs = interp_outputs(I, name), secret = sched_secret_outputs(outs);
     if (outs.kind == V_MAP && !list_len(secret)) {
       if (out.kind == V_NULL) out = v_map();
-      map_set(out, name, value_retain(outs));
+      map_set(out, name, secrets_mask_value(interp_secrets(I), outs)); /* a secret's text held in a string */
     }
     value_release(secret);
   }
