@@ -15,11 +15,14 @@ on manual(v: string) -> deploy
 stage deploy { environment prod  version event.inputs.v  sh "echo deploying ${version}" }
 RP
 run_id() { sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
-for v in 1.0.0 2.0.0; do
-  id=$("$RP" run -f "$f" --event manual --input v=$v --actor bob < /dev/null 2>&1 | run_id)
-  "$RP" approve "$id" prod --as alice -f "$f" >/dev/null 2>&1
-  "$RP" resume "$id" -f "$f" >/dev/null 2>&1
-done
+deploy_approved() { # deploy each version given, approved by alice
+  for v; do
+    id=$("$RP" run -f "$f" --event manual --input v=$v --actor bob < /dev/null 2>&1 | run_id)
+    "$RP" approve "$id" prod --as alice -f "$f" >/dev/null 2>&1
+    "$RP" resume "$id" -f "$f" >/dev/null 2>&1
+  done
+}
+deploy_approved 1.0.0 2.0.0
 out=$("$RP" rollback prod -f "$f" --actor bob < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 3 "the rollback waits at prod's gate"
 id=$(printf '%s\n' "$out" | run_id)
@@ -37,11 +40,7 @@ on manual(v: string) -> deploy
 stage build { output tag = "v${event.inputs.v}" }
 stage deploy { needs build  environment prod  version build.tag  sh "echo deploying ${version} of ${build.tag}" }
 RP
-for v in 1 2; do
-  id=$("$RP" run -f "$f" --event manual --input v=$v --actor bob < /dev/null 2>&1 | run_id)
-  "$RP" approve "$id" prod --as alice -f "$f" >/dev/null 2>&1
-  "$RP" resume "$id" -f "$f" >/dev/null 2>&1
-done
+deploy_approved 1 2
 assert_contains "$(cat "$RP_STATE_DIR/history/prod.ndjson")" '"outputs":{"build":{"tag":"v1"}}' "a deploy records what it read"
 out=$("$RP" rollback prod -f "$f" --actor bob < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 3 "the rollback waits at the gate: $out"
