@@ -52,12 +52,12 @@ A=20261122-100000-aaaa B=20261121-090000-bbbb C=20261122-110000-cccc
 
 out=$("$RP" runs -f "$f"); rc=$?
 assert_eq "$rc" 0 "runs exits 0"
-assert_eq "$out" "RUN                   EVENT  STATUS   STARTED              DURATION
-$B  tag    failed   2026-11-21 09:00:00  1m5s
-$A  push   waiting  2026-11-22 10:00:00  -
-$C  local  crashed  2026-11-22 11:00:00  -" "runs table, newest last"
+assert_eq "$out" "RUN                   EVENT  STATUS   STARTED              DURATION  DRY-RUN
+$B  tag    failed   2026-11-21 09:00:00  1m5s      -
+$A  push   waiting  2026-11-22 10:00:00  -         -
+$C  local  crashed  2026-11-22 11:00:00  -         -" "runs table, newest last"
 out=$("$RP" runs --json)
-assert_eq "$out" "[{\"id\":\"$B\",\"event\":\"tag\",\"status\":\"failed\",\"started\":\"2026-11-21T09:00:00.000Z\",\"duration_ms\":65000},{\"id\":\"$A\",\"event\":\"push\",\"status\":\"waiting\",\"started\":\"2026-11-22T10:00:00.000Z\",\"duration_ms\":null},{\"id\":\"$C\",\"event\":\"local\",\"status\":\"crashed\",\"started\":\"2026-11-22T11:00:00.000Z\",\"duration_ms\":null}]" "runs --json"
+assert_eq "$out" "[{\"id\":\"$B\",\"event\":\"tag\",\"status\":\"failed\",\"started\":\"2026-11-21T09:00:00.000Z\",\"duration_ms\":65000,\"dry_run\":false},{\"id\":\"$A\",\"event\":\"push\",\"status\":\"waiting\",\"started\":\"2026-11-22T10:00:00.000Z\",\"duration_ms\":null,\"dry_run\":false},{\"id\":\"$C\",\"event\":\"local\",\"status\":\"crashed\",\"started\":\"2026-11-22T11:00:00.000Z\",\"duration_ms\":null,\"dry_run\":false}]" "runs --json"
 out=$(TZ=Asia/Tokyo "$RP" runs | sed -n 2p)
 assert_contains "$out" "2026-11-21 18:00:00" "started is shown in local time"
 
@@ -83,7 +83,7 @@ assert_contains "$out" "run $C: crashed" "crashed run"
 assert_contains "$out" "deploy_uat  running  1         -         -" "unfinished stage"
 assert_contains "$out" "note: an incomplete last journal line was ignored" "torn line noted"
 out=$("$RP" status "$A" --json)
-assert_eq "$out" "{\"id\":\"$A\",\"status\":\"waiting\",\"pipeline\":\"shop\",\"file\":\"pipeline.rp\",\"actor\":\"carol\",\"event\":{\"kind\":\"push\",\"branch\":\"main\",\"sha\":\"abcdef0123456789\",\"actor\":\"carol\"},\"started\":\"2026-11-22T10:00:00.000Z\",\"finished\":null,\"stages\":{\"deploy_uat\":{\"status\":\"succeeded\",\"attempts\":1,\"outputs\":{},\"error\":null,\"duration_ms\":2500}},\"gate\":{\"stage\":\"deploy_prod\",\"env\":\"prod\",\"version\":\"1.2.3\",\"reviewers\":[\"alice\",\"carol\",\"release-team\"],\"since\":\"2026-11-22T10:00:04.000Z\"},\"decisions\":[],\"torn\":false}" "status --json"
+assert_eq "$out" "{\"id\":\"$A\",\"status\":\"waiting\",\"pipeline\":\"shop\",\"file\":\"pipeline.rp\",\"actor\":\"carol\",\"event\":{\"kind\":\"push\",\"branch\":\"main\",\"sha\":\"abcdef0123456789\",\"actor\":\"carol\"},\"started\":\"2026-11-22T10:00:00.000Z\",\"finished\":null,\"stages\":{\"deploy_uat\":{\"status\":\"succeeded\",\"attempts\":1,\"outputs\":{},\"error\":null,\"duration_ms\":2500}},\"gate\":{\"stage\":\"deploy_prod\",\"env\":\"prod\",\"version\":\"1.2.3\",\"reviewers\":[\"alice\",\"carol\",\"release-team\"],\"since\":\"2026-11-22T10:00:04.000Z\"},\"decisions\":[],\"dry_run\":false,\"torn\":false}" "status --json"
 out=$("$RP" status "$C" --json); assert_contains "$out" '"torn":true' "torn in json"
 out=$("$RP" status 20990101-000000-ffff 2>&1); rc=$?
 assert_eq "$rc" 2 "unknown run"; assert_contains "$out" "no run 20990101-000000-ffff" "names the run"

@@ -1,6 +1,6 @@
 /* history.c — rp history [ENV] [--json] [-f FILE]: what was deployed
  * where, newest first; without ENV, every environment's deploys merged
- * by time. */
+ * by time, and ENV's merged with those of its ephemeral instances. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,13 +29,21 @@ static int newest_first(const void *a, const void *b) {
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Every environment's deploys, newest first. */
-static bool all_deploys(const char *dir, Value *out, char **err) {
+/* Whether history `name` is environment `env` or one of its ephemeral
+ * instances ("preview.preview-42"); every one when env is NULL. */
+static bool history_of(const char *name, const char *env) {
+  size_t n = env ? strlen(env) : 0;
+  return !env || (!strncmp(name, env, n) && (!name[n] || name[n] == '.'));
+}
+
+/* The deploys to `env` (NULL: to every environment), newest first. */
+static bool all_deploys(const char *dir, const char *env, Value *out, char **err) {
   Value envs;
   if (!history_envs(dir, &envs, err)) return false;
   Value merged = v_list();
   bool ok = true;
   for (size_t i = 0; ok && i < list_len(envs); i++) {
+    if (!history_of(str_chars(list_get(envs, i)), env)) continue;
     Value one;
     ok = history_list(dir, str_chars(list_get(envs, i)), &one, err);
     for (size_t k = 0; ok && k < list_len(one); k++) list_push(merged, value_retain(list_get(one, k)));
@@ -101,7 +109,7 @@ int cmd_history(const Options *o) {
   }
   char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
   Value deploys;
-  bool ok = env ? history_list(dir, env, &deploys, &err) : all_deploys(dir, &deploys, &err);
+  bool ok = all_deploys(dir, env, &deploys, &err);
   if (!ok) {
     fprintf(stderr, "rp history: %s\n", err);
     free(err);

@@ -71,8 +71,8 @@ static bool load_secrets(Interp *I, const char *path) {
 }
 
 /* Record which stages this run is after (and, for a rollback, the version
- * it goes back to), so a resume plans the same. */
-static bool journal_plan(Journal *j, const Loaded *l, bool only, const char *rollback_env,
+ * it goes back to; whether it is a dry run), so a resume plans the same. */
+static bool journal_plan(Journal *j, const Loaded *l, bool only, bool dry_run, const char *rollback_env,
                          const char *rollback_version, char **err) {
   Value rec = v_map();
   map_set(rec, "kind", v_cstr("plan"));
@@ -80,6 +80,7 @@ static bool journal_plan(Journal *j, const Loaded *l, bool only, const char *rol
   for (int k = 0; k < l->ngoals; k++) list_push(goals, v_cstr(l->prog->stages[l->goals[k]]->as.stage->name));
   map_set(rec, "goals", goals);
   map_set(rec, "only", v_bool(only));
+  map_set(rec, "dry_run", v_bool(dry_run));
   if (rollback_env) {
     map_set(rec, "rollback_env", v_cstr(rollback_env));
     map_set(rec, "rollback_version", v_cstr(rollback_version));
@@ -105,13 +106,14 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
   return rc;
 }
 
-/* Run r->l under journal `j` (already started or reopened). */
-static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed,
+/* Run r->l under journal `j` (already started or reopened); a dry run as
+ * its plan says, not as this command line does. */
+static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed, bool dry_run,
                    const char *rollback_env, const char *rollback_version) {
   const Options *o = r->o;
   Loaded *l = &r->l;
   Interp *I = interp_new(l->prog, l->im);
-  interp_set_dry_run(I, o->dry_run);
+  interp_set_dry_run(I, dry_run);
   interp_set_event(I, value_retain(l->event));
   if (o->break_on_failure) interp_set_fail_hook(I, break_on_failure, NULL);
   if (interp_last_error(I) || (o->secrets && !load_secrets(I, o->secrets))) {
@@ -126,7 +128,8 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
                  .only = r->sel.only};
   const char *ci = getenv("CI");
   RunCtx c = {.state_dir = state_dir, .journal = j, .prog = l->prog, .I = I, .event = l->event,
-              .actor = run_actor(l->event), .resumed = resumed, .force_promotion = o->force_promotion,
+              .actor = run_actor(l->event), .resumed = resumed, .dry_run = dry_run,
+              .force_promotion = o->force_promotion,
               .rollback_env = rollback_env, .rollback_version = rollback_version,
               .interactive = isatty(0) && isatty(2) && !(ci && *ci) && !o->json, .wait_for_gates = o->wait,
               .lock_wait_ms = 10 * 60 * 1000};
@@ -164,11 +167,11 @@ static int start_new_run(RunOptions *r, const char *rollback_env, const char *ro
   int rc = EXIT_USAGE;
   if (!journal_create(&j, state_dir, NULL, &err) ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
-      !journal_plan(&j, l, r->sel.only, rollback_env, rollback_version, &err)) {
+      !journal_plan(&j, l, r->sel.only, r->o->dry_run, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
-    rc = execute(r, &j, state_dir, NULL, rollback_env, rollback_version);
+    rc = execute(r, &j, state_dir, NULL, r->o->dry_run, rollback_env, rollback_version);
   }
   journal_close(&j);
   free(state_dir);
@@ -227,6 +230,10 @@ int cmd_resume(const Options *o) {
     fprintf(stderr, "rp: run %s has no recorded plan: it cannot be resumed\n", run);
     goto out;
   }
+  if (o->dry_run && !r.dry_run) {
+    fprintf(stderr, "rp: run %s is not a dry run: it resumes as it started (rp run --dry-run starts one)\n", run);
+    goto out;
+  }
   /* the original event and stages; the pipeline as it is now */
   for (size_t k = 0; k < list_len(goals); k++)
     VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, str_chars(list_get(goals, k)));
@@ -236,7 +243,7 @@ int cmd_resume(const Options *o) {
   if (!journal_open(&j, state_dir, run, true, &err)) goto fail;
   printf("resuming run %s\n", run);
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
-  rc = execute(&ro, &j, state_dir, &r, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+  rc = execute(&ro, &j, state_dir, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:

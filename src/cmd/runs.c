@@ -18,6 +18,7 @@ static Value runs_to_value(const RunSummary *runs, size_t n) {
     map_set(m, "status", v_cstr(run_status_name(runs[i].status)));
     map_set(m, "started", runs[i].started_ms ? v_str_take(state_format_time(runs[i].started_ms)) : v_null());
     map_set(m, "duration_ms", runs[i].duration_ms >= 0 ? v_int(runs[i].duration_ms) : v_null());
+    map_set(m, "dry_run", v_bool(runs[i].dry_run));
     list_push(list, m);
   }
   return list;
@@ -25,9 +26,9 @@ static Value runs_to_value(const RunSummary *runs, size_t n) {
 
 static void print_runs(const RunSummary *runs, size_t n) {
   Table t;
-  table_init(&t, 5);
-  const char *head[] = {"RUN", "EVENT", "STATUS", "STARTED", "DURATION"};
-  for (int i = 0; i < 5; i++) table_cell(&t, head[i]);
+  table_init(&t, 6);
+  const char *head[] = {"RUN", "EVENT", "STATUS", "STARTED", "DURATION", "DRY-RUN"};
+  for (int i = 0; i < 6; i++) table_cell(&t, head[i]);
   for (size_t i = 0; i < n; i++) {
     table_cell(&t, runs[i].id);
     table_cell(&t, runs[i].event);
@@ -37,6 +38,7 @@ static void print_runs(const RunSummary *runs, size_t n) {
     table_cell_take(&t, buf_take(&b));
     if (runs[i].duration_ms >= 0) format_duration(runs[i].duration_ms, &b);
     table_cell_take(&t, buf_take(&b));
+    table_cell(&t, runs[i].dry_run ? "yes" : NULL);
   }
   table_print(&t, stdout);
   table_free(&t);

@@ -14,7 +14,7 @@
 
 static void print_header(const RunState *r) {
   Buf b = {0};
-  printf("run %s: %s\n", r->id, run_status_name(r->status));
+  printf("run %s: %s%s\n", r->id, run_status_name(r->status), r->dry_run ? " (dry run)" : "");
   if (r->pipeline || r->file)
     printf("  pipeline  %s%s%s%s\n", r->pipeline ? r->pipeline : "", r->pipeline && r->file ? " (" : "",
            r->file ? r->file : "", r->pipeline && r->file ? ")" : "");

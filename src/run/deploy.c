@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "run/history.h"
+#include "run/rollback.h"
 #include "run/state.h"
 
 /* An environment setting (or approval setting) evaluated; null if absent. */
@@ -24,13 +25,16 @@ static Value setting(Interp *I, const NodeList *settings, const char *key) {
  * so "Alice" who started a run is "alice" at its gate. */
 static bool same_person(const char *a, const char *b) { return !strcasecmp(a, b); }
 
-static bool has_person(Value names, const char *name) {
-  for (size_t i = 0; names.kind == V_LIST && i < list_len(names); i++) {
-    Value it = list_get(names, i);
-    if (it.kind == V_STRING && same_person(str_chars(it), name)) return true;
+/* Whether `list` holds the string `s`; names of people as same_person. */
+static bool list_has(Value list, const char *s, bool people) {
+  for (size_t i = 0; list.kind == V_LIST && i < list_len(list); i++) {
+    Value it = list_get(list, i);
+    if (it.kind == V_STRING && (people ? same_person(str_chars(it), s) : !strcmp(str_chars(it), s))) return true;
   }
   return false;
 }
+
+static bool has_person(Value names, const char *name) { return list_has(names, name, true); }
 
 Value gate_reviewers(const Environment *env) {
   Value out = v_list();
@@ -70,10 +74,12 @@ static void ensure_units(RunCtx *c, int n) {
   if (n <= c->nunits) return;
   c->locks = xrealloc(c->locks, sizeof *c->locks * (size_t)n);
   c->versions = xrealloc(c->versions, sizeof *c->versions * (size_t)n);
+  c->targets = xrealloc(c->targets, sizeof *c->targets * (size_t)n);
   c->started = xrealloc(c->started, sizeof *c->started * (size_t)n);
   for (int i = c->nunits; i < n; i++) {
     c->locks[i] = (FileLock){.fd = -1};
     c->versions[i] = NULL;
+    c->targets[i] = NULL;
     c->started[i] = 0;
   }
   c->nunits = n;
@@ -155,9 +161,9 @@ static bool promotion_allowed(RunCtx *c, Scheduler *s, Unit *u, const Environmen
                               char **reason) {
   if (!env->after || !version || (c->rollback_env && !strcmp(c->rollback_env, env->name))) return true;
   const char *prev = env->after->as.after.name;
-  bool yes = false;
+  bool yes = list_has(map_get(c->dry_deploys, prev), version, false);
   char *err = NULL;
-  if (!history_was_deployed(c->state_dir, prev, version, &yes, &err)) {
+  if (!yes && !history_was_deployed(c->state_dir, prev, version, &yes, &err)) {
     *reason = err;
     return false;
   }
@@ -291,10 +297,90 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
   }
 }
 
+/* A dry run at a gate: it says what a real run would wait for, and goes on
+ * without waiting or journaling a gate, so no approval is asked or used. */
+static GoDecision pass_gate_dry(Scheduler *s, Unit *u, const Environment *env, const char *version) {
+  Value reviewers = gate_reviewers(env);
+  char *who = value_to_cstr(reviewers);
+  say(s, u, "rp: dry run: would wait for approval to deploy %s to %s (reviewers: %s); going on without it",
+      version ? version : "", env->name, who);
+  free(who);
+  value_release(reviewers);
+  return GO_RUN;
+}
+
+/* What a dry run deployed (to no history): `after` later in the run goes by it. */
+static void remember_dry_deploy(RunCtx *c, const char *env, const char *version) {
+  if (map_get(c->dry_deploys, env).kind != V_LIST) map_set(c->dry_deploys, env, v_list());
+  list_push(map_get(c->dry_deploys, env), v_cstr(version));
+}
+
 static void on_lock_wait(const LockHolder *h, void *ctx) {
   char *who = lock_holder_describe(h);
   fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", (const char *)ctx, who);
   free(who);
+}
+
+/* A rollback runs its stage alone: the outputs it reads come from the
+ * deploy it goes back to, and are checked before its gate asks anyone. */
+static bool rollback_ready(RunCtx *c, Unit *u, const char *env, char **reason) {
+  if (!c->rollback_env || strcmp(c->rollback_env, env)) return true;
+  Value deploy;
+  char *err = NULL;
+  if (!history_deploy_of(c->state_dir, env, c->rollback_version, &deploy, &err)) {
+    *reason = err;
+    return false;
+  }
+  bool ok = rollback_restore(c->I, c->prog, u->stage, deploy, &err);
+  if (!ok) *reason = xasprintf("cannot roll back %s to %s: %s", env, c->rollback_version, err);
+  free(err);
+  value_release(deploy);
+  return ok;
+}
+
+/* The instance an ephemeral environment's deploy makes: its namespace
+ * setting ("preview-42"), else the environment's name. */
+static char *ephemeral_instance(RunCtx *c, const Environment *env) {
+  Value ns = setting(c->I, &env->items, "namespace");
+  char *name = ns.kind == V_STRING ? xstrdup(str_chars(ns)) : xstrdup(env->name);
+  value_release(ns);
+  return name;
+}
+
+static bool is_ephemeral(RunCtx *c, const Environment *env) {
+  Value flag = setting(c->I, &env->items, "ephemeral");
+  bool yes = value_truthy(flag);
+  value_release(flag);
+  return yes;
+}
+
+/* What a deploy locks and records its history under: the environment, or
+ * for an ephemeral one its instance, "preview.preview-42", so that pull
+ * requests 42 and 43 neither wait for each other nor share a history.
+ * NULL with *reason when the instance cannot name a state file. */
+static char *deploy_target(RunCtx *c, const Environment *env, char **reason) {
+  if (!is_ephemeral(c, env)) return xstrdup(env->name);
+  char *instance = ephemeral_instance(c, env);
+  char *target = strcmp(instance, env->name) ? xasprintf("%s.%s", env->name, instance) : xstrdup(env->name);
+  if (!state_name_ok(target)) {
+    *reason = xasprintf("instance '%s' of ephemeral environment '%s' cannot name its lock and history (letters, "
+                        "digits, '.', '_' and '-' only)",
+                        instance, env->name);
+    free(target);
+    target = NULL;
+  }
+  free(instance);
+  return target;
+}
+
+/* A dry run resumed: what its earlier attempt deployed still counts for
+ * `after` in it (the version is evaluated again: the history has none). */
+static void remember_done_dry_deploy(RunCtx *c, Unit *u) {
+  const char *env = u->stage->environment->as.attr.ref.name;
+  char *err = NULL, *version = unit_version(c, u, env, &err);
+  if (version) remember_dry_deploy(c, env, version);
+  free(version);
+  free(err);
 }
 
 static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
@@ -308,6 +394,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     if (ss->secret_outputs.kind != V_LIST || !list_len(ss->secret_outputs)) {
       value_release(u->outputs);
       u->outputs = value_retain(ss->outputs);
+      if (c->dry_run && u->stage->environment) remember_done_dry_deploy(c, u);
       return GO_DONE;
     }
     say(s, u, "rp: running again: its outputs held a secret, which the journal does not keep");
@@ -323,18 +410,21 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     free(err);
     return GO_FAIL;
   }
-  if (!ref_allowed(c, env, reason) || !promotion_allowed(c, s, u, env, c->versions[i], reason))
+  c->targets[i] = deploy_target(c, env, reason);
+  if (!c->targets[i] || !ref_allowed(c, env, reason) ||
+      !promotion_allowed(c, s, u, env, c->versions[i], reason) || !rollback_ready(c, u, name, reason))
     return GO_FAIL;
   if (env->approval) {
-    GoDecision g = pass_gate(c, s, u, env, c->versions[i], reason);
+    GoDecision g = c->dry_run ? pass_gate_dry(s, u, env, c->versions[i])
+                              : pass_gate(c, s, u, env, c->versions[i], reason);
     if (g != GO_RUN) return g;
   }
   Value lock = setting(c->I, &env->items, "lock");
-  bool locking = !(lock.kind == V_BOOL && !lock.as.b);
+  bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
-    LockResult r = lock_acquire(&c->locks[i], c->state_dir, name, c->journal->run_id, c->lock_wait_ms, on_lock_wait,
-                                (void *)u->name, &err);
+    LockResult r = lock_acquire(&c->locks[i], c->state_dir, c->targets[i], c->journal->run_id, c->lock_wait_ms,
+                                on_lock_wait, (void *)u->name, &err);
     if (r != LOCK_ACQUIRED) {
       *reason = err;
       return GO_FAIL;
@@ -375,8 +465,10 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   const char **names = xcalloc(list_len(who) + 1, sizeof *names);
   for (size_t k = 0; k < list_len(who); k++) names[k] = str_chars(list_get(who, k));
   Value sha = map_get(c->event, "sha");
-  Deploy d = {env, c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
-              names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion};
+  Value outputs = rollback_outputs_to_record(c->I, c->prog, u->stage);
+  Deploy d = {c->targets[i], c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
+              names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion,
+              outputs};
   char *err = NULL;
   if (!history_record(c->state_dir, &d, &err)) {
     fprintf(stderr, "rp: %s\n", err);
@@ -384,22 +476,11 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   }
   free(names);
   value_release(who);
-}
-
-/* The instance an ephemeral environment's deploy makes: its namespace
- * setting ("preview-42"), else the environment's name. */
-static char *ephemeral_instance(RunCtx *c, const Environment *env) {
-  Value ns = setting(c->I, &env->items, "namespace");
-  char *name = ns.kind == V_STRING ? xstrdup(str_chars(ns)) : xstrdup(env->name);
-  value_release(ns);
-  return name;
+  value_release(outputs);
 }
 
 static void record_ephemeral(RunCtx *c, const Environment *env, const char *version) {
-  Value flag = setting(c->I, &env->items, "ephemeral");
-  bool ephemeral = value_truthy(flag);
-  value_release(flag);
-  if (!ephemeral) return;
+  if (!is_ephemeral(c, env)) return;
   Value pr = map_get(c->event, "pr");
   Value action = pr.kind == V_MAP ? map_get(pr, "action") : V_NULL_VALUE;
   bool closing = action.kind == V_STRING && !strcmp(str_chars(action), "closed");
@@ -451,6 +532,18 @@ bool ephemeral_active(const char *state_dir, const char *env, Value *out, char *
   return true;
 }
 
+/* A deploy that ran goes into the history and the ephemeral instances; a
+ * dry run's only into this run's memory, for `after` later in the run. */
+static void record_ran(RunCtx *c, Unit *u, int i, const Environment *env) {
+  bool ok = u->status == STAGE_OK;
+  if (c->dry_run) {
+    if (ok && c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
+    return;
+  }
+  if (c->versions[i]) record_deploy(c, u, i, ok);
+  if (ok) record_ephemeral(c, env, c->versions[i]);
+}
+
 static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -473,22 +566,27 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   value_release(outputs);
   value_release(secret);
   free(error);
-  /* a deploy that ran (not one refused at its gate) goes into the history */
-  if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
-  if (env && c->started[i] && u->status == STAGE_OK) record_ephemeral(c, env, c->versions[i]);
+  /* a deploy that ran (not one refused at its gate) is recorded */
+  if (env && c->started[i]) record_ran(c, u, i, env);
   lock_release(&c->locks[i]);
 }
 
-void deploy_attach(RunCtx *c, Scheduler *s) { s->hooks = (SchedHooks){c, before, started, finished}; }
+void deploy_attach(RunCtx *c, Scheduler *s) {
+  c->dry_deploys = v_map();
+  s->hooks = (SchedHooks){c, before, started, finished};
+}
 
 void deploy_release(RunCtx *c) {
   for (int i = 0; i < c->nunits; i++) {
     lock_release(&c->locks[i]);
     free(c->versions[i]);
+    free(c->targets[i]);
   }
   free(c->locks);
   free(c->versions);
+  free(c->targets);
   free(c->started);
+  value_release(c->dry_deploys);
 }

@@ -17,6 +17,7 @@ typedef struct RunCtx {
   Value event;                /* borrowed */
   const char *actor;          /* who started the run */
   RunState *resumed;          /* an earlier attempt of this run, or NULL */
+  bool dry_run;               /* no history, locks, approvals, instances */
   const char *force_promotion; /* --force-promotion REASON */
   const char *rollback_env;   /* rp rollback: this environment ... */
   const char *rollback_version; /* ... goes back to this version */
@@ -24,14 +25,19 @@ typedef struct RunCtx {
   bool wait_for_gates;        /* rp resume --wait: block until decided */
   int64_t lock_wait_ms;       /* how long to wait for an environment's lock */
   bool rejected;              /* a gate was rejected: the run ends so */
+  Value dry_deploys;          /* a dry run's own deploys: env -> list of versions, for `after` */
   /* per unit of the scheduler */
   FileLock *locks;
   char **versions;
+  char **targets;  /* the environment, or ephemeral instance, locked and recorded */
   double *started;
   int nunits;
 } RunCtx;
 
-/* Install the hooks (c must outlive the scheduler's run). */
+/* Install the hooks (c must outlive the scheduler's run). A dry run keeps
+ * its deploys out of the history (so they never count for `after`), takes
+ * no lock, and at an approval gate says what it would wait for and goes on
+ * without waiting or using an approval. */
 void deploy_attach(RunCtx *c, Scheduler *s);
 void deploy_release(RunCtx *c);
 

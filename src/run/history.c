@@ -38,6 +38,7 @@ bool history_record(const char *state_dir, const Deploy *d, char **err) {
     map_set(r, "result", v_cstr(d->succeeded ? "succeeded" : "failed"));
     map_set(r, "rollback", v_bool(d->rollback));
     if (d->forced_reason) map_set(r, "forced_reason", v_cstr(d->forced_reason));
+    if (d->outputs.kind != V_NULL) map_set(r, "outputs", value_retain(d->outputs));
     ok = state_append(fd, path, r, err);
     value_release(r);
     close(fd);
@@ -96,16 +97,24 @@ bool history_last_success(const char *state_dir, const char *env, Value *out, ch
   return true;
 }
 
-bool history_was_deployed(const char *state_dir, const char *env, const char *version,
-                          bool *yes, char **err) {
+bool history_deploy_of(const char *state_dir, const char *env, const char *version, Value *out, char **err) {
   Value all;
   if (!read_entries(state_dir, env, &all, err)) return false;
-  *yes = false;
-  for (size_t i = 0; i < list_len(all) && !*yes; i++) {
+  *out = v_null();
+  for (size_t i = list_len(all); i-- > 0 && out->kind == V_NULL;) {
     Value e = list_get(all, i);
-    *yes = succeeded(e) && version_is(e, version);
+    if (succeeded(e) && version_is(e, version)) *out = value_retain(e);
   }
   value_release(all);
+  return true;
+}
+
+bool history_was_deployed(const char *state_dir, const char *env, const char *version,
+                          bool *yes, char **err) {
+  Value e;
+  if (!history_deploy_of(state_dir, env, version, &e, err)) return false;
+  *yes = e.kind != V_NULL;
+  value_release(e);
   return true;
 }
 

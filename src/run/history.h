@@ -3,7 +3,8 @@
  * STATE/history/<ENV>.ndjson: one JSON object per deploy, appended as the
  * journal is (durable when history_record returns; see state.h):
  *   {env, version, run, commit, actor, approvers: [..], at,
- *    result: "succeeded"|"failed", rollback: bool, forced_reason?}
+ *    result: "succeeded"|"failed", rollback: bool, forced_reason?,
+ *    outputs?: {STAGE: outputs} (what the stage read: run/rollback.h)}
  * Queries read the file afresh and return entries as maps (new references).
  * A torn last line is ignored, as in journals. */
 #ifndef RP_HISTORY_H
@@ -23,6 +24,7 @@ typedef struct Deploy {
   bool succeeded;
   bool rollback;
   const char *forced_reason; /* NULL: the key is left out */
+  Value outputs;             /* borrowed; null: the key is left out */
 } Deploy;
 
 /* Appends one deploy to its environment's history. */
@@ -32,6 +34,8 @@ bool history_record(const char *state_dir, const Deploy *d, char **err);
 bool history_list(const char *state_dir, const char *env, Value *out, char **err);
 /* The newest successful deploy to `env` (a map), or null. */
 bool history_last_success(const char *state_dir, const char *env, Value *out, char **err);
+/* The newest successful deploy of `version` to `env` (a map), or null. */
+bool history_deploy_of(const char *state_dir, const char *env, const char *version, Value *out, char **err);
 /* Whether `version` was ever deployed to `env` successfully (`after`). */
 bool history_was_deployed(const char *state_dir, const char *env, const char *version,
                           bool *yes, char **err);

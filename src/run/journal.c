@@ -425,6 +425,7 @@ bool journal_replay(const char *state_dir, const char *run_id, RunState *out, ch
     Value rec = list_get(rd.records, i);
     out->nrecords++;
     if (field_is(rec, "kind", "run_started")) apply_run_started(out, rec);
+    else if (field_is(rec, "kind", "plan")) out->dry_run = value_truthy(map_get(rec, "dry_run"));
     else if (field_is(rec, "kind", "stage_started")) apply_stage(out, rec, false, &stages_cap);
     else if (field_is(rec, "kind", "stage_finished")) apply_stage(out, rec, true, &stages_cap);
     else if (field_is(rec, "kind", "gate_waiting")) apply_gate(out, rec);
@@ -496,6 +497,7 @@ Value run_state_to_value(const RunState *r) {
     list_push(decisions, m);
   }
   map_set(v, "decisions", decisions);
+  map_set(v, "dry_run", v_bool(r->dry_run));
   map_set(v, "torn", v_bool(r->torn));
   return v;
 }
@@ -559,6 +561,7 @@ bool journal_list(const char *state_dir, RunSummary **out, size_t *n, char **err
     RunSummary s = {.id = xstrdup(r.id),
                     .event = is_str(kind) ? xstrdup(str_chars(kind)) : NULL,
                     .status = r.status,
+                    .dry_run = r.dry_run,
                     .started_ms = r.started_ms,
                     .duration_ms = r.finished_ms && r.started_ms ? r.finished_ms - r.started_ms : -1};
     VEC_PUSH(*out, *n, cap, s);

@@ -3,6 +3,7 @@
  * STATE/runs/<RUN_ID>/journal.ndjson holds one JSON object per line, each
  * with "kind" and "at" (UTC, state_format_time). Kinds and their fields:
  *   run_started    run, pipeline, file, event, actor, started, pid, host
+ *   plan           goals, only, rollback_env?, rollback_version?, dry_run
  *   stage_started  stage, attempt
  *   stage_finished stage, status, outputs, error, duration_ms, and
  *                  secret_outputs when some outputs held a secret
@@ -123,6 +124,7 @@ typedef struct RunState {
   long pid;                  /* of the process that started it */
   Value event;               /* as recorded; null when missing */
   RunStatus status;
+  bool dry_run;              /* its plan says so: resumed dry as well */
   int64_t started_ms;        /* 0 when unknown */
   int64_t finished_ms;       /* 0 while not finished */
   StageState *stages;        /* in the order they first started */
@@ -142,7 +144,7 @@ const StageState *run_state_stage(const RunState *r, const char *stage); /* NULL
 /* The first decision taken at the gate the run waits at; NULL if none. */
 const Decision *run_state_gate_decision(const RunState *r);
 /* For `rp status --json`: {id, status, event, started, finished, stages:
- * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, torn}. */
+ * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, dry_run, torn}. */
 Value run_state_to_value(const RunState *r);
 void run_state_free(RunState *r);
 
@@ -150,6 +152,7 @@ typedef struct RunSummary {
   char *id;
   char *event;          /* the event's kind, NULL when unknown */
   RunStatus status;
+  bool dry_run;
   int64_t started_ms;
   int64_t duration_ms;  /* -1 while not finished */
 } RunSummary;
