@@ -85,6 +85,19 @@ static void say(Scheduler *s, Unit *u, const char *fmt, ...) {
   buf_free(&b);
 }
 
+/* A record that cannot be written (a full disk, a file size limit) stops
+ * the run: it starts nothing more and ends unfinished, so that `rp resume`
+ * finishes it once the record can be written. */
+static bool kept(RunCtx *c, Scheduler *s, bool ok, char **err) {
+  if (ok) return true;
+  fprintf(stderr, "rp: %s\n", *err);
+  if (!c->write_error) c->write_error = *err;
+  else free(*err);
+  *err = NULL;
+  s->halted = true;
+  return false;
+}
+
 /* The version a deploy stage deploys: `version EXPR` evaluated now (its
  * needs are done), or the version a rollback asked for. */
 static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
@@ -249,8 +262,8 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
     if (!announced) {
       Value reviewers = gate_reviewers(env);
       char *err = NULL;
-      if (!journal_gate_waiting(c->journal, u->name, env->name, version, reviewers, &err)) {
-        *reason = err;
+      if (!kept(c, s, journal_gate_waiting(c->journal, u->name, env->name, version, reviewers, &err), &err)) {
+        *reason = xstrdup(c->write_error);
         value_release(reviewers);
         return GO_FAIL;
       }
@@ -321,16 +334,15 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   return GO_RUN;
 }
 
-static void started(void *ctx, Scheduler *s, int i) {
+static bool started(void *ctx, Scheduler *s, int i) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
   c->started[i] = monotonic_seconds();
   char *err = NULL;
-  if (!journal_stage_started(c->journal, s->units[i].name, s->units[i].attempts, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  return kept(c, s, journal_stage_started(c->journal, s->units[i].name, s->units[i].attempts, &err), &err);
 }
+
+static void forked(void *ctx) { journal_forget(((RunCtx *)ctx)->journal); }
 
 /* Who approved deploys to `env` in this run, for the history. */
 static Value approvers(RunCtx *c, const char *env) {
@@ -347,7 +359,8 @@ static Value approvers(RunCtx *c, const char *env) {
   return out;
 }
 
-static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
+/* The history entry of the deploy unit i ran (a new map). */
+static Value deploy_entry(RunCtx *c, Unit *u, int i, bool ok) {
   const char *env = u->stage->environment->as.attr.ref.name;
   Value who = approvers(c, env);
   const char **names = xcalloc(list_len(who) + 1, sizeof *names);
@@ -355,13 +368,10 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   Value sha = map_get(c->event, "sha");
   Deploy d = {env, c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
               names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion};
-  char *err = NULL;
-  if (!history_record(c->state_dir, &d, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  Value entry = history_entry(&d);
   free(names);
   value_release(who);
+  return entry;
 }
 
 /* The instance an ephemeral environment's deploy makes: its namespace
@@ -373,11 +383,11 @@ static char *ephemeral_instance(RunCtx *c, const Environment *env) {
   return name;
 }
 
-static void record_ephemeral(RunCtx *c, const Environment *env, const char *version) {
+static bool record_ephemeral(RunCtx *c, const Environment *env, const char *version, char **err) {
   Value flag = setting(c->I, &env->items, "ephemeral");
   bool ephemeral = value_truthy(flag);
   value_release(flag);
-  if (!ephemeral) return;
+  if (!ephemeral) return true;
   Value pr = map_get(c->event, "pr");
   Value action = pr.kind == V_MAP ? map_get(pr, "action") : V_NULL_VALUE;
   bool closing = action.kind == V_STRING && !strcmp(str_chars(action), "closed");
@@ -390,17 +400,14 @@ static void record_ephemeral(RunCtx *c, const Environment *env, const char *vers
   map_set(rec, "version", version ? v_cstr(version) : V_NULL_VALUE);
   map_set(rec, "run", v_cstr(c->journal->run_id));
   map_set(rec, "at", v_str_take(state_format_time(state_now_ms())));
-  char *err = NULL;
-  int fd = state_mkdirs(dir, &err) ? state_open_append(path, &err) : -1;
-  if (fd < 0 || !state_append(fd, path, rec, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  int fd = state_mkdirs(dir, err) ? state_open_append(path, err) : -1;
+  bool ok = fd >= 0 && state_append(fd, path, rec, err);
   if (fd >= 0) close(fd);
   value_release(rec);
   free(path);
   free(dir);
   free(instance);
+  return ok;
 }
 
 bool ephemeral_active(const char *state_dir, const char *env, Value *out, char **err) {
@@ -442,24 +449,44 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   Value outputs = secrets_mask_value(interp_secrets(c->I), u->outputs);
   Value secret = sched_secret_outputs(u->outputs);
   char *error = secrets_mask(interp_secrets(c->I), reason);
+  /* a deploy that ran (not one refused at its gate) goes into the history,
+   * and into the journal first: a resume writes the history if rp died
+   * in between (deploy_recover_history) */
+  Value deploy = u->stage->environment && c->versions[i] && c->started[i] ? deploy_entry(c, u, i, u->status == STAGE_OK)
+                                                                          : V_NULL_VALUE;
   /* a deploy's record must survive a power cut: the history depends on it */
-  if (!journal_stage_finished(c->journal, u->name, status, outputs, secret, error, ms, &err) ||
-      (u->stage->environment && !journal_sync(c->journal, &err))) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  bool ok = journal_stage_finished(c->journal, u->name, status, outputs, secret, error, ms, deploy, &err) &&
+            (!u->stage->environment || journal_sync(c->journal, &err));
+  ok = kept(c, s, ok, &err);
   value_release(outputs);
   value_release(secret);
   free(error);
-  /* a deploy that ran (not one refused at its gate) goes into the history */
-  if (u->stage->environment && c->versions[i] && c->started[i]) record_deploy(c, u, i, u->status == STAGE_OK);
+  if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->state_dir, deploy, &err), &err);
+  value_release(deploy);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
-  if (env && c->started[i] && u->status == STAGE_OK) record_ephemeral(c, env, c->versions[i]);
+  if (ok && env && c->started[i] && u->status == STAGE_OK) kept(c, s, record_ephemeral(c, env, c->versions[i], &err), &err);
   lock_release(&c->locks[i]);
 }
 
-void deploy_attach(RunCtx *c, Scheduler *s) { s->hooks = (SchedHooks){c, before, started, finished}; }
+bool deploy_recover_history(const char *state_dir, const RunState *r, char **err) {
+  for (size_t i = 0; i < r->nstages; i++) {
+    Value d = r->stages[i].deploy;
+    if (d.kind != V_MAP) continue;
+    Value env = map_get(d, "env"), version = map_get(d, "version");
+    if (!is_str(env)) continue;
+    bool there = false;
+    if (!history_has_run(state_dir, str_chars(env), r->id, is_str(version) ? str_chars(version) : NULL, &there, err))
+      return false;
+    if (there) continue;
+    if (!history_append(state_dir, d, err)) return false;
+    printf("rp: wrote the deploy of %s to %s into the history: the run had stopped before it could\n",
+           is_str(version) ? str_chars(version) : "(no version)", str_chars(env));
+  }
+  return true;
+}
+
+void deploy_attach(RunCtx *c, Scheduler *s) { s->hooks = (SchedHooks){c, before, started, forked, finished}; }
 
 void deploy_release(RunCtx *c) {
   for (int i = 0; i < c->nunits; i++) {
@@ -469,4 +496,5 @@ void deploy_release(RunCtx *c) {
   free(c->locks);
   free(c->versions);
   free(c->started);
+  free(c->write_error);
 }
