@@ -32,7 +32,13 @@ RP
 # each s stage journals a stage_finished of some 600 bytes
 printf 'fn pad() { return "%s" }\n' "$(printf '%0500d' 0)" >> "$f"
 count() { if [ -f "$OUT/$1" ]; then wc -l < "$OUT/$1" | tr -d ' '; else echo 0; fi; }
-newest_run() { ls "$RP_STATE_DIR/runs" | sort | tail -1; }
+# the run made last: ids made in the same second do not sort by time
+: > "$tmp/seen"
+newest_run() {
+  ls "$RP_STATE_DIR/runs" | sort > "$tmp/now"
+  comm -13 "$tmp/seen" "$tmp/now" | tail -1
+  cp "$tmp/now" "$tmp/seen"
+}
 wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; }
 
 # 1. kill -9 of the driver takes its stage down with it; the run is free
@@ -124,6 +130,7 @@ resume_finishes
 mnt="$tmp/small"; mkdir -p "$mnt"
 if mount -t tmpfs -o size=12k tmpfs "$mnt" 2>/dev/null; then
   export RP_STATE_DIR="$mnt/state"
+  : > "$tmp/seen"
   write_fails "full disk" "$RP" run s8 -f "$f" -j1
   mount -o remount,size=1m "$mnt" || _fail "cannot make room on the tmpfs"
   resume_finishes

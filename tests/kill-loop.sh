@@ -11,7 +11,7 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export RP_STATE_DIR="$tmp/state" OUT="$tmp/out"
+export OUT="$tmp/out"
 f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
 stage a { sh "sleep 0.2; echo done >> ${env.OUT}/a" }
@@ -38,6 +38,7 @@ while [ $kills -lt $want ] && [ "$(date +%s)" -lt $deadline ]; do
   # a new run, then resumes until it succeeds
   runs=$((runs + 1))
   rm -rf "$OUT"; mkdir -p "$OUT"
+  export RP_STATE_DIR="$tmp/state-$runs" # its one run
   run=""
   rc=1
   while [ $rc -ne 0 ] && [ "$(date +%s)" -lt $deadline ]; do
