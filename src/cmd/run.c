@@ -2,6 +2,7 @@
  * journaled from its first line, so it can stop at an approval gate (exit
  * 3) and go on later, on any machine that has the journal. */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,12 @@ static bool journal_plan(Journal *j, const Loaded *l, bool only, bool dry_run, c
 }
 
 static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int failed) {
+  if (c->write_error) { /* no run_finished: it stays resumable */
+    report_run_finished(rep, EXIT_FAIL);
+    fprintf(stderr, "rp: run %s stopped: a record could not be written; once it can, continue it with  rp resume %s\n",
+            j->run_id, j->run_id);
+    return EXIT_FAIL;
+  }
   int waiting = sched_waiting(s);
   const char *status = c->rejected ? "rejected" : failed ? "failed" : waiting ? NULL : "succeeded";
   char *err = NULL;
@@ -159,8 +166,14 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
   return rc;
 }
 
+/* A file size limit (ulimit -f) must fail a write with EFBIG, which the
+ * run reports, rather than kill rp before it can say so. Stages get the
+ * default back (run/sched.c). */
+static void keep_running_on_big_files(void) { signal(SIGXFSZ, SIG_IGN); }
+
 static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
   Loaded *l = &r->l;
+  keep_running_on_big_files();
   char *state_dir = state_dir_for(l->prog->src->path);
   Journal j = {0};
   char *err = NULL;
@@ -221,7 +234,14 @@ int cmd_resume(const Options *o) {
   char *state_dir = state_dir_for(ro.sel.file), *err = NULL;
   Value goals = V_NULL_VALUE, plan = V_NULL_VALUE;
   int rc = EXIT_USAGE;
-  if (!journal_replay(state_dir, run, &r, &err)) goto fail;
+  keep_running_on_big_files();
+  /* own the run before reading what to do: of two resumes at once, one
+   * drives it and the other is refused before it starts anything */
+  if (!journal_open(&j, state_dir, run, true, &err) || !journal_replay(state_dir, run, &r, &err)) goto fail;
+  if (!deploy_recover_history(state_dir, &r, &err)) {
+    rc = EXIT_FAIL;
+    goto fail;
+  }
   if (r.status == RUN_SUCCEEDED || r.status == RUN_FAILED || r.status == RUN_REJECTED) {
     fprintf(stderr, "rp: run %s has finished (%s): nothing to resume\n", run, run_status_name(r.status));
     goto out;
@@ -240,7 +260,6 @@ int cmd_resume(const Options *o) {
   if (!pipeline_plan(&ro.sel, &ro.l)) goto out;
   value_release(ro.l.event);
   ro.l.event = value_retain(r.event);
-  if (!journal_open(&j, state_dir, run, true, &err)) goto fail;
   printf("resuming run %s\n", run);
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
   rc = execute(&ro, &j, state_dir, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,

@@ -96,6 +96,19 @@ static void say(Scheduler *s, Unit *u, const char *fmt, ...) {
   buf_free(&b);
 }
 
+/* A record that cannot be written (a full disk, a file size limit) stops
+ * the run: it starts nothing more and ends unfinished, so that `rp resume`
+ * finishes it once the record can be written. */
+static bool kept(RunCtx *c, Scheduler *s, bool ok, char **err) {
+  if (ok) return true;
+  fprintf(stderr, "rp: %s\n", *err);
+  if (!c->write_error) c->write_error = *err;
+  else free(*err);
+  *err = NULL;
+  s->halted = true;
+  return false;
+}
+
 /* The version a deploy stage deploys: `version EXPR` evaluated now (its
  * needs are done), or the version a rollback asked for. */
 static char *unit_version(RunCtx *c, Unit *u, const char *env, char **err) {
@@ -277,8 +290,8 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
     if (!announced) {
       Value reviewers = gate_reviewers(env);
       char *err = NULL;
-      if (!journal_gate_waiting(c->journal, u->name, env->name, version, reviewers, &err)) {
-        *reason = err;
+      if (!kept(c, s, journal_gate_waiting(c->journal, u->name, env->name, version, reviewers, &err), &err)) {
+        *reason = xstrdup(c->write_error);
         value_release(reviewers);
         return GO_FAIL;
       }
@@ -433,16 +446,15 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   return GO_RUN;
 }
 
-static void started(void *ctx, Scheduler *s, int i) {
+static bool started(void *ctx, Scheduler *s, int i) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
   c->started[i] = monotonic_seconds();
   char *err = NULL;
-  if (!journal_stage_started(c->journal, s->units[i].name, s->units[i].attempts, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  return kept(c, s, journal_stage_started(c->journal, s->units[i].name, s->units[i].attempts, &err), &err);
 }
+
+static void forked(void *ctx) { journal_forget(((RunCtx *)ctx)->journal); }
 
 /* Who approved deploys to `env` in this run, for the history. */
 static Value approvers(RunCtx *c, const char *env) {
@@ -459,7 +471,8 @@ static Value approvers(RunCtx *c, const char *env) {
   return out;
 }
 
-static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
+/* The history entry of the deploy unit i ran (a new map). */
+static Value deploy_entry(RunCtx *c, Unit *u, int i, bool ok) {
   const char *env = u->stage->environment->as.attr.ref.name;
   Value who = approvers(c, env);
   const char **names = xcalloc(list_len(who) + 1, sizeof *names);
@@ -469,18 +482,15 @@ static void record_deploy(RunCtx *c, Unit *u, int i, bool ok) {
   Deploy d = {c->targets[i], c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
               names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion,
               outputs};
-  char *err = NULL;
-  if (!history_record(c->state_dir, &d, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  Value entry = history_entry(&d);
   free(names);
   value_release(who);
   value_release(outputs);
+  return entry;
 }
 
-static void record_ephemeral(RunCtx *c, const Environment *env, const char *version) {
-  if (!is_ephemeral(c, env)) return;
+static bool record_ephemeral(RunCtx *c, const Environment *env, const char *version, char **err) {
+  if (!is_ephemeral(c, env)) return true;
   Value pr = map_get(c->event, "pr");
   Value action = pr.kind == V_MAP ? map_get(pr, "action") : V_NULL_VALUE;
   bool closing = action.kind == V_STRING && !strcmp(str_chars(action), "closed");
@@ -493,17 +503,14 @@ static void record_ephemeral(RunCtx *c, const Environment *env, const char *vers
   map_set(rec, "version", version ? v_cstr(version) : V_NULL_VALUE);
   map_set(rec, "run", v_cstr(c->journal->run_id));
   map_set(rec, "at", v_str_take(state_format_time(state_now_ms())));
-  char *err = NULL;
-  int fd = state_mkdirs(dir, &err) ? state_open_append(path, &err) : -1;
-  if (fd < 0 || !state_append(fd, path, rec, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  int fd = state_mkdirs(dir, err) ? state_open_append(path, err) : -1;
+  bool ok = fd >= 0 && state_append(fd, path, rec, err);
   if (fd >= 0) close(fd);
   value_release(rec);
   free(path);
   free(dir);
   free(instance);
+  return ok;
 }
 
 bool ephemeral_active(const char *state_dir, const char *env, Value *out, char **err) {
@@ -532,18 +539,6 @@ bool ephemeral_active(const char *state_dir, const char *env, Value *out, char *
   return true;
 }
 
-/* A deploy that ran goes into the history and the ephemeral instances; a
- * dry run's only into this run's memory, for `after` later in the run. */
-static void record_ran(RunCtx *c, Unit *u, int i, const Environment *env) {
-  bool ok = u->status == STAGE_OK;
-  if (c->dry_run) {
-    if (ok && c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
-    return;
-  }
-  if (c->versions[i]) record_deploy(c, u, i, ok);
-  if (ok) record_ephemeral(c, env, c->versions[i]);
-}
-
 static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -557,25 +552,50 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   Value outputs = secrets_mask_value(interp_secrets(c->I), u->outputs);
   Value secret = sched_secret_outputs(u->outputs);
   char *error = secrets_mask(interp_secrets(c->I), reason);
+  /* a deploy that ran (not one refused at its gate) goes into the history,
+   * and into the journal first: a resume writes the history if rp died
+   * in between (deploy_recover_history); a dry run's only into this run's
+   * memory, for `after` later in the run */
+  bool ran = u->stage->environment && c->started[i];
+  Value deploy = ran && !c->dry_run && c->versions[i] ? deploy_entry(c, u, i, u->status == STAGE_OK) : V_NULL_VALUE;
   /* a deploy's record must survive a power cut: the history depends on it */
-  if (!journal_stage_finished(c->journal, u->name, status, outputs, secret, error, ms, &err) ||
-      (u->stage->environment && !journal_sync(c->journal, &err))) {
-    fprintf(stderr, "rp: %s\n", err);
-    free(err);
-  }
+  bool ok = journal_stage_finished(c->journal, u->name, status, outputs, secret, error, ms, deploy, &err) &&
+            (!u->stage->environment || journal_sync(c->journal, &err));
+  ok = kept(c, s, ok, &err);
   value_release(outputs);
   value_release(secret);
   free(error);
+  if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->state_dir, deploy, &err), &err);
+  value_release(deploy);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
-  /* a deploy that ran (not one refused at its gate) is recorded */
-  if (env && c->started[i]) record_ran(c, u, i, env);
+  if (ok && env && ran && u->status == STAGE_OK) {
+    if (!c->dry_run) kept(c, s, record_ephemeral(c, env, c->versions[i], &err), &err);
+    else if (c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
+  }
   lock_release(&c->locks[i]);
+}
+
+bool deploy_recover_history(const char *state_dir, const RunState *r, char **err) {
+  for (size_t i = 0; i < r->nstages; i++) {
+    Value d = r->stages[i].deploy;
+    if (d.kind != V_MAP) continue;
+    Value env = map_get(d, "env"), version = map_get(d, "version");
+    if (!is_str(env)) continue;
+    bool there = false;
+    if (!history_has_run(state_dir, str_chars(env), r->id, is_str(version) ? str_chars(version) : NULL, &there, err))
+      return false;
+    if (there) continue;
+    if (!history_append(state_dir, d, err)) return false;
+    printf("rp: wrote the deploy of %s to %s into the history: the run had stopped before it could\n",
+           is_str(version) ? str_chars(version) : "(no version)", str_chars(env));
+  }
+  return true;
 }
 
 void deploy_attach(RunCtx *c, Scheduler *s) {
   c->dry_deploys = v_map();
-  s->hooks = (SchedHooks){c, before, started, finished};
+  s->hooks = (SchedHooks){c, before, started, forked, finished};
 }
 
 void deploy_release(RunCtx *c) {
@@ -589,4 +609,5 @@ void deploy_release(RunCtx *c) {
   free(c->targets);
   free(c->started);
   value_release(c->dry_deploys);
+  free(c->write_error);
 }

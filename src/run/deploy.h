@@ -26,6 +26,7 @@ typedef struct RunCtx {
   int64_t lock_wait_ms;       /* how long to wait for an environment's lock */
   bool rejected;              /* a gate was rejected: the run ends so */
   Value dry_deploys;          /* a dry run's own deploys: env -> list of versions, for `after` */
+  char *write_error;          /* a record could not be written: the run stops unfinished */
   /* per unit of the scheduler */
   FileLock *locks;
   char **versions;
@@ -40,6 +41,9 @@ typedef struct RunCtx {
  * without waiting or using an approval. */
 void deploy_attach(RunCtx *c, Scheduler *s);
 void deploy_release(RunCtx *c);
+/* For a resumed run r (owned): the deploys its journal says ran but its
+ * history lacks (rp died in between) go into the history now. */
+bool deploy_recover_history(const char *state_dir, const RunState *r, char **err);
 
 /* The approval rules, shared by gates on a terminal and `rp approve`:
  * `name` must be among the environment's reviewers and must not be the

@@ -17,35 +17,42 @@ static char *history_path(const char *state_dir, const char *env, char **err) {
 
 static Value str_or_null(const char *s) { return s ? v_cstr(s) : v_null(); }
 
-bool history_record(const char *state_dir, const Deploy *d, char **err) {
-  char *path = history_path(state_dir, d->env, err);
+Value history_entry(const Deploy *d) {
+  Value r = v_map();
+  map_set(r, "env", v_cstr(d->env));
+  map_set(r, "version", str_or_null(d->version));
+  map_set(r, "run", str_or_null(d->run));
+  map_set(r, "commit", str_or_null(d->commit));
+  map_set(r, "actor", str_or_null(d->actor));
+  Value approvers = v_list();
+  for (size_t i = 0; i < d->napprovers; i++) list_push(approvers, v_cstr(d->approvers[i]));
+  map_set(r, "approvers", approvers);
+  map_set(r, "at", v_str_take(state_format_time(d->at_ms ? d->at_ms : state_now_ms())));
+  map_set(r, "result", v_cstr(d->succeeded ? "succeeded" : "failed"));
+  map_set(r, "rollback", v_bool(d->rollback));
+  if (d->forced_reason) map_set(r, "forced_reason", v_cstr(d->forced_reason));
+  if (d->outputs.kind != V_NULL) map_set(r, "outputs", value_retain(d->outputs));
+  return r;
+}
+
+bool history_append(const char *state_dir, Value entry, char **err) {
+  Value env = map_get(entry, "env");
+  char *path = history_path(state_dir, is_str(env) ? str_chars(env) : NULL, err);
   if (!path) return false;
   char *dir = xasprintf("%s/history", state_dir);
   bool ok = state_mkdirs(dir, err);
   free(dir);
   int fd = ok ? state_open_append(path, err) : -1;
-  if (fd >= 0) {
-    Value r = v_map();
-    map_set(r, "env", v_cstr(d->env));
-    map_set(r, "version", str_or_null(d->version));
-    map_set(r, "run", str_or_null(d->run));
-    map_set(r, "commit", str_or_null(d->commit));
-    map_set(r, "actor", str_or_null(d->actor));
-    Value approvers = v_list();
-    for (size_t i = 0; i < d->napprovers; i++) list_push(approvers, v_cstr(d->approvers[i]));
-    map_set(r, "approvers", approvers);
-    map_set(r, "at", v_str_take(state_format_time(d->at_ms ? d->at_ms : state_now_ms())));
-    map_set(r, "result", v_cstr(d->succeeded ? "succeeded" : "failed"));
-    map_set(r, "rollback", v_bool(d->rollback));
-    if (d->forced_reason) map_set(r, "forced_reason", v_cstr(d->forced_reason));
-    if (d->outputs.kind != V_NULL) map_set(r, "outputs", value_retain(d->outputs));
-    ok = state_append(fd, path, r, err);
-    value_release(r);
-    close(fd);
-  } else {
-    ok = false;
-  }
+  ok = fd >= 0 && state_append(fd, path, entry, err);
+  if (fd >= 0) close(fd);
   free(path);
+  return ok;
+}
+
+bool history_record(const char *state_dir, const Deploy *d, char **err) {
+  Value r = history_entry(d);
+  bool ok = history_append(state_dir, r, err);
+  value_release(r);
   return ok;
 }
 
@@ -144,6 +151,19 @@ bool history_rollback_target(const char *state_dir, const char *env, Value *out,
   }
   *out = n >= 2 ? value_retain(stack[n - 2]) : v_null();
   free(stack);
+  value_release(all);
+  return true;
+}
+
+bool history_has_run(const char *state_dir, const char *env, const char *run, const char *version, bool *yes,
+                     char **err) {
+  Value all;
+  if (!read_entries(state_dir, env, &all, err)) return false;
+  *yes = false;
+  for (size_t i = 0; i < list_len(all) && !*yes; i++) {
+    Value e = list_get(all, i), r = map_get(e, "run");
+    *yes = is_str(r) && !strcmp(str_chars(r), run) && version_is(e, version);
+  }
   value_release(all);
   return true;
 }

@@ -27,7 +27,13 @@ typedef struct Deploy {
   Value outputs;             /* borrowed; null: the key is left out */
 } Deploy;
 
-/* Appends one deploy to its environment's history. */
+/* One deploy as its history line (a new map). The journal keeps a copy
+ * in the deploy stage's stage_finished record, so that a run that died
+ * before its history was written can write it when resumed. */
+Value history_entry(const Deploy *d);
+/* Appends an entry (borrowed) to the history of its "env". */
+bool history_append(const char *state_dir, Value entry, char **err);
+/* history_append(history_entry(d)). */
 bool history_record(const char *state_dir, const Deploy *d, char **err);
 
 /* All deploys to `env`, newest first (an empty list when none). */
@@ -43,6 +49,9 @@ bool history_was_deployed(const char *state_dir, const char *env, const char *ve
  * current one, where rollbacks undo the deploys they rolled back (repeated
  * rollbacks walk back through history); null when nothing is older. */
 bool history_rollback_target(const char *state_dir, const char *env, Value *out, char **err);
+/* Whether run `run` has an entry for `version` in `env`'s history. */
+bool history_has_run(const char *state_dir, const char *env, const char *run, const char *version, bool *yes,
+                     char **err);
 /* The environments that have a history, sorted by name (list of strings). */
 bool history_envs(const char *state_dir, Value *out, char **err);
 

@@ -146,6 +146,12 @@ bool journal_append(Journal *j, Value record, char **err) {
   return state_append(j->fd, j->path, record, err);
 }
 
+void journal_forget(Journal *j) {
+  if (j->fd >= 0) close(j->fd);
+  j->fd = -1;
+  lock_release(&j->owner);
+}
+
 void journal_close(Journal *j) {
   if (j->fd >= 0) close(j->fd);
   lock_release(&j->owner);
@@ -198,7 +204,8 @@ bool journal_stage_started(Journal *j, const char *stage, int attempt, char **er
 }
 
 bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,
-                            Value secret_outputs, const char *error, int64_t duration_ms, char **err) {
+                            Value secret_outputs, const char *error, int64_t duration_ms, Value deploy,
+                            char **err) {
   Value r = record("stage_finished");
   map_set(r, "stage", v_cstr(stage));
   map_set(r, "status", v_cstr(status));
@@ -207,6 +214,7 @@ bool journal_stage_finished(Journal *j, const char *stage, const char *status, V
     map_set(r, "secret_outputs", value_retain(secret_outputs));
   map_set(r, "error", str_or_null(error));
   map_set(r, "duration_ms", v_int(duration_ms));
+  if (deploy.kind == V_MAP) map_set(r, "deploy", value_retain(deploy));
   /* not synced either: a power cut can only cost re-running the stage;
    * deploys, gates and decisions are (journal_sync, and the others) */
   bool ok = state_append_unsynced(j->fd, j->path, r, err);
@@ -274,7 +282,7 @@ static StageState *stage_for(RunState *r, const char *name, size_t *cap) {
   for (size_t i = 0; i < r->nstages; i++)
     if (strcmp(r->stages[i].name, name) == 0) return &r->stages[i];
   StageState s = {.name = xstrdup(name), .outputs = V_NULL_VALUE, .secret_outputs = V_NULL_VALUE,
-                  .duration_ms = -1};
+                  .deploy = V_NULL_VALUE, .duration_ms = -1};
   VEC_PUSH(r->stages, r->nstages, *cap, s);
   return &r->stages[r->nstages - 1];
 }
@@ -310,7 +318,8 @@ static void apply_stage(RunState *r, Value rec, bool finished, size_t *cap) {
   s->error = NULL;
   value_release(s->outputs);
   value_release(s->secret_outputs);
-  s->outputs = s->secret_outputs = V_NULL_VALUE;
+  value_release(s->deploy);
+  s->outputs = s->secret_outputs = s->deploy = V_NULL_VALUE;
   if (!finished) {
     Value attempt = map_get(rec, "attempt");
     s->attempts = attempt.kind == V_INT ? (int)attempt.as.i : s->attempts + 1;
@@ -326,6 +335,7 @@ static void apply_stage(RunState *r, Value rec, bool finished, size_t *cap) {
   s->outputs = value_retain(map_get(rec, "outputs"));
   Value secret = map_get(rec, "secret_outputs");
   if (secret.kind == V_LIST) s->secret_outputs = value_retain(secret);
+  if (map_get(rec, "deploy").kind == V_MAP) s->deploy = value_retain(map_get(rec, "deploy"));
   Value d = map_get(rec, "duration_ms");
   s->duration_ms = d.kind == V_INT ? d.as.i : 0;
 }
@@ -515,6 +525,7 @@ void run_state_free(RunState *r) {
     free(r->stages[i].error);
     value_release(r->stages[i].outputs);
     value_release(r->stages[i].secret_outputs);
+    value_release(r->stages[i].deploy);
   }
   free(r->stages);
   for (size_t i = 0; i < r->ndecisions; i++) {

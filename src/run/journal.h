@@ -6,7 +6,8 @@
  *   plan           goals, only, rollback_env?, rollback_version?, dry_run
  *   stage_started  stage, attempt
  *   stage_finished stage, status, outputs, error, duration_ms, and
- *                  secret_outputs when some outputs held a secret
+ *                  secret_outputs when some outputs held a secret, and
+ *                  deploy (its history entry) when a deploy ran
  *   gate_waiting   stage, env, version, reviewers
  *   approved       env, version, by, comment      (rejected: the same)
  *   run_finished   status
@@ -25,11 +26,13 @@
  *
  * Across fork: both descriptors are O_CLOEXEC, so programs a stage execs
  * never hold them. A forked stage child shares the owner lock with the
- * parent (flock belongs to the open file, not the process): the run stays
- * owned while any of them lives. The child may journal_close() its copy;
- * that does not release the parent's lock. Only the parent appends: a
- * process sharing the parent's descriptor also shares its append flock,
- * so a child that must write opens the journal itself (journal_open). */
+ * parent (flock belongs to the open file, not the process), so it drops
+ * its copy at once (journal_forget): the run must be free to resume the
+ * moment its driver dies, and a stage's process dies with its driver
+ * (run/sched.c). That does not release the parent's lock. Only the
+ * parent appends: a process sharing the parent's descriptor also shares
+ * its append flock, so a child that must write opens the journal itself
+ * (journal_open). */
 #ifndef RP_JOURNAL_H
 #define RP_JOURNAL_H
 
@@ -61,6 +64,8 @@ bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool ow
 /* Appends one record (a map; borrowed). Durable when it returns true. */
 bool journal_append(Journal *j, Value record, char **err);
 void journal_close(Journal *j);  /* releases ownership; j may be zeroed */
+/* In a forked stage process: closes its copies of j's descriptors. */
+void journal_forget(Journal *j);
 
 /* The records of the kinds above, with "kind" and "at" filled in. Values
  * are borrowed; NULL strings are written as null. */
@@ -68,9 +73,11 @@ bool journal_run_started(Journal *j, const char *pipeline, const char *file, Val
                          const char *actor, char **err);
 bool journal_stage_started(Journal *j, const char *stage, int attempt, char **err);
 /* `outputs` as they may be shown (masked); `secret_outputs` (a list, or
- * null) names those that held a secret. */
+ * null) names those that held a secret; `deploy` (a map, or null) is the
+ * history entry of the deploy the stage ran. */
 bool journal_stage_finished(Journal *j, const char *stage, const char *status, Value outputs,
-                            Value secret_outputs, const char *error, int64_t duration_ms, char **err);
+                            Value secret_outputs, const char *error, int64_t duration_ms, Value deploy,
+                            char **err);
 bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const char *version,
                           Value reviewers, char **err);
 bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
@@ -103,6 +110,7 @@ typedef struct StageState {
   int attempts;        /* the last attempt started */
   Value outputs;       /* as recorded (a map), null before it finished */
   Value secret_outputs; /* the names of those that held a secret (a list), or null */
+  Value deploy;        /* the history entry of the deploy it ran (a map), or null */
   char *error;         /* NULL when none */
   int64_t duration_ms; /* -1 before it finished */
 } StageState;

@@ -10,8 +10,7 @@
  * Across fork (the scheduler runs each stage in a child): take the lock
  * in the parent before forking the deploy stage's child. The child then
  * shares it (same open file) and the environment stays locked while
- * either lives — a child still deploying after its parent was killed
- * keeps it. The descriptor is O_CLOEXEC, so commands the stage execs (and
+ * either lives (a child dies with its parent: run/sched.c). The descriptor is O_CLOEXEC, so commands the stage execs (and
  * daemons they leave behind) never hold it. The parent calls lock_release
  * after reaping the child; the child need do nothing (exiting closes its
  * copy).

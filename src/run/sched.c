@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,24 @@ static volatile sig_atomic_t cancel_signal;
 enum { POST_GRACE_MS = 60000 };
 
 static void on_cancel(int sig) { cancel_signal = sig; }
+
+/* A stage's process must not outlive the run's driver: nothing would
+ * journal its result, and a resume would run it a second time beside it.
+ * The kernel signals it when the driver dies (however it dies), and it
+ * takes down its process group, the commands it runs with it. */
+static void on_driver_death(int sig) {
+  (void)sig;
+  kill(0, SIGKILL);
+}
+
+static void die_with_driver(pid_t driver) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_driver_death;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGHUP, &sa, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGHUP);
+  if (getppid() != driver) on_driver_death(SIGHUP); /* it died before prctl */
+}
 
 bool sched_cancel_requested(void) { return cancel_signal != 0; }
 
@@ -360,6 +379,16 @@ static bool start_unit(Scheduler *s, Unit *u) {
   }
   fflush(NULL); /* the child must not inherit unflushed output */
   u->attempts++; /* before the fork: the child knows whether it is the last */
+  /* journaled before it can do anything: a stage that cannot be recorded
+   * does not start */
+  if (s->hooks.started && !s->hooks.started(s->hooks.ctx, s, (int)(u - s->units))) {
+    close(p[0]), close(p[1]);
+    u->attempts--;
+    u->status = STAGE_PENDING;
+    s->halted = true;
+    return false;
+  }
+  pid_t driver = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     char *m = xasprintf("cannot start a process: %s", strerror(errno));
@@ -370,6 +399,9 @@ static bool start_unit(Scheduler *s, Unit *u) {
   }
   if (pid == 0) {
     setpgid(0, 0); /* a timeout kills the stage and everything it started */
+    die_with_driver(driver);
+    signal(SIGXFSZ, SIG_DFL); /* the driver ignores it (cmd/run.c) */
+    if (s->hooks.forked) s->hooks.forked(s->hooks.ctx);
     close(p[0]);
     run_child(s, u, p[1]);
   }
@@ -377,7 +409,6 @@ static bool start_unit(Scheduler *s, Unit *u) {
   close(p[1]);
   u->pid = pid;
   u->fd = p[0];
-  if (s->hooks.started) s->hooks.started(s->hooks.ctx, s, (int)(u - s->units));
   u->timed_out = u->in_post = u->killed = false;
   u->got_result = false;
   u->inbuf.len = 0;
@@ -606,7 +637,7 @@ int sched_run(Scheduler *s) {
   struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
   int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
   char chunk[16384];
-  while ((!cancel_signal && start_ready(s)) || running_count(s) > 0) {
+  while ((!cancel_signal && !s->halted && start_ready(s)) || running_count(s) > 0) {
     if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
     int np = 0;
     int wait = -1;

@@ -44,7 +44,12 @@ typedef struct SchedHooks {
    * it already finished in an earlier attempt of this run (u->outputs set);
    * GO_WAIT: it waits at an approval gate; GO_FAIL: *reason says why. */
   GoDecision (*before)(void *ctx, Scheduler *s, int unit, char **reason);
-  void (*started)(void *ctx, Scheduler *s, int unit);
+  /* Just before its process is forked. False: it cannot be recorded, so
+   * it does not start, and the run starts nothing more (s->halted). */
+  bool (*started)(void *ctx, Scheduler *s, int unit);
+  /* In the stage's process, just after the fork: drop what only the
+   * run's driver may hold. */
+  void (*forked)(void *ctx);
   void (*finished)(void *ctx, Scheduler *s, int unit, const char *reason);
 } SchedHooks;
 
@@ -58,6 +63,7 @@ struct Scheduler {
   bool only; /* run the goals alone: their needs are assumed done */
   SchedHooks hooks;
   bool cancelled;     /* SIGINT or SIGTERM stopped the run */
+  bool halted;        /* a record could not be written: nothing more starts */
   struct pollfd *pfd; /* the main loop's poll set, one slot per unit */
   int *which;
 };

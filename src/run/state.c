@@ -130,7 +130,8 @@ static bool append_locked(int fd, const char *path, const char *line, size_t len
   }
   ssize_t n = write(fd, line, len);
   if (n != (ssize_t)len) {
-    int e = n < 0 ? errno : ENOSPC;
+    /* a short write: writing the rest says why (ENOSPC, EFBIG) */
+    int e = n < 0 ? errno : write(fd, line + n, len - (size_t)n) < 0 ? errno : EIO;
     if (ftruncate(fd, size) != 0) { /* nothing better to do: readers skip it */
     }
     errno = e;

@@ -42,18 +42,18 @@ static void test_round_trip(void) {
   Value ev = event_of("push");
   CHECK(journal_run_started(&j, "shop", "pipeline.rp", ev, "alice", &err));
   CHECK(journal_stage_started(&j, "build", 1, &err));
-  CHECK(journal_stage_finished(&j, "build", "failed", V_NULL_VALUE, V_NULL_VALUE, "exit 2", 10, &err));
+  CHECK(journal_stage_finished(&j, "build", "failed", V_NULL_VALUE, V_NULL_VALUE, "exit 2", 10, V_NULL_VALUE, &err));
   CHECK(journal_stage_started(&j, "build", 2, &err));
   Value outs = v_map();
   map_set(outs, "version", v_cstr("1.2.3"));
   map_set(outs, "n", v_int(7));
-  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, V_NULL_VALUE, NULL, 1234, &err));
+  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, V_NULL_VALUE, NULL, 1234, V_NULL_VALUE, &err));
   /* which outputs held a secret (kept masked): recorded beside them */
   Value masked = v_map(), secret_names = v_list();
   map_set(masked, "token", v_cstr("***"));
   list_push(secret_names, v_cstr("token"));
   CHECK(journal_stage_started(&j, "sign", 1, &err));
-  CHECK(journal_stage_finished(&j, "sign", "ok", masked, secret_names, NULL, 5, &err));
+  CHECK(journal_stage_finished(&j, "sign", "ok", masked, secret_names, NULL, 5, V_NULL_VALUE, &err));
   Value reviewers = v_list();
   list_push(reviewers, v_cstr("bob"));
   CHECK(journal_gate_waiting(&j, "deploy", "prod", "1.2.3", reviewers, &err));
@@ -102,7 +102,7 @@ static void test_round_trip(void) {
   CHECK(r.gate == NULL);
   CHECK_STR(run_state_stage(&r, "deploy")->status, "running");
   run_state_free(&r);
-  CHECK(journal_stage_finished(&j, "deploy", "succeeded", V_NULL_VALUE, V_NULL_VALUE, NULL, 5, &err));
+  CHECK(journal_stage_finished(&j, "deploy", "succeeded", V_NULL_VALUE, V_NULL_VALUE, NULL, 5, V_NULL_VALUE, &err));
   CHECK(journal_run_finished(&j, "succeeded", &err));
   journal_close(&j);
   r = replay(dir, id);
@@ -231,7 +231,7 @@ static void test_torn_tail(void) {
   CHECK(journal_stage_started(&j, "build", 1, &err));
   Value outs = v_map();
   map_set(outs, "text", v_cstr("quote \" backslash \\ unicode \xc3\xa9 newline \n end"));
-  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, V_NULL_VALUE, NULL, 3, &err));
+  CHECK(journal_stage_finished(&j, "build", "succeeded", outs, V_NULL_VALUE, NULL, 3, V_NULL_VALUE, &err));
   CHECK(journal_run_finished(&j, "succeeded", &err));
   journal_close(&j);
 
