@@ -427,7 +427,8 @@ static bool merge_into(const Doc *d, Value map, Node *v, char **err) {
   if (!to_value(d, (Node *)v, &m, err)) return false;
   Map *mm = as_map(m);
   for (size_t i = 0; i < mm->n; i++)
-    if (!map_has(map, mm->keys[i]->data)) map_set_str(map, mm->keys[i], value_retain(mm->vals[i]));
+    if (!map_has_n(map, mm->keys[i]->data, mm->keys[i]->len))
+      map_set_str(map, mm->keys[i], value_retain(mm->vals[i]));
   value_release(m);
   return true;
 }
@@ -446,15 +447,17 @@ static bool map_value(const Doc *d, Node *n, Value *out, char **err) {
     if (kk->kind != N_SCALAR) {
       *err = errorf(d->name, k->line, k->col, "only scalar mapping keys are supported");
       ok = false;
-    } else if (map_has(seen, kk->val)) {
+    } else if (map_has_n(seen, kk->val, kk->len)) {
       *err = errorf(d->name, k->line, k->col, "duplicate key '%s'", kk->val);
       ok = false;
     } else {
       Value val;
       ok = to_value(d, v, &val, err);
-      if (ok) {
-        map_set(seen, kk->val, v_null());
-        map_set(map, kk->val, val);
+      if (ok) { /* by length: a key "\0" holds a NUL byte */
+        Value key = v_str(kk->val, kk->len);
+        map_set_str(seen, as_str(key), v_null());
+        map_set_str(map, as_str(key), val);
+        value_release(key);
       }
     }
   }
@@ -774,6 +777,28 @@ static bool looks_like_11_scalar(const char *s, size_t n) {
   return false;
 }
 
+/* The length of the character at s[i] if YAML text cannot hold it as it
+ * is, else 0: C0 controls (a line break where allowed), DEL, C1 controls
+ * (U+0085 is a line break to libyaml, as are U+2028 and U+2029), U+FFFE
+ * and U+FFFF. Double quotes write it as an escape. */
+static size_t unprintable(const char *str, size_t n, size_t i, bool allow_newline) {
+  const unsigned char *s = (const unsigned char *)str;
+  unsigned char c = s[i];
+  if (c < 0x20) return allow_newline && c == '\n' ? 0 : 1;
+  if (c == 0x7f) return 1;
+  if (c == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) return 2;
+  if (i + 2 < n && ((c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) ||
+                    (c == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe)))
+    return 3;
+  return 0;
+}
+
+static bool printable(const char *s, size_t n, bool allow_newline) {
+  for (size_t i = 0; i < n; i++)
+    if (unprintable(s, n, i, allow_newline)) return false;
+  return true;
+}
+
 /* Can `s` be written without quotes and read back as the same string? */
 static bool plain_ok(const char *s, size_t n, bool flow) {
   Value v;
@@ -786,23 +811,12 @@ static bool plain_ok(const char *s, size_t n, bool flow) {
   bool indicator_ok = !flow && (s[0] == '?' || s[0] == ':') && n > 1 && s[1] != ' '; /* `:80` */
   if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) && !indicator_ok)
     return false;
+  if (!strncmp(s, "\xef\xbb\xbf", 3)) return false; /* a BOM: a reader drops a first one */
   if (s[0] == '-' && (n == 1 || s[1] == ' ' || !strncmp(s, "---", 3))) return false;
   if (s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return false;
   if (strstr(s, ": ") || strstr(s, " #")) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f) return false;
-    if (flow && strchr(",[]{}", c)) return false;
-  }
-  return true;
-}
-
-static bool printable(const char *s, size_t n, bool allow_newline) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c < 0x20 && !(allow_newline && c == '\n')) || c == 0x7f) return false;
-  }
-  return true;
+  if (!printable(s, n, false)) return false;
+  return !flow || !strpbrk(s, ",[]{}");
 }
 
 static void put_double_quoted(const char *s, size_t n, Buf *out) {
@@ -817,8 +831,14 @@ static void put_double_quoted(const char *s, size_t n, Buf *out) {
     case '\r': buf_puts(out, "\\r"); break;
     case 0: buf_puts(out, "\\0"); break;
     default:
-      if (c < 0x20 || c == 0x7f) buf_printf(out, "\\x%02x", c);
-      else buf_putc(out, (char)c);
+      switch (unprintable(s, n, i, false)) {
+      case 0: buf_putc(out, (char)c); break;
+      case 1: buf_printf(out, "\\x%02x", c); break;
+      case 2: buf_printf(out, "\\u%04x", (c & 0x1f) << 6 | (s[i + 1] & 0x3f)), i += 1; break;
+      default:
+        buf_printf(out, "\\u%04x", (c & 0x0f) << 12 | (s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f));
+        i += 2;
+      }
     }
   }
   buf_putc(out, '"');

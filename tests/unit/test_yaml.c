@@ -109,6 +109,13 @@ static void test_structure(void) {
   free(s);
   value_release(v);
 
+  /* a key may hold a NUL byte, and differs from the key cut there */
+  v = yv("\"a\\0b\": 1\na: 2\n");
+  s = show(v);
+  CHECK_STR(s, "{\"a\\u0000b\":1,\"a\":2}");
+  free(s);
+  value_release(v);
+
   /* anchors, aliases and merge keys */
   Value a;
   char *err = NULL;
@@ -736,6 +743,24 @@ static void test_encode(void) {
   CHECK_STR(b.data, "3\n");
   buf_free(&b);
 
+  /* a byte order mark is quoted (at the start of a file a reader drops
+   * it); characters YAML text cannot hold are escaped */
+  static const char *const odd[][2] = {
+      {"\xef\xbb\xbfH", "\"\xef\xbb\xbfH\"\n"},
+      {"\xc2\x85|\xe2\x80\xa9|\xef\xbf\xbf|\x7f", "\"\\u0085|\\u2029|\\uffff|\\x7f\"\n"},
+  };
+  for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+    Value s = v_cstr(odd[i][0]);
+    b = (Buf){0};
+    yaml_encode(s, &b);
+    CHECK_STR(b.data, odd[i][1]);
+    CHECK(yaml_load(b.data, b.len, "enc", &back, &err));
+    CHECK(value_equal(s, back));
+    value_release(back);
+    value_release(s);
+    buf_free(&b);
+  }
+
   /* durations are written as text; a regex has no YAML form */
   char *out = NULL;
   size_t outlen;
@@ -785,7 +810,10 @@ static void test_string_round_trip(void) {
       ",",    "&a",   "*a",   "!t",    "|",     ">",      "'",     "\"",    "%",      "@",
       "`",    "null", "~",    "true",  "1",     "1.0",    "0x1",   "0o7",   ".inf",   ".nan",
       "yes",  "on",   "N",    "1e3",   "1_0",   "12:30",  "é ← ü", "a\tb", "a\nb",   "a\n",
-      "\n",   "a\\b", "\x01", "a\rb", "x\n  indented\n",  "trailing \nspace", "a\n\n", "<<"};
+      "\n",   "a\\b", "\x01", "a\rb", "x\n  indented\n",  "trailing \nspace", "a\n\n", "<<",
+      /* a byte order mark; what libyaml reads as a line break or refuses */
+      "\xef\xbb\xbfH", "a\xc2\x85" "b", "a\xe2\x80\xa8" "b", "x\xef\xbf\xbf", "\xc2\x80",
+      "\xef\xbf\xbe\n"};
   static const char *const docs[] = {"k: old\n", "k: 'old'\n", "k: \"old\"\n", "l: [old]\n",
                                      "l:\n  - old\n", "k: |\n  old\n", "m: {}\n", "m:\n  x: 1\n"};
   static const char *const paths[] = {"k", "k", "k", "l[0]", "l[0]", "k", "m.new", "m.new"};
