@@ -734,8 +734,9 @@ bool yaml_get(const char *text, size_t len, const char *name, const char *path, 
 
 /* The file's indentation habits, so that inserted lines look like it. */
 typedef struct Style {
-  int step;    /* a nested mapping's indent relative to its key */
-  int seq_off; /* a block sequence's dashes relative to its key: 0 or step */
+  int step;      /* a nested mapping's indent relative to its key */
+  int seq_off;   /* a block sequence's dashes relative to its key: 0 or step */
+  bool literals; /* multi-line text may be written as a literal block (`|`) */
 } Style;
 
 static void detect_style(const Node *n, Style *st, bool *got_step, bool *got_seq) {
@@ -758,7 +759,7 @@ static void detect_style(const Node *n, Style *st, bool *got_step, bool *got_seq
 }
 
 static Style doc_style(const Doc *d) {
-  Style st = {2, 2};
+  Style st = {2, 2, true};
   bool got_step = false, got_seq = false;
   if (d->nroots) detect_style(d->roots[0], &st, &got_step, &got_seq);
   if (!got_seq) st.seq_off = st.step;
@@ -955,7 +956,7 @@ static void render_entry_value(Value v, int key_col, const Style *st, Buf *out) 
     render_block(v, key_col + (v.kind == V_MAP ? st->step : st->seq_off), st, out);
   } else {
     buf_putc(out, ' ');
-    render_inline(v, Q_PLAIN, false, key_col + st->step, out);
+    render_inline(v, Q_PLAIN, false, st->literals ? key_col + st->step : -1, out);
     buf_putc(out, '\n');
   }
 }
@@ -985,7 +986,7 @@ static void render_block(Value v, int indent, const Style *st, Buf *out) {
       if (is_block(item)) {
         render_compact(item, indent + 2, st, out);
       } else {
-        render_inline(item, Q_PLAIN, false, indent + 2, out);
+        render_inline(item, Q_PLAIN, false, st->literals ? indent + 2 : -1, out);
         buf_putc(out, '\n');
       }
     }
@@ -993,7 +994,7 @@ static void render_block(Value v, int indent, const Style *st, Buf *out) {
 }
 
 void yaml_encode(Value v, Buf *out) {
-  Style st = {2, 2};
+  Style st = {2, 2, true};
   if (is_block(v)) {
     render_block(v, 0, &st, out);
   } else {
@@ -1134,7 +1135,7 @@ static int block_indent(Editor *e, const Place *pl, Value v) {
 static int literal_indent(Editor *e, const Place *pl, Value v) {
   const Doc *d = &e->d;
   const Node *o = pl->node;
-  if (o->kind != N_SCALAR || v.kind != V_STRING) return -1;
+  if (o->kind != N_SCALAR || v.kind != V_STRING || !e->st.literals) return -1;
   if (is_block_scalar(o)) { /* keep the block's own indentation */
     size_t p = next_line(d, o->start), q = p;
     while (q < d->len && d->text[q] == ' ') q++;
@@ -1215,6 +1216,15 @@ static bool replace_with_block(Editor *e, const Place *pl, Value v) {
   return true;
 }
 
+/* Whether a ':' introduces the value n of a flow mapping: `{a}` and
+ * `{? a}` have none, their value an empty scalar right after the key. */
+static bool colon_before(const Doc *d, const Node *n) {
+  if (n->start != n->end) return true;
+  size_t p = n->start;
+  while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+  return p > 0 && d->text[p - 1] == ':';
+}
+
 /* Replace an existing node with v. */
 static bool replace_node(Editor *e, const Place *pl, Value v) {
   Node *o = pl->node;
@@ -1222,6 +1232,8 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
     e->start = content_start(&e->d, o);
     e->end = o->end;
+    if (pl->key && !colon_before(&e->d, o))
+      buf_puts(&e->repl, ": "); /* `{a}`: the value is written with the ':' it lacks */
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }
@@ -1315,7 +1327,7 @@ static bool append_item(Editor *e, Node *s, Value v) {
   if (is_block(v)) {
     render_compact(v, col + 2, &e->st, r);
   } else {
-    render_inline(v, q, false, col + 2, r);
+    render_inline(v, q, false, e->st.literals ? col + 2 : -1, r);
     buf_putc(r, '\n');
   }
   return true;
@@ -1427,6 +1439,11 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
 
 static bool editor_close(Editor *e, Path *p, bool ok, char **out, size_t *outlen, char **err) {
   if (ok) {
+    /* a block written at the end of a file without a final line break
+     * ends with one: `|` keeps the last line break of the text only then */
+    if (e->end == e->d.len && e->d.len && e->d.text[e->d.len - 1] != '\n' && e->repl.len &&
+        memchr(e->repl.data, '\n', e->repl.len) && e->repl.data[e->repl.len - 1] != '\n')
+      buf_putc(&e->repl, '\n');
     Buf b = {0};
     buf_putn(&b, e->d.text, e->start);
     const char *nl = memchr(e->d.text, '\n', e->d.len);
@@ -1475,6 +1492,54 @@ static bool writable(const char *name, Value v, char **err) {
   return true;
 }
 
+/* The splice of setting e's path to v in a document. */
+static bool set_node(Editor *e, Value v) {
+  Place pl;
+  size_t at = 0;
+  bool ok = true;
+  switch (walk_nodes(e, &pl, &at, true)) {
+  case W_FOUND: return replace_node(e, &pl, v);
+  case W_APPEND: return append_item(e, pl.parent, v);
+  case W_MISSING_KEY: {
+    Value nv;
+    if (!nest_value(e, pl.node ? at : at + 1, v, &nv)) return false;
+    if (pl.node) ok = replace_node(e, &pl, nv); /* a null becomes a mapping */
+    else insert_key(e, pl.parent, e->p->s[at].key, nv);
+    value_release(nv);
+    return ok;
+  }
+  default: return false;
+  }
+}
+
+/* A literal block runs on through the lines after it indented as far as
+ * its last line: a comment there, or a line of more spaces, would become
+ * its text. Whether such a line follows the splice (before one indented
+ * less), when the replacement ends on a line of its own. */
+static bool swallows_next_lines(const Editor *e) {
+  const Doc *d = &e->d;
+  const char *r = e->repl.data;
+  size_t end = e->repl.len;
+  if (end && r[end - 1] == '\n') end--;
+  size_t last = end; /* where the last line starts */
+  while (last > 0 && r[last - 1] != '\n') last--;
+  if (last == 0) return false; /* one line: no block */
+  size_t ind = 0;
+  while (last + ind < end && r[last + ind] == ' ') ind++;
+  size_t p = e->end;
+  if (p > 0 && d->text[p - 1] != '\n') { /* the rest of the line goes on the last one */
+    if (!only_spaces(d, p, line_end(d, p))) return true;
+    p = next_line(d, p);
+  }
+  for (; p < d->len; p = next_line(d, p)) {
+    size_t q = p;
+    while (q < d->len && d->text[q] == ' ') q++;
+    if (q < d->len && !strchr("\r\n", d->text[q])) return q - p >= ind;
+    if (q - p > ind) return true;
+  }
+  return false;
+}
+
 bool yaml_set_text(const char *text, size_t len, const char *name, const char *path, Value v,
                    char **out, size_t *outlen, char **err) {
   if (!writable(name, v, err)) return false;
@@ -1493,21 +1558,11 @@ bool yaml_set_text(const char *text, size_t len, const char *name, const char *p
     }
     return editor_close(&e, &p, ok, out, outlen, err);
   }
-  Place pl;
-  size_t at = 0;
-  switch (walk_nodes(&e, &pl, &at, true)) {
-  case W_FOUND: ok = replace_node(&e, &pl, v); break;
-  case W_APPEND: ok = append_item(&e, pl.parent, v); break;
-  case W_MISSING_KEY: {
-    Value nv;
-    ok = nest_value(&e, pl.node ? at : at + 1, v, &nv);
-    if (!ok) break;
-    if (pl.node) ok = replace_node(&e, &pl, nv); /* a null becomes a mapping */
-    else insert_key(&e, pl.parent, p.s[at].key, nv);
-    value_release(nv);
-    break;
-  }
-  default: ok = false;
+  ok = set_node(&e, v);
+  if (ok && swallows_next_lines(&e)) { /* written again, without literal blocks */
+    e.st.literals = false;
+    e.repl.len = 0;
+    ok = set_node(&e, v);
   }
   return editor_close(&e, &p, ok, out, outlen, err);
 }

@@ -541,6 +541,27 @@ static void test_edit_corners(void) {
   check_set("l:\n  - x\nb: 2\n", "l[0]", NULL, "l: []\nb: 2\n");
   check_set("a: 1\n", "nothing.here", NULL, "a: 1\n"); /* absent: no change */
   check_set("a: {x: 1}\n", "a.x", NULL, "a: {}\n");
+  /* a flow mapping's key written without ':' has a null value; setting it
+   * writes the ':' (it used to write `{k""}`, the key `k""`) */
+  check_set("m: {k, z: 1}\n", "m.k", "''", "m: {k: \"\", z: 1}\n");
+  check_set("m: {\"k\"}\n", "m.k", "2", "m: {\"k\": 2}\n");
+  check_set("m: {? k}\n", "m.k", "[1]", "m: {? k: [1]}\n");
+  check_set("m: {k: , z}\n", "m.k", "v", "m: {k: v, z}\n");
+  /* a text ending with a line break, written last in a file without one */
+  check_set("a: 1", "a", "\"x\\ny\\n\"", "a: |\n  x\n  y\n");
+  check_set("a: 1", "a", "{t: \"x\\ny\\n\"}", "a:\n  t: |\n    x\n    y\n");
+  check_set("a: 1", "a", "\"x\\ny\"", "a: |-\n  x\n  y\n");
+  check_set("a: 1", "a", "2", "a: 2");
+  /* a literal block would take the more indented lines after it as its
+   * text: then the text is written in double quotes */
+  check_set("k: 1\n  # c\n", "a", "\"x\\ny\\n\"", "k: 1\na: \"x\\ny\\n\"\n  # c\n");
+  check_set("k: 1\n\n    # c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: \"x\\ny\\n\"\n\n    # c\nz: 2\n");
+  check_set("k: 1\n    ", "a", "\"x\\ny\\n\"", "k: 1\na: \"x\\ny\\n\"\n    ");
+  check_set("l:\n  - 1\n      # c\n", "l[1]", "{t: \"x\\ny\"}",
+            "l:\n  - 1\n  - t: \"x\\ny\"\n      # c\n");
+  check_set("l:\n  - 1\n    # c\n", "l[1]", "{t: \"x\\ny\"}", /* less indented: the block ends */
+            "l:\n  - 1\n  - t: |-\n      x\n      y\n    # c\n");
+  check_set("k: 1\n# c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: |\n  x\n  y\n# c\nz: 2\n");
   /* multi-byte characters before the edit point */
   check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
   check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
