@@ -1073,6 +1073,25 @@ static size_t content_start(const Doc *d, const Node *n) {
   return p;
 }
 
+/* Whether a value written after `tag` reads back as v: `!!str 13` is a
+ * string, and so is a scalar with any tag but the core schema's. */
+static bool tag_keeps(const char *tag, Value v) {
+  const char *ct = core_tag(tag);
+  if (!ct || !strcmp(ct, "str") || !strcmp(ct, "binary") || !strcmp(ct, "timestamp"))
+    return v.kind == V_STRING;
+  return (!strcmp(ct, "int") && v.kind == V_INT) || (!strcmp(ct, "float") && v.kind == V_FLOAT) ||
+         (!strcmp(ct, "bool") && v.kind == V_BOOL) || (!strcmp(ct, "null") && v.kind == V_NULL);
+}
+
+/* Where the text replacing node o by v starts: after o's anchor and tag,
+ * which stay; but a tag that would make v read as another value goes
+ * (`!!str` before a number), and the anchor is written again. */
+static size_t value_start(Editor *e, const Node *o, Value v) {
+  if (!o->tag || tag_keeps(o->tag, v)) return content_start(&e->d, o);
+  if (o->anchor) buf_printf(&e->repl, "&%s ", o->anchor);
+  return o->start;
+}
+
 /* The ':' after a block mapping key. */
 static bool colon_after(Editor *e, const Node *key, size_t *pos) {
   size_t p = tight_end(&e->d, key);
@@ -1160,7 +1179,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
     buf_putc(r, ' ');
   } else {
-    e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
+    e->start = o->kind == N_SCALAR ? value_start(e, o, v) : o->start;
   }
   e->end = tight_end(d, o);
   if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
@@ -1230,7 +1249,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   Node *o = pl->node;
   bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
-    e->start = content_start(&e->d, o);
+    e->start = value_start(e, o, v);
     e->end = o->end;
     if (pl->key && !colon_before(&e->d, o))
       buf_puts(&e->repl, ": "); /* `{a}`: the value is written with the ':' it lacks */

@@ -493,6 +493,11 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
   /* anchors and tags on the edited scalar stay */
   check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  /* but not a tag that would make the new value read as another */
+  check_set("a: &v !!str 12\nb: *v\n", "a", "13", "a: &v 13\nb: *v\n");
+  check_set("a: ! x\n", "a", "true", "a: true\n");
+  check_set("a: [!t x, !!float 1]\n", "a[0]", "1", "a: [1, !!float 1]\n");
+  check_set("a: !!float 1\n", "a", "2.5", "a: !!float 2.5\n");
   check_set("a: &a [1, 2]\nb: *a\n", "a", "[3]", "a: &a [3]\nb: *a\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "5", "c: &c 5\nd: *c\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "{z: 1}", "c: &c\n  z: 1\nd: *c\n");
