@@ -887,6 +887,21 @@ static void put_string(const char *s, size_t n, Quote q, bool flow, int lit_inde
   else put_double_quoted(s, n, out);
 }
 
+/* `key:` at column `indent` (none in flow style). libyaml takes a key
+ * of more than 1024 characters only as an explicit one: `? key`, then
+ * its `:` (on the next line, in block style). */
+static void put_key(const char *s, size_t n, bool flow, int indent, Buf *out) {
+  Buf k = {0};
+  put_string(s, n, Q_PLAIN, flow, -1, &k);
+  bool implicit = k.len <= 1000;
+  buf_printf(out, "%*s%s", indent, "", implicit ? "" : "? ");
+  buf_putn(out, k.data, k.len);
+  if (implicit) buf_putc(out, ':');
+  else if (flow) buf_puts(out, " :");
+  else buf_printf(out, "\n%*s:", indent, "");
+  buf_free(&k);
+}
+
 static void put_float(double f, Buf *out) {
   if (isnan(f)) {
     buf_puts(out, ".nan");
@@ -931,8 +946,8 @@ static void render_inline(Value v, Quote q, bool flow, int lit_indent, Buf *out)
     buf_putc(out, '{');
     for (size_t i = 0; i < m->n; i++) {
       if (i) buf_puts(out, ", ");
-      put_string(m->keys[i]->data, m->keys[i]->len, Q_PLAIN, true, -1, out);
-      buf_puts(out, ": ");
+      put_key(m->keys[i]->data, m->keys[i]->len, true, 0, out);
+      buf_putc(out, ' ');
       render_inline(m->vals[i], Q_PLAIN, true, -1, out);
     }
     buf_putc(out, '}');
@@ -974,9 +989,7 @@ static void render_block(Value v, int indent, const Style *st, Buf *out) {
   if (v.kind == V_MAP) {
     Map *m = as_map(v);
     for (size_t i = 0; i < m->n; i++) {
-      buf_printf(out, "%*s", indent, "");
-      put_string(m->keys[i]->data, m->keys[i]->len, Q_PLAIN, false, -1, out);
-      buf_putc(out, ':');
+      put_key(m->keys[i]->data, m->keys[i]->len, false, indent, out);
       render_entry_value(m->vals[i], indent, st, out);
     }
   } else {
@@ -1301,8 +1314,8 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
       while (p > m->start && d->text[p - 1] != '}') p--;
       e->start = e->end = p > m->start ? p - 1 : m->end;
     }
-    put_string(key, strlen(key), Q_PLAIN, true, -1, r);
-    buf_puts(r, ": ");
+    put_key(key, strlen(key), true, 0, r);
+    buf_putc(r, ' ');
     render_inline(v, Q_PLAIN, true, -1, r);
     return;
   }
@@ -1310,9 +1323,7 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
   e->start = e->end = at;
   if (at == d->len && (at == 0 || d->text[at - 1] != '\n')) buf_putc(r, '\n');
   int col = (int)map_indent(d, m);
-  buf_printf(r, "%*s", col, "");
-  put_string(key, strlen(key), Q_PLAIN, false, -1, r);
-  buf_putc(r, ':');
+  put_key(key, strlen(key), false, col, r);
   render_entry_value(v, col, &e->st, r);
 }
 

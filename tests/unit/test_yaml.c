@@ -787,9 +787,37 @@ static void test_encode(void) {
     buf_free(&b);
   }
 
-  /* durations are written as text; a regex has no YAML form */
+  /* a key of more than 1024 characters is written as an explicit one,
+   * `? key` (libyaml takes no longer implicit key), in block and flow style */
+  char key[1101], *path;
+  memset(key, 'k', 1100);
+  key[1100] = 0;
+  Value m = v_map(), l = v_list(), inner = v_map();
+  map_set(inner, key, v_int(2));
+  list_push(l, inner);
+  map_set(m, key, l);
+  b = (Buf){0};
+  yaml_encode(m, &b);
+  CHECK(!strncmp(b.data, "? kkk", 5) && strstr(b.data, "k\n:\n  - ? kkk"));
+  CHECK(strstr(b.data, "k\n    : 2\n"));
+  CHECK(yaml_load(b.data, b.len, "enc", &back, &err));
+  CHECK(value_equal(m, back));
+  value_release(back);
+  buf_free(&b);
   char *out = NULL;
   size_t outlen;
+  path = xasprintf("a.%s", key);
+  for (int flow = 0; flow < 2; flow++) {
+    const char *doc = flow ? "a: {x: 1}\n" : "a:\n  x: 1\n";
+    CHECK(yaml_set_text(doc, strlen(doc), "t.yaml", path, m, &out, &outlen, &err));
+    CHECK(yaml_get(out, outlen, "t.yaml", path, &back, &err) && value_equal(m, back));
+    value_release(back);
+    free(out);
+  }
+  free(path);
+  value_release(m);
+
+  /* durations are written as text; a regex has no YAML form */
   CHECK(yaml_set_text("a: 1\n", 5, "t.yaml", "timeout", v_duration(5400000), &out, &outlen, &err));
   CHECK_STR(out, "a: 1\ntimeout: 1h30m\n");
   free(out);
