@@ -178,10 +178,10 @@ static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool 
     n->start = n->first->start;
     n->line = n->first->line;
     n->col = n->first->col;
-    if (!is_map) { /* a sequence starts at its first dash */
+    { /* a sequence starts at its first dash, a mapping at the `?` of an explicit first key */
       size_t p = n->start;
       while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
-      if (p > 0 && d->text[p - 1] == '-') {
+      if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-')) {
         n->start = p - 1;
         size_t ls = n->start, col = 0;
         while (ls > 0 && d->text[ls - 1] != '\n') ls--;

@@ -567,6 +567,9 @@ static void test_edit_corners(void) {
   check_set("l:\n  - 1\n    # c\n", "l[1]", "{t: \"x\\ny\"}", /* less indented: the block ends */
             "l:\n  - 1\n  - t: |-\n      x\n      y\n    # c\n");
   check_set("k: 1\n# c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: |\n  x\n  y\n# c\nz: 2\n");
+  /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
+  check_set("? a\nb: 1\n", "", "7", "7\n");
+  check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
   /* multi-byte characters before the edit point */
   check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
   check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
