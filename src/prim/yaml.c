@@ -1264,8 +1264,8 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
     e->start = value_start(e, o, v);
     e->end = o->end;
-    if (pl->key && !colon_before(&e->d, o))
-      buf_puts(&e->repl, ": "); /* `{a}`: the value is written with the ':' it lacks */
+    if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
+      buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }

@@ -552,6 +552,7 @@ static void test_edit_corners(void) {
   check_set("m: {\"k\"}\n", "m.k", "2", "m: {\"k\": 2}\n");
   check_set("m: {? k}\n", "m.k", "[1]", "m: {? k: [1]}\n");
   check_set("m: {k: , z}\n", "m.k", "v", "m: {k: v, z}\n");
+  check_set("m: {!t, z: 1}\n", "m[\"\"]", "v", "m: {!t : v, z: 1}\n"); /* an empty key, tagged */
   /* a text ending with a line break, written last in a file without one */
   check_set("a: 1", "a", "\"x\\ny\\n\"", "a: |\n  x\n  y\n");
   check_set("a: 1", "a", "{t: \"x\\ny\\n\"}", "a:\n  t: |\n    x\n    y\n");
