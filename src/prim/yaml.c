@@ -1441,6 +1441,19 @@ static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
   return W_FOUND;
 }
 
+/* Edits find lines by their '\n'; a '\r' without one after it is a line
+ * break to YAML too (old Mac files), so such a file is not edited. */
+static char *lone_cr_error(const Doc *d) {
+  size_t line = 0;
+  for (size_t i = 0; i < d->len; i++) {
+    if (d->text[i] == '\r' && (i + 1 == d->len || d->text[i + 1] != '\n'))
+      return errorf(d->name, line, col_of(d, i),
+                    "cannot edit a file with a carriage return not followed by a line feed");
+    line += d->text[i] == '\n';
+  }
+  return NULL;
+}
+
 static bool editor_open(Editor *e, const char *text, size_t len, const char *name, const char *path,
                         Path *p, char **err) {
   memset(e, 0, sizeof *e);
@@ -1450,8 +1463,9 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
     path_free(p);
     return false;
   }
-  if (e->d.nroots > 1) {
-    *err = several_docs_error(&e->d);
+  char *why = e->d.nroots > 1 ? several_docs_error(&e->d) : lone_cr_error(&e->d);
+  if (why) {
+    *err = why;
     doc_free(&e->d);
     path_free(p);
     return false;

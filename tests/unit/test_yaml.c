@@ -236,6 +236,9 @@ static void test_errors(void) {
   check_edit_error("a: 1\n", "b[0]", "x", "cannot create a list item [0] under a missing key");
   check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
   check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
+  /* a lone carriage return is a line break to YAML, not to the editor */
+  check_edit_error("a: 1 # x\rb: 2\n", "a", "3",
+                   "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line feed");
   /* deleting an anchor that an alias still uses would break the file */
   char *out = NULL, *err = NULL;
   size_t outlen;
