@@ -1179,6 +1179,13 @@ static int literal_indent(Editor *e, const Place *pl, Value v) {
   return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
 }
 
+/* A value written where there was none, right after a `:`, a `-`, an
+ * anchor or a tag, is put after a space (`&a5` would be the anchor a5). */
+static void space_before_value(Editor *e) {
+  if (e->start == e->end && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
+    buf_putc(&e->repl, ' ');
+}
+
 /* Replace node o by a scalar, or an empty or flow collection. */
 static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Doc *d = &e->d;
@@ -1195,8 +1202,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     e->start = o->kind == N_SCALAR ? value_start(e, o, v) : o->start;
   }
   e->end = tight_end(d, o);
-  if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
-    buf_putc(r, ' '); /* `key:` with nothing after it */
+  space_before_value(e);
   size_t at = r->len;
   render_inline(v, quote_of(o), false, lit, r);
   size_t eol = line_end(d, e->end);
@@ -1266,6 +1272,8 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
     e->end = o->end;
     if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
       buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
+    else
+      space_before_value(e);
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }

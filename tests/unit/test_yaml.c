@@ -496,6 +496,10 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
   /* anchors and tags on the edited scalar stay */
   check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  /* an anchor or tag with no value after it gets a space before the new one */
+  check_set("&h\n", "", "5", "&h 5\n");
+  check_set("a: [&x, !t ]\n", "a[0]", "5", "a: [&x 5, !t ]\n");
+  check_set("a: [&x, !t ]\n", "a[1]", "s", "a: [&x, !t s ]\n");
   /* but not a tag that would make the new value read as another */
   check_set("a: &v !!str 12\nb: *v\n", "a", "13", "a: &v 13\nb: *v\n");
   check_set("a: ! x\n", "a", "true", "a: true\n");
