@@ -1179,6 +1179,15 @@ static int literal_indent(Editor *e, const Place *pl, Value v) {
   return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
 }
 
+/* Whether a ':' introduces the value n of a mapping: `{a}`, `{? a}` and
+ * a block's `? a` alone have none, their value an empty scalar. */
+static bool colon_before(const Doc *d, const Node *n) {
+  if (n->start != n->end) return true;
+  size_t p = n->start;
+  while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+  return p > 0 && d->text[p - 1] == ':';
+}
+
 /* A value written where there was none, right after a `:`, a `-`, an
  * anchor or a tag, is put after a space (`&a5` would be the anchor a5). */
 static void space_before_value(Editor *e) {
@@ -1192,6 +1201,10 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Node *o = pl->node;
   Buf *r = &e->repl;
   int lit = literal_indent(e, pl, v);
+  if (pl->ctx == C_MAPVAL && !colon_before(d, o)) { /* `? a` alone: no place for a value */
+    e->err = errorf(d->name, pl->key->line, pl->key->col, "cannot edit this key: it has no ':' after it");
+    return false;
+  }
   if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
     size_t colon;
     if (!colon_after(e, pl->key, &colon)) return false;
@@ -1252,15 +1265,6 @@ static bool replace_with_block(Editor *e, const Place *pl, Value v) {
   }
   r->data[--r->len] = 0; /* the old last line keeps its own line break */
   return true;
-}
-
-/* Whether a ':' introduces the value n of a flow mapping: `{a}` and
- * `{? a}` have none, their value an empty scalar right after the key. */
-static bool colon_before(const Doc *d, const Node *n) {
-  if (n->start != n->end) return true;
-  size_t p = n->start;
-  while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
-  return p > 0 && d->text[p - 1] == ':';
 }
 
 /* Replace an existing node with v. */
