@@ -1453,14 +1453,23 @@ static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
   return W_FOUND;
 }
 
-/* Edits find lines by their '\n'; a '\r' without one after it is a line
- * break to YAML too (old Mac files), so such a file is not edited. */
-static char *lone_cr_error(const Doc *d) {
-  size_t line = 0;
+/* What libyaml reads but the editor cannot edit safely: a '\r' without a
+ * '\n' after it, a line break to YAML (old Mac files), where edits find
+ * lines by '\n'; a directive (`%YAML`) after the document without the
+ * `...` the standard wants before it, which a value written at the end
+ * of a document would run on into. */
+static char *unsupported_error(const Doc *d) {
+  size_t line = 0, end = d->nroots ? d->roots[0]->end : d->len;
+  bool ended = false; /* by `...` */
   for (size_t i = 0; i < d->len; i++) {
     if (d->text[i] == '\r' && (i + 1 == d->len || d->text[i + 1] != '\n'))
       return errorf(d->name, line, col_of(d, i),
                     "cannot edit a file with a carriage return not followed by a line feed");
+    if (i >= end && (i == 0 || d->text[i - 1] == '\n')) {
+      ended = ended || !strncmp(d->text + i, "...", 3);
+      if (d->text[i] == '%' && !ended)
+        return errorf(d->name, line, 0, "cannot edit a file with a directive after its document");
+    }
     line += d->text[i] == '\n';
   }
   return NULL;
@@ -1475,7 +1484,7 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
     path_free(p);
     return false;
   }
-  char *why = e->d.nroots > 1 ? several_docs_error(&e->d) : lone_cr_error(&e->d);
+  char *why = e->d.nroots > 1 ? several_docs_error(&e->d) : unsupported_error(&e->d);
   if (why) {
     *err = why;
     doc_free(&e->d);
@@ -1500,6 +1509,10 @@ static bool editor_close(Editor *e, Path *p, bool ok, char **out, size_t *outlen
     if (e->end == e->d.len && e->d.len && e->d.text[e->d.len - 1] != '\n' && e->repl.len &&
         memchr(e->repl.data, '\n', e->repl.len) && e->repl.data[e->repl.len - 1] != '\n')
       buf_putc(&e->repl, '\n');
+    /* `{}#` reads as a comment after the mapping, `5#` as a scalar */
+    if (e->end < e->d.len && e->d.text[e->end] == '#' && e->repl.len &&
+        !strchr(" \t\n", e->repl.data[e->repl.len - 1]))
+      buf_putc(&e->repl, ' ');
     Buf b = {0};
     buf_putn(&b, e->d.text, e->start);
     const char *nl = memchr(e->d.text, '\n', e->d.len);

@@ -238,6 +238,9 @@ static void test_errors(void) {
   check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
   /* an explicit key with no ':' has no place for a value */
   check_edit_error("? a\nb: 1\n", "a", "5", "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  /* a directive after the document, with no `...` before it */
+  check_edit_error("k: 1\n%YAML 1.2\n---\n", "k", "2",
+                   "d.yaml:2:1: cannot edit a file with a directive after its document");
   /* a lone carriage return is a line break to YAML, not to the editor */
   check_edit_error("a: 1 # x\rb: 2\n", "a", "3",
                    "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line feed");
@@ -578,6 +581,8 @@ static void test_edit_corners(void) {
             "l:\n  - 1\n  - t: |-\n      x\n      y\n    # c\n");
   check_set("k: 1\n# c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: |\n  x\n  y\n# c\nz: 2\n");
   check_set("? a\n:\nb: 1\n", "a", "5", "? a\n: 5\nb: 1\n"); /* explicit key, empty value */
+  check_set("k: {}#\n", "k", "5", "k: 5 #\n"); /* `5#` would be the scalar */
+  check_set("k: 1\n...\n%YAML 1.2\n---\n", "k", "2", "k: 2\n...\n%YAML 1.2\n---\n");
   /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
   check_set("? a\nb: 1\n", "", "7", "7\n");
   check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
