@@ -1195,6 +1195,13 @@ static void space_before_value(Editor *e) {
     buf_putc(&e->repl, ' ');
 }
 
+/* The rest of the old line (a comment) after new text: a `#` needs a
+ * blank before it to stay a comment (`{}#` is one, `5#` a scalar). */
+static void put_line_rest(Buf *r, const Doc *d, size_t from, size_t to) {
+  if (from < to && !strchr(" \t", d->text[from])) buf_putc(r, ' ');
+  buf_putn(r, d->text + from, to - from);
+}
+
 /* Replace node o by a scalar, or an empty or flow collection. */
 static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Doc *d = &e->d;
@@ -1225,7 +1232,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     /* a comment after the old value moves onto the `|` line, not into the text */
     char *tail = xstrdup(strchr(r->data + at, '\n'));
     r->len = (size_t)(strchr(r->data + at, '\n') - r->data);
-    buf_putn(r, d->text + e->end, eol - e->end);
+    put_line_rest(r, d, e->end, eol);
     buf_puts(r, tail);
     free(tail);
     e->end = eol;
@@ -1252,7 +1259,7 @@ static bool replace_with_block(Editor *e, const Place *pl, Value v) {
     e->start = colon + 1;
     e->end = line_end(d, oend);
     if (o->anchor) buf_printf(r, " &%s", o->anchor);
-    if (memchr(d->text + oend, '#', e->end - oend)) buf_putn(r, d->text + oend, e->end - oend);
+    if (memchr(d->text + oend, '#', e->end - oend)) put_line_rest(r, d, oend, e->end);
     buf_putc(r, '\n');
     render_block(v, ind, &e->st, r);
   } else {

@@ -582,6 +582,8 @@ static void test_edit_corners(void) {
   check_set("k: 1\n# c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: |\n  x\n  y\n# c\nz: 2\n");
   check_set("? a\n:\nb: 1\n", "a", "5", "? a\n: 5\nb: 1\n"); /* explicit key, empty value */
   check_set("k: {}#\n", "k", "5", "k: 5 #\n"); /* `5#` would be the scalar */
+  check_set("k: {}#\n", "k", "{a: 1}", "k: #\n  a: 1\n");
+  check_set("k: \"x\"# c\n", "k", "\"a\\nb\\n\"", "k: | # c\n  a\n  b\n");
   check_set("k: 1\n...\n%YAML 1.2\n---\n", "k", "2", "k: 2\n...\n%YAML 1.2\n---\n");
   /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
   check_set("? a\nb: 1\n", "", "7", "7\n");
