@@ -2,10 +2,13 @@
 # install-deps.sh — install the Debian 12 packages rp needs to build and test.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -e
-pkgs="build-essential autoconf automake pkg-config
-      libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev
-      git python3 valgrind groff-base graphviz yq hyperfine
-      docker-registry podman buildah skopeo apache2-utils"
+build="build-essential autoconf automake pkg-config
+       libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev"
+# what the tests run: tests/fuzz.sh builds its harnesses with clang and libFuzzer
+test="git python3 valgrind groff-base graphviz yq hyperfine
+      docker-registry podman buildah skopeo apache2-utils
+      clang libclang-rt-14-dev"
+pkgs="$build $test"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

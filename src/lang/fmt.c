@@ -639,17 +639,34 @@ static Doc *names(Fmt *F, const NameRef *r, int n) {
   return d;
 }
 
+/* The node the expression, printed, starts with; NULL for a `(`. */
+static const Node *first_printed(const Node *n, int min) {
+  if (prec(n) < min) return NULL;
+  switch (n->kind) {
+  case N_BINARY: return first_printed(n->as.op.a, prec(n)); /* no clarifying parens: see bare_start */
+  case N_TERNARY: return first_printed(n->as.ternary.cond, P_COALESCE);
+  case N_MEMBER: return first_printed(n->as.member.object, P_POSTFIX);
+  case N_INDEX: return first_printed(n->as.index.object, P_POSTFIX);
+  case N_CALL: return first_printed(n->as.call.callee, P_POSTFIX);
+  default: return n;
+  }
+}
+
 /* Does the expression, printed, start with `(` or `[`? */
 static bool starts_with_bracket(const Node *n, int min) {
-  if (prec(n) < min || n->kind == N_LIST) return true;
-  switch (n->kind) {
-  case N_BINARY: return starts_with_bracket(n->as.op.a, prec(n)); /* no clarifying parens: see bare_start */
-  case N_TERNARY: return starts_with_bracket(n->as.ternary.cond, P_COALESCE);
-  case N_MEMBER: return starts_with_bracket(n->as.member.object, P_POSTFIX);
-  case N_INDEX: return starts_with_bracket(n->as.index.object, P_POSTFIX);
-  case N_CALL: return starts_with_bracket(n->as.call.callee, P_POSTFIX);
-  default: return false;
-  }
+  const Node *f = first_printed(n, min);
+  return !f || f->kind == N_LIST;
+}
+
+/* An expression statement. `x; -1` and `sh; "a"` are two statements each,
+ * but on two lines `x - 1` and a command: one that starts with `-` or a
+ * string goes in parentheses (a `(` starting a line starts a statement). */
+static Doc *expr_stmt(Fmt *F, const Node *e) {
+  const Node *f = first_printed(e, 0);
+  Doc *d = expr(F, e, 0);
+  if (f && (f->kind == N_STRING || (f->kind == N_UNARY && f->as.op.op == OP_NEG)))
+    d = CAT3(F, text(F, "("), d, text(F, ")"));
+  return d;
 }
 
 static Doc *attr_doc(Fmt *F, const Node *n) {
@@ -755,7 +772,7 @@ static Doc *node_doc(Fmt *F, const Node *n) {
   case N_SETTING: return binding(F, "", n);
   case N_ASSIGN:
     return CAT3(F, expr(F, n->as.assign.target, 0), text(F, " = "), expr(F, n->as.assign.value, 0));
-  case N_EXPR_STMT: return expr(F, n->as.stmt.value, 0);
+  case N_EXPR_STMT: return expr_stmt(F, n->as.stmt.value);
   case N_IF: return if_doc(F, n);
   case N_FOR:
     return CAT4(F, textf(F, "for %s in ", n->as.bind.name), expr(F, n->as.bind.value, 0), text(F, " "),

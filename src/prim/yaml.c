@@ -178,10 +178,10 @@ static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool 
     n->start = n->first->start;
     n->line = n->first->line;
     n->col = n->first->col;
-    if (!is_map) { /* a sequence starts at its first dash */
+    { /* a sequence starts at its first dash, a mapping at the `?` of an explicit first key */
       size_t p = n->start;
       while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
-      if (p > 0 && d->text[p - 1] == '-') {
+      if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-')) {
         n->start = p - 1;
         size_t ls = n->start, col = 0;
         while (ls > 0 && d->text[ls - 1] != '\n') ls--;
@@ -427,7 +427,8 @@ static bool merge_into(const Doc *d, Value map, Node *v, char **err) {
   if (!to_value(d, (Node *)v, &m, err)) return false;
   Map *mm = as_map(m);
   for (size_t i = 0; i < mm->n; i++)
-    if (!map_has(map, mm->keys[i]->data)) map_set_str(map, mm->keys[i], value_retain(mm->vals[i]));
+    if (!map_has_n(map, mm->keys[i]->data, mm->keys[i]->len))
+      map_set_str(map, mm->keys[i], value_retain(mm->vals[i]));
   value_release(m);
   return true;
 }
@@ -446,15 +447,17 @@ static bool map_value(const Doc *d, Node *n, Value *out, char **err) {
     if (kk->kind != N_SCALAR) {
       *err = errorf(d->name, k->line, k->col, "only scalar mapping keys are supported");
       ok = false;
-    } else if (map_has(seen, kk->val)) {
+    } else if (map_has_n(seen, kk->val, kk->len)) {
       *err = errorf(d->name, k->line, k->col, "duplicate key '%s'", kk->val);
       ok = false;
     } else {
       Value val;
       ok = to_value(d, v, &val, err);
-      if (ok) {
-        map_set(seen, kk->val, v_null());
-        map_set(map, kk->val, val);
+      if (ok) { /* by length: a key "\0" holds a NUL byte */
+        Value key = v_str(kk->val, kk->len);
+        map_set_str(seen, as_str(key), v_null());
+        map_set_str(map, as_str(key), val);
+        value_release(key);
       }
     }
   }
@@ -731,8 +734,9 @@ bool yaml_get(const char *text, size_t len, const char *name, const char *path, 
 
 /* The file's indentation habits, so that inserted lines look like it. */
 typedef struct Style {
-  int step;    /* a nested mapping's indent relative to its key */
-  int seq_off; /* a block sequence's dashes relative to its key: 0 or step */
+  int step;      /* a nested mapping's indent relative to its key */
+  int seq_off;   /* a block sequence's dashes relative to its key: 0 or step */
+  bool literals; /* multi-line text may be written as a literal block (`|`) */
 } Style;
 
 static void detect_style(const Node *n, Style *st, bool *got_step, bool *got_seq) {
@@ -755,7 +759,7 @@ static void detect_style(const Node *n, Style *st, bool *got_step, bool *got_seq
 }
 
 static Style doc_style(const Doc *d) {
-  Style st = {2, 2};
+  Style st = {2, 2, true};
   bool got_step = false, got_seq = false;
   if (d->nroots) detect_style(d->roots[0], &st, &got_step, &got_seq);
   if (!got_seq) st.seq_off = st.step;
@@ -774,6 +778,28 @@ static bool looks_like_11_scalar(const char *s, size_t n) {
   return false;
 }
 
+/* The length of the character at s[i] if YAML text cannot hold it as it
+ * is, else 0: C0 controls (a line break where allowed), DEL, C1 controls
+ * (U+0085 is a line break to libyaml, as are U+2028 and U+2029), U+FFFE
+ * and U+FFFF. Double quotes write it as an escape. */
+static size_t unprintable(const char *str, size_t n, size_t i, bool allow_newline) {
+  const unsigned char *s = (const unsigned char *)str;
+  unsigned char c = s[i];
+  if (c < 0x20) return allow_newline && c == '\n' ? 0 : 1;
+  if (c == 0x7f) return 1;
+  if (c == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) return 2;
+  if (i + 2 < n && ((c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) ||
+                    (c == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe)))
+    return 3;
+  return 0;
+}
+
+static bool printable(const char *s, size_t n, bool allow_newline) {
+  for (size_t i = 0; i < n; i++)
+    if (unprintable(s, n, i, allow_newline)) return false;
+  return true;
+}
+
 /* Can `s` be written without quotes and read back as the same string? */
 static bool plain_ok(const char *s, size_t n, bool flow) {
   Value v;
@@ -786,23 +812,12 @@ static bool plain_ok(const char *s, size_t n, bool flow) {
   bool indicator_ok = !flow && (s[0] == '?' || s[0] == ':') && n > 1 && s[1] != ' '; /* `:80` */
   if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) && !indicator_ok)
     return false;
+  if (!strncmp(s, "\xef\xbb\xbf", 3)) return false; /* a BOM: a reader drops a first one */
   if (s[0] == '-' && (n == 1 || s[1] == ' ' || !strncmp(s, "---", 3))) return false;
   if (s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return false;
   if (strstr(s, ": ") || strstr(s, " #")) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f) return false;
-    if (flow && strchr(",[]{}", c)) return false;
-  }
-  return true;
-}
-
-static bool printable(const char *s, size_t n, bool allow_newline) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c < 0x20 && !(allow_newline && c == '\n')) || c == 0x7f) return false;
-  }
-  return true;
+  if (!printable(s, n, false)) return false;
+  return !flow || !strpbrk(s, ",[]{}");
 }
 
 static void put_double_quoted(const char *s, size_t n, Buf *out) {
@@ -817,8 +832,14 @@ static void put_double_quoted(const char *s, size_t n, Buf *out) {
     case '\r': buf_puts(out, "\\r"); break;
     case 0: buf_puts(out, "\\0"); break;
     default:
-      if (c < 0x20 || c == 0x7f) buf_printf(out, "\\x%02x", c);
-      else buf_putc(out, (char)c);
+      switch (unprintable(s, n, i, false)) {
+      case 0: buf_putc(out, (char)c); break;
+      case 1: buf_printf(out, "\\x%02x", c); break;
+      case 2: buf_printf(out, "\\u%04x", (c & 0x1f) << 6 | (s[i + 1] & 0x3f)), i += 1; break;
+      default:
+        buf_printf(out, "\\u%04x", (c & 0x0f) << 12 | (s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f));
+        i += 2;
+      }
     }
   }
   buf_putc(out, '"');
@@ -866,6 +887,21 @@ static void put_string(const char *s, size_t n, Quote q, bool flow, int lit_inde
   else put_double_quoted(s, n, out);
 }
 
+/* `key:` at column `indent` (none in flow style). libyaml takes a key
+ * of more than 1024 characters only as an explicit one: `? key`, then
+ * its `:` (on the next line, in block style). */
+static void put_key(const char *s, size_t n, bool flow, int indent, Buf *out) {
+  Buf k = {0};
+  put_string(s, n, Q_PLAIN, flow, -1, &k);
+  bool implicit = k.len <= 1000;
+  buf_printf(out, "%*s%s", indent, "", implicit ? "" : "? ");
+  buf_putn(out, k.data, k.len);
+  if (implicit) buf_putc(out, ':');
+  else if (flow) buf_puts(out, " :");
+  else buf_printf(out, "\n%*s:", indent, "");
+  buf_free(&k);
+}
+
 static void put_float(double f, Buf *out) {
   if (isnan(f)) {
     buf_puts(out, ".nan");
@@ -910,8 +946,8 @@ static void render_inline(Value v, Quote q, bool flow, int lit_indent, Buf *out)
     buf_putc(out, '{');
     for (size_t i = 0; i < m->n; i++) {
       if (i) buf_puts(out, ", ");
-      put_string(m->keys[i]->data, m->keys[i]->len, Q_PLAIN, true, -1, out);
-      buf_puts(out, ": ");
+      put_key(m->keys[i]->data, m->keys[i]->len, true, 0, out);
+      buf_putc(out, ' ');
       render_inline(m->vals[i], Q_PLAIN, true, -1, out);
     }
     buf_putc(out, '}');
@@ -935,7 +971,7 @@ static void render_entry_value(Value v, int key_col, const Style *st, Buf *out) 
     render_block(v, key_col + (v.kind == V_MAP ? st->step : st->seq_off), st, out);
   } else {
     buf_putc(out, ' ');
-    render_inline(v, Q_PLAIN, false, key_col + st->step, out);
+    render_inline(v, Q_PLAIN, false, st->literals ? key_col + st->step : -1, out);
     buf_putc(out, '\n');
   }
 }
@@ -953,9 +989,7 @@ static void render_block(Value v, int indent, const Style *st, Buf *out) {
   if (v.kind == V_MAP) {
     Map *m = as_map(v);
     for (size_t i = 0; i < m->n; i++) {
-      buf_printf(out, "%*s", indent, "");
-      put_string(m->keys[i]->data, m->keys[i]->len, Q_PLAIN, false, -1, out);
-      buf_putc(out, ':');
+      put_key(m->keys[i]->data, m->keys[i]->len, false, indent, out);
       render_entry_value(m->vals[i], indent, st, out);
     }
   } else {
@@ -965,7 +999,7 @@ static void render_block(Value v, int indent, const Style *st, Buf *out) {
       if (is_block(item)) {
         render_compact(item, indent + 2, st, out);
       } else {
-        render_inline(item, Q_PLAIN, false, indent + 2, out);
+        render_inline(item, Q_PLAIN, false, st->literals ? indent + 2 : -1, out);
         buf_putc(out, '\n');
       }
     }
@@ -973,7 +1007,7 @@ static void render_block(Value v, int indent, const Style *st, Buf *out) {
 }
 
 void yaml_encode(Value v, Buf *out) {
-  Style st = {2, 2};
+  Style st = {2, 2, true};
   if (is_block(v)) {
     render_block(v, 0, &st, out);
   } else {
@@ -1052,6 +1086,25 @@ static size_t content_start(const Doc *d, const Node *n) {
   return p;
 }
 
+/* Whether a value written after `tag` reads back as v: `!!str 13` is a
+ * string, and so is a scalar with any tag but the core schema's. */
+static bool tag_keeps(const char *tag, Value v) {
+  const char *ct = core_tag(tag);
+  if (!ct || !strcmp(ct, "str") || !strcmp(ct, "binary") || !strcmp(ct, "timestamp"))
+    return v.kind == V_STRING;
+  return (!strcmp(ct, "int") && v.kind == V_INT) || (!strcmp(ct, "float") && v.kind == V_FLOAT) ||
+         (!strcmp(ct, "bool") && v.kind == V_BOOL) || (!strcmp(ct, "null") && v.kind == V_NULL);
+}
+
+/* Where the text replacing node o by v starts: after o's anchor and tag,
+ * which stay; but a tag that would make v read as another value goes
+ * (`!!str` before a number), and the anchor is written again. */
+static size_t value_start(Editor *e, const Node *o, Value v) {
+  if (!o->tag || tag_keeps(o->tag, v)) return content_start(&e->d, o);
+  if (o->anchor) buf_printf(&e->repl, "&%s ", o->anchor);
+  return o->start;
+}
+
 /* The ':' after a block mapping key. */
 static bool colon_after(Editor *e, const Node *key, size_t *pos) {
   size_t p = tight_end(&e->d, key);
@@ -1114,7 +1167,7 @@ static int block_indent(Editor *e, const Place *pl, Value v) {
 static int literal_indent(Editor *e, const Place *pl, Value v) {
   const Doc *d = &e->d;
   const Node *o = pl->node;
-  if (o->kind != N_SCALAR || v.kind != V_STRING) return -1;
+  if (o->kind != N_SCALAR || v.kind != V_STRING || !e->st.literals) return -1;
   if (is_block_scalar(o)) { /* keep the block's own indentation */
     size_t p = next_line(d, o->start), q = p;
     while (q < d->len && d->text[q] == ' ') q++;
@@ -1126,12 +1179,39 @@ static int literal_indent(Editor *e, const Place *pl, Value v) {
   return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
 }
 
+/* Whether a ':' introduces the value n of a mapping: `{a}`, `{? a}` and
+ * a block's `? a` alone have none, their value an empty scalar. */
+static bool colon_before(const Doc *d, const Node *n) {
+  if (n->start != n->end) return true;
+  size_t p = n->start;
+  while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+  return p > 0 && d->text[p - 1] == ':';
+}
+
+/* A value written where there was none, right after a `:`, a `-`, an
+ * anchor or a tag, is put after a space (`&a5` would be the anchor a5). */
+static void space_before_value(Editor *e) {
+  if (e->start == e->end && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
+    buf_putc(&e->repl, ' ');
+}
+
+/* The rest of the old line (a comment) after new text: a `#` needs a
+ * blank before it to stay a comment (`{}#` is one, `5#` a scalar). */
+static void put_line_rest(Buf *r, const Doc *d, size_t from, size_t to) {
+  if (from < to && !strchr(" \t", d->text[from])) buf_putc(r, ' ');
+  buf_putn(r, d->text + from, to - from);
+}
+
 /* Replace node o by a scalar, or an empty or flow collection. */
 static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Doc *d = &e->d;
   Node *o = pl->node;
   Buf *r = &e->repl;
   int lit = literal_indent(e, pl, v);
+  if (pl->ctx == C_MAPVAL && !colon_before(d, o)) { /* `? a` alone: no place for a value */
+    e->err = errorf(d->name, pl->key->line, pl->key->col, "cannot edit this key: it has no ':' after it");
+    return false;
+  }
   if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
     size_t colon;
     if (!colon_after(e, pl->key, &colon)) return false;
@@ -1139,11 +1219,10 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
     buf_putc(r, ' ');
   } else {
-    e->start = o->kind == N_SCALAR ? content_start(d, o) : o->start;
+    e->start = o->kind == N_SCALAR ? value_start(e, o, v) : o->start;
   }
   e->end = tight_end(d, o);
-  if (e->start == e->end && o->kind == N_SCALAR && pl->ctx != C_ROOT)
-    buf_putc(r, ' '); /* `key:` with nothing after it */
+  space_before_value(e);
   size_t at = r->len;
   render_inline(v, quote_of(o), false, lit, r);
   size_t eol = line_end(d, e->end);
@@ -1153,7 +1232,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     /* a comment after the old value moves onto the `|` line, not into the text */
     char *tail = xstrdup(strchr(r->data + at, '\n'));
     r->len = (size_t)(strchr(r->data + at, '\n') - r->data);
-    buf_putn(r, d->text + e->end, eol - e->end);
+    put_line_rest(r, d, e->end, eol);
     buf_puts(r, tail);
     free(tail);
     e->end = eol;
@@ -1180,7 +1259,7 @@ static bool replace_with_block(Editor *e, const Place *pl, Value v) {
     e->start = colon + 1;
     e->end = line_end(d, oend);
     if (o->anchor) buf_printf(r, " &%s", o->anchor);
-    if (memchr(d->text + oend, '#', e->end - oend)) buf_putn(r, d->text + oend, e->end - oend);
+    if (memchr(d->text + oend, '#', e->end - oend)) put_line_rest(r, d, oend, e->end);
     buf_putc(r, '\n');
     render_block(v, ind, &e->st, r);
   } else {
@@ -1200,8 +1279,12 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   Node *o = pl->node;
   bool empty_flow = o->flow && o->n == 0 && pl->ctx != C_FLOW;
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
-    e->start = content_start(&e->d, o);
+    e->start = value_start(e, o, v);
     e->end = o->end;
+    if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
+      buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
+    else
+      space_before_value(e);
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }
@@ -1250,8 +1333,8 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
       while (p > m->start && d->text[p - 1] != '}') p--;
       e->start = e->end = p > m->start ? p - 1 : m->end;
     }
-    put_string(key, strlen(key), Q_PLAIN, true, -1, r);
-    buf_puts(r, ": ");
+    put_key(key, strlen(key), true, 0, r);
+    buf_putc(r, ' ');
     render_inline(v, Q_PLAIN, true, -1, r);
     return;
   }
@@ -1259,9 +1342,7 @@ static void insert_key(Editor *e, Node *m, const char *key, Value v) {
   e->start = e->end = at;
   if (at == d->len && (at == 0 || d->text[at - 1] != '\n')) buf_putc(r, '\n');
   int col = (int)map_indent(d, m);
-  buf_printf(r, "%*s", col, "");
-  put_string(key, strlen(key), Q_PLAIN, false, -1, r);
-  buf_putc(r, ':');
+  put_key(key, strlen(key), false, col, r);
   render_entry_value(v, col, &e->st, r);
 }
 
@@ -1295,7 +1376,7 @@ static bool append_item(Editor *e, Node *s, Value v) {
   if (is_block(v)) {
     render_compact(v, col + 2, &e->st, r);
   } else {
-    render_inline(v, q, false, col + 2, r);
+    render_inline(v, q, false, e->st.literals ? col + 2 : -1, r);
     buf_putc(r, '\n');
   }
   return true;
@@ -1379,6 +1460,28 @@ static Walk walk_nodes(Editor *e, Place *pl, size_t *at, bool allow_append) {
   return W_FOUND;
 }
 
+/* What libyaml reads but the editor cannot edit safely: a '\r' without a
+ * '\n' after it, a line break to YAML (old Mac files), where edits find
+ * lines by '\n'; a directive (`%YAML`) after the document without the
+ * `...` the standard wants before it, which a value written at the end
+ * of a document would run on into. */
+static char *unsupported_error(const Doc *d) {
+  size_t line = 0, end = d->nroots ? d->roots[0]->end : d->len;
+  bool ended = false; /* by `...` */
+  for (size_t i = 0; i < d->len; i++) {
+    if (d->text[i] == '\r' && (i + 1 == d->len || d->text[i + 1] != '\n'))
+      return errorf(d->name, line, col_of(d, i),
+                    "cannot edit a file with a carriage return not followed by a line feed");
+    if (i >= end && (i == 0 || d->text[i - 1] == '\n')) {
+      ended = ended || !strncmp(d->text + i, "...", 3);
+      if (d->text[i] == '%' && !ended)
+        return errorf(d->name, line, 0, "cannot edit a file with a directive after its document");
+    }
+    line += d->text[i] == '\n';
+  }
+  return NULL;
+}
+
 static bool editor_open(Editor *e, const char *text, size_t len, const char *name, const char *path,
                         Path *p, char **err) {
   memset(e, 0, sizeof *e);
@@ -1388,8 +1491,9 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
     path_free(p);
     return false;
   }
-  if (e->d.nroots > 1) {
-    *err = several_docs_error(&e->d);
+  char *why = e->d.nroots > 1 ? several_docs_error(&e->d) : unsupported_error(&e->d);
+  if (why) {
+    *err = why;
     doc_free(&e->d);
     path_free(p);
     return false;
@@ -1407,6 +1511,15 @@ static bool editor_open(Editor *e, const char *text, size_t len, const char *nam
 
 static bool editor_close(Editor *e, Path *p, bool ok, char **out, size_t *outlen, char **err) {
   if (ok) {
+    /* a block written at the end of a file without a final line break
+     * ends with one: `|` keeps the last line break of the text only then */
+    if (e->end == e->d.len && e->d.len && e->d.text[e->d.len - 1] != '\n' && e->repl.len &&
+        memchr(e->repl.data, '\n', e->repl.len) && e->repl.data[e->repl.len - 1] != '\n')
+      buf_putc(&e->repl, '\n');
+    /* `{}#` reads as a comment after the mapping, `5#` as a scalar */
+    if (e->end < e->d.len && e->d.text[e->end] == '#' && e->repl.len &&
+        !strchr(" \t\n", e->repl.data[e->repl.len - 1]))
+      buf_putc(&e->repl, ' ');
     Buf b = {0};
     buf_putn(&b, e->d.text, e->start);
     const char *nl = memchr(e->d.text, '\n', e->d.len);
@@ -1455,6 +1568,54 @@ static bool writable(const char *name, Value v, char **err) {
   return true;
 }
 
+/* The splice of setting e's path to v in a document. */
+static bool set_node(Editor *e, Value v) {
+  Place pl;
+  size_t at = 0;
+  bool ok = true;
+  switch (walk_nodes(e, &pl, &at, true)) {
+  case W_FOUND: return replace_node(e, &pl, v);
+  case W_APPEND: return append_item(e, pl.parent, v);
+  case W_MISSING_KEY: {
+    Value nv;
+    if (!nest_value(e, pl.node ? at : at + 1, v, &nv)) return false;
+    if (pl.node) ok = replace_node(e, &pl, nv); /* a null becomes a mapping */
+    else insert_key(e, pl.parent, e->p->s[at].key, nv);
+    value_release(nv);
+    return ok;
+  }
+  default: return false;
+  }
+}
+
+/* A literal block runs on through the lines after it indented as far as
+ * its last line: a comment there, or a line of more spaces, would become
+ * its text. Whether such a line follows the splice (before one indented
+ * less), when the replacement ends on a line of its own. */
+static bool swallows_next_lines(const Editor *e) {
+  const Doc *d = &e->d;
+  const char *r = e->repl.data;
+  size_t end = e->repl.len;
+  if (end && r[end - 1] == '\n') end--;
+  size_t last = end; /* where the last line starts */
+  while (last > 0 && r[last - 1] != '\n') last--;
+  if (last == 0) return false; /* one line: no block */
+  size_t ind = 0;
+  while (last + ind < end && r[last + ind] == ' ') ind++;
+  size_t p = e->end;
+  if (p > 0 && d->text[p - 1] != '\n') { /* the rest of the line goes on the last one */
+    if (!only_spaces(d, p, line_end(d, p))) return true;
+    p = next_line(d, p);
+  }
+  for (; p < d->len; p = next_line(d, p)) {
+    size_t q = p;
+    while (q < d->len && d->text[q] == ' ') q++;
+    if (q < d->len && !strchr("\r\n", d->text[q])) return q - p >= ind;
+    if (q - p > ind) return true;
+  }
+  return false;
+}
+
 bool yaml_set_text(const char *text, size_t len, const char *name, const char *path, Value v,
                    char **out, size_t *outlen, char **err) {
   if (!writable(name, v, err)) return false;
@@ -1473,21 +1634,11 @@ bool yaml_set_text(const char *text, size_t len, const char *name, const char *p
     }
     return editor_close(&e, &p, ok, out, outlen, err);
   }
-  Place pl;
-  size_t at = 0;
-  switch (walk_nodes(&e, &pl, &at, true)) {
-  case W_FOUND: ok = replace_node(&e, &pl, v); break;
-  case W_APPEND: ok = append_item(&e, pl.parent, v); break;
-  case W_MISSING_KEY: {
-    Value nv;
-    ok = nest_value(&e, pl.node ? at : at + 1, v, &nv);
-    if (!ok) break;
-    if (pl.node) ok = replace_node(&e, &pl, nv); /* a null becomes a mapping */
-    else insert_key(&e, pl.parent, p.s[at].key, nv);
-    value_release(nv);
-    break;
-  }
-  default: ok = false;
+  ok = set_node(&e, v);
+  if (ok && swallows_next_lines(&e)) { /* written again, without literal blocks */
+    e.st.literals = false;
+    e.repl.len = 0;
+    ok = set_node(&e, v);
   }
   return editor_close(&e, &p, ok, out, outlen, err);
 }

@@ -109,6 +109,13 @@ static void test_structure(void) {
   free(s);
   value_release(v);
 
+  /* a key may hold a NUL byte, and differs from the key cut there */
+  v = yv("\"a\\0b\": 1\na: 2\n");
+  s = show(v);
+  CHECK_STR(s, "{\"a\\u0000b\":1,\"a\":2}");
+  free(s);
+  value_release(v);
+
   /* anchors, aliases and merge keys */
   Value a;
   char *err = NULL;
@@ -229,6 +236,14 @@ static void test_errors(void) {
   check_edit_error("a: 1\n", "b[0]", "x", "cannot create a list item [0] under a missing key");
   check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
   check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
+  /* an explicit key with no ':' has no place for a value */
+  check_edit_error("? a\nb: 1\n", "a", "5", "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  /* a directive after the document, with no `...` before it */
+  check_edit_error("k: 1\n%YAML 1.2\n---\n", "k", "2",
+                   "d.yaml:2:1: cannot edit a file with a directive after its document");
+  /* a lone carriage return is a line break to YAML, not to the editor */
+  check_edit_error("a: 1 # x\rb: 2\n", "a", "3",
+                   "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line feed");
   /* deleting an anchor that an alias still uses would break the file */
   char *out = NULL, *err = NULL;
   size_t outlen;
@@ -486,6 +501,15 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
   /* anchors and tags on the edited scalar stay */
   check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  /* an anchor or tag with no value after it gets a space before the new one */
+  check_set("&h\n", "", "5", "&h 5\n");
+  check_set("a: [&x, !t ]\n", "a[0]", "5", "a: [&x 5, !t ]\n");
+  check_set("a: [&x, !t ]\n", "a[1]", "s", "a: [&x, !t s ]\n");
+  /* but not a tag that would make the new value read as another */
+  check_set("a: &v !!str 12\nb: *v\n", "a", "13", "a: &v 13\nb: *v\n");
+  check_set("a: ! x\n", "a", "true", "a: true\n");
+  check_set("a: [!t x, !!float 1]\n", "a[0]", "1", "a: [1, !!float 1]\n");
+  check_set("a: !!float 1\n", "a", "2.5", "a: !!float 2.5\n");
   check_set("a: &a [1, 2]\nb: *a\n", "a", "[3]", "a: &a [3]\nb: *a\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "5", "c: &c 5\nd: *c\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "{z: 1}", "c: &c\n  z: 1\nd: *c\n");
@@ -534,6 +558,36 @@ static void test_edit_corners(void) {
   check_set("l:\n  - x\nb: 2\n", "l[0]", NULL, "l: []\nb: 2\n");
   check_set("a: 1\n", "nothing.here", NULL, "a: 1\n"); /* absent: no change */
   check_set("a: {x: 1}\n", "a.x", NULL, "a: {}\n");
+  /* a flow mapping's key written without ':' has a null value; setting it
+   * writes the ':' (it used to write `{k""}`, the key `k""`) */
+  check_set("m: {k, z: 1}\n", "m.k", "''", "m: {k: \"\", z: 1}\n");
+  check_set("m: {\"k\"}\n", "m.k", "2", "m: {\"k\": 2}\n");
+  check_set("m: {? k}\n", "m.k", "[1]", "m: {? k: [1]}\n");
+  check_set("m: {k: , z}\n", "m.k", "v", "m: {k: v, z}\n");
+  check_set("m: {!t, z: 1}\n", "m[\"\"]", "v", "m: {!t : v, z: 1}\n"); /* an empty key, tagged */
+  /* a text ending with a line break, written last in a file without one */
+  check_set("a: 1", "a", "\"x\\ny\\n\"", "a: |\n  x\n  y\n");
+  check_set("a: 1", "a", "{t: \"x\\ny\\n\"}", "a:\n  t: |\n    x\n    y\n");
+  check_set("a: 1", "a", "\"x\\ny\"", "a: |-\n  x\n  y\n");
+  check_set("a: 1", "a", "2", "a: 2");
+  /* a literal block would take the more indented lines after it as its
+   * text: then the text is written in double quotes */
+  check_set("k: 1\n  # c\n", "a", "\"x\\ny\\n\"", "k: 1\na: \"x\\ny\\n\"\n  # c\n");
+  check_set("k: 1\n\n    # c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: \"x\\ny\\n\"\n\n    # c\nz: 2\n");
+  check_set("k: 1\n    ", "a", "\"x\\ny\\n\"", "k: 1\na: \"x\\ny\\n\"\n    ");
+  check_set("l:\n  - 1\n      # c\n", "l[1]", "{t: \"x\\ny\"}",
+            "l:\n  - 1\n  - t: \"x\\ny\"\n      # c\n");
+  check_set("l:\n  - 1\n    # c\n", "l[1]", "{t: \"x\\ny\"}", /* less indented: the block ends */
+            "l:\n  - 1\n  - t: |-\n      x\n      y\n    # c\n");
+  check_set("k: 1\n# c\nz: 2\n", "k", "\"x\\ny\\n\"", "k: |\n  x\n  y\n# c\nz: 2\n");
+  check_set("? a\n:\nb: 1\n", "a", "5", "? a\n: 5\nb: 1\n"); /* explicit key, empty value */
+  check_set("k: {}#\n", "k", "5", "k: 5 #\n"); /* `5#` would be the scalar */
+  check_set("k: {}#\n", "k", "{a: 1}", "k: #\n  a: 1\n");
+  check_set("k: \"x\"# c\n", "k", "\"a\\nb\\n\"", "k: | # c\n  a\n  b\n");
+  check_set("k: 1\n...\n%YAML 1.2\n---\n", "k", "2", "k: 2\n...\n%YAML 1.2\n---\n");
+  /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
+  check_set("? a\nb: 1\n", "", "7", "7\n");
+  check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
   /* multi-byte characters before the edit point */
   check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
   check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
@@ -736,9 +790,55 @@ static void test_encode(void) {
   CHECK_STR(b.data, "3\n");
   buf_free(&b);
 
-  /* durations are written as text; a regex has no YAML form */
+  /* a byte order mark is quoted (at the start of a file a reader drops
+   * it); characters YAML text cannot hold are escaped */
+  static const char *const odd[][2] = {
+      {"\xef\xbb\xbfH", "\"\xef\xbb\xbfH\"\n"},
+      {"\xc2\x85|\xe2\x80\xa9|\xef\xbf\xbf|\x7f", "\"\\u0085|\\u2029|\\uffff|\\x7f\"\n"},
+  };
+  for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+    Value s = v_cstr(odd[i][0]);
+    b = (Buf){0};
+    yaml_encode(s, &b);
+    CHECK_STR(b.data, odd[i][1]);
+    CHECK(yaml_load(b.data, b.len, "enc", &back, &err));
+    CHECK(value_equal(s, back));
+    value_release(back);
+    value_release(s);
+    buf_free(&b);
+  }
+
+  /* a key of more than 1024 characters is written as an explicit one,
+   * `? key` (libyaml takes no longer implicit key), in block and flow style */
+  char key[1101], *path;
+  memset(key, 'k', 1100);
+  key[1100] = 0;
+  Value m = v_map(), l = v_list(), inner = v_map();
+  map_set(inner, key, v_int(2));
+  list_push(l, inner);
+  map_set(m, key, l);
+  b = (Buf){0};
+  yaml_encode(m, &b);
+  CHECK(!strncmp(b.data, "? kkk", 5) && strstr(b.data, "k\n:\n  - ? kkk"));
+  CHECK(strstr(b.data, "k\n    : 2\n"));
+  CHECK(yaml_load(b.data, b.len, "enc", &back, &err));
+  CHECK(value_equal(m, back));
+  value_release(back);
+  buf_free(&b);
   char *out = NULL;
   size_t outlen;
+  path = xasprintf("a.%s", key);
+  for (int flow = 0; flow < 2; flow++) {
+    const char *doc = flow ? "a: {x: 1}\n" : "a:\n  x: 1\n";
+    CHECK(yaml_set_text(doc, strlen(doc), "t.yaml", path, m, &out, &outlen, &err));
+    CHECK(yaml_get(out, outlen, "t.yaml", path, &back, &err) && value_equal(m, back));
+    value_release(back);
+    free(out);
+  }
+  free(path);
+  value_release(m);
+
+  /* durations are written as text; a regex has no YAML form */
   CHECK(yaml_set_text("a: 1\n", 5, "t.yaml", "timeout", v_duration(5400000), &out, &outlen, &err));
   CHECK_STR(out, "a: 1\ntimeout: 1h30m\n");
   free(out);
@@ -785,7 +885,10 @@ static void test_string_round_trip(void) {
       ",",    "&a",   "*a",   "!t",    "|",     ">",      "'",     "\"",    "%",      "@",
       "`",    "null", "~",    "true",  "1",     "1.0",    "0x1",   "0o7",   ".inf",   ".nan",
       "yes",  "on",   "N",    "1e3",   "1_0",   "12:30",  "é ← ü", "a\tb", "a\nb",   "a\n",
-      "\n",   "a\\b", "\x01", "a\rb", "x\n  indented\n",  "trailing \nspace", "a\n\n", "<<"};
+      "\n",   "a\\b", "\x01", "a\rb", "x\n  indented\n",  "trailing \nspace", "a\n\n", "<<",
+      /* a byte order mark; what libyaml reads as a line break or refuses */
+      "\xef\xbb\xbfH", "a\xc2\x85" "b", "a\xe2\x80\xa8" "b", "x\xef\xbf\xbf", "\xc2\x80",
+      "\xef\xbf\xbe\n"};
   static const char *const docs[] = {"k: old\n", "k: 'old'\n", "k: \"old\"\n", "l: [old]\n",
                                      "l:\n  - old\n", "k: |\n  old\n", "m: {}\n", "m:\n  x: 1\n"};
   static const char *const paths[] = {"k", "k", "k", "l[0]", "l[0]", "k", "m.new", "m.new"};
