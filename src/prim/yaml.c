@@ -28,6 +28,7 @@ struct Node {
   bool flow;                 /* a flow collection, or inside one */
   yaml_scalar_style_t style; /* scalars */
   size_t start, end;         /* byte range; collections: from the first item */
+  size_t props;              /* where its anchor and tag start (before start) */
   size_t line, col;          /* of start, 0-based (col in characters) */
   const char *val;           /* scalar text, or the alias's anchor name */
   size_t len;
@@ -111,7 +112,7 @@ static Node *new_node(Doc *d, NodeKind kind, const yaml_event_t *ev, bool flow) 
   Node *n = arena_alloc(&d->arena, sizeof *n);
   n->kind = kind;
   n->flow = flow;
-  n->start = byte_at(d, ev->start_mark);
+  n->start = n->props = byte_at(d, ev->start_mark);
   n->end = byte_at(d, ev->end_mark);
   n->line = ev->start_mark.line;
   n->col = ev->start_mark.column;
@@ -1086,6 +1087,10 @@ static size_t content_start(const Doc *d, const Node *n) {
   return p;
 }
 
+static bool is_block_coll(const Node *n) {
+  return (n->kind == N_MAP || n->kind == N_SEQ) && !n->flow;
+}
+
 /* Whether a value written after `tag` reads back as v: `!!str 13` is a
  * string, and so is a scalar with any tag but the core schema's. */
 static bool tag_keeps(const char *tag, Value v) {
@@ -1100,9 +1105,9 @@ static bool tag_keeps(const char *tag, Value v) {
  * which stay; but a tag that would make v read as another value goes
  * (`!!str` before a number), and the anchor is written again. */
 static size_t value_start(Editor *e, const Node *o, Value v) {
-  if (!o->tag || tag_keeps(o->tag, v)) return content_start(&e->d, o);
+  if (!o->tag || tag_keeps(o->tag, v)) return is_block_coll(o) ? o->start : content_start(&e->d, o);
   if (o->anchor) buf_printf(&e->repl, "&%s ", o->anchor);
-  return o->start;
+  return o->props;
 }
 
 /* The ':' after a block mapping key. */
@@ -1146,10 +1151,6 @@ static Quote quote_of(const Node *n) {
 static bool is_block_scalar(const Node *n) {
   return n->kind == N_SCALAR &&
          (n->style == YAML_LITERAL_SCALAR_STYLE || n->style == YAML_FOLDED_SCALAR_STYLE);
-}
-
-static bool is_block_coll(const Node *n) {
-  return (n->kind == N_MAP || n->kind == N_SEQ) && !n->flow;
 }
 
 /* The column a block value of kind `v` takes under this place. */
@@ -1219,7 +1220,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
     buf_putc(r, ' ');
   } else {
-    e->start = o->kind == N_SCALAR ? value_start(e, o, v) : o->start;
+    e->start = value_start(e, o, v);
   }
   e->end = tight_end(d, o);
   space_before_value(e);

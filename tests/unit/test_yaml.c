@@ -510,6 +510,8 @@ static void test_edit_corners(void) {
   check_set("a: ! x\n", "a", "true", "a: true\n");
   check_set("a: [!t x, !!float 1]\n", "a[0]", "1", "a: [1, !!float 1]\n");
   check_set("a: !!float 1\n", "a", "2.5", "a: !!float 2.5\n");
+  check_set("!t\n- a\n", "", "~", "null\n"); /* a collection's tag, on the line above it */
+  check_set("- &x !t\n  - a\n- *x\n", "[0]", "5", "- &x 5\n- *x\n");
   check_set("a: &a [1, 2]\nb: *a\n", "a", "[3]", "a: &a [3]\nb: *a\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "5", "c: &c 5\nd: *c\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "{z: 1}", "c: &c\n  z: 1\nd: *c\n");
