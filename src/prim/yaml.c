@@ -1160,6 +1160,11 @@ static int block_indent(Editor *e, const Place *pl, Value v) {
       return (int)pl->node->col;
     return (int)pl->key->col + (v.kind == V_MAP ? e->st.step : e->st.seq_off);
   }
+  if (pl->ctx == C_SEQITEM && pl->node->start == pl->node->end) { /* `-` alone: after `- ` */
+    size_t p = pl->node->start;
+    while (p > 0 && strchr(" \t\r\n", e->d.text[p - 1])) p--;
+    if (p > 0) return (int)col_of(&e->d, p - 1) + 2;
+  }
   return pl->node ? (int)pl->node->col : 0;
 }
 
@@ -1189,10 +1194,11 @@ static bool colon_before(const Doc *d, const Node *n) {
   return p > 0 && d->text[p - 1] == ':';
 }
 
-/* A value written where there was none, right after a `:`, a `-`, an
- * anchor or a tag, is put after a space (`&a5` would be the anchor a5). */
-static void space_before_value(Editor *e) {
-  if (e->start == e->end && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
+/* A value written where there was none (`empty`), right after a `:`, a
+ * `-`, an anchor or a tag, is put after a space (`&a5` would be the
+ * anchor a5). */
+static void space_before_value(Editor *e, bool empty) {
+  if (empty && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
     buf_putc(&e->repl, ' ');
 }
 
@@ -1223,7 +1229,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     e->start = value_start(e, o, v);
   }
   e->end = tight_end(d, o);
-  space_before_value(e);
+  space_before_value(e, e->start == e->end);
   size_t at = r->len;
   render_inline(v, quote_of(o), false, lit, r);
   size_t eol = line_end(d, e->end);
@@ -1268,6 +1274,7 @@ static bool replace_with_block(Editor *e, const Place *pl, Value v) {
      * did; a comment after it would end up inside the block, so it goes */
     e->start = o->start;
     e->end = line_end(d, tight_end(d, o));
+    space_before_value(e, o->start == o->end);
     if (pl->ctx == C_ROOT && ind == 0) render_block(v, 0, &e->st, r);
     else render_compact(v, pl->ctx == C_ROOT ? (int)col_of(d, e->start) : ind, &e->st, r);
   }
@@ -1285,7 +1292,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
     if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
       buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
     else
-      space_before_value(e);
+      space_before_value(e, e->start == e->end);
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }

@@ -587,6 +587,9 @@ static void test_edit_corners(void) {
   check_set("k: {}#\n", "k", "{a: 1}", "k: #\n  a: 1\n");
   check_set("k: \"x\"# c\n", "k", "\"a\\nb\\n\"", "k: | # c\n  a\n  b\n");
   check_set("k: 1\n...\n%YAML 1.2\n---\n", "k", "2", "k: 2\n...\n%YAML 1.2\n---\n");
+  /* a list item with nothing after its dash becomes a block */
+  check_set("-\n- b\n", "[0]", "[1, x]", "- - 1\n  - x\n- b\n");
+  check_set("- # c\n- b\n", "[0]", "{k: v, j: w}", "- k: v\n  j: w\n- b\n");
   /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
   check_set("? a\nb: 1\n", "", "7", "7\n");
   check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
