@@ -28,7 +28,7 @@ struct Node {
   bool flow;                 /* a flow collection, or inside one */
   yaml_scalar_style_t style; /* scalars */
   size_t start, end;         /* byte range; collections: from the first item */
-  size_t props;              /* where its anchor and tag start (before start) */
+  size_t props;              /* where its anchor and tag start (at or before start) */
   size_t line, col;          /* of start, 0-based (col in characters) */
   const char *val;           /* scalar text, or the alias's anchor name */
   size_t len;
@@ -1105,7 +1105,8 @@ static bool tag_keeps(const char *tag, Value v) {
  * which stay; but a tag that would make v read as another value goes
  * (`!!str` before a number), and the anchor is written again. */
 static size_t value_start(Editor *e, const Node *o, Value v) {
-  if (!o->tag || tag_keeps(o->tag, v)) return is_block_coll(o) ? o->start : content_start(&e->d, o);
+  if (!o->tag || tag_keeps(o->tag, v))
+    return is_block_coll(o) ? o->start : content_start(&e->d, o);
   if (o->anchor) buf_printf(&e->repl, "&%s ", o->anchor);
   return o->props;
 }
@@ -1216,7 +1217,8 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Buf *r = &e->repl;
   int lit = literal_indent(e, pl, v);
   if (pl->ctx == C_MAPVAL && !colon_before(d, o)) { /* `? a` alone: no place for a value */
-    e->err = errorf(d->name, pl->key->line, pl->key->col, "cannot edit this key: it has no ':' after it");
+    e->err = errorf(d->name, pl->key->line, pl->key->col,
+                    "cannot edit this key: it has no ':' after it");
     return false;
   }
   if (is_block_coll(o) && pl->ctx == C_MAPVAL) {

@@ -237,13 +237,15 @@ static void test_errors(void) {
   check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
   check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
   /* an explicit key with no ':' has no place for a value */
-  check_edit_error("? a\nb: 1\n", "a", "5", "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  check_edit_error("? a\nb: 1\n", "a", "5",
+                   "e.yaml:1:3: cannot edit this key: it has no ':' after it");
   /* a directive after the document, with no `...` before it */
   check_edit_error("k: 1\n%YAML 1.2\n---\n", "k", "2",
                    "d.yaml:2:1: cannot edit a file with a directive after its document");
   /* a lone carriage return is a line break to YAML, not to the editor */
   check_edit_error("a: 1 # x\rb: 2\n", "a", "3",
-                   "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line feed");
+                   "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line "
+                   "feed");
   /* deleting an anchor that an alias still uses would break the file */
   char *out = NULL, *err = NULL;
   size_t outlen;
