@@ -28,6 +28,7 @@ struct Node {
   bool flow;                 /* a flow collection, or inside one */
   yaml_scalar_style_t style; /* scalars */
   size_t start, end;         /* byte range; collections: from the first item */
+  size_t props;              /* where its anchor and tag start (at or before start) */
   size_t line, col;          /* of start, 0-based (col in characters) */
   const char *val;           /* scalar text, or the alias's anchor name */
   size_t len;
@@ -111,7 +112,7 @@ static Node *new_node(Doc *d, NodeKind kind, const yaml_event_t *ev, bool flow) 
   Node *n = arena_alloc(&d->arena, sizeof *n);
   n->kind = kind;
   n->flow = flow;
-  n->start = byte_at(d, ev->start_mark);
+  n->start = n->props = byte_at(d, ev->start_mark);
   n->end = byte_at(d, ev->end_mark);
   n->line = ev->start_mark.line;
   n->col = ev->start_mark.column;
@@ -1086,6 +1087,10 @@ static size_t content_start(const Doc *d, const Node *n) {
   return p;
 }
 
+static bool is_block_coll(const Node *n) {
+  return (n->kind == N_MAP || n->kind == N_SEQ) && !n->flow;
+}
+
 /* Whether a value written after `tag` reads back as v: `!!str 13` is a
  * string, and so is a scalar with any tag but the core schema's. */
 static bool tag_keeps(const char *tag, Value v) {
@@ -1100,9 +1105,10 @@ static bool tag_keeps(const char *tag, Value v) {
  * which stay; but a tag that would make v read as another value goes
  * (`!!str` before a number), and the anchor is written again. */
 static size_t value_start(Editor *e, const Node *o, Value v) {
-  if (!o->tag || tag_keeps(o->tag, v)) return content_start(&e->d, o);
+  if (!o->tag || tag_keeps(o->tag, v))
+    return is_block_coll(o) ? o->start : content_start(&e->d, o);
   if (o->anchor) buf_printf(&e->repl, "&%s ", o->anchor);
-  return o->start;
+  return o->props;
 }
 
 /* The ':' after a block mapping key. */
@@ -1148,16 +1154,17 @@ static bool is_block_scalar(const Node *n) {
          (n->style == YAML_LITERAL_SCALAR_STYLE || n->style == YAML_FOLDED_SCALAR_STYLE);
 }
 
-static bool is_block_coll(const Node *n) {
-  return (n->kind == N_MAP || n->kind == N_SEQ) && !n->flow;
-}
-
 /* The column a block value of kind `v` takes under this place. */
 static int block_indent(Editor *e, const Place *pl, Value v) {
   if (pl->ctx == C_MAPVAL) {
     if (pl->node && is_block_coll(pl->node) && (pl->node->kind == N_MAP) == (v.kind == V_MAP))
       return (int)pl->node->col;
     return (int)pl->key->col + (v.kind == V_MAP ? e->st.step : e->st.seq_off);
+  }
+  if (pl->ctx == C_SEQITEM && pl->node->start == pl->node->end) { /* `-` alone: after `- ` */
+    size_t p = pl->node->start;
+    while (p > 0 && strchr(" \t\r\n", e->d.text[p - 1])) p--;
+    if (p > 0) return (int)col_of(&e->d, p - 1) + 2;
   }
   return pl->node ? (int)pl->node->col : 0;
 }
@@ -1188,10 +1195,11 @@ static bool colon_before(const Doc *d, const Node *n) {
   return p > 0 && d->text[p - 1] == ':';
 }
 
-/* A value written where there was none, right after a `:`, a `-`, an
- * anchor or a tag, is put after a space (`&a5` would be the anchor a5). */
-static void space_before_value(Editor *e) {
-  if (e->start == e->end && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
+/* A value written where there was none (`empty`), right after a `:`, a
+ * `-`, an anchor or a tag, is put after a space (`&a5` would be the
+ * anchor a5). */
+static void space_before_value(Editor *e, bool empty) {
+  if (empty && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
     buf_putc(&e->repl, ' ');
 }
 
@@ -1209,7 +1217,8 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Buf *r = &e->repl;
   int lit = literal_indent(e, pl, v);
   if (pl->ctx == C_MAPVAL && !colon_before(d, o)) { /* `? a` alone: no place for a value */
-    e->err = errorf(d->name, pl->key->line, pl->key->col, "cannot edit this key: it has no ':' after it");
+    e->err = errorf(d->name, pl->key->line, pl->key->col,
+                    "cannot edit this key: it has no ':' after it");
     return false;
   }
   if (is_block_coll(o) && pl->ctx == C_MAPVAL) {
@@ -1219,10 +1228,10 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     if (o->anchor) buf_printf(r, " &%s", o->anchor); /* aliases keep their anchor */
     buf_putc(r, ' ');
   } else {
-    e->start = o->kind == N_SCALAR ? value_start(e, o, v) : o->start;
+    e->start = value_start(e, o, v);
   }
   e->end = tight_end(d, o);
-  space_before_value(e);
+  space_before_value(e, e->start == e->end);
   size_t at = r->len;
   render_inline(v, quote_of(o), false, lit, r);
   size_t eol = line_end(d, e->end);
@@ -1267,6 +1276,7 @@ static bool replace_with_block(Editor *e, const Place *pl, Value v) {
      * did; a comment after it would end up inside the block, so it goes */
     e->start = o->start;
     e->end = line_end(d, tight_end(d, o));
+    space_before_value(e, o->start == o->end);
     if (pl->ctx == C_ROOT && ind == 0) render_block(v, 0, &e->st, r);
     else render_compact(v, pl->ctx == C_ROOT ? (int)col_of(d, e->start) : ind, &e->st, r);
   }
@@ -1284,7 +1294,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
     if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
       buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
     else
-      space_before_value(e);
+      space_before_value(e, e->start == e->end);
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }

@@ -237,13 +237,15 @@ static void test_errors(void) {
   check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
   check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
   /* an explicit key with no ':' has no place for a value */
-  check_edit_error("? a\nb: 1\n", "a", "5", "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  check_edit_error("? a\nb: 1\n", "a", "5",
+                   "e.yaml:1:3: cannot edit this key: it has no ':' after it");
   /* a directive after the document, with no `...` before it */
   check_edit_error("k: 1\n%YAML 1.2\n---\n", "k", "2",
                    "d.yaml:2:1: cannot edit a file with a directive after its document");
   /* a lone carriage return is a line break to YAML, not to the editor */
   check_edit_error("a: 1 # x\rb: 2\n", "a", "3",
-                   "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line feed");
+                   "cr.yaml:1:9: cannot edit a file with a carriage return not followed by a line "
+                   "feed");
   /* deleting an anchor that an alias still uses would break the file */
   char *out = NULL, *err = NULL;
   size_t outlen;
@@ -510,6 +512,8 @@ static void test_edit_corners(void) {
   check_set("a: ! x\n", "a", "true", "a: true\n");
   check_set("a: [!t x, !!float 1]\n", "a[0]", "1", "a: [1, !!float 1]\n");
   check_set("a: !!float 1\n", "a", "2.5", "a: !!float 2.5\n");
+  check_set("!t\n- a\n", "", "~", "null\n"); /* a collection's tag, on the line above it */
+  check_set("- &x !t\n  - a\n- *x\n", "[0]", "5", "- &x 5\n- *x\n");
   check_set("a: &a [1, 2]\nb: *a\n", "a", "[3]", "a: &a [3]\nb: *a\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "5", "c: &c 5\nd: *c\n");
   check_set("c: &c\n  k: 1\nd: *c\n", "c", "{z: 1}", "c: &c\n  z: 1\nd: *c\n");
@@ -585,6 +589,9 @@ static void test_edit_corners(void) {
   check_set("k: {}#\n", "k", "{a: 1}", "k: #\n  a: 1\n");
   check_set("k: \"x\"# c\n", "k", "\"a\\nb\\n\"", "k: | # c\n  a\n  b\n");
   check_set("k: 1\n...\n%YAML 1.2\n---\n", "k", "2", "k: 2\n...\n%YAML 1.2\n---\n");
+  /* a list item with nothing after its dash becomes a block */
+  check_set("-\n- b\n", "[0]", "[1, x]", "- - 1\n  - x\n- b\n");
+  check_set("- # c\n- b\n", "[0]", "{k: v, j: w}", "- k: v\n  j: w\n- b\n");
   /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
   check_set("? a\nb: 1\n", "", "7", "7\n");
   check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
