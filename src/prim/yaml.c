@@ -1081,7 +1081,10 @@ static size_t tight_end(const Doc *d, const Node *n) {
 static size_t content_start(const Doc *d, const Node *n) {
   size_t p = n->start;
   while (p < n->end && (d->text[p] == '&' || d->text[p] == '!') && (n->anchor || n->tag)) {
-    while (p < n->end && !strchr(" \t\r\n", d->text[p])) p++;
+    if (d->text[p] == '&' && n->anchor) /* a name may end at a `?` or `:` (`&a:b`) */
+      p += strlen(n->anchor) + 1 < n->end - p ? strlen(n->anchor) + 1 : n->end - p;
+    else
+      while (p < n->end && !strchr(" \t\r\n", d->text[p])) p++;
     while (p < n->end && strchr(" \t\r\n", d->text[p])) p++;
   }
   return p;
@@ -1195,11 +1198,11 @@ static bool colon_before(const Doc *d, const Node *n) {
   return p > 0 && d->text[p - 1] == ':';
 }
 
-/* A value written where there was none (`empty`), right after a `:`, a
- * `-`, an anchor or a tag, is put after a space (`&a5` would be the
- * anchor a5). */
-static void space_before_value(Editor *e, bool empty) {
-  if (empty && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
+/* A value written right after a `:`, a `-`, an anchor or a tag (`glued`:
+ * where there was none, or after an anchor with none between, `&a?x`)
+ * is put after a space: `&a5` would be the anchor a5. */
+static void space_before_value(Editor *e, bool glued) {
+  if (glued && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
     buf_putc(&e->repl, ' ');
 }
 
@@ -1231,7 +1234,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     e->start = value_start(e, o, v);
   }
   e->end = tight_end(d, o);
-  space_before_value(e, e->start == e->end);
+  space_before_value(e, e->start == e->end || e->start > o->start);
   size_t at = r->len;
   render_inline(v, quote_of(o), false, lit, r);
   size_t eol = line_end(d, e->end);
@@ -1294,7 +1297,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
     if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
       buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
     else
-      space_before_value(e, e->start == e->end);
+      space_before_value(e, e->start == e->end || e->start > o->start);
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }

@@ -503,6 +503,9 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
   /* anchors and tags on the edited scalar stay */
   check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  /* an anchor's name ends at a `?` or `:`, the value after it */
+  check_set("&h?h\n", "", "true", "&h true\n");
+  check_set("k: &a:b\nj: *a\n", "k", "1", "k: &a 1\nj: *a\n");
   /* an anchor or tag with no value after it gets a space before the new one */
   check_set("&h\n", "", "5", "&h 5\n");
   check_set("a: [&x, !t ]\n", "a[0]", "5", "a: [&x 5, !t ]\n");
