@@ -182,10 +182,11 @@ static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool 
     { /* a sequence starts at its first dash, a mapping at the `?` of an explicit first key */
       size_t p = n->start;
       while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
-      if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-')) {
-        n->start = p - 1;
-        size_t ls = n->start, col = 0;
-        while (ls > 0 && d->text[ls - 1] != '\n') ls--;
+      size_t ls = p;
+      while (ls > 0 && d->text[ls - 1] != '\n') ls--;
+      if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-') && !memchr(d->text + ls, '#', p - ls)) {
+        n->start = p - 1; /* (not the end of a comment, `# why?`) */
+        size_t col = 0;
         for (size_t i = ls; i < n->start; i++) col += ((unsigned char)d->text[i] & 0xC0) != 0x80;
         for (size_t i = n->start; i < n->first->start; i++) n->line -= d->text[i] == '\n';
         n->col = col;

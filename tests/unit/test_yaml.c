@@ -598,6 +598,7 @@ static void test_edit_corners(void) {
   /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
   check_set("? a\nb: 1\n", "", "7", "7\n");
   check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
+  check_set("# why?\nb: 1\n", "", "7", "# why?\n7\n"); /* not a comment's `?` */
   /* multi-byte characters before the edit point */
   check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
   check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
