@@ -140,6 +140,20 @@ static Node *find_anchor(Doc *d, const char *name) {
 
 static Node *build(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool flow, int depth, char **err);
 
+/* Where the text before `p` ends, blanks, line breaks and comments left
+ * out: the `-` of `- # why` before an item on the next line, not the
+ * comment's last character. */
+static size_t before_blanks(const Doc *d, size_t p) {
+  for (;;) {
+    while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+    size_t c = p;
+    while (c > 0 && d->text[c - 1] != '\n') c--;
+    while (c < p && !(d->text[c] == '#' && (c == 0 || strchr(" \t\n", d->text[c - 1])))) c++;
+    if (c == p) return p;
+    p = c; /* a comment: what comes before it */
+  }
+}
+
 static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool flow, int depth,
                               char **err) {
   bool is_map = ev->type == YAML_MAPPING_START_EVENT;
@@ -180,13 +194,11 @@ static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool 
     n->line = n->first->line;
     n->col = n->first->col;
     { /* a sequence starts at its first dash, a mapping at the `?` of an explicit first key */
-      size_t p = n->start;
-      while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
-      size_t ls = p;
-      while (ls > 0 && d->text[ls - 1] != '\n') ls--;
-      if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-') && !memchr(d->text + ls, '#', p - ls)) {
-        n->start = p - 1; /* (not the end of a comment, `# why?`) */
-        size_t col = 0;
+      size_t p = before_blanks(d, n->start);
+      if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-')) {
+        n->start = p - 1;
+        size_t ls = n->start, col = 0;
+        while (ls > 0 && d->text[ls - 1] != '\n') ls--;
         for (size_t i = ls; i < n->start; i++) col += ((unsigned char)d->text[i] & 0xC0) != 0x80;
         for (size_t i = n->start; i < n->first->start; i++) n->line -= d->text[i] == '\n';
         n->col = col;

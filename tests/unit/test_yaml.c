@@ -599,6 +599,7 @@ static void test_edit_corners(void) {
   check_set("? a\nb: 1\n", "", "7", "7\n");
   check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
   check_set("# why?\nb: 1\n", "", "7", "# why?\n7\n"); /* not a comment's `?` */
+  check_set("- # c\n  - a\n", "", "7", "7\n"); /* a list's first dash, before a comment */
   /* multi-byte characters before the edit point */
   check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
   check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
