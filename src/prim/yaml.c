@@ -1206,8 +1206,7 @@ static int literal_indent(Editor *e, const Place *pl, Value v) {
  * a block's `? a` alone have none, their value an empty scalar. */
 static bool colon_before(const Doc *d, const Node *n) {
   if (n->start != n->end) return true;
-  size_t p = n->start;
-  while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+  size_t p = before_blanks(d, n->start);
   return p > 0 && d->text[p - 1] == ':';
 }
 

@@ -239,6 +239,8 @@ static void test_errors(void) {
   /* an explicit key with no ':' has no place for a value */
   check_edit_error("? a\nb: 1\n", "a", "5",
                    "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  check_edit_error("? a # b:\nc: 1\n", "a", "5", /* a comment's ':' is none */
+                   "e.yaml:1:3: cannot edit this key: it has no ':' after it");
   /* a directive after the document, with no `...` before it */
   check_edit_error("k: 1\n%YAML 1.2\n---\n", "k", "2",
                    "d.yaml:2:1: cannot edit a file with a directive after its document");
