@@ -1202,12 +1202,13 @@ static int literal_indent(Editor *e, const Place *pl, Value v) {
   return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
 }
 
-/* Whether a ':' introduces the value n of a mapping: `{a}`, `{? a}` and
- * a block's `? a` alone have none, their value an empty scalar. */
-static bool colon_before(const Doc *d, const Node *n) {
+/* Whether a ':' introduces the value n of key k: `{a}`, `{? a}` and a
+ * block's `? a` alone have none, their value an empty scalar. (The ':'
+ * of a tag, `{!t:}`, is the key's.) */
+static bool colon_before(const Doc *d, const Node *k, const Node *n) {
   if (n->start != n->end) return true;
   size_t p = before_blanks(d, n->start);
-  return p > 0 && d->text[p - 1] == ':';
+  return p > k->end && d->text[p - 1] == ':';
 }
 
 /* A value written right after a `:`, a `-`, an anchor or a tag (`glued`:
@@ -1231,7 +1232,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Node *o = pl->node;
   Buf *r = &e->repl;
   int lit = literal_indent(e, pl, v);
-  if (pl->ctx == C_MAPVAL && !colon_before(d, o)) { /* `? a` alone: no place for a value */
+  if (pl->ctx == C_MAPVAL && !colon_before(d, pl->key, o)) { /* `? a` alone: no place for a value */
     e->err = errorf(d->name, pl->key->line, pl->key->col,
                     "cannot edit this key: it has no ':' after it");
     return false;
@@ -1306,7 +1307,7 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
     e->start = value_start(e, o, v);
     e->end = o->end;
-    if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
+    if (pl->key && !colon_before(&e->d, pl->key, o)) /* `{a}`: the value comes with the ':' it lacks */
       buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
     else
       space_before_value(e, e->start == e->end || e->start > o->start);

@@ -239,6 +239,8 @@ static void test_errors(void) {
   /* an explicit key with no ':' has no place for a value */
   check_edit_error("? a\nb: 1\n", "a", "5",
                    "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  check_edit_error("? !t:\nc: 1\n", "[\"\"]", "5", /* nor is a tag's */
+                   "e.yaml:1:3: cannot edit this key: it has no ':' after it");
   check_edit_error("? a # b:\nc: 1\n", "a", "5", /* a comment's ':' is none */
                    "e.yaml:1:3: cannot edit this key: it has no ':' after it");
   /* a directive after the document, with no `...` before it */
@@ -574,6 +576,7 @@ static void test_edit_corners(void) {
   check_set("m: {? k}\n", "m.k", "[1]", "m: {? k: [1]}\n");
   check_set("m: {k: , z}\n", "m.k", "v", "m: {k: v, z}\n");
   check_set("m: {!t, z: 1}\n", "m[\"\"]", "v", "m: {!t : v, z: 1}\n"); /* an empty key, tagged */
+  check_set("m: {!t:, z: 1}\n", "m[\"\"]", "v", "m: {!t: : v, z: 1}\n"); /* the tag `!t:` */
   /* a text ending with a line break, written last in a file without one */
   check_set("a: 1", "a", "\"x\\ny\\n\"", "a: |\n  x\n  y\n");
   check_set("a: 1", "a", "{t: \"x\\ny\\n\"}", "a:\n  t: |\n    x\n    y\n");
