@@ -21,9 +21,10 @@ secs=${RP_FUZZ_TIME:-60}
 seed=${RP_FUZZ_SEED:-1}
 scale=${RP_FUZZ_RUNS:-1}
 jobs=2
+harnesses="rp yaml json" # tests/fuzz/fuzz_NAME.c, its corpus tests/fuzz/corpus/NAME/
 
 command -v clang >/dev/null || {
-  echo "FAIL: clang is not installed (Debian: clang libclang-rt-14-dev; scripts/install-deps.sh installs them)"
+  echo "FAIL: clang is not installed (Debian: clang libclang-rt-14-dev, which scripts/install-deps.sh installs)"
   exit 1
 }
 [ -f "$build/config.h" ] && [ -f "$build/src/lang/stdlib-gen.c" ] || {
@@ -46,7 +47,8 @@ sources="$(ls "$top"/src/core/*.c "$top"/src/lang/*.c "$top"/src/prim/*.c "$top"
 # 1. build: compile what changed (any header counts for every object), link
 mkdir -p "$out/obj" "$out/crashes" || exit 1
 object() { echo "$out/obj/$(basename "$(dirname "$1")")-$(basename "$1" .c).o"; }
-common="$(clang --version | head -1) $cflags $(cat "$top"/src/*/*.h "$top"/tests/fuzz/*.h "$build/config.h" | cksum)"
+headers=$(cat "$top"/src/*/*.h "$top"/tests/fuzz/*.h "$build/config.h" | cksum)
+common="$(clang --version | head -1) $cflags $headers"
 stale= lib_objs=
 for src in $sources; do
   obj=$(object "$src")
@@ -59,16 +61,16 @@ for src in $sources; do
 done
 if [ -n "$stale" ]; then
   # shellcheck disable=SC2086
-  printf '%s\n' $stale | xargs -n2 -P$jobs sh -c 'clang '"$(echo $cflags)"' -c "$0" -o "$1" || { rm -f "$1.key"; exit 255; }' ||
+  printf '%s\n' $stale |
+    xargs -n2 -P$jobs sh -c 'clang '"$(echo $cflags)"' -c "$0" -o "$1" || { rm -f "$1.key"; exit 255; }' ||
     { echo "FAIL: the harnesses do not compile with clang"; exit 1; }
-  rm -f "$out"/fuzz_rp "$out"/fuzz_yaml "$out"/fuzz_json
+  for name in $harnesses; do rm -f "$out/fuzz_$name"; done
 fi
-for name in rp yaml json; do
+for name in $harnesses; do
   [ -x "$out/fuzz_$name" ] && continue
   # shellcheck disable=SC2086
-  clang $san -fsanitize=fuzzer "$(object "$top/tests/fuzz/fuzz_$name.c")" $lib_objs $libs -o "$out/fuzz_$name" || {
-    echo "FAIL: cannot link fuzz_$name (is libclang-rt-14-dev, libFuzzer's runtime, installed?)"; exit 1
-  }
+  clang $san -fsanitize=fuzzer "$(object "$top/tests/fuzz/fuzz_$name.c")" $lib_objs $libs -o "$out/fuzz_$name" ||
+    { echo "FAIL: cannot link fuzz_$name (is libclang-rt-14-dev, libFuzzer's runtime, installed?)"; exit 1; }
 done
 
 # 2. fuzz each for its number of inputs (about 20 s each under load);
@@ -76,7 +78,7 @@ done
 runs_of() { case $1 in rp) echo $((30000 * scale)) ;; yaml) echo $((6000 * scale)) ;; *) echo $((200000 * scale)) ;; esac; }
 fails=0
 export UBSAN_OPTIONS=print_stacktrace=1
-for name in rp yaml json; do
+for name in $harnesses; do
   mkdir -p "$out/new/$name"
   dict=
   [ -f "$top/tests/fuzz/$name.dict" ] && dict=-dict=$top/tests/fuzz/$name.dict

@@ -589,7 +589,7 @@ static Doc *binary_doc(Fmt *F, const Node *n) {
   for (int i = k - 1; i >= 0; i--)
     rest = CAT4(F, rest, textf(F, " %s", op_text(chain[i]->as.op.op)), breaks ? brk(F, D_LINE) : text(F, " "),
                 operand(F, chain[i], chain[i]->as.op.b, p + 1));
-  Doc *d = CAT2(F, operand(F, n, x, p), rest);
+  Doc *d = CAT2(F, operand(F, chain[k - 1], x, p), rest); /* x's own parent, for bare_start */
   if (breaks) d = group(F, nest(F, nest(F, d)));
   free(chain);
   return d;

@@ -742,13 +742,13 @@ static Node *parse_stmt(Parser *P) {
       return NULL;
     }
     advance(P);
-    Node *n = new_node(P, N_ASSIGN, e->pos);
+    Node *n = new_node(P, N_ASSIGN, t.pos); /* at its first token, a `(` included */
     n->as.assign.target = e;
     n->as.assign.value = parse_expr(P);
     if (!n->as.assign.value) return NULL;
     return finish(P, n);
   }
-  Node *n = new_node(P, N_EXPR_STMT, e->pos);
+  Node *n = new_node(P, N_EXPR_STMT, t.pos);
   n->as.stmt.value = e;
   return finish(P, n);
 }

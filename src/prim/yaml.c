@@ -140,6 +140,20 @@ static Node *find_anchor(Doc *d, const char *name) {
 
 static Node *build(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool flow, int depth, char **err);
 
+/* Where the text before `p` ends, blanks, line breaks and comments left
+ * out: the `-` of `- # why` before an item on the next line, not the
+ * comment's last character. */
+static size_t before_blanks(const Doc *d, size_t p) {
+  for (;;) {
+    while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+    size_t c = p;
+    while (c > 0 && d->text[c - 1] != '\n') c--;
+    while (c < p && !(d->text[c] == '#' && (c == 0 || strchr(" \t\n", d->text[c - 1])))) c++;
+    if (c == p) return p;
+    p = c; /* a comment: what comes before it */
+  }
+}
+
 static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool flow, int depth,
                               char **err) {
   bool is_map = ev->type == YAML_MAPPING_START_EVENT;
@@ -180,8 +194,7 @@ static Node *build_collection(Doc *d, yaml_parser_t *yp, yaml_event_t *ev, bool 
     n->line = n->first->line;
     n->col = n->first->col;
     { /* a sequence starts at its first dash, a mapping at the `?` of an explicit first key */
-      size_t p = n->start;
-      while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
+      size_t p = before_blanks(d, n->start);
       if (p > 0 && d->text[p - 1] == (is_map ? '?' : '-')) {
         n->start = p - 1;
         size_t ls = n->start, col = 0;
@@ -1081,7 +1094,10 @@ static size_t tight_end(const Doc *d, const Node *n) {
 static size_t content_start(const Doc *d, const Node *n) {
   size_t p = n->start;
   while (p < n->end && (d->text[p] == '&' || d->text[p] == '!') && (n->anchor || n->tag)) {
-    while (p < n->end && !strchr(" \t\r\n", d->text[p])) p++;
+    if (d->text[p] == '&' && n->anchor) /* a name may end at a `?` or `:` (`&a:b`) */
+      p += strlen(n->anchor) + 1 < n->end - p ? strlen(n->anchor) + 1 : n->end - p;
+    else
+      while (p < n->end && !strchr(" \t\r\n", d->text[p])) p++;
     while (p < n->end && strchr(" \t\r\n", d->text[p])) p++;
   }
   return p;
@@ -1186,20 +1202,20 @@ static int literal_indent(Editor *e, const Place *pl, Value v) {
   return pl->ctx == C_ROOT && o->col == 0 ? e->st.step : (int)o->col;
 }
 
-/* Whether a ':' introduces the value n of a mapping: `{a}`, `{? a}` and
- * a block's `? a` alone have none, their value an empty scalar. */
-static bool colon_before(const Doc *d, const Node *n) {
+/* Whether a ':' introduces the value n of key k: `{a}`, `{? a}` and a
+ * block's `? a` alone have none, their value an empty scalar. (The ':'
+ * of a tag, `{!t:}`, is the key's.) */
+static bool colon_before(const Doc *d, const Node *k, const Node *n) {
   if (n->start != n->end) return true;
-  size_t p = n->start;
-  while (p > 0 && strchr(" \t\r\n", d->text[p - 1])) p--;
-  return p > 0 && d->text[p - 1] == ':';
+  size_t p = before_blanks(d, n->start);
+  return p > k->end && d->text[p - 1] == ':';
 }
 
-/* A value written where there was none (`empty`), right after a `:`, a
- * `-`, an anchor or a tag, is put after a space (`&a5` would be the
- * anchor a5). */
-static void space_before_value(Editor *e, bool empty) {
-  if (empty && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
+/* A value written right after a `:`, a `-`, an anchor or a tag (`glued`:
+ * where there was none, or after an anchor with none between, `&a?x`)
+ * is put after a space: `&a5` would be the anchor a5. */
+static void space_before_value(Editor *e, bool glued) {
+  if (glued && e->start > 0 && !strchr(" \t\r\n[{,", e->d.text[e->start - 1]))
     buf_putc(&e->repl, ' ');
 }
 
@@ -1216,7 +1232,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
   Node *o = pl->node;
   Buf *r = &e->repl;
   int lit = literal_indent(e, pl, v);
-  if (pl->ctx == C_MAPVAL && !colon_before(d, o)) { /* `? a` alone: no place for a value */
+  if (pl->ctx == C_MAPVAL && !colon_before(d, pl->key, o)) { /* `? a` alone: no place for a value */
     e->err = errorf(d->name, pl->key->line, pl->key->col,
                     "cannot edit this key: it has no ':' after it");
     return false;
@@ -1231,7 +1247,7 @@ static bool replace_with_inline(Editor *e, const Place *pl, Value v) {
     e->start = value_start(e, o, v);
   }
   e->end = tight_end(d, o);
-  space_before_value(e, e->start == e->end);
+  space_before_value(e, e->start == e->end || e->start > o->start);
   size_t at = r->len;
   render_inline(v, quote_of(o), false, lit, r);
   size_t eol = line_end(d, e->end);
@@ -1291,10 +1307,10 @@ static bool replace_node(Editor *e, const Place *pl, Value v) {
   if (pl->ctx == C_FLOW || (o->flow && !(empty_flow && is_block(v)))) { /* flow stays flow */
     e->start = value_start(e, o, v);
     e->end = o->end;
-    if (pl->key && !colon_before(&e->d, o)) /* `{a}`: the value comes with the ':' it lacks */
+    if (pl->key && !colon_before(&e->d, pl->key, o)) /* `{a}`: the value comes with the ':' it lacks */
       buf_puts(&e->repl, pl->key->len ? ": " : " : "); /* `{!t}`: `!t:` would be a tag */
     else
-      space_before_value(e, e->start == e->end);
+      space_before_value(e, e->start == e->end || e->start > o->start);
     render_inline(v, quote_of(o), true, -1, &e->repl);
     return true;
   }

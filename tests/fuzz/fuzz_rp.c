@@ -1,9 +1,9 @@
 /* fuzz_rp.c — the front end on any input, as `rp check` and `rp fmt` see
  * a pipeline file: parse, print the diagnostics, check against rp's
  * families (std/ imports load from the embedded stdlib); and for a file
- * that parses, the canonical layout must parse again and format to itself
- * (the promise of doc/fmt.md, which tests/fmt.sh checks on the
- * repository's files only). */
+ * that parses, the canonical layout must parse to the same tree and
+ * format to itself (the promise of doc/fmt.md, which tests/fmt.sh checks
+ * on the repository's files only). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,30 +21,37 @@
 
 static FILE *sink; /* the diagnostics are printed, to nowhere */
 
-/* The layout of the program, or NULL when `text` does not parse. */
-static char *format(const char *text, Diags *d) {
-  Source *src = source_from_string(PATH, text);
-  Program *p = parse_program(src, d);
-  char *out = d->nerrors ? NULL : fmt_program(p);
-  program_free(p);
-  source_free(src);
-  return out;
+static char *tree(const Program *p) {
+  Buf b = {0};
+  ast_dump(p, &b);
+  return buf_take(&b);
 }
 
-static void check_layout(const char *once) {
+/* `once`, p formatted, must parse to p's tree and format to itself. */
+static void check_layout(const Program *p, const char *once) {
   Diags d = {0};
-  char *twice = format(once, &d);
-  if (!twice) {
+  Source *src = source_from_string(PATH, once);
+  Program *q = parse_program(src, &d);
+  if (d.nerrors) {
     fputs(once, stderr);
     diags_print(&d, stderr, false);
     fuzz_fail("rp fmt's output (above) does not parse");
+  }
+  char *before = tree(p), *after = tree(q), *twice = fmt_program(q);
+  if (strcmp(before, after)) {
+    fprintf(stderr, "---- formatted\n%s---- tree before\n%s---- tree after\n%s", once, before, after);
+    fuzz_fail("rp fmt changes the program");
   }
   if (strcmp(once, twice)) {
     fprintf(stderr, "---- once\n%s---- twice\n%s", once, twice);
     fuzz_fail("rp fmt is not idempotent");
   }
+  free(before);
+  free(after);
   free(twice);
   diags_free(&d);
+  program_free(q);
+  source_free(src);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -60,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Program *p = parse_program(src, &d);
   if (!d.nerrors) {
     char *once = fmt_program(p);
-    check_layout(once);
+    check_layout(p, once);
     free(once);
     Imports *im = imports_new(rp_families);
     check_program(p, im, &d);

@@ -239,6 +239,10 @@ static void test_errors(void) {
   /* an explicit key with no ':' has no place for a value */
   check_edit_error("? a\nb: 1\n", "a", "5",
                    "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  check_edit_error("? !t:\nc: 1\n", "[\"\"]", "5", /* nor is a tag's */
+                   "e.yaml:1:3: cannot edit this key: it has no ':' after it");
+  check_edit_error("? a # b:\nc: 1\n", "a", "5", /* a comment's ':' is none */
+                   "e.yaml:1:3: cannot edit this key: it has no ':' after it");
   /* a directive after the document, with no `...` before it */
   check_edit_error("k: 1\n%YAML 1.2\n---\n", "k", "2",
                    "d.yaml:2:1: cannot edit a file with a directive after its document");
@@ -503,6 +507,9 @@ static void test_edit_corners(void) {
   check_set("a: x\n", "a", "\"tab\\there\"", "a: \"tab\\there\"\n");
   /* anchors and tags on the edited scalar stay */
   check_set("a: &v !!str 12\nb: *v\n", "a", "'13'", "a: &v !!str \"13\"\nb: *v\n");
+  /* an anchor's name ends at a `?` or `:`, the value after it */
+  check_set("&h?h\n", "", "true", "&h true\n");
+  check_set("k: &a:b\nj: *a\n", "k", "1", "k: &a 1\nj: *a\n");
   /* an anchor or tag with no value after it gets a space before the new one */
   check_set("&h\n", "", "5", "&h 5\n");
   check_set("a: [&x, !t ]\n", "a[0]", "5", "a: [&x 5, !t ]\n");
@@ -569,6 +576,7 @@ static void test_edit_corners(void) {
   check_set("m: {? k}\n", "m.k", "[1]", "m: {? k: [1]}\n");
   check_set("m: {k: , z}\n", "m.k", "v", "m: {k: v, z}\n");
   check_set("m: {!t, z: 1}\n", "m[\"\"]", "v", "m: {!t : v, z: 1}\n"); /* an empty key, tagged */
+  check_set("m: {!t:, z: 1}\n", "m[\"\"]", "v", "m: {!t: : v, z: 1}\n"); /* the tag `!t:` */
   /* a text ending with a line break, written last in a file without one */
   check_set("a: 1", "a", "\"x\\ny\\n\"", "a: |\n  x\n  y\n");
   check_set("a: 1", "a", "{t: \"x\\ny\\n\"}", "a:\n  t: |\n    x\n    y\n");
@@ -595,6 +603,8 @@ static void test_edit_corners(void) {
   /* a mapping whose first key is explicit (`? a`) is replaced from its `?` */
   check_set("? a\nb: 1\n", "", "7", "7\n");
   check_set("- ? a\n  b: 1\n", "[0]", "{x: 1}", "- x: 1\n");
+  check_set("# why?\nb: 1\n", "", "7", "# why?\n7\n"); /* not a comment's `?` */
+  check_set("- # c\n  - a\n", "", "7", "7\n"); /* a list's first dash, before a comment */
   /* multi-byte characters before the edit point */
   check_set("é: \"ü\"  # ←\nb: x\n", "b", "z", "é: \"ü\"  # ←\nb: z\n");
   check_set("é: \"ü\"  # ←\nb: x\n", "é", "ö", "é: \"ö\"  # ←\nb: x\n");
