@@ -26,10 +26,15 @@ assert_contains "$(g --git-dir="$T/config.git" show main:apps/staging/sample-app
 assert_eq "$(g --git-dir="$T/config.git" show main:environments/prod/values.yaml)" "$(printf 'image:\n  tag: none  # updated by CI')" "prod untouched"
 assert_eq "$(g --git-dir="$T/config.git" rev-list --count main)" 2 "one commit per promotion"
 
-# a pull request: preview-<n> namespace, pr-<n>-<sha> image
+# a pull request: preview-<n> namespace, pr-<n>-<sha> image, and (as in
+# GitHub Actions) a comment with the preview's URL on the pull request
 : >"$RP_STUB_LOG"
-"$RP" run --event pull_request --base main --branch feature --pr 7 --sha "$sha" >"$T/pr.out" 2>&1
+reg_serve_python F forge-server.py "$T/forge.log" ghs_example0123456789 || { echo "FAIL: forge server"; exit 1; }
+GITHUB_TOKEN=ghs_example0123456789 GITHUB_API_URL=http://127.0.0.1:$F GITHUB_REPOSITORY=acme/sample-app \
+  "$RP" run --event pull_request --base main --branch feature --pr 7 --sha "$sha" >"$T/pr.out" 2>&1
 assert_eq "$?" 0 "pull request runs"
+assert_contains "$(cat "$T/forge.log")" '"path": "/repos/acme/sample-app/issues/7/comments"' "comment posted on the pull request"
+assert_contains "$(cat "$T/forge.log")" "Preview of \`pr-7-$sha\`: https://pr-7.preview.example.com" "with the preview's URL"
 stub=$(cat "$RP_STUB_LOG")
 assert_contains "$stub" "\"kubectl\", \"create\", \"namespace\", \"preview-7\"" "preview namespace"
 assert_eq "$(ex_tags sample-app)" "pr-7-$sha $tag" "preview image pr-<n>-<sha> pushed"

@@ -13,6 +13,9 @@
   X(json)           \
   X(http)           \
   X(registry)       \
+  X(github)         \
+  X(gitlab)         \
+  X(oidc)           \
   X(docker)         \
   X(helm)           \
   X(kubectl)        \
