@@ -28,7 +28,8 @@ static const Option options[] = {
     {"dry-run", 0, NULL, AT(dry_run), false, "run no commands and write no files: print what they would do"},
     {"wait", 0, NULL, AT(wait), false, "block until the approval gate opens (or the run is rejected)"},
     {"junit", 0, "FILE", AT(junit), false, "also write the results as a JUnit XML report to FILE"},
-    {"secrets", 0, "FILE", AT(secrets), false, "where secret() looks first: a JSON object or NAME=value lines"},
+    {"secrets", 0, "[ENV=]FILE", AT(secrets), true,
+     "where secret() looks first: a JSON object or NAME=value lines; ENV=FILE: environment ENV's own (repeatable)"},
     {"force-promotion", 0, "REASON", AT(force_promotion), false,
      "deploy where `after` does not allow it yet; REASON goes in the history"},
     {"break-on-failure", 0, NULL, AT(break_on_failure), false,
@@ -219,6 +220,7 @@ bool options_parse(const Command *c, int argc, char **argv, Options *o, char **e
 void options_free(Options *o) {
   free(o->args.v);
   free(o->only.v);
+  free(o->secrets.v);
   event_flags_free(&o->event);
 }
 

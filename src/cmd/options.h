@@ -27,7 +27,8 @@ typedef struct Options {
   Args only;               /* --only STAGE */
   EventFlags event;        /* the event flags */
   const char *jobs;        /* -j N */
-  const char *junit, *secrets, *force_promotion;
+  Args secrets;            /* --secrets [ENV=]FILE */
+  const char *junit, *force_promotion;
   const char *to;          /* rollback --to VERSION */
   const char *as, *comment;
   const char *format;      /* graph --format */

@@ -61,14 +61,29 @@ static const char *run_actor(Value event) {
   return a && *a ? a : event_actor(event);
 }
 
-static bool load_secrets(Interp *I, const char *path) {
-  char *err = NULL;
-  if (!secrets_load(interp_secrets(I), path, &err)) {
-    fprintf(stderr, "rp: %s\n", err);
+/* Each --secrets [ENV=]FILE. ENV=FILE when what comes before the first
+ * '=' is a name without '/' (write ./a=b for a file of that name), and
+ * ENV must be one of the pipeline's environments. */
+static bool load_secrets(Interp *I, const Program *prog, const Args *files) {
+  bool ok = true;
+  for (int i = 0; ok && i < files->n; i++) {
+    const char *arg = files->v[i], *eq = strchr(arg, '=');
+    char *env = eq && eq > arg && !memchr(arg, '/', (size_t)(eq - arg)) ? xstrndup(arg, (size_t)(eq - arg)) : NULL;
+    char *err = NULL;
+    if (env && !program_environment(prog, env))
+      err = xasprintf("--secrets %s: the pipeline has no environment '%s'", arg, env);
+    else if (env)
+      ok = secrets_load_env(interp_secrets(I), env, eq + 1, &err);
+    else
+      ok = secrets_load(interp_secrets(I), arg, &err);
+    if (err) {
+      fprintf(stderr, "rp: %s\n", err);
+      ok = false;
+    }
     free(err);
-    return false;
+    free(env);
   }
-  return true;
+  return ok;
 }
 
 /* Record which stages this run is after (and, for a rollback, the version
@@ -123,7 +138,7 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
   interp_set_dry_run(I, dry_run);
   interp_set_event(I, value_retain(l->event));
   if (o->break_on_failure) interp_set_fail_hook(I, break_on_failure, NULL);
-  if (interp_last_error(I) || (o->secrets && !load_secrets(I, o->secrets))) {
+  if (interp_last_error(I) || !load_secrets(I, l->prog, &o->secrets)) {
     interp_print_error(I, stderr, want_color(stderr));
     interp_free(I);
     return EXIT_USAGE;

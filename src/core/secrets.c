@@ -15,6 +15,7 @@ typedef struct Mask {
 
 struct Secrets {
   Value file;   /* --secrets FILE: name -> value, or null */
+  Value envs;   /* --secrets ENV=FILE: env -> {name -> value}, or null */
   char **texts; /* every secret registered, as given */
   size_t ntexts, texts_cap;
   Mask *masks;  /* every form of them that output may hold */
@@ -27,6 +28,7 @@ Secrets *secrets_new(void) { return xcalloc(1, sizeof(Secrets)); }
 void secrets_free(Secrets *s) {
   if (!s) return;
   value_release(s->file);
+  value_release(s->envs);
   for (size_t i = 0; i < s->ntexts; i++) free(s->texts[i]);
   free(s->texts);
   for (size_t i = 0; i < s->nmasks; i++) free(s->masks[i].text);
@@ -158,7 +160,10 @@ static bool parse_json(const char *text, size_t len, const char *path, Value *ou
   return true;
 }
 
-bool secrets_load(Secrets *s, const char *path, char **err) {
+/* Reads a secrets file into a map of names to strings; every value is
+ * registered (masked from the start of the run, whether a stage asks for
+ * it or not). */
+static bool load_file(Secrets *s, const char *path, Value *out, char **err) {
   size_t len;
   char *text = read_file(path, &len);
   if (!text) {
@@ -180,23 +185,45 @@ bool secrets_load(Secrets *s, const char *path, char **err) {
       return false;
     }
   }
-  value_release(s->file);
-  s->file = file;
-  /* masked from the start of the run, whether a stage asks for them or not */
   for (size_t i = 0; i < m->n; i++)
     if (m->vals[i].kind == V_STRING) secrets_add(s, str_chars(m->vals[i]));
+  *out = file;
   return true;
 }
 
-const char *secrets_lookup(const Secrets *s, const char *name) {
+bool secrets_load(Secrets *s, const char *path, char **err) {
+  Value file;
+  if (!load_file(s, path, &file, err)) return false;
+  value_release(s->file);
+  s->file = file;
+  return true;
+}
+
+bool secrets_load_env(Secrets *s, const char *env, const char *path, char **err) {
+  Value file;
+  if (!load_file(s, path, &file, err)) return false;
+  if (s->envs.kind != V_MAP) s->envs = v_map();
+  map_set(s->envs, env, file);
+  return true;
+}
+
+const char *secrets_lookup_in(const Secrets *s, const char *name, const char *env, bool env_only) {
+  Value scope = env && s->envs.kind == V_MAP ? map_get(s->envs, env) : V_NULL_VALUE;
+  Value own = scope.kind == V_MAP ? map_get(scope, name) : V_NULL_VALUE;
+  if (own.kind == V_STRING || env_only) return own.kind == V_STRING ? str_chars(own) : NULL;
   Value v = s->file.kind == V_MAP ? map_get(s->file, name) : V_NULL_VALUE;
   return v.kind == V_STRING ? str_chars(v) : getenv(name);
 }
 
-bool secrets_read(Secrets *s, const char *name, const char **value, char **err) {
-  const char *v = secrets_lookup(s, name);
+const char *secrets_lookup(const Secrets *s, const char *name) { return secrets_lookup_in(s, name, NULL, false); }
+
+bool secrets_read_in(Secrets *s, const char *name, const char *env, bool env_only, const char **value, char **err) {
+  const char *v = secrets_lookup_in(s, name, env, env_only);
   size_t n = v ? strlen(v) : 0;
-  if (!v) *err = xasprintf("secret '%s' is not set (export it, or pass --secrets FILE)", name);
+  if (!v && env_only)
+    *err = xasprintf("secret '%s' is not set for environment '%s' (pass --secrets %s=FILE)", name, env, env);
+  else if (!v)
+    *err = xasprintf("secret '%s' is not set (export it, or pass --secrets FILE)", name);
   else if (n && n < SECRET_MIN_LEN)
     *err = xasprintf("secret '%s' is too short to be masked (%zu character%s; at least %d): it would show in "
                      "every log", name, n, n == 1 ? "" : "s", SECRET_MIN_LEN);
@@ -204,6 +231,10 @@ bool secrets_read(Secrets *s, const char *name, const char **value, char **err) 
   secrets_add(s, v);
   *value = v;
   return true;
+}
+
+bool secrets_read(Secrets *s, const char *name, const char **value, char **err) {
+  return secrets_read_in(s, name, NULL, false, value, err);
 }
 
 /* ---- masking ---- */

@@ -28,12 +28,20 @@ void secrets_free(Secrets *s);
  * blank lines, an optional `export `). Every value is masked from then on.
  * False with a malloc'd *err that quotes no value. */
 bool secrets_load(Secrets *s, const char *path, char **err);
-/* The secret NAME: from the file if it has it, else the environment; NULL
- * when neither has it. Borrowed. */
-const char *secrets_lookup(const Secrets *s, const char *name);
+/* --secrets ENV=FILE: the secrets of deployment environment ENV, in the
+ * same format. Only stages bound to ENV read them (as GitHub's environment
+ * secrets), but the whole run masks them from the start. */
+bool secrets_load_env(Secrets *s, const char *env, const char *path, char **err);
+/* The secret NAME for a stage bound to environment `env` (NULL: none):
+ * ENV's own when it has one, else the run's file, else the process
+ * environment; with `env_only`, ENV's own or nothing. NULL when not
+ * found. Borrowed. */
+const char *secrets_lookup_in(const Secrets *s, const char *name, const char *env, bool env_only);
+const char *secrets_lookup(const Secrets *s, const char *name); /* env NULL */
 /* secret("NAME"): looks NAME up and registers its value. False with a
  * malloc'd *err (quoting no value) when it is not set or too short. */
-bool secrets_read(Secrets *s, const char *name, const char **value, char **err);
+bool secrets_read_in(Secrets *s, const char *name, const char *env, bool env_only, const char **value, char **err);
+bool secrets_read(Secrets *s, const char *name, const char **value, char **err); /* env NULL */
 
 /* Registers a secret text (nothing happens when it is known already). */
 void secrets_add(Secrets *s, const char *text);

@@ -88,12 +88,24 @@ static bool n_assert(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
   return false;
 }
 
+/* A stage bound to an environment reads that environment's secret first
+ * (as GitHub's environment secrets); `env:` asks for that environment's
+ * own, which only its stages may. */
 static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
-  Value name;
+  Value name, env;
   ARG(0, V_STRING, true, &name);
+  ARG(1, V_STRING, false, &env);
+  const Stage *st = interp_stage(I);
+  const char *bound = st && st->environment ? st->environment->as.attr.ref.name : NULL;
+  if (env.kind == V_STRING && (!bound || strcmp(bound, str_chars(env)))) {
+    if (!st) return FAIL("secret(\"%s\", env: \"%s\") outside a stage: only a stage bound to '%s' reads its secrets",
+                         str_chars(name), str_chars(env), str_chars(env));
+    return FAIL("stage '%s' is not bound to environment '%s': it cannot read that environment's secrets",
+                st->name, str_chars(env));
+  }
   const char *v;
   char *err = NULL;
-  if (!secrets_read(interp_secrets(I), str_chars(name), &v, &err)) {
+  if (!secrets_read_in(interp_secrets(I), str_chars(name), bound, env.kind == V_STRING, &v, &err)) {
     FAIL("%s", err);
     free(err);
     return false;
@@ -192,7 +204,9 @@ static const Primitive prims[] = {
      "when more was cut); a non-zero exit raises unless `allow_failure: true`. `sh \"...\"` (or a string "
      "literal as `cmd`) is a command template: each `${}` value reaches the shell as a variable, never parsed "
      "(language reference §9)"},
-    {"secret", "name", n_secret, "the secret from `--secrets FILE`, else the environment; masked everywhere"},
+    {"secret", "name env?", n_secret,
+     "the secret from `--secrets` (a stage's environment's own first), else the process environment; masked "
+     "everywhere"},
     {"raw", "text", n_raw, "text spliced into a `sh` template as shell code, unquoted: the shell parses it"},
     {"assert", "cond message?", n_assert, "raises `message` when `cond` is false"},
     {"try", "fn", n_try,

@@ -635,6 +635,32 @@ static void check_ident(Checker *c, Node *n) {
            did_you_mean(&sg, buf, sizeof buf));
 }
 
+/* secret(NAME, env: "prod"): prod must be an environment, and the stage
+ * asking must be bound to it (the run refuses it anyway; say so early). */
+static void check_secret_env(Checker *c, Node *n) {
+  Node *v = NULL;
+  for (int i = 0; i < n->as.call.nargs; i++) {
+    const Arg *a = &n->as.call.args[i];
+    if (a->name ? !strcmp(a->name, "env") : i == 1) v = a->value;
+  }
+  if (!v || v->kind != N_STRING || v->as.str.n != 1 || !v->as.str.parts[0].text) return;
+  const char *env = v->as.str.parts[0].text;
+  uint32_t len = (uint32_t)strlen(env) + 2;
+  if (env_index(c, env) < 0) {
+    diag_add(c->d, DIAG_ERROR, c->src, v->pos, len, "no environment '%s'", env);
+  } else if (!c->cur_stage && !c->in_fn) {
+    diag_add(c->d, DIAG_ERROR, c->src, v->pos, len,
+             "secret(..., env: \"%s\") outside a stage: only a stage bound to '%s' reads its secrets", env, env);
+  } else if (c->cur_stage) {
+    const Stage *st = c->cur_stage->st;
+    const char *bound = st->environment ? st->environment->as.attr.ref.name : NULL;
+    if (!bound || strcmp(bound, env))
+      diag_add(c->d, DIAG_ERROR, c->src, v->pos, len,
+               "stage '%s' is not bound to environment '%s': it cannot read that environment's secrets", st->name,
+               env);
+  }
+}
+
 static void check_call(Checker *c, Node *n) {
   Node *callee = n->as.call.callee;
   Target t = {0};
@@ -664,6 +690,7 @@ static void check_call(Checker *c, Node *n) {
   }
   Sig s = {.who = t.who};
   if (t.prim && sig_from_prim(&s, t.prim)) check_args_against(c, n, &s);
+  if (t.prim && callee->kind == N_IDENT && !strcmp(t.prim->name, "secret")) check_secret_env(c, n);
   else if (t.fn && sig_from_fn(&s, t.fn)) check_args_against(c, n, &s);
   else if (t.method && sig_from_method(&s, t.method)) check_args_against(c, n, &s);
   for (int i = 0; i < n->as.call.nargs; i++) check_expr(c, n->as.call.args[i].value);

@@ -172,6 +172,7 @@ static bool find_marked(Net *net, const Forge *f, long long number, const char *
     size_t n = list_len(list);
     for (size_t i = 0; i < n && !*id; i++) {
       Value item = list_get(list, i);
+      if (item.kind != V_MAP) continue;
       Value body = map_get(item, "body"), cid = map_get(item, "id");
       if (body.kind == V_STRING && cid.kind == V_INT && strstr(str_chars(body), mark)) *id = cid.as.i;
     }
@@ -220,7 +221,8 @@ bool forge_comment(Net *net, const Forge *f, long long number, const char *key, 
     if (ok) {
       Value got = parse_answer(&r);
       out->action = id ? "updated" : "created";
-      out->id = map_get(got, "id").kind == V_INT ? map_get(got, "id").as.i : id;
+      Value got_id = got.kind == V_MAP ? map_get(got, "id") : V_NULL_VALUE;
+      out->id = got_id.kind == V_INT ? got_id.as.i : id;
       value_release(got);
     }
   }
@@ -300,8 +302,9 @@ char *forge_oidc_github(Net *net, const char *request_url, const char *request_t
   char *token = NULL;
   if (call(net, &f, &c, &r, err)) {
     Value got = parse_answer(&r);
-    if (map_get(got, "value").kind == V_STRING)
-      token = xstrdup(str_chars(map_get(got, "value")));
+    Value value = got.kind == V_MAP ? map_get(got, "value") : V_NULL_VALUE;
+    if (value.kind == V_STRING)
+      token = xstrdup(str_chars(value));
     else
       *err = xstrdup("the OIDC answer has no \"value\"");
     value_release(got);
@@ -334,7 +337,7 @@ bool forge_jwt_has_audience(const char *token, const char *audience, char **err)
     *err = xstrdup("the token is not a JWT");
     return false;
   }
-  Value aud = map_get(claims, "aud");
+  Value aud = claims.kind == V_MAP ? map_get(claims, "aud") : V_NULL_VALUE;
   bool yes = aud.kind == V_STRING && !strcmp(str_chars(aud), audience);
   for (size_t i = 0; aud.kind == V_LIST && i < list_len(aud) && !yes; i++) {
     Value a = list_get(aud, i);
