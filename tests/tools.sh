@@ -169,8 +169,10 @@ podman $RP_CONTAINER_ARGS build --isolation chroot -q img >/dev/null 2>&1 || ski
 reg_start images || exit 1
 cat > images.rp <<EOF
 stage images {
-  let ref = docker.build("img", file: "img/Containerfile", tags: ["$REG_ADDR/app:1.0"],
+  let img = docker.build("img", file: "img/Containerfile", tags: ["$REG_ADDR/app:1.0"],
                          build_args: {GREETING: "hi there"}, labels: {"org.example.rev": "abc123"})
+  let ref = img.ref
+  print("image id \${img.id}")
   docker.tag(ref, "$REG_ADDR/app:latest")
   print("pushed " + docker.push(ref))
   docker.push("$REG_ADDR/app:latest")
@@ -178,7 +180,9 @@ stage images {
 EOF
 out=$("$RP" run images -f images.rp 2>&1); rc=$?
 assert_eq "$rc" 0 "build, tag and push with podman"
-assert_contains "$out" "[images] pushed $REG_ADDR/app:1.0" "docker.build returns its first tag"
+assert_contains "$out" "[images] pushed $REG_ADDR/app:1.0" "docker.build returns its first tag as ref"
+assert_contains "$out" "[images] image id sha256:$(podman $RP_CONTAINER_ARGS image inspect --format '{{.Id}}' "$REG_ADDR/app:1.0")" \
+  "and the image id"
 assert_contains "$out" "[images] COMMIT $REG_ADDR/app:1.0" "build output streams"
 labels=$(skopeo inspect --tls-verify=false --format '{{.Labels}}' "docker://$REG_ADDR/app:1.0" 2>&1)
 assert_contains "$labels" "greeting:hi there" "build_args reached the build"
@@ -194,6 +198,56 @@ out=$("$RP" run images --dry-run -f images.rp 2>&1)
 assert_contains "$out" "[images] [dry-run] podman --root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs build --isolation chroot --file img/Containerfile --tag $REG_ADDR/app:1.0 --build-arg 'GREETING=hi there' --label org.example.rev=abc123 -- img" "dry-run build argv"
 assert_contains "$out" "[images] [dry-run] podman --root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs push --tls-verify=false -- $REG_ADDR/app:1.0" "dry-run push argv"
 assert_not_contains "$out" "COMMIT" "dry run built nothing"
+
+# build options: a stage target, platforms, cache, build secrets (on the
+# CLI's environment, never its argv), push: true returning the digest. The
+# build runs RUN steps, in a base image of busybox made here.
+command -v busybox >/dev/null 2>&1 || { _fail "busybox is not installed (scripts/install-deps.sh)"; finish; }
+mkdir -p base app
+cp "$(command -v busybox)" base/busybox
+printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' > base/Containerfile
+podman $RP_CONTAINER_ARGS build --isolation chroot -q -t localhost/rp-test-base base >/dev/null 2>&1 ||
+  { _fail "cannot build the busybox base image"; finish; }
+cat > app/Containerfile <<'EOF'
+FROM localhost/rp-test-base AS tools
+RUN echo unused > /unused
+FROM localhost/rp-test-base AS final
+RUN --mount=type=secret,id=npm sha256sum /run/secrets/npm | cut -c1-64 > /secret-sum
+EOF
+export NPM_TOKEN="npm-build-secret-$$"
+cat > build.rp <<EOF
+stage opts {
+  let img = docker.build("app", tags: ["$REG_ADDR/opts:1", "$REG_ADDR/opts:latest"], target: "final",
+                         platforms: ["linux/amd64"], secrets: {npm: secret("NPM_TOKEN")}, push: true)
+  print("ref " + img.ref + " digest " + img.digest)
+}
+stage hostile { docker.build("app", secrets: {"npm,src=/etc/shadow": "x-y-z"}) }
+stage dry {
+  docker.build("app", tags: "r/a:1", platforms: ["linux/amd64", "linux/arm64"], cache_from: ["r/a:cache"],
+               cache_to: "r/a:cache", secrets: {npm: secret("NPM_TOKEN")}, load: true, push: true)
+}
+EOF
+out=$("$RP" run opts -f build.rp 2>&1); rc=$?
+assert_eq "$rc" 0 "build with options: $out"
+d1=$(reg_skopeo_digest "$REG_ADDR/opts:1"); d2=$(reg_skopeo_digest "$REG_ADDR/opts:latest")
+assert_contains "$out" "[opts] ref $REG_ADDR/opts:1 digest $d1" "push: true returns the digest the registry holds"
+assert_eq "$d2" "$d1" "every tag pushed"
+assert_not_contains "$out" "$NPM_TOKEN" "the build secret is not shown"
+assert_eq "$(grep -rlF "$NPM_TOKEN" "$RP_STATE_DIR" | wc -l)" 0 "nor recorded"
+ctr=$(buildah $RP_CONTAINER_ARGS from -q "$REG_ADDR/opts:1")
+assert_eq "$(buildah $RP_CONTAINER_ARGS run --isolation chroot "$ctr" cat /secret-sum)" \
+  "$(printf %s "$NPM_TOKEN" | sha256sum | cut -c1-64)" "the build read the secret at /run/secrets/npm"
+assert_eq "$(buildah $RP_CONTAINER_ARGS run --isolation chroot "$ctr" sh -c 'ls /unused 2>&1; cat /run/secrets/npm 2>&1' | grep -c "No such file")" 2 \
+  "target: the tools stage is not in the image, and the secret is in no layer"
+buildah $RP_CONTAINER_ARGS rm "$ctr" >/dev/null
+out=$("$RP" run hostile -f build.rp 2>&1); rc=$?
+assert_eq "$rc" 1 "a secret id that would add options is refused"
+assert_contains "$out" "secret id 'npm,src=/etc/shadow': use letters, digits and _ - ." "named"
+out=$("$RP" run dry --dry-run -f build.rp 2>&1); rc=$?
+assert_eq "$rc" 0 "dry run of a build with every option: $out"
+assert_contains "$out" "build --isolation chroot --tag r/a:1 --platform linux/amd64,linux/arm64 --cache-from r/a:cache --cache-to r/a:cache --secret id=npm,env=RP_BUILD_SECRET_0 --load -- app" \
+  "the argv: secrets by id only"
+assert_contains "$out" "push --tls-verify=false -- r/a:1" "and the push"
 
 # a failing push names the command
 out=$(RP_CONTAINER_PUSH_ARGS= "$RP" run images -f images.rp 2>&1); rc=$?

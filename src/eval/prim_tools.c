@@ -174,6 +174,7 @@ static const char *tail(const char *err) {
 
 typedef struct Run {
   const char *input; /* standard input, or NULL */
+  char *const *env;  /* "NAME=value" added to its environment (secrets go here, never on argv) */
   bool quiet;        /* stdout is data (JSON, YAML): capture, do not stream */
 } Run;
 
@@ -192,6 +193,7 @@ static bool run(Interp *I, const CallSite *cs, const Argv *a, Run r, char **out)
                 cs->name, a->v[0]);
   void *ctx[2] = {I, &r};
   ExecOptions opt = {.argv = a->v,
+                     .env_add = r.env,
                      .input = r.input,
                      .input_len = r.input ? strlen(r.input) : 0,
                      .capture_limit = CAPTURE_LIMIT,
@@ -251,38 +253,155 @@ static bool act(Interp *I, const CallSite *cs, Argv *a, Value stand_in, Value *o
 
 /* ---- docker ---- */
 
+/* The CLI's own name (docker, podman, buildah, nerdctl): flags differ. */
+static const char *cli_name(const Argv *a) {
+  const char *slash = strrchr(a->v[0], '/');
+  return slash ? slash + 1 : a->v[0];
+}
+
+static bool is_podman_like(const Argv *a) { return !strcmp(cli_name(a), "podman") || !strcmp(cli_name(a), "buildah"); }
+
+/* Build secrets reach the build through the CLI's environment, never its
+ * argv: `--secret id=ID,env=RP_BUILD_SECRET_N` (docker BuildKit, podman
+ * and buildah read it so), mounted at /run/secrets/ID by `RUN --mount=
+ * type=secret,id=ID`. IDs are names, so none can add `,src=/etc/shadow`. */
+static bool build_secrets(Interp *I, const CallSite *cs, Value m, Argv *a, Argv *env) {
+  if (m.kind != V_MAP) return true;
+  Map *map = as_map(m);
+  for (size_t k = 0; k < map->n; k++) {
+    const char *id = map->keys[k]->data;
+    bool ok = *id && strlen(id) <= 64;
+    for (const char *c = id; *c; c++) ok &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                                            (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
+    if (!ok) return FAIL("%s: secret id '%s': use letters, digits and _ - . (at most 64)", cs->name, id);
+    char *value = value_to_cstr(map->vals[k]);
+    interp_add_secret(I, value); /* masked even when not from secret() */
+    char *spec = xasprintf("id=%s,env=RP_BUILD_SECRET_%zu", id, k);
+    char *var = xasprintf("RP_BUILD_SECRET_%zu=%s", k, value);
+    av_add2(a, "--secret", spec);
+    av_add(env, var);
+    free(spec);
+    free(var);
+    free(value);
+  }
+  return true;
+}
+
+/* A file's first line, or NULL (the image id --iidfile wrote, a digest). */
+static char *first_line(const char *path) {
+  char *text = read_file(path, NULL);
+  if (text) text[strcspn(text, "\r\n")] = 0;
+  if (text && !*text) free(text), text = NULL;
+  return text;
+}
+
+/* Pushes `ref`; the manifest digest the registry now holds, or NULL when
+ * the CLI did not say (podman and buildah write it to --digestfile, docker
+ * prints "TAG: digest: sha256:... size: N"). */
+static bool push_digest(Interp *I, const CallSite *cs, const char *dir, Value ref, char **digest) {
+  Argv a = {0};
+  container_argv(&a, "push", "RP_CONTAINER_PUSH_ARGS");
+  char *file = xasprintf("%s/digest", dir);
+  if (is_podman_like(&a)) av_add2(&a, "--digestfile", file);
+  av_add(&a, "--");
+  av_value(&a, NULL, ref);
+  char *out = NULL;
+  bool ok = run(I, cs, &a, (Run){0}, &out);
+  *digest = ok ? first_line(file) : NULL;
+  const char *said = ok && !*digest && out ? strstr(out, "digest: sha256:") : NULL;
+  if (said) *digest = xstrndup(said + 8, strspn(said + 8, "sha256:0123456789abcdef"));
+  free(out);
+  free(file);
+  av_free(&a);
+  return ok;
+}
+
+/* Argument i (a string or a list of strings) as one comma-joined word
+ * after `flag`: `--platform linux/amd64,linux/arm64`. */
+static bool av_joined(Interp *I, const CallSite *cs, Value *args, int nargs, int i, Argv *a, const char *flag) {
+  const char **words;
+  size_t n;
+  if (!prim_strings(I, cs, args, nargs, i, &words, &n)) return false;
+  Buf b = {0};
+  for (size_t k = 0; k < n; k++) buf_printf(&b, "%s%s", k ? "," : "", words[k]);
+  if (n) av_add2(a, flag, b.data);
+  buf_free(&b);
+  free(words);
+  return true;
+}
+
+/* The i-th of `tags` (a string or a list). */
+static Value tag_at(Value tags, size_t i) { return tags.kind == V_LIST ? list_get(tags, i) : tags; }
+static size_t tag_count(Value tags) {
+  return tags.kind == V_LIST ? list_len(tags) : tags.kind == V_STRING ? 1 : 0;
+}
+
+/* Pushes every tag; the first one's digest goes to result["digest"]. In
+ * a dry run, prints the pushes it would make. */
+static bool push_tags(Interp *I, const CallSite *cs, const char *dir, Value tags, Value result) {
+  for (size_t i = 0; i < tag_count(tags); i++) {
+    if (!dir) { /* dry run */
+      Argv p = {0};
+      Value dropped;
+      container_argv(&p, "push", "RP_CONTAINER_PUSH_ARGS");
+      av_add(&p, "--");
+      av_value(&p, NULL, tag_at(tags, i));
+      dry_run(I, &p, V_NULL_VALUE, &dropped);
+      av_free(&p);
+      continue;
+    }
+    char *digest = NULL;
+    if (!push_digest(I, cs, dir, tag_at(tags, i), &digest)) return false;
+    if (i == 0) map_set(result, "digest", digest ? v_str_take(digest) : V_NULL_VALUE);
+    else free(digest);
+  }
+  return true;
+}
+
 static bool n_docker_build(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
-  Value context, file, tags, build_args, labels, target, platform;
+  Value context, file, tags, build_args, labels, target, secrets, push, load;
   ARG(0, V_STRING, true, &context);
   ARG(1, V_STRING, false, &file);
   ARG(2, V_NULL, false, &tags);
   ARG(3, V_MAP, false, &build_args);
   ARG(4, V_MAP, false, &labels);
   ARG(5, V_STRING, false, &target);
-  ARG(6, V_STRING, false, &platform);
-  Argv a = {0};
+  ARG(9, V_MAP, false, &secrets);
+  ARG(10, V_BOOL, true, &push);
+  ARG(11, V_BOOL, true, &load);
+  char *err = NULL;
+  const char *dir = interp_dry_run(I) ? NULL : interp_tempdir(I, &err);
+  if (!dir && err) return prim_fail(I, cs, err);
+  Argv a = {0}, env = {0};
   container_argv(&a, "build", "RP_CONTAINER_BUILD_ARGS");
   av_value(&a, "--file", file);
-  if (!av_strings(I, cs, args, nargs, 2, &a, "--tag")) {
-    av_free(&a);
-    return false;
-  }
+  bool ok = av_strings(I, cs, args, nargs, 2, &a, "--tag");
   av_pairs(&a, "--build-arg", build_args, false);
   av_pairs(&a, "--label", labels, false);
   av_value(&a, "--target", target);
-  av_value(&a, "--platform", platform);
+  ok = ok && av_joined(I, cs, args, nargs, 6, &a, "--platform") &&
+       av_strings(I, cs, args, nargs, 7, &a, "--cache-from") && av_strings(I, cs, args, nargs, 8, &a, "--cache-to") &&
+       build_secrets(I, cs, secrets, &a, &env);
+  if (load.as.b) av_add(&a, "--load");
+  char *iid = dir ? xasprintf("%s/iid", dir) : NULL;
+  if (iid) av_add2(&a, "--iidfile", iid);
   av_add(&a, "--");
   av_value(&a, NULL, context);
-  /* the result is the image's first tag: what docker.push takes */
-  Value first = tags.kind == V_STRING ? value_retain(tags)
-                : tags.kind == V_LIST && list_len(tags) ? value_retain(list_get(tags, 0))
-                                                        : V_NULL_VALUE;
-  if (!act(I, cs, &a, V_NULL_VALUE, NULL)) {
-    value_release(first);
-    return false;
+  Value result = v_map();
+  map_set(result, "ref", tag_count(tags) ? value_retain(tag_at(tags, 0)) : V_NULL_VALUE);
+  Value dropped;
+  if (ok && !dry_run(I, &a, V_NULL_VALUE, &dropped)) {
+    ok = run(I, cs, &a, (Run){.env = env.v}, NULL);
+    char *id = ok ? first_line(iid) : NULL;
+    if (ok) map_set(result, "id", id ? v_str_take(id) : V_NULL_VALUE);
   }
-  *out = first;
-  return true;
+  ok = ok && (!push.as.b || push_tags(I, cs, dir, tags, result));
+  free(iid);
+  av_free(&a);
+  av_free(&env);
+  if (ok) *out = result;
+  else value_release(result);
+  return ok;
 }
 
 static bool n_docker_push(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
@@ -608,8 +727,11 @@ static bool n_kubectl_get(Interp *I, const CallSite *cs, Value *args, int nargs,
 }
 
 static const Primitive docker[] = {
-    {"build", "context file? tags? build_args? labels? target? platform?", n_docker_build,
-     "the first tag (null without tags); `tags` is a string or a list of strings"},
+    {"build",
+     "context file? tags? build_args? labels? target? platforms? cache_from? cache_to? secrets? push=false "
+     "load=false",
+     n_docker_build,
+     "`{ref, id, digest}`: the first tag, the image id, and with `push: true` the digest the registry holds"},
     {"push", "ref", n_docker_push, "`ref`"},
     {"tag", "src dst", n_docker_tag, "`dst`"},
     {"login", "registry user password", n_docker_login, "null; the password goes on standard input"},
