@@ -12,7 +12,7 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 . "$top_srcdir/tests/lib/assert.sh"
 . "$top_srcdir/tests/lib/registry-lib.sh"
 for tool in git python3; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+  command -v $tool >/dev/null || { echo "FAIL: $tool is not installed (scripts/install-deps.sh installs it)"; exit 1; }
 done
 reg_setup
 T=$REG_TMP

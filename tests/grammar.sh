@@ -15,7 +15,7 @@
 set -u
 : "${RP:?RP must name the rp binary}"
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "FAIL: python3 is not installed (scripts/install-deps.sh installs it)"; exit 1; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 check="python3 $top/tests/lib/ebnf_check.py $top/grammar/rp.ebnf"

@@ -1,9 +1,9 @@
 #!/bin/sh
 # http.sh — http.get/post/put/delete/wait against tests/lib/test-server.py.
 . "$top_srcdir/tests/lib/registry-lib.sh"
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed" >&2; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "FAIL: python3 is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 T="$(dirname "$RP")/tests/unit/test_registry"
-[ -x "$T" ] || { echo "SKIP: $T is not built" >&2; exit 77; }
+[ -x "$T" ] || { echo "FAIL: $T is not built" >&2; exit 1; }
 reg_setup
 
 checks=0

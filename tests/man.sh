@@ -5,7 +5,7 @@ set -u
 : "${RP:?RP must name the rp binary}"
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 page="$top/doc/rp.1"
-command -v groff >/dev/null || { echo "groff not installed: skipped"; exit 77; }
+command -v groff >/dev/null || { echo "FAIL: groff is not installed (scripts/install-deps.sh installs it)"; exit 1; }
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 

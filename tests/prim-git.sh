@@ -5,7 +5,7 @@
 # forced only with force: true.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
-command -v git >/dev/null || { echo "git CLI needed to build fixtures: skipped"; exit 77; }
+command -v git >/dev/null || { echo "FAIL: the git CLI builds the fixtures and is not installed"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export RP_STATE_DIR="$tmp/state" HOME="$tmp" GIT_CONFIG_NOSYSTEM=1
 git config --global user.name "Rita Releaser"

@@ -4,9 +4,9 @@
 # the running step, not the session.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
-command -v script >/dev/null || { echo "script(1) not installed: skipped"; exit 77; }
+command -v script >/dev/null || { echo "FAIL: script(1) is not installed"; exit 1; }
 grep -qs 'define HAVE_LIBEDIT 1' config.h "$top_srcdir/config.h" ||
-  { echo "built without libedit: skipped"; exit 77; }
+  { echo "FAIL: built without libedit (scripts/install-deps.sh installs libedit-dev)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rp-repl-pty.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cp "$top_srcdir/tests/repl/basic.rp" "$tmp/pipeline.rp"

@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 stubs="$top_srcdir/tests/lib/stubs"
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed" >&2; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "FAIL: python3 is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 export PATH="$stubs:$PATH" RP_STUB_LOG="$tmp/calls.log" RP_STATE_DIR="$tmp/state"

@@ -7,7 +7,7 @@ set -u
 . "$top_srcdir/tests/lib/assert.sh"
 . "$top_srcdir/tests/lib/registry-lib.sh"
 stubs="$top_srcdir/tests/lib/stubs"
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed" >&2; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "FAIL: python3 is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 
 reg_setup
 work="$REG_TMP/work"
@@ -139,6 +139,26 @@ for st in leak leak2; do
   assert_not_contains "$out" "s3cr3t-pw" "$st: not printed"
 done
 assert_eq "$(cat calls.log 2>/dev/null)" "" "nothing ran with a secret in argv"
+# nor does a dry run print such a command: it is refused the same way
+for st in leak leak2; do
+  out=$(REG_PASS=s3cr3t-pw "$RP" run $st --dry-run -f secret.rp 2>&1); rc=$?
+  assert_eq "$rc" 1 "$st: a secret in argv fails a dry run too"
+  assert_contains "$out" "refusing to put a secret on the command line" "$st: dry run says why"
+  assert_not_contains "$out" "[dry-run]" "$st: no command shown"
+done
+
+# a --set key cannot add pairs: helm's separators are escaped in keys too
+printf 'stage k { helm.upgrade("app", "chart", set: {"a=b,c": "x", "d\\\\e": "y"}) }\n' > keys.rp
+out=$("$RP" run k --dry-run -f keys.rp 2>&1)
+assert_contains "$out" "--set 'a\\=b\\,c=x' --set 'd\\\\e=y'" "keys escaped: $out"
+
+# output too large to be a value is an error, not a silent cut
+mkdir -p big
+printf '#!/bin/sh\nhead -c 17000000 /dev/zero | tr "\\0" x | fold -w 1000\n' > big/kubectl && chmod +x big/kubectl
+printf 'stage big { let o = kubectl.rollout_status("deploy/app") }\n' > big.rp
+out=$(PATH="$work/big:$PATH" "$RP" run big -f big.rp 2>&1); rc=$?
+assert_eq "$rc" 1 "output over the capture limit fails"
+assert_contains "$out" "printed more than 16 MiB: too much to use as a value" "and says so"
 
 # ---- which container CLI: RP_CONTAINER_CLI, else docker if on PATH, else podman
 mkdir -p both only-podman
@@ -150,14 +170,14 @@ assert_contains "$(cli only-podman)" "[dry-run] podman push -- r/app:1" "else po
 assert_contains "$(RP_CONTAINER_CLI=nerdctl RP_CONTAINER_ARGS= "$RP" run which --dry-run -f which.rp 2>&1)" "[dry-run] nerdctl push -- r/app:1" "RP_CONTAINER_CLI first"
 
 # ---- docker.*: real builds with podman, pushed to a local registry ----
-# what ran so far counts: a failure above is reported, not hidden by a skip
-skip_rest() {
+# a missing tool fails the test (CI installs them all)
+missing_tool() {
   [ "$_failures" -eq 0 ] || finish
-  echo "SKIP: $1 (the helm, kubectl and login checks above passed)" >&2
-  exit 77
+  _fail "$1 (scripts/install-deps.sh installs it)"
+  finish
 }
 for tool in podman docker-registry skopeo curl; do
-  command -v $tool >/dev/null 2>&1 || skip_rest "$tool is not installed"
+  command -v $tool >/dev/null 2>&1 || missing_tool "$tool is not installed"
 done
 export RP_CONTAINER_CLI=podman
 export RP_CONTAINER_ARGS="--root $REG_TMP/storage --runroot $REG_TMP/run --storage-driver vfs"
@@ -165,7 +185,7 @@ export RP_CONTAINER_BUILD_ARGS="--isolation chroot" RP_CONTAINER_PUSH_ARGS="--tl
 mkdir -p img
 echo "hello from rp" > img/hello.txt
 printf 'FROM scratch\nARG GREETING=none\nLABEL greeting=$GREETING\nCOPY hello.txt /hello.txt\n' > img/Containerfile
-podman $RP_CONTAINER_ARGS build --isolation chroot -q img >/dev/null 2>&1 || skip_rest "podman cannot build images here"
+podman $RP_CONTAINER_ARGS build --isolation chroot -q img >/dev/null 2>&1 || missing_tool "podman cannot build images here"
 reg_start images || exit 1
 cat > images.rp <<EOF
 stage images {

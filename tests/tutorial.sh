@@ -4,7 +4,7 @@
 # (run ids aside) when run in the order it gives them.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
-command -v git >/dev/null || { echo "SKIP: git is not installed"; exit 77; }
+command -v git >/dev/null || { echo "FAIL: git is not installed"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 doc="$top_srcdir/doc/tutorial.md"
 awk -v dir="$tmp" '/^```rp$/ { n++; f = sprintf("%s/step%d.rp", dir, n); next }

@@ -7,7 +7,7 @@ set -u
 : "${RP:?}" "${top_srcdir:?}"
 tool=$(dirname "$RP")/tests/unit/test_yaml
 fx=$top_srcdir/tests/fixtures/yaml
-command -v yq >/dev/null && command -v jq >/dev/null || { echo "yq or jq not installed: skip"; exit 77; }
+command -v yq >/dev/null && command -v jq >/dev/null || { echo "FAIL: yq or jq is not installed (scripts/install-deps.sh installs yq)"; exit 1; }
 [ -x "$tool" ] || { echo "$tool not built"; exit 1; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

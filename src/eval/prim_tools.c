@@ -91,19 +91,28 @@ static bool av_strings(Interp *I, const CallSite *cs, Value *args, int nargs, in
   return true;
 }
 
+/* `text`, with helm's separators backslash-escaped when `escape`. */
+static void put_escaped(Buf *b, const char *text, const char *specials, bool escape) {
+  for (const char *c = text; *c; c++) {
+    if (escape && strchr(specials, *c)) buf_putc(b, '\\');
+    buf_putc(b, *c);
+  }
+}
+
 /* Each entry of a map as `flag KEY=VALUE` (for --set, --build-arg, --label);
- * `escape` backslash-escapes helm's separators in values. */
+ * `escape` backslash-escapes helm's separators (its strvals parser reads a
+ * backslash as "the next character is literal" in keys and values alike),
+ * so that neither a key nor a value can add a pair: `{"a=b,c": "x"}` sets
+ * the key `a=b,c`, not `a` and `c`. */
 static void av_pairs(Argv *a, const char *flag, Value m, bool escape) {
   if (m.kind != V_MAP) return;
   Map *map = as_map(m);
   for (size_t k = 0; k < map->n; k++) {
     char *text = value_to_cstr(map->vals[k]);
     Buf b = {0};
-    buf_printf(&b, "%s=", map->keys[k]->data);
-    for (const char *c = text; *c; c++) {
-      if (escape && (*c == ',' || *c == '\\')) buf_putc(&b, '\\');
-      buf_putc(&b, *c);
-    }
+    put_escaped(&b, map->keys[k]->data, ",=\\", escape);
+    buf_putc(&b, '=');
+    put_escaped(&b, text, ",\\", escape);
     a->secret |= value_is_secret(map->vals[k]);
     av_add2(a, flag, b.data);
     buf_free(&b);
@@ -156,6 +165,7 @@ static char *display(Interp *I, const Argv *a) {
 /* In a dry run, prints the command, sets *out to stand_in and returns
  * true; otherwise releases stand_in (prim_dry_run). */
 static bool dry_run(Interp *I, const Argv *a, Value stand_in, Value *out) {
+  if (a->secret && interp_dry_run(I)) return false; /* run() refuses it, dry or not */
   char *shown = interp_dry_run(I) ? exec_argv_display(a->v) : NULL;
   bool said = prim_dry_run(I, out, stand_in, "%s", shown ? shown : "");
   free(shown);
@@ -214,6 +224,8 @@ static bool run(Interp *I, const CallSite *cs, const Argv *a, Run r, char **out)
     free(why);
     free(shown);
   }
+  if (ok && out && res.truncated)
+    ok = FAIL("%s: %s printed more than %d MiB: too much to use as a value", cs->name, a->v[0], CAPTURE_LIMIT >> 20);
   if (ok && out) *out = res.out, res.out = NULL;
   exec_result_free(&res);
   return ok;

@@ -5,7 +5,7 @@
 #   ex_scratch            $T (removed at exit unless KEEP is set), git
 #                         identity, $RP_STATE_DIR; $T/bin and the recording
 #                         helm/kubectl stand-ins on PATH (argv in
-#                         $RP_STUB_LOG). Skips (exit 77) without git or python3
+#                         $RP_STUB_LOG). Fails without git or python3
 #   ex_setup              ex_scratch, then a real docker-registry at
 #                         $REGISTRY and podman (vfs storage under $T) for
 #                         docker.*. Skips without curl, docker-registry or a
@@ -40,7 +40,7 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 g() { git -c user.name=t -c user.email=t@example.com "$@"; }
 cfg() { g --git-dir="$T/config.git" "$@"; }
 
-ex_skip() { echo "SKIP: $1" >&2; exit 77; }
+ex_skip() { echo "FAIL: $1 (scripts/install-deps.sh installs it)" >&2; exit 1; }
 
 ex_need() {
   for tool in "$@"; do

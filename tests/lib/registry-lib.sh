@@ -1,7 +1,7 @@
 # registry-lib.sh — real registries and images for integration tests.
 #
 # Source it, then:
-#   reg_require                 skip the test (exit 77) without docker-registry,
+#   reg_require                 fail the test without docker-registry,
 #                               buildah, skopeo, python3, openssl, htpasswd or curl
 #   reg_setup                   make $REG_TMP (removed, servers stopped, at exit)
 #   reg_start NAME [AUTH]       start docker-registry on a free 127.0.0.1 port,
@@ -26,8 +26,8 @@ REG_SEQ=0
 reg_require() {
   for tool in docker-registry buildah skopeo python3 openssl htpasswd curl; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-      echo "SKIP: $tool is not installed" >&2
-      exit 77
+      echo "FAIL: $tool is not installed (scripts/install-deps.sh installs it)" >&2
+      exit 1
     fi
   done
 }
