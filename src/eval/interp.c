@@ -1,4 +1,5 @@
 /* interp.c — evaluating expressions and running statements. */
+#include "eval/containers.h"
 #include "eval/interp.h"
 
 #include <errno.h>
@@ -72,6 +73,7 @@ struct Interp {
   Value ret;
   const Source *src; /* source of the code being evaluated */
   const Stage *stage;
+  const struct ShShell *shell; /* the stage's container's (eval/containers.c) */
   StmtHook stmt_hook;
   void *stmt_hook_ctx;
   FailHook fail_hook;
@@ -1376,6 +1378,9 @@ bool interp_eval_with(Interp *I, Value vars, const Node *expr, Value *out) {
   return ok;
 }
 
+const struct ShShell *interp_shell(const Interp *I) { return I->shell; }
+void interp_set_shell(Interp *I, const struct ShShell *shell) { I->shell = shell; }
+
 bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   const Stage *saved = I->stage;
   I->stage = st;
@@ -1391,8 +1396,12 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
     ok = interp_eval(I, s, st->version->as.attr.value, &v);
     if (ok) scope_define(s, "version", v);
   }
+  Box box;
+  bool boxed = false;
+  if (ok) ok = containers_open(I, s, st, &box, &boxed);
   if (ok) ok = run_body(I, s, st->body);
   if (st->post && (!I->post_hook || I->post_hook(I->post_hook_ctx, ok))) ok = run_posts(I, s, st, ok);
+  if (boxed) containers_close(I, &box, ok);
   scope_done(I, s);
   release_captured(I); /* nothing of the stage outlives it but its outputs */
   remove_tempdirs(I);

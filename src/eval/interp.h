@@ -102,6 +102,10 @@ Program *interp_program(const Interp *I); /* the pipeline being run */
  * positions that crossed a process boundary by name). NULL if unknown. */
 const Source *interp_source(const Interp *I, const char *path);
 const Stage *interp_stage(const Interp *I); /* the stage being run, or NULL */
+/* The shell `sh` runs its commands in while the stage has a container
+ * (prim/sh.h: ShOptions.shell; borrowed); NULL: /bin/sh here. */
+const struct ShShell *interp_shell(const Interp *I);
+void interp_set_shell(Interp *I, const struct ShShell *shell);
 int interp_call_depth(const Interp *I);     /* function calls in progress */
 /* The variables visible in `scope` below the globals, innermost first
  * winning: a new map (the REPL's :vars). */

@@ -52,7 +52,14 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
       free(v);
     }
   }
-  ShOptions opt = {code, prim_opt_str(dir), env, timeout.kind == V_DURATION ? timeout.as.i : 0, SH_KEPT, sh_line, I};
+  ShOptions opt = {.cmd = code,
+                   .dir = prim_opt_str(dir),
+                   .env_add = env,
+                   .shell = interp_shell(I),
+                   .timeout_ms = timeout.kind == V_DURATION ? timeout.as.i : 0,
+                   .capture_limit = SH_KEPT,
+                   .on_line = sh_line,
+                   .ctx = I};
   ShResult res;
   char *err = NULL;
   bool started = sh_run(&opt, &res, &err);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "eval/prim.h"
+#include "prim/container.h"
 #include "prim/exec.h"
 
 enum { CAPTURE_LIMIT = 16 << 20, STDERR_TAIL = 600 };
@@ -57,21 +58,6 @@ static void av_value(Argv *a, const char *flag, Value v) {
 /* `flag` when the argument v is true. */
 static void av_flag(Argv *a, const char *flag, Value v) {
   if (v.kind == V_BOOL && v.as.b) av_add(a, flag);
-}
-
-/* words from an environment variable, split on spaces */
-static void av_env_words(Argv *a, const char *var) {
-  const char *s = getenv(var);
-  for (const char *p = s; p && *p;) {
-    while (*p == ' ') p++;
-    size_t n = strcspn(p, " ");
-    if (n) {
-      char *w = xstrndup(p, n);
-      av_add(a, w);
-      free(w);
-    }
-    p += n;
-  }
 }
 
 static void av_free(Argv *a) {
@@ -128,15 +114,11 @@ static void av_duration(Argv *a, const char *flag, Value d) {
   free(text);
 }
 
-/* The container CLI: $RP_CONTAINER_CLI, else docker when installed, else
- * podman; then $RP_CONTAINER_ARGS, the subcommand, $RP_CONTAINER_<SUB>_ARGS. */
-static void container_argv(Argv *a, const char *sub, const char *sub_var) {
-  const char *cli = getenv("RP_CONTAINER_CLI");
-  if (!cli || !*cli) cli = exec_on_path("docker") ? "docker" : "podman";
-  av_add(a, cli);
-  av_env_words(a, "RP_CONTAINER_ARGS");
-  av_add(a, sub);
-  av_env_words(a, sub_var);
+/* The container CLI with `sub` (prim/container.h says which and how). */
+static void container_argv_into(Argv *a, const char *sub, const char *sub_var) {
+  char **words = container_argv(sub, sub_var);
+  for (char **w = words; *w; w++) av_add(a, *w);
+  argv_free(words);
 }
 
 /* The first n arguments are operands that options follow: none may start
@@ -312,7 +294,7 @@ static char *first_line(const char *path) {
  * prints "TAG: digest: sha256:... size: N"). */
 static bool push_digest(Interp *I, const CallSite *cs, const char *dir, Value ref, char **digest) {
   Argv a = {0};
-  container_argv(&a, "push", "RP_CONTAINER_PUSH_ARGS");
+  container_argv_into(&a, "push", "RP_CONTAINER_PUSH_ARGS");
   char *file = xasprintf("%s/digest", dir);
   if (is_podman_like(&a)) av_add2(&a, "--digestfile", file);
   av_add(&a, "--");
@@ -355,7 +337,7 @@ static bool push_tags(Interp *I, const CallSite *cs, const char *dir, Value tags
     if (!dir) { /* dry run */
       Argv p = {0};
       Value dropped;
-      container_argv(&p, "push", "RP_CONTAINER_PUSH_ARGS");
+      container_argv_into(&p, "push", "RP_CONTAINER_PUSH_ARGS");
       av_add(&p, "--");
       av_value(&p, NULL, tag_at(tags, i));
       dry_run(I, &p, V_NULL_VALUE, &dropped);
@@ -385,7 +367,7 @@ static bool n_docker_build(Interp *I, const CallSite *cs, Value *args, int nargs
   const char *dir = interp_dry_run(I) ? NULL : interp_tempdir(I, &err);
   if (!dir && err) return prim_fail(I, cs, err);
   Argv a = {0}, env = {0};
-  container_argv(&a, "build", "RP_CONTAINER_BUILD_ARGS");
+  container_argv_into(&a, "build", "RP_CONTAINER_BUILD_ARGS");
   av_value(&a, "--file", file);
   bool ok = av_strings(I, cs, args, nargs, 2, &a, "--tag");
   av_pairs(&a, "--build-arg", build_args, false);
@@ -420,7 +402,7 @@ static bool n_docker_push(Interp *I, const CallSite *cs, Value *args, int nargs,
   Value ref;
   ARG(0, V_STRING, true, &ref);
   Argv a = {0};
-  container_argv(&a, "push", "RP_CONTAINER_PUSH_ARGS");
+  container_argv_into(&a, "push", "RP_CONTAINER_PUSH_ARGS");
   av_add(&a, "--");
   av_value(&a, NULL, ref);
   if (!act(I, cs, &a, V_NULL_VALUE, NULL)) return false;
@@ -433,7 +415,7 @@ static bool n_docker_tag(Interp *I, const CallSite *cs, Value *args, int nargs, 
   ARG(0, V_STRING, true, &src);
   ARG(1, V_STRING, true, &dst);
   Argv a = {0};
-  container_argv(&a, "tag", "RP_CONTAINER_TAG_ARGS");
+  container_argv_into(&a, "tag", "RP_CONTAINER_TAG_ARGS");
   av_add(&a, "--");
   av_value(&a, NULL, src);
   av_value(&a, NULL, dst);
@@ -450,7 +432,7 @@ static bool n_docker_login(Interp *I, const CallSite *cs, Value *args, int nargs
   /* masked in all output even when not from secret() */
   interp_add_secret(I, str_chars(password));
   Argv a = {0};
-  container_argv(&a, "login", "RP_CONTAINER_LOGIN_ARGS");
+  container_argv_into(&a, "login", "RP_CONTAINER_LOGIN_ARGS");
   av_value(&a, "--username", user);
   av_add(&a, "--password-stdin");
   av_add(&a, "--");

@@ -131,6 +131,8 @@ typedef enum AttrKind {
   ATTR_TIMEOUT,
   ATTR_RETRY,
   ATTR_MATRIX,
+  ATTR_CONTAINER, /* the image its sh commands run in */
+  ATTR_SERVICES,  /* containers started before it, reachable by name */
   ATTR__COUNT
 } AttrKind;
 
@@ -154,7 +156,7 @@ typedef struct Stage {
   Pos name_pos;
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
-  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
+  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix, *container, *services;
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;

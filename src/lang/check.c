@@ -1362,6 +1362,14 @@ static void check_literal_kind(Checker *c, Node *attr) {
     if (v->kind != N_INT || v->as.i < 0)
       diag_error(c->d, c->src, v->pos, "retry must be a number of retries, as in 2");
     break;
+  case ATTR_CONTAINER:
+    if (v->kind != N_STRING)
+      diag_error(c->d, c->src, v->pos, "container needs an image, as in \"node:20\"");
+    break;
+  case ATTR_SERVICES:
+    if (v->kind != N_MAP)
+      diag_error(c->d, c->src, v->pos, "services needs a map of names to images, as in {db: \"postgres:16\"}");
+    break;
   case ATTR_MATRIX:
     if (v->kind != N_LIST)
       diag_error(c->d, c->src, v->pos, "matrix needs a list of values, as in [\"amd64\", \"arm64\"]");
@@ -1384,6 +1392,8 @@ static void check_stage(Checker *c, StageInfo *s) {
     if (a->kind != N_ATTR) continue;
     switch (a->as.attr.kind) {
     case ATTR_WHEN: check_expr(c, a->as.attr.value); break;
+    case ATTR_CONTAINER:
+    case ATTR_SERVICES: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_TIMEOUT:
     case ATTR_RETRY: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_VERSION:

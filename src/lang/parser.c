@@ -890,7 +890,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
     return NULL;
   }
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
-                              &st->timeout, &st->retry, &st->matrix};
+                              &st->timeout, &st->retry, &st->matrix, &st->container, &st->services};
   if (*slot[kind]) {
     error_at(P, t, "stage '%s' has more than one '%s'", st->name, attr_name(kind));
     return NULL;

@@ -112,7 +112,7 @@ static pid_t spawn(const ExecOptions *opt, const Pipes *p, const sigset_t *child
   /* with a timeout of its own the program gets its own process group, so
    * the timeout kills its whole tree; otherwise it stays in the stage's
    * group, which the stage's timeout kills */
-  if (opt->timeout_ms > 0) {
+  if (opt->timeout_ms > 0 || opt->own_group) {
     posix_spawnattr_setpgroup(&attr, 0);
     flags |= POSIX_SPAWN_SETPGROUP;
   }
@@ -151,9 +151,20 @@ static void feed_input(const ExecOptions *opt, int *fd, size_t *done) {
   close_fd(fd);
 }
 
+/* Delivers what the tail files gained since the last call. */
+static void drain_tails(const ExecOptions *opt, const int tails[2], Stream streams[2], ExecResult *res) {
+  char chunk[8192];
+  for (int i = 0; i < 2; i++) {
+    ssize_t n;
+    while (tails[i] >= 0 && (n = read(tails[i], chunk, sizeof chunk)) > 0)
+      deliver(opt, &streams[i], chunk, (size_t)n, &res->truncated);
+  }
+}
+
 /* Polls stdout, stderr (and stdin while there is input left) until both
- * outputs close or the deadline passes. */
-static void pump(const ExecOptions *opt, pid_t pid, Pipes *p, Stream streams[2], ExecResult *res) {
+ * outputs close or the deadline passes; the tail files, if any, every 50 ms. */
+static void pump(const ExecOptions *opt, pid_t pid, Pipes *p, Stream streams[2], const int tails[2],
+                 ExecResult *res) {
   int64_t deadline = opt->timeout_ms > 0 ? now_ms() + opt->timeout_ms : 0;
   size_t fed = 0;
   if (p->in[1] >= 0) feed_input(opt, &p->in[1], &fed);
@@ -174,6 +185,7 @@ static void pump(const ExecOptions *opt, pid_t pid, Pipes *p, Stream streams[2],
       }
       wait = left > 1000 ? 1000 : (int)left;
     }
+    if (tails[0] >= 0 || tails[1] >= 0) wait = wait < 0 || wait > 50 ? 50 : wait;
     int r = poll(pfd, (nfds_t)np, wait);
     if (r < 0 && errno == EINTR) continue;
     for (int k = 0; k < np; k++) {
@@ -191,7 +203,9 @@ static void pump(const ExecOptions *opt, pid_t pid, Pipes *p, Stream streams[2],
       }
       deliver(opt, s, chunk, (size_t)n, &res->truncated);
     }
+    drain_tails(opt, tails, streams, res);
   }
+  drain_tails(opt, tails, streams, res); /* what was written as it ended */
   close_fd(&p->in[1]);
 }
 
@@ -212,7 +226,10 @@ bool exec_run(const ExecOptions *opt, ExecResult *res, char **error) {
   close_fd(&p.in[0]), close_fd(&p.out[1]), close_fd(&p.err[1]);
   Stream streams[2] = {{p.out[0], "stdout", {0}, {0}}, {p.err[0], "stderr", {0}, {0}}};
   p.out[0] = p.err[0] = -1;
-  if (pid > 0) pump(opt, pid, &p, streams, res);
+  int tails[2] = {opt->tail_out ? open(opt->tail_out, O_RDONLY | O_CLOEXEC) : -1,
+                  opt->tail_err ? open(opt->tail_err, O_RDONLY | O_CLOEXEC) : -1};
+  if (pid > 0) pump(opt, pid, &p, streams, tails, res);
+  for (int i = 0; i < 2; i++) close_fd(&tails[i]);
   for (int i = 0; i < 2; i++) {
     close_fd(&streams[i].fd);
     flush_partial(opt, &streams[i]);
@@ -238,6 +255,59 @@ bool exec_run(const ExecOptions *opt, ExecResult *res, char **error) {
   if (!res->out) res->out = xstrdup("");
   if (!res->err) res->err = xstrdup("");
   return true;
+}
+
+pid_t exec_start(const ExecOptions *opt, const char *log, char **error) {
+  int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = xasprintf("cannot open %s: %s", log, strerror(errno));
+    return -1;
+  }
+  Pipes p = {{-1, -1}, {-1, fd}, {-1, fd}};
+  if (opt->input && pipe2(p.in, O_CLOEXEC) != 0) {
+    *error = xasprintf("cannot create a pipe: %s", strerror(errno));
+    close(fd);
+    return -1;
+  }
+  ExecOptions o = *opt;
+  o.own_group = true;
+  ExecResult res = {0};
+  /* as exec_run: a child that quits before reading its input is EPIPE */
+  sigset_t pipe_set, old_mask, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipe_set, &old_mask);
+  pid_t pid = spawn(&o, &p, &old_mask, &res, error);
+  close_fd(&p.in[0]);
+  close(fd);
+  for (size_t done = 0; pid > 0 && p.in[1] >= 0 && done < opt->input_len;) {
+    ssize_t n = write(p.in[1], opt->input + done, opt->input_len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  close_fd(&p.in[1]);
+  if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, NULL, &zero);
+  }
+  sigprocmask(SIG_SETMASK, &old_mask, NULL);
+  return pid;
+}
+
+void exec_stop(pid_t pid, int64_t grace_ms) {
+  if (pid <= 0) return;
+  kill(-pid, SIGTERM);
+  int status;
+  for (int64_t waited = 0; waited < grace_ms; waited += 20) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      kill(-pid, SIGKILL); /* what it left in its group */
+      return;
+    }
+    usleep(20000);
+  }
+  kill(-pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
 }
 
 void exec_result_free(ExecResult *res) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Called for each complete line ("stdout" or "stderr"), without its newline. */
 typedef void (*ExecLineFn)(void *ctx, const char *stream, const char *line);
@@ -19,6 +20,9 @@ typedef struct ExecOptions {
   const char *input;      /* written to standard input (NULL: /dev/null) */
   size_t input_len;
   int64_t timeout_ms;     /* 0: none; else the program gets its own process group */
+  bool own_group;         /* a process group of its own in any case (exec_start) */
+  const char *tail_out;   /* files the program writes its output to instead of its */
+  const char *tail_err;   /* stdout/stderr (a container's): read as they grow, as those */
   size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
   ExecLineFn on_line;
   void *ctx;
@@ -36,6 +40,14 @@ typedef struct ExecResult {
  * res->not_found when it does not exist). */
 bool exec_run(const ExecOptions *opt, ExecResult *res, char **error);
 void exec_result_free(ExecResult *res);
+
+/* Starts a program in the background, in a process group of its own,
+ * its standard output and error appended to `log` and its input the
+ * whole of opt->input (then end of file). Its pid, or -1 with *error. */
+pid_t exec_start(const ExecOptions *opt, const char *log, char **error);
+/* Stops what exec_start started: SIGTERM to its group, SIGKILL after
+ * grace_ms, and reaps it. */
+void exec_stop(pid_t pid, int64_t grace_ms);
 
 /* Whether a program of that name is on PATH (or, with a '/', executable). */
 bool exec_on_path(const char *name);

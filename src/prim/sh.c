@@ -1,7 +1,9 @@
 /* sh.c — running shell commands (on the spawn core of exec.c). */
 #include "prim/sh.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -52,8 +54,85 @@ static char **env_with_command(const ShOptions *opt, char **entry) {
   return env;
 }
 
+static void put_quoted(Buf *b, const char *s) {
+  buf_putc(b, '\'');
+  for (; *s; s++)
+    if (*s == '\'') buf_puts(b, "'\\''");
+    else buf_putc(b, *s);
+  buf_putc(b, '\'');
+}
+
+static bool shell_name(const char *s, size_t n) {
+  bool ok = n > 0;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (i && s[i] >= '0' && s[i] <= '9');
+  return ok;
+}
+
+/* Whether NAME= is among the entries before `e` (the first one wins, as
+ * in an environment). */
+static bool set_before(char *const *env, char *const *e, size_t n) {
+  for (; env < e; env++)
+    if (!strncmp(*env, *e, n + 1)) return true;
+  return false;
+}
+
+char *sh_stdin_script(char *const *env, const char *tail) {
+  Buf b = {0};
+  for (char *const *e = env; e && *e; e++) {
+    size_t n = strcspn(*e, "=");
+    if ((*e)[n] != '=' || !shell_name(*e, n) || set_before(env, e, n)) continue;
+    buf_printf(&b, "%.*s=", (int)n, *e);
+    put_quoted(&b, *e + n + 1);
+    buf_printf(&b, "; export %.*s\n", (int)n, *e);
+  }
+  buf_puts(&b, tail);
+  return buf_take(&b);
+}
+
+/* In a container: the shell there reads the values and the command as its
+ * script; the command's own standard input is /dev/null, so it cannot
+ * read the rest of the script. */
+static bool run_in_shell(const ShOptions *opt, ShResult *res, char **error) {
+  size_t n = 0;
+  while (opt->env_add && opt->env_add[n]) n++;
+  char **env = xcalloc(n + 3, sizeof *env);
+  size_t k = 0;
+  env[k++] = xasprintf(SH_COMMAND_VAR "=%s", opt->cmd); /* first: it wins */
+  if (opt->dir) env[k++] = xasprintf("RP_SH_DIR=%s", opt->dir);
+  if (n) memcpy(env + k, opt->env_add, n * sizeof *env);
+  char *body = sh_stdin_script(env, opt->dir ? "cd \"$RP_SH_DIR\" && eval \"$" SH_COMMAND_VAR "\" </dev/null\n"
+                                              : "eval \"$" SH_COMMAND_VAR "\" </dev/null\n");
+  char *text = xasprintf("%s%s", opt->shell->prologue ? opt->shell->prologue : "", body);
+  free(body);
+  const char *files[] = {opt->shell->out, opt->shell->err};
+  for (int i = 0; i < 2; i++) { /* empty, for this command's output only */
+    int fd = files[i] ? open(files[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0) close(fd);
+  }
+  ExecOptions eo = {.argv = opt->shell->argv,
+                    .tail_out = opt->shell->out,
+                    .tail_err = opt->shell->err,
+                    .input = text,
+                    .input_len = strlen(text),
+                    .timeout_ms = opt->timeout_ms,
+                    .capture_limit = opt->capture_limit,
+                    .on_line = opt->on_line,
+                    .ctx = opt->ctx};
+  ExecResult er;
+  bool ok = exec_run(&eo, &er, error);
+  free(env[0]);
+  if (opt->dir) free(env[1]);
+  free(env);
+  free(text);
+  if (!ok) return false;
+  *res = (ShResult){er.code, er.timed_out, er.out, er.err, er.truncated};
+  return true;
+}
+
 bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   memset(res, 0, sizeof *res);
+  if (opt->shell) return run_in_shell(opt, res, error);
   bool direct = !needs_shell(opt->cmd);
   char **words = direct ? split_words(opt->cmd) : NULL;
   char *entry = NULL;

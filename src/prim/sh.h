@@ -13,10 +13,21 @@ typedef void (*ShLineFn)(void *ctx, const char *stream, const char *line);
  * so the command is never on an argv (which every user can read). */
 #define SH_COMMAND_VAR "RP_SH"
 
+/* A shell elsewhere (a container's: prim/container.h) that reads its
+ * script from standard input. Its output goes to its own stdout/stderr,
+ * or, where the CLI that runs it may lose that (buildah's chroot
+ * isolation), the prologue sends it to files rp reads as they grow. */
+typedef struct ShShell {
+  char *const *argv;
+  const char *prologue;  /* the script's first lines, or NULL */
+  const char *out, *err; /* those files, on this machine; NULL: none */
+} ShShell;
+
 typedef struct ShOptions {
   const char *cmd;        /* run by /bin/sh (or directly, without shell syntax) */
   const char *dir;        /* working directory, or NULL */
   char *const *env_add;   /* "NAME=value" entries added to the environment */
+  const ShShell *shell;   /* NULL: /bin/sh here */
   int64_t timeout_ms;     /* 0: none */
   size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
   ShLineFn on_line;       /* each complete line, without its newline */
@@ -29,6 +40,12 @@ typedef struct ShResult {
   char *out, *err; /* captured (malloc'd, NUL-terminated) */
   bool truncated;
 } ShResult;
+
+/* What a shell reading standard input runs: each "NAME=value" of env
+ * exported, single-quoted (nothing in a value is shell syntax), then
+ * `tail`. Names that are not shell names are left out; of two entries
+ * of one name the first wins, as in an environment. Malloc'd. */
+char *sh_stdin_script(char *const *env, const char *tail);
 
 /* False when the command could not be started (*error set, malloc'd). */
 bool sh_run(const ShOptions *opt, ShResult *res, char **error);
