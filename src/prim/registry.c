@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/codec.h"
+#include "core/secrets.h"
 #include "core/util.h"
 #include "core/value.h"
 #include "prim/net.h"
@@ -57,7 +58,7 @@ struct RegClient {
   size_t nauths, auths_cap;
   Host **hosts;
   size_t nhosts, hosts_cap;
-  RegList secrets; /* every credential and token, scrubbed from messages */
+  Secrets *secrets; /* every credential and token, masked in messages in all their forms */
   int requests;
 };
 
@@ -91,26 +92,19 @@ static bool parse_json(const char *text, size_t len, Value *out, char **err) {
   return false;
 }
 
-/* Replaces every known secret in `msg` by "***" (defence in depth: no
- * message is built from credentials, but servers may echo them). */
+/* Masks every known secret in `msg` (defence in depth: no message is
+ * built from credentials, but servers may echo them, base64 and all). */
 static char *scrub(const RegClient *c, char *msg) {
-  if (!msg) return msg;
-  for (size_t i = 0; i < c->secrets.n; i++) {
-    const char *sec = c->secrets.items[i];
-    size_t sl = strlen(sec);
-    if (sl < 3) continue;
-    char *hit;
-    while ((hit = strstr(msg, sec))) {
-      char *next = xasprintf("%.*s***%s", (int)(hit - msg), msg, hit + sl);
-      free(msg);
-      msg = next;
-    }
-  }
-  return msg;
+  if (!msg || !c->secrets) return msg;
+  char *masked = secrets_mask(c->secrets, msg);
+  free(msg);
+  return masked;
 }
 
 static void add_secret(RegClient *c, const char *s) {
-  if (s && *s) list_add(&c->secrets, xstrdup(s));
+  if (!s || !*s) return;
+  if (!c->secrets) c->secrets = secrets_new();
+  secrets_add(c->secrets, s);
 }
 
 /* ---- references ---- */
@@ -351,7 +345,7 @@ void reg_free(RegClient *c) {
     free(c->auths[i].basic);
   }
   free(c->auths);
-  reg_list_free(&c->secrets);
+  secrets_free(c->secrets);
   free(c->username);
   free(c->password);
   free(c->plain_http);
