@@ -88,14 +88,14 @@ git config --global --unset user.signingkey
 id=$(start 1.1.0)
 out=$("$RP" approve "$id" prod --as alice --key "$tmp/bob" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 2 "bob's key cannot approve as alice"
-assert_contains "$out" "refused: the signature is not alice's" "and says why"
+assert_contains "$out" "refused: not signed by alice for this decision" "and says why"
 assert_not_contains "$(cat "$(journal "$id")")" '"kind":"approved"' "nothing recorded"
 # ... and, written into the journal directly (bob signs alice's canonical
 # text himself), ignored by every reader
 forge "$id" prod 1.1.0 approved alice bob >> "$(journal "$id")"
 resume_waits "$id" "bob's key claiming alice"
 out=$("$RP" status "$id" -f "$f" 2>&1)
-assert_contains "$out" "ignored: the signature is not alice's" "status says why it was ignored"
+assert_contains "$out" "ignored: not signed by alice" "status says why it was ignored"
 # a record signed correctly over the same text by alice's key counts (the forge helper is right)
 id2=$(start 1.1.1)
 forge "$id2" prod 1.1.1 approved alice alice >> "$(journal "$id2")"
@@ -109,7 +109,7 @@ id=$(start 2.0.0)
 j=$(journal "$id"); cp "$j" "$tmp/orig"
 sed -i '/"kind":"approved"/s/"at":"[^"]*"/"at":"2030-01-01T00:00:00.000Z"/' "$j"
 resume_waits "$id" "a tampered time"
-assert_contains "$("$RP" status "$id" -f "$f" 2>&1)" "ignored: the signature is not alice's for this decision" "status: tampered time"
+assert_contains "$("$RP" status "$id" -f "$f" 2>&1)" "ignored: not signed by alice for this decision" "status: tampered time"
 cp "$tmp/orig" "$j"
 sed -i '/"kind":"approved"/s/"comment":null/"comment":"edited"/' "$j"
 resume_waits "$id" "a tampered comment"
@@ -155,7 +155,7 @@ resume_waits "$id" "another run's signature (version adjusted)"
 id5=$(start 1.0.0)
 grep '"kind":"approved"' "$tmp/valid.ndjson" >> "$(journal "$id5")"
 resume_waits "$id5" "another run's signature, same version"
-assert_contains "$("$RP" status "$id5" -f "$f" --json)" '"ignored":"the signature is not alice' "status --json says why"
+assert_contains "$("$RP" status "$id5" -f "$f" --json)" '"ignored":"not signed by alice' "status --json says why"
 
 # a reviewer removed: from the pipeline, and from the signers file
 id=$(start 5.0.0)

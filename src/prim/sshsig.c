@@ -21,8 +21,9 @@ static char *first_line(const char *s, const char *fallback) {
 }
 
 /* Runs ssh-keygen with `argv` and `data` on its standard input. */
-static bool keygen(char *const *argv, const char *data, size_t len, ExecResult *res, char **err) {
-  ExecOptions opt = {.argv = argv, .input = data, .input_len = len, .timeout_ms = SSHSIG_TIMEOUT_MS,
+static bool keygen(char *const *argv, const char *data, size_t len, int64_t timeout_ms, ExecResult *res,
+                   char **err) {
+  ExecOptions opt = {.argv = argv, .input = data, .input_len = len, .timeout_ms = timeout_ms,
                      .capture_limit = SSHSIG_CAPTURE};
   memset(res, 0, sizeof *res);
   char *why = NULL;
@@ -38,7 +39,9 @@ static bool keygen(char *const *argv, const char *data, size_t len, ExecResult *
 bool sshsig_sign(const char *key, const char *ns, const char *data, size_t len, char **sig, char **err) {
   char *argv[] = {"ssh-keygen", "-q", "-Y", "sign", "-n", (char *)ns, "-f", (char *)key, NULL};
   ExecResult res;
-  if (!keygen(argv, data, len, &res, err)) return false;
+  /* no timeout: one would put it in a process group of its own, away from
+   * the terminal it asks a passphrase on */
+  if (!keygen(argv, data, len, 0, &res, err)) return false;
   bool ok = res.code == 0 && strstr(res.out, "-----BEGIN SSH SIGNATURE-----");
   if (ok) *sig = xstrdup(res.out);
   else *err = first_line(res.err, "ssh-keygen -Y sign failed");
@@ -68,22 +71,22 @@ static char *signature_file(const char *sig, char **dir, char **err) {
   return NULL;
 }
 
-bool sshsig_verify(const char *signers, const char *principal, const char *ns, const char *data, size_t len,
-                   const char *sig, char **why) {
+SshsigVerdict sshsig_verify(const char *signers, const char *principal, const char *ns, const char *data,
+                            size_t len, const char *sig, char **why) {
   char *dir = NULL, *path = signature_file(sig, &dir, why);
-  bool ok = false;
+  SshsigVerdict v = SSHSIG_UNCHECKED;
   if (path) {
     char *argv[] = {"ssh-keygen", "-Y", "verify", "-f", (char *)signers, "-I", (char *)principal,
                     "-n", (char *)ns, "-s", path, NULL};
     ExecResult res;
-    if (keygen(argv, data, len, &res, why)) {
-      ok = res.code == 0;
-      if (!ok) *why = first_line(res.err, "ssh-keygen -Y verify refused it");
+    if (keygen(argv, data, len, SSHSIG_TIMEOUT_MS, &res, why)) {
+      v = res.code == 0 ? SSHSIG_GOOD : SSHSIG_BAD;
+      if (v == SSHSIG_BAD) *why = first_line(res.err, "ssh-keygen -Y verify refused it");
       exec_result_free(&res);
     }
   }
   free(path);
   if (dir) remove_tree(dir);
   free(dir);
-  return ok;
+  return v;
 }

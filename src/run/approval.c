@@ -63,14 +63,13 @@ static char *signature_problem(const char *signers, const char *reviewer, const 
   if (!d->signature)
     return xasprintf("unsigned: the gate of '%s' counts only decisions signed with a key its signers file lists "
                      "(rp approve --key)", d->env);
-  char *text = approval_text(r->id, d), *why = NULL;
-  if (!sshsig_verify(signers, reviewer, APPROVAL_NAMESPACE, text, strlen(text), d->signature, &why)) {
-    char *msg = xasprintf("the signature is not %s's for this decision (%s): %s", reviewer, signers, why);
-    free(why);
-    why = msg;
-  }
+  char *text = approval_text(r->id, d), *why = NULL, *msg = NULL;
+  SshsigVerdict v = sshsig_verify(signers, reviewer, APPROVAL_NAMESPACE, text, strlen(text), d->signature, &why);
+  if (v == SSHSIG_BAD) msg = xasprintf("not signed by %s for this decision (%s): %s", reviewer, signers, why);
+  else if (v == SSHSIG_UNCHECKED) msg = xasprintf("its signature cannot be checked: %s", why);
+  free(why);
   free(text);
-  return why;
+  return msg;
 }
 
 char *approval_shown_name(const char *by) {
