@@ -59,6 +59,9 @@ assert_contains "$out" "lax.rp:2:3: warning: approvals of environment 'prod' are
 assert_not_contains "$("$RP" plan -f "$tmp/lax.rp" --event manual --input v=1 2>&1)" "unauthenticated" "rp plan does not warn"
 
 # a valid one
+out=$("$RP" run -f "$f" --event manual --input v=0.9.0 --actor dave < /dev/null 2>&1)
+id=$(printf '%s\n' "$out" | run_id)
+assert_contains "$out" "rp approve $id prod --as NAME --key KEY" "a signed gate asks for a key"
 id=$(start 1.0.0)
 out=$("$RP" approve "$id" prod --as alice -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 2 "without a key a signed gate refuses"

@@ -72,10 +72,7 @@ static char *refusal(const RunState *r, const char *env, const char *by, const P
  * reader will: a decision that would not count is not recorded. */
 static bool sign(const Options *o, const Program *p, const RunState *r, Decision *d, const char *pdir,
                  char **err) {
-  const Environment *e = program_environment(p, d->env);
-  char *signers = approval_signers(e, p->src->path);
-  if (!signers) return true;
-  free(signers);
+  if (!approval_is_signed(program_environment(p, d->env))) return true;
   char *key = approval_signing_key(o->key, pdir);
   if (!key) {
     *err = xasprintf("the gate of '%s' takes signed decisions only: pass --key KEY (or set RP_SIGNING_KEY, or "

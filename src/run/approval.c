@@ -40,6 +40,10 @@ static bool approval_string(const Environment *env, const char *key, const char 
   return n && string_is_plain(n, text, len);
 }
 
+bool approval_is_signed(const Environment *env) {
+  return env->approval && settings_get(&env->approval->as.settings, "signers");
+}
+
 char *approval_signers(const Environment *env, const char *pipeline_file) {
   const char *text;
   uint32_t len;

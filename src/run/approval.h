@@ -29,6 +29,9 @@
  * malloc'd. */
 char *approval_text(const char *run_id, const Decision *d);
 
+/* Whether env's approval names `signers`. */
+bool approval_is_signed(const Environment *env);
+
 /* The allowed-signers file of env's approval (relative to the pipeline
  * file, as written in `signers`), malloc'd; NULL when it has none. */
 char *approval_signers(const Environment *env, const char *pipeline_file);

@@ -282,9 +282,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
   bool announced = false, said = false;
   /* a decision typed on the terminal could not be signed: signed gates
    * take rp approve --key only */
-  char *signers = approval_signers(env, c->prog->src->path);
-  bool ask = c->interactive && !signers;
-  free(signers);
+  bool signed_gate = approval_is_signed(env), ask = c->interactive && !signed_gate;
   for (;;) {
     Decision d;
     if (find_decision(c, s, u, env->name, version, &d, &said)) {
@@ -323,7 +321,8 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       char *who = value_to_cstr(reviewers);
       say(s, u, "rp: waiting for approval to deploy %s to %s (reviewers: %s)", version ? version : "", env->name,
           who);
-      say(s, u, "rp: approve with:  rp approve %s %s --as NAME", c->journal->run_id, env->name);
+      say(s, u, "rp: approve with:  rp approve %s %s --as NAME%s", c->journal->run_id, env->name,
+          signed_gate ? " --key KEY" : "");
       free(who);
       value_release(reviewers);
       announced = true;
