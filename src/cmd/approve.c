@@ -1,5 +1,6 @@
-/* approve.c — rp approve / rp reject RUN ENV [--as NAME] [--comment
- * TEXT] [-f FILE]: a reviewer's decision at the gate a run waits at.
+/* approve.c — rp approve / rp reject RUN ENV [--as NAME] [--key KEY]
+ * [--comment TEXT] [-f FILE]: a reviewer's decision at the gate a run
+ * waits at, signed when the gate's approval names `signers`.
  *
  * The pipeline, not the journal, says who may decide: the reviewers of
  * ENV's `approval` block. The decision is appended to the run's journal
@@ -15,6 +16,7 @@
 #include "cmd/table.h"
 #include "eval/families.h"
 #include "lang/check.h"
+#include "run/approval.h"
 #include "run/deploy.h"
 #include "run/event.h"
 #include "run/journal.h"
@@ -26,35 +28,24 @@ static char *dir_of(const char *path) {
   return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
-/* Whether `by` may decide ENV's gate per the pipeline at `file` (the rules
- * gates on a terminal use too: run/deploy.h); false with *why. */
-static bool may_decide(const char *file, const char *env, const char *run_actor, const char *by, char **why) {
+/* The pipeline at `file`, checked: its rules say who may decide. NULL with
+ * *why when it cannot be loaded or has errors. */
+static Program *load_rules(const char *file, Imports **im, char **why) {
   Diags d = {0};
-  Imports *im = NULL;
-  char *err = NULL;
-  Program *p = load_checked(file, rp_families, &im, &d, &err);
-  if (!p) {
-    *why = err;
-    return false;
-  }
-  bool ok = false;
-  const Environment *e = program_environment(p, env);
-  if (d.nerrors) {
+  Program *p = load_checked(file, rp_families, im, &d, why);
+  if (p && d.nerrors) {
     diags_print(&d, stderr, want_color(stderr));
     *why = xasprintf("%s has errors; fix them first", file);
-  } else if (!e) {
-    *why = xasprintf("%s has no environment '%s'", file, env);
-  } else {
-    ok = gate_may_approve(e, run_actor, by, why);
+    checked_free(p, *im);
+    p = NULL;
   }
   diags_free(&d);
-  checked_free(p, im);
-  return ok;
+  return p;
 }
 
 /* Why `by` may not decide at the gate of run `r` for `env`; NULL when
  * it may. */
-static char *refusal(const RunState *r, const char *env, const char *by, const char *file) {
+static char *refusal(const RunState *r, const char *env, const char *by, const Program *p) {
   if (r->status != RUN_WAITING)
     return xasprintf("run %s is not waiting at an approval gate (it is %s)", r->id,
                      run_status_name(r->status));
@@ -70,59 +61,99 @@ static char *refusal(const RunState *r, const char *env, const char *by, const c
   }
   if (!by)
     return xstrdup("cannot tell who you are: pass --as NAME (or set RP_ACTOR)");
+  const Environment *e = program_environment(p, env);
+  if (!e) return xasprintf("%s has no environment '%s'", p->src->path, env);
   char *why = NULL;
-  if (!may_decide(file, env, r->actor ? r->actor : event_actor(r->event), by, &why)) return why;
+  if (!gate_may_approve(e, r->actor ? r->actor : event_actor(r->event), by, &why)) return why;
   return NULL;
 }
 
-static bool record(const char *dir, const RunState *r, bool approved, const char *by,
-                   const char *comment, char **err) {
+/* With `signers`, signs d with the reviewer's key and checks it as every
+ * reader will: a decision that would not count is not recorded. */
+static bool sign(const Options *o, const Program *p, const RunState *r, Decision *d, const char *pdir,
+                 char **err) {
+  if (!approval_is_signed(program_environment(p, d->env))) return true;
+  char *key = approval_signing_key(o->key, pdir);
+  if (!key) {
+    *err = xasprintf("the gate of '%s' takes signed decisions only: pass --key KEY (or set RP_SIGNING_KEY, or "
+                     "git's user.signingkey)", d->env);
+    return false;
+  }
+  bool ok = approval_sign(key, r->id, d, err);
+  free(key);
+  char *why = ok ? approval_check(p, r, d) : NULL;
+  if (why) {
+    *err = xasprintf("refused: %s", why);
+    free(why);
+    ok = false;
+  }
+  return ok;
+}
+
+static bool record(const char *dir, const RunState *r, const Decision *d, char **err) {
   Journal j;
   if (!journal_open(&j, dir, r->id, false, err)) return false;
-  bool ok = journal_decision(&j, approved, r->gate->env, r->gate->version, by, comment, err);
+  bool ok = journal_decision_record(&j, d, err);
   journal_close(&j);
   return ok;
+}
+
+static void print_done(const RunState *r, const Decision *d) {
+  const char *v = d->version;
+  if (d->approved)
+    printf("approved: run %s may deploy %s%sto %s; continue it with: rp resume %s\n", r->id, v ? v : "",
+           v ? " " : "", d->env, r->id);
+  else
+    printf("rejected: run %s will not deploy %s%sto %s; it ends as rejected\n", r->id, v ? v : "", v ? " " : "",
+           d->env);
 }
 
 static int decide(const Options *o, bool approved) {
   const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
   char *dir = state_dir_for(file), *err = NULL;
+  Imports *im = NULL;
+  Program *p = load_rules(file, &im, &err);
   /* read, decide and append under the lock: of two racing decisions the
    * second sees the first and is refused */
-  FileLock lock;
-  RunState r;
-  if (!journal_lock_decisions(&lock, dir, id, &err) || !journal_replay(dir, id, &r, &err)) {
+  FileLock lock = {.fd = -1};
+  RunState r = {0};
+  if (!p || !journal_lock_decisions(&lock, dir, id, &err) || !journal_replay(dir, id, &r, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
     lock_release(&lock);
+    if (p) checked_free(p, im);
     free(err);
     free(dir);
     return EXIT_USAGE;
   }
+  approval_review(&r, p); /* decisions that do not count neither block nor decide */
   char *pdir = dir_of(file);
   char *by = o->as && *o->as ? xstrdup(o->as) : actor_detect(environ, pdir);
-  free(pdir);
-  char *why = refusal(&r, env, by, file);
+  char *why = refusal(&r, env, by, p);
   int rc = EXIT_USAGE;
+  Decision d = {.approved = approved, .env = (char *)env, .version = r.gate ? r.gate->version : NULL,
+                .comment = (char *)o->comment, .at_ms = state_now_ms()};
+  /* recorded as the pipeline spells the reviewer: the name signers lists */
+  if (!why) d.by = approval_reviewer(program_environment(p, env), by);
   if (why) {
     fprintf(stderr, "rp %s: refused: %s\n", cmd, why);
-  } else if (!record(dir, &r, approved, by, o->comment, &err)) {
+  } else if (!sign(o, p, &r, &d, pdir, &err)) {
+    fprintf(stderr, "rp %s: %s\n", cmd, err); /* refused: nothing written */
+  } else if (!record(dir, &r, &d, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
     rc = EXIT_FAIL;
   } else {
-    const char *v = r.gate->version;
-    if (approved)
-      printf("approved: run %s may deploy %s%sto %s; continue it with: rp resume %s\n", r.id,
-             v ? v : "", v ? " " : "", env, r.id);
-    else
-      printf("rejected: run %s will not deploy %s%sto %s; it ends as rejected\n", r.id, v ? v : "",
-             v ? " " : "", env);
+    print_done(&r, &d);
     rc = EXIT_OK;
   }
+  free(d.by);
+  free(d.signature);
+  free(pdir);
   free(why);
   free(err);
   free(by);
   run_state_free(&r);
   lock_release(&lock);
+  checked_free(p, im);
   free(dir);
   return rc;
 }

@@ -6,6 +6,7 @@
 #include "cmd/cmd.h"
 #include "eval/families.h"
 #include "lang/parser.h"
+#include "run/approval.h"
 
 const char *pipeline_path(const char *given) { return given ? given : "pipeline.rp"; }
 
@@ -25,6 +26,19 @@ Program *pipeline_load(const char *path, Imports **im) {
   if (im) checked_free(p, *im);
   else parse_file_free(p);
   return NULL;
+}
+
+bool pipeline_review_decisions(RunState *r, const char *path) {
+  Imports *im = NULL;
+  Diags d = {0};
+  char *err = NULL;
+  Program *p = load_checked(path, rp_families, &im, &d, &err);
+  bool ok = p && !d.nerrors;
+  if (ok) approval_review(r, p);
+  if (p) checked_free(p, im);
+  diags_free(&d);
+  free(err);
+  return ok;
 }
 
 bool pipeline_plan(const Selection *sel, Loaded *l) {

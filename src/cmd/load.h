@@ -4,6 +4,7 @@
 #define RP_LOAD_H
 
 #include "lang/check.h"
+#include "run/journal.h"
 #include "run/plan.h"
 
 /* FILE if given, else ./pipeline.rp. */
@@ -13,6 +14,11 @@ const char *pipeline_path(const char *given);
  * NULL. NULL when it cannot be read or has errors; else free it with
  * checked_free (parse_file_free when not checked). */
 Program *pipeline_load(const char *path, Imports **im);
+
+/* approval_review of a run's decisions against the pipeline at `path`,
+ * loaded quietly (its problems are another command's to report). False,
+ * with the decisions unchecked, when it cannot be loaded or has errors. */
+bool pipeline_review_decisions(RunState *r, const char *path);
 
 /* plan_load over the process environment. */
 bool pipeline_plan(const Selection *sel, Loaded *l);

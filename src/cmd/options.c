@@ -36,6 +36,8 @@ static const Option options[] = {
      "open a session at a failing statement (stages then run one at a time)"},
     {"to", 0, "VERSION", AT(to), false, "the version to go back to (default: the previous successful one)"},
     {"as", 0, "NAME", AT(as), false, "who decides (default: $RP_ACTOR, the CI's user, git's user.name, $USER)"},
+    {"key", 0, "KEY", AT(key), false,
+     "sign the decision with this SSH key (default: $RP_SIGNING_KEY, git's user.signingkey)"},
     {"comment", 0, "TEXT", AT(comment), false, "recorded with the decision"},
     {"format", 0, "dot|mermaid", AT(format), false, "the graph's language (default dot)"},
     {"write", 'w', NULL, AT(write), false, "rewrite the files in place (only those that change)"},

@@ -31,6 +31,7 @@ typedef struct Options {
   const char *junit, *force_promotion;
   const char *to;          /* rollback --to VERSION */
   const char *as, *comment;
+  const char *key; /* --key: the SSH key a decision is signed with */
   const char *format;      /* graph --format */
   bool json, dry_run, wait, break_on_failure;
   bool write, check;       /* fmt -w, fmt --check */

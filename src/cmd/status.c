@@ -1,6 +1,6 @@
 /* status.c — rp status RUN [--json] [-f FILE]: one run, stage by
  * stage, the gate it waits at and the decisions taken, replayed from its
- * journal. */
+ * journal, each with why it does not count when it does not. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +8,7 @@
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "cmd/table.h"
+#include "run/approval.h"
 #include "run/event.h"
 #include "run/journal.h"
 #include "run/state.h"
@@ -82,9 +83,12 @@ static void print_decisions(const RunState *r) {
     const Decision *d = &r->decisions[i];
     Buf at = {0};
     format_local_time(d->at_ms, &at);
+    char *who = approval_shown_name(d->by);
     printf("%s %s%s%s by %s at %s%s%s%s\n", d->approved ? "approved" : "rejected", d->env,
-           d->version ? " " : "", d->version ? d->version : "", d->by ? d->by : "?", at.data,
+           d->version ? " " : "", d->version ? d->version : "", who, at.data,
            d->comment ? ": \"" : "", d->comment ? d->comment : "", d->comment ? "\"" : "");
+    if (d->ignored) printf("  ignored: %s\n", d->ignored);
+    free(who);
     buf_free(&at);
   }
 }
@@ -103,6 +107,9 @@ int cmd_status(const Options *o) {
     free(dir);
     return EXIT_USAGE;
   }
+  /* each decision checked as a resumed run would (run/approval.h) */
+  if (!pipeline_review_decisions(&r, pipeline_path(o->file)) && r.ndecisions)
+    fprintf(stderr, "rp status: %s cannot be loaded: its decisions are not checked\n", pipeline_path(o->file));
   int rc = EXIT_OK;
   if (o->json) {
     Value v = run_state_to_value(&r);

@@ -16,6 +16,7 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/methods.h"
 #include "lang/event_fields.h"
@@ -1216,6 +1217,22 @@ static bool is_string_list(const Node *v, bool literal_only) {
   return true;
 }
 
+/* `signers`: an OpenSSH allowed-signers file, relative to the pipeline
+ * file; it must exist now, or no approval could ever be verified. */
+static void check_signers(Checker *c, Node *v) {
+  const char *text;
+  uint32_t len;
+  if (v->kind != N_STRING || !string_is_plain(v, &text, &len)) {
+    diag_error(c->d, c->src, v->pos, "approval 'signers' must be a string literal, as in \"ci/allowed_signers\"");
+    return;
+  }
+  char *rel = xstrndup(text, len), *path = join_path(c->src->path, rel);
+  if (access(path, R_OK) != 0)
+    diag_error(c->d, c->src, v->pos, "approval 'signers': cannot read '%s': %s", path, strerror(errno));
+  free(rel);
+  free(path);
+}
+
 static void check_approval(Checker *c, Node *ap) {
   NodeList *l = &ap->as.settings;
   for (int i = 0; i < l->n; i++) {
@@ -1227,6 +1244,8 @@ static void check_approval(Checker *c, Node *ap) {
     if (!strcmp(k, "reviewers")) {
       if (!is_string_list(v, true))
         diag_error(c->d, c->src, v->pos, "approval 'reviewers' must be a list of string literals, as in [\"alice\"]");
+    } else if (!strcmp(k, "signers")) {
+      check_signers(c, v);
     } else if (!strcmp(k, "wait")) {
       if (v->kind != N_DURATION)
         diag_error(c->d, c->src, v->pos, "approval 'wait' must be a duration, as in 30m");
@@ -1236,8 +1255,18 @@ static void check_approval(Checker *c, Node *ap) {
                    *k == 'b' ? "main" : "v*");
     } else {
       diag_add(c->d, DIAG_ERROR, c->src, s->as.bind.name_pos, (uint32_t)strlen(k),
-               "unknown approval setting '%s' (expected reviewers, wait, branches or tags)", k);
+               "unknown approval setting '%s' (expected reviewers, signers, wait, branches or tags)", k);
     }
+  }
+}
+
+void check_unsigned_gates(const Program *p, Diags *d) {
+  for (int i = 0; i < p->nenvs; i++) {
+    const Environment *e = p->envs[i]->as.env;
+    if (e->approval && !settings_get(&e->approval->as.settings, "signers"))
+      diag_add(d, DIAG_WARNING, p->src, e->approval->pos, 8,
+               "approvals of environment '%s' are unauthenticated: anyone can approve as a reviewer "
+               "(add signers = \"FILE\", an OpenSSH allowed-signers file)", e->name);
   }
 }
 

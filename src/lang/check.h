@@ -42,5 +42,8 @@ bool check_program(Program *p, Imports *im, Diags *d);
  * when the file does not parse). Free with checked_free. */
 Program *load_checked(const char *path, const PrimFamily *const *families, Imports **im, Diags *d, char **err);
 void checked_free(Program *p, Imports *im); /* the program, its source, its imports */
+/* For rp check only: a warning for each approval gate without `signers`,
+ * whose decisions prove nothing about who took them (DESIGN §10). */
+void check_unsigned_gates(const Program *p, Diags *d);
 
 #endif

@@ -734,7 +734,9 @@ void gitp_changes(GitCtx *ctx, const char *dir, GitChangeOf of, const char *base
 
 /* ---- configuration ---- */
 
-char *gitp_user_name(GitCtx *ctx, const char *dir) {
+char *gitp_user_name(GitCtx *ctx, const char *dir) { return gitp_config_string(ctx, dir, "user.name"); }
+
+char *gitp_config_string(GitCtx *ctx, const char *dir, const char *key) {
   (void)ctx;
   git_repository *r = NULL;
   git_config *cfg = NULL, *snap = NULL;
@@ -744,7 +746,7 @@ char *gitp_user_name(GitCtx *ctx, const char *dir) {
   bool ok = git_repository_open_ext(&r, dir ? dir : ".", 0, NULL) == 0
                 ? git_repository_config_snapshot(&snap, r) == 0
                 : git_config_open_default(&cfg) == 0 && git_config_snapshot(&snap, cfg) == 0;
-  if (ok && git_config_get_string(&v, snap, "user.name") == 0 && *v) name = xstrdup(v);
+  if (ok && git_config_get_string(&v, snap, key) == 0 && *v) name = xstrdup(v);
   git_config_free(snap);
   git_config_free(cfg);
   git_repository_free(r);

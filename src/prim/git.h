@@ -123,6 +123,8 @@ void gitp_changes_free(GitChanges *c);
 /* git's user.name: the configuration of the repository holding `dir`
  * (global and system ones behind it), else the global one; NULL if unset. */
 char *gitp_user_name(GitCtx *ctx, const char *dir);
+/* Any string setting ("user.signingkey"), looked up the same way. */
+char *gitp_config_string(GitCtx *ctx, const char *dir, const char *key);
 
 /* ---- changing a repository ---- */
 

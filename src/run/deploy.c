@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/approval.h"
 #include "run/history.h"
 #include "run/rollback.h"
 #include "run/state.h"
@@ -192,26 +193,44 @@ static bool promotion_allowed(RunCtx *c, Scheduler *s, Unit *u, const Environmen
   return false;
 }
 
-/* The newest decision about this gate in the journal (re-read: approvals
- * come from other processes). */
-static bool find_decision(RunCtx *c, const char *env, const char *version, Decision *out) {
-  RunState r;
+/* The run's journal re-read (approvals come from other processes), each
+ * decision checked against the pipeline as it is now (run/approval.h). */
+static bool replay_reviewed(RunCtx *c, RunState *r) {
   char *err = NULL;
-  if (!journal_replay(c->state_dir, c->journal->run_id, &r, &err)) {
+  if (!journal_replay(c->state_dir, c->journal->run_id, r, &err)) {
     free(err);
     return false;
   }
+  approval_review(r, c->prog);
+  return true;
+}
+
+/* The newest decision about this gate that counts. Those that do not are
+ * said once (*said), with why. */
+static bool find_decision(RunCtx *c, Scheduler *s, Unit *u, const char *env, const char *version, Decision *out,
+                          bool *said) {
+  RunState r;
+  if (!replay_reviewed(c, &r)) return false;
   bool found = false;
   for (size_t i = r.ndecisions; i-- > 0 && !found;) {
     Decision *d = &r.decisions[i];
     if (strcmp(d->env, env) || (version && d->version && strcmp(d->version, version))) continue;
+    if (d->ignored) {
+      char *who = approval_shown_name(d->by);
+      if (s && !*said) say(s, u, "rp: ignored %s by %s: %s", d->approved ? "an approval" : "a rejection", who,
+                           d->ignored);
+      free(who);
+      continue;
+    }
     *out = *d;
     out->env = xstrdup(d->env);
     out->by = xstrdup(d->by);
     out->version = d->version ? xstrdup(d->version) : NULL;
     out->comment = d->comment ? xstrdup(d->comment) : NULL;
+    out->signature = out->ignored = NULL;
     found = true;
   }
+  if (s) *said = true;
   run_state_free(&r);
   return found;
 }
@@ -242,7 +261,8 @@ static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *versi
     Decision d;
     char *err = NULL;
     bool ok = journal_lock_decisions(&lock, c->state_dir, c->journal->run_id, &err);
-    if (ok && find_decision(c, env->name, version, &d)) decision_free(&d);
+    bool said = true;
+    if (ok && find_decision(c, NULL, NULL, env->name, version, &d, &said)) decision_free(&d);
     else ok = ok && journal_decision(c->journal, true, env->name, version, line, "approved on the terminal", &err);
     lock_release(&lock);
     if (!ok) {
@@ -259,10 +279,13 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
   Value wait = setting(c->I, &env->approval->as.settings, "wait");
   int64_t wait_ms = wait.kind == V_DURATION ? wait.as.i : 0;
   value_release(wait);
-  bool announced = false;
+  bool announced = false, said = false;
+  /* a decision typed on the terminal could not be signed: signed gates
+   * take rp approve --key only */
+  bool signed_gate = approval_is_signed(env), ask = c->interactive && !signed_gate;
   for (;;) {
     Decision d;
-    if (find_decision(c, env->name, version, &d)) {
+    if (find_decision(c, s, u, env->name, version, &d, &said)) {
       bool approved = d.approved;
       if (!approved) {
         *reason = xasprintf("deploying %s to %s was rejected by %s%s%s", version ? version : "", env->name, d.by,
@@ -274,7 +297,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       int64_t ready = d.at_ms + wait_ms, now = state_now_ms();
       decision_free(&d);
       if (now >= ready) return GO_RUN;
-      if (!c->wait_for_gates && !c->interactive) {
+      if (!c->wait_for_gates && !ask) {
         char *at = state_format_time(ready);
         say(s, u, "rp: approved; the wait timer of %s ends at %s: then run  rp resume %s", env->name, at,
             c->journal->run_id);
@@ -298,12 +321,13 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       char *who = value_to_cstr(reviewers);
       say(s, u, "rp: waiting for approval to deploy %s to %s (reviewers: %s)", version ? version : "", env->name,
           who);
-      say(s, u, "rp: approve with:  rp approve %s %s --as NAME", c->journal->run_id, env->name);
+      say(s, u, "rp: approve with:  rp approve %s %s --as NAME%s", c->journal->run_id, env->name,
+          signed_gate ? " --key KEY" : "");
       free(who);
       value_release(reviewers);
       announced = true;
     }
-    if (c->interactive && ask_on_terminal(c, env, version)) continue;
+    if (ask && ask_on_terminal(c, env, version)) continue;
     if (!c->wait_for_gates) return GO_WAIT;
     if (sched_cancel_requested()) return GO_WAIT; /* still waiting: resume later */
     sleep(1);
@@ -460,13 +484,10 @@ static void forked(void *ctx) { journal_forget(((RunCtx *)ctx)->journal); }
 static Value approvers(RunCtx *c, const char *env) {
   Value out = v_list();
   RunState r;
-  char *err = NULL;
-  if (!journal_replay(c->state_dir, c->journal->run_id, &r, &err)) {
-    free(err);
-    return out;
-  }
+  if (!replay_reviewed(c, &r)) return out;
   for (size_t i = 0; i < r.ndecisions; i++)
-    if (r.decisions[i].approved && !strcmp(r.decisions[i].env, env)) list_push(out, v_cstr(r.decisions[i].by));
+    if (r.decisions[i].approved && !r.decisions[i].ignored && !strcmp(r.decisions[i].env, env))
+      list_push(out, v_cstr(r.decisions[i].by));
   run_state_free(&r);
   return out;
 }

@@ -240,11 +240,19 @@ bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const 
 
 bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
                       const char *by, const char *comment, char **err) {
-  Value r = record(approved ? "approved" : "rejected");
-  map_set(r, "env", v_cstr(env));
-  map_set(r, "version", str_or_null(version));
-  map_set(r, "by", str_or_null(by));
-  map_set(r, "comment", str_or_null(comment));
+  Decision d = {.approved = approved, .env = (char *)env, .version = (char *)version, .by = (char *)by,
+                .comment = (char *)comment, .at_ms = state_now_ms()};
+  return journal_decision_record(j, &d, err);
+}
+
+bool journal_decision_record(Journal *j, const Decision *d, char **err) {
+  Value r = record(d->approved ? "approved" : "rejected");
+  map_set(r, "at", v_str_take(state_format_time(d->at_ms)));
+  map_set(r, "env", v_cstr(d->env));
+  map_set(r, "version", str_or_null(d->version));
+  map_set(r, "by", str_or_null(d->by));
+  map_set(r, "comment", str_or_null(d->comment));
+  if (d->signature) map_set(r, "signature", v_cstr(d->signature));
   return append_taken(j, r, err);
 }
 
@@ -360,7 +368,8 @@ static void apply_decision(RunState *r, Value rec, bool approved, size_t *cap) {
                 .version = field(rec, "version"),
                 .by = field(rec, "by"),
                 .comment = field(rec, "comment"),
-                .at_ms = time_field(rec, "at")};
+                .at_ms = time_field(rec, "at"),
+                .signature = field(rec, "signature")};
   VEC_PUSH(r->decisions, r->ndecisions, *cap, d);
 }
 
@@ -375,13 +384,13 @@ static bool at_gate(const RunState *r, const Decision *d) {
 /* Whether the gate the run waits at was rejected. */
 static bool gate_rejected(const RunState *r) {
   for (size_t i = 0; i < r->ndecisions; i++)
-    if (!r->decisions[i].approved && at_gate(r, &r->decisions[i])) return true;
+    if (!r->decisions[i].approved && !r->decisions[i].ignored && at_gate(r, &r->decisions[i])) return true;
   return false;
 }
 
 const Decision *run_state_gate_decision(const RunState *r) {
   for (size_t i = 0; i < r->ndecisions; i++)
-    if (at_gate(r, &r->decisions[i])) return &r->decisions[i];
+    if (!r->decisions[i].ignored && at_gate(r, &r->decisions[i])) return &r->decisions[i];
   return NULL;
 }
 
@@ -504,6 +513,8 @@ Value run_state_to_value(const RunState *r) {
     map_set(m, "by", str_or_null(d->by));
     map_set(m, "comment", str_or_null(d->comment));
     map_set(m, "at", time_or_null(d->at_ms));
+    map_set(m, "signed", v_bool(d->signature != NULL));
+    map_set(m, "ignored", str_or_null(d->ignored));
     list_push(decisions, m);
   }
   map_set(v, "decisions", decisions);
@@ -533,6 +544,8 @@ void run_state_free(RunState *r) {
     free(r->decisions[i].version);
     free(r->decisions[i].by);
     free(r->decisions[i].comment);
+    free(r->decisions[i].signature);
+    free(r->decisions[i].ignored);
   }
   free(r->decisions);
   gate_free(r->gate);

@@ -9,7 +9,8 @@
  *                  secret_outputs when some outputs held a secret, and
  *                  deploy (its history entry) when a deploy ran
  *   gate_waiting   stage, env, version, reviewers
- *   approved       env, version, by, comment      (rejected: the same)
+ *   approved       env, version, by, comment, signature? (rejected: the same;
+ *                  "at" is the decision's time, which the signature covers)
  *   run_finished   status
  * Every record survives kill -9 once appended. Records are also synced to
  * disk (survive a power cut) except stage_started and stage_finished,
@@ -82,6 +83,10 @@ bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const 
                           Value reviewers, char **err);
 bool journal_decision(Journal *j, bool approved, const char *env, const char *version,
                       const char *by, const char *comment, char **err);
+/* The same from d's fields, its at_ms the record's "at" (a signature covers
+ * it); d->ignored is not written. */
+struct Decision;
+bool journal_decision_record(Journal *j, const struct Decision *d, char **err);
 bool journal_run_finished(Journal *j, const char *status, char **err);
 /* Make everything appended so far survive a power cut. */
 bool journal_sync(Journal *j, char **err);
@@ -119,6 +124,8 @@ typedef struct Decision {
   bool approved;       /* false: rejected */
   char *env, *version, *by, *comment; /* version, comment may be NULL */
   int64_t at_ms;
+  char *signature;     /* ssh-keygen -Y sign's armored text, or NULL */
+  char *ignored;       /* why it does not count (run/approval.h), or NULL */
 } Decision;
 
 typedef struct Gate {
@@ -149,10 +156,12 @@ typedef struct RunState {
  * does not exist or cannot be read; a torn last line is not an error. */
 bool journal_replay(const char *state_dir, const char *run_id, RunState *out, char **err);
 const StageState *run_state_stage(const RunState *r, const char *stage); /* NULL if never started */
-/* The first decision taken at the gate the run waits at; NULL if none. */
+/* The first decision taken at the gate the run waits at, of those not
+ * ignored; NULL if none. */
 const Decision *run_state_gate_decision(const RunState *r);
 /* For `rp status --json`: {id, status, event, started, finished, stages:
- * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, dry_run, torn}. */
+ * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, dry_run, torn};
+ * each decision has "signed" and "ignored" (why it does not count, or null). */
 Value run_state_to_value(const RunState *r);
 void run_state_free(RunState *r);
 
