@@ -68,14 +68,15 @@ static void test_lookups(void) {
 
 static void test_params(void) {
   const Primitive *b = prim_lookup(rp_families, "docker", "build");
-  CHECK_INT(prim_nparams(b), 7);
+  CHECK_INT(prim_nparams(b), 12);
   CHECK_INT(prim_param_index(b, "context"), 0);
   CHECK_INT(prim_param_index(b, "tags"), 2);
-  CHECK_INT(prim_param_index(b, "platform"), 6);
+  CHECK_INT(prim_param_index(b, "platforms"), 6);
+  CHECK_INT(prim_param_index(b, "load"), 11);
   CHECK_INT(prim_param_index(b, "tag"), -1);
   PrimParam p;
   CHECK(prim_param(b, 3, &p) && p.len == 10 && !memcmp(p.name, "build_args", 10) && p.optional);
-  CHECK(!prim_param(b, 7, &p));
+  CHECK(!prim_param(b, 12, &p));
   CHECK_INT(prim_nparams(prim_lookup(rp_families, "git", "branch")), 0);
 }
 
