@@ -4,10 +4,11 @@
 set -e
 build="build-essential autoconf automake pkg-config
        libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev"
-# what the tests run: tests/fuzz.sh builds its harnesses with clang and libFuzzer
+# what the tests run: tests/fuzz.sh builds its harnesses with clang and libFuzzer;
+# tests/report.sh loads a page in chromium
 test="git python3 valgrind groff-base graphviz yq hyperfine
       docker-registry podman buildah skopeo apache2-utils
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev chromium"
 pkgs="$build $test"
 missing=
 for p in $pkgs; do

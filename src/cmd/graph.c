@@ -12,37 +12,12 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/graph.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "lang/check.h"
 
 typedef enum Format { FMT_DOT, FMT_MERMAID } Format;
-
-typedef enum GNodeKind { G_TRIGGER, G_STAGE, G_MATRIX, G_ENV, G_GATED_ENV } GNodeKind;
-
-/* needs: dependency -> dependent; deploys: stage -> environment;
- * after: earlier environment -> later; starts: trigger -> goal stage. */
-typedef enum GEdgeKind { E_STARTS, E_NEEDS, E_DEPLOYS, E_AFTER } GEdgeKind;
-
-typedef struct GNode {
-  GNodeKind kind;
-  const char *id;    /* a bare identifier in both formats */
-  const char *label; /* plain text; '\n' separates lines */
-} GNode;
-
-typedef struct GEdge {
-  GEdgeKind kind;
-  const char *from, *to;
-} GEdge;
-
-typedef struct Graph {
-  Arena arena; /* ids and labels */
-  const char *title;
-  GNode *nodes;
-  int nnodes, nodes_cap;
-  GEdge *edges;
-  int nedges, edges_cap;
-} Graph;
 
 /* ---- name lookup ---------------------------------------------------------
  * An open-addressing set of names: stages and environments are looked up
@@ -232,7 +207,7 @@ static void env_label(Buf *b, const Source *src, const Environment *e) {
 /* Edges to names that are not declared are left out: rp graph draws only
  * pipelines that pass the checks, which report those, so this is only a
  * guard that the output stays drawable. */
-static void build_graph(Graph *g, const Program *p) {
+void build_graph(Graph *g, const Program *p) {
   const Source *src = p->src;
   NameSet stages, envs;
   nameset_init(&stages, p->nstages);
@@ -299,7 +274,7 @@ static void build_graph(Graph *g, const Program *p) {
   free(envs.slots);
 }
 
-static void graph_free(Graph *g) {
+void graph_free(Graph *g) {
   free(g->nodes);
   free(g->edges);
   arena_free(&g->arena);

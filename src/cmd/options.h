@@ -31,6 +31,7 @@ typedef struct Options {
   const char *to;          /* rollback --to VERSION */
   const char *as, *comment;
   const char *format;      /* graph --format */
+  const char *output;      /* report -o FILE */
   bool json, dry_run, wait, break_on_failure;
   bool write, check;       /* fmt -w, fmt --check */
   bool help;               /* -h, --help: the rest was not read */
