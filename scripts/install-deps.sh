@@ -5,10 +5,12 @@ set -e
 build="build-essential autoconf automake pkg-config
        libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev"
 # what the tests run: tests/fuzz.sh builds its harnesses with clang and libFuzzer;
-# tests/report.sh loads a page in chromium
+# tests/report.sh loads a page in chromium; tests/editors.sh runs vim and node
 test="git python3 valgrind groff-base graphviz yq hyperfine
       docker-registry podman buildah skopeo apache2-utils
-      clang libclang-rt-14-dev chromium"
+      clang libclang-rt-14-dev chromium nodejs vim"
+# a nodejs from elsewhere brings its own npm, which Debian's npm would replace
+command -v npm >/dev/null || test="$test npm"
 pkgs="$build $test"
 missing=
 for p in $pkgs; do
