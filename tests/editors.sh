@@ -14,7 +14,7 @@ files=$(ls "$src"/examples/*/pipeline.rp "$src"/stdlib/*.rp "$src"/tests/lang/*.
 
 # ---- TextMate grammar ----
 for tool in node npm vim; do
-  command -v $tool >/dev/null || { echo "not ok: $tool is not installed (scripts/install-deps.sh)"; exit 1; }
+  command -v $tool >/dev/null || { echo "not ok: $tool is not installed (scripts/install-deps.sh --test)"; exit 1; }
 done
 npmdir="$PWD/tests/editors-npm" # kept between runs: npm installs only once per build directory
 if [ ! -d "$npmdir/node_modules/vscode-textmate" ] || [ ! -d "$npmdir/node_modules/vscode-oniguruma" ]; then

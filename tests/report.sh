@@ -6,7 +6,7 @@
 # hostile version, and a screenshot (for doc/report.md).
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
-command -v chromium >/dev/null || { echo "not ok: chromium is not installed (scripts/install-deps.sh)"; exit 1; }
+command -v chromium >/dev/null || { echo "not ok: chromium is not installed (scripts/install-deps.sh --test)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export RP_STATE_DIR="$tmp/state"
 unset CI
