@@ -5,16 +5,11 @@
 # puts it on PATH and passes the state backend and run id on.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/copy-source.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export CFLAGS=-O0 # the builds below test the steps, not the optimiser
-# the source as committed (and changed) here, without build trees
-src="$tmp/src"; mkdir -p "$src"
-if git -C "$top_srcdir" rev-parse >/dev/null 2>&1; then
-  (cd "$top_srcdir" && git ls-files -co --exclude-standard) | grep -v '^build/' | (cd "$top_srcdir" && xargs tar cf -) |
-    (cd "$src" && tar xf -)
-else
-  (cd "$top_srcdir" && tar cf - --exclude=./build .) | (cd "$src" && tar xf -)
-fi
+src="$tmp/src"
+copy_source "$src"
 proj="$tmp/project"; mkdir -p "$proj"
 cp "$top_srcdir/examples/hello/pipeline.rp" "$proj/"
 
