@@ -16,12 +16,13 @@ done
 # each library rp needs comes from a package that a -dev package of the
 # base list depends on (libc: build-essential)
 bin=$(cd "$(dirname "$RP")" && pwd)/$(basename "$RP")
+multiarch=$(gcc -print-multiarch)
 needed=$(objdump -p "$bin" | sed -n 's/^ *NEEDED *//p' | grep -v '^lib\(asan\|ubsan\)\.')
 [ -n "$needed" ] || _fail "objdump lists what rp needs"
 devdeps=$(for p in $base; do apt-cache depends --no-recommends --no-suggests "$p" 2>/dev/null; done |
   sed -n 's/^ *\(|\)\?Depends: //p' | sed 's/:.*//' | sort -u)
 for lib in $needed; do
-  pkg=$(dpkg -S "*/$lib" 2>/dev/null | head -1 | sed 's/[:,].*//')
+  pkg=$(dpkg -S "*/$multiarch/$lib" 2>/dev/null | head -1 | sed 's/[:,].*//')
   [ -n "$pkg" ] || { _fail "no package ships $lib"; continue; }
   [ "$pkg" = libc6 ] && continue
   printf '%s\n' "$devdeps" | grep -qx "$pkg" || _fail "$lib ($pkg) is not brought by the packages setup installs"
