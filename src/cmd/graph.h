@@ -1,39 +1,21 @@
-/* graph.h — the pipeline as a format-neutral graph: what rp graph writes
- * as dot or Mermaid and rp report draws as SVG (doc/graph.md). */
+/* graph.h — the stage graph of rp graph, for the commands that draw it
+ * too: rp report's page has it as inline SVG. */
 #ifndef RP_GRAPH_H
 #define RP_GRAPH_H
 
 #include "core/util.h"
 #include "lang/check.h"
 
-typedef enum GNodeKind { G_TRIGGER, G_STAGE, G_MATRIX, G_ENV, G_GATED_ENV } GNodeKind;
+/* How the caller wants a node drawn: `kind` is "trigger", "stage",
+ * "matrix", "environment" or "gate" (an environment with an approval
+ * gate), `name` the stage's or environment's name (NULL for a trigger).
+ * Returns the node's CSS class; *second, when set, is a second line of
+ * text under its name (a result, a version). */
+typedef const char *(*GraphPaint)(const char *kind, const char *name, const char **second, void *ctx);
 
-/* needs: dependency -> dependent; deploys: stage -> environment;
- * after: earlier environment -> later; starts: trigger -> goal stage. */
-typedef enum GEdgeKind { E_STARTS, E_NEEDS, E_DEPLOYS, E_AFTER } GEdgeKind;
-
-typedef struct GNode {
-  GNodeKind kind;
-  const char *id;    /* a bare identifier in both formats */
-  const char *label; /* plain text; '\n' separates lines */
-} GNode;
-
-typedef struct GEdge {
-  GEdgeKind kind;
-  const char *from, *to;
-} GEdge;
-
-typedef struct Graph {
-  Arena arena; /* ids and labels */
-  const char *title;
-  GNode *nodes;
-  int nnodes, nodes_cap;
-  GEdge *edges;
-  int nedges, edges_cap;
-} Graph;
-
-/* The nodes and edges of a checked pipeline, in source order. */
-void build_graph(Graph *g, const Program *p);
-void graph_free(Graph *g);
+/* Appends the graph of checked pipeline `p` to `out` as an <svg> element
+ * for an HTML page: nodes in columns by dependency depth, edges as curves
+ * with the classes "edge starts|needs|deploys|after", every text escaped. */
+void graph_svg(const Program *p, GraphPaint paint, void *ctx, Buf *out);
 
 #endif

@@ -2,7 +2,8 @@
  * is where, who approved it, when" (doc/report.md).
  *
  * The page is self-contained: inline CSS and an SVG of the stage graph
- * drawn here (no graphviz needed, no script, no network), and a
+ * that rp draws itself (cmd/graph.h: no graphviz needed, no script, no
+ * network), and a
  * Content-Security-Policy that forbids scripts and remote loads, so even
  * a mistake in escaping could not run anything. Every text that comes
  * from the pipeline, the event or the state directory is HTML-escaped.
@@ -16,6 +17,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/graph.h"
+#include "cmd/html.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "cmd/table.h"
@@ -25,24 +27,6 @@
 
 enum { HISTORY_ROWS = 20 }; /* per environment; older deploys: rp history */
 
-/* ---- escaping ----------------------------------------------------------- */
-
-/* Text for an HTML text node or a quoted attribute value. Control
- * characters other than tab and newline become spaces. */
-static void esc(Buf *b, const char *s) {
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    switch (c) {
-    case '&': buf_puts(b, "&amp;"); break;
-    case '<': buf_puts(b, "&lt;"); break;
-    case '>': buf_puts(b, "&gt;"); break;
-    case '"': buf_puts(b, "&quot;"); break;
-    case '\'': buf_puts(b, "&#39;"); break;
-    default: buf_putc(b, (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f ? ' ' : (char)c);
-    }
-  }
-}
-
 static const char *str_of(Value m, const char *key) {
   Value v = m.kind == V_MAP ? map_get(m, key) : v_null();
   return is_str(v) ? str_chars(v) : NULL;
@@ -51,7 +35,7 @@ static const char *str_of(Value m, const char *key) {
 /* A table cell: the text escaped, "-" when there is none. */
 static void cell(Buf *b, const char *text) {
   buf_puts(b, "<td>");
-  if (text && *text) esc(b, text);
+  if (text && *text) html_text(b, text);
   else buf_putc(b, '-');
   buf_puts(b, "</td>");
 }
@@ -62,7 +46,7 @@ static void names(Buf *b, Value list) {
   for (size_t i = 0; list.kind == V_LIST && i < list_len(list); i++)
     if (is_str(list_get(list, i))) {
       buf_puts(b, n++ ? ", " : "");
-      esc(b, str_chars(list_get(list, i)));
+      html_text(b, str_chars(list_get(list, i)));
     }
   if (!n) buf_putc(b, '-');
 }
@@ -81,133 +65,33 @@ static void recorded_time_cell(Buf *b, Value at) {
   buf_free(&t);
 }
 
-/* ---- the stage graph as SVG ----------------------------------------------
- * A layered drawing: a node's column is the length of the longest path
- * reaching it, its row its order of appearance within the column. */
-
-enum { NODE_W = 150, NODE_H = 44, GAP_X = 40, GAP_Y = 18, MARGIN = 12, LABEL_CHARS = 21 };
-
-static int node_index(const Graph *g, const char *id) {
-  for (int i = 0; i < g->nnodes; i++)
-    if (!strcmp(g->nodes[i].id, id)) return i;
-  return -1;
-}
-
-/* Columns by longest path; a cycle (which the checks reject) only stops
- * the relaxation after nnodes rounds. */
-static void place_nodes(const Graph *g, const int *from, const int *to, int *col, int *row, int *ncols,
-                        int *nrows) {
-  bool changed = true;
-  for (int round = 0; changed && round < g->nnodes; round++) {
-    changed = false;
-    for (int e = 0; e < g->nedges; e++)
-      if (from[e] >= 0 && to[e] >= 0 && col[to[e]] < col[from[e]] + 1) {
-        col[to[e]] = col[from[e]] + 1;
-        changed = true;
-      }
-  }
-  *ncols = *nrows = 0;
-  for (int i = 0; i < g->nnodes; i++) if (col[i] + 1 > *ncols) *ncols = col[i] + 1;
-  int *used = xcalloc((size_t)*ncols + 1, sizeof *used);
-  for (int i = 0; i < g->nnodes; i++) {
-    row[i] = used[col[i]]++;
-    if (row[i] + 1 > *nrows) *nrows = row[i] + 1;
-  }
-  free(used);
-}
-
-/* One line of an SVG label, cut (at a character boundary) to fit the box. */
-static void svg_line(Buf *b, const char *s, size_t len, int x, int y, const char *cls) {
-  buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"%s\">", x, y, cls);
-  size_t n = 0, chars = 0;
-  while (n < len && chars < LABEL_CHARS) {
-    n++;
-    while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80) n++;
-    chars++;
-  }
-  char *cut = xstrndup(s, n);
-  esc(b, cut);
-  free(cut);
-  if (n < len) buf_puts(b, "…");
-  buf_puts(b, "</text>");
-}
-
 typedef struct Colours {
   const RunState *last; /* the newest run, or NULL */
   Value versions;       /* environment name -> its current version */
 } Colours;
 
-/* The status a node is drawn with (a CSS class) and the second line it
- * shows: a stage's result in the last run, an environment's version. */
-static const char *node_status(const GNode *n, const Colours *c, const char **second) {
-  *second = NULL;
-  if (n->kind == G_TRIGGER) return "trigger";
-  if (n->kind == G_ENV || n->kind == G_GATED_ENV) {
-    const char *name = n->id + strlen("env_");
+/* How rp report paints a node of the graph (GraphPaint): a stage by its
+ * result in the last run, an environment with its current version. */
+static const char *paint_node(const char *kind, const char *name, const char **second, void *ctx) {
+  const Colours *c = ctx;
+  const Gate *waiting = c->last && c->last->status == RUN_WAITING ? c->last->gate : NULL;
+  if (!name) return "trigger";
+  if (!strcmp(kind, "environment") || !strcmp(kind, "gate")) {
     *second = str_of(c->versions, name);
-    if (c->last && c->last->gate && c->last->status == RUN_WAITING && !strcmp(c->last->gate->env, name))
-      return "waiting";
-    return "env";
+    if (waiting && !strcmp(waiting->env, name)) return "waiting gate";
+    return !strcmp(kind, "gate") ? "env gate" : "env";
   }
-  const char *name = n->id + strlen("stage_");
-  const StageState *st = c->last ? run_state_stage(c->last, name) : NULL;
-  if (c->last && c->last->gate && c->last->status == RUN_WAITING && !strcmp(c->last->gate->stage, name)) {
+  if (waiting && !strcmp(waiting->stage, name)) {
     *second = "waiting for approval";
     return "waiting";
   }
+  const StageState *st = c->last ? run_state_stage(c->last, name) : NULL;
   if (!st) return "notrun";
   *second = st->status;
   if (!strcmp(st->status, "succeeded") || !strcmp(st->status, "ok")) return "ok";
   if (!strcmp(st->status, "failed")) return "failed";
   if (!strcmp(st->status, "running") || !strcmp(st->status, "waiting")) return "waiting";
   return "skipped";
-}
-
-static void svg_graph(Buf *b, const Graph *g, const Colours *c) {
-  if (!g->nnodes) return;
-  int *from = xcalloc((size_t)g->nedges + 1, sizeof *from), *to = xcalloc((size_t)g->nedges + 1, sizeof *to);
-  int *col = xcalloc((size_t)g->nnodes, sizeof *col), *row = xcalloc((size_t)g->nnodes, sizeof *row);
-  for (int e = 0; e < g->nedges; e++) {
-    from[e] = node_index(g, g->edges[e].from);
-    to[e] = node_index(g, g->edges[e].to);
-  }
-  int ncols, nrows;
-  place_nodes(g, from, to, col, row, &ncols, &nrows);
-#define X(i) (MARGIN + col[i] * (NODE_W + GAP_X))
-#define Y(i) (MARGIN + row[i] * (NODE_H + GAP_Y))
-  buf_printf(b,
-             "<svg role=\"img\" aria-label=\"stage graph\" width=\"%d\" "
-             "height=\"%d\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-             "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>\n",
-             2 * MARGIN + ncols * (NODE_W + GAP_X) - GAP_X, 2 * MARGIN + nrows * (NODE_H + GAP_Y) - GAP_Y);
-  static const char *edge_class[] = {[E_STARTS] = "starts", [E_NEEDS] = "needs", [E_DEPLOYS] = "deploys",
-                                     [E_AFTER] = "after"};
-  for (int e = 0; e < g->nedges; e++) {
-    if (from[e] < 0 || to[e] < 0) continue;
-    int x1 = X(from[e]) + NODE_W, y1 = Y(from[e]) + NODE_H / 2, x2 = X(to[e]), y2 = Y(to[e]) + NODE_H / 2;
-    buf_printf(b, "<path class=\"edge %s\" d=\"M%d,%d C%d,%d %d,%d %d,%d\" marker-end=\"url(#arrow)\"/>\n",
-               edge_class[g->edges[e].kind], x1, y1, x1 + GAP_X / 2, y1, x2 - GAP_X / 2, y2, x2, y2);
-  }
-  for (int i = 0; i < g->nnodes; i++) {
-    const GNode *n = &g->nodes[i];
-    const char *second, *status = node_status(n, c, &second);
-    bool env = n->kind == G_ENV || n->kind == G_GATED_ENV;
-    buf_printf(b, "<g class=\"node %s%s\"><title>", status, n->kind == G_GATED_ENV ? " gate" : "");
-    esc(b, n->label);
-    buf_printf(b, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"%d\"/>", X(i), Y(i), NODE_W,
-               NODE_H, env ? 14 : 4);
-    size_t first = strcspn(n->label, "\n");
-    svg_line(b, n->label, first, X(i) + 8, Y(i) + (second ? 18 : 27), "name");
-    if (second) svg_line(b, second, strlen(second), X(i) + 8, Y(i) + 36, "sub");
-    buf_puts(b, "</g>\n");
-  }
-#undef X
-#undef Y
-  buf_puts(b, "</svg>\n");
-  free(from);
-  free(to);
-  free(col);
-  free(row);
 }
 
 /* ---- sections ------------------------------------------------------------ */
@@ -256,9 +140,9 @@ static void waiting_section(Buf *b, const char *dir, const RunSummary *runs, siz
       buf_puts(b, "</td>");
       time_cell(b, r.gate->at_ms);
       buf_puts(b, "<td><code>rp approve ");
-      esc(b, r.id);
+      html_text(b, r.id);
       buf_putc(b, ' ');
-      esc(b, r.gate->env);
+      html_text(b, r.gate->env);
       buf_puts(b, " --as NAME</code></td></tr>\n");
     }
     run_state_free(&r);
@@ -280,16 +164,16 @@ static void approvals_cell(Buf *b, const char *dir, const char *env, Value deplo
       if (!d->approved || strcmp(d->env, env)) continue;
       buf_puts(b, any ? "<br>" : "");
       any = true;
-      esc(b, d->by);
+      html_text(b, d->by);
       buf_puts(b, " <span class=\"when\">");
       Buf t = {0};
       format_local_time(d->at_ms, &t);
-      esc(b, t.data);
+      html_text(b, t.data);
       buf_free(&t);
       buf_puts(b, "</span>");
       if (d->comment && *d->comment) {
         buf_puts(b, " <q>");
-        esc(b, d->comment);
+        html_text(b, d->comment);
         buf_puts(b, "</q>");
       }
     }
@@ -315,7 +199,7 @@ static void history_table(Buf *b, const char *dir, const char *env, Value deploy
     buf_printf(b, "<tr class=\"%s\">", result && !strcmp(result, "succeeded") ? "ok" : "failed");
     cell(b, str_of(d, "version"));
     buf_puts(b, "<td>");
-    esc(b, result);
+    html_text(b, result);
     if (rb.kind == V_BOOL && rb.as.b) buf_puts(b, " (rollback)");
     buf_puts(b, "</td>");
     recorded_time_cell(b, map_get(d, "at"));
@@ -331,7 +215,7 @@ static void history_table(Buf *b, const char *dir, const char *env, Value deploy
   buf_puts(b, "</table>\n");
   if (n <= HISTORY_ROWS) return;
   buf_printf(b, "<p>%zu older deploys: <code>rp history ", n - HISTORY_ROWS);
-  esc(b, env);
+  html_text(b, env);
   buf_puts(b, "</code></p>\n");
 }
 
@@ -345,10 +229,10 @@ static void environments_section(Buf *b, const char *dir, const Program *p, Valu
     Value deploys, current = v_null();
     char *err = NULL;
     buf_puts(b, "<section class=\"env\"><h3>");
-    esc(b, e->name);
+    html_text(b, e->name);
     if (!history_list(dir, e->name, &deploys, &err)) {
       buf_puts(b, "</h3><p class=\"failed\">cannot read its history: ");
-      esc(b, err);
+      html_text(b, err);
       buf_puts(b, "</p></section>\n");
       free(err);
       continue;
@@ -360,7 +244,7 @@ static void environments_section(Buf *b, const char *dir, const Program *p, Valu
     const char *version = str_of(current, "version");
     if (version) map_set(versions, e->name, v_cstr(version));
     buf_puts(b, " <span class=\"version\">");
-    esc(b, version ? version : "nothing deployed");
+    html_text(b, version ? version : "nothing deployed");
     buf_puts(b, "</span></h3>\n");
     history_table(b, dir, e->name, deploys);
     value_release(deploys);
@@ -401,13 +285,13 @@ static void page(Buf *b, const char *dir, const Program *p, const RunSummary *ru
   buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
               "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
               "style-src 'unsafe-inline'\">\n<meta name=\"viewport\" content=\"width=device-width\">\n<title>");
-  esc(b, name);
+  html_text(b, name);
   buf_printf(b, " — rp report</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", style);
-  esc(b, name);
+  html_text(b, name);
   buf_puts(b, "</h1>\n<p>Written by <code>rp report</code> at ");
   format_local_time(state_now_ms(), b);
   buf_puts(b, " (local time of the machine that wrote it, as are all times below) from the state in <code>");
-  esc(b, dir);
+  html_text(b, dir);
   buf_puts(b, "</code>.</p>\n");
   last_run_section(b, have_last ? &last : NULL);
 
@@ -416,11 +300,8 @@ static void page(Buf *b, const char *dir, const Program *p, const RunSummary *ru
               "<span class=\"waiting\">waiting</span><span class=\"skipped\">skipped</span>"
               "<span class=\"notrun\">not run</span>; environments show their current version.</p>\n"
               "<div class=\"graph\">\n");
-  Graph g = {0};
-  build_graph(&g, p);
   Colours c = {have_last ? &last : NULL, versions};
-  svg_graph(b, &g, &c);
-  graph_free(&g);
+  graph_svg(p, paint_node, &c, b);
   buf_puts(b, "</div>\n");
 
   waiting_section(b, dir, runs, nruns);
