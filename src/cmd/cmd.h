@@ -31,12 +31,12 @@ int cmd_plan(const Options *o);
 int cmd_resume(const Options *o);
 int cmd_rollback(const Options *o);
 int cmd_environments(const Options *o);
+int cmd_report(const Options *o);
 int cmd_runs(const Options *o);
 int cmd_status(const Options *o);
 int cmd_history(const Options *o);
 int cmd_approve(const Options *o);
 int cmd_reject(const Options *o);
 int cmd_repl(const Options *o);
-int cmd_report(const Options *o);
 
 #endif

@@ -29,9 +29,9 @@ typedef struct Options {
   const char *jobs;        /* -j N */
   const char *junit, *secrets, *force_promotion;
   const char *to;          /* rollback --to VERSION */
+  const char *output;      /* report -o FILE */
   const char *as, *comment;
   const char *format;      /* graph --format */
-  const char *output;      /* report -o FILE */
   bool json, dry_run, wait, break_on_failure;
   bool write, check;       /* fmt -w, fmt --check */
   bool help;               /* -h, --help: the rest was not read */
