@@ -1,7 +1,7 @@
 // extension.js — rp for VS Code: formatting through `rp fmt -` (the text on
 // standard input, the formatted text on standard output) and diagnostics
-// through `rp check --json FILE` (one JSON object per diagnostic:
-// {file, line, col, severity, message}; lines and columns from 1).
+// through `rp check --json FILE` (an array of {file, line, col, end?,
+// severity, message}, lines and columns from 1; JSON lines are read too).
 'use strict';
 const { execFile } = require('child_process');
 const path = require('path');
@@ -40,7 +40,9 @@ function activate(context) {
         .filter((d) => !d.file || path.resolve(path.dirname(doc.fileName), d.file) === doc.fileName)
         .map((d) => {
           const line = Math.max(0, (d.line || 1) - 1), col = Math.max(0, (d.col || 1) - 1);
-          const diag = new vscode.Diagnostic(new vscode.Range(line, col, line, col + 1), d.message, severity(d.severity));
+          // `end` (exclusive, same line) when rp underlines more than a point
+          const end = d.end && d.end.line === d.line && d.end.col > d.col ? d.end.col - 1 : col + 1;
+          const diag = new vscode.Diagnostic(new vscode.Range(line, col, line, end), d.message, severity(d.severity));
           diag.source = 'rp check';
           return diag;
         }));
