@@ -1,5 +1,6 @@
 #!/bin/sh
-# setup.sh — install dependencies, build rp, and show it on the example
+# setup.sh — install what building and running rp needs (not the test
+# tools: scripts/test.sh installs those), build rp, and show it on the example
 # pipeline: check it, draw it, plan and run it for a push to main.
 set -e
 cd "$(dirname "$0")/.."

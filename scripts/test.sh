@@ -1,6 +1,6 @@
 #!/bin/sh
 # test.sh — the whole test suite, as CI runs it:
-#   1. install missing Debian packages;
+#   1. install the missing Debian packages building and testing need;
 #   2. build with -Werror, AddressSanitizer and UndefinedBehaviorSanitizer,
 #      and run `make check` (unit, golden and integration tests);
 #   3. build without sanitizers and run the test corpus under valgrind;
@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-sh scripts/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+sh scripts/install-deps.sh --test || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 ./autogen.sh >/dev/null 2>&1 || { ./autogen.sh; echo "0 passed, 1 failed"; exit 1; }
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"

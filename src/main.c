@@ -25,6 +25,8 @@ static const Command commands[] = {
      "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
     {"reject", cmd_reject, "RUN ENV", "--as --key --comment -f",
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
+    {"report", cmd_report, "", "-o -f",
+     "write one static HTML page: the stage graph by the last run's results, versions, approvals, gates", NULL},
     {"environments", cmd_environments, "", "--json -f",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
     {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",

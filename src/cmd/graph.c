@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/graph.h"
+#include "cmd/html.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "lang/check.h"
@@ -303,6 +305,112 @@ static void graph_free(Graph *g) {
   free(g->nodes);
   free(g->edges);
   arena_free(&g->arena);
+}
+
+/* ---- SVG, for rp report ------------------------------------------------
+ * A layered drawing: a node's column is the length of the longest path
+ * reaching it, its row its order of appearance within the column. */
+
+enum { SVG_NODE_W = 150, SVG_NODE_H = 44, SVG_GAP_X = 40, SVG_GAP_Y = 18, SVG_MARGIN = 12, SVG_LABEL_CHARS = 21 };
+
+static int node_index(const Graph *g, const char *id) {
+  for (int i = 0; i < g->nnodes; i++)
+    if (!strcmp(g->nodes[i].id, id)) return i;
+  return -1;
+}
+
+/* Columns by longest path; a cycle (which the checks reject) only stops
+ * the relaxation after nnodes rounds. */
+static void svg_place(const Graph *g, const int *from, const int *to, int *col, int *row, int *ncols, int *nrows) {
+  bool changed = true;
+  for (int round = 0; changed && round < g->nnodes; round++) {
+    changed = false;
+    for (int e = 0; e < g->nedges; e++)
+      if (from[e] >= 0 && to[e] >= 0 && col[to[e]] < col[from[e]] + 1) {
+        col[to[e]] = col[from[e]] + 1;
+        changed = true;
+      }
+  }
+  *ncols = *nrows = 0;
+  for (int i = 0; i < g->nnodes; i++)
+    if (col[i] + 1 > *ncols) *ncols = col[i] + 1;
+  int *used = xcalloc((size_t)*ncols + 1, sizeof *used);
+  for (int i = 0; i < g->nnodes; i++) {
+    row[i] = used[col[i]]++;
+    if (row[i] + 1 > *nrows) *nrows = row[i] + 1;
+  }
+  free(used);
+}
+
+/* One line of a node's text, cut (at a character boundary) to fit. */
+static void svg_line(Buf *b, const char *s, size_t len, int x, int y, const char *cls) {
+  buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"%s\">", x, y, cls);
+  size_t n = 0, chars = 0;
+  while (n < len && chars < SVG_LABEL_CHARS) {
+    n++;
+    while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80) n++;
+    chars++;
+  }
+  char *cut = xstrndup(s, n);
+  html_text(b, cut);
+  free(cut);
+  if (n < len) buf_puts(b, "…");
+  buf_puts(b, "</text>");
+}
+
+static void svg_node(Buf *b, const GNode *n, int x, int y, GraphPaint paint, void *ctx) {
+  static const char *kind[] = {[G_TRIGGER] = "trigger", [G_STAGE] = "stage", [G_MATRIX] = "matrix",
+                               [G_ENV] = "environment", [G_GATED_ENV] = "gate"};
+  const char *name = n->kind == G_TRIGGER ? NULL : strchr(n->id, '_') + 1; /* ids are KIND_NAME */
+  const char *second = NULL, *cls = paint(kind[n->kind], name, &second, ctx);
+  buf_puts(b, "<g class=\"node ");
+  html_text(b, cls);
+  buf_puts(b, "\"><title>");
+  html_text(b, n->label);
+  bool env = n->kind == G_ENV || n->kind == G_GATED_ENV;
+  buf_printf(b, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"%d\"/>", x, y, SVG_NODE_W,
+             SVG_NODE_H, env ? 14 : 4);
+  svg_line(b, n->label, strcspn(n->label, "\n"), x + 8, y + (second ? 18 : 27), "name");
+  if (second) svg_line(b, second, strlen(second), x + 8, y + 36, "sub");
+  buf_puts(b, "</g>\n");
+}
+
+void graph_svg(const Program *p, GraphPaint paint, void *ctx, Buf *b) {
+  Graph g = {0};
+  build_graph(&g, p);
+  int *from = xcalloc((size_t)g.nedges + 1, sizeof *from), *to = xcalloc((size_t)g.nedges + 1, sizeof *to);
+  int *col = xcalloc((size_t)g.nnodes + 1, sizeof *col), *row = xcalloc((size_t)g.nnodes + 1, sizeof *row);
+  for (int e = 0; e < g.nedges; e++) {
+    from[e] = node_index(&g, g.edges[e].from);
+    to[e] = node_index(&g, g.edges[e].to);
+  }
+  int ncols, nrows;
+  svg_place(&g, from, to, col, row, &ncols, &nrows);
+#define X(i) (SVG_MARGIN + col[i] * (SVG_NODE_W + SVG_GAP_X))
+#define Y(i) (SVG_MARGIN + row[i] * (SVG_NODE_H + SVG_GAP_Y))
+  buf_printf(b,
+             "<svg role=\"img\" aria-label=\"stage graph\" width=\"%d\" height=\"%d\">\n<defs><marker id=\"arrow\" "
+             "viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
+             "<path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>\n",
+             2 * SVG_MARGIN + ncols * (SVG_NODE_W + SVG_GAP_X) - SVG_GAP_X,
+             2 * SVG_MARGIN + nrows * (SVG_NODE_H + SVG_GAP_Y) - SVG_GAP_Y);
+  static const char *edge_class[] = {[E_STARTS] = "starts", [E_NEEDS] = "needs", [E_DEPLOYS] = "deploys",
+                                     [E_AFTER] = "after"};
+  for (int e = 0; e < g.nedges; e++) {
+    if (from[e] < 0 || to[e] < 0) continue;
+    int x1 = X(from[e]) + SVG_NODE_W, y1 = Y(from[e]) + SVG_NODE_H / 2, x2 = X(to[e]), y2 = Y(to[e]) + SVG_NODE_H / 2;
+    buf_printf(b, "<path class=\"edge %s\" d=\"M%d,%d C%d,%d %d,%d %d,%d\" marker-end=\"url(#arrow)\"/>\n",
+               edge_class[g.edges[e].kind], x1, y1, x1 + SVG_GAP_X / 2, y1, x2 - SVG_GAP_X / 2, y2, x2, y2);
+  }
+  for (int i = 0; i < g.nnodes; i++) svg_node(b, &g.nodes[i], X(i), Y(i), paint, ctx);
+#undef X
+#undef Y
+  buf_puts(b, "</svg>\n");
+  free(from);
+  free(to);
+  free(col);
+  free(row);
+  graph_free(&g);
 }
 
 /* ---- Graphviz dot ------------------------------------------------------ */

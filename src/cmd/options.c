@@ -35,6 +35,7 @@ static const Option options[] = {
     {"break-on-failure", 0, NULL, AT(break_on_failure), false,
      "open a session at a failing statement (stages then run one at a time)"},
     {"to", 0, "VERSION", AT(to), false, "the version to go back to (default: the previous successful one)"},
+    {"output", 'o', "FILE", AT(output), false, "write to FILE instead of standard output"},
     {"as", 0, "NAME", AT(as), false, "who decides (default: $RP_ACTOR, the CI's user, git's user.name, $USER)"},
     {"key", 0, "KEY", AT(key), false,
      "sign the decision with this SSH key (default: $RP_SIGNING_KEY, git's user.signingkey)"},

@@ -30,6 +30,7 @@ typedef struct Options {
   Args secrets;            /* --secrets [ENV=]FILE */
   const char *junit, *force_promotion;
   const char *to;          /* rollback --to VERSION */
+  const char *output;      /* report -o FILE */
   const char *as, *comment;
   const char *key; /* --key: the SSH key a decision is signed with */
   const char *format;      /* graph --format */

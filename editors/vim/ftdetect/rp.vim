@@ -1,0 +1,2 @@
+" rp pipeline files
+autocmd BufNewFile,BufRead *.rp setfiletype rp
