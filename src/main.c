@@ -7,10 +7,11 @@
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "config.h"
+#include "core/util.h"
 
 #define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure"
 
-static const Command commands[] = {
+const Command commands[] = {
     {"run", cmd_run, "[STAGE...]", "-f --only EVENT " RUNNING,
      "run the stages the event triggers (or those named) and everything they need", NULL},
     {"resume", cmd_resume, "RUN", "--wait -f " RUNNING,
@@ -37,8 +38,15 @@ static const Command commands[] = {
      "-w and --check exclude each other. The layout rules: doc/fmt.md."},
     {"graph", cmd_graph, "[FILE]", "--format -f", "print the stage graph", NULL},
     {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
+    {"init", cmd_init, "", "", "write a commented starter pipeline.rp and .rp/.gitignore", NULL},
+    {"completion", cmd_completion, "SHELL", "-f",
+     "print the completion script for SHELL (bash, zsh or fish)",
+     "Load it with  source <(rp completion bash)  (zsh likewise), or  rp completion fish | source.\n"
+     "The scripts complete commands, options, and stage and environment names\n"
+     "from the pipeline, which they get from  rp completion stages|environments [-f FILE]."},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+const int ncommands = NCOMMANDS;
 
 static void usage(FILE *out) {
   fputs("usage: rp COMMAND [ARGS]\n\n"
@@ -53,7 +61,8 @@ static void usage(FILE *out) {
   options_event_flags(out);
   fputs("  Without them the event comes from GitHub Actions or GitLab CI, else a local\n"
         "  event from git's HEAD.\n"
-        "\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 a stage failed (fmt --check:\n"
+        "\nFILE defaults to pipeline.rp in this directory or the nearest parent up to the\n"
+        "repository's root; rp then works from there. Exit codes: 0 success; 1 a stage failed (fmt --check:\n"
         "files would change); 2 usage, parse or check error; 3 paused at an approval gate.\n"
         "Runs are journaled under .rp/ beside FILE (RP_STATE_DIR moves it).\n"
         "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
@@ -63,9 +72,13 @@ static void usage(FILE *out) {
 }
 
 static const Command *command_named(const char *name) {
-  for (int i = 0; i < NCOMMANDS; i++)
+  Suggest sg = {name, NULL, (size_t)-1};
+  for (int i = 0; i < NCOMMANDS; i++) {
     if (!strcmp(name, commands[i].name)) return &commands[i];
-  fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
+    suggest_try(&sg, commands[i].name);
+  }
+  if (sg.best) fprintf(stderr, "rp: unknown command '%s' (did you mean '%s'?)\n", name, sg.best);
+  else fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
   return NULL;
 }
 
