@@ -72,7 +72,7 @@ int cmd_environments(const Options *o) {
   for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
   if (o->json) {
     Buf b = {0};
-    json_encode(envs, &b, true);
+    json_encode(envs, &b, false);
     printf("%s\n", b.data);
     buf_free(&b);
   } else {

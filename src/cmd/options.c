@@ -26,7 +26,7 @@ static const Option options[] = {
     {"file", 'f', "FILE", AT(file), false, "the pipeline file (default: pipeline.rp here or in a parent, up to the repository's root)"},
     {"only", 0, "STAGE", AT(only), true, "run STAGE alone, assuming its needs are done (repeatable)"},
     {"jobs", 'j', "N", AT(jobs), false, "run at most N stages at once (default: the number of processors)"},
-    {"json", 0, NULL, AT(json), false, "print JSON instead of text"},
+    {"json", 0, NULL, AT(json), false, "print JSON instead of text, one document a line (doc/json.md)"},
     {"dry-run", 0, NULL, AT(dry_run), false, "run no commands and write no files: print what they would do"},
     {"wait", 0, NULL, AT(wait), false, "block until the approval gate opens (or the run is rejected)"},
     {"junit", 0, "FILE", AT(junit), false, "also write the results as a JUnit XML report to FILE"},

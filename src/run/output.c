@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/state.h"
+
 enum { LOG_KEEP = 64 * 1024 }; /* per stage, for groups and junit */
 
 double monotonic_seconds(void) {
@@ -56,10 +58,13 @@ StageReport *report_stage(Reporter *r, const char *name) {
   return &r->stages[r->nstages - 1];
 }
 
-/* One JSON event per line: {"event": KIND, ...fields} */
+/* One JSON event per line: {"kind", "schema", "at", "run", ...fields}, the
+ * contract of doc/json.md. A field may replace "at" (a deploy's time). */
 static void json_event(Reporter *r, const char *kind, Value fields) {
   Value ev = v_map();
-  map_set(ev, "event", v_cstr(kind));
+  map_set(ev, "kind", v_cstr(kind));
+  map_set(ev, "schema", v_int(JSON_SCHEMA_VERSION));
+  map_set(ev, "at", v_str_take(state_format_time(state_now_ms())));
   map_set(ev, "run", v_cstr(r->run_id));
   if (fields.kind == V_MAP) {
     Map *m = as_map(fields);
@@ -74,11 +79,16 @@ static void json_event(Reporter *r, const char *kind, Value fields) {
   value_release(fields);
 }
 
+void report_record(Reporter *r, const char *kind, Value fields) {
+  if (r && r->mode == OUT_JSON) json_event(r, kind, fields);
+  else value_release(fields);
+}
+
 void report_run_started(Reporter *r, const char *pipeline, Value event) {
   if (r->mode == OUT_JSON) {
     Value f = v_map();
     map_set(f, "pipeline", pipeline ? v_cstr(pipeline) : V_NULL_VALUE);
-    map_set(f, "trigger", value_retain(event));
+    map_set(f, "event", value_retain(event));
     json_event(r, "run_started", f);
     return;
   }
