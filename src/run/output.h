@@ -23,6 +23,7 @@ typedef struct StageReport {
   char *err_file; /* where the error happened, for annotations */
   unsigned err_line, err_col;
   Buf log;        /* kept for GitHub groups and junit (bounded) */
+  Buf out, err;   /* the same by stream: junit's system-out and system-err */
 } StageReport;
 
 typedef struct Reporter {
@@ -33,6 +34,8 @@ typedef struct Reporter {
   StageReport *stages;
   int nstages, cap;
   double started;
+  int64_t started_ms; /* wall clock, for junit's timestamp */
+  char *pipeline;     /* its name, for junit's suite; NULL when unnamed */
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
