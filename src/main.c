@@ -32,10 +32,13 @@ const Command commands[] = {
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",
      "an interactive session: evaluate expressions, run stages, break and step inside them", NULL},
-    {"check", cmd_check, "[FILE]", "-f", "report static errors and warnings", NULL},
-    {"fmt", cmd_fmt, "[FILE...]", "-w --check -f", "print FILE in canonical layout, comments kept",
+    {"check", cmd_check, "[FILE]", "-f --json", "report static errors and warnings",
+     "--json prints them as one JSON array on stdout, for editors: file, line, col, end,\n"
+     "severity, message, suggestion (doc/json.md)."},
+    {"fmt", cmd_fmt, "[FILE...]", "-w --check --diff -f", "print FILE in canonical layout, comments kept",
      "A file that does not parse is left alone: its errors are printed, exit 2.\n"
-     "-w and --check exclude each other. The layout rules: doc/fmt.md."},
+     "FILE - reads standard input and prints to standard output.\n"
+     "-w, --check and --diff exclude each other. The layout rules: doc/fmt.md."},
     {"graph", cmd_graph, "[FILE]", "--format -f", "print the stage graph", NULL},
     {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
     {"init", cmd_init, "", "", "write a commented starter pipeline.rp and .rp/.gitignore", NULL},

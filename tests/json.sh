@@ -83,8 +83,15 @@ for f in bad-1.json bad-2.json; do
   ajv -d "$f" >/dev/null 2>&1 && _fail "$f passes the schema"
 done
 
+# rp check --json against its schema
+printf 'stage a { needs biuld }\nstage build { let x = 1 }\n' > typo.rp
+"$RP" check --json typo.rp > diags.json; assert_eq "$?" 2 "rp check --json: errors"
+out=$("$npmdir/node_modules/.bin/ajv" validate --spec=draft7 --all-errors \
+  -s "$top_srcdir/tests/schema/diagnostics.schema.json" -d diags.json 2>&1) || _fail "rp check --json is invalid: $out"
+grep -q '"suggestion":"build"' diags.json || _fail "rp check --json: the suggestion"
+
 # every command with --json: compact JSON, one document a line
-for args in "runs" "history" "history prod" "environments" "status $id"; do
+for args in "runs" "history" "history prod" "environments" "status $id" "check"; do
   out=$("$RP" $args --json); assert_eq "$?" 0 "rp $args --json"
   assert_eq "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 "rp $args --json is one line"
   printf '%s' "$out" | python3 -c 'import json,sys; json.load(sys.stdin)' || _fail "rp $args --json parses"

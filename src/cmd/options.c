@@ -41,6 +41,7 @@ static const Option options[] = {
     {"format", 0, "dot|mermaid", AT(format), false, "the graph's language (default dot)"},
     {"write", 'w', NULL, AT(write), false, "rewrite the files in place (only those that change)"},
     {"check", 0, NULL, AT(check), false, "print the names of the files that would change; exit 1 if any"},
+    {"diff", 0, NULL, AT(diff), false, "print what would change as a unified diff; exit 1 if anything would"},
     {"help", 'h', NULL, AT(help), false, "print this help"},
 };
 #undef AT

@@ -32,7 +32,7 @@ typedef struct Options {
   const char *as, *comment;
   const char *format;      /* graph --format */
   bool json, dry_run, wait, break_on_failure;
-  bool write, check;       /* fmt -w, fmt --check */
+  bool write, check, diff; /* fmt -w, --check, --diff */
   bool help;               /* -h, --help: the rest was not read */
   char **owned;            /* strings made by the parser, not argv's */
   int nowned, owned_cap;
