@@ -39,7 +39,9 @@ const Command commands[] = {
      "A file that does not parse is left alone: its errors are printed, exit 2.\n"
      "FILE - reads standard input and prints to standard output.\n"
      "-w, --check and --diff exclude each other. The layout rules: doc/fmt.md."},
-    {"graph", cmd_graph, "[FILE]", "--format -f", "print the stage graph", NULL},
+    {"graph", cmd_graph, "[FILE]", "--format --run -f", "print the stage graph",
+     "Nodes are shaped and coloured by kind (trigger, stage, environment, gate);\n"
+     "with --run ID the stages are coloured by that run's results. doc/graph.md."},
     {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
     {"init", cmd_init, "", "", "write a commented starter pipeline.rp and .rp/.gitignore", NULL},
     {"completion", cmd_completion, "SHELL", "-f",

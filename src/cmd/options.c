@@ -39,6 +39,7 @@ static const Option options[] = {
     {"as", 0, "NAME", AT(as), false, "who decides (default: $RP_ACTOR, the CI's user, git's user.name, $USER)"},
     {"comment", 0, "TEXT", AT(comment), false, "recorded with the decision"},
     {"format", 0, "dot|mermaid", AT(format), false, "the graph's language (default dot)"},
+    {"run", 0, "ID", AT(run), false, "colour the stages by the results of run ID (rp runs lists them)"},
     {"write", 'w', NULL, AT(write), false, "rewrite the files in place (only those that change)"},
     {"check", 0, NULL, AT(check), false, "print the names of the files that would change; exit 1 if any"},
     {"diff", 0, NULL, AT(diff), false, "print what would change as a unified diff; exit 1 if anything would"},

@@ -31,6 +31,7 @@ typedef struct Options {
   const char *to;          /* rollback --to VERSION */
   const char *as, *comment;
   const char *format;      /* graph --format */
+  const char *run;         /* graph --run ID */
   bool json, dry_run, wait, break_on_failure;
   bool write, check, diff; /* fmt -w, --check, --diff */
   bool help;               /* -h, --help: the rest was not read */
