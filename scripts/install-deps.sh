@@ -5,7 +5,7 @@ set -e
 build="build-essential autoconf automake pkg-config
        libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev"
 # what the tests run: tests/fuzz.sh builds its harnesses with clang and libFuzzer
-test="git python3 valgrind groff-base graphviz yq hyperfine zsh fish
+test="git python3 valgrind groff-base graphviz yq hyperfine zsh fish npm libxml2-utils patch
       docker-registry podman buildah skopeo apache2-utils
       clang libclang-rt-14-dev"
 pkgs="$build $test"
