@@ -26,7 +26,7 @@ const Command commands[] = {
      "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
     {"reject", cmd_reject, "RUN ENV", "--as --comment -f",
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
-    {"environments", cmd_environments, "", "--json -f",
+    {"environments", cmd_environments, "[FILE]", "--json -f",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
     {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},

@@ -77,7 +77,7 @@ assert_contains "$out" "stage build" "the file after -- is formatted"
 out=$("$RP" check -- --json 2>&1); assert_contains "$out" "cannot read --json" "names the file"
 
 # FILE or -f FILE, on every command that reads one pipeline
-for c in check fmt graph parse; do
+for c in check fmt graph parse environments; do
   "$RP" "$c" -f p.rp >/dev/null 2>&1; assert_eq "$?" 0 "rp $c -f FILE"
   "$RP" "$c" p.rp >/dev/null 2>&1; assert_eq "$?" 0 "rp $c FILE"
   out=$("$RP" "$c" -f nosuch.rp 2>&1); assert_eq "$?" 2 "rp $c -f a missing file"
