@@ -7,10 +7,11 @@
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "config.h"
+#include "core/util.h"
 
 #define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure"
 
-static const Command commands[] = {
+const Command commands[] = {
     {"run", cmd_run, "[STAGE...]", "-f --only EVENT " RUNNING,
      "run the stages the event triggers (or those named) and everything they need", NULL},
     {"resume", cmd_resume, "RUN", "--wait -f " RUNNING,
@@ -27,20 +28,32 @@ static const Command commands[] = {
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
     {"report", cmd_report, "", "-o -f",
      "write one static HTML page: the stage graph by the last run's results, versions, approvals, gates", NULL},
-    {"environments", cmd_environments, "", "--json -f",
+    {"environments", cmd_environments, "[FILE]", "--json -f",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
     {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",
      "an interactive session: evaluate expressions, run stages, break and step inside them", NULL},
-    {"check", cmd_check, "[FILE]", "-f", "report static errors and warnings", NULL},
-    {"fmt", cmd_fmt, "[FILE...]", "-w --check -f", "print FILE in canonical layout, comments kept",
+    {"check", cmd_check, "[FILE]", "-f --json", "report static errors and warnings",
+     "--json prints them as one JSON array on stdout, for editors: file, line, col, end,\n"
+     "severity, message, suggestion (doc/json.md)."},
+    {"fmt", cmd_fmt, "[FILE...]", "-w --check --diff -f", "print FILE in canonical layout, comments kept",
      "A file that does not parse is left alone: its errors are printed, exit 2.\n"
-     "-w and --check exclude each other. The layout rules: doc/fmt.md."},
-    {"graph", cmd_graph, "[FILE]", "--format -f", "print the stage graph", NULL},
+     "FILE - reads standard input and prints to standard output.\n"
+     "-w, --check and --diff exclude each other. The layout rules: doc/fmt.md."},
+    {"graph", cmd_graph, "[FILE]", "--format --run -f", "print the stage graph",
+     "Nodes are shaped and coloured by kind (trigger, stage, environment, gate);\n"
+     "with --run ID the stages are coloured by that run's results. doc/graph.md."},
     {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
+    {"init", cmd_init, "", "", "write a commented starter pipeline.rp and .rp/.gitignore", NULL},
+    {"completion", cmd_completion, "SHELL", "-f",
+     "print the completion script for SHELL (bash, zsh or fish)",
+     "Load it with  source <(rp completion bash)  (zsh likewise), or  rp completion fish | source.\n"
+     "The scripts complete commands, options, and stage and environment names\n"
+     "from the pipeline, which they get from  rp completion stages|environments [-f FILE]."},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+const int ncommands = NCOMMANDS;
 
 static void usage(FILE *out) {
   fputs("usage: rp COMMAND [ARGS]\n\n"
@@ -55,8 +68,10 @@ static void usage(FILE *out) {
   options_event_flags(out);
   fputs("  Without them the event comes from GitHub Actions or GitLab CI, else a local\n"
         "  event from git's HEAD.\n"
-        "\nFILE defaults to ./pipeline.rp. Exit codes: 0 success; 1 a stage failed (fmt --check:\n"
-        "files would change); 2 usage, parse or check error; 3 paused at an approval gate.\n"
+        "\nFILE defaults to pipeline.rp in this directory or the nearest parent up to the\n"
+        "repository's root; rp then works from there.\n"
+        "Exit codes: 0 success; 1 a stage failed (fmt --check: files would change);\n"
+        "2 usage, parse or check error; 3 paused at an approval gate.\n"
         "Runs are journaled under .rp/ beside FILE (RP_STATE_DIR moves it).\n"
         "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
         "rp help COMMAND (or rp COMMAND --help) describes a command's options.\n"
@@ -65,9 +80,13 @@ static void usage(FILE *out) {
 }
 
 static const Command *command_named(const char *name) {
-  for (int i = 0; i < NCOMMANDS; i++)
+  Suggest sg = {name, NULL, (size_t)-1};
+  for (int i = 0; i < NCOMMANDS; i++) {
     if (!strcmp(name, commands[i].name)) return &commands[i];
-  fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
+    suggest_try(&sg, commands[i].name);
+  }
+  if (sg.best) fprintf(stderr, "rp: unknown command '%s' (did you mean '%s'?)\n", name, sg.best);
+  else fprintf(stderr, "rp: unknown command '%s' (see rp --help)\n", name);
   return NULL;
 }
 

@@ -77,7 +77,7 @@ assert_contains "$out" "stage build" "the file after -- is formatted"
 out=$("$RP" check -- --json 2>&1); assert_contains "$out" "cannot read --json" "names the file"
 
 # FILE or -f FILE, on every command that reads one pipeline
-for c in check fmt graph parse; do
+for c in check fmt graph parse environments; do
   "$RP" "$c" -f p.rp >/dev/null 2>&1; assert_eq "$?" 0 "rp $c -f FILE"
   "$RP" "$c" p.rp >/dev/null 2>&1; assert_eq "$?" 0 "rp $c FILE"
   out=$("$RP" "$c" -f nosuch.rp 2>&1); assert_eq "$?" 2 "rp $c -f a missing file"
@@ -102,5 +102,48 @@ out=$("$RP" run -j0 -f p.rp 2>&1); assert_eq "$?" 2 "-j0"
 assert_contains "$out" "-j needs a positive number, not '0'" "says why"
 out=$("$RP" run -j 2 build -f p.rp 2>&1); assert_eq "$?" 0 "-j 2: $out"
 out=$("$RP" run -j2 build -f p.rp 2>&1); assert_eq "$?" 0 "-j2: $out"
+
+# did-you-mean for commands and stage names, from the checker's suggester
+out=$("$RP" rnu 2>&1); assert_eq "$?" 2 "rp rnu"
+assert_contains "$out" "unknown command 'rnu' (did you mean 'run'?)" "rp rnu suggests run"
+out=$("$RP" frobnicate 2>&1); assert_contains "$out" "unknown command 'frobnicate' (see rp --help)" "no close command"
+out=$("$RP" run -f p.rp biuld 2>&1); assert_eq "$?" 2 "rp run biuld"
+assert_contains "$out" "no stage named 'biuld' in p.rp (did you mean 'build'?)" "rp run biuld suggests build"
+out=$("$RP" plan -f p.rp biuld 2>&1); assert_contains "$out" "(did you mean 'build'?)" "rp plan biuld too"
+
+unset RP_STATE_DIR # .rp/ beside the pipeline from here on
+# without -f, pipeline.rp is found upward to the repository root, and rp
+# works from its directory (the stages' commands run there; FILE options
+# keep meaning what they meant where they were typed)
+mkdir -p repo/sub/deeper && git -C repo init -q
+cat > repo/pipeline.rp <<'EOF2'
+stage where { sh "pwd > where.txt" }
+EOF2
+(cd repo/sub/deeper && "$RP" check) >/dev/null 2>&1; assert_eq "$?" 0 "rp check in a subdirectory finds ../../pipeline.rp"
+out=$(cd repo/sub/deeper && "$RP" run where --junit j.xml 2>&1); assert_eq "$?" 0 "rp run from a subdirectory: $out"
+assert_eq "$(cat repo/where.txt)" "$(cd repo && pwd -P)" "the stage ran in the pipeline's directory"
+[ -f repo/sub/deeper/j.xml ] || _fail "--junit j.xml is written where it was typed"
+out=$(cd repo/sub && "$RP" plan where 2>&1); assert_contains "$out" "where" "rp plan finds it too"
+mkdir -p outer/inner && cp p.rp outer/pipeline.rp && git -C outer/inner init -q
+out=$(cd outer/inner && "$RP" check 2>&1); assert_eq "$?" 2 "the search stops at a repository's root"
+assert_contains "$out" "cannot read pipeline.rp" "and says what it could not read"
+out=$(cd repo/sub && "$RP" check ../pipeline.rp 2>&1); assert_eq "$?" 0 "a FILE named is used as named: $out"
+
+# rp creates .rp/.gitignore with the state directory, so git add -A leaves journals out
+assert_eq "$(cat repo/.rp/.gitignore)" "*" "the state directory ignores itself"
+git -C repo add -A && assert_eq "$(git -C repo ls-files .rp)" "" "git add -A adds no journal"
+
+# rp init: a commented starter that checks, is formatted, and plans
+mkdir -p start/my-app && cd start/my-app && git init -q
+out=$("$RP" init 2>&1); assert_eq "$?" 0 "rp init: $out"
+assert_contains "$(cat pipeline.rp)" 'pipeline "my-app"' "named after its directory"
+assert_contains "$(cat pipeline.rp)" "# " "commented"
+assert_eq "$(cat .rp/.gitignore)" "*" "rp init writes .rp/.gitignore"
+"$RP" check >/dev/null 2>&1; assert_eq "$?" 0 "the starter passes rp check"
+"$RP" fmt --check >/dev/null; assert_eq "$?" 0 "the starter is formatted"
+out=$("$RP" plan --event push --branch main 2>&1); assert_contains "$out" "deploy_staging" "a push to main deploys staging"
+out=$("$RP" init 2>&1); assert_eq "$?" 2 "rp init twice"
+assert_contains "$out" "pipeline.rp exists already" "keeps the file"
+cd "$tmp" || exit 1
 
 finish

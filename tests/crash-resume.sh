@@ -125,10 +125,10 @@ resume_finishes() {
 # EFBIG, not die of SIGXFSZ
 write_fails "ulimit -f" sh -c 'ulimit -f 6; exec "$0" "$@"' "$RP" run s8 -f "$f" -j1
 resume_finishes
-# a full disk, when a small tmpfs can be mounted here: three pages, for the
-# owner lock's note, its queue and the journal
+# a full disk, when a small tmpfs can be mounted here: four pages, for the
+# state directory's .gitignore, the owner lock's note, its queue and the journal
 mnt="$tmp/small"; mkdir -p "$mnt"
-if mount -t tmpfs -o size=12k tmpfs "$mnt" 2>/dev/null; then
+if mount -t tmpfs -o size=16k tmpfs "$mnt" 2>/dev/null; then
   export RP_STATE_DIR="$mnt/state"
   : > "$tmp/seen"
   write_fails "full disk" "$RP" run s8 -f "$f" -j1

@@ -37,9 +37,8 @@ assert_contains "$out" "prod             staging    -                    alice,b
 out=$("$RP" run -f "$f" --pr 42 --base main --pr-action closed 2>&1)
 assert_contains "$out" "[preview] closed preview-42" "the cleanup run sees the instance"
 out=$("$RP" environments -f "$f" --json 2>&1)
-assert_contains "$out" '"instances": [
-      "preview-43"
-    ]' "a closed pull request removes its instance"
+assert_contains "$out" '"name":"preview","after":null,"reviewers":null,"version":null,"locked_by":null,"instances":["preview-43"]}' \
+  "a closed pull request removes its instance (compact JSON)"
 
 # each instance has its own history, and rp history ENV lists them all
 [ -s "$RP_STATE_DIR/history/preview.preview-42.ndjson" ] || _fail "preview-42 has a history of its own"

@@ -55,20 +55,20 @@ digraph "demo \"app\"" {
   label="demo \"app\"";
   labelloc=t;
   node [shape=box];
-  on_1 [shape=cds, label="on push [\"main\", \"release/*\"]"];
-  on_2 [shape=cds, label="on pull_request \"main\"\ntypes = [\"opened\", \"labeled\"]\nlabels = [\"preview\"]"];
-  on_3 [shape=cds, label="on tag re\"^v\\d+\\.\\d+$\""];
-  on_4 [shape=cds, label="on manual(tag: string, dry: bool = false)"];
-  on_5 [shape=cds, label="on schedule \"a#<b>&c:`d\""];
-  stage_lint [shape=box, label="lint"];
-  stage_test [shape=box3d, label="test\nmatrix: node in [\"18\", \"20\"] (sequential)"];
-  stage_build [shape=box, label="build"];
-  stage_deploy [shape=box, label="deploy\nenvironment: dev"];
-  stage_preview [shape=box, label="preview\nenvironment: preview"];
-  stage_release [shape=box, label="release\nenvironment: prod"];
-  env_dev [shape=hexagon, label="dev"];
-  env_preview [shape=hexagon, label="preview\nephemeral"];
-  env_prod [shape=hexagon, peripheries=2, label="prod\napproval: alice, release-team\nwait 5m\nbranches: main"];
+  on_1 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on push [\"main\", \"release/*\"]"];
+  on_2 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on pull_request \"main\"\ntypes = [\"opened\", \"labeled\"]\nlabels = [\"preview\"]"];
+  on_3 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on tag re\"^v\\d+\\.\\d+$\""];
+  on_4 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on manual(tag: string, dry: bool = false)"];
+  on_5 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on schedule \"a#<b>&c:`d\""];
+  stage_lint [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="lint"];
+  stage_test [shape=box3d, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="test\nmatrix: node in [\"18\", \"20\"] (sequential)"];
+  stage_build [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="build"];
+  stage_deploy [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="deploy\nenvironment: dev"];
+  stage_preview [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="preview\nenvironment: preview"];
+  stage_release [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="release\nenvironment: prod"];
+  env_dev [shape=hexagon, style=filled, fillcolor="#e8f5e9", color="#43a047", label="dev"];
+  env_preview [shape=hexagon, style=filled, fillcolor="#e8f5e9", color="#43a047", label="preview\nephemeral"];
+  env_prod [shape=hexagon, peripheries=2, style=filled, fillcolor="#fff3e0", color="#fb8c00", label="prod\napproval: alice, release-team\nwait 5m\nbranches: main"];
   on_1 -> stage_deploy [style=bold];
   on_2 -> stage_preview [style=bold];
   on_3 -> stage_release [style=bold];
@@ -119,7 +119,13 @@ flowchart LR
   stage_preview -.->|deploys| env_preview
   stage_release -.->|deploys| env_prod
   env_dev -->|after| env_prod
-  classDef gate stroke-width:3px
+  classDef trigger fill:#ede7f6,stroke:#5e35b1
+  class on_1,on_2,on_3,on_4,on_5 trigger
+  classDef stage fill:#e3f2fd,stroke:#1e88e5
+  class stage_lint,stage_test,stage_build,stage_deploy,stage_preview,stage_release stage
+  classDef environment fill:#e8f5e9,stroke:#43a047
+  class env_dev,env_preview environment
+  classDef gate fill:#fff3e0,stroke:#fb8c00,stroke-width:3px
   class env_prod gate
 OUT
 
@@ -166,6 +172,57 @@ grep -q "unknown format 'svg'" fmt.err || fail "--format svg: $(cat fmt.err)"
 "$RP" graph --format > /dev/null 2>&1; [ $? -eq 2 ] || fail "--format without a value"
 "$RP" graph missing.rp > /dev/null 2> miss.err; rc=$?
 [ $rc -eq 2 ] && grep -q 'missing.rp' miss.err || fail "missing file: exit $rc, $(cat miss.err)"
+
+# --run ID: the stages coloured by that run's results, in both formats
+command -v dot >/dev/null || fail "graphviz is not installed: dot -Tsvg cannot check --run"
+mkdir run && cd run && git init -q || exit 1
+cat > pipeline.rp <<'RP'
+pipeline "results"
+environment prod { approval { reviewers = ["alice"] } }
+stage ok { sh "true" }
+stage broken {
+  needs ok
+  sh "exit 1"
+}
+stage after_broken { needs broken }
+stage each {
+  matrix n in ["1", "2"]
+  sh "test ${n} = 1"
+}
+stage ship {
+  needs ok
+  environment prod
+  version "1"
+  sh "true"
+}
+stage unused { sh "true" }
+RP
+"$RP" run after_broken each ship > run.out 2>&1 < /dev/null
+id=$(sed -n 's/^run \([0-9a-f-]*\)$/\1/p' run.out | head -1)
+[ -n "$id" ] || fail "no run id in: $(cat run.out)"
+"$RP" graph --run "$id" > run.dot 2> run.err || fail "rp graph --run: $(cat run.err)"
+for want in 'stage_ok [shape=box, style=filled, fillcolor="#a5d6a7", color="#2e7d32", label="ok\nok"]' \
+            'stage_broken [shape=box, style=filled, fillcolor="#ef9a9a", color="#c62828", label="broken\nfailed"]' \
+            'stage_after_broken [shape=box, style=filled, fillcolor="#eeeeee", color="#9e9e9e", label="after_broken\nskipped"]' \
+            'stage_each [shape=box3d, style=filled, fillcolor="#ef9a9a", color="#c62828", label="each\nmatrix: n in [\"1\", \"2\"]\nfailed"]' \
+            'stage_ship [shape=box, style=filled, fillcolor="#fff59d", color="#f9a825", label="ship\nenvironment: prod\nwaiting"]' \
+            'stage_unused [shape=box, style="filled,dashed", fillcolor="#ffffff", color="#bdbdbd", label="unused\nnot run"]' \
+            'env_prod [shape=hexagon, peripheries=2, style=filled, fillcolor="#fff3e0", color="#fb8c00"'; do
+  grep -qF "$want" run.dot || fail "--run dot lacks: $want"
+done
+dot -Tsvg run.dot > run.svg 2> dot.err || fail "dot -Tsvg rejected --run's output: $(cat dot.err)"
+[ -s dot.err ] && fail "dot warned: $(cat dot.err)"
+grep -q 'fill="#ef9a9a"' run.svg || fail "the svg has the failed colour"
+grep -q 'fill="#a5d6a7"' run.svg || fail "the svg has the ok colour"
+"$RP" graph --run "$id" --format mermaid > run.mmd || fail "rp graph --run --format mermaid"
+for want in '  classDef ok fill:#a5d6a7,stroke:#2e7d32' '  class stage_ok ok' \
+            '  class stage_broken,stage_each failed' '  class stage_after_broken skipped' '  class stage_ship waiting' \
+            '  class stage_unused not_run' '  class env_prod gate' '  stage_broken["broken<br>failed"]'; do
+  grep -qxF -- "$want" run.mmd || fail "--run mermaid lacks: $want"
+done
+"$RP" graph --run nosuch > /dev/null 2> nosuch.err; rc=$?
+[ $rc -eq 2 ] && grep -q "no run nosuch" nosuch.err || fail "--run of an unknown run: exit $rc, $(cat nosuch.err)"
+cd ..
 
 [ $fails -eq 0 ] && echo "graph: all passed"
 [ $fails -eq 0 ]

@@ -116,10 +116,10 @@ assert_not_contains "$out" "line-two-xyz" "multi-line secret: second line masked
 assert_contains "$out" "multi: ***" "multi-line secret masked line by line"
 assert_contains "$out" "from file: ***" "a --secrets file secret is masked"
 assert_not_contains "$out" "filesecret-123" "secrets file value never printed"
-assert_contains "$out" '"event":"run_started"' "json run_started"
-assert_contains "$out" '"event":"stage_finished"' "json stage_finished"
+assert_contains "$out" '"kind":"run_started"' "json run_started"
+assert_contains "$out" '"kind":"stage_finished"' "json stage_finished"
 assert_contains "$out" '"status":"failed"' "json status"
-assert_contains "$out" '"event":"run_finished"' "json run_finished"
+assert_contains "$out" '"kind":"run_finished"' "json run_finished"
 junit=$(cat "$tmp/j.xml")
 assert_contains "$junit" '<testcase classname="rp" name="leak"' "junit testcase"
 assert_contains "$junit" '<failure message="bad token ***"' "junit failure, masked"

@@ -18,7 +18,8 @@ done
 # shown output: the lines between ``` fences that follow a ```sh block
 shown() { grep -F -- "$1" "$doc" >/dev/null || _fail "the tutorial no longer shows: $1"; }
 
-export RP_STATE_DIR="$tmp/state" GIT_AUTHOR_NAME=ann GIT_AUTHOR_EMAIL=ann@example.com \
+unset RP_STATE_DIR # .rp/ in the repository, as a reader has it
+export GIT_AUTHOR_NAME=ann GIT_AUTHOR_EMAIL=ann@example.com \
   GIT_COMMITTER_NAME=ann GIT_COMMITTER_EMAIL=ann@example.com RP_ACTOR=carol
 mkdir "$tmp/shop" && cd "$tmp/shop" && git init -q -b main
 printf 'lint:\n\t@echo "lint: ok"\ntest:\n\t@echo "test: 12 passed"\n' > Makefile
@@ -46,6 +47,7 @@ done
 # 3: production after staging, with an approval
 cp "$tmp/step3.rp" pipeline.rp
 git add -A && git commit -qm "shop: pipeline"
+assert_eq "$(git ls-files .rp)" "" "git add -A commits no journal (.rp/.gitignore)"
 v="sha-$(git rev-parse --short HEAD)"
 out=$("$RP" run --event push --branch main 2>&1); assert_eq "$?" 0 "push deploys staging"
 assert_contains "$out" "[deploy_staging] deployed $v to staging" "staging deployed"

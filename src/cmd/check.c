@@ -1,10 +1,14 @@
-/* check.c — rp check [FILE]: parse and check, print every diagnostic,
- * and warn about approval gates whose decisions are unauthenticated. */
+/* check.c — rp check [FILE] [--json]: parse and check, print every
+ * diagnostic — as text on stderr, or as one JSON array on stdout for
+ * editors (doc/json.md) — and warn about approval gates whose decisions
+ * are unauthenticated. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
+#include "cmd/table.h"
 #include "eval/families.h"
 #include "lang/check.h"
 
@@ -19,8 +23,15 @@ int cmd_check(const Options *o) {
     return EXIT_USAGE;
   }
   check_unsigned_gates(p, &d);
-  diags_print(&d, stderr, want_color(stderr));
-  int rc = d.nerrors ? EXIT_USAGE : EXIT_OK;
+  int rc = EXIT_OK;
+  if (o->json) {
+    Value v = diags_to_value(&d);
+    rc = print_json_line(v);
+    value_release(v);
+  } else {
+    diags_print(&d, stderr, want_color(stderr));
+  }
+  if (rc == EXIT_OK && d.nerrors) rc = EXIT_USAGE;
   diags_free(&d);
   checked_free(p, im);
   return rc;

@@ -22,6 +22,10 @@ typedef struct Command {
   const char *more;    /* what rp CMD --help adds, or NULL */
 } Command;
 
+/* The command table, in src/main.c. */
+extern const Command commands[];
+extern const int ncommands;
+
 int cmd_check(const Options *o);
 int cmd_fmt(const Options *o);
 int cmd_graph(const Options *o);
@@ -38,5 +42,7 @@ int cmd_history(const Options *o);
 int cmd_approve(const Options *o);
 int cmd_reject(const Options *o);
 int cmd_repl(const Options *o);
+int cmd_init(const Options *o);
+int cmd_completion(const Options *o);
 
 #endif

@@ -8,6 +8,7 @@
 #include "cmd/cmd.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
+#include "cmd/table.h"
 #include "lang/check.h"
 #include "run/deploy.h"
 #include "run/history.h"
@@ -70,16 +71,11 @@ int cmd_environments(const Options *o) {
   char *dir = state_dir_for(p->src->path);
   Value envs = v_list();
   for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
-  if (o->json) {
-    Buf b = {0};
-    json_encode(envs, &b, true);
-    printf("%s\n", b.data);
-    buf_free(&b);
-  } else {
-    print_table(envs);
-  }
+  int rc = EXIT_OK;
+  if (o->json) rc = print_json_line(envs);
+  else print_table(envs);
   value_release(envs);
   free(dir);
   checked_free(p, im);
-  return EXIT_OK;
+  return rc;
 }

@@ -1,5 +1,6 @@
-/* graph.c — rp graph [--format dot|mermaid] [FILE]: the pipeline as a graph
- * (doc/graph.md).
+/* graph.c — rp graph [--format dot|mermaid] [--run ID] [FILE]: the
+ * pipeline as a graph (doc/graph.md), its nodes coloured by kind, or its
+ * stages by the results of a run.
  *
  * The pipeline is loaded and checked as by rp check, turned into a small
  * format-neutral model (nodes with plain-text labels, typed edges), then
@@ -17,6 +18,8 @@
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "lang/check.h"
+#include "run/journal.h"
+#include "run/state.h"
 
 typedef enum Format { FMT_DOT, FMT_MERMAID } Format;
 
@@ -26,8 +29,37 @@ typedef enum GNodeKind { G_TRIGGER, G_STAGE, G_MATRIX, G_ENV, G_GATED_ENV } GNod
  * after: earlier environment -> later; starts: trigger -> goal stage. */
 typedef enum GEdgeKind { E_STARTS, E_NEEDS, E_DEPLOYS, E_AFTER } GEdgeKind;
 
+/* How a node is painted: one row per kind and per result of --run. The
+ * name is the Mermaid class; `extra` is more Mermaid style. */
+typedef enum PaintId {
+  P_TRIGGER, P_STAGE, P_ENV, P_GATE, /* by kind */
+  P_OK, P_FAILED, P_SKIPPED, P_WAITING, P_RUNNING, P_NOT_RUN /* by --run's result */
+} PaintId;
+
+typedef struct Paint {
+  const char *name, *fill, *stroke, *extra;
+} Paint;
+
+static const Paint paints[] = {
+    [P_TRIGGER] = {"trigger", "#ede7f6", "#5e35b1", NULL},
+    [P_STAGE] = {"stage", "#e3f2fd", "#1e88e5", NULL},
+    [P_ENV] = {"environment", "#e8f5e9", "#43a047", NULL},
+    [P_GATE] = {"gate", "#fff3e0", "#fb8c00", "stroke-width:3px"},
+    [P_OK] = {"ok", "#a5d6a7", "#2e7d32", NULL},
+    [P_FAILED] = {"failed", "#ef9a9a", "#c62828", NULL},
+    [P_SKIPPED] = {"skipped", "#eeeeee", "#9e9e9e", NULL},
+    [P_WAITING] = {"waiting", "#fff59d", "#f9a825", NULL},
+    [P_RUNNING] = {"running", "#90caf9", "#1565c0", NULL},
+    [P_NOT_RUN] = {"not_run", "#ffffff", "#bdbdbd", "stroke-dasharray:4"},
+};
+enum { NPAINTS = sizeof paints / sizeof paints[0] };
+
+static const PaintId kind_paint[] = {[G_TRIGGER] = P_TRIGGER, [G_STAGE] = P_STAGE, [G_MATRIX] = P_STAGE,
+                                     [G_ENV] = P_ENV, [G_GATED_ENV] = P_GATE};
+
 typedef struct GNode {
   GNodeKind kind;
+  PaintId paint;
   const char *id;    /* a bare identifier in both formats */
   const char *label; /* plain text; '\n' separates lines */
 } GNode;
@@ -153,7 +185,7 @@ static const char *arena_take(Arena *a, Buf *b) {
 /* ---- building the model ----------------------------------------------- */
 
 static void add_node(Graph *g, GNodeKind kind, const char *id, Buf *label) {
-  GNode n = {kind, id, arena_take(&g->arena, label)};
+  GNode n = {kind, kind_paint[kind], id, arena_take(&g->arena, label)};
   VEC_PUSH(g->nodes, g->nnodes, g->nodes_cap, n);
 }
 
@@ -445,7 +477,10 @@ static void emit_dot(const Graph *g, FILE *out) {
   }
   fputs("  node [shape=box];\n", out);
   for (int i = 0; i < g->nnodes; i++) {
-    fprintf(out, "  %s [%s, label=", g->nodes[i].id, shape[g->nodes[i].kind]);
+    const Paint *c = &paints[g->nodes[i].paint];
+    fprintf(out, "  %s [%s, style=%s, fillcolor=\"%s\", color=\"%s\", label=", g->nodes[i].id,
+            shape[g->nodes[i].kind], g->nodes[i].paint == P_NOT_RUN ? "\"filled,dashed\"" : "filled", c->fill,
+            c->stroke);
     dot_quote(out, g->nodes[i].label);
     fputs("];\n", out);
   }
@@ -490,15 +525,69 @@ static void emit_mermaid(const Graph *g, FILE *out) {
     mermaid_text(out, n->label);
     fprintf(out, "%s\n", close[n->kind]);
   }
-  bool gated = false;
-  for (int i = 0; i < g->nnodes; i++) gated |= g->nodes[i].kind == G_GATED_ENV;
   for (int i = 0; i < g->nedges; i++)
     fprintf(out, "  %s %s %s\n", g->edges[i].from, arrow[g->edges[i].kind], g->edges[i].to);
-  if (!gated) return;
-  /* an approval gate gets a heavy border, like dot's double one */
-  fputs("  classDef gate stroke-width:3px\n", out);
-  for (int i = 0; i < g->nnodes; i++)
-    if (g->nodes[i].kind == G_GATED_ENV) fprintf(out, "  class %s gate\n", g->nodes[i].id);
+  /* a class per paint used, in the table's order; an approval gate gets a
+   * heavy border, like dot's double one */
+  for (int k = 0; k < NPAINTS; k++) {
+    const char *sep = NULL;
+    for (int i = 0; i < g->nnodes; i++) {
+      if (g->nodes[i].paint != (PaintId)k) continue;
+      if (!sep) {
+        const Paint *c = &paints[k];
+        fprintf(out, "  classDef %s fill:%s,stroke:%s%s%s\n  class ", c->name, c->fill, c->stroke,
+                c->extra ? "," : "", c->extra ? c->extra : "");
+        sep = "";
+      }
+      fprintf(out, "%s%s", sep, g->nodes[i].id);
+      sep = ",";
+    }
+    if (sep) fprintf(out, " %s\n", paints[k].name);
+  }
+}
+
+/* ---- --run ID: the stages by result ------------------------------------ */
+
+/* A stage's result in the run: its own, or for a matrix stage the worst of
+ * its units' ("test[18]"); waiting when the run waits at its gate. */
+static PaintId stage_result(const RunState *r, const char *name) {
+  static const struct {
+    const char *status;
+    PaintId paint;
+  } order[] = {{"failed", P_FAILED}, {"running", P_RUNNING}, {"skipped", P_SKIPPED}, {"ok", P_OK}, {"succeeded", P_OK}};
+  if (r->gate && !strcmp(r->gate->stage, name)) return P_WAITING;
+  size_t len = strlen(name);
+  int best = -1;
+  for (size_t i = 0; i < r->nstages; i++) {
+    const StageState *s = &r->stages[i];
+    if (strncmp(s->name, name, len) || (s->name[len] && s->name[len] != '[')) continue;
+    for (int k = 0; k < (int)(sizeof order / sizeof *order); k++)
+      if (!strcmp(s->status, order[k].status) && (best < 0 || k < best)) best = k;
+  }
+  return best < 0 ? P_NOT_RUN : order[best].paint;
+}
+
+/* Paints each stage by its result and adds it to the label. */
+static void paint_results(Graph *g, const RunState *r) {
+  for (int i = 0; i < g->nnodes; i++) {
+    GNode *n = &g->nodes[i];
+    if (n->kind != G_STAGE && n->kind != G_MATRIX) continue;
+    n->paint = stage_result(r, n->id + strlen("stage_"));
+    Buf label = {0};
+    buf_printf(&label, "%s\n%s", n->label, n->paint == P_NOT_RUN ? "not run" : paints[n->paint].name);
+    n->label = arena_take(&g->arena, &label);
+  }
+}
+
+static bool load_run(const char *pipeline_file, const char *id, RunState *r) {
+  char *dir = state_dir_for(pipeline_file), *err = NULL;
+  bool ok = journal_replay(dir, id, r, &err);
+  if (!ok) {
+    fprintf(stderr, "rp graph: %s\n", err);
+    free(err);
+  }
+  free(dir);
+  return ok;
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -516,8 +605,15 @@ int cmd_graph(const Options *o) {
   Imports *im;
   Program *p = pipeline_load(pipeline_path(o->file), &im);
   if (!p) return EXIT_USAGE;
+  RunState run = {0};
+  if (o->run && !load_run(p->src->path, o->run, &run)) {
+    checked_free(p, im);
+    return EXIT_USAGE;
+  }
   Graph g = {0};
   build_graph(&g, p);
+  if (o->run) paint_results(&g, &run);
+  run_state_free(&run);
   if (fmt == FMT_DOT) emit_dot(&g, stdout);
   else emit_mermaid(&g, stdout);
   graph_free(&g);

@@ -2,6 +2,8 @@
 #include "cmd/load.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "eval/families.h"
@@ -9,6 +11,26 @@
 #include "run/approval.h"
 
 const char *pipeline_path(const char *given) { return given ? given : "pipeline.rp"; }
+
+static bool exists_in(const char *dir, const char *name) {
+  char *path = xasprintf("%s/%s", dir, name);
+  bool yes = access(path, F_OK) == 0;
+  free(path);
+  return yes;
+}
+
+char *pipeline_find_dir(void) {
+  char *dir = getcwd(NULL, 0);
+  while (dir && !exists_in(dir, "pipeline.rp")) {
+    char *slash = strrchr(dir, '/');
+    if (exists_in(dir, ".git") || !slash || slash == dir) {
+      free(dir);
+      return NULL;
+    }
+    *slash = 0;
+  }
+  return dir;
+}
 
 Program *pipeline_load(const char *path, Imports **im) {
   Diags d = {0};

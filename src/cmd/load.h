@@ -10,6 +10,12 @@
 /* FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);
 
+/* Where the pipeline is when no FILE is named: the nearest directory,
+ * from the current one up to the repository root (the first holding
+ * .git) or /, that has a pipeline.rp, as git finds .git. That directory
+ * (malloc'd), or NULL when there is none. */
+char *pipeline_find_dir(void);
+
 /* Reads and parses the pipeline at `path`, and checks it unless `im` is
  * NULL. NULL when it cannot be read or has errors; else free it with
  * checked_free (parse_file_free when not checked). */

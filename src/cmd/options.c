@@ -2,10 +2,12 @@
 #include "cmd/options.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/load.h"
 #include "core/util.h"
@@ -21,10 +23,10 @@ typedef struct Option {
 
 #define AT(field) offsetof(Options, field)
 static const Option options[] = {
-    {"file", 'f', "FILE", AT(file), false, "the pipeline file (default ./pipeline.rp)"},
+    {"file", 'f', "FILE", AT(file), false, "the pipeline file (default: pipeline.rp here or in a parent directory)"},
     {"only", 0, "STAGE", AT(only), true, "run STAGE alone, assuming its needs are done (repeatable)"},
     {"jobs", 'j', "N", AT(jobs), false, "run at most N stages at once (default: the number of processors)"},
-    {"json", 0, NULL, AT(json), false, "print JSON instead of text"},
+    {"json", 0, NULL, AT(json), false, "print JSON instead of text, one document a line (doc/json.md)"},
     {"dry-run", 0, NULL, AT(dry_run), false, "run no commands and write no files: print what they would do"},
     {"wait", 0, NULL, AT(wait), false, "block until the approval gate opens (or the run is rejected)"},
     {"junit", 0, "FILE", AT(junit), false, "also write the results as a JUnit XML report to FILE"},
@@ -41,8 +43,10 @@ static const Option options[] = {
      "sign the decision with this SSH key (default: $RP_SIGNING_KEY, git's user.signingkey)"},
     {"comment", 0, "TEXT", AT(comment), false, "recorded with the decision"},
     {"format", 0, "dot|mermaid", AT(format), false, "the graph's language (default dot)"},
+    {"run", 0, "ID", AT(run), false, "colour the stages by the results of run ID (rp runs lists them)"},
     {"write", 'w', NULL, AT(write), false, "rewrite the files in place (only those that change)"},
     {"check", 0, NULL, AT(check), false, "print the names of the files that would change; exit 1 if any"},
+    {"diff", 0, NULL, AT(diff), false, "print what would change as a unified diff; exit 1 if anything would"},
     {"help", 'h', NULL, AT(help), false, "print this help"},
 };
 #undef AT
@@ -90,17 +94,11 @@ typedef struct Lookup {
   char wrong[64];   /* a long name as given, for did-you-mean */
   const Option *found;
   const EventFlag *event;
-  const char *best; /* the closest long name, for did-you-mean */
-  size_t best_d;
+  Suggest sg;       /* the closest long name */
 } Lookup;
 
 static void lookup_try_name(Lookup *l, const char *cand) {
-  if (l->letter) return;
-  size_t d = name_distance(l->wrong, cand);
-  if (d < l->best_d && suggest_close_enough(l->wrong, cand, d)) {
-    l->best = cand;
-    l->best_d = d;
-  }
+  if (!l->letter) suggest_try(&l->sg, cand);
 }
 
 static bool name_is(const Lookup *l, const char *name) {
@@ -165,12 +163,13 @@ static bool check_arity(const Command *c, Options *o, char **err) {
 /* One option at argv[*i]; false with *err. */
 static bool parse_option(const Command *c, Options *o, int argc, char **argv, int *i, char **err) {
   const char *a = argv[*i], *value = NULL;
-  Lookup l = {.best_d = (size_t)-1};
+  Lookup l = {.sg = {.dist = (size_t)-1}};
   if (a[1] == '-') {
     l.name = a + 2;
     l.len = strcspn(l.name, "=");
     if (l.name[l.len] == '=') value = l.name + l.len + 1;
     snprintf(l.wrong, sizeof l.wrong, "%.*s", (int)l.len, l.name);
+    l.sg.wrong = l.wrong;
   } else {
     l.letter = a[1];
     if (a[2]) value = a + 2;
@@ -179,7 +178,7 @@ static bool parse_option(const Command *c, Options *o, int argc, char **argv, in
   each_option(c, lookup_one, &l);
   const char *arg = l.found ? l.found->arg : l.event ? l.event->arg : NULL;
   if ((!l.found && !l.event) || (l.letter && value && !arg)) {
-    *err = l.best ? xasprintf("unknown option '%s' (did you mean '--%s'?)", a, l.best)
+    *err = l.sg.best ? xasprintf("unknown option '%s' (did you mean '--%s'?)", a, l.sg.best)
                   : xasprintf("unknown option '%s'", a);
     return false;
   }
@@ -201,6 +200,56 @@ static bool parse_option(const Command *c, Options *o, int argc, char **argv, in
   return true;
 }
 
+static bool is_file_name(const char *arg) {
+  size_t n = strlen(arg);
+  return n > 3 && !strcmp(arg + n - 3, ".rp");
+}
+
+static void note_file_option(const Option *opt, void *ctx) {
+  if (opt && opt->letter == 'f') *(bool *)ctx = true;
+}
+
+static bool files_named(const Options *o) {
+  if (o->file || (strstr(o->cmd->args, "FILE") && o->args.n)) return true;
+  for (int i = 0; i < o->args.n; i++)
+    if (is_file_name(o->args.v[i])) return true;
+  return false;
+}
+
+/* A FILE option's relative path, made relative to the directory `sub`
+ * below the one rp moved to. */
+static void rebase_file_option(Options *o, const Option *opt, const char *sub) {
+  const char **field = (const char **)((char *)o + opt->at);
+  if (!*field || **field == '/') return;
+  char *moved = xasprintf("%s/%s", sub, *field);
+  VEC_PUSH(o->owned, o->nowned, o->owned_cap, moved);
+  *field = moved;
+}
+
+/* Without a FILE, the pipeline is found upward (cmd/load.h); found in
+ * a parent, rp works from there, as `just` does with its justfile: the
+ * stages' commands run where the pipeline is, and the FILE options the
+ * user typed keep meaning what they meant where they typed them. */
+static bool find_pipeline(Options *o, char **err) {
+  bool reads_pipeline = false;
+  each_option(o->cmd, note_file_option, &reads_pipeline);
+  if (!reads_pipeline || files_named(o)) return true;
+  char *dir = pipeline_find_dir(), *here = getcwd(NULL, 0);
+  bool ok = true;
+  if (dir && here && strcmp(dir, here)) {
+    if (chdir(dir) != 0) {
+      *err = xasprintf("cannot enter %s: %s", dir, strerror(errno));
+      ok = false;
+    }
+    for (int i = 0; ok && i < NOPTIONS; i++)
+      if (options[i].arg && !strcmp(options[i].arg, "FILE") && options[i].letter != 'f')
+        rebase_file_option(o, &options[i], here + strlen(dir) + (strcmp(dir, "/") != 0));
+  }
+  free(dir);
+  free(here);
+  return ok;
+}
+
 bool options_parse(const Command *c, int argc, char **argv, Options *o, char **err) {
   memset(o, 0, sizeof *o);
   o->cmd = c;
@@ -217,19 +266,16 @@ bool options_parse(const Command *c, int argc, char **argv, Options *o, char **e
       return true; /* the rest is not read: rp CMD ... --help helps */
     }
   }
-  return check_arity(c, o, err);
+  return check_arity(c, o, err) && find_pipeline(o, err);
 }
 
 void options_free(Options *o) {
   free(o->args.v);
   free(o->only.v);
   free(o->secrets.v);
+  for (int i = 0; i < o->nowned; i++) free(o->owned[i]);
+  free(o->owned);
   event_flags_free(&o->event);
-}
-
-static bool is_file_name(const char *arg) {
-  size_t n = strlen(arg);
-  return n > 3 && !strcmp(arg + n - 3, ".rp");
 }
 
 bool options_selection(const Options *o, ArgsAre args, Selection *sel, char **err) {
@@ -337,4 +383,24 @@ void options_event_flags(FILE *out) {
     col += fprintf(out, " --%s %s", e->name, e->arg);
   }
   fputs(".\n", out);
+}
+
+typedef struct FlagWalk {
+  EachFlag each;
+  void *ctx;
+} FlagWalk;
+
+static void walk_flag(const Option *opt, void *ctx) {
+  FlagWalk *w = ctx;
+  if (opt) {
+    w->each(opt->name, opt->letter, opt->arg, opt->help, w->ctx);
+    return;
+  }
+  for (const EventFlag *e = event_flags; e->name; e++) w->each(e->name, 0, e->arg, e->help, w->ctx);
+}
+
+void options_each_flag(const Command *c, EachFlag each, void *ctx) {
+  FlagWalk w = {each, ctx};
+  each_option(c, walk_flag, &w);
+  walk_flag(help_option, &w);
 }

@@ -34,9 +34,12 @@ typedef struct Options {
   const char *as, *comment;
   const char *key; /* --key: the SSH key a decision is signed with */
   const char *format;      /* graph --format */
+  const char *run;         /* graph --run ID */
   bool json, dry_run, wait, break_on_failure;
-  bool write, check;       /* fmt -w, fmt --check */
+  bool write, check, diff; /* fmt -w, --check, --diff */
   bool help;               /* -h, --help: the rest was not read */
+  char **owned;            /* strings made by the parser, not argv's */
+  int nowned, owned_cap;
 } Options;
 
 /* Parses argv (argv[0] the command's name) for command `c`: options
@@ -66,5 +69,11 @@ void options_synopsis(const Command *c, const char *indent, FILE *out);
 void options_help(const Command *c, FILE *out);
 /* The event flags in one paragraph, for rp --help. */
 void options_event_flags(FILE *out);
+
+/* Each flag `c` takes, --help and the event flags included, in usage
+ * order: for the shell completions (cmd/completion.c). `arg` is NULL for
+ * a switch, `letter` 0 when it has none. */
+typedef void (*EachFlag)(const char *name, char letter, const char *arg, const char *help, void *ctx);
+void options_each_flag(const Command *c, EachFlag each, void *ctx);
 
 #endif

@@ -277,7 +277,7 @@ int cmd_resume(const Options *o) {
   if (!pipeline_plan(&ro.sel, &ro.l)) goto out;
   value_release(ro.l.event);
   ro.l.event = value_retain(r.event);
-  printf("resuming run %s\n", run);
+  if (!o->json) printf("resuming run %s\n", run); /* --json: run_started says it */
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
   rc = execute(&ro, &j, state_dir, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);

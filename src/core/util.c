@@ -248,6 +248,16 @@ bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist)
   return dist > 0 && dist <= limit;
 }
 
+void suggest_try(Suggest *s, const char *cand) {
+  size_t lw = strlen(s->wrong), lc = strlen(cand);
+  if ((lw > lc ? lw - lc : lc - lw) > 3) return; /* cheap filter before the DP */
+  size_t d = name_distance(s->wrong, cand);
+  if (d < s->dist && suggest_close_enough(s->wrong, cand, d)) {
+    s->best = cand;
+    s->dist = d;
+  }
+}
+
 bool glob_match(const char *p, const char *s) {
   for (;;) {
     switch (*p) {

@@ -67,6 +67,14 @@ size_t name_distance(const char *a, const char *b);
 /* Suggestion threshold shared by every did-you-mean: a name at most this
  * far away (and not more than a third of its length) is worth suggesting. */
 bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist);
+/* The closest candidate so far to a name that was not found; start with
+ * {wrong, NULL, (size_t)-1} and offer each candidate to suggest_try. */
+typedef struct Suggest {
+  const char *wrong;
+  const char *best; /* NULL: none close enough */
+  size_t dist;
+} Suggest;
+void suggest_try(Suggest *s, const char *candidate);
 bool glob_match(const char *pattern, const char *s); /* `*` stops at '/', `**` does not */
 
 #endif

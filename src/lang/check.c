@@ -79,22 +79,6 @@ static void table_free(Table *t) {
 
 /* ---- did-you-mean --------------------------------------------------------- */
 
-typedef struct Suggest {
-  const char *wrong;
-  const char *best;
-  size_t dist;
-} Suggest;
-
-static void suggest_try(Suggest *s, const char *cand) {
-  size_t lw = strlen(s->wrong), lc = strlen(cand);
-  if ((lw > lc ? lw - lc : lc - lw) > 3) return; /* cheap filter before the DP */
-  size_t d = name_distance(s->wrong, cand);
-  if (d < s->dist && suggest_close_enough(s->wrong, cand, d)) {
-    s->best = cand;
-    s->dist = d;
-  }
-}
-
 /* " (did you mean 'x'?)" or "" — the buffer keeps the text alive. */
 static const char *did_you_mean(const Suggest *s, char *buf, size_t size) {
   if (!s->best) return "";

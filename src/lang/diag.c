@@ -77,7 +77,10 @@ static int diag_cmp(const void *pa, const void *pb) {
   return a < b ? -1 : a > b; /* keep insertion order: qsort is not stable */
 }
 
-void diags_print(Diags *d, FILE *out, bool color) {
+typedef void (*EachDiag)(const Diag *d, void *ctx);
+
+/* Each diagnostic in the order they are printed. */
+static void diags_each(const Diags *d, EachDiag each, void *ctx) {
   /* notes belong to the diagnostic before them: sort only runs that start
    * with an error or warning, keeping each note after its owner */
   typedef struct { int start, len; } Group;
@@ -98,8 +101,63 @@ void diags_print(Diags *d, FILE *out, bool color) {
     groups[j] = g;
   }
   for (int i = 0; i < ng; i++)
-    for (int k = 0; k < groups[i].len; k++) diag_print_one(&d->items[groups[i].start + k], out, color);
+    for (int k = 0; k < groups[i].len; k++) each(&d->items[groups[i].start + k], ctx);
   free(groups);
+}
+
+typedef struct PrintTo {
+  FILE *out;
+  bool color;
+} PrintTo;
+
+static void print_each(const Diag *d, void *ctx) {
+  PrintTo *p = ctx;
+  diag_print_one(d, p->out, p->color);
+}
+
+void diags_print(Diags *d, FILE *out, bool color) {
+  PrintTo p = {out, color};
+  diags_each(d, print_each, &p);
+}
+
+/* Every did-you-mean ends its message the same way (core/util.h's Suggest):
+ * " (did you mean 'NAME'?)". */
+static Value suggestion_of(const char *msg) {
+  static const char lead[] = " (did you mean '", tail[] = "'?)";
+  const char *at = strstr(msg, lead);
+  if (!at) return V_NULL_VALUE;
+  at += sizeof lead - 1;
+  size_t n = strlen(at);
+  if (n < sizeof tail || strcmp(at + n - (sizeof tail - 1), tail)) return V_NULL_VALUE;
+  return v_str(at, n - (sizeof tail - 1));
+}
+
+/* Where the underline ends, exclusive: the caret's span, within its line. */
+static Value end_of(const Diag *d) {
+  uint32_t end = d->pos.off;
+  while (end < d->src->len && d->src->text[end] != '\n' && end < d->pos.off + d->span) end++;
+  Value v = v_map();
+  map_set(v, "line", v_int(d->pos.line));
+  map_set(v, "col", v_int(d->pos.col + (end > d->pos.off ? end - d->pos.off : 1)));
+  return v;
+}
+
+static void push_value(const Diag *d, void *ctx) {
+  Value item = v_map();
+  map_set(item, "file", d->src ? v_cstr(d->src->path) : V_NULL_VALUE);
+  map_set(item, "line", d->src ? v_int(d->pos.line) : V_NULL_VALUE);
+  map_set(item, "col", d->src ? v_int(d->pos.col) : V_NULL_VALUE);
+  map_set(item, "end", d->src ? end_of(d) : V_NULL_VALUE);
+  map_set(item, "severity", v_cstr(level_name(d->level)));
+  map_set(item, "message", v_cstr(d->msg));
+  map_set(item, "suggestion", suggestion_of(d->msg));
+  list_push(*(Value *)ctx, item);
+}
+
+Value diags_to_value(const Diags *d) {
+  Value list = v_list();
+  diags_each(d, push_value, &list);
+  return list;
 }
 
 void diags_free(Diags *d) {

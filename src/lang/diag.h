@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "core/value.h"
 #include "lang/ast.h"
 
 typedef enum DiagLevel { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
@@ -38,6 +39,11 @@ void diags_print(Diags *d, FILE *out, bool color);
 /* Print one diagnostic; also used for runtime errors. */
 void diag_print_one(const Diag *d, FILE *out, bool color);
 void diags_free(Diags *d);
+/* The diagnostics as data, in printing order (rp check --json, doc/json.md):
+ * a list of {file, line, col, end: {line, col}, severity, message,
+ * suggestion}; `end` is exclusive, `suggestion` the did-you-mean name or
+ * null. */
+Value diags_to_value(const Diags *d);
 
 /* Whether to colour output on `f`: a terminal and NO_COLOR unset. */
 bool want_color(FILE *f);

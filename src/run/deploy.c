@@ -97,6 +97,31 @@ static void say(Scheduler *s, Unit *u, const char *fmt, ...) {
   buf_free(&b);
 }
 
+/* The --json event of a gate, a decision or a deploy: the journal's
+ * fields for it (doc/state.md), with the stage. Takes `fields`. */
+static void record(Scheduler *s, Unit *u, const char *kind, Value fields) {
+  map_set(fields, "stage", v_cstr(u->name));
+  report_record(s->rep, kind, fields);
+}
+
+static void record_decision(Scheduler *s, Unit *u, const Decision *d) {
+  Value f = v_map();
+  map_set(f, "env", v_cstr(d->env));
+  map_set(f, "version", d->version ? v_cstr(d->version) : V_NULL_VALUE);
+  map_set(f, "by", v_cstr(d->by));
+  map_set(f, "comment", d->comment ? v_cstr(d->comment) : V_NULL_VALUE);
+  record(s, u, d->approved ? "approved" : "rejected", f);
+}
+
+/* A deploy's history entry, less the outputs kept for rollbacks. */
+static void record_deploy(Scheduler *s, Unit *u, Value entry) {
+  Value f = v_map();
+  Map *m = as_map(entry);
+  for (size_t k = 0; k < m->n; k++)
+    if (strcmp(m->keys[k]->data, "outputs")) map_set_str(f, m->keys[k], value_retain(m->vals[k]));
+  record(s, u, "deploy", f);
+}
+
 /* A record that cannot be written (a full disk, a file size limit) stops
  * the run: it starts nothing more and ends unfinished, so that `rp resume`
  * finishes it once the record can be written. */
@@ -286,6 +311,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
   for (;;) {
     Decision d;
     if (find_decision(c, s, u, env->name, version, &d, &said)) {
+      record_decision(s, u, &d);
       bool approved = d.approved;
       if (!approved) {
         *reason = xasprintf("deploying %s to %s was rejected by %s%s%s", version ? version : "", env->name, d.by,
@@ -318,6 +344,11 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
         value_release(reviewers);
         return GO_FAIL;
       }
+      Value f = v_map();
+      map_set(f, "env", v_cstr(env->name));
+      map_set(f, "version", version ? v_cstr(version) : V_NULL_VALUE);
+      map_set(f, "reviewers", value_retain(reviewers));
+      record(s, u, "gate_waiting", f);
       char *who = value_to_cstr(reviewers);
       say(s, u, "rp: waiting for approval to deploy %s to %s (reviewers: %s)", version ? version : "", env->name,
           who);
@@ -587,6 +618,7 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   value_release(secret);
   free(error);
   if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->state_dir, deploy, &err), &err);
+  if (ok && deploy.kind == V_MAP) record_deploy(s, u, deploy);
   value_release(deploy);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;

@@ -79,7 +79,7 @@ bool journal_create(Journal *j, const char *state_dir, const char *run_id, char 
   j->fd = -1;
   j->owner.fd = -1;
   char *runs = xasprintf("%s/runs", state_dir);
-  bool ok = state_mkdirs(runs, err);
+  bool ok = state_dir_create(state_dir, err) && state_mkdirs(runs, err);
   free(runs);
   if (!ok) return false;
   char *id = run_id ? xstrdup(run_id) : journal_new_id();

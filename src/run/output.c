@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/state.h"
+
 enum { LOG_KEEP = 64 * 1024 }; /* per stage, for groups and junit */
 
 double monotonic_seconds(void) {
@@ -34,6 +36,7 @@ void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets
   r->run_id = xstrdup(run_id);
   r->secrets = secrets;
   r->started = monotonic_seconds();
+  r->started_ms = state_now_ms();
 }
 
 void report_free(Reporter *r) {
@@ -42,9 +45,12 @@ void report_free(Reporter *r) {
     free(r->stages[i].reason);
     free(r->stages[i].err_file);
     buf_free(&r->stages[i].log);
+    buf_free(&r->stages[i].out);
+    buf_free(&r->stages[i].err);
   }
   free(r->stages);
   free(r->run_id);
+  free(r->pipeline);
 }
 
 StageReport *report_stage(Reporter *r, const char *name) {
@@ -56,10 +62,13 @@ StageReport *report_stage(Reporter *r, const char *name) {
   return &r->stages[r->nstages - 1];
 }
 
-/* One JSON event per line: {"event": KIND, ...fields} */
+/* One JSON event per line: {"kind", "schema", "at", "run", ...fields}, the
+ * contract of doc/json.md. A field may replace "at" (a deploy's time). */
 static void json_event(Reporter *r, const char *kind, Value fields) {
   Value ev = v_map();
-  map_set(ev, "event", v_cstr(kind));
+  map_set(ev, "kind", v_cstr(kind));
+  map_set(ev, "schema", v_int(JSON_SCHEMA_VERSION));
+  map_set(ev, "at", v_str_take(state_format_time(state_now_ms())));
   map_set(ev, "run", v_cstr(r->run_id));
   if (fields.kind == V_MAP) {
     Map *m = as_map(fields);
@@ -74,11 +83,18 @@ static void json_event(Reporter *r, const char *kind, Value fields) {
   value_release(fields);
 }
 
+void report_record(Reporter *r, const char *kind, Value fields) {
+  if (r && r->mode == OUT_JSON) json_event(r, kind, fields);
+  else value_release(fields);
+}
+
 void report_run_started(Reporter *r, const char *pipeline, Value event) {
+  free(r->pipeline);
+  r->pipeline = pipeline ? xstrdup(pipeline) : NULL;
   if (r->mode == OUT_JSON) {
     Value f = v_map();
     map_set(f, "pipeline", pipeline ? v_cstr(pipeline) : V_NULL_VALUE);
-    map_set(f, "trigger", value_retain(event));
+    map_set(f, "event", value_retain(event));
     json_event(r, "run_started", f);
     return;
   }
@@ -108,11 +124,17 @@ static char *masked(const Reporter *r, const char *text) {
   return r->secrets ? secrets_mask(r->secrets, text) : text ? xstrdup(text) : NULL;
 }
 
+static void keep_line(Buf *b, const char *text) {
+  if (b->len >= LOG_KEEP) return;
+  buf_puts(b, text);
+  buf_putc(b, '\n');
+}
+
 static void log_line(Reporter *r, const char *stage, const char *stream, const char *text) {
   StageReport *s = stage ? report_stage(r, stage) : NULL;
-  if (s && s->log.len < LOG_KEEP) {
-    buf_puts(&s->log, text);
-    buf_putc(&s->log, '\n');
+  if (s) {
+    keep_line(&s->log, text);
+    keep_line(!strcmp(stream, "stderr") ? &s->err : &s->out, text);
   }
   switch (r->mode) {
   case OUT_JSON: {
@@ -273,44 +295,91 @@ static void xml_escape(Buf *b, const char *s) {
   }
 }
 
+/* The last lines of a stage's log, for the failure's text: what a reader
+ * of the report (GitLab shows it) needs to see why. */
+static const char *log_tail(const Buf *log) {
+  enum { TAIL_LINES = 40 };
+  if (!log->len) return "";
+  const char *p = log->data + log->len - 1; /* its last '\n' */
+  for (int n = 0; p > log->data; p--)
+    if (p[-1] == '\n' && ++n == TAIL_LINES) break;
+  return p;
+}
+
+static void junit_element(Buf *b, const char *name, const char *text) {
+  if (!text || !*text) return;
+  buf_printf(b, "      <%s>", name);
+  xml_escape(b, text);
+  buf_printf(b, "</%s>\n", name);
+}
+
+/* <failure type message>: the error where it happened, then the log's tail. */
+static void junit_failure(Buf *b, const StageReport *s) {
+  const char *reason = s->reason ? s->reason : "failed";
+  buf_puts(b, "      <failure message=\"");
+  xml_escape(b, reason);
+  buf_puts(b, "\" type=\"StageFailure\">"); /* where JUnit names the exception's class */
+  if (s->err_file) {
+    char *at = xasprintf("%s:%u:%u: ", s->err_file, s->err_line, s->err_col);
+    xml_escape(b, at);
+    free(at);
+  }
+  xml_escape(b, reason);
+  const char *tail = log_tail(&s->log);
+  if (*tail) {
+    buf_puts(b, "\n\n");
+    xml_escape(b, tail);
+  }
+  buf_puts(b, "</failure>\n");
+}
+
+/* A stage neither done nor skipped when the report is written. */
+static const char not_run[] = "not run to the end: it waits at an approval gate, or the run stopped";
+
+static void junit_testcase(Buf *b, const StageReport *s) {
+  buf_puts(b, "    <testcase classname=\"rp\" name=\"");
+  xml_escape(b, s->name);
+  buf_printf(b, "\" time=\"%.3f\">\n", s->seconds);
+  if (s->status == STAGE_FAILED) {
+    junit_failure(b, s);
+  } else if (s->status != STAGE_OK) {
+    buf_puts(b, "      <skipped message=\"");
+    xml_escape(b, s->status == STAGE_SKIPPED ? (s->reason ? s->reason : "skipped") : not_run);
+    buf_puts(b, "\"/>\n");
+  }
+  junit_element(b, "system-out", s->out.data);
+  junit_element(b, "system-err", s->err.data);
+  buf_puts(b, "    </testcase>\n");
+}
+
 bool report_write_junit(const Reporter *r, const char *path, char **err) {
   int failures = 0, skipped = 0;
-  double total = 0;
   for (int i = 0; i < r->nstages; i++) {
     failures += r->stages[i].status == STAGE_FAILED;
-    skipped += r->stages[i].status == STAGE_SKIPPED;
-    total += r->stages[i].seconds;
+    skipped += r->stages[i].status != STAGE_OK && r->stages[i].status != STAGE_FAILED;
   }
+  double secs = monotonic_seconds() - r->started;
+  char *stamp = state_format_time(r->started_ms), *host = state_hostname();
+  stamp[19] = 0; /* JUnit's timestamp has no fraction and no zone: UTC, to the second */
   Buf b = {0};
-  buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  buf_printf(&b, "<testsuite name=\"rp run ");
+  buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"");
+  xml_escape(&b, r->pipeline ? r->pipeline : "rp");
+  buf_printf(&b, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n", r->nstages,
+             failures, skipped, secs);
+  buf_puts(&b, "  <testsuite name=\"");
+  xml_escape(&b, r->pipeline ? r->pipeline : "rp");
+  buf_printf(&b, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
+             r->nstages, failures, skipped, secs, stamp);
+  xml_escape(&b, host);
+  buf_puts(&b, "\" id=\"");
   xml_escape(&b, r->run_id);
-  buf_printf(&b, "\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", r->nstages, failures, skipped,
-             total);
-  for (int i = 0; i < r->nstages; i++) {
-    const StageReport *s = &r->stages[i];
-    buf_puts(&b, "  <testcase classname=\"rp\" name=\"");
-    xml_escape(&b, s->name);
-    buf_printf(&b, "\" time=\"%.3f\">\n", s->seconds);
-    if (s->status == STAGE_FAILED) {
-      buf_puts(&b, "    <failure message=\"");
-      xml_escape(&b, s->reason ? s->reason : "failed");
-      buf_puts(&b, "\"/>\n");
-    } else if (s->status == STAGE_SKIPPED) {
-      buf_puts(&b, "    <skipped message=\"");
-      xml_escape(&b, s->reason ? s->reason : "skipped");
-      buf_puts(&b, "\"/>\n");
-    }
-    if (s->log.len) {
-      buf_puts(&b, "    <system-out>");
-      xml_escape(&b, s->log.data);
-      buf_puts(&b, "</system-out>\n");
-    }
-    buf_puts(&b, "  </testcase>\n");
-  }
-  buf_puts(&b, "</testsuite>\n");
+  buf_puts(&b, "\">\n");
+  for (int i = 0; i < r->nstages; i++) junit_testcase(&b, &r->stages[i]);
+  buf_puts(&b, "  </testsuite>\n</testsuites>\n");
   bool ok = write_file_atomic(path, b.data, b.len);
   if (!ok) *err = xasprintf("cannot write %s: %s", path, strerror(errno));
   buf_free(&b);
+  free(stamp);
+  free(host);
   return ok;
 }

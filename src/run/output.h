@@ -23,6 +23,7 @@ typedef struct StageReport {
   char *err_file; /* where the error happened, for annotations */
   unsigned err_line, err_col;
   Buf log;        /* kept for GitHub groups and junit (bounded) */
+  Buf out, err;   /* the same by stream: junit's system-out and system-err */
 } StageReport;
 
 typedef struct Reporter {
@@ -33,6 +34,8 @@ typedef struct Reporter {
   StageReport *stages;
   int nstages, cap;
   double started;
+  int64_t started_ms; /* wall clock, for junit's timestamp */
+  char *pipeline;     /* its name, for junit's suite; NULL when unnamed */
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
@@ -47,6 +50,13 @@ void report_log(Reporter *r, const char *stage, const char *stream, const char *
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err);
 void report_run_finished(Reporter *r, int exit_code);
+/* What --json events carry as "schema": raised when a field changes
+ * meaning or goes away (doc/json.md). */
+enum { JSON_SCHEMA_VERSION = 1 };
+/* A structured event the text modes show as the stage's log lines: with
+ * --json, one event of `kind` with `fields` (taken); else nothing. r may
+ * be NULL. gate_waiting, approved, rejected, deploy: see doc/json.md. */
+void report_record(Reporter *r, const char *kind, Value fields);
 bool report_write_junit(const Reporter *r, const char *path, char **err);
 
 double monotonic_seconds(void);

@@ -39,7 +39,10 @@ bool plan_choose_goals(const Selection *s, Loaded *l) {
     const char *name = l->triggers.goals[l->ngoals].stage;
     l->goals[l->ngoals] = program_stage_index(p, name);
     if (l->goals[l->ngoals] < 0) {
-      l->error = xasprintf("no stage named '%s' in %s", name, p->src->path);
+      Suggest sg = {name, NULL, (size_t)-1};
+      for (int i = 0; i < p->nstages; i++) suggest_try(&sg, p->stages[i]->as.stage->name);
+      l->error = sg.best ? xasprintf("no stage named '%s' in %s (did you mean '%s'?)", name, p->src->path, sg.best)
+                         : xasprintf("no stage named '%s' in %s", name, p->src->path);
       return false;
     }
   }

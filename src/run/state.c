@@ -70,6 +70,17 @@ bool state_mkdirs(const char *path, char **err) {
   return ok;
 }
 
+bool state_dir_create(const char *state_dir, char **err) {
+  struct stat st;
+  if (stat(state_dir, &st) == 0) return state_mkdirs(state_dir, err); /* says if it is not a directory */
+  if (!state_mkdirs(state_dir, err)) return false;
+  char *path = xasprintf("%s/.gitignore", state_dir);
+  bool ok = write_file_atomic(path, "*\n", 2);
+  if (!ok) *err = xasprintf("%s: %s", path, strerror(errno));
+  free(path);
+  return ok;
+}
+
 int state_open_append(const char *path, char **err) {
   int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
   if (fd >= 0) return fd;

@@ -22,6 +22,9 @@ char *state_dir_for(const char *pipeline_file);
  * not starting with '.'. Run ids and environment names must be. */
 bool state_name_ok(const char *name);
 
+/* Creates the state directory if it is missing, with a .gitignore of
+ * `*` in it so that `git add -A` never commits journals and locks. */
+bool state_dir_create(const char *state_dir, char **err);
 /* mkdir -p; each directory created is made durable in its parent. */
 bool state_mkdirs(const char *path, char **err);
 /* fsync the directory holding entries just created or renamed. */
