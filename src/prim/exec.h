@@ -1,5 +1,5 @@
 /* exec.h — run a program from an argv (never through a shell): optional
- * data on its standard input, live line-by-line output, bounded capture.
+ * data on its standard input, live output in blocks of lines, bounded capture.
  * The spawn-and-poll core shared by sh() and the CLI primitives. */
 #ifndef RP_EXEC_H
 #define RP_EXEC_H
@@ -8,8 +8,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Called for each complete line ("stdout" or "stderr"), without its newline. */
-typedef void (*ExecLineFn)(void *ctx, const char *stream, const char *line);
+/* A line longer than this (bytes, without a newline yet) is passed on in
+ * pieces of about this size: memory stays bounded whatever a program
+ * prints, and a reader sees it as several lines. */
+enum { EXEC_LINE_MAX = 64 * 1024 };
+
+/* Output as it arrives ("stdout" or "stderr"), in blocks of whole lines:
+ * data[0..len) is one or more lines, each ending with '\n' (the last one
+ * may not, at the end of the output). Returns len. With `whole` false it is
+ * instead the start of a line longer than EXEC_LINE_MAX: the callback
+ * returns how much of it it took, and the rest comes again, with more. */
+typedef size_t (*ExecLinesFn)(void *ctx, const char *stream, const char *data, size_t len, bool whole);
 
 typedef struct ExecOptions {
   char *const *argv;      /* argv[0] is looked up on PATH unless it has a '/' */
@@ -20,7 +29,7 @@ typedef struct ExecOptions {
   size_t input_len;
   int64_t timeout_ms;     /* 0: none; else the program gets its own process group */
   size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
-  ExecLineFn on_line;
+  ExecLinesFn on_lines;
   void *ctx;
 } ExecOptions;
 

@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { LOG_KEEP = 64 * 1024 }; /* per stage, for groups and junit */
+/* The end of each stage's log kept for junit; the log itself is printed
+ * whole as it arrives. Written out past this much buffered log. */
+enum { LOG_KEEP = 64 * 1024, PENDING_MAX = 1 << 20 };
 
 double monotonic_seconds(void) {
   struct timespec ts;
@@ -44,6 +46,7 @@ void report_free(Reporter *r) {
     buf_free(&r->stages[i].log);
   }
   free(r->stages);
+  buf_free(&r->pending);
   free(r->run_id);
 }
 
@@ -56,8 +59,16 @@ StageReport *report_stage(Reporter *r, const char *name) {
   return &r->stages[r->nstages - 1];
 }
 
+void report_flush(Reporter *r) {
+  if (!r->pending.len) return;
+  fwrite(r->pending.data, 1, r->pending.len, r->out);
+  fflush(r->out);
+  r->pending.len = 0;
+}
+
 /* One JSON event per line: {"event": KIND, ...fields} */
 static void json_event(Reporter *r, const char *kind, Value fields) {
+  report_flush(r);
   Value ev = v_map();
   map_set(ev, "event", v_cstr(kind));
   map_set(ev, "run", v_cstr(r->run_id));
@@ -82,6 +93,7 @@ void report_run_started(Reporter *r, const char *pipeline, Value event) {
     json_event(r, "run_started", f);
     return;
   }
+  report_flush(r);
   fprintf(r->out, "run %s\n", r->run_id);
   fflush(r->out);
 }
@@ -89,6 +101,7 @@ void report_run_started(Reporter *r, const char *pipeline, Value event) {
 void report_stage_started(Reporter *r, const char *stage) {
   StageReport *s = report_stage(r, stage);
   s->status = STAGE_RUNNING;
+  report_flush(r);
   if (r->mode == OUT_JSON) {
     Value f = v_map();
     map_set(f, "stage", v_cstr(stage));
@@ -108,37 +121,69 @@ static char *masked(const Reporter *r, const char *text) {
   return r->secrets ? secrets_mask(r->secrets, text) : text ? xstrdup(text) : NULL;
 }
 
-static void log_line(Reporter *r, const char *stage, const char *stream, const char *text) {
-  StageReport *s = stage ? report_stage(r, stage) : NULL;
-  if (s && s->log.len < LOG_KEEP) {
-    buf_puts(&s->log, text);
-    buf_putc(&s->log, '\n');
+/* Keeps the last LOG_KEEP bytes or so of a stage's log: trimmed when it
+ * holds twice that, so each byte is moved at most once. */
+static void keep_tail(StageReport *s, const char *data, size_t len) {
+  buf_putn(&s->log, data, len);
+  if (s->log.len <= 2 * LOG_KEEP) return;
+  const char *from = s->log.data + s->log.len - LOG_KEEP;
+  const char *nl = memchr(from, '\n', LOG_KEEP);
+  if (nl) from = nl + 1;
+  size_t n = (size_t)(s->log.data + s->log.len - from);
+  memmove(s->log.data, from, n);
+  s->log.len = n;
+  s->log.data[n] = 0;
+}
+
+/* Each line of data[0..len) after `pre`. */
+static void put_prefixed(Buf *b, const char *pre, const char *data, size_t len) {
+  size_t pn = strlen(pre);
+  for (const char *p = data, *end = data + len; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+    char *to = buf_room(b, pn + n + 1);
+    memcpy(to, pre, pn);
+    memcpy(to + pn, p, n);
+    if (!nl) to[pn + n] = '\n';
+    b->len += pn + n + !nl;
+    p += n;
   }
-  switch (r->mode) {
-  case OUT_JSON: {
+}
+
+static void json_log(Reporter *r, const char *stage, const char *stream, const char *data, size_t len) {
+  for (const char *p = data, *end = data + len; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
     Value f = v_map();
     map_set(f, "stage", stage ? v_cstr(stage) : V_NULL_VALUE);
     map_set(f, "stream", v_cstr(stream));
-    map_set(f, "text", v_cstr(text));
+    map_set(f, "text", v_str(p, n));
     json_event(r, "log", f);
-    return;
+    p += n + 1;
   }
+}
+
+void report_log_lines(Reporter *r, const char *stage, const char *stream, const char *data, size_t len) {
+  if (stage) keep_tail(report_stage(r, stage), data, len);
+  char *pre = xasprintf(r->mode == OUT_TERMINAL ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
+  switch (r->mode) {
+  case OUT_JSON: json_log(r, stage, stream, data, len); break;
   case OUT_GITHUB:
-    if (!stage) fprintf(r->out, "%s\n", text); /* stage lines print in its group at the end */
+    if (!stage) put_prefixed(&r->pending, "", data, len); /* stage lines print in its group at the end */
     break;
   case OUT_TERMINAL:
-    fprintf(r->out, "\033[2m[%s]\033[0m %s\n", stage ? stage : "rp", text);
-    break;
-  case OUT_PLAIN:
-    fprintf(r->out, "[%s] %s\n", stage ? stage : "rp", text);
-    break;
+  case OUT_PLAIN: put_prefixed(&r->pending, pre, data, len); break;
   }
-  fflush(r->out);
+  free(pre);
+  if (r->pending.len >= PENDING_MAX) report_flush(r);
 }
 
 void report_log(Reporter *r, const char *stage, const char *stream, const char *text) {
   char *shown = masked(r, text);
-  log_line(r, stage, stream, shown);
+  char *line = xasprintf("%s\n", shown);
+  report_log_lines(r, stage, stream, line, strlen(line));
+  report_flush(r);
+  free(line);
   free(shown);
 }
 
@@ -177,6 +222,7 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
   s->seconds = secs;
   free(s->reason);
   s->reason = reason ? xstrdup(reason) : NULL;
+  report_flush(r);
   if (err && err->src) {
     free(s->err_file);
     s->err_file = xstrdup(err->src->path);
@@ -239,6 +285,7 @@ void report_stage_finished(Reporter *r, const char *stage, StageStatus status, d
 }
 
 void report_run_finished(Reporter *r, int exit_code) {
+  report_flush(r);
   double secs = monotonic_seconds() - r->started;
   static const char *status[] = {"succeeded", "failed", "error", "waiting"};
   const char *st = exit_code >= 0 && exit_code <= 3 ? status[exit_code] : "failed";

@@ -22,7 +22,7 @@ typedef struct StageReport {
   char *reason;   /* why skipped, or the error message */
   char *err_file; /* where the error happened, for annotations */
   unsigned err_line, err_col;
-  Buf log;        /* kept for GitHub groups and junit (bounded) */
+  Buf log;        /* the end of its log, for junit (bounded: the tail holds the error) */
 } StageReport;
 
 typedef struct Reporter {
@@ -33,6 +33,7 @@ typedef struct Reporter {
   StageReport *stages;
   int nstages, cap;
   double started;
+  Buf pending;    /* log lines not written yet: report_flush writes them */
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
@@ -44,6 +45,10 @@ StageReport *report_stage(Reporter *r, const char *name); /* finds or adds */
 void report_run_started(Reporter *r, const char *pipeline, Value event);
 void report_stage_started(Reporter *r, const char *stage);
 void report_log(Reporter *r, const char *stage, const char *stream, const char *text);
+/* A block of a stage's log: whole lines, each ending with '\n', masked
+ * already. Buffered until report_flush (or until much is buffered). */
+void report_log_lines(Reporter *r, const char *stage, const char *stream, const char *data, size_t len);
+void report_flush(Reporter *r);
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err);
 void report_run_finished(Reporter *r, int exit_code);
