@@ -185,6 +185,10 @@ void secrets_add(Secrets *s, const char *text) {
 
 size_t secrets_count(const Secrets *s) { return s->ntexts; }
 
+size_t secrets_forms(const Secrets *s) { return s->nmasks; }
+
+const char *secrets_form(const Secrets *s, size_t i) { return i < s->nmasks ? s->masks[i].text : NULL; }
+
 const char *secrets_text(const Secrets *s, size_t i) { return i < s->ntexts ? s->texts[i] : NULL; }
 
 /* ---- the secrets file ---- */

@@ -48,6 +48,11 @@ void secrets_add_derived(Secrets *s, Value v);
 size_t secrets_count(const Secrets *s);
 const char *secrets_text(const Secrets *s, size_t i);
 
+/* Every form masked so far (each text in each encoding above), oldest
+ * first: what a CI runner is asked to hide as well. */
+size_t secrets_forms(const Secrets *s);
+const char *secrets_form(const Secrets *s, size_t i);
+
 /* A copy of `text` with every secret in it replaced by "***" (malloc'd;
  * NULL for NULL). */
 char *secrets_mask(const Secrets *s, const char *text);

@@ -39,7 +39,8 @@ void diags_print(Diags *d, FILE *out, bool color);
 void diag_print_one(const Diag *d, FILE *out, bool color);
 void diags_free(Diags *d);
 
-/* Whether to colour output on `f`: a terminal and NO_COLOR unset. */
+/* Whether to colour output on `f`: a terminal, or FORCE_COLOR or
+ * CLICOLOR_FORCE set; never with NO_COLOR set. */
 bool want_color(FILE *f);
 
 #endif

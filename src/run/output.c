@@ -24,9 +24,13 @@ const char *stage_status_name(StageStatus s) {
 
 OutputMode output_mode_detect(bool json) {
   if (json) return OUT_JSON;
-  const char *gha = getenv("GITHUB_ACTIONS");
-  if (gha && !strcmp(gha, "true")) return OUT_GITHUB;
+  CiRunner ci = ci_runner();
+  if (ci != CI_NONE) return ci == CI_GITHUB ? OUT_GITHUB : OUT_GITLAB;
   return want_color(stdout) ? OUT_TERMINAL : OUT_PLAIN;
+}
+
+static CiRunner runner_of(const Reporter *r) {
+  return r->mode == OUT_GITHUB ? CI_GITHUB : r->mode == OUT_GITLAB ? CI_GITLAB : CI_NONE;
 }
 
 void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets *secrets) {
@@ -36,6 +40,8 @@ void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets
   r->run_id = xstrdup(run_id);
   r->secrets = secrets;
   r->started = monotonic_seconds();
+  r->color = mode == OUT_TERMINAL || (runner_of(r) != CI_NONE && want_color(stdout));
+  r->group = -1;
 }
 
 void report_free(Reporter *r) {
@@ -43,6 +49,9 @@ void report_free(Reporter *r) {
     free(r->stages[i].name);
     free(r->stages[i].reason);
     free(r->stages[i].err_file);
+    free(r->stages[i].env);
+    free(r->stages[i].version);
+    free(r->stages[i].gate);
     buf_free(&r->stages[i].log);
   }
   free(r->stages);
@@ -59,7 +68,14 @@ StageReport *report_stage(Reporter *r, const char *name) {
   return &r->stages[r->nstages - 1];
 }
 
+/* Inside GitHub Actions every secret the run knows is registered with the
+ * runner before anything more is written. */
+static void tell_masks(Reporter *r) {
+  if (r->mode == OUT_GITHUB && r->secrets) ci_add_masks(&r->pending, r->secrets, &r->masks_told);
+}
+
 void report_flush(Reporter *r) {
+  tell_masks(r);
   if (!r->pending.len) return;
   fwrite(r->pending.data, 1, r->pending.len, r->out);
   fflush(r->out);
@@ -98,9 +114,34 @@ void report_run_started(Reporter *r, const char *pipeline, Value event) {
   fflush(r->out);
 }
 
+static void start_line(Reporter *r, const char *stage) {
+  buf_printf(&r->pending, r->color ? "\033[1m▶ %s\033[0m\n" : "--- %s\n", stage);
+}
+
+/* A CI group holds the log of a stage that runs alone; it opens at its
+ * first line. When another stage starts beside it, its group ends, and
+ * the lines of every stage running are prefixed with its name until the
+ * next one that starts alone. */
+static void group_on_start(Reporter *r, int idx) {
+  CiRunner ci = runner_of(r);
+  if (r->group >= 0 && r->group_shown) ci_group_close(&r->pending, ci, r->group, r->stages[r->group].name);
+  else if (r->group >= 0) start_line(r, r->stages[r->group].name);
+  r->group = r->running == 1 ? idx : -1;
+  r->group_shown = false;
+  if (r->running > 1) start_line(r, r->stages[idx].name);
+}
+
+static void group_show(Reporter *r) {
+  if (r->group < 0 || r->group_shown) return;
+  ci_group_open(&r->pending, runner_of(r), r->group, r->stages[r->group].name);
+  r->group_shown = true;
+}
+
 void report_stage_started(Reporter *r, const char *stage) {
   StageReport *s = report_stage(r, stage);
   s->status = STAGE_RUNNING;
+  r->running++;
+  if (runner_of(r) != CI_NONE) group_on_start(r, (int)(s - r->stages));
   report_flush(r);
   if (r->mode == OUT_JSON) {
     Value f = v_map();
@@ -164,16 +205,17 @@ static void json_log(Reporter *r, const char *stage, const char *stream, const c
 }
 
 void report_log_lines(Reporter *r, const char *stage, const char *stream, const char *data, size_t len) {
-  if (stage) keep_tail(report_stage(r, stage), data, len);
-  char *pre = xasprintf(r->mode == OUT_TERMINAL ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
-  switch (r->mode) {
-  case OUT_JSON: json_log(r, stage, stream, data, len); break;
-  case OUT_GITHUB:
-    if (!stage) put_prefixed(&r->pending, "", data, len); /* stage lines print in its group at the end */
-    break;
-  case OUT_TERMINAL:
-  case OUT_PLAIN: put_prefixed(&r->pending, pre, data, len); break;
+  StageReport *s = stage ? report_stage(r, stage) : NULL;
+  if (s) keep_tail(s, data, len);
+  tell_masks(r);
+  if (r->mode == OUT_JSON) {
+    json_log(r, stage, stream, data, len);
+    return;
   }
+  bool grouped = s && r->group == (int)(s - r->stages); /* in its own group: as it is */
+  if (grouped) group_show(r);
+  char *pre = grouped ? xstrdup("") : xasprintf(r->color ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
+  put_prefixed(&r->pending, pre, data, len);
   free(pre);
   if (r->pending.len >= PENDING_MAX) report_flush(r);
 }
@@ -185,18 +227,6 @@ void report_log(Reporter *r, const char *stage, const char *stream, const char *
   report_flush(r);
   free(line);
   free(shown);
-}
-
-/* GitHub annotation values escape %, CR and LF (and , : in properties). */
-static void gh_escape(FILE *f, const char *s, bool property) {
-  for (; *s; s++) {
-    if (*s == '%') fputs("%25", f);
-    else if (*s == '\r') fputs("%0D", f);
-    else if (*s == '\n') fputs("%0A", f);
-    else if (property && *s == ':') fputs("%3A", f);
-    else if (property && *s == ',') fputs("%2C", f);
-    else fputc(*s, f);
-  }
 }
 
 /* A failure reads like a compiler error: file:line:col, the line, a caret. */
@@ -218,10 +248,15 @@ static void print_failure(const char *stage, const char *reason, const RtError *
 static void stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err) {
   StageReport *s = report_stage(r, stage);
+  r->running -= s->status == STAGE_RUNNING;
   s->status = status;
   s->seconds = secs;
   free(s->reason);
   s->reason = reason ? xstrdup(reason) : NULL;
+  if (r->group == (int)(s - r->stages)) { /* a stage that printed nothing gets no group */
+    if (r->group_shown) ci_group_close(&r->pending, runner_of(r), r->group, stage);
+    r->group = -1;
+  }
   report_flush(r);
   if (err && err->src) {
     free(s->err_file);
@@ -245,32 +280,24 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
     return;
   }
   case OUT_GITHUB:
-    fprintf(r->out, "::group::%s (%s, %.2fs)\n", stage, stage_status_name(status), secs);
-    fputs(s->log.data ? s->log.data : "", r->out);
-    fputs("::endgroup::\n", r->out);
-    if (status == STAGE_FAILED) {
-      fputs("::error ", r->out);
-      if (s->err_file) {
-        fputs("file=", r->out);
-        gh_escape(r->out, s->err_file, true);
-        fprintf(r->out, ",line=%u,col=%u,", s->err_line, s->err_col);
-      }
-      fputs("title=stage ", r->out);
-      gh_escape(r->out, stage, true);
-      fputs("::", r->out);
-      gh_escape(r->out, reason ? reason : "failed", false);
-      fputc('\n', r->out);
-    }
-    break;
+  case OUT_GITLAB:
   case OUT_TERMINAL:
   case OUT_PLAIN:
-    if (r->mode == OUT_TERMINAL) {
+    if (r->color) {
       const char *mark = status == STAGE_OK ? "\033[32m✓" : status == STAGE_SKIPPED ? "\033[33m-" : "\033[31m✗";
       fprintf(r->out, "%s %s\033[0m (%.2fs)\n", mark, stage, secs);
     } else {
       fprintf(r->out, "--- %s: %s (%.2fs)\n", stage, status == STAGE_FAILED ? "FAILED" : stage_status_name(status), secs);
     }
     if (reason && status == STAGE_SKIPPED) fprintf(r->out, "    %s\n", reason);
+    if (r->mode == OUT_GITHUB && status == STAGE_FAILED) {
+      Buf b = {0};
+      char *title = xasprintf("stage %s", stage);
+      ci_annotation(&b, "error", s->err_file, s->err_line, s->err_col, title, reason ? reason : "failed");
+      fputs(b.data, r->out);
+      free(title);
+      buf_free(&b);
+    }
     break;
   }
   fflush(r->out);
@@ -282,6 +309,96 @@ void report_stage_finished(Reporter *r, const char *stage, StageStatus status, d
   char *shown = masked(r, reason);
   stage_finished(r, stage, status, secs, shown, err);
   free(shown);
+}
+
+static void set_text(char **field, const char *text) {
+  free(*field);
+  *field = text ? xstrdup(text) : NULL;
+}
+
+void report_deploy(Reporter *r, const char *stage, const char *env, const char *version) {
+  StageReport *s = report_stage(r, stage);
+  set_text(&s->env, env);
+  set_text(&s->version, version);
+}
+
+/* In CI, where nobody answers on a terminal, one line says what to do
+ * next (on GitHub a notice, shown on the run's page). */
+void report_gate(Reporter *r, const char *stage, const char *env, const char *version) {
+  StageReport *s = report_stage(r, stage);
+  s->status = STAGE_WAITING;
+  set_text(&s->gate, env);
+  set_text(&s->version, version);
+  if (runner_of(r) == CI_NONE) return;
+  char *msg = xasprintf("deploying %s to %s waits for approval: run  rp approve %s %s --as NAME  then  rp resume %s",
+                        version ? version : "", env, r->run_id, env, r->run_id);
+  char *shown = masked(r, msg);
+  if (r->mode == OUT_GITHUB) ci_annotation(&r->pending, "notice", NULL, 0, 0, "approval needed", shown);
+  else buf_printf(&r->pending, "rp: %s\n", shown);
+  free(shown);
+  free(msg);
+  report_flush(r);
+}
+
+static const char *status_icon(StageStatus st) {
+  static const char *icon[] = {"⏳", "▶️", "✅", "❌", "⏭️", "⏸️"};
+  return icon[st];
+}
+
+/* The Markdown summary of the run: stages, deploys, approvals waiting. */
+static void summary_markdown(const Reporter *r, const char *status, double secs, Buf *b) {
+  buf_printf(b, "### rp run `%s`: %s in %.2fs\n\n| stage | status | time |\n|---|---|---|\n", r->run_id, status, secs);
+  int deploys = 0, gates = 0;
+  for (int i = 0; i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    buf_puts(b, "| ");
+    ci_markdown_text(b, s->name);
+    buf_printf(b, " | %s %s | %.2fs |\n", status_icon(s->status), stage_status_name(s->status), s->seconds);
+    deploys += s->env && s->status == STAGE_OK;
+    gates += s->gate && s->status == STAGE_WAITING;
+  }
+  if (deploys) buf_puts(b, "\n#### Deploys\n\n| environment | version | stage |\n|---|---|---|\n");
+  for (int i = 0; deploys && i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    if (!s->env || s->status != STAGE_OK) continue;
+    buf_puts(b, "| ");
+    ci_markdown_text(b, s->env);
+    buf_puts(b, " | ");
+    ci_markdown_text(b, s->version ? s->version : "");
+    buf_puts(b, " | ");
+    ci_markdown_text(b, s->name);
+    buf_puts(b, " |\n");
+  }
+  if (gates) buf_puts(b, "\n#### Waiting for approval\n\n");
+  for (int i = 0; gates && i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    if (!s->gate || s->status != STAGE_WAITING) continue;
+    buf_puts(b, "- **");
+    ci_markdown_text(b, s->name);
+    buf_puts(b, "**: deploying ");
+    ci_markdown_text(b, s->version ? s->version : "");
+    buf_puts(b, " to ");
+    ci_markdown_text(b, s->gate);
+    buf_printf(b, ": `rp approve %s %s --as NAME`, then `rp resume %s`\n", r->run_id, s->gate, r->run_id);
+  }
+}
+
+/* GitHub: appended to $GITHUB_STEP_SUMMARY. GitLab: written to
+ * rp-summary.md (for `artifacts:`) and printed in the log. */
+static void write_summary(Reporter *r, const char *status, double secs) {
+  CiRunner ci = runner_of(r);
+  const char *path = ci == CI_GITHUB ? getenv("GITHUB_STEP_SUMMARY") : ci == CI_GITLAB ? CI_SUMMARY_FILE : NULL;
+  if (!path || !*path) return;
+  Buf b = {0};
+  summary_markdown(r, status, secs, &b);
+  char *md = masked(r, b.data);
+  FILE *f = fopen(path, ci == CI_GITHUB ? "a" : "w");
+  bool ok = f && fputs(md, f) >= 0;
+  if (f && fclose(f) != 0) ok = false;
+  if (!ok) fprintf(stderr, "rp: cannot write the summary to %s: %s\n", path, strerror(errno));
+  if (ci == CI_GITLAB) fprintf(r->out, "\n%s", md);
+  free(md);
+  buf_free(&b);
 }
 
 void report_run_finished(Reporter *r, int exit_code) {
@@ -302,6 +419,7 @@ void report_run_finished(Reporter *r, int exit_code) {
     fprintf(r->out, "%-32s %-8s %.2fs\n", r->stages[i].name, stage_status_name(r->stages[i].status),
             r->stages[i].seconds);
   fprintf(r->out, "run %s %s in %.2fs\n", r->run_id, st, secs);
+  write_summary(r, st, secs);
   fflush(r->out);
 }
 

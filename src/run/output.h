@@ -1,6 +1,7 @@
 /* output.h — how a run reports: plain prefixed lines, a terminal with
- * colour, GitHub Actions log groups and annotations, or --json events;
- * plus the closing summary and --junit. One Reporter per run. */
+ * colour, GitHub Actions log groups and annotations, GitLab CI sections
+ * (run/ci.h), or --json events; plus the closing summary (a Markdown one
+ * for the CI runner) and --junit. One Reporter per run. */
 #ifndef RP_OUTPUT_H
 #define RP_OUTPUT_H
 
@@ -8,8 +9,9 @@
 #include <stdio.h>
 
 #include "eval/interp.h"
+#include "run/ci.h"
 
-typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON } OutputMode;
+typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON, OUT_GITLAB } OutputMode;
 
 typedef enum { STAGE_PENDING, STAGE_RUNNING, STAGE_OK, STAGE_FAILED, STAGE_SKIPPED, STAGE_WAITING } StageStatus;
 
@@ -23,6 +25,8 @@ typedef struct StageReport {
   char *err_file; /* where the error happened, for annotations */
   unsigned err_line, err_col;
   Buf log;        /* the end of its log, for junit (bounded: the tail holds the error) */
+  char *env, *version; /* what it deployed, for the CI summary */
+  char *gate;     /* the environment whose approval it waits for */
 } StageReport;
 
 typedef struct Reporter {
@@ -34,6 +38,11 @@ typedef struct Reporter {
   int nstages, cap;
   double started;
   Buf pending;    /* log lines not written yet: report_flush writes them */
+  bool color;
+  int group;      /* the stage whose CI group (section) is open, or -1 */
+  bool group_shown; /* its start was printed (at its first line) */
+  int running;    /* stages running */
+  size_t masks_told; /* secrets' forms the CI runner was told to mask */
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
@@ -51,6 +60,9 @@ void report_log_lines(Reporter *r, const char *stage, const char *stream, const 
 void report_flush(Reporter *r);
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err);
+/* For the CI summary: a deploy that ran, and a gate a stage waits at. */
+void report_deploy(Reporter *r, const char *stage, const char *env, const char *version);
+void report_gate(Reporter *r, const char *stage, const char *env, const char *version);
 void report_run_finished(Reporter *r, int exit_code);
 bool report_write_junit(const Reporter *r, const char *path, char **err);
 
