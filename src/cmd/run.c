@@ -125,7 +125,8 @@ static void github_outputs(const Loaded *l, Interp *I) {
       fprintf(stderr, "rp: %s\n", err);
       free(err);
     }
-    if (skipped) printf("rp: %s: not written to $GITHUB_OUTPUT (a secret, or a name GitHub cannot read): %s\n", stage, skipped);
+    if (skipped)
+      printf("rp: %s: not written to $GITHUB_OUTPUT (a secret, or a name GitHub cannot read): %s\n", stage, skipped);
     free(skipped);
   }
 }

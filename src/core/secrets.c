@@ -29,10 +29,13 @@ struct Secrets {
   unsigned char pairs[65536 / 8]; /* bit (a << 8 | b): some mask starts with the bytes a b */
   unsigned char first[PAIRS_MAX][2]; /* those pairs, while there are few */
   int npairs;       /* how many; PAIRS_MAX + 1: too many to list */
-  /* The masks as one automaton (Aho-Corasick, as a full transition table),
-   * rebuilt when a secret is added: output is scanned once, whatever the
-   * number of masks. State 0 is the root. */
-  uint32_t *next;  /* next[state * 256 + byte] */
+  /* The masks as one automaton (Aho-Corasick, as a full transition table
+   * over classes of bytes: those no mask holds are one class), rebuilt
+   * when secrets are added: output is scanned once, whatever the number of
+   * masks. State 0 is the root. */
+  unsigned char cls[256]; /* a byte's class */
+  size_t ncls;
+  uint32_t *next;  /* next[state * ncls + class] */
   uint32_t *depth; /* bytes of text the state stands for */
   bool *ends;      /* some mask ends at this state */
   size_t nstates;
@@ -75,16 +78,25 @@ static void add_mask(Secrets *s, const char *text, size_t len) {
  * its failure state, breadth first (a state's failure state is shallower). */
 static void build_automaton(Secrets *s) {
   size_t cap = 1;
-  for (size_t i = 0; i < s->nmasks; i++) cap += s->masks[i].len;
+  memset(s->cls, 0, sizeof s->cls);
+  s->ncls = 1;
+  for (size_t i = 0; i < s->nmasks; i++) {
+    cap += s->masks[i].len;
+    for (size_t k = 0; k < s->masks[i].len; k++) {
+      unsigned char c = (unsigned char)s->masks[i].text[k];
+      if (!s->cls[c]) s->cls[c] = (unsigned char)s->ncls++;
+    }
+  }
+  size_t nc = s->ncls;
   free(s->next), free(s->depth), free(s->ends);
-  s->next = xcalloc(cap * 256, sizeof *s->next);
+  s->next = xcalloc(cap * nc, sizeof *s->next);
   s->depth = xcalloc(cap, sizeof *s->depth);
   s->ends = xcalloc(cap, sizeof *s->ends);
   s->nstates = 1;
   for (size_t i = 0; i < s->nmasks; i++) {
     uint32_t st = 0;
     for (size_t k = 0; k < s->masks[i].len; k++) {
-      uint32_t *to = &s->next[st * 256 + (unsigned char)s->masks[i].text[k]];
+      uint32_t *to = &s->next[st * nc + s->cls[(unsigned char)s->masks[i].text[k]]];
       if (!*to) {
         *to = (uint32_t)s->nstates++;
         s->depth[*to] = s->depth[st] + 1;
@@ -95,18 +107,18 @@ static void build_automaton(Secrets *s) {
   }
   uint32_t *fail = xcalloc(s->nstates, sizeof *fail), *queue = xcalloc(s->nstates, sizeof *queue);
   size_t head = 0, tail = 0;
-  for (int c = 0; c < 256; c++)
+  for (size_t c = 1; c < nc; c++)
     if (s->next[c]) queue[tail++] = s->next[c];
   while (head < tail) {
     uint32_t st = queue[head++];
     s->ends[st] = s->ends[st] || s->ends[fail[st]];
-    for (int c = 0; c < 256; c++) {
-      uint32_t *to = &s->next[st * 256 + c];
+    for (size_t c = 0; c < nc; c++) {
+      uint32_t *to = &s->next[st * nc + c];
       if (*to) { /* an edge of the trie: the completed ones are written below */
-        fail[*to] = s->next[fail[st] * 256 + c];
+        fail[*to] = s->next[fail[st] * nc + c];
         queue[tail++] = *to;
       } else {
-        *to = s->next[fail[st] * 256 + c];
+        *to = s->next[fail[st] * nc + c];
       }
     }
   }
@@ -175,12 +187,16 @@ static void add_forms(Secrets *s, const char *text) {
   add_base64_forms(s, text);
 }
 
-void secrets_add(Secrets *s, const char *text) {
+static bool add_text(Secrets *s, const char *text) {
   for (size_t i = 0; i < s->ntexts; i++)
-    if (!strcmp(s->texts[i], text)) return;
+    if (!strcmp(s->texts[i], text)) return false;
   VEC_PUSH(s->texts, s->ntexts, s->texts_cap, xstrdup(text));
   add_forms(s, text);
-  build_automaton(s);
+  return true;
+}
+
+void secrets_add(Secrets *s, const char *text) {
+  if (add_text(s, text)) build_automaton(s);
 }
 
 size_t secrets_count(const Secrets *s) { return s->ntexts; }
@@ -258,7 +274,8 @@ bool secrets_load(Secrets *s, const char *path, char **err) {
   s->file = file;
   /* masked from the start of the run, whether a stage asks for them or not */
   for (size_t i = 0; i < m->n; i++)
-    if (m->vals[i].kind == V_STRING) secrets_add(s, str_chars(m->vals[i]));
+    if (m->vals[i].kind == V_STRING) add_text(s, str_chars(m->vals[i]));
+  build_automaton(s);
   return true;
 }
 
@@ -329,7 +346,7 @@ static bool next_secret(const Secrets *s, const char *text, size_t len, size_t *
   while (k < len) {
     if (q == 0) k = skip_plain(s, t, k, len); /* most bytes start no secret: skip them without the table */
     if (k == len) break;
-    q = s->next[q * 256 + t[k++]];
+    q = s->next[q * s->ncls + s->cls[t[k++]]];
     if (!s->ends[q]) continue;
     /* a secret ends here; none starts before what q stands for */
     for (*at = k - s->depth[q]; !(*n = match_at(s, text + *at, len - *at)); (*at)++) {}
@@ -340,14 +357,11 @@ static bool next_secret(const Secrets *s, const char *text, size_t len, size_t *
   return false;
 }
 
-/* Whether text[0..len) holds a registered form of a secret. */
-static bool holds_secret(const Secrets *s, const char *text, size_t len) {
+bool secrets_found(const Secrets *s, const char *text, size_t len) {
   size_t i = 0, at, n;
   uint32_t st = 0;
   return s->nmasks && next_secret(s, text, len, &i, &st, &at, &n);
 }
-
-bool secrets_found(const Secrets *s, const char *text, size_t len) { return holds_secret(s, text, len); }
 
 size_t secrets_mask_block(const Secrets *s, const char *text, size_t len, bool final, Buf *b) {
   size_t i = 0, plain = 0, at, n; /* text[plain..) is not copied yet */
@@ -381,7 +395,7 @@ char *secrets_mask(const Secrets *s, const char *text) {
 /* A string marked secret that holds no registered text (a character of a
  * secret, too short to register) is hidden whole. */
 static Value mask_str(const Secrets *s, const Str *str) {
-  if (str->secret && str->len && !holds_secret(s, str->data, str->len)) return v_cstr("***");
+  if (str->secret && str->len && !secrets_found(s, str->data, str->len)) return v_cstr("***");
   Buf b = {0};
   mask_into(s, str->data, str->len, &b);
   Value v = v_str(b.data ? b.data : "", b.len);
@@ -414,7 +428,7 @@ Value secrets_mask_value(const Secrets *s, Value v) {
 
 bool secrets_held_by(const Secrets *s, Value v) {
   switch (v.kind) {
-  case V_STRING: return holds_secret(s, str_chars(v), as_str(v)->len);
+  case V_STRING: return secrets_found(s, str_chars(v), as_str(v)->len);
   case V_LIST:
     for (size_t i = 0; i < list_len(v); i++)
       if (secrets_held_by(s, list_get(v, i))) return true;
@@ -422,7 +436,7 @@ bool secrets_held_by(const Secrets *s, Value v) {
   case V_MAP:
     for (size_t i = 0; i < as_map(v)->n; i++) {
       const Str *key = as_map(v)->keys[i];
-      if (holds_secret(s, key->data, key->len) || secrets_held_by(s, as_map(v)->vals[i])) return true;
+      if (secrets_found(s, key->data, key->len) || secrets_held_by(s, as_map(v)->vals[i])) return true;
     }
     return false;
   default: return false;
@@ -436,7 +450,7 @@ void secrets_add_derived(Secrets *s, Value v) {
   case V_STRING: {
     const Str *str = as_str(v);
     if (str->secret && str->len >= SECRET_MIN_LEN && strlen(str->data) == str->len &&
-        !holds_secret(s, str->data, str->len))
+        !secrets_found(s, str->data, str->len))
       secrets_add(s, str->data);
     return;
   }

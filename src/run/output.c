@@ -287,7 +287,8 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
       const char *mark = status == STAGE_OK ? "\033[32m✓" : status == STAGE_SKIPPED ? "\033[33m-" : "\033[31m✗";
       fprintf(r->out, "%s %s\033[0m (%.2fs)\n", mark, stage, secs);
     } else {
-      fprintf(r->out, "--- %s: %s (%.2fs)\n", stage, status == STAGE_FAILED ? "FAILED" : stage_status_name(status), secs);
+      fprintf(r->out, "--- %s: %s (%.2fs)\n", stage, status == STAGE_FAILED ? "FAILED" : stage_status_name(status),
+              secs);
     }
     if (reason && status == STAGE_SKIPPED) fprintf(r->out, "    %s\n", reason);
     if (r->mode == OUT_GITHUB && status == STAGE_FAILED) {
@@ -360,14 +361,12 @@ static void summary_markdown(const Reporter *r, const char *status, double secs,
   if (deploys) buf_puts(b, "\n#### Deploys\n\n| environment | version | stage |\n|---|---|---|\n");
   for (int i = 0; deploys && i < r->nstages; i++) {
     const StageReport *s = &r->stages[i];
-    if (!s->env || s->status != STAGE_OK) continue;
-    buf_puts(b, "| ");
-    ci_markdown_text(b, s->env);
-    buf_puts(b, " | ");
-    ci_markdown_text(b, s->version ? s->version : "");
-    buf_puts(b, " | ");
-    ci_markdown_text(b, s->name);
-    buf_puts(b, " |\n");
+    const char *cells[] = {s->env, s->version ? s->version : "", s->name};
+    for (int k = 0; k < 3 && s->env && s->status == STAGE_OK; k++) {
+      buf_puts(b, "| ");
+      ci_markdown_text(b, cells[k]);
+      buf_puts(b, k < 2 ? " " : " |\n");
+    }
   }
   if (gates) buf_puts(b, "\n#### Waiting for approval\n\n");
   for (int i = 0; gates && i < r->nstages; i++) {
