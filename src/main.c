@@ -73,7 +73,7 @@ static void usage(FILE *out) {
         "Exit codes: 0 success; 1 a stage failed (fmt --check: files would change);\n"
         "2 usage, parse or check error; 3 paused at an approval gate.\n"
         "Runs are journaled under .rp/ beside FILE (RP_STATE_DIR moves it).\n"
-        "Colour is used only on a terminal, and never when NO_COLOR is set.\n"
+        "Colour is used on a terminal or with FORCE_COLOR or CLICOLOR_FORCE set, never with NO_COLOR.\n"
         "rp help COMMAND (or rp COMMAND --help) describes a command's options.\n"
         "See rp(1) and doc/language.md.\n",
         out);

@@ -71,5 +71,6 @@ INJECTED" "the PR title ran nothing"
 # GitLab CI: a push to main
 out=$(env -i PATH="$PATH" HOME="$tmp" MARK="$tmp/ran3" GITLAB_CI=true CI_PIPELINE_SOURCE=push \
   CI_COMMIT_BRANCH=main CI_COMMIT_SHA=feedbeef GITLAB_USER_LOGIN=dave "$RP" run -f "$f" 2>&1)
-assert_contains "$out" "[deploy] deploying feedbeef" "GitLab push"
+assert_contains "$out" "[0Kdeploy
+deploying feedbeef" "GitLab push (the line in the stage's section)"
 finish

@@ -11,6 +11,7 @@
 #include "cmd/table.h"
 #include "eval/families.h"
 #include "lang/check.h"
+#include "run/ci.h"
 
 int cmd_check(const Options *o) {
   Imports *im = NULL;
@@ -30,6 +31,7 @@ int cmd_check(const Options *o) {
     value_release(v);
   } else {
     diags_print(&d, stderr, want_color(stderr));
+    ci_annotate_diags(&d, stdout);
   }
   if (rc == EXIT_OK && d.nerrors) rc = EXIT_USAGE;
   diags_free(&d);

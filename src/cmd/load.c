@@ -9,6 +9,7 @@
 #include "eval/families.h"
 #include "lang/parser.h"
 #include "run/approval.h"
+#include "run/ci.h"
 
 const char *pipeline_path(const char *given) { return given ? given : "pipeline.rp"; }
 
@@ -42,6 +43,7 @@ Program *pipeline_load(const char *path, Imports **im) {
     return NULL;
   }
   diags_print(&d, stderr, want_color(stderr));
+  ci_annotate_diags(&d, stdout);
   bool failed = d.nerrors > 0;
   diags_free(&d);
   if (!failed) return p;
@@ -66,5 +68,6 @@ bool pipeline_review_decisions(RunState *r, const char *path) {
 bool pipeline_plan(const Selection *sel, Loaded *l) {
   bool ok = plan_load(sel, environ, l);
   plan_print_problems(l, stderr);
+  ci_annotate_diags(&l->diags, stdout);
   return ok;
 }

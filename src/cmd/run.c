@@ -128,6 +128,24 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
   return rc;
 }
 
+/* An exported job (`rp run --only STAGE` inside GitHub Actions) hands the
+ * stage's outputs to the jobs after it through $GITHUB_OUTPUT. */
+static void github_outputs(const Loaded *l, Interp *I) {
+  const char *path = getenv("GITHUB_OUTPUT");
+  if (!path || !*path) return;
+  for (int k = 0; k < l->ngoals; k++) {
+    const char *stage = l->prog->stages[l->goals[k]]->as.stage->name;
+    char *skipped = NULL, *err = NULL;
+    if (!ci_write_outputs(path, interp_outputs(I, stage), interp_secrets(I), &skipped, &err)) {
+      fprintf(stderr, "rp: %s\n", err);
+      free(err);
+    }
+    if (skipped)
+      printf("rp: %s: not written to $GITHUB_OUTPUT (a secret, or a name GitHub cannot read): %s\n", stage, skipped);
+    free(skipped);
+  }
+}
+
 /* Run r->l under journal `j` (already started or reopened); a dry run as
  * its plan says, not as this command line does. */
 static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed, bool dry_run,
@@ -168,6 +186,7 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
       buf_free(&b);
     }
     rc = finish_run(&rep, j, &s, &c, sched_run(&s));
+    if (rep.mode == OUT_GITHUB && r->sel.only) github_outputs(l, I);
     char *err = NULL;
     if (o->junit && !report_write_junit(&rep, o->junit, &err)) {
       fprintf(stderr, "rp: %s\n", err);

@@ -2,10 +2,15 @@
 #include "core/secrets.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/codec.h"
+
+/* Up to this many different first two bytes of the masks (a few secrets'
+ * worth), output is searched for them 16 bytes at a time. */
+enum { PAIRS_MAX = 8 };
 
 /* One text replaced by "***" wherever it shows up. */
 typedef struct Mask {
@@ -20,7 +25,21 @@ struct Secrets {
   size_t ntexts, texts_cap;
   Mask *masks;  /* every form of them that output may hold */
   size_t nmasks, masks_cap;
+  size_t maxlen;    /* of the longest mask */
   bool starts[256]; /* whether some mask starts with this byte */
+  unsigned char pairs[65536 / 8]; /* bit (a << 8 | b): some mask starts with the bytes a b */
+  unsigned char first[PAIRS_MAX][2]; /* those pairs, while there are few */
+  int npairs;       /* how many; PAIRS_MAX + 1: too many to list */
+  /* The masks as one automaton (Aho-Corasick, as a full transition table
+   * over classes of bytes: those no mask holds are one class), rebuilt
+   * when secrets are added: output is scanned once, whatever the number of
+   * masks. State 0 is the root. */
+  unsigned char cls[256]; /* a byte's class */
+  size_t ncls;
+  uint32_t *next;  /* next[state * ncls + class] */
+  uint32_t *depth; /* bytes of text the state stands for */
+  bool *ends;      /* some mask ends at this state */
+  size_t nstates;
 };
 
 Secrets *secrets_new(void) { return xcalloc(1, sizeof(Secrets)); }
@@ -33,6 +52,9 @@ void secrets_free(Secrets *s) {
   free(s->texts);
   for (size_t i = 0; i < s->nmasks; i++) free(s->masks[i].text);
   free(s->masks);
+  free(s->next);
+  free(s->depth);
+  free(s->ends);
   free(s);
 }
 
@@ -44,7 +66,66 @@ static void add_mask(Secrets *s, const char *text, size_t len) {
     if (s->masks[i].len == len && !memcmp(s->masks[i].text, text, len)) return;
   Mask m = {xstrndup(text, len), len};
   VEC_PUSH(s->masks, s->nmasks, s->masks_cap, m);
-  s->starts[(unsigned char)text[0]] = true;
+  unsigned a = (unsigned char)text[0], b = (unsigned char)text[1], pair = a << 8 | b;
+  if (!(s->pairs[pair / 8] & 1 << pair % 8) && s->npairs <= PAIRS_MAX) {
+    if (s->npairs < PAIRS_MAX) s->first[s->npairs][0] = (unsigned char)a, s->first[s->npairs][1] = (unsigned char)b;
+    s->npairs++;
+  }
+  s->pairs[pair / 8] |= (unsigned char)(1 << pair % 8);
+  s->starts[a] = true;
+  if (len > s->maxlen) s->maxlen = len;
+}
+
+/* The trie of the masks, then each state's transitions completed through
+ * its failure state, breadth first (a state's failure state is shallower). */
+static void build_automaton(Secrets *s) {
+  size_t cap = 1;
+  memset(s->cls, 0, sizeof s->cls);
+  s->ncls = 1;
+  for (size_t i = 0; i < s->nmasks; i++) {
+    cap += s->masks[i].len;
+    for (size_t k = 0; k < s->masks[i].len; k++) {
+      unsigned char c = (unsigned char)s->masks[i].text[k];
+      if (!s->cls[c]) s->cls[c] = (unsigned char)s->ncls++;
+    }
+  }
+  size_t nc = s->ncls;
+  free(s->next), free(s->depth), free(s->ends);
+  s->next = xcalloc(cap * nc, sizeof *s->next);
+  s->depth = xcalloc(cap, sizeof *s->depth);
+  s->ends = xcalloc(cap, sizeof *s->ends);
+  s->nstates = 1;
+  for (size_t i = 0; i < s->nmasks; i++) {
+    uint32_t st = 0;
+    for (size_t k = 0; k < s->masks[i].len; k++) {
+      uint32_t *to = &s->next[st * nc + s->cls[(unsigned char)s->masks[i].text[k]]];
+      if (!*to) {
+        *to = (uint32_t)s->nstates++;
+        s->depth[*to] = s->depth[st] + 1;
+      }
+      st = *to;
+    }
+    s->ends[st] = true;
+  }
+  uint32_t *fail = xcalloc(s->nstates, sizeof *fail), *queue = xcalloc(s->nstates, sizeof *queue);
+  size_t head = 0, tail = 0;
+  for (size_t c = 1; c < nc; c++)
+    if (s->next[c]) queue[tail++] = s->next[c];
+  while (head < tail) {
+    uint32_t st = queue[head++];
+    s->ends[st] = s->ends[st] || s->ends[fail[st]];
+    for (size_t c = 0; c < nc; c++) {
+      uint32_t *to = &s->next[st * nc + c];
+      if (*to) { /* an edge of the trie: the completed ones are written below */
+        fail[*to] = s->next[fail[st] * nc + c];
+        queue[tail++] = *to;
+      } else {
+        *to = s->next[fail[st] * nc + c];
+      }
+    }
+  }
+  free(fail);
+  free(queue);
 }
 
 static void add_mask_taken(Secrets *s, char *text) {
@@ -108,14 +189,23 @@ static void add_forms(Secrets *s, const char *text) {
   add_base64_forms(s, text);
 }
 
-void secrets_add(Secrets *s, const char *text) {
+static bool add_text(Secrets *s, const char *text) {
   for (size_t i = 0; i < s->ntexts; i++)
-    if (!strcmp(s->texts[i], text)) return;
+    if (!strcmp(s->texts[i], text)) return false;
   VEC_PUSH(s->texts, s->ntexts, s->texts_cap, xstrdup(text));
   add_forms(s, text);
+  return true;
+}
+
+void secrets_add(Secrets *s, const char *text) {
+  if (add_text(s, text)) build_automaton(s);
 }
 
 size_t secrets_count(const Secrets *s) { return s->ntexts; }
+
+size_t secrets_forms(const Secrets *s) { return s->nmasks; }
+
+const char *secrets_form(const Secrets *s, size_t i) { return i < s->nmasks ? s->masks[i].text : NULL; }
 
 const char *secrets_text(const Secrets *s, size_t i) { return i < s->ntexts ? s->texts[i] : NULL; }
 
@@ -186,7 +276,8 @@ static bool load_file(Secrets *s, const char *path, Value *out, char **err) {
     }
   }
   for (size_t i = 0; i < m->n; i++)
-    if (m->vals[i].kind == V_STRING) secrets_add(s, str_chars(m->vals[i]));
+    if (m->vals[i].kind == V_STRING) add_text(s, str_chars(m->vals[i]));
+  build_automaton(s);
   *out = file;
   return true;
 }
@@ -250,27 +341,79 @@ static size_t match_at(const Secrets *s, const char *text, size_t len) {
   return best;
 }
 
-/* Whether text[0..len) holds a registered form of a secret. */
-static bool holds_secret(const Secrets *s, const char *text, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    if (match_at(s, text + i, len - i)) return true;
+/* The first index from k on where a mask may start: its two bytes start
+ * one (or the last byte of the text starts one); else len. */
+static size_t skip_plain(const Secrets *s, const unsigned char *t, size_t k, size_t len) {
+#if defined(__GNUC__) || defined(__clang__)
+  typedef unsigned char V16 __attribute__((vector_size(16), aligned(1)));
+  typedef uint64_t V2 __attribute__((vector_size(16), aligned(1)));
+  if (s->npairs <= PAIRS_MAX)
+    for (; k + 17 <= len; k += 16) {
+      V16 v0, v1, hit = {0};
+      memcpy(&v0, t + k, 16);
+      memcpy(&v1, t + k + 1, 16);
+      for (int f = 0; f < s->npairs; f++)
+        hit |= (V16)(v0 == (V16){0} + s->first[f][0]) & (V16)(v1 == (V16){0} + s->first[f][1]);
+      V2 h = (V2)hit;
+      if (h[0] | h[1]) break;
+    }
+#endif
+  for (; k + 1 < len; k++) {
+    unsigned pair = (unsigned)t[k] << 8 | t[k + 1];
+    if (s->pairs[pair / 8] & 1 << pair % 8) return k;
+  }
+  return k + 1 == len && !s->starts[t[k]] ? len : k;
+}
+
+/* Scans text[0..len) from *i in automaton state *st up to the end of the
+ * next secret: true with *at, *n its leftmost start and longest length
+ * (what the scan one position at a time found); false at the end of the
+ * text, *st then standing for its last depth[*st] bytes. */
+static bool next_secret(const Secrets *s, const char *text, size_t len, size_t *i, uint32_t *st, size_t *at,
+                        size_t *n) {
+  const unsigned char *t = (const unsigned char *)text;
+  size_t k = *i;
+  uint32_t q = *st;
+  while (k < len) {
+    if (q == 0) k = skip_plain(s, t, k, len); /* most bytes start no secret: skip them without the table */
+    if (k == len) break;
+    q = s->next[q * s->ncls + s->cls[t[k++]]];
+    if (!s->ends[q]) continue;
+    /* a secret ends here; none starts before what q stands for */
+    for (*at = k - s->depth[q]; !(*n = match_at(s, text + *at, len - *at)); (*at)++) {}
+    *i = k, *st = 0;
+    return true;
+  }
+  *i = k, *st = q;
   return false;
+}
+
+bool secrets_found(const Secrets *s, const char *text, size_t len) {
+  size_t i = 0, at, n;
+  uint32_t st = 0;
+  return s->nmasks && next_secret(s, text, len, &i, &st, &at, &n);
+}
+
+size_t secrets_mask_block(const Secrets *s, const char *text, size_t len, bool final, Buf *b) {
+  size_t i = 0, plain = 0, at, n; /* text[plain..) is not copied yet */
+  uint32_t st = 0;
+  while (s->nmasks && next_secret(s, text, len, &i, &st, &at, &n)) {
+    if (!final && at + s->maxlen > len) { /* a longer one may go on in what follows */
+      buf_putn(b, text + plain, at - plain);
+      return at;
+    }
+    buf_putn(b, text + plain, at - plain);
+    buf_puts(b, "***");
+    plain = i = at + n;
+  }
+  size_t upto = final || !s->nmasks ? len : len - s->depth[st];
+  buf_putn(b, text + plain, upto - plain);
+  return upto;
 }
 
 /* Appends text[0..len) to b with every secret in it replaced. */
 static void mask_into(const Secrets *s, const char *text, size_t len, Buf *b) {
-  size_t i = 0, plain = 0; /* text[plain..i) is copied as it is */
-  while (i < len) {
-    size_t n = match_at(s, text + i, len - i);
-    if (!n) {
-      i++;
-      continue;
-    }
-    buf_putn(b, text + plain, i - plain);
-    buf_puts(b, "***");
-    plain = i += n;
-  }
-  buf_putn(b, text + plain, len - plain);
+  secrets_mask_block(s, text, len, true, b);
 }
 
 char *secrets_mask(const Secrets *s, const char *text) {
@@ -283,7 +426,7 @@ char *secrets_mask(const Secrets *s, const char *text) {
 /* A string marked secret that holds no registered text (a character of a
  * secret, too short to register) is hidden whole. */
 static Value mask_str(const Secrets *s, const Str *str) {
-  if (str->secret && str->len && !holds_secret(s, str->data, str->len)) return v_cstr("***");
+  if (str->secret && str->len && !secrets_found(s, str->data, str->len)) return v_cstr("***");
   Buf b = {0};
   mask_into(s, str->data, str->len, &b);
   Value v = v_str(b.data ? b.data : "", b.len);
@@ -316,7 +459,7 @@ Value secrets_mask_value(const Secrets *s, Value v) {
 
 bool secrets_held_by(const Secrets *s, Value v) {
   switch (v.kind) {
-  case V_STRING: return holds_secret(s, str_chars(v), as_str(v)->len);
+  case V_STRING: return secrets_found(s, str_chars(v), as_str(v)->len);
   case V_LIST:
     for (size_t i = 0; i < list_len(v); i++)
       if (secrets_held_by(s, list_get(v, i))) return true;
@@ -324,7 +467,7 @@ bool secrets_held_by(const Secrets *s, Value v) {
   case V_MAP:
     for (size_t i = 0; i < as_map(v)->n; i++) {
       const Str *key = as_map(v)->keys[i];
-      if (holds_secret(s, key->data, key->len) || secrets_held_by(s, as_map(v)->vals[i])) return true;
+      if (secrets_found(s, key->data, key->len) || secrets_held_by(s, as_map(v)->vals[i])) return true;
     }
     return false;
   default: return false;
@@ -338,7 +481,7 @@ void secrets_add_derived(Secrets *s, Value v) {
   case V_STRING: {
     const Str *str = as_str(v);
     if (str->secret && str->len >= SECRET_MIN_LEN && strlen(str->data) == str->len &&
-        !holds_secret(s, str->data, str->len))
+        !secrets_found(s, str->data, str->len))
       secrets_add(s, str->data);
     return;
   }

@@ -56,9 +56,22 @@ void secrets_add_derived(Secrets *s, Value v);
 size_t secrets_count(const Secrets *s);
 const char *secrets_text(const Secrets *s, size_t i);
 
+/* Every form masked so far (each text in each encoding above), oldest
+ * first: what a CI runner is asked to hide as well. */
+size_t secrets_forms(const Secrets *s);
+const char *secrets_form(const Secrets *s, size_t i);
+
 /* A copy of `text` with every secret in it replaced by "***" (malloc'd;
  * NULL for NULL). */
 char *secrets_mask(const Secrets *s, const char *text);
+/* Appends text[0..len) to b with every secret in it replaced by "***" and
+ * returns how much of it was consumed: all of it when `final`; otherwise it
+ * stops where a secret may begin that the text that follows would complete
+ * (the rest is passed again, ahead of what follows). Output masked this
+ * way in blocks of whole lines costs one scan, whatever the secrets. */
+size_t secrets_mask_block(const Secrets *s, const char *text, size_t len, bool final, Buf *b);
+/* Whether text[0..len) holds a secret (one scan, as above). */
+bool secrets_found(const Secrets *s, const char *text, size_t len);
 /* Whether some string in `v` (map keys included) holds a registered secret. */
 bool secrets_held_by(const Secrets *s, Value v);
 /* A copy of `v` with every string in it, map keys included, masked; a

@@ -112,6 +112,11 @@ void buf_putn(Buf *b, const char *s, size_t n) {
   b->data[b->len] = 0;
 }
 
+char *buf_room(Buf *b, size_t n) {
+  buf_reserve(b, n);
+  return b->data + b->len;
+}
+
 void buf_puts(Buf *b, const char *s) { buf_putn(b, s, strlen(s)); }
 void buf_putc(Buf *b, char c) { buf_putn(b, &c, 1); }
 

@@ -45,6 +45,8 @@ typedef struct Buf {
 } Buf;
 
 void buf_putn(Buf *b, const char *s, size_t n);
+/* Room for n more bytes at b->data + b->len (to read into; add to len). */
+char *buf_room(Buf *b, size_t n);
 void buf_puts(Buf *b, const char *s);
 void buf_putc(Buf *b, char c);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

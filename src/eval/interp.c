@@ -67,6 +67,7 @@ struct Interp {
   Scope **captured;
   int ncaptured, captured_cap;
   OutputSink sink;
+  Buf emitted; /* the masked block being emitted, reused */
   RtError err;
   bool has_error;
   bool returning;
@@ -246,25 +247,36 @@ static void declare_secrets(Interp *I, const Program *p) {
   for (int i = 0; i < p->decls.n; i++) ast_walk(p->decls.items[i], declare_secret, I->secrets);
 }
 
-static void default_line(void *ctx, const char *stage, const char *stream, const char *text) {
+static void default_lines(void *ctx, const char *stage, const char *stream, const char *data, size_t len) {
   (void)ctx;
   FILE *f = !strcmp(stream, "stderr") ? stderr : stdout;
-  if (stage) fprintf(f, "[%s] %s\n", stage, text);
-  else fprintf(f, "%s\n", text);
+  if (!stage) fwrite(data, 1, len, f);
+  for (const char *p = data, *end = data + len; stage && p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    fprintf(f, "[%s] %.*s\n", stage, (int)n, p);
+    p += n + 1;
+  }
   fflush(f);
 }
 
-void interp_emit(Interp *I, const char *stream, const char *text) {
-  char *masked = secrets_mask(I->secrets, text); /* a command's output as it is, but for secrets */
-  char *line = masked;
-  for (;;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = 0;
-    if (nl || *line) I->sink.line(I->sink.ctx, I->stage ? I->stage->name : NULL, stream, line);
-    if (!nl) break;
-    line = nl + 1;
+size_t interp_emit_lines(void *ctx, const char *stream, const char *data, size_t len, bool whole) {
+  Interp *I = ctx;
+  const char *stage = I->stage ? I->stage->name : NULL;
+  if (whole && len && data[len - 1] == '\n' && !secrets_found(I->secrets, data, len)) {
+    I->sink.lines(I->sink.ctx, stage, stream, data, len); /* as it is: no copy */
+    return len;
   }
-  free(masked);
+  I->emitted.len = 0;
+  size_t took = secrets_mask_block(I->secrets, data, len, whole, &I->emitted);
+  if (!I->emitted.len) return took;
+  if (I->emitted.data[I->emitted.len - 1] != '\n') buf_putc(&I->emitted, '\n');
+  I->sink.lines(I->sink.ctx, stage, stream, I->emitted.data, I->emitted.len);
+  return took;
+}
+
+void interp_emit(Interp *I, const char *stream, const char *text) {
+  interp_emit_lines(I, stream, text, strlen(text), true);
 }
 
 void interp_print_value(const Interp *I, FILE *out, Value v) {
@@ -331,7 +343,7 @@ Interp *interp_new(Program *main, struct Imports *im) {
   I->outputs = v_map();
   I->event = v_map();
   I->families = im ? imports_families(im) : NULL;
-  I->sink = (OutputSink){NULL, default_line};
+  I->sink = (OutputSink){NULL, default_lines};
   I->secrets = secrets_new();
   declare_secrets(I, main);
   for (int i = 0; i < main->nlets; i++) map_set(I->pending, main->lets[i]->as.bind.name, v_int(i));
@@ -371,6 +383,7 @@ void interp_free(Interp *I) {
   value_release(I->ret);
   value_release(I->versions);
   secrets_free(I->secrets);
+  buf_free(&I->emitted);
   remove_tempdirs(I);
   free(I->tempdirs);
   interp_clear_error(I);

@@ -38,10 +38,12 @@ typedef struct CallSite {
   const Primitive *prim; /* its row: parameter names for messages */
 } CallSite;
 
-/* Where output goes: line-oriented, so secrets can be masked per line. */
+/* Where output goes: blocks of whole lines, masked, data[0..len) one or
+ * more lines each ending with '\n' (a stage's log travels in large blocks,
+ * not a call per line). */
 typedef struct OutputSink {
   void *ctx;
-  void (*line)(void *ctx, const char *stage, const char *stream, const char *text);
+  void (*lines)(void *ctx, const char *stage, const char *stream, const char *data, size_t len);
 } OutputSink;
 
 struct Imports; /* lang/check.h: the modules the program imports */
@@ -134,6 +136,10 @@ void interp_add_secret(Interp *I, const char *text);
  * secrets masked, and every URL without its user:password@. Malloc'd. */
 char *interp_mask(const Interp *I, const char *text);
 void interp_emit(Interp *I, const char *stream, const char *text);
+/* A command's output, masked, to the sink: an ExecLinesFn (prim/exec.h)
+ * with the interpreter as its context. A piece of an over-long line is
+ * shown as a line of its own. */
+size_t interp_emit_lines(void *I, const char *stream, const char *data, size_t len, bool whole);
 /* Prints `v` as the REPL shows it (value_show), its secrets masked, and a
  * newline. */
 void interp_print_value(const Interp *I, FILE *out, Value v);

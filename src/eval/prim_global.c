@@ -13,8 +13,6 @@
 
 enum { SH_KEPT = 1 << 20 }; /* bytes of each stream kept in the result; the rest only streams */
 
-static void sh_line(void *ctx, const char *stream, const char *line) { interp_emit(ctx, stream, line); }
-
 static Value sh_result(int code, const char *out, const char *err, bool truncated) {
   Value r = v_map();
   map_set(r, "code", v_int(code));
@@ -58,7 +56,7 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
                    .shell = interp_shell(I),
                    .timeout_ms = timeout.kind == V_DURATION ? timeout.as.i : 0,
                    .capture_limit = SH_KEPT,
-                   .on_line = sh_line,
+                   .on_lines = interp_emit_lines,
                    .ctx = I};
   ShResult res;
   char *err = NULL;

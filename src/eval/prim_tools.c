@@ -170,11 +170,11 @@ typedef struct Run {
   bool quiet;        /* stdout is data (JSON, YAML): capture, do not stream */
 } Run;
 
-static void emit_line(void *ctx, const char *stream, const char *line) {
+static size_t emit_lines(void *ctx, const char *stream, const char *data, size_t len, bool whole) {
   Interp *I = ((void **)ctx)[0];
   const Run *r = ((void **)ctx)[1];
-  if (r->quiet && !strcmp(stream, "stdout")) return;
-  interp_emit(I, stream, line);
+  if (r->quiet && !strcmp(stream, "stdout")) return len;
+  return interp_emit_lines(I, stream, data, len, whole);
 }
 
 /* Runs the command; on success *out holds its standard output (malloc'd).
@@ -189,7 +189,7 @@ static bool run(Interp *I, const CallSite *cs, const Argv *a, Run r, char **out)
                      .input = r.input,
                      .input_len = r.input ? strlen(r.input) : 0,
                      .capture_limit = CAPTURE_LIMIT,
-                     .on_line = emit_line,
+                     .on_lines = emit_lines,
                      .ctx = ctx};
   ExecResult res;
   char *err = NULL;

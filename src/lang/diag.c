@@ -18,10 +18,17 @@ void diag_add(Diags *d, DiagLevel level, const Source *src, Pos pos, uint32_t sp
   if (level == DIAG_WARNING) d->nwarnings++;
 }
 
+/* FORCE_COLOR and CLICOLOR_FORCE (a CI log renders colour, but is no
+ * terminal) turn it on, unless "0" or "false"; NO_COLOR wins over both. */
+static bool forced(const char *name) {
+  const char *v = getenv(name);
+  return v && *v && strcmp(v, "0") && strcmp(v, "false");
+}
+
 bool want_color(FILE *f) {
   const char *nc = getenv("NO_COLOR");
   if (nc && *nc) return false;
-  return isatty(fileno(f));
+  return forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") || isatty(fileno(f));
 }
 
 static const char *level_name(DiagLevel l) {

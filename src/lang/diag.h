@@ -45,7 +45,8 @@ void diags_free(Diags *d);
  * null. */
 Value diags_to_value(const Diags *d);
 
-/* Whether to colour output on `f`: a terminal and NO_COLOR unset. */
+/* Whether to colour output on `f`: a terminal, or FORCE_COLOR or
+ * CLICOLOR_FORCE set; never with NO_COLOR set. */
 bool want_color(FILE *f);
 
 #endif

@@ -29,23 +29,47 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Passes on pieces of EXEC_LINE_MAX bytes of the line being kept, while
+ * it is longer than that. */
+static void pass_long(const ExecOptions *opt, Stream *s) {
+  size_t at = 0;
+  while (s->line.len - at > EXEC_LINE_MAX && !memchr(s->line.data + at, '\n', EXEC_LINE_MAX)) {
+    size_t took = opt->on_lines(opt->ctx, s->name, s->line.data + at, EXEC_LINE_MAX, false);
+    if (!took) break;
+    at += took;
+  }
+  memmove(s->line.data, s->line.data + at, s->line.len - at);
+  s->line.len -= at;
+}
+
+/* Passes on the whole lines of what was read, straight from `data` when
+ * no line was kept from the read before (a read holds at most
+ * EXEC_LINE_MAX bytes, so such lines are not longer); keeps the incomplete
+ * last one. Linear in what the program prints. */
 static void deliver(const ExecOptions *opt, Stream *s, const char *data, size_t n, bool *truncated) {
   size_t room = opt->capture_limit > s->capture.len ? opt->capture_limit - s->capture.len : 0;
   if (n > room) *truncated = true;
   buf_putn(&s->capture, data, n < room ? n : room);
-  for (size_t i = 0; i < n; i++) {
-    if (data[i] != '\n') {
-      buf_putc(&s->line, data[i]);
-      continue;
+  if (!opt->on_lines) return;
+  const char *nl = memrchr(data, '\n', n);
+  if (nl) {
+    size_t upto = (size_t)(nl - data) + 1;
+    if (s->line.len) {
+      buf_putn(&s->line, data, upto);
+      pass_long(opt, s);
+      opt->on_lines(opt->ctx, s->name, s->line.data, s->line.len, true);
+      s->line.len = 0;
+    } else {
+      opt->on_lines(opt->ctx, s->name, data, upto, true);
     }
-    if (opt->on_line) opt->on_line(opt->ctx, s->name, s->line.data ? s->line.data : "");
-    s->line.len = 0;
-    if (s->line.data) s->line.data[0] = 0;
+    data += upto, n -= upto;
   }
+  buf_putn(&s->line, data, n);
+  pass_long(opt, s);
 }
 
 static void flush_partial(const ExecOptions *opt, Stream *s) {
-  if (s->line.len && opt->on_line) opt->on_line(opt->ctx, s->name, s->line.data);
+  if (s->line.len && opt->on_lines) opt->on_lines(opt->ctx, s->name, s->line.data, s->line.len, true);
   buf_free(&s->line);
 }
 
@@ -168,7 +192,7 @@ static void pump(const ExecOptions *opt, pid_t pid, Pipes *p, Stream streams[2],
   int64_t deadline = opt->timeout_ms > 0 ? now_ms() + opt->timeout_ms : 0;
   size_t fed = 0;
   if (p->in[1] >= 0) feed_input(opt, &p->in[1], &fed);
-  char chunk[8192];
+  char chunk[EXEC_LINE_MAX]; /* a pipe's worth: one block of lines per read */
   while (streams[0].fd >= 0 || streams[1].fd >= 0) {
     struct pollfd pfd[3];
     int np = 0;

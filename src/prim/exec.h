@@ -1,5 +1,5 @@
 /* exec.h — run a program from an argv (never through a shell): optional
- * data on its standard input, live line-by-line output, bounded capture.
+ * data on its standard input, live output in blocks of lines, bounded capture.
  * The spawn-and-poll core shared by sh() and the CLI primitives. */
 #ifndef RP_EXEC_H
 #define RP_EXEC_H
@@ -9,8 +9,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Called for each complete line ("stdout" or "stderr"), without its newline. */
-typedef void (*ExecLineFn)(void *ctx, const char *stream, const char *line);
+/* A line longer than this (bytes, without a newline yet) is passed on in
+ * pieces of about this size: memory stays bounded whatever a program
+ * prints, and a reader sees it as several lines. */
+enum { EXEC_LINE_MAX = 64 * 1024 };
+
+/* Output as it arrives ("stdout" or "stderr"), in blocks of whole lines:
+ * data[0..len) is one or more lines, each ending with '\n' (the last one
+ * may not, at the end of the output). Returns len. With `whole` false it is
+ * instead the start of a line longer than EXEC_LINE_MAX: the callback
+ * returns how much of it it took, and the rest comes again, with more. */
+typedef size_t (*ExecLinesFn)(void *ctx, const char *stream, const char *data, size_t len, bool whole);
 
 typedef struct ExecOptions {
   char *const *argv;      /* argv[0] is looked up on PATH unless it has a '/' */
@@ -24,7 +33,7 @@ typedef struct ExecOptions {
   const char *tail_out;   /* files the program writes its output to instead of its */
   const char *tail_err;   /* stdout/stderr (a container's): read as they grow, as those */
   size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
-  ExecLineFn on_line;
+  ExecLinesFn on_lines;
   void *ctx;
 } ExecOptions;
 

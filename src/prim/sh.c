@@ -117,7 +117,7 @@ static bool run_in_shell(const ShOptions *opt, ShResult *res, char **error) {
                     .input_len = strlen(text),
                     .timeout_ms = opt->timeout_ms,
                     .capture_limit = opt->capture_limit,
-                    .on_line = opt->on_line,
+                    .on_lines = opt->on_lines,
                     .ctx = opt->ctx};
   ExecResult er;
   bool ok = exec_run(&eo, &er, error);
@@ -144,7 +144,7 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
                     .env_add = direct ? opt->env_add : env,
                     .timeout_ms = opt->timeout_ms,
                     .capture_limit = opt->capture_limit,
-                    .on_line = opt->on_line,
+                    .on_lines = opt->on_lines,
                     .ctx = opt->ctx};
   ExecResult er;
   bool ok = exec_run(&eo, &er, error);
@@ -152,7 +152,11 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   free(entry);
   free(env);
   if (!ok && er.not_found && direct) { /* reported like the shell does, as status 127 */
-    if (opt->on_line) opt->on_line(opt->ctx, "stderr", *error);
+    if (opt->on_lines) {
+      char *line = xasprintf("%s\n", *error);
+      opt->on_lines(opt->ctx, "stderr", line, strlen(line), true);
+      free(line);
+    }
     res->code = 127;
     res->out = xstrdup("");
     res->err = *error;

@@ -1,4 +1,4 @@
-/* sh.h — run a shell command: live line-by-line output, bounded capture,
+/* sh.h — run a shell command: live output, bounded capture,
  * its own process group so a timeout kills everything it started. */
 #ifndef RP_SH_H
 #define RP_SH_H
@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef void (*ShLineFn)(void *ctx, const char *stream, const char *line);
+#include "prim/exec.h"
+
 
 /* The variable the command reaches /bin/sh in: it runs `eval "$RP_SH"`,
  * so the command is never on an argv (which every user can read). */
@@ -30,7 +31,7 @@ typedef struct ShOptions {
   const ShShell *shell;   /* NULL: /bin/sh here */
   int64_t timeout_ms;     /* 0: none */
   size_t capture_limit;   /* bytes kept per stream (the rest still streams) */
-  ShLineFn on_line;       /* each complete line, without its newline */
+  ExecLinesFn on_lines;   /* output as it arrives, in blocks of lines */
   void *ctx;
 } ShOptions;
 

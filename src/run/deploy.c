@@ -354,6 +354,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
           who);
       say(s, u, "rp: approve with:  rp approve %s %s --as NAME%s", c->journal->run_id, env->name,
           signed_gate ? " --key KEY" : "");
+      if (s->rep) report_gate(s->rep, u->name, env->name, version);
       free(who);
       value_release(reviewers);
       announced = true;
@@ -623,6 +624,7 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
   if (ok && env && ran && u->status == STAGE_OK) {
+    if (!c->dry_run && s->rep) report_deploy(s->rep, u->name, c->targets[i], c->versions[i]);
     if (!c->dry_run) kept(c, s, record_ephemeral(c, env, c->versions[i], &err), &err);
     else if (c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
   }

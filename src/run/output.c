@@ -9,7 +9,9 @@
 
 #include "run/state.h"
 
-enum { LOG_KEEP = 64 * 1024 }; /* per stage, for groups and junit */
+/* The end of each stage's log kept for junit; the log itself is printed
+ * whole as it arrives. Written out past this much buffered log. */
+enum { LOG_KEEP = 64 * 1024, PENDING_MAX = 1 << 20 };
 
 double monotonic_seconds(void) {
   struct timespec ts;
@@ -24,9 +26,13 @@ const char *stage_status_name(StageStatus s) {
 
 OutputMode output_mode_detect(bool json) {
   if (json) return OUT_JSON;
-  const char *gha = getenv("GITHUB_ACTIONS");
-  if (gha && !strcmp(gha, "true")) return OUT_GITHUB;
+  CiRunner ci = ci_runner();
+  if (ci != CI_NONE) return ci == CI_GITHUB ? OUT_GITHUB : OUT_GITLAB;
   return want_color(stdout) ? OUT_TERMINAL : OUT_PLAIN;
+}
+
+static CiRunner runner_of(const Reporter *r) {
+  return r->mode == OUT_GITHUB ? CI_GITHUB : r->mode == OUT_GITLAB ? CI_GITLAB : CI_NONE;
 }
 
 void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets *secrets) {
@@ -37,6 +43,8 @@ void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets
   r->secrets = secrets;
   r->started = monotonic_seconds();
   r->started_ms = state_now_ms();
+  r->color = mode == OUT_TERMINAL || (runner_of(r) != CI_NONE && want_color(stdout));
+  r->group = -1;
 }
 
 void report_free(Reporter *r) {
@@ -44,11 +52,15 @@ void report_free(Reporter *r) {
     free(r->stages[i].name);
     free(r->stages[i].reason);
     free(r->stages[i].err_file);
+    free(r->stages[i].env);
+    free(r->stages[i].version);
+    free(r->stages[i].gate);
     buf_free(&r->stages[i].log);
     buf_free(&r->stages[i].out);
     buf_free(&r->stages[i].err);
   }
   free(r->stages);
+  buf_free(&r->pending);
   free(r->run_id);
   free(r->pipeline);
 }
@@ -62,9 +74,24 @@ StageReport *report_stage(Reporter *r, const char *name) {
   return &r->stages[r->nstages - 1];
 }
 
+/* Inside GitHub Actions every secret the run knows is registered with the
+ * runner before anything more is written. */
+static void tell_masks(Reporter *r) {
+  if (r->mode == OUT_GITHUB && r->secrets) ci_add_masks(&r->pending, r->secrets, &r->masks_told);
+}
+
+void report_flush(Reporter *r) {
+  tell_masks(r);
+  if (!r->pending.len) return;
+  fwrite(r->pending.data, 1, r->pending.len, r->out);
+  fflush(r->out);
+  r->pending.len = 0;
+}
+
 /* One JSON event per line: {"kind", "schema", "at", "run", ...fields}, the
  * contract of doc/json.md. A field may replace "at" (a deploy's time). */
 static void json_event(Reporter *r, const char *kind, Value fields) {
+  report_flush(r);
   Value ev = v_map();
   map_set(ev, "kind", v_cstr(kind));
   map_set(ev, "schema", v_int(JSON_SCHEMA_VERSION));
@@ -98,13 +125,40 @@ void report_run_started(Reporter *r, const char *pipeline, Value event) {
     json_event(r, "run_started", f);
     return;
   }
+  report_flush(r);
   fprintf(r->out, "run %s\n", r->run_id);
   fflush(r->out);
+}
+
+static void start_line(Reporter *r, const char *stage) {
+  buf_printf(&r->pending, r->color ? "\033[1m▶ %s\033[0m\n" : "--- %s\n", stage);
+}
+
+/* A CI group holds the log of a stage that runs alone; it opens at its
+ * first line. When another stage starts beside it, its group ends, and
+ * the lines of every stage running are prefixed with its name until the
+ * next one that starts alone. */
+static void group_on_start(Reporter *r, int idx) {
+  CiRunner ci = runner_of(r);
+  if (r->group >= 0 && r->group_shown) ci_group_close(&r->pending, ci, r->group, r->stages[r->group].name);
+  else if (r->group >= 0) start_line(r, r->stages[r->group].name);
+  r->group = r->running == 1 ? idx : -1;
+  r->group_shown = false;
+  if (r->running > 1) start_line(r, r->stages[idx].name);
+}
+
+static void group_show(Reporter *r) {
+  if (r->group < 0 || r->group_shown) return;
+  ci_group_open(&r->pending, runner_of(r), r->group, r->stages[r->group].name);
+  r->group_shown = true;
 }
 
 void report_stage_started(Reporter *r, const char *stage) {
   StageReport *s = report_stage(r, stage);
   s->status = STAGE_RUNNING;
+  r->running++;
+  if (runner_of(r) != CI_NONE) group_on_start(r, (int)(s - r->stages));
+  report_flush(r);
   if (r->mode == OUT_JSON) {
     Value f = v_map();
     map_set(f, "stage", v_cstr(stage));
@@ -124,56 +178,74 @@ static char *masked(const Reporter *r, const char *text) {
   return r->secrets ? secrets_mask(r->secrets, text) : text ? xstrdup(text) : NULL;
 }
 
-static void keep_line(Buf *b, const char *text) {
-  if (b->len >= LOG_KEEP) return;
-  buf_puts(b, text);
-  buf_putc(b, '\n');
+/* Keeps the last LOG_KEEP bytes or so of a log: trimmed when it holds
+ * twice that, so each byte is moved at most once. */
+static void keep_tail(Buf *log, const char *data, size_t len) {
+  buf_putn(log, data, len);
+  if (log->len <= 2 * LOG_KEEP) return;
+  const char *from = log->data + log->len - LOG_KEEP;
+  const char *nl = memchr(from, '\n', LOG_KEEP);
+  if (nl) from = nl + 1;
+  size_t n = (size_t)(log->data + log->len - from);
+  memmove(log->data, from, n);
+  log->len = n;
+  log->data[n] = 0;
 }
 
-static void log_line(Reporter *r, const char *stage, const char *stream, const char *text) {
-  StageReport *s = stage ? report_stage(r, stage) : NULL;
-  if (s) {
-    keep_line(&s->log, text);
-    keep_line(!strcmp(stream, "stderr") ? &s->err : &s->out, text);
+/* Each line of data[0..len) after `pre`. */
+static void put_prefixed(Buf *b, const char *pre, const char *data, size_t len) {
+  size_t pn = strlen(pre);
+  for (const char *p = data, *end = data + len; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+    char *to = buf_room(b, pn + n + 1);
+    memcpy(to, pre, pn);
+    memcpy(to + pn, p, n);
+    if (!nl) to[pn + n] = '\n';
+    b->len += pn + n + !nl;
+    p += n;
   }
-  switch (r->mode) {
-  case OUT_JSON: {
+}
+
+static void json_log(Reporter *r, const char *stage, const char *stream, const char *data, size_t len) {
+  for (const char *p = data, *end = data + len; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
     Value f = v_map();
     map_set(f, "stage", stage ? v_cstr(stage) : V_NULL_VALUE);
     map_set(f, "stream", v_cstr(stream));
-    map_set(f, "text", v_cstr(text));
+    map_set(f, "text", v_str(p, n));
     json_event(r, "log", f);
+    p += n + 1;
+  }
+}
+
+void report_log_lines(Reporter *r, const char *stage, const char *stream, const char *data, size_t len) {
+  StageReport *s = stage ? report_stage(r, stage) : NULL;
+  if (s) {
+    keep_tail(&s->log, data, len);
+    keep_tail(!strcmp(stream, "stderr") ? &s->err : &s->out, data, len);
+  }
+  tell_masks(r);
+  if (r->mode == OUT_JSON) {
+    json_log(r, stage, stream, data, len);
     return;
   }
-  case OUT_GITHUB:
-    if (!stage) fprintf(r->out, "%s\n", text); /* stage lines print in its group at the end */
-    break;
-  case OUT_TERMINAL:
-    fprintf(r->out, "\033[2m[%s]\033[0m %s\n", stage ? stage : "rp", text);
-    break;
-  case OUT_PLAIN:
-    fprintf(r->out, "[%s] %s\n", stage ? stage : "rp", text);
-    break;
-  }
-  fflush(r->out);
+  bool grouped = s && r->group == (int)(s - r->stages); /* in its own group: as it is */
+  if (grouped) group_show(r);
+  char *pre = grouped ? xstrdup("") : xasprintf(r->color ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
+  put_prefixed(&r->pending, pre, data, len);
+  free(pre);
+  if (r->pending.len >= PENDING_MAX) report_flush(r);
 }
 
 void report_log(Reporter *r, const char *stage, const char *stream, const char *text) {
   char *shown = masked(r, text);
-  log_line(r, stage, stream, shown);
+  char *line = xasprintf("%s\n", shown);
+  report_log_lines(r, stage, stream, line, strlen(line));
+  report_flush(r);
+  free(line);
   free(shown);
-}
-
-/* GitHub annotation values escape %, CR and LF (and , : in properties). */
-static void gh_escape(FILE *f, const char *s, bool property) {
-  for (; *s; s++) {
-    if (*s == '%') fputs("%25", f);
-    else if (*s == '\r') fputs("%0D", f);
-    else if (*s == '\n') fputs("%0A", f);
-    else if (property && *s == ':') fputs("%3A", f);
-    else if (property && *s == ',') fputs("%2C", f);
-    else fputc(*s, f);
-  }
 }
 
 /* A failure reads like a compiler error: file:line:col, the line, a caret. */
@@ -195,10 +267,16 @@ static void print_failure(const char *stage, const char *reason, const RtError *
 static void stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err) {
   StageReport *s = report_stage(r, stage);
+  r->running -= s->status == STAGE_RUNNING;
   s->status = status;
   s->seconds = secs;
   free(s->reason);
   s->reason = reason ? xstrdup(reason) : NULL;
+  if (r->group == (int)(s - r->stages)) { /* a stage that printed nothing gets no group */
+    if (r->group_shown) ci_group_close(&r->pending, runner_of(r), r->group, stage);
+    r->group = -1;
+  }
+  report_flush(r);
   if (err && err->src) {
     free(s->err_file);
     s->err_file = xstrdup(err->src->path);
@@ -221,32 +299,25 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
     return;
   }
   case OUT_GITHUB:
-    fprintf(r->out, "::group::%s (%s, %.2fs)\n", stage, stage_status_name(status), secs);
-    fputs(s->log.data ? s->log.data : "", r->out);
-    fputs("::endgroup::\n", r->out);
-    if (status == STAGE_FAILED) {
-      fputs("::error ", r->out);
-      if (s->err_file) {
-        fputs("file=", r->out);
-        gh_escape(r->out, s->err_file, true);
-        fprintf(r->out, ",line=%u,col=%u,", s->err_line, s->err_col);
-      }
-      fputs("title=stage ", r->out);
-      gh_escape(r->out, stage, true);
-      fputs("::", r->out);
-      gh_escape(r->out, reason ? reason : "failed", false);
-      fputc('\n', r->out);
-    }
-    break;
+  case OUT_GITLAB:
   case OUT_TERMINAL:
   case OUT_PLAIN:
-    if (r->mode == OUT_TERMINAL) {
+    if (r->color) {
       const char *mark = status == STAGE_OK ? "\033[32m✓" : status == STAGE_SKIPPED ? "\033[33m-" : "\033[31m✗";
       fprintf(r->out, "%s %s\033[0m (%.2fs)\n", mark, stage, secs);
     } else {
-      fprintf(r->out, "--- %s: %s (%.2fs)\n", stage, status == STAGE_FAILED ? "FAILED" : stage_status_name(status), secs);
+      fprintf(r->out, "--- %s: %s (%.2fs)\n", stage, status == STAGE_FAILED ? "FAILED" : stage_status_name(status),
+              secs);
     }
     if (reason && status == STAGE_SKIPPED) fprintf(r->out, "    %s\n", reason);
+    if (r->mode == OUT_GITHUB && status == STAGE_FAILED) {
+      Buf b = {0};
+      char *title = xasprintf("stage %s", stage);
+      ci_annotation(&b, "error", s->err_file, s->err_line, s->err_col, title, reason ? reason : "failed");
+      fputs(b.data, r->out);
+      free(title);
+      buf_free(&b);
+    }
     break;
   }
   fflush(r->out);
@@ -260,7 +331,96 @@ void report_stage_finished(Reporter *r, const char *stage, StageStatus status, d
   free(shown);
 }
 
+static void set_text(char **field, const char *text) {
+  free(*field);
+  *field = text ? xstrdup(text) : NULL;
+}
+
+void report_deploy(Reporter *r, const char *stage, const char *env, const char *version) {
+  StageReport *s = report_stage(r, stage);
+  set_text(&s->env, env);
+  set_text(&s->version, version);
+}
+
+/* In CI, where nobody answers on a terminal, one line says what to do
+ * next (on GitHub a notice, shown on the run's page). */
+void report_gate(Reporter *r, const char *stage, const char *env, const char *version) {
+  StageReport *s = report_stage(r, stage);
+  s->status = STAGE_WAITING;
+  set_text(&s->gate, env);
+  set_text(&s->version, version);
+  if (runner_of(r) == CI_NONE) return;
+  char *msg = xasprintf("deploying %s to %s waits for approval: run  rp approve %s %s --as NAME  then  rp resume %s",
+                        version ? version : "", env, r->run_id, env, r->run_id);
+  char *shown = masked(r, msg);
+  if (r->mode == OUT_GITHUB) ci_annotation(&r->pending, "notice", NULL, 0, 0, "approval needed", shown);
+  else buf_printf(&r->pending, "rp: %s\n", shown);
+  free(shown);
+  free(msg);
+  report_flush(r);
+}
+
+static const char *status_icon(StageStatus st) {
+  static const char *icon[] = {"⏳", "▶️", "✅", "❌", "⏭️", "⏸️"};
+  return icon[st];
+}
+
+/* The Markdown summary of the run: stages, deploys, approvals waiting. */
+static void summary_markdown(const Reporter *r, const char *status, double secs, Buf *b) {
+  buf_printf(b, "### rp run `%s`: %s in %.2fs\n\n| stage | status | time |\n|---|---|---|\n", r->run_id, status, secs);
+  int deploys = 0, gates = 0;
+  for (int i = 0; i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    buf_puts(b, "| ");
+    ci_markdown_text(b, s->name);
+    buf_printf(b, " | %s %s | %.2fs |\n", status_icon(s->status), stage_status_name(s->status), s->seconds);
+    deploys += s->env && s->status == STAGE_OK;
+    gates += s->gate && s->status == STAGE_WAITING;
+  }
+  if (deploys) buf_puts(b, "\n#### Deploys\n\n| environment | version | stage |\n|---|---|---|\n");
+  for (int i = 0; deploys && i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    const char *cells[] = {s->env, s->version ? s->version : "", s->name};
+    for (int k = 0; k < 3 && s->env && s->status == STAGE_OK; k++) {
+      buf_puts(b, "| ");
+      ci_markdown_text(b, cells[k]);
+      buf_puts(b, k < 2 ? " " : " |\n");
+    }
+  }
+  if (gates) buf_puts(b, "\n#### Waiting for approval\n\n");
+  for (int i = 0; gates && i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    if (!s->gate || s->status != STAGE_WAITING) continue;
+    buf_puts(b, "- **");
+    ci_markdown_text(b, s->name);
+    buf_puts(b, "**: deploying ");
+    ci_markdown_text(b, s->version ? s->version : "");
+    buf_puts(b, " to ");
+    ci_markdown_text(b, s->gate);
+    buf_printf(b, ": `rp approve %s %s --as NAME`, then `rp resume %s`\n", r->run_id, s->gate, r->run_id);
+  }
+}
+
+/* GitHub: appended to $GITHUB_STEP_SUMMARY. GitLab: written to
+ * rp-summary.md (for `artifacts:`) and printed in the log. */
+static void write_summary(Reporter *r, const char *status, double secs) {
+  CiRunner ci = runner_of(r);
+  const char *path = ci == CI_GITHUB ? getenv("GITHUB_STEP_SUMMARY") : ci == CI_GITLAB ? CI_SUMMARY_FILE : NULL;
+  if (!path || !*path) return;
+  Buf b = {0};
+  summary_markdown(r, status, secs, &b);
+  char *md = masked(r, b.data);
+  FILE *f = fopen(path, ci == CI_GITHUB ? "a" : "w");
+  bool ok = f && fputs(md, f) >= 0;
+  if (f && fclose(f) != 0) ok = false;
+  if (!ok) fprintf(stderr, "rp: cannot write the summary to %s: %s\n", path, strerror(errno));
+  if (ci == CI_GITLAB) fprintf(r->out, "\n%s", md);
+  free(md);
+  buf_free(&b);
+}
+
 void report_run_finished(Reporter *r, int exit_code) {
+  report_flush(r);
   double secs = monotonic_seconds() - r->started;
   static const char *status[] = {"succeeded", "failed", "error", "waiting"};
   const char *st = exit_code >= 0 && exit_code <= 3 ? status[exit_code] : "failed";
@@ -277,6 +437,7 @@ void report_run_finished(Reporter *r, int exit_code) {
     fprintf(r->out, "%-32s %-8s %.2fs\n", r->stages[i].name, stage_status_name(r->stages[i].status),
             r->stages[i].seconds);
   fprintf(r->out, "run %s %s in %.2fs\n", r->run_id, st, secs);
+  write_summary(r, st, secs);
   fflush(r->out);
 }
 

@@ -1,6 +1,7 @@
 /* output.h — how a run reports: plain prefixed lines, a terminal with
- * colour, GitHub Actions log groups and annotations, or --json events;
- * plus the closing summary and --junit. One Reporter per run. */
+ * colour, GitHub Actions log groups and annotations, GitLab CI sections
+ * (run/ci.h), or --json events; plus the closing summary (a Markdown one
+ * for the CI runner) and --junit. One Reporter per run. */
 #ifndef RP_OUTPUT_H
 #define RP_OUTPUT_H
 
@@ -8,8 +9,9 @@
 #include <stdio.h>
 
 #include "eval/interp.h"
+#include "run/ci.h"
 
-typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON } OutputMode;
+typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON, OUT_GITLAB } OutputMode;
 
 typedef enum { STAGE_PENDING, STAGE_RUNNING, STAGE_OK, STAGE_FAILED, STAGE_SKIPPED, STAGE_WAITING } StageStatus;
 
@@ -22,8 +24,10 @@ typedef struct StageReport {
   char *reason;   /* why skipped, or the error message */
   char *err_file; /* where the error happened, for annotations */
   unsigned err_line, err_col;
-  Buf log;        /* kept for GitHub groups and junit (bounded) */
+  Buf log;        /* the end of its log, for junit (bounded: the tail holds the error) */
   Buf out, err;   /* the same by stream: junit's system-out and system-err */
+  char *env, *version; /* what it deployed, for the CI summary */
+  char *gate;     /* the environment whose approval it waits for */
 } StageReport;
 
 typedef struct Reporter {
@@ -36,6 +40,12 @@ typedef struct Reporter {
   double started;
   int64_t started_ms; /* wall clock, for junit's timestamp */
   char *pipeline;     /* its name, for junit's suite; NULL when unnamed */
+  Buf pending;    /* log lines not written yet: report_flush writes them */
+  bool color;
+  int group;      /* the stage whose CI group (section) is open, or -1 */
+  bool group_shown; /* its start was printed (at its first line) */
+  int running;    /* stages running */
+  size_t masks_told; /* secrets' forms the CI runner was told to mask */
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
@@ -47,8 +57,15 @@ StageReport *report_stage(Reporter *r, const char *name); /* finds or adds */
 void report_run_started(Reporter *r, const char *pipeline, Value event);
 void report_stage_started(Reporter *r, const char *stage);
 void report_log(Reporter *r, const char *stage, const char *stream, const char *text);
+/* A block of a stage's log: whole lines, each ending with '\n', masked
+ * already. Buffered until report_flush (or until much is buffered). */
+void report_log_lines(Reporter *r, const char *stage, const char *stream, const char *data, size_t len);
+void report_flush(Reporter *r);
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err);
+/* For the CI summary: a deploy that ran, and a gate a stage waits at. */
+void report_deploy(Reporter *r, const char *stage, const char *env, const char *version);
+void report_gate(Reporter *r, const char *stage, const char *env, const char *version);
 void report_run_finished(Reporter *r, int exit_code);
 /* What --json events carry as "schema": raised when a field changes
  * meaning or goes away (doc/json.md). */

@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,53 +171,65 @@ void sched_free(Scheduler *s) {
 
 /* ---- the child ---- */
 
-/* A stage's process speaks to the parent in JSON lines on a private pipe:
- * "log" lines, then "done" with its result. A secret the stage registered
- * goes first as a "secret" line, before anything that could hold it, so
- * the parent masks it in all it prints and records; that is the only place
- * its text travels. */
+/* A stage's process speaks to the parent on a private pipe in records of
+ * a type byte, a decimal length, ':' and that many bytes: 'O' and 'E' hold
+ * a block of whole lines of its stdout or stderr (masked, as many as one
+ * read of the command's output brought: the log is passed on in large
+ * blocks, not a record per line); 'J' a JSON map: "post", "done" with its
+ * result, or "secret". A secret the stage registered goes first as a
+ * "secret" record, before anything that could hold it, so the parent masks
+ * it in all it prints and records; that is the only place its text
+ * travels. */
 typedef struct ChildSink {
   int fd;
   const Secrets *secrets;
   size_t told; /* secrets the parent knows: inherited at fork, or sent */
 } ChildSink;
 
-static void write_all(int fd, const char *data, size_t n) {
+static void write_all(int fd, struct iovec *iov, int n) {
   while (n > 0) {
-    ssize_t w = write(fd, data, n);
+    ssize_t w = writev(fd, iov, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return;
-    data += w;
-    n -= (size_t)w;
+    for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--) w -= (ssize_t)iov->iov_len;
+    if (n > 0) iov->iov_base = (char *)iov->iov_base + w, iov->iov_len -= (size_t)w;
   }
 }
 
-static void send_line(int fd, Value rec) {
+static void send_record(int fd, char type, const char *data, size_t len) {
+  char head[32];
+  int n = snprintf(head, sizeof head, "%c%zu:", type, len);
+  struct iovec iov[2] = {{head, (size_t)n}, {(void *)data, len}};
+  write_all(fd, iov, 2);
+}
+
+static void send_json(int fd, Value rec) {
   Buf b = {0};
   json_encode(rec, &b, false);
-  buf_putc(&b, '\n');
-  write_all(fd, b.data, b.len);
+  send_record(fd, 'J', b.data, b.len);
   buf_free(&b);
   value_release(rec);
 }
 
-static void deliver(ChildSink *c, Value rec) {
+static void tell_secrets(ChildSink *c) {
   for (; c->told < secrets_count(c->secrets); c->told++) {
     Value sec = v_map();
     map_set(sec, "t", v_cstr("secret"));
     map_set(sec, "text", v_cstr(secrets_text(c->secrets, c->told)));
-    send_line(c->fd, sec);
+    send_json(c->fd, sec);
   }
-  send_line(c->fd, rec);
 }
 
-static void child_line(void *ctx, const char *stage, const char *stream, const char *text) {
+static void deliver(ChildSink *c, Value rec) {
+  tell_secrets(c);
+  send_json(c->fd, rec);
+}
+
+static void child_lines(void *ctx, const char *stage, const char *stream, const char *data, size_t len) {
   (void)stage;
-  Value rec = v_map();
-  map_set(rec, "t", v_cstr("log"));
-  map_set(rec, "stream", v_cstr(stream));
-  map_set(rec, "text", v_cstr(text));
-  deliver(ctx, rec);
+  ChildSink *c = ctx;
+  tell_secrets(c);
+  send_record(c->fd, !strcmp(stream, "stderr") ? 'E' : 'O', data, len);
 }
 
 /* The stage's process: its pipe, and whether this attempt is the last. */
@@ -271,7 +285,7 @@ static Value outputs_marked(const Secrets *secrets, Value outputs, Value names) 
 
 static void run_child(Scheduler *s, Unit *u, int fd) {
   Child c = {{fd, interp_secrets(s->I), secrets_count(interp_secrets(s->I))}, u->attempts > u->retries};
-  interp_set_output(s->I, (OutputSink){&c.sink, child_line});
+  interp_set_output(s->I, (OutputSink){&c.sink, child_lines});
   interp_set_stop(s->I, &cancel_signal);
   interp_set_post_hook(s->I, child_post, &c);
   bool ok = interp_run_stage(s->I, u->stage, u->vars);
@@ -412,10 +426,11 @@ static bool start_unit(Scheduler *s, Unit *u) {
   u->timed_out = u->in_post = u->killed = false;
   u->got_result = false;
   u->inbuf.len = 0;
+  u->told = secrets_count(interp_secrets(s->I));
   return true;
 }
 
-/* Handle one JSON line from a child. */
+/* Handle one JSON record from a child. */
 static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
   Value rec;
   char *err = NULL;
@@ -426,11 +441,10 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
   const char *t = map_get(rec, "t").kind == V_STRING ? str_chars(map_get(rec, "t")) : "";
   if (!strcmp(t, "secret")) {
     Value text = map_get(rec, "text");
-    if (text.kind == V_STRING) secrets_add(interp_secrets(s->I), str_chars(text));
-  } else if (!strcmp(t, "log")) {
-    Value stream = map_get(rec, "stream"), text = map_get(rec, "text");
-    if (stream.kind == V_STRING && text.kind == V_STRING)
-      report_log(s->rep, u->name, str_chars(stream), str_chars(text));
+    Secrets *run = interp_secrets(s->I);
+    bool knew_all = u->told == secrets_count(run);
+    if (text.kind == V_STRING) secrets_add(run, str_chars(text));
+    if (knew_all) u->told = secrets_count(run); /* it knows this one too */
   } else if (!strcmp(t, "post")) {
     u->in_post = true;
     if (u->deadline > 0 && !u->timed_out) u->deadline = monotonic_seconds() + POST_GRACE_MS / 1000.0;
@@ -458,16 +472,52 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
   value_release(rec);
 }
 
-static void drain(Scheduler *s, Unit *u, const char *data, size_t n) {
-  buf_putn(&u->inbuf, data, n);
-  size_t start = 0;
-  for (size_t i = 0; i < u->inbuf.len; i++)
-    if (u->inbuf.data[i] == '\n') {
-      child_record(s, u, u->inbuf.data + start, i - start);
-      start = i + 1;
+/* A block of a stage's log. The parent masks it again only when it knows
+ * secrets that the stage's process does not (another stage registered
+ * them): otherwise it was masked with all there is. */
+static void child_log(Scheduler *s, Unit *u, const char *stream, const char *data, size_t len) {
+  const Secrets *run = interp_secrets(s->I);
+  if (u->told == secrets_count(run)) {
+    report_log_lines(s->rep, u->name, stream, data, len);
+    return;
+  }
+  Buf b = {0};
+  secrets_mask_block(run, data, len, true, &b);
+  report_log_lines(s->rep, u->name, stream, b.data, b.len);
+  buf_free(&b);
+}
+
+/* Handles the whole records of what the child sent (u->inbuf). Of a log
+ * record cut short, the lines that came whole are passed on at once, and
+ * what stays is a record of the rest: only part of a line is ever moved. */
+static void drain(Scheduler *s, Unit *u) {
+  char *buf = u->inbuf.data;
+  size_t at = 0, end = u->inbuf.len;
+  while (at < end) {
+    char *rec = buf + at, type = *rec;
+    size_t avail = end - at;
+    const char *colon = memchr(rec, ':', avail < 24 ? avail : 24);
+    if (!colon) break;
+    size_t head = (size_t)(colon - rec) + 1, len = strtoull(rec + 1, NULL, 10);
+    const char *stream = type == 'E' ? "stderr" : "stdout";
+    if (len <= avail - head) {
+      if (type == 'J') child_record(s, u, colon + 1, len);
+      else child_log(s, u, stream, colon + 1, len);
+      at += head + len;
+      continue;
     }
-  memmove(u->inbuf.data, u->inbuf.data + start, u->inbuf.len - start);
-  u->inbuf.len -= start;
+    const char *nl = type == 'J' ? NULL : memrchr(colon + 1, '\n', avail - head);
+    if (!nl) break;
+    size_t part = (size_t)(nl - colon);
+    child_log(s, u, stream, colon + 1, part);
+    char h[32];
+    int hn = snprintf(h, sizeof h, "%c%zu:", type, len - part);
+    at += head + part - (size_t)hn;
+    memcpy(buf + at, h, (size_t)hn);
+    break;
+  }
+  memmove(buf, buf + at, end - at);
+  u->inbuf.len = end - at;
 }
 
 /* A matrix stage's outputs, read downstream as STAGE.NAME, are lists with
@@ -504,7 +554,7 @@ static void reap(Scheduler *s, Unit *u) {
   close(u->fd);
   u->fd = -1;
   u->pid = 0;
-  if (u->inbuf.len) drain(s, u, "\n", 1);
+  u->inbuf.len = 0; /* a record cut short: the process died writing it */
   bool ok = !u->timed_out && u->got_result && u->result_ok;
   if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
@@ -636,7 +686,6 @@ int sched_run(Scheduler *s) {
    * and exits without freeing, and they must stay reachable there */
   struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
   int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
-  char chunk[16384];
   while ((!cancel_signal && !s->halted && start_ready(s)) || running_count(s) > 0) {
     if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
     int np = 0;
@@ -658,12 +707,14 @@ int sched_run(Scheduler *s) {
     for (int k = 0; k < np; k++) {
       if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Unit *u = &s->units[which[k]];
-      ssize_t n = read(u->fd, chunk, sizeof chunk);
-      if (n > 0) drain(s, u, chunk, (size_t)n);
+      enum { READ_MAX = 65536 }; /* a pipe's worth */
+      ssize_t n = read(u->fd, buf_room(&u->inbuf, READ_MAX), READ_MAX);
+      if (n > 0) u->inbuf.len += (size_t)n, drain(s, u);
       /* the result is the child's last word: reap it now rather than
        * after one more wake-up for end of file */
       if (u->got_result || n == 0 || (n < 0 && errno != EINTR)) reap(s, u);
     }
+    if (s->rep) report_flush(s->rep); /* one write for what this wake-up brought */
   }
   free(pfd);
   free(which);

@@ -21,7 +21,8 @@ typedef struct Unit {
   int attempts, retries; /* attempts started; retries allowed */
   pid_t pid;
   int fd;
-  Buf inbuf;
+  Buf inbuf;         /* what its process sent that is not handled yet */
+  size_t told;       /* the run's secrets that its process knows */
   double started;
   int64_t timeout_ms;
   double deadline;       /* monotonic seconds; 0: none */

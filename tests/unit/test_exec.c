@@ -12,16 +12,22 @@ typedef struct Lines {
   int n;
 } Lines;
 
-static void collect(void *ctx, const char *stream, const char *line) {
+static size_t collect(void *ctx, const char *stream, const char *data, size_t len, bool whole) {
   Lines *l = ctx;
-  buf_printf(&l->text, "%s:%s|", stream, line);
-  l->n++;
+  for (const char *p = data, *end = data + len; whole && p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    buf_printf(&l->text, "%s:%.*s|", stream, (int)n, p);
+    l->n++;
+    p += n + 1;
+  }
+  return len;
 }
 
 static void test_argv_is_not_a_shell(void) {
   char *argv[] = {"printf", "%s\\n", "$HOME; echo pwned", "a b", NULL};
   Lines l = {0};
-  ExecOptions o = {.argv = argv, .capture_limit = 1024, .on_line = collect, .ctx = &l};
+  ExecOptions o = {.argv = argv, .capture_limit = 1024, .on_lines = collect, .ctx = &l};
   ExecResult r;
   char *err = NULL;
   CHECK(exec_run(&o, &r, &err));

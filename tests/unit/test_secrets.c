@@ -175,8 +175,76 @@ static void test_load(void) {
   }
 }
 
+/* What masking must do, one position at a time: the leftmost secret, the
+ * longest there. Only the texts themselves: over the alphabet "abcd" their
+ * encoded forms (base64...) cannot occur. */
+static char *mask_naive(const char **texts, int n, const char *text) {
+  Buf b = {0};
+  for (size_t i = 0, len = strlen(text); i < len;) {
+    size_t best = 0;
+    for (int k = 0; k < n; k++)
+      if (strlen(texts[k]) > best && !strncmp(text + i, texts[k], strlen(texts[k]))) best = strlen(texts[k]);
+    if (best) buf_puts(&b, "***"), i += best;
+    else buf_putc(&b, text[i++]);
+  }
+  return buf_take(&b);
+}
+
+/* One scan of the automaton gives what the naive search gives, on random
+ * text full of overlapping secrets, whole or cut in random pieces (a piece
+ * not final keeps back what a secret may go on from). */
+static void test_mask_block(void) {
+  const char *texts[] = {"abc", "abcd", "bca", "cabab", "dddd", "bab"};
+  Secrets *s = secrets_new();
+  for (int k = 0; k < 6; k++) secrets_add(s, texts[k]);
+  srand(7);
+  for (int round = 0; round < 2000; round++) {
+    char text[200];
+    size_t len = (size_t)(rand() % 199);
+    for (size_t i = 0; i < len; i++) text[i] = "abcd"[rand() % 4];
+    text[len] = 0;
+    char *want = mask_naive(texts, 6, text);
+    char *got = secrets_mask(s, text);
+    CHECK_STR(got, want);
+    CHECK(secrets_found(s, text, len) == (strcmp(want, text) != 0));
+    Buf b = {0}, rest = {0};
+    for (size_t at = 0; at < len;) {
+      size_t n = 1 + (size_t)(rand() % 12);
+      if (n > len - at) n = len - at;
+      buf_putn(&rest, text + at, n);
+      at += n;
+      size_t took = secrets_mask_block(s, rest.data, rest.len, at == len, &b);
+      memmove(rest.data, rest.data + took, rest.len - took);
+      rest.len -= took;
+    }
+    CHECK_INT(rest.len, 0);
+    CHECK_STR(b.data ? b.data : "", want);
+    buf_free(&b), buf_free(&rest);
+    free(got), free(want);
+  }
+  secrets_free(s);
+}
+
+/* A secret cut in two by the read that brought it is masked. */
+static void test_mask_split(void) {
+  Secrets *s = secrets_new();
+  secrets_add(s, "s3cr3t-t0k3n");
+  Buf b = {0};
+  const char *first = "log: s3cr3", *second = "t-t0k3n done\n";
+  size_t took = secrets_mask_block(s, first, strlen(first), false, &b);
+  CHECK_INT(took, 5); /* "s3cr3" waits for what follows */
+  char *joined = xasprintf("%s%s", first + took, second);
+  secrets_mask_block(s, joined, strlen(joined), true, &b);
+  CHECK_STR(b.data, "log: *** done\n");
+  free(joined);
+  buf_free(&b);
+  secrets_free(s);
+}
+
 int main(void) {
   test_mask();
+  test_mask_block();
+  test_mask_split();
   test_forms();
   test_derived();
   test_read();
