@@ -67,6 +67,5 @@ size_t name_distance(const char *a, const char *b);
 /* Suggestion threshold shared by every did-you-mean: a name at most this
  * far away (and not more than a third of its length) is worth suggesting. */
 bool suggest_close_enough(const char *wrong, const char *candidate, size_t dist);
-bool glob_match(const char *pattern, const char *s); /* `*` stops at '/', `**` does not */
 
 #endif

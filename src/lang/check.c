@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/methods.h"
+#include "core/pattern.h"
 #include "lang/event_fields.h"
 #include "lang/parser.h"
 #include "lang/stdlib_embed.h"
@@ -1268,8 +1269,52 @@ static void check_manual_inputs(Checker *c, Trigger *t) {
   }
 }
 
+/* Where byte `off` of plain string literal `n` was written: exact when the
+ * literal is one line without escapes, else the literal's first byte. */
+static Pos string_byte_pos(const Checker *c, const Node *n, const char *text, size_t off) {
+  Pos p = n->pos;
+  size_t len = strlen(text);
+  if (n->end - n->pos.off == len + 2 && !memchr(text, '\n', len) && !memcmp(c->src->text + p.off + 1, text, len)) {
+    p.off += (uint32_t)(1 + off);
+    p.col += (uint32_t)(1 + off);
+  }
+  return p;
+}
+
+/* Branch, tag and `paths` filters follow GitHub's filter patterns
+ * (core/pattern.h): each is checked here, and a list must include
+ * something before its '!' patterns exclude. */
+static void check_filter_patterns(Checker *c, const Node *f, const char *what) {
+  if (!f || (f->kind != N_LIST && f->kind != N_STRING)) return;
+  int n = f->kind == N_LIST ? f->as.list.n : 1, positive = 0;
+  const char *neg_example = NULL;
+  for (int i = 0; i < n; i++) {
+    const Node *it = f->kind == N_LIST ? f->as.list.items[i] : f;
+    const char *s;
+    uint32_t len;
+    if (!string_is_plain(it, &s, &len)) {
+      positive++;
+      continue;
+    }
+    char *text = xstrndup(s, len);
+    bool neg = text[0] == '!';
+    size_t off;
+    const char *err = pattern_error(text + neg, &off);
+    if (err) diag_error(c->d, c->src, string_byte_pos(c, it, text, off + neg), "%s pattern \"%s\": %s", what, text, err);
+    if (neg) neg_example = neg_example ? neg_example : s;
+    else positive++;
+    free(text);
+  }
+  if (n && !positive)
+    diag_error(c->d, c->src, f->pos,
+               "every %s pattern starts with '!', so nothing is included and the trigger never fires; include first, "
+               "as in [\"**\", \"%.*s\"]", what, neg_example ? (int)strcspn(neg_example, "\"") : 0,
+               neg_example ? neg_example : "");
+}
+
 /* Trigger settings: `paths` for every event, `types` and `labels` for
- * pull requests; each a list of strings. */
+ * pull requests; each a string or a list of strings
+ * (`labels` a list). */
 static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
   static const char *const keys[] = {"paths", "types", "labels", NULL};
   const char *k = set->as.bind.name;
@@ -1288,9 +1333,11 @@ static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
   } else if (i > 0 && t->event != EV_PULL_REQUEST) {
     diag_add(c->d, DIAG_ERROR, c->src, set->as.bind.name_pos, len, "'%s' applies only to 'on pull_request', not 'on %s'",
              k, event_kind_name(t->event));
-  } else if (!is_string_list(v, false)) {
+  } else if (!is_string_list(v, false) && !(v->kind == N_STRING && i < 2)) {
     diag_error(c->d, c->src, v->pos, "trigger setting '%s' must be a list of strings, as in [\"%s\"]", k,
                i == 0 ? "src/**" : i == 1 ? "opened" : "preview");
+  } else if (i == 0) {
+    check_filter_patterns(c, v, "paths");
   }
 }
 
@@ -1298,6 +1345,7 @@ static void check_triggers(Checker *c) {
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);
+    if (t->event != EV_SCHEDULE) check_filter_patterns(c, t->filter, t->event == EV_TAG ? "tag" : "branch");
     for (int k = 0; k < t->settings.n; k++)
       if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
     for (int k = 0; k < t->ntargets; k++) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "prim/semver.h"
+#include "core/pattern.h"
 #include "core/util.h"
 
 /* libgit2 keeps a process-wide reference count of initialisations; the

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/pattern.h"
 #include "run/history.h"
 #include "run/rollback.h"
 #include "run/state.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pattern.h"
 #include "run/event.h"
 
 /* ---- reading the literal parts of a trigger ---- */
@@ -43,17 +44,11 @@ static void show_trigger(const Trigger *t, Buf *b) {
   }
 }
 
-/* Whether `subject` matches one pattern of a filter: a glob string, a
- * regex literal (searched, as `=~` does) or a list of those. Returns 1, 0,
- * or -1 with *err set for a filter that is not literal. */
-static int filter_match(const Node *f, const char *subject, char **err) {
-  if (f->kind == N_LIST) {
-    for (int i = 0; i < f->as.list.n; i++) {
-      int r = filter_match(f->as.list.items[i], subject, err);
-      if (r) return r;
-    }
-    return 0;
-  }
+/* Whether `subject` matches one item of a filter: a GitHub filter pattern
+ * (*neg set when it starts with '!') or a regex literal (searched, as `=~`
+ * does). Returns 1, 0, or -1 with *err set for an item that is not literal. */
+static int item_match(const Node *f, const char *subject, bool *neg, char **err) {
+  *neg = false;
   if (f->kind == N_REGEX) {
     char *rerr = NULL;
     size_t off;
@@ -76,9 +71,23 @@ static int filter_match(const Node *f, const char *subject, char **err) {
     *err = xstrdup("a filter must be a literal string, a list of strings or a regex");
     return -1;
   }
-  int r = glob_match(glob, subject);
+  *neg = glob[0] == '!';
+  int r = pattern_match(glob + *neg, subject);
   free(glob);
   return r;
+}
+
+/* A filter, as GitHub reads a list: the last item that matches decides,
+ * including `subject` unless it is a '!' pattern. 1, 0 or -1 (*err). */
+static int filter_match(const Node *f, const char *subject, char **err) {
+  int n = f->kind == N_LIST ? f->as.list.n : 1, in = 0;
+  for (int i = 0; i < n; i++) {
+    bool neg;
+    int r = item_match(f->kind == N_LIST ? f->as.list.items[i] : f, subject, &neg, err);
+    if (r < 0) return r;
+    if (r) in = !neg;
+  }
+  return in;
 }
 
 /* The strings of a setting written as "x" or ["x", "y"]; NULL-terminated,
@@ -238,12 +247,13 @@ static bool match_paths(const Trigger *t, const GitChanges *cf, Buf *why) {
     buf_printf(why, " (changed files unknown%s%s: paths not applied)", cf && cf->why ? ": " : "",
                cf && cf->why ? cf->why : "");
   } else {
+    int n = 0, g;
+    while (globs[n]) n++;
     for (size_t i = 0; !ok && i < cf->paths.n; i++)
-      for (int g = 0; !ok && globs[g]; g++)
-        if (glob_match(globs[g], cf->paths.items[i])) {
-          ok = true;
-          buf_printf(why, ", and %s matches paths \"%s\"", cf->paths.items[i], globs[g]);
-        }
+      if (pattern_list_match((const char *const *)globs, n, cf->paths.items[i], &g)) {
+        ok = true;
+        buf_printf(why, ", and %s matches paths \"%s\"", cf->paths.items[i], globs[g]);
+      }
     if (!ok) {
       buf_printf(why, "; no file changed in %s matches paths ", cf->range ? cf->range : "the change");
       show_strings(globs, why);

@@ -63,7 +63,15 @@ static const Row rows[] = {
     {"on push [\"main\", \"release/*\"]", {.kind = "push", .branch = "release/1.0/hotfix"}, NULL, false},
     {"on push \"release/**\"", {.kind = "push", .branch = "release/1.0/hotfix"}, NULL, true},
     {"on push \"release/**\"", {.kind = "push", .branch = "main"}, NULL, false},
-    {"on push \"feat-?\"", {.kind = "push", .branch = "feat-a"}, NULL, true},
+    /* GitHub's `?`: zero or one of the character before it (issue #16) */
+    {"on push \"feat-?\"", {.kind = "push", .branch = "feat"}, NULL, true},
+    {"on push \"feat-?\"", {.kind = "push", .branch = "feat-a"}, NULL, false},
+    /* GitHub's `!`: the last pattern that matches decides */
+    {"on push [\"releases/**\", \"!releases/**-alpha\"]", {.kind = "push", .branch = "releases/10-alpha"}, NULL, false},
+    {"on push [\"releases/**\", \"!releases/**-alpha\"]", {.kind = "push", .branch = "releases/10"}, NULL, true},
+    {"on tag [\"v*\", \"!v*-rc*\", \"v2*\"]", {.kind = "tag", .tag = "v2.0-rc1"}, NULL, true},
+    {"on tag [\"v*\", \"!v*-rc*\", \"v2*\"]", {.kind = "tag", .tag = "v1.0-rc1"}, NULL, false},
+    {"on push [re\"^rel\", \"!rel-old\"]", {.kind = "push", .branch = "rel-old"}, NULL, false},
     {"on push re\"^(main|dev)$\"", {.kind = "push", .branch = "dev"}, NULL, true},
     {"on push re\"^(main|dev)$\"", {.kind = "push", .branch = "develop"}, NULL, false},
     /* pull_request: the target branch, types, labels */
@@ -408,6 +416,11 @@ static void test_paths(void) {
   free(why);
   CHECK(fires("on push \"main\" { paths = [\"README.md\"] }", ev, dir, NULL)); /* deletions count */
   CHECK(!fires("on push \"dev\" { paths = [\"src/**\"] }", ev, dir, NULL));
+  /* GitHub's order-sensitive negation: README.md alone is excluded, docs/guide.md still fires */
+  CHECK(fires("on push { paths = [\"**.md\", \"!README.md\"] }", ev, dir, NULL));
+  CHECK(!fires("on push { paths = [\"*.md\", \"!README.md\"] }", ev, dir, NULL));
+  CHECK(fires("on push { paths = [\"*.md\", \"!README.md\", \"README*\"] }", ev, dir, NULL));
+  CHECK(!fires("on push { paths = [\"**\", \"!src/**\", \"!docs/**\", \"!*.md\"] }", ev, dir, NULL));
 
   /* push without before: sha^..sha */
   map_set(ev, "before", v_null());
