@@ -52,6 +52,23 @@ out=$("$RP" run -f "$f" --event manual --input version=2.0.0 --input dry=true 2>
 assert_eq "$rc" 3 "the manual deploy stops at prod's gate"
 assert_contains "$out" "waiting for approval to deploy 2.0.0 to prod" "typed manual input is the version"
 
+# schedules: plan shows the next three times each fires (UTC)
+cat > "$tmp/sched.rp" <<'RP'
+on schedule "0 3 * * *" -> nightly
+on schedule "30 */6 * * MON" -> nightly
+stage nightly { sh "true" }
+RP
+now=$(date -u +%s)
+out=$("$RP" plan -f "$tmp/sched.rp" --event schedule 2>&1); rc=$?
+assert_eq "$rc" 0 "plan a schedule event"
+d1=$(date -u -d "@$now" +%Y-%m-%d)
+[ "$(date -u -d "@$now" +%H%M)" -ge 0300 ] && d1=$(date -u -d "$d1 + 1 day" +%Y-%m-%d)
+d2=$(date -u -d "$d1 + 1 day" +%Y-%m-%d); d3=$(date -u -d "$d1 + 2 days" +%Y-%m-%d)
+assert_contains "$out" "next: $d1 03:00 $(date -u -d "$d1" +%a), $d2 03:00 $(date -u -d "$d2" +%a), $d3 03:00 $(date -u -d "$d3" +%a) (UTC)" "the next three nightly runs"
+mon=$(date -u -d "@$now" +%Y-%m-%d)
+while [ "$(date -u -d "$mon" +%u)" != 1 ] || [ "$(date -u -d "$mon 18:30" +%s)" -le "$now" ]; do mon=$(date -u -d "$mon + 1 day" +%Y-%m-%d); done
+case $out in *"next: $mon "??":30 Mon, "*) ;; *) _fail "the Monday schedule fires next on $mon: $out" ;; esac
+
 # GitHub Actions: a labelled pull request from the payload
 cat > "$tmp/payload.json" <<'JSON'
 {"action": "labeled", "number": 42,

@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
+#include "core/cron.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "eval/interp.h"
+#include "run/event.h"
 #include "run/plan.h"
 #include "run/sched.h"
 
@@ -66,6 +69,29 @@ static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {
   return NULL;
 }
 
+/* For a schedule event: the next three times (UTC) `t` fires. */
+static void print_next_fires(const Trigger *t) {
+  const char *s;
+  uint32_t len;
+  if (t->event != EV_SCHEDULE || !t->filter || !string_is_plain(t->filter, &s, &len)) return;
+  char *text = xstrndup(s, len);
+  Cron cron;
+  CronError e;
+  if (cron_parse(text, &cron, &e)) {
+    fputs("      next:", stdout);
+    time_t at = time(NULL);
+    for (int i = 0; i < 3 && (at = cron_next(&cron, at)) >= 0; i++) {
+      struct tm tm;
+      char buf[32];
+      gmtime_r(&at, &tm);
+      strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %a", &tm);
+      printf("%s %s", i ? "," : "", buf);
+    }
+    puts(at < 0 ? " (never again)" : " (UTC)");
+  }
+  free(text);
+}
+
 static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   Buf b = {0};
   event_describe(l->event, &b);
@@ -74,8 +100,11 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   buf_free(&b);
   if (l->triggers.nverdicts) {
     puts("\ntriggers:");
-    for (int i = 0; i < l->triggers.nverdicts; i++)
+    const char *kind = event_str(l->event, EF_KIND);
+    for (int i = 0; i < l->triggers.nverdicts; i++) {
       printf("  %s %s\n", l->triggers.verdicts[i].matched ? "✓" : "·", l->triggers.verdicts[i].why);
+      if (kind && !strcmp(kind, "schedule")) print_next_fires(l->triggers.verdicts[i].trigger);
+    }
   }
   if (!s->n) {
     puts("\nnothing runs for this event");

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cron.h"
 #include "core/methods.h"
 #include "core/pattern.h"
 #include "lang/event_fields.h"
@@ -1312,6 +1313,34 @@ static void check_filter_patterns(Checker *c, const Node *f, const char *what) {
                neg_example ? neg_example : "");
 }
 
+/* `on schedule "CRON"`: the five fields GitHub and GitLab both accept, the
+ * error at the field; a warning when GitHub would run it less often than
+ * written (it runs a schedule at most every 5 minutes). */
+static void check_schedule(Checker *c, const Node *f) {
+  const char *s;
+  uint32_t len;
+  if (!f || !string_is_plain(f, &s, &len)) {
+    if (f) diag_error(c->d, c->src, f->pos, "a schedule is one cron string, as in \"0 3 * * *\"");
+    return;
+  }
+  char *text = xstrndup(s, len);
+  Cron cron;
+  CronError e;
+  if (!cron_parse(text, &cron, &e)) {
+    if (e.field >= 0)
+      diag_add(c->d, DIAG_ERROR, c->src, string_byte_pos(c, f, text, e.off), (uint32_t)e.len,
+               "schedule \"%s\": %s field '%.*s': %s", text, cron_field_desc(e.field), (int)e.len, text + e.off, e.msg);
+    else
+      diag_add(c->d, DIAG_ERROR, c->src, string_byte_pos(c, f, text, e.off), (uint32_t)e.len, "schedule \"%s\": %s",
+               text, e.msg);
+  } else if (cron_min_gap(&cron) < 5) {
+    diag_warning(c->d, c->src, string_byte_pos(c, f, text, strspn(text, " \t")),
+                 "schedule \"%s\" fires every %d minute%s, but GitHub runs a schedule at most every 5 minutes", text,
+                 cron_min_gap(&cron), cron_min_gap(&cron) == 1 ? "" : "s");
+  }
+  free(text);
+}
+
 /* Trigger settings: `paths` for every event, `types` and `labels` for
  * pull requests; each a string or a list of strings
  * (`labels` a list). */
@@ -1345,7 +1374,8 @@ static void check_triggers(Checker *c) {
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);
-    if (t->event != EV_SCHEDULE) check_filter_patterns(c, t->filter, t->event == EV_TAG ? "tag" : "branch");
+    if (t->event == EV_SCHEDULE) check_schedule(c, t->filter);
+    else check_filter_patterns(c, t->filter, t->event == EV_TAG ? "tag" : "branch");
     for (int k = 0; k < t->settings.n; k++)
       if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
     for (int k = 0; k < t->ntargets; k++) {
