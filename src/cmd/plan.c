@@ -92,6 +92,44 @@ static void print_next_fires(const Trigger *t) {
   free(text);
 }
 
+static void put_node_source(const Source *src, const Node *n) { printf("%.*s", (int)(n->end - n->pos.off), src->text + n->pos.off); }
+
+/* The inputs the pipeline's `on manual` triggers declare (each name once),
+ * and for a manual event the value each gets. */
+static void print_inputs(const Loaded *l) {
+  const Program *p = l->prog;
+  Value given = event_get(l->event, EF_INPUTS);
+  const char *kind = event_str(l->event, EF_KIND);
+  bool manual = kind && !strcmp(kind, "manual"), header = false;
+  for (int i = 0; i < p->ntriggers; i++) {
+    const Trigger *t = p->triggers[i]->as.trigger;
+    for (int k = 0; t->event == EV_MANUAL && k < t->ninputs; k++) {
+      const Param *in = &t->inputs[k];
+      bool seen = false;
+      for (int j = 0; j < i && !seen; j++)
+        for (int m = 0; p->triggers[j]->as.trigger->event == EV_MANUAL && m < p->triggers[j]->as.trigger->ninputs; m++)
+          seen = seen || !strcmp(p->triggers[j]->as.trigger->inputs[m].name, in->name);
+      if (seen) continue;
+      if (!header) puts("\ninputs (on manual):");
+      header = true;
+      printf("  %s: %s", in->name, in->type ? in->type : "string");
+      if (in->options) put_node_source(p->src, in->options);
+      if (in->def) {
+        fputs(" = ", stdout);
+        put_node_source(p->src, in->def);
+      } else {
+        fputs(" (required)", stdout);
+      }
+      if (manual && given.kind == V_MAP && map_has(given, in->name)) {
+        char *v = value_to_cstr(map_get(given, in->name));
+        printf("; this run: %s", v);
+        free(v);
+      }
+      putchar('\n');
+    }
+  }
+}
+
 static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   Buf b = {0};
   event_describe(l->event, &b);
@@ -106,6 +144,7 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
       if (kind && !strcmp(kind, "schedule")) print_next_fires(l->triggers.verdicts[i].trigger);
     }
   }
+  print_inputs(l);
   if (!s->n) {
     puts("\nnothing runs for this event");
     return;

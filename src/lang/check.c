@@ -1227,16 +1227,72 @@ static void check_envs(Checker *c) {
   }
 }
 
-static const char *const input_types[] = {"string", "bool", "int", "number", NULL};
+static const char *const input_types[] = {"string", "bool", "int", "number", "choice", "environment", NULL};
 
 static bool default_fits(const char *type, const Node *def) {
   switch (def->kind) {
-  case N_STRING: return !strcmp(type, "string");
+  case N_STRING: return !strcmp(type, "string") || !strcmp(type, "choice") || !strcmp(type, "environment");
   case N_BOOL: return !strcmp(type, "bool");
   case N_INT: return !strcmp(type, "int") || !strcmp(type, "number");
   case N_FLOAT: return !strcmp(type, "number");
   default: return false;
   }
+}
+
+/* `choice(...)` takes distinct string literals; no other type takes any;
+ * an `environment` input needs environments to name. */
+static void check_input_options(Checker *c, const Param *in) {
+  bool choice = in->type && !strcmp(in->type, "choice");
+  if (!in->options) {
+    if (choice)
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, 6, "input '%s' of type choice lists its options, as in choice(\"a\", \"b\")",
+               in->name);
+    else if (in->type && !strcmp(in->type, "environment") && !c->p->nenvs)
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, 11,
+               "input '%s' is an environment, but the pipeline declares no environment", in->name);
+    return;
+  }
+  if (!choice) {
+    diag_error(c->d, c->src, in->options->pos, "only a choice input takes options, not %s", in->type);
+    return;
+  }
+  const NodeList *o = &in->options->as.list;
+  if (!o->n) diag_error(c->d, c->src, in->options->pos, "input '%s' of type choice needs at least one option", in->name);
+  for (int k = 0; k < o->n; k++) {
+    const char *s, *t;
+    uint32_t len, tlen;
+    if (!string_is_plain(o->items[k], &s, &len)) {
+      diag_error(c->d, c->src, o->items[k]->pos, "an option of input '%s' must be a string literal", in->name);
+      continue;
+    }
+    for (int j = 0; j < k; j++)
+      if (string_is_plain(o->items[j], &t, &tlen) && tlen == len && !memcmp(s, t, len)) {
+        diag_error(c->d, c->src, o->items[k]->pos, "option \"%.*s\" of input '%s' is listed twice", (int)len, s, in->name);
+        break;
+      }
+  }
+}
+
+/* The string default of a choice is one of its options, of an
+ * environment the name of one. */
+static void check_input_default_named(Checker *c, const Param *in) {
+  const char *d, *s;
+  uint32_t dlen, len;
+  string_is_plain(in->def, &d, &dlen);
+  char *name = xstrndup(d, dlen);
+  if (!strcmp(in->type, "environment") && c->p->nenvs && !table_get(&c->envs, name)) {
+    Suggest sg = {name, NULL, (size_t)-1};
+    for (int i = 0; i < c->p->nenvs; i++) suggest_try(&sg, c->p->envs[i]->as.env->name);
+    char buf[96];
+    diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is no environment: '%s'%s", in->name, name,
+               did_you_mean(&sg, buf, sizeof buf));
+  } else if (!strcmp(in->type, "choice") && in->options) {
+    bool found = false;
+    for (int k = 0; k < in->options->as.list.n; k++)
+      if (string_is_plain(in->options->as.list.items[k], &s, &len) && len == dlen && !memcmp(s, d, len)) found = true;
+    if (!found) diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is not one of its options", in->name);
+  }
+  free(name);
 }
 
 static void check_manual_inputs(Checker *c, Trigger *t) {
@@ -1257,16 +1313,19 @@ static void check_manual_inputs(Checker *c, Trigger *t) {
     if (!known) {
       char buf[96];
       diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, (uint32_t)strlen(in->type),
-               "unknown input type '%s'%s; expected string, bool, int or number", in->type,
+               "unknown input type '%s'%s; expected string, bool, int, number, choice(...) or environment", in->type,
                did_you_mean(&sg, buf, sizeof buf));
       continue;
     }
+    check_input_options(c, in);
     if (!in->def || !in->type) continue;
     if (in->def->kind == N_STRING && !string_is_plain(in->def, NULL, NULL))
       diag_error(c->d, c->src, in->def->pos, "default value of input '%s' must be a literal", in->name);
     else if (!default_fits(in->type, in->def))
       diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is %s %s, but its type is %s", in->name,
                  in->def->kind == N_INT ? "an" : "a", node_kind_name(in->def->kind), in->type);
+    else if (in->def->kind == N_STRING)
+      check_input_default_named(c, in);
   }
 }
 

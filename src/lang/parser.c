@@ -755,6 +755,23 @@ static Node *parse_stmt(Parser *P) {
 
 /* ---- declarations ---- */
 
+/* The `("a", "b")` of an input typed `choice("a", "b")`, as an N_LIST. */
+static Node *parse_choice_options(Parser *P) {
+  Node *n = new_node(P, N_LIST, P->cur.pos);
+  advance(P); /* ( */
+  TEMP_VEC(Node *, items);
+  while (!at(P, T_RPAREN) && !at(P, T_EOF)) {
+    Node *e = parse_expr(P);
+    if (!e) break;
+    VEC_PUSH(items, items_n, items_cap, e);
+    if (!accept(P, T_COMMA)) break;
+  }
+  expect(P, T_RPAREN, "',' or ')' after the options");
+  n->as.list.n = items_n;
+  n->as.list.items = FINISH_VEC(P, items);
+  return finish(P, n);
+}
+
 /* `(a, b = 1)` for fn and lambdas; `(name: type = default)` for manual. */
 static Node *parse_params(Parser *P, Param **out, int *nout, bool typed) {
   TEMP_VEC(Param, params);
@@ -765,9 +782,10 @@ static Node *parse_params(Parser *P, Param **out, int *nout, bool typed) {
     prm.name = take_name(P, &prm.pos, typed ? "an input name" : "a parameter name");
     if (!prm.name) break;
     if (typed) {
-      if (!expect(P, T_COLON, "':' and a type after the input name (string, bool, int, number)")) break;
-      prm.type = take_name(P, &prm.type_pos, "a type (string, bool, int, number)");
+      if (!expect(P, T_COLON, "':' and a type after the input name (string, bool, int, number, choice(...), environment)")) break;
+      prm.type = take_name(P, &prm.type_pos, "a type (string, bool, int, number, choice(...), environment)");
       if (!prm.type) break;
+      if (at(P, T_LPAREN)) prm.options = parse_choice_options(P);
     }
     if (accept(P, T_ASSIGN)) {
       prm.def = parse_expr(P);

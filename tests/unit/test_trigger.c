@@ -198,7 +198,7 @@ static char *inputs_of(Parsed p, const char *const *given, int n) {
   Value out;
   char *err = NULL;
   char *res;
-  if (trigger_inputs(first_trigger(p), in, &out, &err)) {
+  if (trigger_inputs(first_trigger(p), p.p, in, &out, &err)) {
     Buf b = {0};
     value_show(out, &b);
     res = buf_take(&b);
@@ -248,7 +248,7 @@ static void test_manual_inputs(void) {
   parsed_free(none);
 
   Parsed badtype = parse("on manual(when: date) -> s\nstage s { }\n");
-  CHECK_INPUTS(badtype, "error: input 'when' has type 'date': inputs are string, bool, int or number", "",
+  CHECK_INPUTS(badtype, "error: input 'when' has type 'date': inputs are string, bool, int, number, choice or environment", "",
                "when=today");
   parsed_free(badtype);
 
@@ -262,13 +262,13 @@ static void test_manual_inputs(void) {
   map_set(in, "dry", v_bool(true));
   map_set(in, "n", v_int(4));
   char *err = NULL;
-  CHECK(trigger_inputs(first_trigger(typed), in, &out, &err));
+  CHECK(trigger_inputs(first_trigger(typed), typed.p, in, &out, &err));
   char *shown_ = member_text(out, "dry");
   CHECK_STR(shown_, "true");
   free(shown_);
   value_release(out);
   map_set(in, "dry", v_int(1));
-  CHECK(!trigger_inputs(first_trigger(typed), in, &out, &err));
+  CHECK(!trigger_inputs(first_trigger(typed), typed.p, in, &out, &err));
   CHECK_STR(err, "input 'dry' wants a bool (true or false), not '1'");
   free(err);
   value_release(in);
