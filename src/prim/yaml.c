@@ -83,6 +83,23 @@ static size_t byte_at(const Doc *d, yaml_mark_t m) {
   return d->cmap[m.index < d->ncmap ? m.index : d->ncmap];
 }
 
+/* Valid YAML 1.2 that libyaml refuses, by the message it gives: said as
+ * such (doc/primitives-yaml.md, libyaml's limits). */
+static const struct {
+  const char *problem, *why;
+} libyaml_limits[] = {
+    {"found unknown directive name", "libyaml refuses directives other than %YAML and %TAG, which YAML 1.2 ignores"},
+    {"found incompatible YAML document", "libyaml reads %YAML 1.1 and 1.2 documents only"},
+    {"did not find expected alphabetic or numeric character",
+     "libyaml allows only letters, digits, '-' and '_' in anchor and alias names"},
+};
+
+static const char *libyaml_limit(const yaml_parser_t *yp) {
+  for (size_t i = 0; yp->problem && i < sizeof libyaml_limits / sizeof *libyaml_limits; i++)
+    if (!strcmp(yp->problem, libyaml_limits[i].problem)) return libyaml_limits[i].why;
+  return NULL;
+}
+
 /* Where libyaml's message would be cryptic, say what is wrong. */
 static char *parser_error(const Doc *d, const yaml_parser_t *yp) {
   yaml_mark_t m = yp->problem_mark;
@@ -102,6 +119,8 @@ static char *parser_error(const Doc *d, const yaml_parser_t *yp) {
     ls--;
     while (ls > 0 && d->text[ls - 1] != '\n') ls--;
   }
+  if (libyaml_limit(yp))
+    return errorf(d->name, m.line, m.column, "%s (%s)", yp->problem, libyaml_limit(yp));
   if (yp->context)
     return errorf(d->name, m.line, m.column, "%s %s (line %zu)", yp->problem, yp->context,
                   (size_t)yp->context_mark.line + 1);
