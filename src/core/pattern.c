@@ -120,8 +120,15 @@ static size_t glob_set(Compiled *c, const char *p) {
 }
 
 /* GitHub's `?` and `+` quantify the token just before them, which must be
- * a character or a set that has no quantifier yet. */
-static bool quantify(Compiled *c, char q, bool prev_quantifiable, size_t off) {
+ * a character or a set that has no quantifier yet; not a byte of a
+ * multi-byte character, which GitHub would repeat whole. */
+static bool quantify(Compiled *c, char q, bool prev_quantifiable, bool prev_utf8, size_t off) {
+  if (prev_utf8) {
+    c->err = "'?' and '+' after a non-ASCII character would repeat its last byte only (rp matches bytes); write the "
+             "name out";
+    c->off = off;
+    return false;
+  }
   if (!prev_quantifiable) {
     c->err = q == '?' ? "'?' repeats the character before it (zero or one), and there is none to repeat here"
                       : "'+' repeats the character before it (one or more), and there is none to repeat here";
@@ -139,11 +146,11 @@ static Compiled compile(const char *pat, bool github) {
   bool quantifiable = false; /* the last token is a character or set */
   for (const char *p = pat; *p && !c.err;) {
     size_t off = (size_t)(p - pat), used = 1;
-    bool q = false;
+    bool q = false, utf8 = quantifiable && (unsigned char)p[-1] >= 0x80;
     if (*p == '*') {
       used = stars(&c, p);
     } else if (github && (*p == '?' || *p == '+')) {
-      quantify(&c, *p, quantifiable, off);
+      quantify(&c, *p, quantifiable, utf8, off);
     } else if (*p == '?') {
       push_any(&c, false, false);
       c.t[c.n - 1].loop = false;

@@ -1426,6 +1426,10 @@ static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
                i == 0 ? "src/**" : i == 1 ? "opened" : "preview");
   } else if (i == 0) {
     check_filter_patterns(c, v, "paths");
+    if (t->event == EV_TAG || t->event == EV_SCHEDULE || t->event == EV_MANUAL)
+      diag_add(c->d, DIAG_WARNING, c->src, set->as.bind.name_pos, len,
+               "GitHub ignores 'paths' for 'on %s'; rp applies it (the files the event's commits changed)",
+               event_kind_name(t->event));
   }
 }
 

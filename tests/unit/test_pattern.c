@@ -127,6 +127,7 @@ static const BadRow bad[] = {
     {"[z-a]", 1, "rp: a range is low to high"},
     {"[!a]", 1, "GH-S: sets hold letters and digits only"},
     {"x\\", 1, "nektos/act: missing symbol after \\"},
+    {"caf\xc3\xa9+", 5, "rp: + after a multi-byte character would repeat one byte"},
 };
 
 /* glob_match, the plain globs of approval branches and git.tags. */
