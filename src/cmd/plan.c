@@ -92,7 +92,19 @@ static void print_next_fires(const Trigger *t) {
   free(text);
 }
 
-static void put_node_source(const Source *src, const Node *n) { printf("%.*s", (int)(n->end - n->pos.off), src->text + n->pos.off); }
+static void put_node_source(const Source *src, const Node *n) {
+  printf("%.*s", (int)(n->end - n->pos.off), src->text + n->pos.off);
+}
+
+/* Whether a manual trigger before the i-th declares the input `name`. */
+static bool declared_before(const Program *p, int i, const char *name) {
+  for (int j = 0; j < i; j++) {
+    const Trigger *t = p->triggers[j]->as.trigger;
+    for (int k = 0; t->event == EV_MANUAL && k < t->ninputs; k++)
+      if (!strcmp(t->inputs[k].name, name)) return true;
+  }
+  return false;
+}
 
 /* The inputs the pipeline's `on manual` triggers declare (each name once),
  * and for a manual event the value each gets. */
@@ -105,11 +117,7 @@ static void print_inputs(const Loaded *l) {
     const Trigger *t = p->triggers[i]->as.trigger;
     for (int k = 0; t->event == EV_MANUAL && k < t->ninputs; k++) {
       const Param *in = &t->inputs[k];
-      bool seen = false;
-      for (int j = 0; j < i && !seen; j++)
-        for (int m = 0; p->triggers[j]->as.trigger->event == EV_MANUAL && m < p->triggers[j]->as.trigger->ninputs; m++)
-          seen = seen || !strcmp(p->triggers[j]->as.trigger->inputs[m].name, in->name);
-      if (seen) continue;
+      if (declared_before(p, i, in->name)) continue;
       if (!header) puts("\ninputs (on manual):");
       header = true;
       printf("  %s: %s", in->name, in->type ? in->type : "string");

@@ -52,11 +52,12 @@ static const char *item(const Field *f, const char *s, const char *end, uint64_t
   } else {
     if (!value(f, &p, end, &lo)) return f->names ? "expected a number, a name or '*'" : "expected a number or '*'";
     hi = lo;
-    if (p < end && *p == '-') {
+    bool range = p < end && *p == '-';
+    if (range) {
       p++;
       if (!value(f, &p, end, &hi)) return "expected a number after '-'";
     }
-    if (p < end && *p == '/' && hi == lo)
+    if (p < end && *p == '/' && !range)
       return "a step needs a range or '*' before it: write 'a-b/n' or '*/n'";
   }
   if (p < end && *p == '/') {

@@ -1244,11 +1244,12 @@ static bool default_fits(const char *type, const Node *def) {
 static void check_input_options(Checker *c, const Param *in) {
   bool choice = in->type && !strcmp(in->type, "choice");
   if (!in->options) {
+    uint32_t span = in->type ? (uint32_t)strlen(in->type) : 1;
     if (choice)
-      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, 6, "input '%s' of type choice lists its options, as in choice(\"a\", \"b\")",
-               in->name);
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, span,
+               "input '%s' of type choice lists its options, as in choice(\"a\", \"b\")", in->name);
     else if (in->type && !strcmp(in->type, "environment") && !c->p->nenvs)
-      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, 11,
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, span,
                "input '%s' is an environment, but the pipeline declares no environment", in->name);
     return;
   }
@@ -1347,7 +1348,7 @@ static Pos string_byte_pos(const Checker *c, const Node *n, const char *text, si
 static void check_filter_patterns(Checker *c, const Node *f, const char *what) {
   if (!f || (f->kind != N_LIST && f->kind != N_STRING)) return;
   int n = f->kind == N_LIST ? f->as.list.n : 1, positive = 0;
-  const char *neg_example = NULL;
+  char *neg_example = NULL;
   for (int i = 0; i < n; i++) {
     const Node *it = f->kind == N_LIST ? f->as.list.items[i] : f;
     const char *s;
@@ -1361,15 +1362,15 @@ static void check_filter_patterns(Checker *c, const Node *f, const char *what) {
     size_t off;
     const char *err = pattern_error(text + neg, &off);
     if (err) diag_error(c->d, c->src, string_byte_pos(c, it, text, off + neg), "%s pattern \"%s\": %s", what, text, err);
-    if (neg) neg_example = neg_example ? neg_example : s;
-    else positive++;
-    free(text);
+    if (!neg) positive++;
+    if (neg && !neg_example) neg_example = text;
+    else free(text);
   }
   if (n && !positive)
     diag_error(c->d, c->src, f->pos,
                "every %s pattern starts with '!', so nothing is included and the trigger never fires; include first, "
-               "as in [\"**\", \"%.*s\"]", what, neg_example ? (int)strcspn(neg_example, "\"") : 0,
-               neg_example ? neg_example : "");
+               "as in [\"**\", \"%s\"]", what, neg_example ? neg_example : "");
+  free(neg_example);
 }
 
 /* `on schedule "CRON"`: the five fields GitHub and GitLab both accept, the
@@ -1386,16 +1387,16 @@ static void check_schedule(Checker *c, const Node *f) {
   Cron cron;
   CronError e;
   if (!cron_parse(text, &cron, &e)) {
+    char field[160] = "";
     if (e.field >= 0)
-      diag_add(c->d, DIAG_ERROR, c->src, string_byte_pos(c, f, text, e.off), (uint32_t)e.len,
-               "schedule \"%s\": %s field '%.*s': %s", text, cron_field_desc(e.field), (int)e.len, text + e.off, e.msg);
-    else
-      diag_add(c->d, DIAG_ERROR, c->src, string_byte_pos(c, f, text, e.off), (uint32_t)e.len, "schedule \"%s\": %s",
-               text, e.msg);
+      snprintf(field, sizeof field, "%s field '%.*s': ", cron_field_desc(e.field), (int)e.len, text + e.off);
+    diag_add(c->d, DIAG_ERROR, c->src, string_byte_pos(c, f, text, e.off), (uint32_t)e.len, "schedule \"%s\": %s%s",
+             text, field, e.msg);
   } else if (cron_min_gap(&cron) < 5) {
+    int gap = cron_min_gap(&cron);
     diag_warning(c->d, c->src, string_byte_pos(c, f, text, strspn(text, " \t")),
                  "schedule \"%s\" fires every %d minute%s, but GitHub runs a schedule at most every 5 minutes", text,
-                 cron_min_gap(&cron), cron_min_gap(&cron) == 1 ? "" : "s");
+                 gap, gap == 1 ? "" : "s");
   }
   free(text);
 }

@@ -23,6 +23,7 @@ static const Good good[] = {
     {"0 */2 * * *", "GL"},
     {"0 1-23/4 * * SUN", "POSIX"},
     {"  0  3 * *   *  ", "rp: blanks around and between fields"},
+    {"5-5/2 * * * *", "POSIX: a one-value range takes a step"},
 };
 
 typedef struct Bad {
