@@ -178,7 +178,7 @@ bool semver_compare_text(const char *a, const char *b, int *out, char **err) {
 
 bool semver_part_from_name(const char *name, SemVerPart *out) {
   static const char *const names[] = {"major", "minor", "patch", "prerelease", "premajor", "preminor", "prepatch"};
-  for (int i = 0; i < 7; i++)
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (!strcmp(name, names[i])) {
       *out = (SemVerPart)i;
       return true;

@@ -86,17 +86,21 @@ static size_t byte_at(const Doc *d, yaml_mark_t m) {
 /* Valid YAML 1.2 that libyaml refuses, by the message it gives: said as
  * such (doc/primitives-yaml.md, libyaml's limits). */
 static const struct {
-  const char *problem, *why;
+  const char *problem, *context, *why; /* context: libyaml's, or NULL for any */
 } libyaml_limits[] = {
-    {"found unknown directive name", "libyaml refuses directives other than %YAML and %TAG, which YAML 1.2 ignores"},
-    {"found incompatible YAML document", "libyaml reads %YAML 1.1 and 1.2 documents only"},
-    {"did not find expected alphabetic or numeric character",
-     "libyaml allows only letters, digits, '-' and '_' in anchor and alias names"},
+    {"found unknown directive name", NULL, "libyaml refuses directives other than %YAML and %TAG, which YAML 1.2 ignores"},
+    {"found incompatible YAML document", NULL, "libyaml reads %YAML 1.1 and 1.2 documents only"},
+    {"did not find expected alphabetic or numeric character", "while scanning an anchor",
+     "libyaml allows only letters, digits, '-' and '_' in anchor names"},
+    {"did not find expected alphabetic or numeric character", "while scanning an alias",
+     "libyaml allows only letters, digits, '-' and '_' in alias names"},
 };
 
 static const char *libyaml_limit(const yaml_parser_t *yp) {
   for (size_t i = 0; yp->problem && i < sizeof libyaml_limits / sizeof *libyaml_limits; i++)
-    if (!strcmp(yp->problem, libyaml_limits[i].problem)) return libyaml_limits[i].why;
+    if (!strcmp(yp->problem, libyaml_limits[i].problem) &&
+        (!libyaml_limits[i].context || (yp->context && !strcmp(yp->context, libyaml_limits[i].context))))
+      return libyaml_limits[i].why;
   return NULL;
 }
 

@@ -222,7 +222,8 @@ static void test_errors(void) {
                    "res.yaml:1:5: found unknown directive name (libyaml refuses directives other than %YAML and %TAG");
   check_load_error("%YAML 1.3\n---\na: 1\n", "v13.yaml", "v13.yaml:1:1: found incompatible YAML document (libyaml reads");
   check_load_error("a: &x.y 1\nb: *x.y\n", "anchor.yaml",
-                   "anchor.yaml:1:6: did not find expected alphabetic or numeric character (libyaml allows only letters");
+                   "anchor.yaml:1:6: did not find expected alphabetic or numeric character (libyaml allows only letters, digits, '-' and '_' in anchor names)");
+  check_load_error("a: 1\nb: *x.y\n", "alias.yaml", "alias.yaml:2:6: did not find expected alphabetic or numeric character (libyaml allows only letters, digits, '-' and '_' in alias names)");
   check_load_error("a: &x:y 1\nb: *x:y\n", "anchor2.yaml", "anchor2.yaml:2:6: did not find expected key");
 
   /* nesting deep enough to exhaust a naive recursive reader */
