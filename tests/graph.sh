@@ -23,7 +23,7 @@ on push ["main", "release/*"] -> deploy
 on pull_request "main" { types = ["opened", "labeled"]  labels = ["preview"] } -> preview
 on tag re"^v\d+\.\d+$" -> release
 on manual(tag: string, dry: bool = false) -> release
-on schedule "a#<b>&c:`d" -> lint, test
+on push "a#<b>&c:`d" -> lint, test
 
 stage lint { sh "make lint" }
 stage test {
@@ -59,7 +59,7 @@ digraph "demo \"app\"" {
   on_2 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on pull_request \"main\"\ntypes = [\"opened\", \"labeled\"]\nlabels = [\"preview\"]"];
   on_3 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on tag re\"^v\\d+\\.\\d+$\""];
   on_4 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on manual(tag: string, dry: bool = false)"];
-  on_5 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on schedule \"a#<b>&c:`d\""];
+  on_5 [shape=cds, style=filled, fillcolor="#ede7f6", color="#5e35b1", label="on push \"a#<b>&c:`d\""];
   stage_lint [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="lint"];
   stage_test [shape=box3d, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="test\nmatrix: node in [\"18\", \"20\"] (sequential)"];
   stage_build [shape=box, style=filled, fillcolor="#e3f2fd", color="#1e88e5", label="build"];
@@ -94,7 +94,7 @@ flowchart LR
   on_2>"on pull_request #34;main#34;<br>types = [#34;opened#34;, #34;labeled#34;]<br>labels = [#34;preview#34;]"]
   on_3>"on tag re#34;^v\d+\.\d+$#34;"]
   on_4>"on manual(tag#58; string, dry#58; bool = false)"]
-  on_5>"on schedule #34;a#35;#60;b#62;#38;c#58;#96;d#34;"]
+  on_5>"on push #34;a#35;#60;b#62;#38;c#58;#96;d#34;"]
   stage_lint["lint"]
   stage_test[["test<br>matrix#58; node in [#34;18#34;, #34;20#34;] (sequential)"]]
   stage_build["build"]

@@ -64,6 +64,8 @@ err 're.match("(a", "x")' 're.match: invalid regular expression "(a" at offset 2
 err 'unbase64("@@@")' "unbase64: not base64"
 err 'semver.compare("1", "2.0.0")' 'semver.compare: invalid semantic version "1"'
 err 'semver.bump("1.2.3", "huge")' "semver.bump: part must be major, minor, patch or prerelease"
+err 'semver.bump("1.2.3", "prerelease", preid: "rc+1")' "semver.bump: preid must be prerelease identifiers (letters, digits, '-', dot-separated), not 'rc+1'"
+err 'semver.bump("1.2.3", "prerelease", preid: "a..b")' "not 'a..b'"
 err 'semver.satisfies("1.0.0", ">>1")' 'semver.satisfies: invalid version range ">>1"'
 err 'sha256(7)' "sha256: 'text' must be a string"
 finish

@@ -121,12 +121,23 @@ done
 # edits that cannot be done safely are refused, naming the file, and write nothing
 for case in "anchors.yaml|api.resources.cpu|goes through the alias *defaults" \
             "bad-multidoc.yaml|image.tag|2 YAML documents" "bad-tabs.yaml|image.tag|tab character" \
-            "uat-values.yaml|containers[5].image|out of range" "uat-values.yaml|image.tag.x|cannot look up key"; do
+            "uat-values.yaml|containers[5].image|out of range" "uat-values.yaml|image.tag.x|cannot look up key" \
+            "libyaml-reserved-directive.yaml|image.tag|:2:9: found unknown directive name (libyaml refuses directives"; do
   f=${case%%|*} rest=${case#*|}; path=${rest%%|*} want=${rest#*|}
   msg=$("$tool" set "$fx/$f" "$path" x 2>&1); rc=$?
   if [ $rc -eq 1 ] && case $msg in "$fx/$f"*"$want"*) true;; *) false;; esac; then ok
   else bad "refused edit $f $path: exit $rc, [$msg]"; fi
 done
+
+# from a pipeline: a values file libyaml cannot read is named with its line and column
+tmpd=$(mktemp -d)
+cp "$fx/libyaml-reserved-directive.yaml" "$tmpd/values.yaml"
+printf 'stage s { yaml.set("values.yaml", "image.tag", "v2") }\n' > "$tmpd/pipeline.rp"
+msg=$(cd "$tmpd" && "$RP" run s 2>&1); rc=$?
+case $msg in *"yaml.set: values.yaml:2:9: found unknown directive name (libyaml refuses"*) [ $rc -eq 1 ] && ok || bad "rp run exit $rc";;
+  *) bad "rp run on a file libyaml refuses: [$msg]";; esac
+cmp -s "$fx/libyaml-reserved-directive.yaml" "$tmpd/values.yaml" && ok || bad "the refused file was changed"
+rm -rf "$tmpd"
 
 echo "yaml.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -208,6 +208,7 @@ static void trigger_label(Buf *b, const Source *src, const Trigger *t) {
       const Param *p = &t->inputs[i];
       buf_printf(b, "%s%s", i ? ", " : "", p->name);
       if (p->type) buf_printf(b, ": %s", p->type);
+      if (p->options) put_source(b, src, p->options);
       if (p->def) {
         buf_puts(b, " = ");
         put_source(b, src, p->def);

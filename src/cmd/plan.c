@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
+#include "core/cron.h"
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "eval/interp.h"
+#include "run/event.h"
 #include "run/plan.h"
 #include "run/sched.h"
 
@@ -66,6 +69,75 @@ static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {
   return NULL;
 }
 
+/* For a schedule event: the next three times (UTC) `t` fires. */
+static void print_next_fires(const Trigger *t) {
+  const char *s;
+  uint32_t len;
+  if (t->event != EV_SCHEDULE || !t->filter || !string_is_plain(t->filter, &s, &len)) return;
+  char *text = xstrndup(s, len);
+  Cron cron;
+  CronError e;
+  if (cron_parse(text, &cron, &e)) {
+    fputs("      next:", stdout);
+    time_t at = time(NULL);
+    for (int i = 0; i < 3 && (at = cron_next(&cron, at)) >= 0; i++) {
+      struct tm tm;
+      char buf[32];
+      gmtime_r(&at, &tm);
+      strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %a", &tm);
+      printf("%s %s", i ? "," : "", buf);
+    }
+    puts(at < 0 ? " (never again)" : " (UTC)");
+  }
+  free(text);
+}
+
+static void put_node_source(const Source *src, const Node *n) {
+  printf("%.*s", (int)(n->end - n->pos.off), src->text + n->pos.off);
+}
+
+/* Whether a manual trigger before the i-th declares the input `name`. */
+static bool declared_before(const Program *p, int i, const char *name) {
+  for (int j = 0; j < i; j++) {
+    const Trigger *t = p->triggers[j]->as.trigger;
+    for (int k = 0; t->event == EV_MANUAL && k < t->ninputs; k++)
+      if (!strcmp(t->inputs[k].name, name)) return true;
+  }
+  return false;
+}
+
+/* The inputs the pipeline's `on manual` triggers declare (each name once),
+ * and for a manual event the value each gets. */
+static void print_inputs(const Loaded *l) {
+  const Program *p = l->prog;
+  Value given = event_get(l->event, EF_INPUTS);
+  const char *kind = event_str(l->event, EF_KIND);
+  bool manual = kind && !strcmp(kind, "manual"), header = false;
+  for (int i = 0; i < p->ntriggers; i++) {
+    const Trigger *t = p->triggers[i]->as.trigger;
+    for (int k = 0; t->event == EV_MANUAL && k < t->ninputs; k++) {
+      const Param *in = &t->inputs[k];
+      if (declared_before(p, i, in->name)) continue;
+      if (!header) puts("\ninputs (on manual):");
+      header = true;
+      printf("  %s: %s", in->name, in->type ? in->type : "string");
+      if (in->options) put_node_source(p->src, in->options);
+      if (in->def) {
+        fputs(" = ", stdout);
+        put_node_source(p->src, in->def);
+      } else {
+        fputs(" (required)", stdout);
+      }
+      if (manual && given.kind == V_MAP && map_has(given, in->name)) {
+        char *v = value_to_cstr(map_get(given, in->name));
+        printf("; this run: %s", v);
+        free(v);
+      }
+      putchar('\n');
+    }
+  }
+}
+
 static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   Buf b = {0};
   event_describe(l->event, &b);
@@ -74,9 +146,13 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   buf_free(&b);
   if (l->triggers.nverdicts) {
     puts("\ntriggers:");
-    for (int i = 0; i < l->triggers.nverdicts; i++)
+    const char *kind = event_str(l->event, EF_KIND);
+    for (int i = 0; i < l->triggers.nverdicts; i++) {
       printf("  %s %s\n", l->triggers.verdicts[i].matched ? "✓" : "·", l->triggers.verdicts[i].why);
+      if (kind && !strcmp(kind, "schedule")) print_next_fires(l->triggers.verdicts[i].trigger);
+    }
   }
+  print_inputs(l);
   if (!s->n) {
     puts("\nnothing runs for this event");
     return;

@@ -263,61 +263,6 @@ void suggest_try(Suggest *s, const char *cand) {
   }
 }
 
-bool glob_match(const char *p, const char *s) {
-  for (;;) {
-    switch (*p) {
-    case 0:
-      return *s == 0;
-    case '*':
-      if (p[1] == '*') {
-        p += 2;
-        if (*p == '/') p++; /* a slash after ** is optional: dir/ ** /x matches dir/x */
-        for (const char *t = s;; t++) {
-          if (glob_match(p, t)) return true;
-          if (!*t) return false;
-        }
-      }
-      p++;
-      for (const char *t = s;; t++) {
-        if (glob_match(p, t)) return true;
-        if (!*t || *t == '/') return false;
-      }
-    case '?':
-      if (!*s || *s == '/') return false;
-      p++, s++;
-      break;
-    case '[': {
-      const char *q = p + 1;
-      bool neg = *q == '!' || *q == '^';
-      if (neg) q++;
-      bool hit = false;
-      for (bool first = true; *q && (first || *q != ']'); first = false, q++) {
-        if (q[1] == '-' && q[2] && q[2] != ']') {
-          if (*s >= q[0] && *s <= q[2]) hit = true;
-          q += 2;
-        } else if (*q == *s) {
-          hit = true;
-        }
-      }
-      if (*q != ']') { /* no closing bracket: literal '[' */
-        if (*s != '[') return false;
-        p++, s++;
-        break;
-      }
-      if (!*s || hit == neg) return false;
-      p = q + 1, s++;
-      break;
-    }
-    case '\\':
-      if (p[1]) p++;
-      /* fall through */
-    default:
-      if (*p != *s) return false;
-      p++, s++;
-    }
-  }
-}
-
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st, (void)flag, (void)ftw;
   remove(path);

@@ -77,6 +77,5 @@ typedef struct Suggest {
   size_t dist;
 } Suggest;
 void suggest_try(Suggest *s, const char *candidate);
-bool glob_match(const char *pattern, const char *s); /* `*` stops at '/', `**` does not */
 
 #endif

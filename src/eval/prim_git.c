@@ -115,6 +115,10 @@ static Value commit_value(const GitCommitInfo *c) {
   map_set(m, "breaking", v_bool(c->cc.breaking));
   map_set(m, "subject", v_cstr(c->cc.subject ? c->cc.subject : c->header));
   map_set(m, "body", v_cstr(c->cc.body ? c->cc.body : ""));
+  /* `feat!: x` without a footer: the description says what breaks
+   * (Conventional Commits 1.0.0, rule 13) */
+  const char *note = c->cc.breaking_note ? c->cc.breaking_note : c->cc.breaking ? c->cc.subject : NULL;
+  map_set(m, "breaking_note", note ? v_cstr(note) : V_NULL_VALUE);
   map_set(m, "author", v_cstr(c->author_name ? c->author_name : ""));
   map_set(m, "email", v_cstr(c->author_email ? c->author_email : ""));
   map_set(m, "time", v_int(c->time));
@@ -225,9 +229,9 @@ static const Primitive prims[] = {
     {"branch", "", n_branch, "the branch, or null when HEAD is detached"},
     {"tags", "at?", n_tags, "the tags on the commit `at` (HEAD when not given)"},
     {"describe", "", n_describe, "`git describe --tags --always` for HEAD"},
-    {"latest_tag", "match?", n_latest_tag, "the nearest tag reachable from HEAD whose name matches the glob `match` (`\"v*\"`), or null"},
+    {"latest_tag", "match?", n_latest_tag, "the nearest tag reachable from HEAD whose name matches the glob `match` (`\"v*\"`), or null when there is none (no release yet)"},
     {"log", "since? until?", n_log,
-     "list of `{sha, short_sha, type, scope, breaking, subject, body, author, email, time}` with Conventional Commit "
+     "list of `{sha, short_sha, type, scope, breaking, breaking_note, subject, body, author, email, time}` with Conventional Commit "
      "fields, from `since` (a tag) to `until`"},
     {"changed_files", "base", n_changed_files, "paths changed since `merge-base(base, HEAD)`, working tree included"},
     {"clone", "url dir branch? token?", n_clone, "`dir`"},

@@ -50,15 +50,29 @@ static bool n_compare(Interp *I, const CallSite *cs, Value *args, int nargs, Val
 }
 
 static bool n_bump(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
-  Value text, part;
+  Value text, part, preid;
   ARG(0, V_STRING, true, &text);
   ARG(1, V_STRING, true, &part);
+  ARG(2, V_STRING, false, &preid);
   SemVerPart p;
   if (!semver_part_from_name(str_chars(part), &p))
-    return prim_fail(I, cs, xasprintf("part must be major, minor, patch or prerelease, not '%s'", str_chars(part)));
+    return prim_fail(I, cs, xasprintf("part must be major, minor, patch or prerelease (or premajor, preminor, "
+                                      "prepatch), not '%s'", str_chars(part)));
+  const char *id = prim_opt_str(preid);
+  if (id && *id) { /* what follows a '-' in a version */
+    SemVer check;
+    char *probe = xasprintf("0.0.0-%s", id);
+    bool parsed = semver_parse(probe, &check, NULL);
+    bool ok = parsed && check.pre && !strcmp(check.pre, id) && !check.build;
+    free(probe);
+    if (parsed) semver_free(&check);
+    if (!ok)
+      return prim_fail(I, cs, xasprintf("preid must be prerelease identifiers (letters, digits, '-', dot-separated), "
+                                        "not '%s'", id));
+  }
   SemVer v, next;
   if (!parse_version(I, cs, text, &v)) return false;
-  semver_bump(&v, p, &next);
+  semver_bump(&v, p, id, &next);
   *out = v_str_take(semver_format(&next));
   semver_free(&v);
   semver_free(&next);
@@ -101,8 +115,9 @@ static bool n_satisfies(Interp *I, const CallSite *cs, Value *args, int nargs, V
 static const Primitive prims[] = {
     {"parse", "version", n_parse, "`{major, minor, patch, prerelease: [..], build: [..], text}`"},
     {"compare", "a b", n_compare, "-1, 0 or 1 by SemVer 2.0.0 precedence"},
-    {"bump", "version part", n_bump,
-     "the next version: `part` is `\"major\"`, `\"minor\"`, `\"patch\"` or `\"prerelease\"`"},
+    {"bump", "version part preid?", n_bump,
+     "the next version, as npm's `semver.inc`: `part` is `\"major\"`, `\"minor\"`, `\"patch\"`, `\"prerelease\"`, "
+     "`\"premajor\"`, `\"preminor\"` or `\"prepatch\"`; `preid` names the prerelease (`\"rc\"`)"},
     {"max", "versions", n_max, "the highest version of the list (non-versions are skipped), or null"},
     {"satisfies", "version range", n_satisfies,
      "whether the version is in the range (`\">=1.2 <2\"`; `^`, `~`, `x`, hyphen ranges and `||`)"},

@@ -125,7 +125,10 @@ static void walk_list(const NodeList *l, AstVisit visit, void *ctx) {
 }
 
 static void walk_params(const Param *ps, int n, AstVisit visit, void *ctx) {
-  for (int i = 0; i < n; i++) ast_walk(ps[i].def, visit, ctx);
+  for (int i = 0; i < n; i++) {
+    ast_walk(ps[i].options, visit, ctx);
+    ast_walk(ps[i].def, visit, ctx);
+  }
 }
 
 void ast_walk(const Node *n, AstVisit visit, void *ctx) {
@@ -218,6 +221,7 @@ static void dump_params(const Param *ps, int n, Buf *b) {
   for (int i = 0; i < n; i++) {
     buf_printf(b, "%s%s", i ? " " : "", ps[i].name);
     if (ps[i].type) buf_printf(b, ":%s", ps[i].type);
+    dump_opt("options", ps[i].options, b);
     dump_opt("default", ps[i].def, b);
   }
   buf_putc(b, ')');

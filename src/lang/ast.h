@@ -62,6 +62,7 @@ typedef struct Param {
   Pos pos;
   const char *type; /* manual inputs only: "string", "bool", ...; else NULL */
   Pos type_pos;
+  Node *options;    /* `choice("a", "b")`: an N_LIST of the options, else NULL */
   Node *def;        /* default value or NULL */
 } Param;
 

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cron.h"
 #include "core/methods.h"
+#include "core/pattern.h"
 #include "lang/event_fields.h"
 #include "lang/parser.h"
 #include "lang/stdlib_embed.h"
@@ -1265,16 +1267,73 @@ static void check_envs(Checker *c) {
   }
 }
 
-static const char *const input_types[] = {"string", "bool", "int", "number", NULL};
+static const char *const input_types[] = {"string", "bool", "int", "number", "choice", "environment", NULL};
 
 static bool default_fits(const char *type, const Node *def) {
   switch (def->kind) {
-  case N_STRING: return !strcmp(type, "string");
+  case N_STRING: return !strcmp(type, "string") || !strcmp(type, "choice") || !strcmp(type, "environment");
   case N_BOOL: return !strcmp(type, "bool");
   case N_INT: return !strcmp(type, "int") || !strcmp(type, "number");
   case N_FLOAT: return !strcmp(type, "number");
   default: return false;
   }
+}
+
+/* `choice(...)` takes distinct string literals; no other type takes any;
+ * an `environment` input needs environments to name. */
+static void check_input_options(Checker *c, const Param *in) {
+  bool choice = in->type && !strcmp(in->type, "choice");
+  if (!in->options) {
+    uint32_t span = in->type ? (uint32_t)strlen(in->type) : 1;
+    if (choice)
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, span,
+               "input '%s' of type choice lists its options, as in choice(\"a\", \"b\")", in->name);
+    else if (in->type && !strcmp(in->type, "environment") && !c->p->nenvs)
+      diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, span,
+               "input '%s' is an environment, but the pipeline declares no environment", in->name);
+    return;
+  }
+  if (!choice) {
+    diag_error(c->d, c->src, in->options->pos, "only a choice input takes options, not %s", in->type);
+    return;
+  }
+  const NodeList *o = &in->options->as.list;
+  if (!o->n) diag_error(c->d, c->src, in->options->pos, "input '%s' of type choice needs at least one option", in->name);
+  for (int k = 0; k < o->n; k++) {
+    const char *s, *t;
+    uint32_t len, tlen;
+    if (!string_is_plain(o->items[k], &s, &len)) {
+      diag_error(c->d, c->src, o->items[k]->pos, "an option of input '%s' must be a string literal", in->name);
+      continue;
+    }
+    for (int j = 0; j < k; j++)
+      if (string_is_plain(o->items[j], &t, &tlen) && tlen == len && !memcmp(s, t, len)) {
+        diag_error(c->d, c->src, o->items[k]->pos, "option \"%.*s\" of input '%s' is listed twice", (int)len, s, in->name);
+        break;
+      }
+  }
+}
+
+/* The string default of a choice is one of its options, of an
+ * environment the name of one. */
+static void check_input_default_named(Checker *c, const Param *in) {
+  const char *d, *s;
+  uint32_t dlen, len;
+  string_is_plain(in->def, &d, &dlen);
+  char *name = xstrndup(d, dlen);
+  if (!strcmp(in->type, "environment") && c->p->nenvs && !table_get(&c->envs, name)) {
+    Suggest sg = {name, NULL, (size_t)-1};
+    for (int i = 0; i < c->p->nenvs; i++) suggest_try(&sg, c->p->envs[i]->as.env->name);
+    char buf[96];
+    diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is no environment: '%s'%s", in->name, name,
+               did_you_mean(&sg, buf, sizeof buf));
+  } else if (!strcmp(in->type, "choice") && in->options) {
+    bool found = false;
+    for (int k = 0; k < in->options->as.list.n; k++)
+      if (string_is_plain(in->options->as.list.items[k], &s, &len) && len == dlen && !memcmp(s, d, len)) found = true;
+    if (!found) diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is not one of its options", in->name);
+  }
+  free(name);
 }
 
 static void check_manual_inputs(Checker *c, Trigger *t) {
@@ -1295,21 +1354,96 @@ static void check_manual_inputs(Checker *c, Trigger *t) {
     if (!known) {
       char buf[96];
       diag_add(c->d, DIAG_ERROR, c->src, in->type_pos, (uint32_t)strlen(in->type),
-               "unknown input type '%s'%s; expected string, bool, int or number", in->type,
+               "unknown input type '%s'%s; expected string, bool, int, number, choice(...) or environment", in->type,
                did_you_mean(&sg, buf, sizeof buf));
       continue;
     }
+    check_input_options(c, in);
     if (!in->def || !in->type) continue;
     if (in->def->kind == N_STRING && !string_is_plain(in->def, NULL, NULL))
       diag_error(c->d, c->src, in->def->pos, "default value of input '%s' must be a literal", in->name);
     else if (!default_fits(in->type, in->def))
       diag_error(c->d, c->src, in->def->pos, "default value of input '%s' is %s %s, but its type is %s", in->name,
                  in->def->kind == N_INT ? "an" : "a", node_kind_name(in->def->kind), in->type);
+    else if (in->def->kind == N_STRING)
+      check_input_default_named(c, in);
   }
 }
 
+/* Where byte `off` of plain string literal `n` was written: exact when the
+ * literal is one line without escapes, else the literal's first byte. */
+static Pos string_byte_pos(const Checker *c, const Node *n, const char *text, size_t off) {
+  Pos p = n->pos;
+  size_t len = strlen(text);
+  if (n->end - n->pos.off == len + 2 && !memchr(text, '\n', len) && !memcmp(c->src->text + p.off + 1, text, len)) {
+    p.off += (uint32_t)(1 + off);
+    p.col += (uint32_t)(1 + off);
+  }
+  return p;
+}
+
+/* Branch, tag and `paths` filters follow GitHub's filter patterns
+ * (core/pattern.h): each is checked here, and a list must include
+ * something before its '!' patterns exclude. */
+static void check_filter_patterns(Checker *c, const Node *f, const char *what) {
+  if (!f || (f->kind != N_LIST && f->kind != N_STRING)) return;
+  int n = f->kind == N_LIST ? f->as.list.n : 1, positive = 0;
+  char *neg_example = NULL;
+  for (int i = 0; i < n; i++) {
+    const Node *it = f->kind == N_LIST ? f->as.list.items[i] : f;
+    const char *s;
+    uint32_t len;
+    if (!string_is_plain(it, &s, &len)) {
+      positive++;
+      continue;
+    }
+    char *text = xstrndup(s, len);
+    bool neg = text[0] == '!';
+    size_t off;
+    const char *err = pattern_error(text + neg, &off);
+    if (err) diag_error(c->d, c->src, string_byte_pos(c, it, text, off + neg), "%s pattern \"%s\": %s", what, text, err);
+    if (!neg) positive++;
+    if (neg && !neg_example) neg_example = text;
+    else free(text);
+  }
+  if (n && !positive)
+    diag_error(c->d, c->src, f->pos,
+               "every %s pattern starts with '!', so nothing is included and the trigger never fires; include first, "
+               "as in [\"**\", \"%s\"]", what, neg_example ? neg_example : "");
+  free(neg_example);
+}
+
+/* `on schedule "CRON"`: the five fields GitHub and GitLab both accept, the
+ * error at the field; a warning when GitHub would run it less often than
+ * written (it runs a schedule at most every 5 minutes). */
+static void check_schedule(Checker *c, const Node *f) {
+  const char *s;
+  uint32_t len;
+  if (!f || !string_is_plain(f, &s, &len)) {
+    if (f) diag_error(c->d, c->src, f->pos, "a schedule is one cron string, as in \"0 3 * * *\"");
+    return;
+  }
+  char *text = xstrndup(s, len);
+  Cron cron;
+  CronError e;
+  if (!cron_parse(text, &cron, &e)) {
+    char field[160] = "";
+    if (e.field >= 0)
+      snprintf(field, sizeof field, "%s field '%.*s': ", cron_field_desc(e.field), (int)e.len, text + e.off);
+    diag_add(c->d, DIAG_ERROR, c->src, string_byte_pos(c, f, text, e.off), (uint32_t)e.len, "schedule \"%s\": %s%s",
+             text, field, e.msg);
+  } else if (cron_min_gap(&cron) < 5) {
+    int gap = cron_min_gap(&cron);
+    diag_warning(c->d, c->src, string_byte_pos(c, f, text, strspn(text, " \t")),
+                 "schedule \"%s\" fires every %d minute%s, but GitHub runs a schedule at most every 5 minutes", text,
+                 gap, gap == 1 ? "" : "s");
+  }
+  free(text);
+}
+
 /* Trigger settings: `paths` for every event, `types` and `labels` for
- * pull requests; each a list of strings. */
+ * pull requests; each a string or a list of strings
+ * (`labels` a list). */
 static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
   static const char *const keys[] = {"paths", "types", "labels", NULL};
   const char *k = set->as.bind.name;
@@ -1328,9 +1462,15 @@ static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
   } else if (i > 0 && t->event != EV_PULL_REQUEST) {
     diag_add(c->d, DIAG_ERROR, c->src, set->as.bind.name_pos, len, "'%s' applies only to 'on pull_request', not 'on %s'",
              k, event_kind_name(t->event));
-  } else if (!is_string_list(v, false)) {
+  } else if (!is_string_list(v, false) && !(v->kind == N_STRING && i < 2)) {
     diag_error(c->d, c->src, v->pos, "trigger setting '%s' must be a list of strings, as in [\"%s\"]", k,
                i == 0 ? "src/**" : i == 1 ? "opened" : "preview");
+  } else if (i == 0) {
+    check_filter_patterns(c, v, "paths");
+    if (t->event == EV_TAG || t->event == EV_SCHEDULE || t->event == EV_MANUAL)
+      diag_add(c->d, DIAG_WARNING, c->src, set->as.bind.name_pos, len,
+               "GitHub ignores 'paths' for 'on %s'; rp applies it (the files the event's commits changed)",
+               event_kind_name(t->event));
   }
 }
 
@@ -1338,6 +1478,8 @@ static void check_triggers(Checker *c) {
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);
+    if (t->event == EV_SCHEDULE) check_schedule(c, t->filter);
+    else check_filter_patterns(c, t->filter, t->event == EV_TAG ? "tag" : "branch");
     for (int k = 0; k < t->settings.n; k++)
       if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
     for (int k = 0; k < t->ntargets; k++) {

@@ -3,7 +3,7 @@
  * rp check accepts exactly these names (lang/check.c), event detection
  * creates exactly these keys (run/event.c), and tests/unit/test_event.c
  * fails when doc/events.md's table misses one. Every field is always
- * present: a STRING, INT or PR field is null until a source sets it, a
+ * present: a STRING, INT, BOOL or PR field is null until a source sets it, a
  * LIST starts as [] and a MAP as {}.
  *
  *   X(ID, "name", TYPE, what it holds) */
@@ -26,9 +26,10 @@
   X(NUMBER, "number", INT, "the pull request's number")                                           \
   X(ACTION, "action", STRING, "opened, synchronize, closed, labeled, ...; null when unknown")      \
   X(LABELS, "labels", LIST, "the names of its labels")                                            \
-  X(TITLE, "title", STRING, "its title")
+  X(TITLE, "title", STRING, "its title")                                                          \
+  X(FORK, "fork", BOOL, "whether its head branch is in another repository (a fork); null when unknown")
 
-typedef enum EventType { EVENT_STRING, EVENT_INT, EVENT_LIST, EVENT_MAP, EVENT_PR } EventType;
+typedef enum EventType { EVENT_STRING, EVENT_INT, EVENT_BOOL, EVENT_LIST, EVENT_MAP, EVENT_PR } EventType;
 
 #define EVENT_FIELD_ID(id, name, type, what) EF_##id,
 #define EVENT_PR_FIELD_ID(id, name, type, what) PRF_##id,

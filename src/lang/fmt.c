@@ -499,6 +499,9 @@ static Doc *params(Fmt *F, const Param *ps, int n) {
   for (int i = 0; i < n; i++) {
     d = CAT3(F, d, text(F, i ? ", " : ""), text(F, ps[i].name));
     if (ps[i].type) d = CAT2(F, d, textf(F, ": %s", ps[i].type));
+    for (int k = 0; ps[i].options && k < ps[i].options->as.list.n; k++)
+      d = CAT3(F, d, text(F, k ? ", " : "("), expr(F, ps[i].options->as.list.items[k], 0));
+    if (ps[i].options) d = CAT2(F, d, text(F, ")"));
     if (ps[i].def) d = CAT3(F, d, text(F, " = "), expr(F, ps[i].def, 0));
   }
   return CAT2(F, d, text(F, ")"));

@@ -340,21 +340,25 @@ static Node *parse_literal_number(Parser *P) {
   return finish(P, n);
 }
 
-static Node *parse_list(Parser *P) {
+/* Comma-separated expressions after the opening token, up to `close`,
+ * as an N_LIST: a list literal, the options of `choice(...)`. */
+static Node *parse_expr_list(Parser *P, TokKind close, const char *what) {
   Node *n = new_node(P, N_LIST, P->cur.pos);
-  advance(P); /* [ */
+  advance(P); /* [ or ( */
   TEMP_VEC(Node *, items);
-  while (!at(P, T_RBRACKET) && !at(P, T_EOF)) {
+  while (!at(P, close) && !at(P, T_EOF)) {
     Node *e = parse_expr(P);
     if (!e) break;
     VEC_PUSH(items, items_n, items_cap, e);
     if (!accept(P, T_COMMA)) break;
   }
-  expect(P, T_RBRACKET, "',' or ']' in list");
+  expect(P, close, what);
   n->as.list.n = items_n;
   n->as.list.items = FINISH_VEC(P, items);
   return finish(P, n);
 }
+
+static Node *parse_list(Parser *P) { return parse_expr_list(P, T_RBRACKET, "',' or ']' in list"); }
 
 static Node *parse_map(Parser *P) {
   Node *n = new_node(P, N_MAP, P->cur.pos);
@@ -765,9 +769,10 @@ static Node *parse_params(Parser *P, Param **out, int *nout, bool typed) {
     prm.name = take_name(P, &prm.pos, typed ? "an input name" : "a parameter name");
     if (!prm.name) break;
     if (typed) {
-      if (!expect(P, T_COLON, "':' and a type after the input name (string, bool, int, number)")) break;
-      prm.type = take_name(P, &prm.type_pos, "a type (string, bool, int, number)");
+      if (!expect(P, T_COLON, "':' and a type after the input name (string, bool, int, number, choice(...), environment)")) break;
+      prm.type = take_name(P, &prm.type_pos, "a type (string, bool, int, number, choice(...), environment)");
       if (!prm.type) break;
+      if (at(P, T_LPAREN)) prm.options = parse_expr_list(P, T_RPAREN, "',' or ')' after the options");
     }
     if (accept(P, T_ASSIGN)) {
       prm.def = parse_expr(P);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "prim/semver.h"
+#include "core/pattern.h"
 #include "core/util.h"
 
 /* libgit2 keeps a process-wide reference count of initialisations; the
@@ -169,9 +170,9 @@ static char *breaking_footer(const char *body) {
     size_t tok = !strncmp(line, "BREAKING CHANGE:", 16)   ? 16
                  : !strncmp(line, "BREAKING-CHANGE:", 16) ? 16
                                                           : 0;
-    if (tok) { /* the value runs on until a blank line or the next footer */
+    if (tok) { /* the value runs on, blank lines included, until the next footer */
       const char *end = next;
-      while (*end && *end != '\n' && !is_footer_line(end)) {
+      while (*end && !is_footer_line(end)) {
         const char *e = strchr(end, '\n');
         end = e ? e + 1 : end + strlen(end);
       }
@@ -464,9 +465,7 @@ char *gitp_latest_tag(GitCtx *ctx, const char *repo, const char *match, GitErr *
       if (tag_better(hit->name, name)) name = hit->name;
     best = xstrdup(name);
   }
-  if (!rc && !best)
-    fail(err, GIT_ERR_NOT_FOUND, NULL, "%s: no tag%s%s%s reachable from HEAD", label(repo, r),
-         match ? " matching '" : "", match ? match : "", match ? "'" : "");
+  /* no tag (yet) is no error: a first release starts from none */
   git_revwalk_free(walk);
   tagscan_free(&s);
   git_repository_free(r);

@@ -177,8 +177,8 @@ bool semver_compare_text(const char *a, const char *b, int *out, char **err) {
 /* ---- bump ---- */
 
 bool semver_part_from_name(const char *name, SemVerPart *out) {
-  static const char *const names[] = {"major", "minor", "patch", "prerelease"};
-  for (int i = 0; i < 4; i++)
+  static const char *const names[] = {"major", "minor", "patch", "prerelease", "premajor", "preminor", "prepatch"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (!strcmp(name, names[i])) {
       *out = (SemVerPart)i;
       return true;
@@ -204,18 +204,34 @@ static char *increment_digits(const char *s, size_t n) {
   return r;
 }
 
-static char *next_prerelease(const char *pre) {
-  const char *last = strrchr(pre, '.');
-  last = last ? last + 1 : pre;
-  size_t n = strlen(last);
-  if (!all_digits(last, n)) return xasprintf("%s.0", pre);
-  char *inc = increment_digits(last, n);
-  char *r = xasprintf("%.*s%s", (int)(last - pre), pre, inc);
-  free(inc);
+/* npm's "pre" step: the last numeric identifier goes up by one (none:
+ * ".0" is added; no prerelease: "0"); with a preid, the result must start
+ * with it and a number, else it is "PREID.0". */
+static char *next_prerelease(const char *pre, const char *preid) {
+  char *r = NULL;
+  for (const char *end = pre ? pre + strlen(pre) : NULL; end && end > pre && !r;) {
+    const char *start = end;
+    while (start > pre && start[-1] != '.') start--;
+    if (all_digits(start, (size_t)(end - start))) {
+      char *inc = increment_digits(start, (size_t)(end - start));
+      r = xasprintf("%.*s%s%s", (int)(start - pre), pre, inc, end);
+      free(inc);
+    }
+    end = start > pre ? start - 1 : pre;
+  }
+  if (!r) r = pre ? xasprintf("%s.0", pre) : xstrdup("0");
+  if (preid && *preid) {
+    size_t n = strlen(preid);
+    const char *second = !strncmp(r, preid, n) && r[n] == '.' ? r + n + 1 : NULL;
+    if (!second || !all_digits(second, strcspn(second, "."))) {
+      free(r);
+      r = xasprintf("%s.0", preid);
+    }
+  }
   return r;
 }
 
-void semver_bump(const SemVer *v, SemVerPart part, SemVer *out) {
+void semver_bump(const SemVer *v, SemVerPart part, const char *preid, SemVer *out) {
   *out = (SemVer){v->major, v->minor, v->patch, NULL, NULL};
   bool pre = v->pre != NULL;
   switch (part) {
@@ -228,13 +244,21 @@ void semver_bump(const SemVer *v, SemVerPart part, SemVer *out) {
   case SEMVER_PATCH:
     if (!pre) out->patch++;
     break;
+  case SEMVER_PREMAJOR:
+    out->major++, out->minor = out->patch = 0;
+    out->pre = next_prerelease(NULL, preid);
+    break;
+  case SEMVER_PREMINOR:
+    out->minor++, out->patch = 0;
+    out->pre = next_prerelease(NULL, preid);
+    break;
+  case SEMVER_PREPATCH:
+    out->patch++;
+    out->pre = next_prerelease(NULL, preid);
+    break;
   case SEMVER_PRERELEASE:
-    if (pre) {
-      out->pre = next_prerelease(v->pre);
-    } else {
-      out->patch++;
-      out->pre = xstrdup("0");
-    }
+    if (!pre) out->patch++;
+    out->pre = next_prerelease(v->pre, preid);
     break;
   }
 }

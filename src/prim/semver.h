@@ -23,6 +23,9 @@ typedef enum SemVerPart {
   SEMVER_MINOR,
   SEMVER_PATCH,
   SEMVER_PRERELEASE,
+  SEMVER_PREMAJOR,
+  SEMVER_PREMINOR,
+  SEMVER_PREPATCH,
 } SemVerPart;
 
 /* Parsing and printing */
@@ -34,10 +37,12 @@ char *semver_format(const SemVer *v); /* canonical, without the `v` */
 int semver_compare(const SemVer *a, const SemVer *b);
 bool semver_compare_text(const char *a, const char *b, int *out, char **err);
 
-/* The next version after `v` for a part (see the doc for prerelease
- * rules); build metadata is dropped. */
+/* The next version after `v` for a part, as npm's `semver.inc` (see the
+ * doc for prerelease rules); build metadata is dropped. `preid` (NULL or
+ * valid prerelease identifiers) names the prerelease of the pre* parts:
+ * 1.2.3 prerelease "rc" is 1.2.4-rc.0. */
 bool semver_part_from_name(const char *name, SemVerPart *out);
-void semver_bump(const SemVer *v, SemVerPart part, SemVer *out);
+void semver_bump(const SemVer *v, SemVerPart part, const char *preid, SemVer *out);
 
 /* Index of the greatest version in `texts`. With skip_invalid, texts that
  * are not versions are passed over; otherwise the first one is an error.

@@ -83,6 +83,27 @@ static size_t byte_at(const Doc *d, yaml_mark_t m) {
   return d->cmap[m.index < d->ncmap ? m.index : d->ncmap];
 }
 
+/* Valid YAML 1.2 that libyaml refuses, by the message it gives: said as
+ * such (doc/primitives-yaml.md, libyaml's limits). */
+static const struct {
+  const char *problem, *context, *why; /* context: libyaml's, or NULL for any */
+} libyaml_limits[] = {
+    {"found unknown directive name", NULL, "libyaml refuses directives other than %YAML and %TAG, which YAML 1.2 ignores"},
+    {"found incompatible YAML document", NULL, "libyaml reads %YAML 1.1 and 1.2 documents only"},
+    {"did not find expected alphabetic or numeric character", "while scanning an anchor",
+     "libyaml allows only letters, digits, '-' and '_' in anchor names"},
+    {"did not find expected alphabetic or numeric character", "while scanning an alias",
+     "libyaml allows only letters, digits, '-' and '_' in alias names"},
+};
+
+static const char *libyaml_limit(const yaml_parser_t *yp) {
+  for (size_t i = 0; yp->problem && i < sizeof libyaml_limits / sizeof *libyaml_limits; i++)
+    if (!strcmp(yp->problem, libyaml_limits[i].problem) &&
+        (!libyaml_limits[i].context || (yp->context && !strcmp(yp->context, libyaml_limits[i].context))))
+      return libyaml_limits[i].why;
+  return NULL;
+}
+
 /* Where libyaml's message would be cryptic, say what is wrong. */
 static char *parser_error(const Doc *d, const yaml_parser_t *yp) {
   yaml_mark_t m = yp->problem_mark;
@@ -102,6 +123,8 @@ static char *parser_error(const Doc *d, const yaml_parser_t *yp) {
     ls--;
     while (ls > 0 && d->text[ls - 1] != '\n') ls--;
   }
+  if (libyaml_limit(yp))
+    return errorf(d->name, m.line, m.column, "%s (%s)", yp->problem, libyaml_limit(yp));
   if (yp->context)
     return errorf(d->name, m.line, m.column, "%s %s (line %zu)", yp->problem, yp->context,
                   (size_t)yp->context_mark.line + 1);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/pattern.h"
 #include "run/approval.h"
 #include "run/history.h"
 #include "run/rollback.h"

@@ -92,6 +92,7 @@ const EventFlag event_flags[] = {
     {"tag", "T", "the tag of a tag event", AT(tag)},
     {"pr", "N", "a pull request's number", AT(pr)},
     {"pr-action", "A", "what happened to the pull request: opened, synchronize...", AT(pr_action)},
+    {"pr-fork", "BOOL", "whether the pull request comes from a fork: true or false", AT(pr_fork)},
     {"label", "L", "a pull request label (repeatable)", 0},
     {"input", "k=v", "a manual input (repeatable)", 0},
     {"sha", "S", "the commit", AT(sha)},
@@ -137,7 +138,7 @@ bool event_apply_flags(Value ev, const EventFlags *f, char **err) {
       return false;
     }
     event_set(ev, EF_KIND, v_cstr(f->kind));
-  } else if (f->pr || f->pr_action || f->nlabels) {
+  } else if (f->pr || f->pr_action || f->pr_fork || f->nlabels) {
     event_set(ev, EF_KIND, v_cstr("pull_request")); /* --pr alone says what the event is */
   } else if (f->tag) {
     event_set(ev, EF_KIND, v_cstr("tag"));
@@ -165,6 +166,13 @@ bool event_apply_flags(Value ev, const EventFlags *f, char **err) {
       pr_set(pr, PRF_NUMBER, v_int(n));
     }
     pr_set_str(pr, PRF_ACTION, f->pr_action);
+    if (f->pr_fork) {
+      if (strcmp(f->pr_fork, "true") && strcmp(f->pr_fork, "false")) {
+        *err = xasprintf("--pr-fork wants true or false, not '%s'", f->pr_fork);
+        return false;
+      }
+      pr_set(pr, PRF_FORK, v_bool(!strcmp(f->pr_fork, "true")));
+    }
     if (f->nlabels) {
       Value labels = event_pr_get(pr, PRF_LABELS);
       for (int i = 0; i < f->nlabels; i++) {
@@ -245,6 +253,12 @@ static void github_pull_request(Value ev, Value payload) {
       if (name) list_push(names, v_cstr(name));
     }
   }
+  /* a fork: the head is in another repository; a deleted fork leaves
+   * head.repo null */
+  Value head_repo = value_get(value_get(p, "head"), "repo");
+  const char *head = value_get_str(head_repo, "full_name"), *base = value_get_str(value_get(value_get(p, "base"), "repo"), "full_name");
+  if (head && base) pr_set(pr, PRF_FORK, v_bool(strcmp(head, base) != 0));
+  else if (head_repo.kind == V_NULL && value_get(p, "head").kind == V_MAP && base) pr_set(pr, PRF_FORK, v_bool(true));
   /* the payload names the branches even where the variables do not */
   set_str(ev, EF_BRANCH, value_get_str(value_get(p, "head"), "ref"));
   set_str(ev, EF_BASE, value_get_str(value_get(p, "base"), "ref"));
@@ -337,6 +351,9 @@ bool event_from_gitlab(char **envp, Value *out, char **err) {
       pr_set(pr, PRF_NUMBER, v_int(iid));
     pr_set_str(pr, PRF_TITLE, env_nonempty(envp, "CI_MERGE_REQUEST_TITLE"));
     split_labels(event_pr_get(pr, PRF_LABELS), env_nonempty(envp, "CI_MERGE_REQUEST_LABELS"));
+    const char *src = env_nonempty(envp, "CI_MERGE_REQUEST_SOURCE_PROJECT_ID"),
+               *dst = env_nonempty(envp, "CI_MERGE_REQUEST_PROJECT_ID");
+    if (src && dst) pr_set(pr, PRF_FORK, v_bool(strcmp(src, dst) != 0));
   }
   *out = ev;
   return true;

@@ -24,6 +24,7 @@ typedef struct EventFlags {
   const char *tag;       /* --tag T */
   const char *pr;        /* --pr N */
   const char *pr_action; /* --pr-action A */
+  const char *pr_fork;   /* --pr-fork true|false */
   const char *sha;       /* --sha S */
   const char *actor;     /* --actor A */
   const char *schedule;  /* --schedule CRON */

@@ -28,6 +28,10 @@ bool plan_choose_goals(const Selection *s, Loaded *l) {
   l->error = NULL;
   for (int k = 0; k < s->nstages; k++)
     trigger_plan_add_goal(&l->triggers, s->stages[k], NULL, "named on the command line");
+  const char *kind = event_str(l->event, EF_KIND);
+  if (s->nstages && kind && !strcmp(kind, "manual") &&
+      !trigger_named_inputs(p, l->event, s->stages, s->nstages, &l->error))
+    return false;
   if (!s->nstages) {
     char *path = xstrdup(p->src->path);
     bool ok = trigger_plan(p, l->event, dirname(path), &l->triggers, &l->error);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pattern.h"
 #include "run/event.h"
 
 /* ---- reading the literal parts of a trigger ---- */
@@ -43,17 +44,11 @@ static void show_trigger(const Trigger *t, Buf *b) {
   }
 }
 
-/* Whether `subject` matches one pattern of a filter: a glob string, a
- * regex literal (searched, as `=~` does) or a list of those. Returns 1, 0,
- * or -1 with *err set for a filter that is not literal. */
-static int filter_match(const Node *f, const char *subject, char **err) {
-  if (f->kind == N_LIST) {
-    for (int i = 0; i < f->as.list.n; i++) {
-      int r = filter_match(f->as.list.items[i], subject, err);
-      if (r) return r;
-    }
-    return 0;
-  }
+/* Whether `subject` matches one item of a filter: a GitHub filter pattern
+ * (*neg set when it starts with '!') or a regex literal (searched, as `=~`
+ * does). Returns 1, 0, or -1 with *err set for an item that is not literal. */
+static int item_match(const Node *f, const char *subject, bool *neg, char **err) {
+  *neg = false;
   if (f->kind == N_REGEX) {
     char *rerr = NULL;
     size_t off;
@@ -76,9 +71,23 @@ static int filter_match(const Node *f, const char *subject, char **err) {
     *err = xstrdup("a filter must be a literal string, a list of strings or a regex");
     return -1;
   }
-  int r = glob_match(glob, subject);
+  *neg = glob[0] == '!';
+  int r = pattern_match(glob + *neg, subject);
   free(glob);
   return r;
+}
+
+/* A filter, as GitHub reads a list: the last item that matches decides,
+ * including `subject` unless it is a '!' pattern. 1, 0 or -1 (*err). */
+static int filter_match(const Node *f, const char *subject, char **err) {
+  int n = f->kind == N_LIST ? f->as.list.n : 1, in = 0;
+  for (int i = 0; i < n; i++) {
+    bool neg;
+    int r = item_match(f->kind == N_LIST ? f->as.list.items[i] : f, subject, &neg, err);
+    if (r < 0) return r;
+    if (r) in = !neg;
+  }
+  return in;
 }
 
 /* The strings of a setting written as "x" or ["x", "y"]; NULL-terminated,
@@ -238,12 +247,13 @@ static bool match_paths(const Trigger *t, const GitChanges *cf, Buf *why) {
     buf_printf(why, " (changed files unknown%s%s: paths not applied)", cf && cf->why ? ": " : "",
                cf && cf->why ? cf->why : "");
   } else {
+    int n = 0, g;
+    while (globs[n]) n++;
     for (size_t i = 0; !ok && i < cf->paths.n; i++)
-      for (int g = 0; !ok && globs[g]; g++)
-        if (glob_match(globs[g], cf->paths.items[i])) {
-          ok = true;
-          buf_printf(why, ", and %s matches paths \"%s\"", cf->paths.items[i], globs[g]);
-        }
+      if (pattern_list_match((const char *const *)globs, n, cf->paths.items[i], &g)) {
+        ok = true;
+        buf_printf(why, ", and %s matches paths \"%s\"", cf->paths.items[i], globs[g]);
+      }
     if (!ok) {
       buf_printf(why, "; no file changed in %s matches paths ", cf->range ? cf->range : "the change");
       show_strings(globs, why);
@@ -296,7 +306,7 @@ static const char *type_hint(const char *type) {
 
 /* Converts text (from --input or a runner) to the declared type. */
 static bool coerce_text(const char *type, const char *s, Value *out) {
-  if (!strcmp(type, "string")) {
+  if (!strcmp(type, "string") || !strcmp(type, "choice") || !strcmp(type, "environment")) {
     *out = v_cstr(s);
     return true;
   }
@@ -361,14 +371,17 @@ static bool literal_value(const Node *n, Value *out) {
 }
 
 static bool known_type(const char *type) {
-  return !strcmp(type, "string") || !strcmp(type, "bool") || !strcmp(type, "int") ||
-         !strcmp(type, "number");
+  static const char *const types[] = {"string", "bool", "int", "number", "choice", "environment", NULL};
+  for (int i = 0; types[i]; i++)
+    if (!strcmp(type, types[i])) return true;
+  return false;
 }
 
-static bool one_input(const Param *p, Value given, Value *out, char **err) {
+static bool typed_input(const Param *p, Value given, Value *out, char **err) {
   const char *type = input_type(p);
   if (!known_type(type)) {
-    *err = xasprintf("input '%s' has type '%s': inputs are string, bool, int or number", p->name, type);
+    *err = xasprintf("input '%s' has type '%s': inputs are string, bool, int, number, choice or environment", p->name,
+                     type);
     return false;
   }
   bool have = given.kind == V_MAP && map_has(given, p->name);
@@ -400,7 +413,40 @@ static bool one_input(const Param *p, Value given, Value *out, char **err) {
   return ok;
 }
 
-bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err) {
+/* The names a choice (its options) or an environment input (the
+ * pipeline's environments) accepts; NULL for the other types. */
+static char **input_names(const Param *p, const Program *prog) {
+  bool choice = !strcmp(input_type(p), "choice");
+  if (!choice && strcmp(input_type(p), "environment")) return NULL;
+  int n = choice ? (p->options ? p->options->as.list.n : 0) : (prog ? prog->nenvs : 0), k = 0;
+  char **out = xcalloc((size_t)n + 1, sizeof *out);
+  for (int i = 0; i < n; i++) {
+    char *s = choice ? plain_string(p->options->as.list.items[i]) : xstrdup(prog->envs[i]->as.env->name);
+    if (s) out[k++] = s;
+  }
+  return out;
+}
+
+static bool one_input(const Param *p, const Program *prog, Value given, Value *out, char **err) {
+  if (!typed_input(p, given, out, err)) return false;
+  char **names = input_names(p, prog);
+  bool ok = !names || out->kind == V_NULL || strings_has(names, str_chars(*out));
+  if (!ok) {
+    Buf b = {0};
+    buf_printf(&b, "input '%s' wants %s: ", p->name, *input_type(p) == 'c' ? "one of its options" : "an environment");
+    for (int i = 0; names[i]; i++) buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+    if (!names[0]) buf_puts(&b, "(none)");
+    char *text = value_to_cstr(*out);
+    buf_printf(&b, "; not '%s'", text);
+    free(text);
+    value_release(*out);
+    *err = buf_take(&b);
+  }
+  strings_free(names);
+  return ok;
+}
+
+bool trigger_inputs(const Trigger *t, const Program *prog, Value given, Value *out, char **err) {
   if (given.kind == V_MAP) {
     Map *m = as_map(given);
     for (size_t i = 0; i < m->n; i++) {
@@ -422,7 +468,7 @@ bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err) {
   Value res = v_map();
   for (int j = 0; j < t->ninputs; j++) {
     Value v;
-    if (!one_input(&t->inputs[j], given, &v, err)) {
+    if (!one_input(&t->inputs[j], prog, given, &v, err)) {
       value_release(res);
       return false;
     }
@@ -453,16 +499,14 @@ void trigger_plan_add_goal(TriggerPlan *tp, const char *stage, const Trigger *t,
   tp->goals[tp->ngoals++] = (Goal){stage, t, xstrdup(why)};
 }
 
-/* Checks the inputs of every matching manual trigger; their union
- * replaces event.inputs. */
-static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
+/* Checks the inputs against each of the manual triggers `ts`; the union
+ * of what they make replaces event.inputs. */
+static bool apply_inputs(const Trigger *const *ts, int n, const Program *p, Value event, char **err) {
   Value given = event_get(event, EF_INPUTS);
   Value all = v_map();
-  for (int i = 0; i < tp->nverdicts; i++) {
-    const Trigger *t = tp->verdicts[i].trigger;
-    if (!tp->verdicts[i].matched || t->event != EV_MANUAL) continue;
+  for (int i = 0; i < n; i++) {
     Value conv;
-    if (!trigger_inputs(t, given, &conv, err)) {
+    if (!trigger_inputs(ts[i], p, given, &conv, err)) {
       value_release(all);
       return false;
     }
@@ -474,10 +518,31 @@ static bool apply_inputs(TriggerPlan *tp, Value event, char **err) {
   return true;
 }
 
+static bool starts_any(const Trigger *t, const char *const *stages, int n) {
+  for (int k = 0; k < t->ntargets; k++)
+    for (int i = 0; i < n; i++)
+      if (!strcmp(t->targets[k].name, stages[i])) return true;
+  return false;
+}
+
+bool trigger_named_inputs(const Program *p, Value event, const char *const *stages, int n, char **err) {
+  const Trigger **ts = xcalloc((size_t)p->ntriggers + 1, sizeof *ts);
+  int nts = 0;
+  for (int pass = 0; pass < 2 && !nts; pass++)
+    for (int i = 0; i < p->ntriggers; i++) {
+      const Trigger *t = p->triggers[i]->as.trigger;
+      if (t->event == EV_MANUAL && (pass || starts_any(t, stages, n))) ts[nts++] = t;
+    }
+  bool ok = !nts || apply_inputs(ts, nts, p, event, err);
+  free(ts);
+  return ok;
+}
+
 bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *out, char **err) {
   memset(out, 0, sizeof *out);
   out->verdicts = xcalloc((size_t)p->ntriggers + 1, sizeof *out->verdicts);
-  bool manual = false;
+  const Trigger **manual = xcalloc((size_t)p->ntriggers + 1, sizeof *manual);
+  int nmanual = 0;
   for (int i = 0; i < p->ntriggers; i++) {
     const Trigger *t = p->triggers[i]->as.trigger;
     TriggerVerdict *v = &out->verdicts[out->nverdicts++];
@@ -493,14 +558,13 @@ bool trigger_plan(const Program *p, Value event, const char *dir, TriggerPlan *o
     v->why = buf_take(&why);
     if (v->matched) {
       for (int k = 0; k < t->ntargets; k++) trigger_plan_add_goal(out, t->targets[k].name, t, v->why);
-      manual = manual || t->event == EV_MANUAL;
+      if (t->event == EV_MANUAL) manual[nmanual++] = t;
     }
   }
-  if (manual && event.kind == V_MAP && !apply_inputs(out, event, err)) {
-    trigger_plan_free(out);
-    return false;
-  }
-  return true;
+  bool ok = !nmanual || event.kind != V_MAP || apply_inputs(manual, nmanual, p, event, err);
+  free(manual);
+  if (!ok) trigger_plan_free(out);
+  return ok;
 }
 
 void trigger_plan_free(TriggerPlan *tp) {

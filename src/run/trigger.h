@@ -30,10 +30,15 @@ bool trigger_has_paths(const Trigger *t);
 
 /* Checks `given` (event.inputs: strings from --input or the runner, or
  * typed values) against the inputs `t` declares and builds *out: every
- * declared input converted to its type (string, bool, int, number),
- * defaults filled in. A missing required input, a value of the wrong type
- * or an input `t` does not declare is an error naming the input. */
-bool trigger_inputs(const Trigger *t, Value given, Value *out, char **err);
+ * declared input converted to its type (string, bool, int, number; a
+ * choice one of its options, an environment one of `p`'s), defaults filled
+ * in. A missing required input, a value of the wrong type or an input `t`
+ * does not declare is an error naming the input. */
+bool trigger_inputs(const Trigger *t, const Program *p, Value given, Value *out, char **err);
+/* A manual run of stages named on the command line: event.inputs is
+ * checked and filled as the `on manual` triggers that start one of
+ * `stages` would (all of p's manual triggers when none does). */
+bool trigger_named_inputs(const Program *p, Value event, const char *const *stages, int n, char **err);
 
 /* One goal stage and the first trigger that asked for it (NULL: the
  * stage was named on the command line). */

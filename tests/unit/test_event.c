@@ -65,9 +65,16 @@ static void test_github_pull_request(void) {
   CHECK_MEMBER(ev, "pr.labels", "[\"preview\", \"needs review\"]");
   CHECK_MEMBER(ev, "pr.title", "\"Add preview environments; $(rm -rf /)\"");
   CHECK_MEMBER(ev, "actor", "\"carol\"");
+  CHECK_MEMBER(ev, "pr.fork", "false"); /* head.repo is base.repo */
+  value_release(ev);
+
+  ev = github("github-pr-fork.env");
+  CHECK_MEMBER(ev, "pr.fork", "true"); /* head.repo mallory/sample-app, base acme/sample-app */
+  CHECK_MEMBER(ev, "branch", "\"main\"");
   value_release(ev);
 
   ev = github("github-pr-closed.env");
+  CHECK_MEMBER(ev, "pr.fork", NULL); /* the payload does not say */
   CHECK_MEMBER(ev, "pr.action", "\"closed\"");
   CHECK_MEMBER(ev, "pr.labels", "[\"preview\"]");
   CHECK_MEMBER(ev, "sha", "\"7777777777777777777777777777777777777777\"");
@@ -151,6 +158,7 @@ static void test_gitlab(void) {
   CHECK_MEMBER(ev, "pr.action", NULL);
   CHECK_MEMBER(ev, "pr.labels", "[\"preview\", \"backend\"]");
   CHECK_MEMBER(ev, "pr.title", "\"Login with SSO\"");
+  CHECK_MEMBER(ev, "pr.fork", "true"); /* source project 4187, target 4100 */
   CHECK_MEMBER(ev, "actor", "\"grace\"");
   value_release(ev);
 
@@ -200,7 +208,7 @@ static void test_flags_set(void) {
   CHECK(!event_flag_set(&f, "pr_action", "x")); /* the REPL turns _ into - first */
   int n = 0;
   for (const EventFlag *e = event_flags; e->name; e++) n++;
-  CHECK(n == 11);
+  CHECK(n == 12);
   event_flags_free(&f);
 }
 
@@ -241,7 +249,17 @@ static void test_flags_override(void) {
   CHECK_MEMBER(ev, "kind", "\"pull_request\"");
   CHECK_MEMBER(ev, "pr.number", "12");
   CHECK_MEMBER(ev, "pr.labels", "[]");
+  CHECK_MEMBER(ev, "pr.fork", NULL); /* unknown */
   value_release(ev);
+  EventFlags fk = {.pr_fork = "true"}; /* --pr-fork alone makes a pull request too */
+  CHECK(event_detect(&fk, none, "/", &ev, NULL, &err));
+  CHECK_MEMBER(ev, "kind", "\"pull_request\"");
+  CHECK_MEMBER(ev, "pr.fork", "true");
+  value_release(ev);
+  EventFlags fk2 = {.pr_fork = "yes"};
+  CHECK(!event_detect(&fk2, none, "/", &ev, NULL, &err));
+  CHECK(err && strstr(err, "--pr-fork wants true or false, not 'yes'"));
+  free(err), err = NULL;
   EventFlags t = {.tag = "v3.0.0"};
   CHECK(event_detect(&t, none, "/", &ev, NULL, &err));
   CHECK_MEMBER(ev, "kind", "\"tag\"");

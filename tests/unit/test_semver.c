@@ -115,6 +115,89 @@ static void test_compare_misc(void) {
   free(err);
 }
 
+/* npm's node-semver test/fixtures/increments.js, rows without loose
+ * parsing or identifierBase: [version, inc, result] and [version, inc,
+ * result, identifier]. */
+static void test_bump_npm(void) {
+  static const struct { const char *v, *part, *want, *preid; } t[] = {
+      {"1.2.3", "major", "2.0.0", NULL},
+      {"1.2.3", "minor", "1.3.0", NULL},
+      {"1.2.3", "patch", "1.2.4", NULL},
+      {"1.2.3-tag", "major", "2.0.0", NULL},
+      {"1.2.0-0", "patch", "1.2.0", NULL},
+      {"1.2.3-4", "major", "2.0.0", NULL},
+      {"1.2.3-4", "minor", "1.3.0", NULL},
+      {"1.2.3-4", "patch", "1.2.3", NULL},
+      {"1.2.3-alpha.0.beta", "major", "2.0.0", NULL},
+      {"1.2.3-alpha.0.beta", "minor", "1.3.0", NULL},
+      {"1.2.3-alpha.0.beta", "patch", "1.2.3", NULL},
+      {"1.2.4", "prerelease", "1.2.5-0", NULL},
+      {"1.2.3-0", "prerelease", "1.2.3-1", NULL},
+      {"1.2.3-alpha.0", "prerelease", "1.2.3-alpha.1", NULL},
+      {"1.2.3-alpha.1", "prerelease", "1.2.3-alpha.2", NULL},
+      {"1.2.3-alpha.2", "prerelease", "1.2.3-alpha.3", NULL},
+      {"1.2.3-alpha.0.beta", "prerelease", "1.2.3-alpha.1.beta", NULL},
+      {"1.2.3-alpha.1.beta", "prerelease", "1.2.3-alpha.2.beta", NULL},
+      {"1.2.3-alpha.2.beta", "prerelease", "1.2.3-alpha.3.beta", NULL},
+      {"1.2.3-alpha.10.0.beta", "prerelease", "1.2.3-alpha.10.1.beta", NULL},
+      {"1.2.3-alpha.10.1.beta", "prerelease", "1.2.3-alpha.10.2.beta", NULL},
+      {"1.2.3-alpha.10.2.beta", "prerelease", "1.2.3-alpha.10.3.beta", NULL},
+      {"1.2.3-alpha.10.beta.0", "prerelease", "1.2.3-alpha.10.beta.1", NULL},
+      {"1.2.3-alpha.10.beta.1", "prerelease", "1.2.3-alpha.10.beta.2", NULL},
+      {"1.2.3-alpha.10.beta.2", "prerelease", "1.2.3-alpha.10.beta.3", NULL},
+      {"1.2.3-alpha.9.beta", "prerelease", "1.2.3-alpha.10.beta", NULL},
+      {"1.2.3-alpha.10.beta", "prerelease", "1.2.3-alpha.11.beta", NULL},
+      {"1.2.3-alpha.11.beta", "prerelease", "1.2.3-alpha.12.beta", NULL},
+      {"1.2.0", "prepatch", "1.2.1-0", NULL},
+      {"1.2.0-1", "prepatch", "1.2.1-0", NULL},
+      {"1.2.0", "preminor", "1.3.0-0", NULL},
+      {"1.2.3-1", "preminor", "1.3.0-0", NULL},
+      {"1.2.0", "premajor", "2.0.0-0", NULL},
+      {"1.2.3-1", "premajor", "2.0.0-0", NULL},
+      {"1.2.0-1", "minor", "1.2.0", NULL},
+      {"1.0.0-1", "major", "1.0.0", NULL},
+      {"1.2.3", "major", "2.0.0", "dev"},
+      {"1.2.3", "patch", "1.2.4", "dev"},
+      {"1.2.4", "prerelease", "1.2.5-dev.0", "dev"},
+      {"1.2.3-0", "prerelease", "1.2.3-dev.0", "dev"},
+      {"1.2.3-alpha.0", "prerelease", "1.2.3-dev.0", "dev"},
+      {"1.2.3-alpha.0", "prerelease", "1.2.3-alpha.1", "alpha"},
+      {"1.2.3-alpha.0.beta", "prerelease", "1.2.3-dev.0", "dev"},
+      {"1.2.3-alpha.0.beta", "prerelease", "1.2.3-alpha.1.beta", "alpha"},
+      {"1.2.3-alpha.10.0.beta", "prerelease", "1.2.3-dev.0", "dev"},
+      {"1.2.3-alpha.10.0.beta", "prerelease", "1.2.3-alpha.10.1.beta", "alpha"},
+      {"1.2.3-alpha.10.beta.0", "prerelease", "1.2.3-alpha.10.beta.1", "alpha"},
+      {"1.2.3-alpha.9.beta", "prerelease", "1.2.3-dev.0", "dev"},
+      {"1.2.3-alpha.9.beta", "prerelease", "1.2.3-alpha.10.beta", "alpha"},
+      {"1.2.0", "prepatch", "1.2.1-dev.0", "dev"},
+      {"1.2.0-1", "prepatch", "1.2.1-dev.0", "dev"},
+      {"1.2.0", "preminor", "1.3.0-dev.0", "dev"},
+      {"1.2.3-1", "preminor", "1.3.0-dev.0", "dev"},
+      {"1.2.0", "premajor", "2.0.0-dev.0", "dev"},
+      {"1.2.3-1", "premajor", "2.0.0-dev.0", "dev"},
+      {"1.2.0-1", "minor", "1.2.0", "dev"},
+      {"1.2.3-dev.bar", "prerelease", "1.2.3-dev.0", "dev"},
+      {"1.2.3-0", "prerelease", "1.2.3-1.0", "1"},
+      {"1.2.3-1.0", "prerelease", "1.2.3-1.1", "1"},
+      {"1.2.3-1.1", "prerelease", "1.2.3-1.2", "1"},
+      {"1.2.3-1.1", "prerelease", "1.2.3-2.0", "2"},
+      {"1.2.3", "prerelease", "1.2.4-rc.0", "rc"}, /* the README's example */
+  };
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+    SemVer v, out;
+    SemVerPart part;
+    CHECK(semver_part_from_name(t[i].part, &part));
+    CHECK(semver_parse(t[i].v, &v, NULL));
+    semver_bump(&v, part, t[i].preid, &out);
+    char *s = semver_format(&out);
+    CHECK_MSG(!strcmp(s, t[i].want), "npm row %zu: inc(%s, %s, %s) = %s, want %s", i, t[i].v, t[i].part,
+              t[i].preid ? t[i].preid : "-", s, t[i].want);
+    free(s);
+    semver_free(&v);
+    semver_free(&out);
+  }
+}
+
 static void test_bump(void) {
   static const struct { const char *v, *part, *want; } t[] = {
       {"1.2.3", "major", "2.0.0"},           {"1.2.3", "minor", "1.3.0"},
@@ -124,7 +207,7 @@ static void test_bump(void) {
       {"1.3.0-beta", "minor", "1.3.0"},      {"1.3.1-beta", "minor", "1.4.0"},
       {"1.2.4-0", "patch", "1.2.4"},         {"1.0.0-rc.1", "prerelease", "1.0.0-rc.2"},
       {"1.0.0-rc.9", "prerelease", "1.0.0-rc.10"}, {"1.0.0-rc", "prerelease", "1.0.0-rc.0"},
-      {"1.0.0-alpha.1.beta", "prerelease", "1.0.0-alpha.1.beta.0"},
+      {"1.0.0-alpha.1.beta", "prerelease", "1.0.0-alpha.2.beta"}, /* npm: the last numeric identifier */
       {"1.0.0-99999999999999999999", "prerelease", "1.0.0-100000000000000000000"},
   };
   for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
@@ -132,7 +215,7 @@ static void test_bump(void) {
     SemVerPart part;
     CHECK(semver_part_from_name(t[i].part, &part));
     CHECK(semver_parse(t[i].v, &v, NULL));
-    semver_bump(&v, part, &out);
+    semver_bump(&v, part, NULL, &out);
     char *s = semver_format(&out);
     CHECK_MSG(!strcmp(s, t[i].want), "bump(%s, %s) = %s, want %s", t[i].v, t[i].part, s, t[i].want);
     CHECK_MSG(semver_compare(&out, &v) > 0, "bump(%s) must be greater", t[i].v);
@@ -244,6 +327,7 @@ int main(void) {
   test_precedence_chain();
   test_compare_misc();
   test_bump();
+  test_bump_npm();
   test_max();
   test_ranges();
   test_range_errors();

@@ -63,7 +63,15 @@ static const Row rows[] = {
     {"on push [\"main\", \"release/*\"]", {.kind = "push", .branch = "release/1.0/hotfix"}, NULL, false},
     {"on push \"release/**\"", {.kind = "push", .branch = "release/1.0/hotfix"}, NULL, true},
     {"on push \"release/**\"", {.kind = "push", .branch = "main"}, NULL, false},
-    {"on push \"feat-?\"", {.kind = "push", .branch = "feat-a"}, NULL, true},
+    /* GitHub's `?`: zero or one of the character before it (issue #16) */
+    {"on push \"feat-?\"", {.kind = "push", .branch = "feat"}, NULL, true},
+    {"on push \"feat-?\"", {.kind = "push", .branch = "feat-a"}, NULL, false},
+    /* GitHub's `!`: the last pattern that matches decides */
+    {"on push [\"releases/**\", \"!releases/**-alpha\"]", {.kind = "push", .branch = "releases/10-alpha"}, NULL, false},
+    {"on push [\"releases/**\", \"!releases/**-alpha\"]", {.kind = "push", .branch = "releases/10"}, NULL, true},
+    {"on tag [\"v*\", \"!v*-rc*\", \"v2*\"]", {.kind = "tag", .tag = "v2.0-rc1"}, NULL, true},
+    {"on tag [\"v*\", \"!v*-rc*\", \"v2*\"]", {.kind = "tag", .tag = "v1.0-rc1"}, NULL, false},
+    {"on push [re\"^rel\", \"!rel-old\"]", {.kind = "push", .branch = "rel-old"}, NULL, false},
     {"on push re\"^(main|dev)$\"", {.kind = "push", .branch = "dev"}, NULL, true},
     {"on push re\"^(main|dev)$\"", {.kind = "push", .branch = "develop"}, NULL, false},
     /* pull_request: the target branch, types, labels */
@@ -190,7 +198,7 @@ static char *inputs_of(Parsed p, const char *const *given, int n) {
   Value out;
   char *err = NULL;
   char *res;
-  if (trigger_inputs(first_trigger(p), in, &out, &err)) {
+  if (trigger_inputs(first_trigger(p), p.p, in, &out, &err)) {
     Buf b = {0};
     value_show(out, &b);
     res = buf_take(&b);
@@ -240,7 +248,7 @@ static void test_manual_inputs(void) {
   parsed_free(none);
 
   Parsed badtype = parse("on manual(when: date) -> s\nstage s { }\n");
-  CHECK_INPUTS(badtype, "error: input 'when' has type 'date': inputs are string, bool, int or number", "",
+  CHECK_INPUTS(badtype, "error: input 'when' has type 'date': inputs are string, bool, int, number, choice or environment", "",
                "when=today");
   parsed_free(badtype);
 
@@ -254,13 +262,13 @@ static void test_manual_inputs(void) {
   map_set(in, "dry", v_bool(true));
   map_set(in, "n", v_int(4));
   char *err = NULL;
-  CHECK(trigger_inputs(first_trigger(typed), in, &out, &err));
+  CHECK(trigger_inputs(first_trigger(typed), typed.p, in, &out, &err));
   char *shown_ = member_text(out, "dry");
   CHECK_STR(shown_, "true");
   free(shown_);
   value_release(out);
   map_set(in, "dry", v_int(1));
-  CHECK(!trigger_inputs(first_trigger(typed), in, &out, &err));
+  CHECK(!trigger_inputs(first_trigger(typed), typed.p, in, &out, &err));
   CHECK_STR(err, "input 'dry' wants a bool (true or false), not '1'");
   free(err);
   value_release(in);
@@ -408,6 +416,11 @@ static void test_paths(void) {
   free(why);
   CHECK(fires("on push \"main\" { paths = [\"README.md\"] }", ev, dir, NULL)); /* deletions count */
   CHECK(!fires("on push \"dev\" { paths = [\"src/**\"] }", ev, dir, NULL));
+  /* GitHub's order-sensitive negation: README.md alone is excluded, docs/guide.md still fires */
+  CHECK(fires("on push { paths = [\"**.md\", \"!README.md\"] }", ev, dir, NULL));
+  CHECK(!fires("on push { paths = [\"*.md\", \"!README.md\"] }", ev, dir, NULL));
+  CHECK(fires("on push { paths = [\"*.md\", \"!README.md\", \"README*\"] }", ev, dir, NULL));
+  CHECK(!fires("on push { paths = [\"**\", \"!src/**\", \"!docs/**\", \"!*.md\"] }", ev, dir, NULL));
 
   /* push without before: sha^..sha */
   map_set(ev, "before", v_null());

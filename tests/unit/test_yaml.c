@@ -217,6 +217,14 @@ static void test_errors(void) {
   check_load_error("? [a, b]\n: c\n", "key.yaml", "only scalar mapping keys");
   check_load_error("a: \"\xff\"\n", "utf8.yaml", "utf8.yaml");
   check_load_error("key:\n  - a\n\t- b\n", "tab2.yaml", "tab2.yaml:3:1: tab character");
+  /* valid YAML 1.2 that libyaml refuses: said so, at the place */
+  check_load_error("%FOO bar\n---\na: 1\n", "res.yaml",
+                   "res.yaml:1:5: found unknown directive name (libyaml refuses directives other than %YAML and %TAG");
+  check_load_error("%YAML 1.3\n---\na: 1\n", "v13.yaml", "v13.yaml:1:1: found incompatible YAML document (libyaml reads");
+  check_load_error("a: &x.y 1\nb: *x.y\n", "anchor.yaml",
+                   "anchor.yaml:1:6: did not find expected alphabetic or numeric character (libyaml allows only letters, digits, '-' and '_' in anchor names)");
+  check_load_error("a: 1\nb: *x.y\n", "alias.yaml", "alias.yaml:2:6: did not find expected alphabetic or numeric character (libyaml allows only letters, digits, '-' and '_' in alias names)");
+  check_load_error("a: &x:y 1\nb: *x:y\n", "anchor2.yaml", "anchor2.yaml:2:6: did not find expected key");
 
   /* nesting deep enough to exhaust a naive recursive reader */
   size_t depth = 100000;
@@ -235,6 +243,8 @@ static void test_errors(void) {
   check_edit_error("l: [a]\n", "l[3]", "x", "l.yaml: path 'l[3]': index [3] is out of range");
   check_edit_error("a: 1\n", "b[0]", "x", "cannot create a list item [0] under a missing key");
   check_edit_error("a:\n\tb: 1\n", "a.b", "2", "t.yaml:2:1: tab character in indentation");
+  check_edit_error("%TAG ! tag:x,2024:\n%PROJECT sample\n---\nimage:\n  tag: v1\n", "image.tag", "\"v2\"",
+                   "values.yaml:2:9: found unknown directive name (libyaml refuses");
   check_edit_error("a: 1\na: 2\n", "b", "2", "d.yaml:2:1: duplicate key 'a'");
   /* an explicit key with no ':' has no place for a value */
   check_edit_error("? a\nb: 1\n", "a", "5",
