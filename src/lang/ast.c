@@ -74,7 +74,7 @@ const char *op_text(Op op) {
 
 const char *attr_name(AttrKind k) {
   static const char *t[ATTR__COUNT] = {"needs", "when", "environment", "version",
-                                       "timeout", "retry", "matrix"};
+                                       "timeout", "retry", "matrix", "runs_on"};
   return t[k];
 }
 

@@ -131,6 +131,7 @@ typedef enum AttrKind {
   ATTR_TIMEOUT,
   ATTR_RETRY,
   ATTR_MATRIX,
+  ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
   ATTR__COUNT
 } AttrKind;
 
@@ -154,7 +155,7 @@ typedef struct Stage {
   Pos name_pos;
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
-  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
+  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix, *runs_on;
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;
