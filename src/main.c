@@ -27,7 +27,7 @@ static const Command commands[] = {
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
     {"environments", cmd_environments, "", "--json -f",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
-    {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",
+    {"plan", cmd_plan, "[STAGE...]", "-f --only --json EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",
      "an interactive session: evaluate expressions, run stages, break and step inside them", NULL},
@@ -36,6 +36,11 @@ static const Command commands[] = {
      "A file that does not parse is left alone: its errors are printed, exit 2.\n"
      "-w and --check exclude each other. The layout rules: doc/fmt.md."},
     {"graph", cmd_graph, "[FILE]", "--format -f", "print the stage graph", NULL},
+    {"export", cmd_export, "github|gitlab", "-o --check --state -f",
+     "write the pipeline as a GitHub Actions workflow or a .gitlab-ci.yml whose jobs run rp",
+     "Every job runs `rp run --only STAGE --run-id ID --state SPEC`: the state must be shared\n"
+     "(--state git:REMOTE, or RP_STATE). --check compares FILE (default .github/workflows/rp.yml,\n"
+     ".gitlab-ci.yml) with what would be written. The mapping and what is lost: doc/ci.md."},
     {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

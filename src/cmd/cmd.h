@@ -37,5 +37,6 @@ int cmd_history(const Options *o);
 int cmd_approve(const Options *o);
 int cmd_reject(const Options *o);
 int cmd_repl(const Options *o);
+int cmd_export(const Options *o);
 
 #endif

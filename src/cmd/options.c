@@ -38,7 +38,10 @@ static const Option options[] = {
     {"comment", 0, "TEXT", AT(comment), false, "recorded with the decision"},
     {"format", 0, "dot|mermaid", AT(format), false, "the graph's language (default dot)"},
     {"write", 'w', NULL, AT(write), false, "rewrite the files in place (only those that change)"},
-    {"check", 0, NULL, AT(check), false, "print the names of the files that would change; exit 1 if any"},
+    {"check", 0, NULL, AT(check), false,
+     "exit 1 if the files would change: fmt prints their names, export a diff of FILE"},
+    {"output", 'o', "FILE", AT(output), false, "write to FILE instead of standard output"},
+    {"state", 0, "SPEC", AT(state), false, "where the state lives: a directory, or git:REMOTE (default $RP_STATE)"},
     {"help", 'h', NULL, AT(help), false, "print this help"},
 };
 #undef AT

@@ -32,7 +32,9 @@ typedef struct Options {
   const char *as, *comment;
   const char *format;      /* graph --format */
   bool json, dry_run, wait, break_on_failure;
-  bool write, check;       /* fmt -w, fmt --check */
+  bool write, check;       /* fmt -w, fmt --check, export --check */
+  const char *output;      /* export -o FILE */
+  const char *state;       /* --state SPEC */
   bool help;               /* -h, --help: the rest was not read */
 } Options;
 
