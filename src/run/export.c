@@ -310,9 +310,13 @@ static void stage_needs(const Stage *st, Items *out, const char *prefix) {
 
 /* An rp branch glob GitHub reads the same way: GitHub's `?` and `+`
  * repeat the character before them, a leading `!` negates and `\`
- * escapes; a pattern using them is widened to `**` (rp plan decides). */
+ * escapes, and it refuses what no git ref holds (spaces, `~^:`, control
+ * characters); such a pattern is widened to `**` (rp plan decides). */
 static const char *github_glob(const char *glob) {
-  return strpbrk(glob, "?+\\") || glob[0] == '!' ? "**" : glob;
+  bool odd = glob[0] == '!';
+  for (const unsigned char *c = (const unsigned char *)glob; *c && !odd; c++)
+    odd = *c <= ' ' || *c == 0x7f || strchr("?+\\~^:", *c);
+  return odd ? "**" : glob;
 }
 
 static void github_filter(const Node *filter, Items *out) {
@@ -324,8 +328,9 @@ static void github_filter(const Node *filter, Items *out) {
   items_free(&globs);
 }
 
+/* A number is a string input: rp checks and converts it (trigger_inputs). */
 static const char *github_input_type(const char *type) {
-  return !type || !strcmp(type, "string") ? "string" : !strcmp(type, "bool") ? "boolean" : "number";
+  return type && !strcmp(type, "bool") ? "boolean" : "string";
 }
 
 static void github_inputs(Exporter *E, int indent) {
@@ -343,8 +348,8 @@ static void github_inputs(Exporter *E, int indent) {
       char *text = plain(d);
       if (text) key_value(E, indent + 4, "default", text, d);
       else if (d && d->kind == N_BOOL) line(E, indent + 4, "default: %s", d->as.b ? "true" : "false");
-      else if (d && d->kind == N_INT) line(E, indent + 4, "default: %lld", (long long)d->as.i);
-      else if (d && d->kind == N_FLOAT) line(E, indent + 4, "default: %.17g", d->as.f);
+      else if (d && d->kind == N_INT) line(E, indent + 4, "default: '%lld'", (long long)d->as.i);
+      else if (d && d->kind == N_FLOAT) line(E, indent + 4, "default: '%.17g'", d->as.f);
       free(text);
     }
   }
@@ -488,12 +493,12 @@ static void glob_regex(Buf *b, const char *g) {
   buf_puts(b, "/^");
   for (; *g; g++) {
     if (g[0] == '*' && g[1] == '*') {
-      buf_puts(b, g[2] == '/' ? "(.*/)?" : ".*");
+      buf_puts(b, g[2] == '/' ? "(.*\\/)?" : ".*");
       g += g[2] == '/' ? 2 : 1;
     } else if (*g == '*') {
-      buf_puts(b, "[^/]*");
+      buf_puts(b, "[^\\/]*");
     } else if (*g == '?') {
-      buf_puts(b, "[^/]");
+      buf_puts(b, "[^\\/]");
     } else if (*g == '[' && strchr(g + 2, ']')) {
       const char *q = g + 1;
       buf_putc(b, '[');
