@@ -7,7 +7,8 @@ build="build-essential autoconf automake pkg-config
 # what the tests run: tests/fuzz.sh builds its harnesses with clang and libFuzzer
 test="git python3 valgrind groff-base graphviz yq hyperfine
       docker-registry podman buildah skopeo apache2-utils
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev
+      nodejs python3-yaml"  # tests/export.sh: npm (in nodejs here) installs its checkers
 pkgs="$build $test"
 missing=
 for p in $pkgs; do
