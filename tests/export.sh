@@ -13,7 +13,8 @@
 #  4. the state must be shared: none, a directory or a URL with a
 #     credential is refused (exit 2), RP_STATE is read;
 #  5. --check: 0 when FILE is current, 1 and a unified diff when not;
-#     -o writes FILE (and its folders); a local run ignores runs_on.
+#     -o writes FILE (and its folders); rp plan --json lists the stages
+#     the first job hands on; a local run ignores runs_on.
 set -u
 : "${RP:?RP must name the rp binary}"
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -136,6 +137,10 @@ grep -q '^--- .github/workflows/rp.yml' out && grep -q '^+++ rp export github' o
   { fail "--check prints no unified diff of the change"; cat out; }
 "$RP" export gitlab --state git:origin --check -o missing.yml > out 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "--check of a missing file exits $rc, want 1"
+out=$("$RP" plan --json --event push --branch main) || fail "rp plan --json"
+[ "$out" = '{"stages":["a"]}' ] || fail "rp plan --json printed $out"
+out=$("$RP" plan --json --event push --branch dev) || fail "rp plan --json, nothing to run"
+[ "$out" = '{"stages":[]}' ] || fail "rp plan --json with nothing to run printed $out"
 "$RP" run a > out 2>&1 || { fail "a local run of a stage with runs_on"; cat out; }
 grep -q 'ran' out || fail "the runs_on stage did not run locally"
 
