@@ -480,8 +480,13 @@ static void github(Exporter *E) {
 /* ---- GitLab CI ------------------------------------------------------------ */
 
 /* One character of a literal in an RE2 pattern written as GitLab's
- * `/.../`: punctuation is escaped (the `/` too, which would end it). */
+ * `/.../`: punctuation is escaped (the `/` too, which would end it), and
+ * a control character written as \xNN (a line break would end it too). */
 static void regex_char(Buf *b, char c) {
+  if ((unsigned char)c < 0x20 || c == 0x7f) {
+    buf_printf(b, "\\x%02x", (unsigned char)c);
+    return;
+  }
   if (ispunct((unsigned char)c)) buf_putc(b, '\\');
   buf_putc(b, c);
 }
@@ -504,8 +509,8 @@ static void glob_regex(Buf *b, const char *g) {
       buf_putc(b, '[');
       if (*q == '!' || *q == '^') buf_putc(b, '^'), q++;
       for (bool first = true; *q && (first || *q != ']'); first = false, q++) {
-        if (*q == '\\' || *q == '/' || *q == '[' || *q == ']' || *q == '^') buf_putc(b, '\\');
-        buf_putc(b, *q);
+        if (*q == '-') buf_putc(b, '-'); /* a range, as in glob_match */
+        else regex_char(b, *q);
       }
       buf_putc(b, ']');
       g = q;
@@ -523,7 +528,7 @@ static void regex_as_is(Buf *b, const Node *re) {
   for (uint32_t i = 0; i < re->as.regex.len; i++) {
     char c = re->as.regex.pattern[i];
     if (c == '\\' && i + 1 < re->as.regex.len) buf_putn(b, &re->as.regex.pattern[i++], 2);
-    else if (c == '/') buf_puts(b, "\\/");
+    else if (c == '/' || (unsigned char)c < 0x20 || c == 0x7f) regex_char(b, c);
     else buf_putc(b, c);
   }
   buf_putc(b, '/');
