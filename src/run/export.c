@@ -149,7 +149,8 @@ static void quoted(Buf *b, const char *s) {
 static char *scalar(Exporter *E, const char *s, const Node *at) {
   if (!utf8_valid((const unsigned char *)s)) fail_at(E, at, "a string that is not UTF-8 cannot be exported");
   if (E->spec->engine == EXPORT_GITHUB && strstr(s, "${{"))
-    fail_at(E, at, "'${{' would be evaluated by GitHub Actions: rp export github refuses to write it");
+    fail_at(E, at, "'${{' would be evaluated by GitHub Actions: rp export github refuses to write it%s",
+            at ? "" : " (it is in --state, RP_STATE, RP_DIST or the pipeline's path)");
   Buf b = {0};
   if (plain_word(s)) buf_puts(&b, s);
   else if (single_quotable(s)) buf_printf(&b, "'%s'", s);
@@ -298,14 +299,6 @@ static void runner_labels(const Stage *st, Items *out, const char *fallback) {
   if (!out->n && fallback) items_add(out, fallback, NULL);
 }
 
-static void stage_needs(const Stage *st, Items *out, const char *prefix) {
-  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
-    char *name = xasprintf("%s%s", prefix, st->needs->as.attr.names[k].name);
-    items_add(out, name, NULL);
-    free(name);
-  }
-}
-
 /* ---- GitHub Actions ---------------------------------------------------- */
 
 /* An rp branch glob GitHub reads the same way: GitHub's `?` and `+`
@@ -446,7 +439,7 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   line(E, 2, "%s:", st->name);
   Items needs = {0};
   items_add(&needs, "rp-plan", NULL);
-  stage_needs(st, &needs, "");
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) items_add(&needs, st->needs->as.attr.names[k].name, NULL);
   key_list(E, 4, "needs", &needs);
   items_free(&needs);
   line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
@@ -459,9 +452,15 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   free(cmd);
 }
 
+static const Node *pipeline_decl(const Program *p) {
+  for (int i = 0; i < p->decls.n; i++)
+    if (p->decls.items[i]->kind == N_PIPELINE) return p->decls.items[i];
+  return NULL;
+}
+
 static void github(Exporter *E) {
   header(E, "github");
-  key_value(E, 0, "name", E->p->name ? E->p->name : "rp", NULL);
+  key_value(E, 0, "name", E->p->name ? E->p->name : "rp", pipeline_decl(E->p));
   github_on(E);
   /* the state is pushed to the repository (git:origin) with the job's token */
   line(E, 0, "permissions:");
