@@ -25,11 +25,11 @@ static const char *repo_path(const char *path) {
 static int check_file(const char *path, const char *want, const char *engine) {
   size_t len;
   char *have = read_file(path, &len);
-  bool same = have && !strcmp(have, want);
+  bool exists = have != NULL, same = have && !strcmp(have, want);
   free(have);
   if (same) return EXIT_OK;
   char *label = xasprintf("rp export %s", engine);
-  char *argv[] = {"diff", "-u", "--label", (char *)path, "--label", label, have ? (char *)path : "/dev/null", "-", NULL};
+  char *argv[] = {"diff", "-u", "--label", (char *)path, "--label", label, exists ? (char *)path : "/dev/null", "-", NULL};
   ExecOptions eo = {.argv = argv, .input = want, .input_len = strlen(want), .capture_limit = 64 << 20};
   ExecResult res = {0};
   char *err = NULL;
