@@ -462,10 +462,12 @@ static void github(Exporter *E) {
   header(E, "github");
   key_value(E, 0, "name", E->p->name ? E->p->name : "rp", pipeline_decl(E->p));
   github_on(E);
-  /* the state is pushed to the repository (git:origin) with the job's token */
+  /* the state is pushed to the repository (git:origin) with the job's
+   * token, or with the secret RP_STATE_TOKEN when there is one */
   line(E, 0, "permissions:");
   line(E, 2, "contents: write");
   line(E, 0, "env:");
+  line(E, 2, "RP_STATE_TOKEN: ${{ secrets.RP_STATE_TOKEN || github.token }}");
   key_value(E, 2, "RP_VERSION", E->spec->version, NULL);
   if (E->spec->dist) key_value(E, 2, "RP_DIST", E->spec->dist, NULL);
   key_value(E, 2, "RP_STATE", E->spec->state, NULL);
