@@ -21,7 +21,7 @@ if [ -n "$test" ]; then
   pkgs="$pkgs git python3 curl valgrind groff-base graphviz yq hyperfine
         docker-registry podman buildah skopeo apache2-utils
         clang libclang-rt-14-dev chromium nodejs vim debhelper dpkg-dev busybox-static
-        zsh fish libxml2-utils patch"
+        zsh fish libxml2-utils patch python3-yaml"
   # a nodejs from elsewhere brings its own npm, which Debian's npm would replace
   command -v npm >/dev/null || pkgs="$pkgs npm"
 fi

@@ -30,7 +30,7 @@ const Command commands[] = {
      "write one static HTML page: the stage graph by the last run's results, versions, approvals, gates", NULL},
     {"environments", cmd_environments, "[FILE]", "--json -f",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
-    {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",
+    {"plan", cmd_plan, "[STAGE...]", "-f --only --json EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",
      "an interactive session: evaluate expressions, run stages, break and step inside them", NULL},
@@ -44,6 +44,11 @@ const Command commands[] = {
     {"graph", cmd_graph, "[FILE]", "--format --run -f", "print the stage graph",
      "Nodes are shaped and coloured by kind (trigger, stage, environment, gate);\n"
      "with --run ID the stages are coloured by that run's results. doc/graph.md."},
+    {"export", cmd_export, "github|gitlab", "-o --check --state -f",
+     "write the pipeline as a GitHub Actions workflow or a .gitlab-ci.yml whose jobs run rp",
+     "Every job runs `rp run --only STAGE --run-id ID --state SPEC`: the state must be shared\n"
+     "(--state git:REMOTE, or RP_STATE). --check compares FILE (default .github/workflows/rp.yml,\n"
+     ".gitlab-ci.yml) with what would be written. The mapping and what is lost: doc/ci.md."},
     {"parse", cmd_parse, "[FILE]", "-f", "print the syntax tree (for debugging)", NULL},
     {"init", cmd_init, "", "", "write a commented starter pipeline.rp and .rp/.gitignore", NULL},
     {"completion", cmd_completion, "SHELL", "-f",

@@ -44,5 +44,6 @@ int cmd_reject(const Options *o);
 int cmd_repl(const Options *o);
 int cmd_init(const Options *o);
 int cmd_completion(const Options *o);
+int cmd_export(const Options *o);
 
 #endif

@@ -37,7 +37,6 @@ static const Option options[] = {
     {"break-on-failure", 0, NULL, AT(break_on_failure), false,
      "open a session at a failing statement (stages then run one at a time)"},
     {"to", 0, "VERSION", AT(to), false, "the version to go back to (default: the previous successful one)"},
-    {"output", 'o', "FILE", AT(output), false, "write to FILE instead of standard output"},
     {"as", 0, "NAME", AT(as), false, "who decides (default: $RP_ACTOR, the CI's user, git's user.name, $USER)"},
     {"key", 0, "KEY", AT(key), false,
      "sign the decision with this SSH key (default: $RP_SIGNING_KEY, git's user.signingkey)"},
@@ -45,8 +44,11 @@ static const Option options[] = {
     {"format", 0, "dot|mermaid", AT(format), false, "the graph's language (default dot)"},
     {"run", 0, "ID", AT(run), false, "colour the stages by the results of run ID (rp runs lists them)"},
     {"write", 'w', NULL, AT(write), false, "rewrite the files in place (only those that change)"},
-    {"check", 0, NULL, AT(check), false, "print the names of the files that would change; exit 1 if any"},
+    {"check", 0, NULL, AT(check), false,
+     "exit 1 if the files would change: fmt prints their names, export a diff of FILE"},
     {"diff", 0, NULL, AT(diff), false, "print what would change as a unified diff; exit 1 if anything would"},
+    {"output", 'o', "FILE", AT(output), false, "write to FILE instead of standard output"},
+    {"state", 0, "SPEC", AT(state), false, "where the state lives: a directory, or git:REMOTE (default $RP_STATE)"},
     {"help", 'h', NULL, AT(help), false, "print this help"},
 };
 #undef AT

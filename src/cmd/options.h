@@ -30,13 +30,14 @@ typedef struct Options {
   Args secrets;            /* --secrets [ENV=]FILE */
   const char *junit, *force_promotion;
   const char *to;          /* rollback --to VERSION */
-  const char *output;      /* report -o FILE */
+  const char *output;      /* -o FILE: rp report, rp export */
   const char *as, *comment;
   const char *key; /* --key: the SSH key a decision is signed with */
   const char *format;      /* graph --format */
   const char *run;         /* graph --run ID */
   bool json, dry_run, wait, break_on_failure;
-  bool write, check, diff; /* fmt -w, --check, --diff */
+  bool write, check, diff; /* fmt -w, --check, --diff; export --check */
+  const char *state;       /* --state SPEC */
   bool help;               /* -h, --help: the rest was not read */
   char **owned;            /* strings made by the parser, not argv's */
   int nowned, owned_cap;

@@ -178,6 +178,22 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
   }
 }
 
+/* --json: the stages that would run, each once (a matrix stage's instances
+ * are one stage), on one line: what an exported workflow's first job hands
+ * the jobs after it (doc/ci.md). */
+static void print_plan_json(const Scheduler *s) {
+  Value stages = v_list();
+  for (int u = 0; u < s->n; u++)
+    if (u == 0 || s->units[u].stage != s->units[u - 1].stage) list_push(stages, v_cstr(s->units[u].stage->name));
+  Value plan = v_map();
+  map_set(plan, "stages", stages);
+  Buf b = {0};
+  json_encode(plan, &b, false);
+  puts(b.data);
+  buf_free(&b);
+  value_release(plan);
+}
+
 int cmd_plan(const Options *o) {
   Selection sel;
   Loaded l = {0};
@@ -193,7 +209,8 @@ int cmd_plan(const Options *o) {
     interp_set_event(I, value_retain(l.event));
     Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
     ok = sched_plan(&s, l.goals, l.ngoals);
-    if (ok) print_plan(&l, I, &s);
+    if (ok && o->json) print_plan_json(&s);
+    else if (ok) print_plan(&l, I, &s);
     sched_free(&s);
     interp_free(I);
   }

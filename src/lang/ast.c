@@ -74,7 +74,8 @@ const char *op_text(Op op) {
 
 const char *attr_name(AttrKind k) {
   static const char *t[ATTR__COUNT] = {"needs", "when", "environment", "version",
-                                       "timeout", "retry", "matrix", "container", "services"};
+                                       "timeout", "retry", "matrix", "container", "services",
+                                       "runs_on"};
   return t[k];
 }
 

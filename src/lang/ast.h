@@ -134,6 +134,7 @@ typedef enum AttrKind {
   ATTR_MATRIX,
   ATTR_CONTAINER, /* the image its sh commands run in */
   ATTR_SERVICES,  /* containers started before it, reachable by name */
+  ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
   ATTR__COUNT
 } AttrKind;
 
@@ -157,7 +158,8 @@ typedef struct Stage {
   Pos name_pos;
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
-  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix, *container, *services;
+  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
+  Node *container, *services, *runs_on;
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;

@@ -1533,6 +1533,25 @@ static void check_literal_kind(Checker *c, Node *attr) {
   }
 }
 
+/* `runs_on "label"` or `runs_on ["self-hosted", "gpu"]`: rp export writes
+ * the labels into a workflow before anything runs, so they are plain
+ * strings, never expressions. */
+static bool is_label(const Node *v) {
+  uint32_t len;
+  return string_is_plain(v, NULL, &len) && len > 0;
+}
+
+static void check_runs_on(Checker *c, const Node *attr) {
+  const Node *v = attr->as.attr.value;
+  if (!v) return;
+  bool ok = v->kind == N_LIST ? v->as.list.n > 0 : is_label(v);
+  for (int i = 0; ok && v->kind == N_LIST && i < v->as.list.n; i++) ok = is_label(v->as.list.items[i]);
+  if (!ok)
+    diag_error(c->d, c->src, v->pos,
+               "runs_on needs a runner label or a list of them, as in \"ubuntu-latest\" or [\"self-hosted\", \"gpu\"] "
+               "(plain strings: rp export writes them before anything runs)");
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
@@ -1549,6 +1568,7 @@ static void check_stage(Checker *c, StageInfo *s) {
     case ATTR_WHEN: check_expr(c, a->as.attr.value); break;
     case ATTR_CONTAINER:
     case ATTR_SERVICES: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
+    case ATTR_RUNS_ON: check_runs_on(c, a); break;
     case ATTR_TIMEOUT:
     case ATTR_RETRY: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_VERSION:

@@ -895,7 +895,8 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
     return NULL;
   }
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
-                              &st->timeout, &st->retry, &st->matrix, &st->container, &st->services};
+                              &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
+                              &st->runs_on};
   if (*slot[kind]) {
     error_at(P, t, "stage '%s' has more than one '%s'", st->name, attr_name(kind));
     return NULL;
@@ -974,9 +975,11 @@ static Node *stage_item(Parser *P, void *ctx) {
   }
   int kind = attr_lookup(P, t);
   /* an attribute name followed by what cannot continue an expression is an
-   * attribute: `needs build`; `version = 2` or `timeout.x` are statements */
+   * attribute: `needs build`; `version = 2` or `timeout.x` are statements.
+   * runs_on's usual value is a list, so `runs_on [` stays the attribute. */
+  bool same_line_bracket = P->nxt.kind == T_LBRACKET && !P->nxt.nl_before && kind != ATTR_RUNS_ON;
   if (kind >= 0 && P->nxt.kind != T_ASSIGN && P->nxt.kind != T_DOT &&
-      !(P->nxt.kind == T_LPAREN && !P->nxt.nl_before) && !(P->nxt.kind == T_LBRACKET && !P->nxt.nl_before)) {
+      !(P->nxt.kind == T_LPAREN && !P->nxt.nl_before) && !same_line_bracket) {
     Node *a = parse_attr(P, sc, (AttrKind)kind);
     if (a) {
       Node **grown = arena_alloc(&P->p->arena, sizeof(Node *) * (size_t)(st->attrs.n + 1));

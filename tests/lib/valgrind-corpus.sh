@@ -11,8 +11,14 @@ for f in $(find "$top/examples" "$top/stdlib" "$top/tests" -type f -name '*.rp' 
   cmds="check parse fmt graph"
   # the language-semantics tests also run, stage processes included
   grep -q '# expect:' "$f" && cmds="$cmds run"
+  # the pipelines rp export has golden files for
+  case $f in */examples/*/pipeline.rp | */tests/export/*.rp) cmds="$cmds github gitlab" ;; esac
   for cmd in $cmds; do
-    case $cmd in run) args="run --event local -j1 -f" ;; *) args=$cmd ;; esac
+    case $cmd in
+    run) args="run --event local -j1 -f" ;;
+    github | gitlab) args="export $cmd --state git:origin -f" ;;
+    *) args=$cmd ;;
+    esac
     # memory errors and definite leaks count (arenas can look "possibly" lost)
     RP_STATE_DIR=${TMPDIR:-/tmp}/rp-vg-state.$$ valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
       --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$RP" $args "$f" >/dev/null 2>/tmp/vg.$$

@@ -1,0 +1,806 @@
+/* export.c — a pipeline as a GitHub Actions workflow or a .gitlab-ci.yml.
+ *
+ * One pass over the triggers finds the stages each one starts (its goals
+ * and all they need); a stage no CI trigger starts (`on local` only) is
+ * left out and named in the file's header. Each engine then has its own
+ * writer: GitHub's first job runs `rp plan` and hands the stages to run to
+ * the jobs after it (so trigger filters, labels and paths keep rp's exact
+ * meaning), GitLab's jobs carry `rules:` translated from the triggers.
+ * The YAML is written by hand: a fixed layout, every scalar taken from
+ * the pipeline quoted when it is not a plain word. */
+#include "run/export.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+
+/* A list of distinct strings, each with the node it came from (for errors). */
+typedef struct Item {
+  char *s;
+  const Node *at;
+} Item;
+
+typedef struct Items {
+  Item *v;
+  int n, cap;
+} Items;
+
+typedef struct Exporter {
+  const Program *p;
+  const ExportSpec *spec;
+  Buf out;
+  char *err;      /* the first problem; the rest of the output is dropped */
+  bool *runs;     /* runs[t * nstages + s]: trigger t starts stage s */
+  bool *exported; /* per stage: some exported trigger starts it */
+} Exporter;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void items_add(Items *l, const char *s, const Node *at) {
+  for (int i = 0; i < l->n; i++)
+    if (!strcmp(l->v[i].s, s)) return;
+  Item it = {xstrdup(s), at};
+  VEC_PUSH(l->v, l->n, l->cap, it);
+}
+
+static void items_free(Items *l) {
+  for (int i = 0; i < l->n; i++) free(l->v[i].s);
+  free(l->v);
+  memset(l, 0, sizeof *l);
+}
+
+/* A string literal's text when it has no interpolation, else NULL. */
+static char *plain(const Node *n) {
+  const char *s;
+  uint32_t len;
+  return n && string_is_plain(n, &s, &len) ? xstrndup(s, len) : NULL;
+}
+
+/* The plain strings of a string or a list of them; *whole false when some
+ * item is not one (the caller then widens). */
+static void plains(const Node *n, Items *out, bool *whole) {
+  *whole = n != NULL;
+  if (!n) return;
+  int count = n->kind == N_LIST ? n->as.list.n : 1;
+  for (int i = 0; i < count; i++) {
+    const Node *item = n->kind == N_LIST ? n->as.list.items[i] : n;
+    char *s = plain(item);
+    if (s) items_add(out, s, item);
+    else *whole = false;
+    free(s);
+  }
+}
+
+static void fail_at(Exporter *E, const Node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_at(Exporter *E, const Node *at, const char *fmt, ...) {
+  if (E->err) return;
+  va_list ap;
+  va_start(ap, fmt);
+  Buf b = {0};
+  if (at) buf_printf(&b, "%s:%u:%u: ", E->p->src->path, at->pos.line, at->pos.col);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  E->err = buf_take(&b);
+}
+
+static bool utf8_valid(const unsigned char *s) {
+  while (*s) {
+    int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 && *s >= 0xc2 ? 1 : (*s & 0xf0) == 0xe0 ? 2 : (*s & 0xf8) == 0xf0 && *s <= 0xf4 ? 3 : -1;
+    if (n < 0) return false;
+    for (s++; n > 0; n--, s++)
+      if ((*s & 0xc0) != 0x80) return false;
+  }
+  return true;
+}
+
+/* ---- YAML ------------------------------------------------------------- */
+
+static void line(Exporter *E, int indent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void line(Exporter *E, int indent, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  buf_printf(&E->out, "%*s", indent, "");
+  buf_vprintf(&E->out, fmt, ap);
+  buf_putc(&E->out, '\n');
+  va_end(ap);
+}
+
+/* A word YAML reads back as the same string: no quotes needed. */
+static bool plain_word(const char *s) {
+  static const char *const special[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", NULL};
+  if (!isalpha((unsigned char)*s) && *s != '_') return false;
+  for (const char *c = s; *c; c++)
+    if (!isalnum((unsigned char)*c) && !strchr("_-./", *c)) return false;
+  for (int i = 0; special[i]; i++)
+    if (!strcasecmp(s, special[i])) return false;
+  return true;
+}
+
+/* Printable ASCII without a quote reads back the same between '...'. */
+static bool single_quotable(const char *s) {
+  for (; *s; s++)
+    if (*s < 0x20 || *s > 0x7e || *s == '\'') return false;
+  return true;
+}
+
+/* A double-quoted scalar: the YAML escapes for quotes, backslashes and
+ * every character YAML would take as a line break or reject. */
+static void quoted(Buf *b, const char *s) {
+  buf_putc(b, '"');
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    if (*c == '"' || *c == '\\') buf_printf(b, "\\%c", *c);
+    else if (*c == '\n') buf_puts(b, "\\n");
+    else if (*c == '\t') buf_puts(b, "\\t");
+    else if (*c < 0x20 || *c == 0x7f) buf_printf(b, "\\x%02x", *c);
+    else if (c[0] == 0xc2 && c[1] == 0x85) buf_puts(b, "\\N"), c++;
+    else if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) buf_puts(b, c[2] == 0xa8 ? "\\L" : "\\P"), c += 2;
+    else if (c[0] == 0xef && c[1] == 0xbb && c[2] == 0xbf) buf_puts(b, "\\uFEFF"), c += 2;
+    else buf_putc(b, (char)*c);
+  }
+  buf_putc(b, '"');
+}
+
+/* A string from the pipeline, as a YAML scalar. `at` names where it was
+ * written, for the error when the engine could not be given it safely. */
+static char *scalar(Exporter *E, const char *s, const Node *at) {
+  if (!utf8_valid((const unsigned char *)s)) fail_at(E, at, "a string that is not UTF-8 cannot be exported");
+  if (E->spec->engine == EXPORT_GITHUB && strstr(s, "${{"))
+    fail_at(E, at, "'${{' would be evaluated by GitHub Actions: rp export github refuses to write it%s",
+            at ? "" : " (it is in --state, RP_STATE, RP_DIST or the pipeline's path)");
+  Buf b = {0};
+  if (plain_word(s)) buf_puts(&b, s);
+  else if (single_quotable(s)) buf_printf(&b, "'%s'", s);
+  else quoted(&b, s);
+  return buf_take(&b);
+}
+
+static void key_value(Exporter *E, int indent, const char *key, const char *value, const Node *at) {
+  char *v = scalar(E, value, at);
+  line(E, indent, "%s: %s", key, v);
+  free(v);
+}
+
+/* `key: [a, "b c"]` */
+static void key_list(Exporter *E, int indent, const char *key, const Items *l) {
+  Buf b = {0};
+  for (int i = 0; i < l->n; i++) {
+    char *v = scalar(E, l->v[i].s, l->v[i].at);
+    buf_printf(&b, "%s%s", i ? ", " : "", v);
+    free(v);
+  }
+  line(E, indent, "%s: [%s]", key, b.data ? b.data : "");
+  buf_free(&b);
+}
+
+/* `key: |` (or `- |` for a list item) and the lines of `text`, indented. */
+static void key_block(Exporter *E, int indent, const char *key, const char *text) {
+  line(E, indent, "%s%s |", key, strcmp(key, "-") ? ":" : "");
+  for (const char *s = text; *s;) {
+    size_t n = strcspn(s, "\n");
+    line(E, indent + 2, "%.*s", (int)n, s);
+    s += n + (s[n] == '\n');
+  }
+}
+
+/* ---- what each trigger starts ---------------------------------------- */
+
+static void mark(const Program *p, int s, bool *set) {
+  if (s < 0 || set[s]) return;
+  set[s] = true;
+  const Stage *st = p->stages[s]->as.stage;
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++)
+    mark(p, program_stage_index(p, st->needs->as.attr.names[k].name), set);
+}
+
+static const Trigger *trigger(const Exporter *E, int t) { return E->p->triggers[t]->as.trigger; }
+static const Stage *stage(const Exporter *E, int s) { return E->p->stages[s]->as.stage; }
+
+/* The pull request types a trigger fires on (its `types`, else the default). */
+static void pr_types(const Trigger *t, Items *out) {
+  bool whole;
+  plains(settings_get(&t->settings, "types"), out, &whole);
+  if (out->n) return;
+  const char *def[] = {"opened", "synchronize", "reopened"};
+  for (int i = 0; i < 3; i++) items_add(out, def[i], NULL);
+}
+
+/* GitLab runs merge request pipelines when one opens or changes, never
+ * when it closes or is labelled alone. */
+static bool gitlab_can_fire(const Trigger *t) {
+  if (t->event != EV_PULL_REQUEST) return true;
+  Items types = {0};
+  pr_types(t, &types);
+  bool any = false;
+  for (int i = 0; i < types.n; i++)
+    any = any || !strcmp(types.v[i].s, "opened") || !strcmp(types.v[i].s, "synchronize") || !strcmp(types.v[i].s, "reopened");
+  items_free(&types);
+  return any;
+}
+
+static bool exported_trigger(const Exporter *E, const Trigger *t) {
+  return t->event != EV_LOCAL && (E->spec->engine != EXPORT_GITLAB || gitlab_can_fire(t));
+}
+
+static void plan_triggers(Exporter *E) {
+  int ns = E->p->nstages, nt = E->p->ntriggers;
+  E->runs = xcalloc((size_t)(nt * ns) + 1, sizeof *E->runs);
+  E->exported = xcalloc((size_t)ns + 1, sizeof *E->exported);
+  for (int t = 0; t < nt; t++) {
+    const Trigger *tr = trigger(E, t);
+    bool *set = &E->runs[t * ns];
+    for (int g = 0; g < tr->ntargets; g++) mark(E->p, program_stage_index(E->p, tr->targets[g].name), set);
+    for (int s = 0; s < ns && exported_trigger(E, tr); s++) E->exported[s] = E->exported[s] || set[s];
+  }
+}
+
+/* ---- the parts both engines share ------------------------------------ */
+
+static const char *const build_deps = "pkg-config libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev "
+                                      "libssl-dev libedit-dev";
+
+/* Builds the pinned rp from its release tarball into $RP_HOME once (the
+ * engine caches the folder), unless the runner already has rp. */
+static char *install_script(const char *sudo, const char *tmp) {
+  return xasprintf("if ! command -v rp >/dev/null && [ ! -x \"$RP_HOME/bin/rp\" ]; then\n"
+                   "  : \"${RP_DIST:?no rp on this runner: export with RP_DIST=URL, the folder serving rp-$RP_VERSION.tar.gz}\"\n"
+                   "  %sapt-get update -qq\n"
+                   "  %sapt-get install -y -qq --no-install-recommends build-essential curl ca-certificates %s\n"
+                   "  curl -fsSL \"$RP_DIST/rp-$RP_VERSION.tar.gz\" | tar -xz -C \"%s\"\n"
+                   "  (cd \"%s/rp-$RP_VERSION\" && ./configure -q --prefix=\"$RP_HOME\" && make -s -j\"$(nproc)\" install)\n"
+                   "fi",
+                   sudo, sudo, build_deps, tmp, tmp);
+}
+
+static bool custom_pipeline(const Exporter *E) { return strcmp(E->spec->pipeline, "pipeline.rp") != 0; }
+
+/* The command a stage's job runs; the values from the pipeline and the
+ * command line reach it through variables, never spliced into the script. */
+static char *run_command(const Exporter *E, const char *stage_name, const char *run_id) {
+  return xasprintf("rp run --only %s --run-id \"%s\" --state \"$RP_STATE\"%s", stage_name, run_id,
+                   custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
+}
+
+static void header(Exporter *E, const char *command) {
+  line(E, 0, "# Generated by `rp export %s` from %s: change the pipeline and export again", command,
+       E->spec->pipeline);
+  line(E, 0, "# (`rp export %s --check -o FILE` fails when this file is stale). See doc/ci.md.", command);
+  Buf left = {0};
+  for (int s = 0; s < E->p->nstages; s++)
+    if (!E->exported[s]) buf_printf(&left, " %s", stage(E, s)->name);
+  if (left.len) line(E, 0, "# Not exported, no CI trigger starts them:%s", left.data);
+  buf_free(&left);
+}
+
+static const Environment *stage_env(const Exporter *E, const Stage *st) {
+  return st->environment ? program_environment(E->p, st->environment->as.attr.ref.name) : NULL;
+}
+
+/* environment: {name, url}; a url written with ${...} is rp's to
+ * compute at run time, so only a plain one is exported. */
+static void environment(Exporter *E, int indent, const Stage *st) {
+  const Environment *env = stage_env(E, st);
+  if (!env) return;
+  line(E, indent, "environment:");
+  key_value(E, indent + 2, "name", env->name, st->environment);
+  const Node *urlnode = settings_get(&env->items, "url");
+  char *url = plain(urlnode);
+  if (url) key_value(E, indent + 2, "url", url, urlnode);
+  free(url);
+}
+
+/* runs_on's labels, or `fallback` when it has none. */
+static void runner_labels(const Stage *st, Items *out, const char *fallback) {
+  bool whole;
+  plains(st->runs_on ? st->runs_on->as.attr.value : NULL, out, &whole);
+  if (!out->n && fallback) items_add(out, fallback, NULL);
+}
+
+/* ---- GitHub Actions ---------------------------------------------------- */
+
+/* An rp branch glob GitHub reads the same way: GitHub's `?` and `+`
+ * repeat the character before them, a leading `!` negates and `\`
+ * escapes, and it refuses what no git ref holds (spaces, `~^:`, control
+ * characters); such a pattern is widened to `**` (rp plan decides). */
+static const char *github_glob(const char *glob) {
+  bool odd = glob[0] == '!';
+  for (const unsigned char *c = (const unsigned char *)glob; *c && !odd; c++)
+    odd = *c <= ' ' || *c == 0x7f || strchr("?+\\~^:", *c);
+  return odd ? "**" : glob;
+}
+
+static void github_filter(const Node *filter, Items *out) {
+  Items globs = {0};
+  bool whole;
+  plains(filter && filter->kind != N_REGEX ? filter : NULL, &globs, &whole);
+  if (!whole) items_add(out, "**", filter);
+  for (int i = 0; i < globs.n; i++) items_add(out, github_glob(globs.v[i].s), globs.v[i].at);
+  items_free(&globs);
+}
+
+/* A number is a string input: rp checks and converts it (trigger_inputs). */
+static const char *github_input_type(const char *type) {
+  return type && !strcmp(type, "bool") ? "boolean" : "string";
+}
+
+static void github_inputs(Exporter *E, int indent) {
+  bool any = false;
+  for (int t = 0; t < E->p->ntriggers; t++) {
+    const Trigger *tr = trigger(E, t);
+    for (int i = 0; tr->event == EV_MANUAL && i < tr->ninputs; i++) {
+      const Param *in = &tr->inputs[i];
+      if (!any) line(E, indent, "inputs:");
+      any = true;
+      line(E, indent + 2, "%s:", in->name);
+      line(E, indent + 4, "type: %s", github_input_type(in->type));
+      line(E, indent + 4, "required: %s", in->def ? "false" : "true");
+      const Node *d = in->def;
+      char *text = plain(d);
+      if (text) key_value(E, indent + 4, "default", text, d);
+      else if (d && d->kind == N_BOOL) line(E, indent + 4, "default: %s", d->as.b ? "true" : "false");
+      else if (d && d->kind == N_INT) line(E, indent + 4, "default: '%lld'", (long long)d->as.i);
+      else if (d && d->kind == N_FLOAT) line(E, indent + 4, "default: '%.17g'", d->as.f);
+      free(text);
+    }
+  }
+  if (!any) line(E, indent, "inputs: {}");
+}
+
+/* on: — a superset of the events the triggers match; the first job's
+ * `rp plan` then decides, with rp's own filters, what runs. */
+static void github_on(Exporter *E) {
+  Items branches = {0}, tags = {0}, targets = {0}, types = {0}, crons = {0};
+  bool push = false, tag = false, pr = false, manual = false;
+  for (int t = 0; t < E->p->ntriggers; t++) {
+    const Trigger *tr = trigger(E, t);
+    switch (tr->event) {
+    case EV_PUSH: push = true; github_filter(tr->filter, &branches); break;
+    case EV_TAG: tag = true; github_filter(tr->filter, &tags); break;
+    case EV_PULL_REQUEST:
+      pr = true;
+      github_filter(tr->filter, &targets);
+      pr_types(tr, &types);
+      break;
+    case EV_MANUAL: manual = true; break;
+    case EV_SCHEDULE: {
+      char *cron = plain(tr->filter);
+      if (cron) items_add(&crons, cron, tr->filter);
+      else fail_at(E, tr->filter ? tr->filter : E->p->triggers[t], "a schedule needs a plain cron text to be exported");
+      free(cron);
+      break;
+    }
+    default: break;
+    }
+  }
+  line(E, 0, "on:");
+  if (push || tag) {
+    line(E, 2, "push:");
+    if (push) key_list(E, 4, "branches", &branches);
+    if (tag) key_list(E, 4, "tags", &tags);
+  }
+  if (pr) {
+    line(E, 2, "pull_request:");
+    key_list(E, 4, "branches", &targets);
+    key_list(E, 4, "types", &types);
+  }
+  if (manual) {
+    line(E, 2, "workflow_dispatch:");
+    github_inputs(E, 4);
+  }
+  if (crons.n) {
+    line(E, 2, "schedule:");
+    for (int i = 0; i < crons.n; i++) key_value(E, 4, "- cron", crons.v[i].s, crons.v[i].at);
+  }
+  items_free(&branches), items_free(&tags), items_free(&targets), items_free(&types), items_free(&crons);
+}
+
+static void github_setup_steps(Exporter *E) {
+  line(E, 4, "steps:");
+  line(E, 6, "- uses: actions/checkout@v4");
+  line(E, 6, "- uses: actions/cache@v4");
+  line(E, 8, "with:");
+  line(E, 10, "path: ~/.rp-bin");
+  line(E, 10, "key: rp-${{ runner.os }}-${{ runner.arch }}-${{ env.RP_VERSION }}");
+  line(E, 6, "- name: install rp");
+  char *script = install_script("sudo ", "$RUNNER_TEMP");
+  Buf b = {0};
+  buf_printf(&b, "RP_HOME=\"$HOME/.rp-bin\"\n%s\necho \"$RP_HOME/bin\" >> \"$GITHUB_PATH\"", script);
+  key_block(E, 8, "run", b.data);
+  buf_free(&b);
+  free(script);
+}
+
+static void github_runs_on(Exporter *E, const Stage *st) {
+  Items labels = {0};
+  runner_labels(st, &labels, "ubuntu-latest");
+  if (labels.n == 1) key_value(E, 4, "runs-on", labels.v[0].s, labels.v[0].at);
+  else key_list(E, 4, "runs-on", &labels);
+  items_free(&labels);
+}
+
+static void github_plan_job(Exporter *E) {
+  line(E, 2, "rp-plan:");
+  line(E, 4, "runs-on: ubuntu-latest");
+  line(E, 4, "outputs:");
+  line(E, 6, "plan: ${{ steps.plan.outputs.plan }}");
+  github_setup_steps(E);
+  line(E, 6, "- id: plan");
+  const char *f = custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "";
+  char *script = xasprintf("echo \"run github-$GITHUB_RUN_ID\"\nrp plan%s\necho \"plan=$(rp plan --json%s)\" >> \"$GITHUB_OUTPUT\"",
+                           f, f);
+  key_block(E, 8, "run", script);
+  free(script);
+}
+
+static void github_stage_job(Exporter *E, const Stage *st) {
+  line(E, 2, "%s:", st->name);
+  Items needs = {0};
+  items_add(&needs, "rp-plan", NULL);
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) items_add(&needs, st->needs->as.attr.names[k].name, NULL);
+  key_list(E, 4, "needs", &needs);
+  items_free(&needs);
+  line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
+  github_runs_on(E, st);
+  environment(E, 4, st);
+  github_setup_steps(E);
+  char *cmd = run_command(E, st->name, "github-$GITHUB_RUN_ID");
+  line(E, 6, "- name: rp run --only %s", st->name);
+  key_block(E, 8, "run", cmd);
+  free(cmd);
+}
+
+static const Node *pipeline_decl(const Program *p) {
+  for (int i = 0; i < p->decls.n; i++)
+    if (p->decls.items[i]->kind == N_PIPELINE) return p->decls.items[i];
+  return NULL;
+}
+
+static void github(Exporter *E) {
+  header(E, "github");
+  key_value(E, 0, "name", E->p->name ? E->p->name : "rp", pipeline_decl(E->p));
+  github_on(E);
+  /* the state is pushed to the repository (git:origin) with the job's
+   * token, or with the secret RP_STATE_TOKEN when there is one */
+  line(E, 0, "permissions:");
+  line(E, 2, "contents: write");
+  line(E, 0, "env:");
+  line(E, 2, "RP_STATE_TOKEN: ${{ secrets.RP_STATE_TOKEN || github.token }}");
+  key_value(E, 2, "RP_VERSION", E->spec->version, NULL);
+  if (E->spec->dist) key_value(E, 2, "RP_DIST", E->spec->dist, NULL);
+  key_value(E, 2, "RP_STATE", E->spec->state, NULL);
+  if (custom_pipeline(E)) key_value(E, 2, "RP_PIPELINE", E->spec->pipeline, NULL);
+  line(E, 0, "jobs:");
+  github_plan_job(E);
+  for (int s = 0; s < E->p->nstages; s++)
+    if (E->exported[s]) github_stage_job(E, stage(E, s));
+}
+
+/* ---- GitLab CI ------------------------------------------------------------ */
+
+/* One character of a literal in an RE2 pattern written as GitLab's
+ * `/.../`: punctuation is escaped (the `/` too, which would end it), and
+ * a control character written as \xNN (a line break would end it too). */
+static void regex_char(Buf *b, char c) {
+  if ((unsigned char)c < 0x20 || c == 0x7f) {
+    buf_printf(b, "\\x%02x", (unsigned char)c);
+    return;
+  }
+  if (ispunct((unsigned char)c)) buf_putc(b, '\\');
+  buf_putc(b, c);
+}
+
+/* An rp glob as an anchored regular expression: `*` stays within a path
+ * segment, `**` crosses them (and `**` followed by `/` may match nothing),
+ * `?` is one character, `[...]` a class, as glob_match reads them. */
+static void glob_regex(Buf *b, const char *g) {
+  buf_puts(b, "/^");
+  for (; *g; g++) {
+    if (g[0] == '*' && g[1] == '*') {
+      buf_puts(b, g[2] == '/' ? "(.*\\/)?" : ".*");
+      g += g[2] == '/' ? 2 : 1;
+    } else if (*g == '*') {
+      buf_puts(b, "[^\\/]*");
+    } else if (*g == '?') {
+      buf_puts(b, "[^\\/]");
+    } else if (*g == '[' && strchr(g + 2, ']')) {
+      const char *q = g + 1;
+      buf_putc(b, '[');
+      if (*q == '!' || *q == '^') buf_putc(b, '^'), q++;
+      for (bool first = true; *q && (first || *q != ']'); first = false, q++) {
+        if (*q == '-') buf_putc(b, '-'); /* a range, as in glob_match */
+        else regex_char(b, *q);
+      }
+      buf_putc(b, ']');
+      g = q;
+    } else {
+      regex_char(b, *g);
+    }
+  }
+  buf_puts(b, "$/");
+}
+
+/* A PCRE2 pattern as GitLab's `/.../` (GitLab reads it as RE2: what RE2
+ * lacks, such as lookaround, fails there; doc/ci.md). */
+static void regex_as_is(Buf *b, const Node *re) {
+  buf_putc(b, '/');
+  for (uint32_t i = 0; i < re->as.regex.len; i++) {
+    char c = re->as.regex.pattern[i];
+    if (c == '\\' && i + 1 < re->as.regex.len) buf_putn(b, &re->as.regex.pattern[i++], 2);
+    else if (c == '/' || (unsigned char)c < 0x20 || c == 0x7f) regex_char(b, c);
+    else buf_putc(b, c);
+  }
+  buf_putc(b, '/');
+}
+
+/* ` && ($VAR =~ /a/ || $VAR =~ /b/)` for a trigger's filter. */
+static void filter_rule(Exporter *E, Buf *b, const char *var, const Node *filter) {
+  if (!filter) return;
+  buf_puts(b, " && (");
+  if (filter->kind == N_REGEX) {
+    buf_printf(b, "%s =~ ", var);
+    regex_as_is(b, filter);
+  } else {
+    Items globs = {0};
+    bool whole;
+    plains(filter, &globs, &whole);
+    if (!whole) fail_at(E, filter, "a trigger's filter must be plain strings to be exported");
+    for (int i = 0; i < globs.n; i++) {
+      buf_printf(b, "%s%s =~ ", i ? " || " : "", var);
+      glob_regex(b, globs.v[i].s);
+    }
+    items_free(&globs);
+  }
+  buf_putc(b, ')');
+}
+
+/* The `rules: if:` of a trigger. */
+static char *gitlab_if(Exporter *E, const Trigger *t) {
+  Buf b = {0};
+  switch (t->event) {
+  case EV_PUSH:
+    buf_puts(&b, "$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH");
+    filter_rule(E, &b, "$CI_COMMIT_BRANCH", t->filter);
+    break;
+  case EV_TAG:
+    buf_puts(&b, "$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_TAG");
+    filter_rule(E, &b, "$CI_COMMIT_TAG", t->filter);
+    break;
+  case EV_PULL_REQUEST: {
+    buf_puts(&b, "$CI_PIPELINE_SOURCE == \"merge_request_event\"");
+    filter_rule(E, &b, "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", t->filter);
+    Items labels = {0};
+    bool whole;
+    plains(settings_get(&t->settings, "labels"), &labels, &whole);
+    for (int i = 0; i < labels.n; i++) {
+      buf_puts(&b, " && $CI_MERGE_REQUEST_LABELS =~ /(^|,)");
+      for (const char *c = labels.v[i].s; *c; c++) regex_char(&b, *c);
+      buf_puts(&b, "(,|$)/");
+    }
+    items_free(&labels);
+    break;
+  }
+  case EV_MANUAL: buf_puts(&b, "$CI_PIPELINE_SOURCE =~ /^(web|api|trigger)$/"); break;
+  case EV_SCHEDULE: buf_puts(&b, "$CI_PIPELINE_SOURCE == \"schedule\""); break;
+  default: break;
+  }
+  return buf_take(&b);
+}
+
+/* The rules of a stage's job: one per exported trigger that starts it. */
+static void gitlab_rules(Exporter *E, int s, bool manual) {
+  line(E, 2, "rules:");
+  for (int t = 0; t < E->p->ntriggers; t++) {
+    const Trigger *tr = trigger(E, t);
+    if (!exported_trigger(E, tr) || !E->runs[t * E->p->nstages + s]) continue;
+    char *cond = gitlab_if(E, tr);
+    char *v = scalar(E, cond, NULL);
+    line(E, 4, "- if: %s", v);
+    free(v);
+    free(cond);
+    Items paths = {0};
+    bool whole;
+    plains(settings_get(&tr->settings, "paths"), &paths, &whole);
+    if (paths.n) key_list(E, 6, "changes", &paths);
+    items_free(&paths);
+    if (manual) line(E, 6, "when: manual");
+  }
+}
+
+/* A stage's job name: its own, unless GitLab reserves it for a setting
+ * (a stage named `variables`); `stage:NAME` can never be another stage. */
+static char *gitlab_job(const char *stage_name) {
+  static const char *const reserved[] = {"image", "services", "stages", "types", "before_script", "after_script",
+                                         "variables", "cache", "include", "pages", "workflow", "default", "spec",
+                                         NULL};
+  for (int i = 0; reserved[i]; i++)
+    if (!strcmp(stage_name, reserved[i])) return xasprintf("stage:%s", stage_name);
+  return xstrdup(stage_name);
+}
+
+static void gitlab_needs(Exporter *E, const Stage *st, const char *extra) {
+  Items needs = {0};
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
+    char *job = gitlab_job(st->needs->as.attr.names[k].name);
+    items_add(&needs, job, NULL);
+    free(job);
+  }
+  if (extra) items_add(&needs, extra, NULL);
+  key_list(E, 2, "needs", &needs);
+  items_free(&needs);
+}
+
+/* Manual inputs reach `rp run` as --input from variables the "Run
+ * pipeline" form shows (GitLab's event carries none of its own). */
+static void gitlab_input_flags(Exporter *E, int s, Buf *cmd) {
+  for (int t = 0; t < E->p->ntriggers; t++) {
+    const Trigger *tr = trigger(E, t);
+    bool starts = E->runs[t * E->p->nstages + s];
+    for (int i = 0; starts && tr->event == EV_MANUAL && i < tr->ninputs; i++)
+      buf_printf(cmd, " --input \"%s=$RP_INPUT_%s\"", tr->inputs[i].name, tr->inputs[i].name);
+  }
+}
+
+/* GitLab expands $VAR in a variable's value: `$$` keeps a `$`. */
+static char *gitlab_literal(const char *s) {
+  Buf b = {0};
+  for (; *s; s++) buf_puts(&b, *s == '$' ? "$$" : (char[]){*s, 0});
+  return buf_take(&b);
+}
+
+static void gitlab_variable(Exporter *E, int indent, const char *name, const char *value, const Node *at) {
+  char *v = gitlab_literal(value);
+  key_value(E, indent, name, v, at);
+  free(v);
+}
+
+static void gitlab_variables(Exporter *E) {
+  line(E, 0, "variables:");
+  key_value(E, 2, "RP_VERSION", E->spec->version, NULL);
+  line(E, 2, "RP_HOME: $CI_PROJECT_DIR/.rp-bin");
+  if (E->spec->dist) gitlab_variable(E, 2, "RP_DIST", E->spec->dist, NULL);
+  gitlab_variable(E, 2, "RP_STATE", E->spec->state, NULL);
+  if (custom_pipeline(E)) gitlab_variable(E, 2, "RP_PIPELINE", E->spec->pipeline, NULL);
+  for (int t = 0; t < E->p->ntriggers; t++) {
+    const Trigger *tr = trigger(E, t);
+    for (int i = 0; tr->event == EV_MANUAL && i < tr->ninputs; i++) {
+      const Param *in = &tr->inputs[i];
+      line(E, 2, "RP_INPUT_%s:", in->name);
+      char *text = plain(in->def);
+      const Node *d = in->def;
+      char *shown = text                       ? xstrdup(text)
+                    : d && d->kind == N_BOOL    ? xstrdup(d->as.b ? "true" : "false")
+                    : d && d->kind == N_INT     ? xasprintf("%lld", (long long)d->as.i)
+                    : d && d->kind == N_FLOAT   ? xasprintf("%.17g", d->as.f)
+                                                : xstrdup("");
+      gitlab_variable(E, 4, "value", shown, d);
+      char *about = xasprintf("input %s of rp's manual trigger (%s%s)", in->name, in->type ? in->type : "string",
+                              d ? "" : ", required when run by hand");
+      key_value(E, 4, "description", about, NULL);
+      free(about), free(shown), free(text);
+    }
+  }
+}
+
+static void gitlab_default(Exporter *E) {
+  line(E, 0, "default:");
+  line(E, 2, "cache:");
+  line(E, 4, "key: rp-$RP_VERSION");
+  line(E, 4, "paths: [.rp-bin/]");
+  line(E, 2, "before_script:");
+  char *script = install_script("${SUDO}", "/tmp");
+  char *whole = xasprintf("SUDO=$(command -v sudo || true)\n%s", script);
+  key_block(E, 4, "-", whole);
+  line(E, 4, "- export PATH=\"$RP_HOME/bin:$PATH\"");
+  free(whole);
+  free(script);
+}
+
+static void gitlab_common(Exporter *E, const Stage *st) {
+  Items labels = {0};
+  runner_labels(st, &labels, NULL);
+  if (labels.n) key_list(E, 2, "tags", &labels);
+  items_free(&labels);
+  environment(E, 2, st);
+}
+
+/* A gate: a manual job whose play records the approval, as the person
+ * who pressed it (with a key when the gate wants signed approvals); the
+ * gated stage's job waits for it. */
+static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
+  const Stage *st = stage(E, s);
+  const Environment *env = stage_env(E, st);
+  char *v = scalar(E, approve_job, NULL);
+  line(E, 0, "%s:", v);
+  free(v);
+  gitlab_needs(E, st, NULL);
+  gitlab_rules(E, s, true);
+  line(E, 2, "allow_failure: false");
+  line(E, 2, "script:");
+  bool signed_gate = settings_get(&env->approval->as.settings, "signers") != NULL;
+  line(E, 4, "- rp approve \"gitlab-$CI_PIPELINE_ID\" %s --as \"$GITLAB_USER_LOGIN\" --state \"$RP_STATE\"%s%s", env->name,
+       signed_gate ? " --key \"$RP_SIGNING_KEY\"" : "", custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
+}
+
+static void gitlab_stage_job(Exporter *E, int s) {
+  const Stage *st = stage(E, s);
+  const Environment *env = stage_env(E, st);
+  char *job = gitlab_job(st->name);
+  char *approve = env && env->approval ? xasprintf("approve:%s", st->name) : NULL;
+  if (approve) gitlab_approve_job(E, s, approve);
+  char *v = scalar(E, job, NULL);
+  line(E, 0, "%s:", v);
+  free(v);
+  gitlab_needs(E, st, approve);
+  gitlab_rules(E, s, false);
+  gitlab_common(E, st);
+  line(E, 2, "script:");
+  Buf cmd = {0};
+  char *run = run_command(E, st->name, "gitlab-$CI_PIPELINE_ID");
+  buf_puts(&cmd, run);
+  gitlab_input_flags(E, s, &cmd);
+  line(E, 4, "- %s", cmd.data);
+  buf_free(&cmd);
+  free(run);
+  free(approve);
+  free(job);
+}
+
+static void gitlab(Exporter *E) {
+  header(E, "gitlab");
+  for (int t = 0; t < E->p->ntriggers; t++)
+    if (trigger(E, t)->event != EV_LOCAL && !exported_trigger(E, trigger(E, t)))
+      line(E, 0, "# Not exported: the trigger on line %u (GitLab runs no pipeline when a merge request closes)",
+           E->p->triggers[t]->pos.line);
+  gitlab_variables(E);
+  gitlab_default(E);
+  for (int s = 0; s < E->p->nstages; s++)
+    if (E->exported[s]) gitlab_stage_job(E, s);
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+bool export_engine_named(const char *name, ExportEngine *out) {
+  if (!strcmp(name, "github")) *out = EXPORT_GITHUB;
+  else if (!strcmp(name, "gitlab")) *out = EXPORT_GITLAB;
+  else return false;
+  return true;
+}
+
+const char *export_default_path(ExportEngine e) {
+  return e == EXPORT_GITHUB ? ".github/workflows/rp.yml" : ".gitlab-ci.yml";
+}
+
+bool export_state_shared(const char *spec, char **err) {
+  char *bare = spec ? strip_userinfo(spec) : NULL;
+  bool secret = bare && strcmp(bare, spec) != 0;
+  free(bare);
+  if (secret) {
+    *err = xstrdup("the state's URL holds a credential, which would be written into the file: "
+                   "give the URL without it and the token in RP_STATE_TOKEN");
+    return false;
+  }
+  if (spec && !strncmp(spec, "git:", 4) && spec[4]) return true;
+  *err = xasprintf("%s%s%s: every job runs on another machine, so the state must live where all of them reach it: "
+                   "pass --state git:REMOTE (git:origin, the repository itself) or set RP_STATE",
+                   spec ? "the state '" : "no shared state given", spec ? spec : "",
+                   spec ? "' is a directory on one machine" : "");
+  return false;
+}
+
+char *export_pipeline(const Program *p, const ExportSpec *spec, char **err) {
+  Exporter E = {.p = p, .spec = spec};
+  plan_triggers(&E);
+  if (spec->engine == EXPORT_GITHUB) github(&E);
+  else gitlab(&E);
+  free(E.runs);
+  free(E.exported);
+  if (E.err) {
+    buf_free(&E.out);
+    *err = E.err;
+    return NULL;
+  }
+  return buf_take(&E.out);
+}
