@@ -355,8 +355,107 @@ static int retries_of(Scheduler *s, const Unit *u) {
   return n;
 }
 
-static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
+/* ---- the queues ----
+ * Min-heaps of unit indexes: units are planned after what they need, so
+ * taking the lowest index first starts them in the order a scan of every
+ * unit would. */
+
+static void heap_push(int *h, int *n, int x) {
+  int i = (*n)++;
+  for (; i > 0 && h[(i - 1) / 2] > x; i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+  h[i] = x;
+}
+
+static int heap_pop(int *h, int *n) {
+  int top = h[0], x = h[--*n], i = 0;
+  for (int c; (c = 2 * i + 1) < *n; i = c) {
+    if (c + 1 < *n && h[c + 1] < h[c]) c++;
+    if (h[c] >= x) break;
+    h[i] = h[c];
+  }
+  h[i] = x;
+  return top;
+}
+
+static void look_later(Scheduler *s, int i) {
+  if (s->units[i].queued) return;
+  s->units[i].queued = true;
+  heap_push(s->changed, &s->nchanged, i);
+}
+
+/* A unit finished, was skipped or waits at a gate: the units that need it
+ * may now start, or be skipped, or wait too. */
+static void tell_dependents(Scheduler *s, const Unit *u) {
+  int i = (int)(u - s->units);
+  for (int k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
+    Unit *d = &s->units[s->deps[k]];
+    if (d->status != STAGE_PENDING || (u->status == STAGE_OK && --d->unmet > 0)) continue;
+    look_later(s, s->deps[k]);
+  }
+}
+
+/* Every change of a unit's status goes through here, to keep the counts
+ * and the queues. Back to pending is a retry (or a start that could not
+ * be recorded): its needs have succeeded, it is ready. */
+static void set_status(Scheduler *s, Unit *u, StageStatus st) {
+  int i = (int)(u - s->units), k = 0;
+  if ((st == STAGE_RUNNING) != (u->status == STAGE_RUNNING)) { /* s->live stays in index order */
+    while (k < s->running && s->live[k] < i) k++;
+    if (st == STAGE_RUNNING) {
+      memmove(s->live + k + 1, s->live + k, sizeof *s->live * (size_t)(s->running - k));
+      s->live[k] = i;
+    } else {
+      memmove(s->live + k, s->live + k + 1, sizeof *s->live * (size_t)(s->running - k - 1));
+    }
+  }
+  s->running += (st == STAGE_RUNNING) - (u->status == STAGE_RUNNING);
+  s->pending += (st == STAGE_PENDING) - (u->status == STAGE_PENDING);
   u->status = st;
+  if (st == STAGE_PENDING) heap_push(s->ready, &s->nready, i);
+  else if (st != STAGE_RUNNING) tell_dependents(s, u);
+}
+
+/* Who needs whom, the counts and the first look at every pending unit. */
+static void queues_build(Scheduler *s) {
+  s->dep_start = xcalloc((size_t)s->n + 2, sizeof *s->dep_start);
+  int *at = xcalloc((size_t)s->n + 1, sizeof *at), edges = 0;
+  for (int i = 0; i < s->n; i++)
+    for (int k = 0; k < s->units[i].nneeds; k++, edges++) s->dep_start[s->units[i].needs[k] + 1]++;
+  for (int i = 0; i < s->n; i++) s->dep_start[i + 1] += s->dep_start[i];
+  memcpy(at, s->dep_start, sizeof *at * (size_t)s->n);
+  s->deps = xcalloc((size_t)edges + 1, sizeof *s->deps);
+  for (int i = 0; i < s->n; i++)
+    for (int k = 0; k < s->units[i].nneeds; k++) s->deps[at[s->units[i].needs[k]]++] = i;
+  free(at);
+  s->changed = xcalloc((size_t)s->n + 1, sizeof *s->changed);
+  s->ready = xcalloc((size_t)s->n + 1, sizeof *s->ready);
+  s->live = xcalloc((size_t)s->n + 1, sizeof *s->live);
+  s->scan = xcalloc((size_t)s->n + 1, sizeof *s->scan);
+  s->running = s->pending = s->nchanged = s->nready = 0;
+  for (int i = 0; i < s->n; i++) {
+    Unit *u = &s->units[i];
+    u->unmet = 0;
+    for (int k = 0; k < u->nneeds; k++) u->unmet += s->units[u->needs[k]].status != STAGE_OK;
+    if (u->status == STAGE_RUNNING) s->live[s->running++] = i;
+    s->pending += u->status == STAGE_PENDING;
+    u->queued = u->status == STAGE_PENDING;
+    if (u->queued) s->changed[s->nchanged++] = i; /* in order: already a heap */
+  }
+}
+
+static void queues_free(Scheduler *s) {
+  free(s->dep_start);
+  free(s->deps);
+  free(s->changed);
+  free(s->ready);
+  free(s->live);
+  free(s->scan);
+  s->dep_start = s->deps = s->changed = s->ready = s->live = s->scan = NULL;
+  s->nchanged = s->nready = 0;
+}
+
+static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
+  set_status(s, u, st);
   double secs = u->started ? monotonic_seconds() - u->started : 0;
   if (s->rep) report_stage_finished(s->rep, u->name, st, secs, reason, err);
   if (s->hooks.finished) s->hooks.finished(s->hooks.ctx, s, (int)(u - s->units), reason);
@@ -384,7 +483,7 @@ static bool start_unit(Scheduler *s, Unit *u) {
   if (s->hooks.started && !s->hooks.started(s->hooks.ctx, s, (int)(u - s->units))) {
     close(p[0]), close(p[1]);
     u->attempts--;
-    u->status = STAGE_PENDING;
+    set_status(s, u, STAGE_PENDING);
     s->halted = true;
     return false;
   }
@@ -508,7 +607,7 @@ static void reap(Scheduler *s, Unit *u) {
   bool ok = !u->timed_out && u->got_result && u->result_ok;
   if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
-    u->status = STAGE_PENDING; /* started again by the main loop */
+    set_status(s, u, STAGE_PENDING); /* started again by the main loop */
     return;
   }
   if (ok) {
@@ -556,66 +655,72 @@ static bool time_up(Scheduler *s, Unit *u) {
   return true;
 }
 
-static int running_count(const Scheduler *s) {
-  int n = 0;
-  for (int i = 0; i < s->n; i++) n += s->units[i].status == STAGE_RUNNING;
-  return n;
+/* A unit whose needs changed: skipped when one failed, waiting when one
+ * waits at a gate, ready when all succeeded. */
+static void look_at(Scheduler *s, int i) {
+  Unit *u = &s->units[i];
+  u->queued = false;
+  if (u->status != STAGE_PENDING) return;
+  bool blocked, gated;
+  if (unit_ready(s, u, &blocked, &gated)) heap_push(s->ready, &s->nready, i);
+  else if (blocked) finish_unit(s, u, STAGE_SKIPPED, "a stage it needs did not succeed", NULL);
+  else if (gated) set_status(s, u, STAGE_WAITING); /* until the run is resumed */
 }
 
-/* Start what can start; returns false when nothing is left to do. */
-static bool start_ready(Scheduler *s) {
-  bool pending = false;
-  for (int i = 0; i < s->n; i++) {
-    Unit *u = &s->units[i];
-    if (u->status != STAGE_PENDING) continue;
-    bool blocked, gated;
-    if (!unit_ready(s, u, &blocked, &gated)) {
-      if (blocked) finish_unit(s, u, STAGE_SKIPPED, "a stage it needs did not succeed", NULL);
-      else if (gated) u->status = STAGE_WAITING; /* until the run is resumed */
-      else pending = true;
-      continue;
+/* Start a ready unit, on its first attempt unless `when` or a hook says
+ * otherwise. */
+static void start_one(Scheduler *s, int i) {
+  Unit *u = &s->units[i];
+  if (u->attempts == 0) {
+    int w = when_allows(s, u);
+    if (w < 0) {
+      fail_from_interp(s, u);
+      return;
     }
-    pending = true;
-    if (running_count(s) >= s->jobs) continue;
-    if (u->attempts == 0) {
-      int w = when_allows(s, u);
-      if (w < 0) {
-        fail_from_interp(s, u);
-        continue;
-      }
-      if (w == 0) {
-        finish_unit(s, u, STAGE_SKIPPED, "when is false", NULL);
-        continue;
-      }
-      u->timeout_ms = timeout_of(s, u);
-      if (u->timeout_ms < 0) {
-        fail_from_interp(s, u);
-        continue;
-      }
-      u->retries = retries_of(s, u);
-      if (s->hooks.before) {
-        char *reason = NULL;
-        GoDecision go = s->hooks.before(s->hooks.ctx, s, i, &reason);
-        if (go == GO_DONE) {
-          publish_outputs(s, u);
-          u->status = STAGE_OK;
-          if (s->rep) report_log(s->rep, u->name, "stdout", "rp: done in an earlier attempt of this run");
-        } else if (go == GO_WAIT) {
-          u->status = STAGE_WAITING;
-        } else if (go == GO_FAIL) {
-          finish_unit(s, u, STAGE_FAILED, reason, NULL);
-        }
-        free(reason);
-        if (go != GO_RUN) continue;
-      }
-      report_stage_started(s->rep, u->name);
+    if (w == 0) {
+      finish_unit(s, u, STAGE_SKIPPED, "when is false", NULL);
+      return;
     }
-    u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
-    u->deadline = u->timeout_ms > 0 ? u->started + u->timeout_ms / 1000.0 : 0;
-    u->status = STAGE_RUNNING;
-    if (!start_unit(s, u)) continue;
+    u->timeout_ms = timeout_of(s, u);
+    if (u->timeout_ms < 0) {
+      fail_from_interp(s, u);
+      return;
+    }
+    u->retries = retries_of(s, u);
+    if (s->hooks.before) {
+      char *reason = NULL;
+      GoDecision go = s->hooks.before(s->hooks.ctx, s, i, &reason);
+      if (go == GO_DONE) {
+        publish_outputs(s, u);
+        set_status(s, u, STAGE_OK);
+        if (s->rep) report_log(s->rep, u->name, "stdout", "rp: done in an earlier attempt of this run");
+      } else if (go == GO_WAIT) {
+        set_status(s, u, STAGE_WAITING);
+      } else if (go == GO_FAIL) {
+        finish_unit(s, u, STAGE_FAILED, reason, NULL);
+      }
+      free(reason);
+      if (go != GO_RUN) return;
+    }
+    report_stage_started(s->rep, u->name);
   }
-  return pending;
+  u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
+  u->deadline = u->timeout_ms > 0 ? u->started + u->timeout_ms / 1000.0 : 0;
+  set_status(s, u, STAGE_RUNNING);
+  start_unit(s, u);
+}
+
+/* Start what can start, lowest index first; returns false when nothing is
+ * left to do. */
+static bool start_ready(Scheduler *s) {
+  while (!s->halted) { /* a start that could not be recorded stops it */
+    bool slot = s->nready > 0 && s->running < s->jobs;
+    if (s->nchanged > 0 && (!slot || s->changed[0] < s->ready[0]))
+      look_at(s, heap_pop(s->changed, &s->nchanged));
+    else if (slot) start_one(s, heap_pop(s->ready, &s->nready));
+    else break;
+  }
+  return s->pending > 0;
 }
 
 int sched_waiting(const Scheduler *s) {
@@ -637,12 +742,15 @@ int sched_run(Scheduler *s) {
   struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
   int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
   char chunk[16384];
-  while ((!cancel_signal && !s->halted && start_ready(s)) || running_count(s) > 0) {
+  queues_build(s);
+  while ((!cancel_signal && !s->halted && start_ready(s)) || s->running > 0) {
     if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
     int np = 0;
     int wait = -1;
     double now = monotonic_seconds();
-    for (int i = 0; i < s->n; i++) {
+    memcpy(s->scan, s->live, sizeof *s->live * (size_t)s->running); /* time_up can reap */
+    for (int r = 0, nr = s->running; r < nr; r++) {
+      int i = s->scan[r];
       Unit *u = &s->units[i];
       if (u->status != STAGE_RUNNING || u->fd < 0) continue;
       if (u->deadline > 0 && u->deadline <= now && time_up(s, u)) continue;
@@ -676,6 +784,7 @@ int sched_run(Scheduler *s) {
       if (s->units[i].status == STAGE_PENDING) finish_unit(s, &s->units[i], STAGE_SKIPPED, "the run was cancelled", NULL);
     s->cancelled = true;
   }
+  queues_free(s);
   int failed = 0;
   for (int i = 0; i < s->n; i++) failed += s->units[i].status == STAGE_FAILED;
   return failed;
