@@ -55,17 +55,20 @@ static void cancel_all(Scheduler *s) {
 
 /* ---- planning ---- */
 
-static int unit_find(const Scheduler *s, const Stage *st, int from) {
-  for (int i = from; i < s->n; i++)
-    if (s->units[i].stage == st) return i;
-  return -1;
-}
-
 static void unit_need(Unit *u, int j) { VEC_PUSH(u->needs, u->nneeds, u->needs_cap, j); }
 
-static int add_unit(Scheduler *s, const Stage *st, char *name, Value vars) {
+/* The units of stage `st` are consecutive: from s->first_unit[its index]
+ * while they are its. */
+static int units_end(const Scheduler *s, int first) {
+  int end = first;
+  while (end < s->n && s->units[end].stage == s->units[first].stage) end++;
+  return end;
+}
+
+static int add_unit(Scheduler *s, int idx, char *name, Value vars) {
   Unit u = {0};
-  u.stage = st;
+  u.stage = s->prog->stages[idx]->as.stage;
+  u.stage_index = idx;
   u.name = name;
   u.vars = vars;
   u.fd = -1;
@@ -92,10 +95,11 @@ static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
   return true;
 }
 
-/* The units of stage `st`: one, or one per matrix value. */
-static bool add_units(Scheduler *s, const Stage *st) {
+/* The units of stage `idx`: one, or one per matrix value. */
+static bool add_units(Scheduler *s, int idx) {
+  const Stage *st = s->prog->stages[idx]->as.stage;
   if (!st->matrix) {
-    add_unit(s, st, xstrdup(st->name), V_NULL_VALUE);
+    add_unit(s, idx, xstrdup(st->name), V_NULL_VALUE);
     return true;
   }
   Value vals;
@@ -107,7 +111,7 @@ static bool add_units(Scheduler *s, const Stage *st) {
     Value vars = v_map();
     map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
     char *text = value_to_cstr(list_get(vals, v));
-    int u = add_unit(s, st, xasprintf("%s[%s]", st->name, text), vars);
+    int u = add_unit(s, idx, xasprintf("%s[%s]", st->name, text), vars);
     free(text);
     /* sequential: each instance waits for the one before it */
     if (st->matrix->as.attr.sequential && v > 0) unit_need(&s->units[u], u - 1);
@@ -116,40 +120,80 @@ static bool add_units(Scheduler *s, const Stage *st) {
   return true;
 }
 
-static bool plan_stage(Scheduler *s, int idx, char *visiting) {
+/* What planning keeps: stage names to indexes (a map, built once), and
+ * where each stage is: 0 not seen, 1 on the path being planned, 2 planned. */
+typedef struct Planning {
+  Value index;
+  char *state;
+  int *stack, *next; /* the path being planned, and the next need of each */
+} Planning;
+
+static int need_index(const Planning *p, const Stage *st, int k) {
+  Value i = map_get(p->index, st->needs->as.attr.names[k].name);
+  return i.kind == V_INT ? (int)i.as.i : -1;
+}
+
+static int stage_nneeds(const Scheduler *s, const Stage *st) { return st->needs && !s->only ? st->needs->as.attr.nnames : 0; }
+
+/* Stage `idx`, its needs all planned: its units, each needing every unit
+ * of every stage it needs. */
+static bool plan_units(Scheduler *s, Planning *p, int idx) {
   const Stage *st = s->prog->stages[idx]->as.stage;
-  if (unit_find(s, st, 0) >= 0) return true;
-  if (visiting[idx]) {
-    fprintf(stderr, "rp: dependency cycle through stage '%s'\n", st->name);
-    return false;
-  }
-  int nneeds = st->needs && !s->only ? st->needs->as.attr.nnames : 0;
-  int *needs = xcalloc((size_t)nneeds + 1, sizeof *needs);
-  bool ok = true;
-  visiting[idx] = 1;
-  for (int k = 0; ok && k < nneeds; k++) {
-    const char *name = st->needs->as.attr.names[k].name;
-    needs[k] = program_stage_index(s->prog, name);
-    if (needs[k] < 0) fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, name);
-    ok = needs[k] >= 0 && plan_stage(s, needs[k], visiting);
-  }
-  visiting[idx] = 0;
-  int first = s->n;
-  ok = ok && add_units(s, st);
-  for (int u = first; ok && u < s->n; u++)
+  int first = s->n, nneeds = stage_nneeds(s, st);
+  if (!add_units(s, idx)) return false;
+  s->first_unit[idx] = first;
+  p->state[idx] = 2;
+  for (int u = first; u < s->n; u++)
     for (int k = 0; k < nneeds; k++) {
-      const Stage *dep = s->prog->stages[needs[k]]->as.stage;
-      for (int j = unit_find(s, dep, 0); j >= 0; j = unit_find(s, dep, j + 1)) unit_need(&s->units[u], j);
+      int dep = s->first_unit[need_index(p, st, k)];
+      for (int j = dep, end = units_end(s, dep); j < end; j++) unit_need(&s->units[u], j);
     }
-  free(needs);
-  return ok;
+  return true;
+}
+
+/* Plans `goal` after all it needs, depth first in the order they are
+ * written, with a stack of its own: a chain of 100,000 stages is as deep. */
+static bool plan_goal(Scheduler *s, Planning *p, int goal) {
+  if (p->state[goal] == 2) return true;
+  int depth = 0;
+  p->stack[depth] = goal, p->next[depth++] = 0, p->state[goal] = 1;
+  while (depth > 0) {
+    int idx = p->stack[depth - 1];
+    const Stage *st = s->prog->stages[idx]->as.stage;
+    if (p->next[depth - 1] == stage_nneeds(s, st)) {
+      depth--;
+      if (!plan_units(s, p, idx)) return false;
+      continue;
+    }
+    int k = p->next[depth - 1]++, j = need_index(p, st, k);
+    if (j < 0) {
+      fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, st->needs->as.attr.names[k].name);
+      return false;
+    }
+    if (p->state[j] == 1) {
+      fprintf(stderr, "rp: dependency cycle through stage '%s'\n", s->prog->stages[j]->as.stage->name);
+      return false;
+    }
+    if (p->state[j] == 0) p->stack[depth] = j, p->next[depth++] = 0, p->state[j] = 1;
+  }
+  return true;
 }
 
 bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
-  char *visiting = xcalloc((size_t)s->prog->nstages + 1, 1);
+  int n = s->prog->nstages;
+  Planning p = {v_map(), xcalloc((size_t)n + 1, 1), xcalloc((size_t)n + 1, sizeof(int)),
+                xcalloc((size_t)n + 1, sizeof(int))};
+  for (int i = 0; i < n; i++)
+    if (!map_has(p.index, s->prog->stages[i]->as.stage->name)) map_set(p.index, s->prog->stages[i]->as.stage->name, v_int(i));
+  free(s->first_unit);
+  s->first_unit = xcalloc((size_t)n + 1, sizeof *s->first_unit);
+  for (int i = 0; i < n; i++) s->first_unit[i] = -1;
   bool ok = true;
-  for (int i = 0; i < ngoals && ok; i++) ok = plan_stage(s, goals[i], visiting);
-  free(visiting);
+  for (int i = 0; i < ngoals && ok; i++) ok = plan_goal(s, &p, goals[i]);
+  value_release(p.index);
+  free(p.state);
+  free(p.stack);
+  free(p.next);
   return ok;
 }
 
@@ -165,6 +209,7 @@ void sched_free(Scheduler *s) {
     free(u->err.stage);
   }
   free(s->units);
+  free(s->first_unit);
 }
 
 /* ---- the child ---- */
@@ -577,10 +622,8 @@ static void publish_outputs(Scheduler *s, Unit *u) {
     return;
   }
   Value merged = v_map();
-  int count = 0;
-  for (int j = unit_find(s, u->stage, 0); j >= 0; j = unit_find(s, u->stage, j + 1)) count++;
-  int k = 0;
-  for (int j = unit_find(s, u->stage, 0); j >= 0; j = unit_find(s, u->stage, j + 1), k++) {
+  int first = s->first_unit[u->stage_index], end = units_end(s, first), count = end - first;
+  for (int j = first, k = 0; j < end; j++, k++) {
     Value outs = s->units[j].outputs;
     if (outs.kind != V_MAP) continue;
     Map *m = as_map(outs);

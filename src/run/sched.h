@@ -13,6 +13,7 @@
 
 typedef struct Unit {
   const Stage *stage;
+  int stage_index;   /* of its stage in prog->stages */
   char *name;        /* "build", or "build[linux]" for a matrix instance */
   Value vars;        /* the matrix variable as a map, or null */
   int *needs;        /* indexes of units this one waits for */
@@ -61,6 +62,7 @@ struct Scheduler {
   Program *prog;
   Unit *units;
   int n, cap;
+  int *first_unit; /* per stage of prog: its first unit (a stage's units are consecutive), or -1 */
   int jobs;
   bool only; /* run the goals alone: their needs are assumed done */
   SchedHooks hooks;
