@@ -3,7 +3,8 @@
 # 2,000-commit repository over a path, file:// and smart HTTP
 # (tests/lib/git-http.py), beside the git CLI doing the same with sed.
 # Prints the best of 5 wall times of each and the ratio.
-# Usage: RP=path/to/rp bench/gitops.sh   (needs git, python3)
+# Usage: RP=path/to/rp [TRANSPORTS="path file http"] bench/gitops.sh
+# (needs git, python3)
 set -eu
 RP=$(cd "$(dirname "${RP:-./rp}")" && pwd)/$(basename "${RP:-./rp}")
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,7 +55,7 @@ best() { # best of 5 wall times of "$@", in ms
 }
 [ -z "${TOKEN:-}" ] || unset TOKEN
 printf '%-12s %10s %10s %7s\n' transport "rp" "git+sed" ratio
-for t in path file http; do
+for t in ${TRANSPORTS:-path file http}; do
   case $t in
   path) url="$tmp/srv/config.git" ;;
   file) url="file://$tmp/srv/config.git" ;;
