@@ -133,7 +133,9 @@ static int need_index(const Planning *p, const Stage *st, int k) {
   return i.kind == V_INT ? (int)i.as.i : -1;
 }
 
-static int stage_nneeds(const Scheduler *s, const Stage *st) { return st->needs && !s->only ? st->needs->as.attr.nnames : 0; }
+static int stage_nneeds(const Scheduler *s, const Stage *st) {
+  return st->needs && !s->only ? st->needs->as.attr.nnames : 0;
+}
 
 /* Stage `idx`, its needs all planned: its units, each needing every unit
  * of every stage it needs. */
@@ -183,8 +185,10 @@ bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
   int n = s->prog->nstages;
   Planning p = {v_map(), xcalloc((size_t)n + 1, 1), xcalloc((size_t)n + 1, sizeof(int)),
                 xcalloc((size_t)n + 1, sizeof(int))};
-  for (int i = 0; i < n; i++)
-    if (!map_has(p.index, s->prog->stages[i]->as.stage->name)) map_set(p.index, s->prog->stages[i]->as.stage->name, v_int(i));
+  for (int i = 0; i < n; i++) {
+    const char *name = s->prog->stages[i]->as.stage->name;
+    if (!map_has(p.index, name)) map_set(p.index, name, v_int(i));
+  }
   free(s->first_unit);
   s->first_unit = xcalloc((size_t)n + 1, sizeof *s->first_unit);
   for (int i = 0; i < n; i++) s->first_unit[i] = -1;
