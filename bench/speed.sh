@@ -1,8 +1,8 @@
 #!/bin/sh
 # bench/speed.sh — the rows of the speed targets, each beside its peer, in
 # one run of a few minutes on an otherwise idle machine:
-#   runs     rp run -j1 of a chain of trivial stages against make -j1 on
-#            the same graph, per stage, at 1,000 / 4,000 / 10,000 stages
+#   runs     rp run -j1 of trivial stages, a chain and a fan, against
+#            make -j1 on the same graph, per stage, at 1,000 / 4,000 / 10,000
 #   plans    rp plan against rp check of the same file (bench/gen-pipeline.sh)
 #   fmt      rp fmt of files with 40,000 and 1,000,000 comment lines
 #   yaml.set in process, MB/s, beside a bare libyaml parse (bench/bench_yaml)
@@ -38,18 +38,26 @@ row() { # label rp_us peer_label peer_us [n]: in ms, the ratio, and per item whe
     else printf "  %-28s rp %9.1f ms   %-14s %9.1f ms   %5.2fx\n", l, r, pl, p, (p > 0 ? r / p : 0) }'
 }
 
-echo "runs: rp run -j1 against make -j1, a chain of 'sh \"true\"' stages"
-for n in 1000 4000 10000; do
-  d="$tmp/run$n"; mkdir -p "$d"
-  awk -v n="$n" 'BEGIN { print "stage s0 { sh \"true\" }"
-    for (i = 1; i < n; i++) printf "stage s%d { needs s%d  sh \"true\" }\n", i, i - 1 }' > "$d/p.rp"
-  awk -v n="$n" 'BEGIN { printf "all: s%d\ns0:\n\t@true\n", n - 1
-    for (i = 1; i < n; i++) printf "s%d: s%d\n\t@true\n", i, i - 1
-    printf ".PHONY: all"; for (i = 0; i < n; i++) printf " s%d", i; print "" }' > "$d/Makefile"
-  runs=3; [ "$n" -ge 10000 ] && runs=1
-  r=$(best $runs "$RP" run "s$((n - 1))" -j1 -f "$d/p.rp")
-  m=$(best $runs make -j1 -s -C "$d" all)
-  row "$n stages" "$r" make "$m" "$n"
+echo "runs: rp run -j1 against make -j1 of 'sh \"true\"' stages: a chain, and a fan (all ready at once)"
+for shape in chain fan; do
+  for n in 1000 4000 10000; do
+    d="$tmp/$shape$n"; mkdir -p "$d"
+    awk -v n="$n" -v fan=$([ $shape = fan ] && echo 1 || echo 0) 'BEGIN {
+      for (i = 0; i < n; i++)
+        if (fan || i == 0) printf "stage s%d { sh \"true\" }\n", i
+        else printf "stage s%d { needs s%d  sh \"true\" }\n", i, i - 1
+      printf "stage all { needs s%d", n - 1; if (fan) for (i = 0; i < n - 1; i++) printf ", s%d", i
+      print "  sh \"true\" }" }' > "$d/p.rp"
+    awk -v n="$n" -v fan=$([ $shape = fan ] && echo 1 || echo 0) 'BEGIN {
+      printf "all:"; for (i = 0; i < n; i++) if (fan || i == n - 1) printf " s%d", i
+      printf "\n\t@true\ns0:\n\t@true\n"
+      for (i = 1; i < n; i++) if (fan) printf "s%d:\n\t@true\n", i; else printf "s%d: s%d\n\t@true\n", i, i - 1
+      printf ".PHONY: all"; for (i = 0; i < n; i++) printf " s%d", i; print "" }' > "$d/Makefile"
+    runs=3; [ "$n" -ge 10000 ] && runs=1
+    r=$(best $runs "$RP" run all -j1 -f "$d/p.rp")
+    m=$(best $runs make -j1 -s -C "$d" all)
+    row "$shape, $n stages" "$r" make "$m" "$n"
+  done
 done
 
 echo "plans: rp plan against rp check (bench/gen-pipeline.sh)"
