@@ -89,5 +89,17 @@ done
 "$RP" fmt --help | grep -q -- '--check' || fail "rp fmt --help does not describe --check"
 n=$((n + 4))
 
+# 100,000 comments, in a block, between declarations, inside and after a
+# bracket: each placed once, the result already formatted (the search for
+# the next unplaced comment skips placed ones once, not per item)
+awk 'BEGIN { print "stage a {"; for (i = 0; i < 40000; i++) print "  # in " i
+  print "  sh \"true\"  # trailing"; print "  let xs = ["
+  for (i = 0; i < 10000; i++) print "    # item " i "\n    " i ","
+  print "  ]"; print "}"; for (i = 0; i < 40000; i++) print "# top " i; print "stage b { sh \"true\" }" }' > "$tmp/comments.rp"
+"$RP" fmt "$tmp/comments.rp" > "$tmp/comments.out" || fail "fmt of 100,000 comments failed"
+[ "$(grep -c '#' "$tmp/comments.out")" -eq 90001 ] || fail "comments lost or repeated"
+"$RP" fmt --check "$tmp/comments.out" || fail "the formatted comments are not stable"
+n=$((n + 3))
+
 echo "fmt: $n checks, $fails failed"
 [ $fails -eq 0 ]

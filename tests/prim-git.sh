@@ -62,6 +62,14 @@ assert_contains "$out" "[promote] committed 40" "git.commit returns the sha"
 assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "promote staging to 1.2.3" "the remote has the commit"
 assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
   tag: 1.2.3" "and the file"
+# a file:// URL is cloned like a path; the clone still pushes to that URL
+mkdir -p "$tmp/w1f"
+out=$(WORK="$tmp/w1f" REMOTE="file://$tmp/gitops.git" V=1.2.4 "$RP" run promote -f "$app/pipeline.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "clone, commit, push over file://"
+assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
+  tag: 1.2.4" "the remote has the file:// commit"
+assert_eq "$(git -C "$tmp/w1f/gitops" remote get-url origin)" "file://$tmp/gitops.git" "origin keeps the URL"
+assert_eq "$(git -C "$tmp/w1f/gitops" rev-list --count HEAD)" 3 "with the history"
 # the remote moves between our clone and our push
 mkdir -p "$tmp/w2"
 cat > "$tmp/race.rp" <<'RP'

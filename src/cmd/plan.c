@@ -63,12 +63,6 @@ static void describe_when(Interp *I, const Unit *u, Buf *b) {
   }
 }
 
-static const char *why_unit(const Loaded *l, const Scheduler *s, int u) {
-  for (int g = 0; g < l->ngoals; g++)
-    if (l->prog->stages[l->goals[g]]->as.stage == s->units[u].stage) return l->triggers.goals[g].why;
-  return NULL;
-}
-
 /* For a schedule event: the next three times (UTC) `t` fires. */
 static void print_next_fires(const Trigger *t) {
   const char *s;
@@ -157,17 +151,18 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
     puts("\nnothing runs for this event");
     return;
   }
+  /* why each goal stage runs (the first reason given), and the first unit
+   * that needs each unit: one pass each, at any size */
+  const char **why = xcalloc((size_t)l->prog->nstages + 1, sizeof *why);
+  for (int g = l->ngoals - 1; g >= 0; g--) why[l->goals[g]] = l->triggers.goals[g].why;
+  int *needed_by = xcalloc((size_t)s->n + 1, sizeof *needed_by);
+  for (int d = s->n - 1; d >= 0; d--)
+    for (int k = 0; k < s->units[d].nneeds; k++) needed_by[s->units[d].needs[k]] = d;
   puts("\nstages, in order:");
   for (int u = 0; u < s->n; u++) {
     Buf line = {0};
-    const char *why = why_unit(l, s, u);
-    if (why) {
-      buf_puts(&line, why);
-    } else {
-      for (int d = u + 1; d < s->n; d++)
-        for (int k = 0; k < s->units[d].nneeds; k++)
-          if (s->units[d].needs[k] == u && !line.len) buf_printf(&line, "needed by %s", s->units[d].name);
-    }
+    if (why[s->units[u].stage_index]) buf_puts(&line, why[s->units[u].stage_index]);
+    else if (needed_by[u] > u) buf_printf(&line, "needed by %s", s->units[needed_by[u]].name);
     if (s->units[u].stage->environment) {
       buf_puts(&line, "; ");
       describe_env(I, l->prog, s->units[u].stage, &line);
@@ -176,6 +171,8 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
     printf("  %2d. %-24s %s\n", u + 1, s->units[u].name, line.data ? line.data : "");
     buf_free(&line);
   }
+  free(why);
+  free(needed_by);
 }
 
 /* --json: the stages that would run, each once (a matrix stage's instances

@@ -52,6 +52,7 @@ typedef struct Fmt {
   Arena arena; /* documents and their strings */
   Comment *cs; /* the program's comments, by offset */
   bool *used;  /* comments already placed */
+  int *unused; /* a comment at or after i that may be unplaced: the search skips placed runs once */
   int nc;
   /* an expression printed right after `when`, `fail`...: no clarifying
    * parentheses down its left edge, where `(` would make a call */
@@ -264,11 +265,24 @@ static int comment_from(const Fmt *F, uint32_t off) {
   return lo;
 }
 
+/* The first unplaced comment at or after index i (F->nc: none), with the
+ * path to it shortened, so that a million placed comments are not walked
+ * again by every search that starts before them. */
+static int first_unused(Fmt *F, int i) {
+  int j = i;
+  while (j < F->nc && F->used[j]) j = F->unused[j];
+  while (i < j && F->unused[i] != j) {
+    int next = F->unused[i];
+    F->unused[i] = j;
+    i = next;
+  }
+  return j;
+}
+
 /* The next unplaced comment in [lo, hi), or -1. */
-static int next_comment(const Fmt *F, uint32_t lo, uint32_t hi) {
-  for (int i = comment_from(F, lo); i < F->nc && F->cs[i].pos.off < hi; i++)
-    if (!F->used[i]) return i;
-  return -1;
+static int next_comment(Fmt *F, uint32_t lo, uint32_t hi) {
+  int i = first_unused(F, comment_from(F, lo));
+  return i < F->nc && F->cs[i].pos.off < hi ? i : -1;
 }
 
 /* A comment as a document, trailing spaces dropped; `lead` goes before. */
@@ -809,12 +823,15 @@ char *fmt_program(const Program *p) {
   if (F.nc) memcpy(F.cs, p->comments, sizeof *F.cs * (size_t)F.nc);
   qsort(F.cs, (size_t)F.nc, sizeof *F.cs, comment_cmp);
   F.used = xcalloc((size_t)F.nc + 1, sizeof *F.used);
+  F.unused = xcalloc((size_t)F.nc + 1, sizeof *F.unused);
+  for (int i = 0; i < F.nc; i++) F.unused[i] = i + 1;
   Item *its = node_items(&p->decls);
   Doc *d = seq(&F, its, p->decls.n, 0, F.len, true);
   char *out = layout(d);
   free(its);
   free(F.cs);
   free(F.used);
+  free(F.unused);
   arena_free(&F.arena);
   return out;
 }

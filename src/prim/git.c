@@ -860,6 +860,9 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
   git_clone_options o;
   git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
   o.checkout_branch = branch;
+  /* a file:// URL is cloned like a path, copying (or linking) the objects,
+   * not through the transport that re-deflates a whole pack as it goes */
+  o.local = GIT_CLONE_LOCAL;
   remote_callbacks(&o.fetch_opts.callbacks, &rm);
   git_repository *r = NULL;
   int rc = git_clone(&r, url, dir, &o);

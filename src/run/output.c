@@ -61,13 +61,16 @@ void report_free(Reporter *r) {
   }
   free(r->stages);
   buf_free(&r->pending);
+  value_release(r->by_name);
   free(r->run_id);
   free(r->pipeline);
 }
 
 StageReport *report_stage(Reporter *r, const char *name) {
-  for (int i = 0; i < r->nstages; i++)
-    if (!strcmp(r->stages[i].name, name)) return &r->stages[i];
+  if (r->by_name.kind != V_MAP) r->by_name = v_map();
+  Value at = map_get(r->by_name, name);
+  if (at.kind == V_INT) return &r->stages[at.as.i];
+  map_set(r->by_name, name, v_int(r->nstages));
   StageReport s = {0};
   s.name = xstrdup(name);
   VEC_PUSH(r->stages, r->nstages, r->cap, s);

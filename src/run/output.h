@@ -37,6 +37,7 @@ typedef struct Reporter {
   const Secrets *secrets; /* log lines and errors are masked with them */
   StageReport *stages;
   int nstages, cap;
+  Value by_name; /* stage name -> its index in stages: a lookup per line at any size */
   double started;
   int64_t started_ms; /* wall clock, for junit's timestamp */
   char *pipeline;     /* its name, for junit's suite; NULL when unnamed */

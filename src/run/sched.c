@@ -57,17 +57,20 @@ static void cancel_all(Scheduler *s) {
 
 /* ---- planning ---- */
 
-static int unit_find(const Scheduler *s, const Stage *st, int from) {
-  for (int i = from; i < s->n; i++)
-    if (s->units[i].stage == st) return i;
-  return -1;
-}
-
 static void unit_need(Unit *u, int j) { VEC_PUSH(u->needs, u->nneeds, u->needs_cap, j); }
 
-static int add_unit(Scheduler *s, const Stage *st, char *name, Value vars) {
+/* The units of stage `st` are consecutive: from s->first_unit[its index]
+ * while they are its. */
+static int units_end(const Scheduler *s, int first) {
+  int end = first;
+  while (end < s->n && s->units[end].stage == s->units[first].stage) end++;
+  return end;
+}
+
+static int add_unit(Scheduler *s, int idx, char *name, Value vars) {
   Unit u = {0};
-  u.stage = st;
+  u.stage = s->prog->stages[idx]->as.stage;
+  u.stage_index = idx;
   u.name = name;
   u.vars = vars;
   u.fd = -1;
@@ -94,10 +97,11 @@ static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
   return true;
 }
 
-/* The units of stage `st`: one, or one per matrix value. */
-static bool add_units(Scheduler *s, const Stage *st) {
+/* The units of stage `idx`: one, or one per matrix value. */
+static bool add_units(Scheduler *s, int idx) {
+  const Stage *st = s->prog->stages[idx]->as.stage;
   if (!st->matrix) {
-    add_unit(s, st, xstrdup(st->name), V_NULL_VALUE);
+    add_unit(s, idx, xstrdup(st->name), V_NULL_VALUE);
     return true;
   }
   Value vals;
@@ -109,7 +113,7 @@ static bool add_units(Scheduler *s, const Stage *st) {
     Value vars = v_map();
     map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
     char *text = value_to_cstr(list_get(vals, v));
-    int u = add_unit(s, st, xasprintf("%s[%s]", st->name, text), vars);
+    int u = add_unit(s, idx, xasprintf("%s[%s]", st->name, text), vars);
     free(text);
     /* sequential: each instance waits for the one before it */
     if (st->matrix->as.attr.sequential && v > 0) unit_need(&s->units[u], u - 1);
@@ -118,40 +122,84 @@ static bool add_units(Scheduler *s, const Stage *st) {
   return true;
 }
 
-static bool plan_stage(Scheduler *s, int idx, char *visiting) {
+/* What planning keeps: stage names to indexes (a map, built once), and
+ * where each stage is: 0 not seen, 1 on the path being planned, 2 planned. */
+typedef struct Planning {
+  Value index;
+  char *state;
+  int *stack, *next; /* the path being planned, and the next need of each */
+} Planning;
+
+static int need_index(const Planning *p, const Stage *st, int k) {
+  Value i = map_get(p->index, st->needs->as.attr.names[k].name);
+  return i.kind == V_INT ? (int)i.as.i : -1;
+}
+
+static int stage_nneeds(const Scheduler *s, const Stage *st) {
+  return st->needs && !s->only ? st->needs->as.attr.nnames : 0;
+}
+
+/* Stage `idx`, its needs all planned: its units, each needing every unit
+ * of every stage it needs. */
+static bool plan_units(Scheduler *s, Planning *p, int idx) {
   const Stage *st = s->prog->stages[idx]->as.stage;
-  if (unit_find(s, st, 0) >= 0) return true;
-  if (visiting[idx]) {
-    fprintf(stderr, "rp: dependency cycle through stage '%s'\n", st->name);
-    return false;
-  }
-  int nneeds = st->needs && !s->only ? st->needs->as.attr.nnames : 0;
-  int *needs = xcalloc((size_t)nneeds + 1, sizeof *needs);
-  bool ok = true;
-  visiting[idx] = 1;
-  for (int k = 0; ok && k < nneeds; k++) {
-    const char *name = st->needs->as.attr.names[k].name;
-    needs[k] = program_stage_index(s->prog, name);
-    if (needs[k] < 0) fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, name);
-    ok = needs[k] >= 0 && plan_stage(s, needs[k], visiting);
-  }
-  visiting[idx] = 0;
-  int first = s->n;
-  ok = ok && add_units(s, st);
-  for (int u = first; ok && u < s->n; u++)
+  int first = s->n, nneeds = stage_nneeds(s, st);
+  if (!add_units(s, idx)) return false;
+  s->first_unit[idx] = first;
+  p->state[idx] = 2;
+  for (int u = first; u < s->n; u++)
     for (int k = 0; k < nneeds; k++) {
-      const Stage *dep = s->prog->stages[needs[k]]->as.stage;
-      for (int j = unit_find(s, dep, 0); j >= 0; j = unit_find(s, dep, j + 1)) unit_need(&s->units[u], j);
+      int dep = s->first_unit[need_index(p, st, k)];
+      for (int j = dep, end = units_end(s, dep); j < end; j++) unit_need(&s->units[u], j);
     }
-  free(needs);
-  return ok;
+  return true;
+}
+
+/* Plans `goal` after all it needs, depth first in the order they are
+ * written, with a stack of its own: a chain of 100,000 stages is as deep. */
+static bool plan_goal(Scheduler *s, Planning *p, int goal) {
+  if (p->state[goal] == 2) return true;
+  int depth = 0;
+  p->stack[depth] = goal, p->next[depth++] = 0, p->state[goal] = 1;
+  while (depth > 0) {
+    int idx = p->stack[depth - 1];
+    const Stage *st = s->prog->stages[idx]->as.stage;
+    if (p->next[depth - 1] == stage_nneeds(s, st)) {
+      depth--;
+      if (!plan_units(s, p, idx)) return false;
+      continue;
+    }
+    int k = p->next[depth - 1]++, j = need_index(p, st, k);
+    if (j < 0) {
+      fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, st->needs->as.attr.names[k].name);
+      return false;
+    }
+    if (p->state[j] == 1) {
+      fprintf(stderr, "rp: dependency cycle through stage '%s'\n", s->prog->stages[j]->as.stage->name);
+      return false;
+    }
+    if (p->state[j] == 0) p->stack[depth] = j, p->next[depth++] = 0, p->state[j] = 1;
+  }
+  return true;
 }
 
 bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
-  char *visiting = xcalloc((size_t)s->prog->nstages + 1, 1);
+  int n = s->prog->nstages;
+  Planning p = {v_map(), xcalloc((size_t)n + 1, 1), xcalloc((size_t)n + 1, sizeof(int)),
+                xcalloc((size_t)n + 1, sizeof(int))};
+  for (int i = 0; i < n; i++) {
+    const char *name = s->prog->stages[i]->as.stage->name;
+    if (!map_has(p.index, name)) map_set(p.index, name, v_int(i));
+  }
+  free(s->first_unit);
+  s->first_unit = xcalloc((size_t)n + 1, sizeof *s->first_unit);
+  for (int i = 0; i < n; i++) s->first_unit[i] = -1;
   bool ok = true;
-  for (int i = 0; i < ngoals && ok; i++) ok = plan_stage(s, goals[i], visiting);
-  free(visiting);
+  for (int i = 0; i < ngoals && ok; i++) ok = plan_goal(s, &p, goals[i]);
+  value_release(p.index);
+  free(p.state);
+  free(p.stack);
+  free(p.next);
   return ok;
 }
 
@@ -167,6 +215,7 @@ void sched_free(Scheduler *s) {
     free(u->err.stage);
   }
   free(s->units);
+  free(s->first_unit);
 }
 
 /* ---- the child ---- */
@@ -369,8 +418,107 @@ static int retries_of(Scheduler *s, const Unit *u) {
   return n;
 }
 
-static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
+/* ---- the queues ----
+ * Min-heaps of unit indexes: units are planned after what they need, so
+ * taking the lowest index first starts them in the order a scan of every
+ * unit would. */
+
+static void heap_push(int *h, int *n, int x) {
+  int i = (*n)++;
+  for (; i > 0 && h[(i - 1) / 2] > x; i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+  h[i] = x;
+}
+
+static int heap_pop(int *h, int *n) {
+  int top = h[0], x = h[--*n], i = 0;
+  for (int c; (c = 2 * i + 1) < *n; i = c) {
+    if (c + 1 < *n && h[c + 1] < h[c]) c++;
+    if (h[c] >= x) break;
+    h[i] = h[c];
+  }
+  h[i] = x;
+  return top;
+}
+
+static void look_later(Scheduler *s, int i) {
+  if (s->units[i].queued) return;
+  s->units[i].queued = true;
+  heap_push(s->changed, &s->nchanged, i);
+}
+
+/* A unit finished, was skipped or waits at a gate: the units that need it
+ * may now start, or be skipped, or wait too. */
+static void tell_dependents(Scheduler *s, const Unit *u) {
+  int i = (int)(u - s->units);
+  for (int k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
+    Unit *d = &s->units[s->deps[k]];
+    if (d->status != STAGE_PENDING || (u->status == STAGE_OK && --d->unmet > 0)) continue;
+    look_later(s, s->deps[k]);
+  }
+}
+
+/* Every change of a unit's status goes through here, to keep the counts
+ * and the queues. Back to pending is a retry (or a start that could not
+ * be recorded): its needs have succeeded, it is ready. */
+static void set_status(Scheduler *s, Unit *u, StageStatus st) {
+  int i = (int)(u - s->units), k = 0;
+  if ((st == STAGE_RUNNING) != (u->status == STAGE_RUNNING)) { /* s->live stays in index order */
+    while (k < s->running && s->live[k] < i) k++;
+    if (st == STAGE_RUNNING) {
+      memmove(s->live + k + 1, s->live + k, sizeof *s->live * (size_t)(s->running - k));
+      s->live[k] = i;
+    } else {
+      memmove(s->live + k, s->live + k + 1, sizeof *s->live * (size_t)(s->running - k - 1));
+    }
+  }
+  s->running += (st == STAGE_RUNNING) - (u->status == STAGE_RUNNING);
+  s->pending += (st == STAGE_PENDING) - (u->status == STAGE_PENDING);
   u->status = st;
+  if (st == STAGE_PENDING) heap_push(s->ready, &s->nready, i);
+  else if (st != STAGE_RUNNING) tell_dependents(s, u);
+}
+
+/* Who needs whom, the counts and the first look at every pending unit. */
+static void queues_build(Scheduler *s) {
+  s->dep_start = xcalloc((size_t)s->n + 2, sizeof *s->dep_start);
+  int *at = xcalloc((size_t)s->n + 1, sizeof *at), edges = 0;
+  for (int i = 0; i < s->n; i++)
+    for (int k = 0; k < s->units[i].nneeds; k++, edges++) s->dep_start[s->units[i].needs[k] + 1]++;
+  for (int i = 0; i < s->n; i++) s->dep_start[i + 1] += s->dep_start[i];
+  memcpy(at, s->dep_start, sizeof *at * (size_t)s->n);
+  s->deps = xcalloc((size_t)edges + 1, sizeof *s->deps);
+  for (int i = 0; i < s->n; i++)
+    for (int k = 0; k < s->units[i].nneeds; k++) s->deps[at[s->units[i].needs[k]]++] = i;
+  free(at);
+  s->changed = xcalloc((size_t)s->n + 1, sizeof *s->changed);
+  s->ready = xcalloc((size_t)s->n + 1, sizeof *s->ready);
+  s->live = xcalloc((size_t)s->n + 1, sizeof *s->live);
+  s->scan = xcalloc((size_t)s->n + 1, sizeof *s->scan);
+  s->running = s->pending = s->nchanged = s->nready = 0;
+  for (int i = 0; i < s->n; i++) {
+    Unit *u = &s->units[i];
+    u->unmet = 0;
+    for (int k = 0; k < u->nneeds; k++) u->unmet += s->units[u->needs[k]].status != STAGE_OK;
+    if (u->status == STAGE_RUNNING) s->live[s->running++] = i;
+    s->pending += u->status == STAGE_PENDING;
+    u->queued = u->status == STAGE_PENDING;
+    if (u->queued) s->changed[s->nchanged++] = i; /* in order: already a heap */
+  }
+}
+
+static void queues_free(Scheduler *s) {
+  free(s->dep_start);
+  free(s->deps);
+  free(s->changed);
+  free(s->ready);
+  free(s->live);
+  free(s->scan);
+  s->dep_start = s->deps = s->changed = s->ready = s->live = s->scan = NULL;
+  s->nchanged = s->nready = 0;
+}
+
+static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
+  set_status(s, u, st);
   double secs = u->started ? monotonic_seconds() - u->started : 0;
   if (s->rep) report_stage_finished(s->rep, u->name, st, secs, reason, err);
   if (s->hooks.finished) s->hooks.finished(s->hooks.ctx, s, (int)(u - s->units), reason);
@@ -398,7 +546,7 @@ static bool start_unit(Scheduler *s, Unit *u) {
   if (s->hooks.started && !s->hooks.started(s->hooks.ctx, s, (int)(u - s->units))) {
     close(p[0]), close(p[1]);
     u->attempts--;
-    u->status = STAGE_PENDING;
+    set_status(s, u, STAGE_PENDING);
     s->halted = true;
     return false;
   }
@@ -528,10 +676,8 @@ static void publish_outputs(Scheduler *s, Unit *u) {
     return;
   }
   Value merged = v_map();
-  int count = 0;
-  for (int j = unit_find(s, u->stage, 0); j >= 0; j = unit_find(s, u->stage, j + 1)) count++;
-  int k = 0;
-  for (int j = unit_find(s, u->stage, 0); j >= 0; j = unit_find(s, u->stage, j + 1), k++) {
+  int first = s->first_unit[u->stage_index], end = units_end(s, first), count = end - first;
+  for (int j = first, k = 0; j < end; j++, k++) {
     Value outs = s->units[j].outputs;
     if (outs.kind != V_MAP) continue;
     Map *m = as_map(outs);
@@ -558,7 +704,7 @@ static void reap(Scheduler *s, Unit *u) {
   bool ok = !u->timed_out && u->got_result && u->result_ok;
   if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
-    u->status = STAGE_PENDING; /* started again by the main loop */
+    set_status(s, u, STAGE_PENDING); /* started again by the main loop */
     return;
   }
   if (ok) {
@@ -606,66 +752,72 @@ static bool time_up(Scheduler *s, Unit *u) {
   return true;
 }
 
-static int running_count(const Scheduler *s) {
-  int n = 0;
-  for (int i = 0; i < s->n; i++) n += s->units[i].status == STAGE_RUNNING;
-  return n;
+/* A unit whose needs changed: skipped when one failed, waiting when one
+ * waits at a gate, ready when all succeeded. */
+static void look_at(Scheduler *s, int i) {
+  Unit *u = &s->units[i];
+  u->queued = false;
+  if (u->status != STAGE_PENDING) return;
+  bool blocked, gated;
+  if (unit_ready(s, u, &blocked, &gated)) heap_push(s->ready, &s->nready, i);
+  else if (blocked) finish_unit(s, u, STAGE_SKIPPED, "a stage it needs did not succeed", NULL);
+  else if (gated) set_status(s, u, STAGE_WAITING); /* until the run is resumed */
 }
 
-/* Start what can start; returns false when nothing is left to do. */
-static bool start_ready(Scheduler *s) {
-  bool pending = false;
-  for (int i = 0; i < s->n; i++) {
-    Unit *u = &s->units[i];
-    if (u->status != STAGE_PENDING) continue;
-    bool blocked, gated;
-    if (!unit_ready(s, u, &blocked, &gated)) {
-      if (blocked) finish_unit(s, u, STAGE_SKIPPED, "a stage it needs did not succeed", NULL);
-      else if (gated) u->status = STAGE_WAITING; /* until the run is resumed */
-      else pending = true;
-      continue;
+/* Start a ready unit, on its first attempt unless `when` or a hook says
+ * otherwise. */
+static void start_one(Scheduler *s, int i) {
+  Unit *u = &s->units[i];
+  if (u->attempts == 0) {
+    int w = when_allows(s, u);
+    if (w < 0) {
+      fail_from_interp(s, u);
+      return;
     }
-    pending = true;
-    if (running_count(s) >= s->jobs) continue;
-    if (u->attempts == 0) {
-      int w = when_allows(s, u);
-      if (w < 0) {
-        fail_from_interp(s, u);
-        continue;
-      }
-      if (w == 0) {
-        finish_unit(s, u, STAGE_SKIPPED, "when is false", NULL);
-        continue;
-      }
-      u->timeout_ms = timeout_of(s, u);
-      if (u->timeout_ms < 0) {
-        fail_from_interp(s, u);
-        continue;
-      }
-      u->retries = retries_of(s, u);
-      if (s->hooks.before) {
-        char *reason = NULL;
-        GoDecision go = s->hooks.before(s->hooks.ctx, s, i, &reason);
-        if (go == GO_DONE) {
-          publish_outputs(s, u);
-          u->status = STAGE_OK;
-          if (s->rep) report_log(s->rep, u->name, "stdout", "rp: done in an earlier attempt of this run");
-        } else if (go == GO_WAIT) {
-          u->status = STAGE_WAITING;
-        } else if (go == GO_FAIL) {
-          finish_unit(s, u, STAGE_FAILED, reason, NULL);
-        }
-        free(reason);
-        if (go != GO_RUN) continue;
-      }
-      report_stage_started(s->rep, u->name);
+    if (w == 0) {
+      finish_unit(s, u, STAGE_SKIPPED, "when is false", NULL);
+      return;
     }
-    u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
-    u->deadline = u->timeout_ms > 0 ? u->started + u->timeout_ms / 1000.0 : 0;
-    u->status = STAGE_RUNNING;
-    if (!start_unit(s, u)) continue;
+    u->timeout_ms = timeout_of(s, u);
+    if (u->timeout_ms < 0) {
+      fail_from_interp(s, u);
+      return;
+    }
+    u->retries = retries_of(s, u);
+    if (s->hooks.before) {
+      char *reason = NULL;
+      GoDecision go = s->hooks.before(s->hooks.ctx, s, i, &reason);
+      if (go == GO_DONE) {
+        publish_outputs(s, u);
+        set_status(s, u, STAGE_OK);
+        if (s->rep) report_log(s->rep, u->name, "stdout", "rp: done in an earlier attempt of this run");
+      } else if (go == GO_WAIT) {
+        set_status(s, u, STAGE_WAITING);
+      } else if (go == GO_FAIL) {
+        finish_unit(s, u, STAGE_FAILED, reason, NULL);
+      }
+      free(reason);
+      if (go != GO_RUN) return;
+    }
+    report_stage_started(s->rep, u->name);
   }
-  return pending;
+  u->started = monotonic_seconds(); /* each attempt gets the whole timeout */
+  u->deadline = u->timeout_ms > 0 ? u->started + u->timeout_ms / 1000.0 : 0;
+  set_status(s, u, STAGE_RUNNING);
+  start_unit(s, u);
+}
+
+/* Start what can start, lowest index first; returns false when nothing is
+ * left to do. */
+static bool start_ready(Scheduler *s) {
+  while (!s->halted) { /* a start that could not be recorded stops it */
+    bool slot = s->nready > 0 && s->running < s->jobs;
+    if (s->nchanged > 0 && (!slot || s->changed[0] < s->ready[0]))
+      look_at(s, heap_pop(s->changed, &s->nchanged));
+    else if (slot) start_one(s, heap_pop(s->ready, &s->nready));
+    else break;
+  }
+  return s->pending > 0;
 }
 
 int sched_waiting(const Scheduler *s) {
@@ -686,12 +838,15 @@ int sched_run(Scheduler *s) {
    * and exits without freeing, and they must stay reachable there */
   struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
   int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
-  while ((!cancel_signal && !s->halted && start_ready(s)) || running_count(s) > 0) {
+  queues_build(s);
+  while ((!cancel_signal && !s->halted && start_ready(s)) || s->running > 0) {
     if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
     int np = 0;
     int wait = -1;
     double now = monotonic_seconds();
-    for (int i = 0; i < s->n; i++) {
+    memcpy(s->scan, s->live, sizeof *s->live * (size_t)s->running); /* time_up can reap */
+    for (int r = 0, nr = s->running; r < nr; r++) {
+      int i = s->scan[r];
       Unit *u = &s->units[i];
       if (u->status != STAGE_RUNNING || u->fd < 0) continue;
       if (u->deadline > 0 && u->deadline <= now && time_up(s, u)) continue;
@@ -727,6 +882,7 @@ int sched_run(Scheduler *s) {
       if (s->units[i].status == STAGE_PENDING) finish_unit(s, &s->units[i], STAGE_SKIPPED, "the run was cancelled", NULL);
     s->cancelled = true;
   }
+  queues_free(s);
   int failed = 0;
   for (int i = 0; i < s->n; i++) failed += s->units[i].status == STAGE_FAILED;
   return failed;

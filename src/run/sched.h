@@ -13,10 +13,13 @@
 
 typedef struct Unit {
   const Stage *stage;
+  int stage_index;   /* of its stage in prog->stages */
   char *name;        /* "build", or "build[linux]" for a matrix instance */
   Value vars;        /* the matrix variable as a map, or null */
   int *needs;        /* indexes of units this one waits for */
   int nneeds, needs_cap;
+  int unmet;         /* needs not succeeded yet: 0 makes it ready */
+  bool queued;       /* in the scheduler's queue of units to look at again */
   StageStatus status;
   int attempts, retries; /* attempts started; retries allowed */
   pid_t pid;
@@ -60,6 +63,7 @@ struct Scheduler {
   Program *prog;
   Unit *units;
   int n, cap;
+  int *first_unit; /* per stage of prog: its first unit (a stage's units are consecutive), or -1 */
   int jobs;
   bool only; /* run the goals alone: their needs are assumed done */
   SchedHooks hooks;
@@ -67,6 +71,13 @@ struct Scheduler {
   bool halted;        /* a record could not be written: nothing more starts */
   struct pollfd *pfd; /* the main loop's poll set, one slot per unit */
   int *which;
+  /* Event-driven, so a run costs the same per stage at any size: a unit
+   * is looked at when one of its needs finishes, not on every wake-up. */
+  int running, pending;    /* units in STAGE_RUNNING, STAGE_PENDING */
+  int *live, *scan;        /* the running units by index, and a copy to walk */
+  int *dep_start, *deps;   /* units needing unit i: deps[dep_start[i] .. dep_start[i+1]) */
+  int *changed, nchanged;  /* min-heap of units whose needs changed */
+  int *ready, nready;      /* min-heap of units whose needs all succeeded */
 };
 
 /* Add the stages named in `goals` (indexes into prog->stages) and all they
