@@ -75,10 +75,10 @@ static char *refusal(const RunState *r, const char *env, const char *by, const c
   return NULL;
 }
 
-static bool record(const char *dir, const RunState *r, bool approved, const char *by,
+static bool record(Store *store, const RunState *r, bool approved, const char *by,
                    const char *comment, char **err) {
   Journal j;
-  if (!journal_open(&j, dir, r->id, false, err)) return false;
+  if (!journal_open(&j, store, r->id, false, err)) return false;
   bool ok = journal_decision(&j, approved, r->gate->env, r->gate->version, by, comment, err);
   journal_close(&j);
   return ok;
@@ -86,16 +86,17 @@ static bool record(const char *dir, const RunState *r, bool approved, const char
 
 static int decide(const Options *o, bool approved) {
   const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
-  char *dir = state_dir_for(file), *err = NULL;
+  char *err = NULL;
+  Store *store = store_open_for(file, &err);
   /* read, decide and append under the lock: of two racing decisions the
    * second sees the first and is refused */
-  FileLock lock;
+  FileLock lock = {.fd = -1};
   RunState r;
-  if (!journal_lock_decisions(&lock, dir, id, &err) || !journal_replay(dir, id, &r, &err)) {
+  if (!store || !journal_lock_decisions(&lock, store, id, &err) || !journal_replay(store, id, &r, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
-    lock_release(&lock);
+    store_unlock(store, &lock);
+    store_close(store);
     free(err);
-    free(dir);
     return EXIT_USAGE;
   }
   char *pdir = dir_of(file);
@@ -105,7 +106,7 @@ static int decide(const Options *o, bool approved) {
   int rc = EXIT_USAGE;
   if (why) {
     fprintf(stderr, "rp %s: refused: %s\n", cmd, why);
-  } else if (!record(dir, &r, approved, by, o->comment, &err)) {
+  } else if (!record(store, &r, approved, by, o->comment, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
     rc = EXIT_FAIL;
   } else {
@@ -122,8 +123,8 @@ static int decide(const Options *o, bool approved) {
   free(err);
   free(by);
   run_state_free(&r);
-  lock_release(&lock);
-  free(dir);
+  store_unlock(store, &lock);
+  store_close(store);
   return rc;
 }
 

@@ -115,7 +115,7 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
 
 /* Run r->l under journal `j` (already started or reopened); a dry run as
  * its plan says, not as this command line does. */
-static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed, bool dry_run,
+static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
                    const char *rollback_env, const char *rollback_version) {
   const Options *o = r->o;
   Loaded *l = &r->l;
@@ -134,7 +134,7 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
   Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : r->jobs,
                  .only = r->sel.only};
   const char *ci = getenv("CI");
-  RunCtx c = {.state_dir = state_dir, .journal = j, .prog = l->prog, .I = I, .event = l->event,
+  RunCtx c = {.store = j->store, .journal = j, .prog = l->prog, .I = I, .event = l->event,
               .actor = run_actor(l->event), .resumed = resumed, .dry_run = dry_run,
               .force_promotion = o->force_promotion,
               .rollback_env = rollback_env, .rollback_version = rollback_version,
@@ -174,20 +174,20 @@ static void keep_running_on_big_files(void) { signal(SIGXFSZ, SIG_IGN); }
 static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
   Loaded *l = &r->l;
   keep_running_on_big_files();
-  char *state_dir = state_dir_for(l->prog->src->path);
   Journal j = {0};
   char *err = NULL;
   int rc = EXIT_USAGE;
-  if (!journal_create(&j, state_dir, NULL, &err) ||
+  Store *store = store_open_for(l->prog->src->path, &err);
+  if (!store || !journal_create(&j, store, NULL, &err) ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
       !journal_plan(&j, l, r->sel.only, r->o->dry_run, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
-    rc = execute(r, &j, state_dir, NULL, r->o->dry_run, rollback_env, rollback_version);
+    rc = execute(r, &j, NULL, r->o->dry_run, rollback_env, rollback_version);
   }
   journal_close(&j);
-  free(state_dir);
+  store_close(store);
   return rc;
 }
 
@@ -200,12 +200,11 @@ int cmd_run(const Options *o) {
 }
 
 /* The run's "plan" record: its goals, --only, and a rollback's target. */
-static bool recorded_plan(const char *state_dir, const char *run, Value *goals, bool *only, Value *plan) {
-  char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run);
+static bool recorded_plan(Store *store, const char *run, Value *goals, bool *only, Value *plan) {
   StateRead rd;
   char *err = NULL;
   bool found = false;
-  if (state_read(path, &rd, &err)) {
+  if (store_read(store, SPACE_RUNS, run, &rd, &err)) {
     for (size_t i = 0; i < list_len(rd.records); i++) {
       Value rec = list_get(rd.records, i);
       Value kind = map_get(rec, "kind");
@@ -221,7 +220,6 @@ static bool recorded_plan(const char *state_dir, const char *run, Value *goals, 
     value_release(rd.records);
   }
   free(err);
-  free(path);
   return found;
 }
 
@@ -231,14 +229,15 @@ int cmd_resume(const Options *o) {
   const char *run = o->args.v[0];
   RunState r = {0};
   Journal j = {0};
-  char *state_dir = state_dir_for(ro.sel.file), *err = NULL;
+  char *err = NULL;
+  Store *store = store_open_for(ro.sel.file, &err);
   Value goals = V_NULL_VALUE, plan = V_NULL_VALUE;
   int rc = EXIT_USAGE;
   keep_running_on_big_files();
   /* own the run before reading what to do: of two resumes at once, one
    * drives it and the other is refused before it starts anything */
-  if (!journal_open(&j, state_dir, run, true, &err) || !journal_replay(state_dir, run, &r, &err)) goto fail;
-  if (!deploy_recover_history(state_dir, &r, &err)) {
+  if (!store || !journal_open(&j, store, run, true, &err) || !journal_replay(store, run, &r, &err)) goto fail;
+  if (!deploy_recover_history(store, &r, &err)) {
     rc = EXIT_FAIL;
     goto fail;
   }
@@ -246,7 +245,7 @@ int cmd_resume(const Options *o) {
     fprintf(stderr, "rp: run %s has finished (%s): nothing to resume\n", run, run_status_name(r.status));
     goto out;
   }
-  if (!recorded_plan(state_dir, run, &goals, &ro.sel.only, &plan)) {
+  if (!recorded_plan(store, run, &goals, &ro.sel.only, &plan)) {
     fprintf(stderr, "rp: run %s has no recorded plan: it cannot be resumed\n", run);
     goto out;
   }
@@ -262,7 +261,7 @@ int cmd_resume(const Options *o) {
   ro.l.event = value_retain(r.event);
   printf("resuming run %s\n", run);
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
-  rc = execute(&ro, &j, state_dir, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+  rc = execute(&ro, &j, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:
@@ -273,7 +272,7 @@ out:
   run_state_free(&r);
   value_release(goals);
   value_release(plan);
-  free(state_dir);
+  store_close(store);
   run_options_free(&ro);
   return rc;
 }
@@ -300,12 +299,12 @@ static char *deploy_stage(const Program *p, const char *env) {
 /* The version a rollback of `env` deploys (malloc'd): `to`, which `env`
  * must have run successfully (a rollback is no way around `after`), or
  * the one before the current one; NULL after saying why there is none. */
-static char *rollback_version(const char *state_dir, const char *env, const char *to) {
+static char *rollback_version(Store *store, const char *env, const char *to) {
   Value prev = V_NULL_VALUE;
   char *err = NULL, *version = NULL;
   bool deployed = false;
-  if (to ? !history_was_deployed(state_dir, env, to, &deployed, &err)
-         : !history_rollback_target(state_dir, env, &prev, &err)) {
+  if (to ? !history_was_deployed(store, env, to, &deployed, &err)
+         : !history_rollback_target(store, env, &prev, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
     return NULL;
@@ -331,12 +330,18 @@ int cmd_rollback(const Options *o) {
   RunOptions ro;
   if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
   const char *env = o->args.v[0];
-  char *state_dir = NULL, *version = NULL, *stage = NULL;
+  char *version = NULL, *stage = NULL, *err = NULL;
+  Store *store = NULL;
   int rc = EXIT_USAGE;
   /* load once to find the stage that deploys to ENV */
   if (!pipeline_plan(&ro.sel, &ro.l) || !(stage = deploy_stage(ro.l.prog, env))) goto out;
-  state_dir = state_dir_for(ro.l.prog->src->path);
-  version = rollback_version(state_dir, env, o->to);
+  if (!(store = store_open_for(ro.l.prog->src->path, &err))) {
+    fprintf(stderr, "rp rollback: %s\n", err);
+    free(err);
+    goto out;
+  }
+  version = rollback_version(store, env, o->to);
+  store_close(store);
   if (!version) goto out;
   plan_loaded_free(&ro.l);
   VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, stage);
@@ -347,7 +352,6 @@ int cmd_rollback(const Options *o) {
 out:
   free(stage);
   free(version);
-  free(state_dir);
   run_options_free(&ro);
   return rc;
 }

@@ -95,13 +95,15 @@ int cmd_status(const Options *o) {
     fprintf(stderr, "rp status: '%s' is not a run id\n", id);
     return EXIT_USAGE;
   }
-  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
+  char *err = NULL;
+  Store *store = store_open_for(pipeline_path(o->file), &err);
   RunState r;
-  if (!journal_replay(dir, id, &r, &err)) {
+  if (!store || !journal_replay(store, id, &r, &err)) {
     fprintf(stderr, "rp status: %s\n", err);
     free(err);
-    free(dir);
-    return EXIT_USAGE;
+    int rc = store ? EXIT_USAGE : EXIT_FAIL;
+    store_close(store);
+    return rc;
   }
   int rc = EXIT_OK;
   if (o->json) {
@@ -116,6 +118,6 @@ int cmd_status(const Options *o) {
     if (r.torn) puts("note: an incomplete last journal line was ignored");
   }
   run_state_free(&r);
-  free(dir);
+  store_close(store);
   return rc;
 }

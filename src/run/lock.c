@@ -234,22 +234,6 @@ LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, co
   return LOCK_ACQUIRED;
 }
 
-LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, const char *run_id,
-                        int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err) {
-  l->fd = -1;
-  l->path = NULL;
-  if (!state_name_ok(env)) {
-    *err = xasprintf("'%s' cannot name an environment's lock file", env);
-    return LOCK_FAILED;
-  }
-  char *path = xasprintf("%s/locks/%s.lock", state_dir, env);
-  char *what = xasprintf("environment '%s'", env);
-  LockResult r = lock_acquire_file(l, path, what, run_id, wait_ms, on_wait, ctx, err);
-  free(what);
-  free(path);
-  return r;
-}
-
 void lock_release(FileLock *l) {
   if (l->fd >= 0) {
     /* Clear the note first: an empty file under a free lock reads
@@ -284,15 +268,4 @@ bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err)
   }
   close(fd);
   return true;
-}
-
-bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err) {
-  if (!state_name_ok(env)) {
-    *err = xasprintf("'%s' cannot name an environment's lock file", env);
-    return false;
-  }
-  char *path = xasprintf("%s/locks/%s.lock", state_dir, env);
-  bool ok = lock_holder_file(path, held, out, err);
-  free(path);
-  return ok;
 }

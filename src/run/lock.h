@@ -48,20 +48,16 @@ typedef enum LockResult {
 /* Called once, when the lock is found held and we start waiting. */
 typedef void (*LockWaitFn)(const LockHolder *holder, void *ctx);
 
-/* Locks environment `env` for run `run_id`. wait_ms: 0 = try once,
- * < 0 = wait as long as it takes. */
-LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, const char *run_id,
-                        int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
-/* The same on any lock file; `what` names it in messages ("environment
- * 'prod'", "run 2026…"). */
+/* Locks the file at `path` for run `run_id` (run/store.c names the files).
+ * wait_ms: 0 = try once, < 0 = wait as long as it takes; `what` names it
+ * in messages ("environment 'prod'", "run 2026…"). */
 LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, const char *run_id,
                              int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
 /* Closes this process's descriptor; no-op when not held. Called in a
  * forked child, it leaves the parent's lock and note alone. */
 void lock_release(FileLock *l);
 
-/* Who holds environment `env`'s lock now: *held false when nobody. */
-bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err);
+/* Who holds the lock at `path` now: *held false when nobody. */
 bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err);
 /* "run R (pid P on H since T)", malloc'd. */
 char *lock_holder_describe(const LockHolder *h);
