@@ -26,10 +26,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/value.h"
+
 typedef struct FileLock {
   int fd;      /* -1 when not held */
   char *path;
   pid_t pid;   /* the process that took it: only it clears the note */
+  void *lease; /* a git backend's lease instead (run/store_git.c); NULL */
 } FileLock;
 
 typedef struct LockHolder {
@@ -37,6 +40,7 @@ typedef struct LockHolder {
   long pid;
   char *host;
   char *since; /* UTC, as state_format_time writes it */
+  int64_t expires_ms; /* a lease's end (git backend); 0 for a flock */
 } LockHolder;
 
 typedef enum LockResult {
@@ -59,7 +63,9 @@ void lock_release(FileLock *l);
 
 /* Who holds the lock at `path` now: *held false when nobody. */
 bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err);
-/* "run R (pid P on H since T)", malloc'd. */
+/* The holder a note {run, pid, host, since, expires?} names (a map). */
+void lock_holder_from_note(Value note, LockHolder *out);
+/* "run R (pid P on H since T)", malloc'd; a lease adds the time left. */
 char *lock_holder_describe(const LockHolder *h);
 void lock_holder_free(LockHolder *h);
 

@@ -54,6 +54,8 @@ void state_read_init(StateRead *out);
 /* Adds the records of NDJSON `text` to out (initialised), as state_read. */
 void state_parse(const char *text, size_t len, StateRead *out);
 
+/* Sleeps `ms` milliseconds, signals or not. */
+void state_sleep_ms(int64_t ms);
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t state_now_ms(void);
 /* "2026-11-22T23:01:03.123Z" (malloc'd); sorts as the times do. */

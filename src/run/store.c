@@ -242,8 +242,14 @@ static const StoreOps dir_ops = {
     .close = dir_close,
 };
 
+Store *store_open_spec(const char *spec, const char *pipeline_file, char **err) {
+  if (!strncmp(spec, "git:", 4)) return store_open_git(spec + 4, pipeline_file, err);
+  return store_open_dir(spec);
+}
+
 Store *store_open_for(const char *pipeline_file, char **err) {
-  (void)err;
+  const char *spec = getenv("RP_STATE");
+  if (spec && *spec) return store_open_spec(spec, pipeline_file, err);
   char *dir = state_dir_for(pipeline_file);
   Store *s = store_open_dir(dir);
   free(dir);

@@ -60,8 +60,15 @@ struct Store {
 
 /* A directory store (today's layout under `dir`). */
 Store *store_open_dir(const char *dir);
-/* The store of the pipeline in `pipeline_file`: its state directory
- * (state_dir_for). NULL with *err when it cannot be reached. */
+/* A git store: `remote` is what follows "git:" in a spec (a URL, a path,
+ * or a remote of the repository holding `pipeline_file`). It is fetched
+ * from at once: NULL with *err, naming it, when it cannot be reached. */
+Store *store_open_git(const char *remote, const char *pipeline_file, char **err);
+/* The store a spec names: "git:REMOTE", else a directory. */
+Store *store_open_spec(const char *spec, const char *pipeline_file, char **err);
+/* The store of the pipeline in `pipeline_file`: $RP_STATE when set, else
+ * its state directory (state_dir_for). NULL with *err when it cannot be
+ * reached. */
 Store *store_open_for(const char *pipeline_file, char **err);
 void store_close(Store *s); /* NULL is fine */
 
