@@ -8,25 +8,28 @@
 #include "cmd/options.h"
 #include "config.h"
 
-#define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure"
+#define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure --state"
 
 static const Command commands[] = {
-    {"run", cmd_run, "[STAGE...]", "-f --only EVENT " RUNNING,
+    {"run", cmd_run, "[STAGE...]", "-f --only --run-id EVENT " RUNNING,
      "run the stages the event triggers (or those named) and everything they need", NULL},
     {"resume", cmd_resume, "RUN", "--wait -f " RUNNING,
      "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens", NULL},
     {"rollback", cmd_rollback, "ENV", "--to -f EVENT " RUNNING,
      "re-run ENV's deploy stage with the previous successful version (or VERSION)", NULL},
-    {"runs", cmd_runs, "", "--json -f", "list the runs, newest last", NULL},
-    {"status", cmd_status, "RUN", "--json -f", "show a run stage by stage, the gate it waits at and the decisions taken",
+    {"runs", cmd_runs, "", "--json -f --state", "list the runs, newest last", NULL},
+    {"status", cmd_status, "RUN", "--json -f --state", "show a run stage by stage, the gate it waits at and the decisions taken",
      NULL},
-    {"history", cmd_history, "[ENV]", "--json -f", "show what was deployed to ENV (or everywhere), newest first", NULL},
-    {"approve", cmd_approve, "RUN ENV", "--as --comment -f",
+    {"history", cmd_history, "[ENV]", "--json -f --state", "show what was deployed to ENV (or everywhere), newest first", NULL},
+    {"approve", cmd_approve, "RUN ENV", "--as --comment -f --state",
      "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
-    {"reject", cmd_reject, "RUN ENV", "--as --comment -f",
+    {"reject", cmd_reject, "RUN ENV", "--as --comment -f --state",
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
-    {"environments", cmd_environments, "", "--json -f",
+    {"environments", cmd_environments, "", "--json -f --state",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
+    {"state", cmd_state, "migrate FROM TO", "-f",
+     "copy the state (runs, history) from FROM to TO: directories or git:REMOTE",
+     "Records TO already has are not copied again; locks are not copied."},
     {"plan", cmd_plan, "[STAGE...]", "-f --only EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",

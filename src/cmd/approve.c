@@ -87,12 +87,13 @@ static bool record(Store *store, const RunState *r, bool approved, const char *b
 static int decide(const Options *o, bool approved) {
   const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
   char *err = NULL;
-  Store *store = store_open_for(file, &err);
+  Store *store = state_open(o, file, NULL);
+  if (!store) return EXIT_FAIL;
   /* read, decide and append under the lock: of two racing decisions the
    * second sees the first and is refused */
   FileLock lock = {.fd = -1};
   RunState r;
-  if (!store || !journal_lock_decisions(&lock, store, id, &err) || !journal_replay(store, id, &r, &err)) {
+  if (!journal_lock_decisions(&lock, store, id, &err) || !journal_replay(store, id, &r, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
     store_unlock(store, &lock);
     store_close(store);

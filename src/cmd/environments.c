@@ -67,11 +67,8 @@ int cmd_environments(const Options *o) {
   Imports *im;
   Program *p = pipeline_load(pipeline_path(o->file), &im);
   if (!p) return EXIT_USAGE;
-  char *err = NULL;
-  Store *store = store_open_for(p->src->path, &err);
+  Store *store = state_open(o, p->src->path, p);
   if (!store) {
-    fprintf(stderr, "rp environments: %s\n", err);
-    free(err);
     checked_free(p, im);
     return EXIT_FAIL;
   }

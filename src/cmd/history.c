@@ -108,9 +108,10 @@ int cmd_history(const Options *o) {
     return EXIT_USAGE;
   }
   char *err = NULL;
-  Store *store = store_open_for(pipeline_path(o->file), &err);
+  Store *store = state_open(o, pipeline_path(o->file), NULL);
+  if (!store) return EXIT_FAIL;
   Value deploys;
-  if (!store || !all_deploys(store, env, &deploys, &err)) {
+  if (!all_deploys(store, env, &deploys, &err)) {
     fprintf(stderr, "rp history: %s\n", err);
     free(err);
     store_close(store);

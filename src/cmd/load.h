@@ -4,7 +4,9 @@
 #define RP_LOAD_H
 
 #include "lang/check.h"
+#include "cmd/options.h"
 #include "run/plan.h"
+#include "run/store.h"
 
 /* FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);
@@ -13,6 +15,12 @@ const char *pipeline_path(const char *given);
  * NULL. NULL when it cannot be read or has errors; else free it with
  * checked_free (parse_file_free when not checked). */
 Program *pipeline_load(const char *path, Imports **im);
+
+/* The state a command reads and writes: --state SPEC, else $RP_STATE,
+ * else the pipeline's `state "SPEC"` (p, or read from `file` when p is
+ * NULL; a path in it is relative to the file), else $RP_STATE_DIR or the
+ * .rp/ beside the file. NULL after saying why on stderr ("rp CMD: ..."). */
+Store *state_open(const Options *o, const char *file, const Program *p);
 
 /* plan_load over the process environment. */
 bool pipeline_plan(const Selection *sel, Loaded *l);

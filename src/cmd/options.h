@@ -29,6 +29,8 @@ typedef struct Options {
   const char *jobs;        /* -j N */
   const char *junit, *secrets, *force_promotion;
   const char *to;          /* rollback --to VERSION */
+  const char *state;       /* --state SPEC: where the state lives */
+  const char *run_id;      /* run --run-id ID: join or start run ID */
   const char *as, *comment;
   const char *format;      /* graph --format */
   bool json, dry_run, wait, break_on_failure;

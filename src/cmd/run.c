@@ -135,7 +135,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
                  .only = r->sel.only};
   const char *ci = getenv("CI");
   RunCtx c = {.store = j->store, .journal = j, .prog = l->prog, .I = I, .event = l->event,
-              .actor = run_actor(l->event), .resumed = resumed, .dry_run = dry_run,
+              .actor = run_actor(l->event), .resumed = resumed, .joined = resumed && o->run_id, .dry_run = dry_run,
               .force_promotion = o->force_promotion,
               .rollback_env = rollback_env, .rollback_version = rollback_version,
               .interactive = isatty(0) && isatty(2) && !(ci && *ci) && !o->json, .wait_for_gates = o->wait,
@@ -171,14 +171,42 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
  * default back (run/sched.c). */
 static void keep_running_on_big_files(void) { signal(SIGXFSZ, SIG_IGN); }
 
+/* rp run --run-id ID of a run that exists: drive it from where it is, as
+ * rp resume does, towards the stages this command names. */
+static int join_run(RunOptions *r, Journal *j, Store *store, const char *id) {
+  RunState prior = {0};
+  char *err = NULL;
+  int rc = EXIT_USAGE;
+  if (!journal_open(j, store, id, true, &err) || !journal_replay(store, id, &prior, &err) ||
+      !deploy_recover_history(store, &prior, &err) ||
+      !journal_plan(j, &r->l, r->sel.only, prior.dry_run, NULL, NULL, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  } else {
+    if (r->l.event.kind == V_MAP && prior.event.kind == V_MAP) { /* the run's event, as resume has it */
+      value_release(r->l.event);
+      r->l.event = value_retain(prior.event);
+    }
+    printf("joining run %s\n", id);
+    rc = execute(r, j, &prior, prior.dry_run, NULL, NULL);
+  }
+  run_state_free(&prior);
+  return rc;
+}
+
 static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
   Loaded *l = &r->l;
   keep_running_on_big_files();
   Journal j = {0};
   char *err = NULL;
   int rc = EXIT_USAGE;
-  Store *store = store_open_for(l->prog->src->path, &err);
-  if (!store || !journal_create(&j, store, NULL, &err) ||
+  Store *store = state_open(r->o, l->prog->src->path, l->prog);
+  if (!store) return EXIT_FAIL;
+  const char *id = rollback_env ? NULL : r->o->run_id;
+  bool exists = false;
+  if (id && store_exists(store, SPACE_RUNS, id, &exists, &err) && exists) {
+    rc = join_run(r, &j, store, id);
+  } else if (err || !journal_create(&j, store, id, &err) ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
       !journal_plan(&j, l, r->sel.only, r->o->dry_run, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);
@@ -230,13 +258,17 @@ int cmd_resume(const Options *o) {
   RunState r = {0};
   Journal j = {0};
   char *err = NULL;
-  Store *store = store_open_for(ro.sel.file, &err);
+  Store *store = state_open(o, pipeline_path(ro.sel.file), NULL);
   Value goals = V_NULL_VALUE, plan = V_NULL_VALUE;
   int rc = EXIT_USAGE;
   keep_running_on_big_files();
   /* own the run before reading what to do: of two resumes at once, one
    * drives it and the other is refused before it starts anything */
-  if (!store || !journal_open(&j, store, run, true, &err) || !journal_replay(store, run, &r, &err)) goto fail;
+  if (!store) {
+    run_options_free(&ro);
+    return EXIT_FAIL;
+  }
+  if (!journal_open(&j, store, run, true, &err) || !journal_replay(store, run, &r, &err)) goto fail;
   if (!deploy_recover_history(store, &r, &err)) {
     rc = EXIT_FAIL;
     goto fail;
@@ -330,16 +362,12 @@ int cmd_rollback(const Options *o) {
   RunOptions ro;
   if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
   const char *env = o->args.v[0];
-  char *version = NULL, *stage = NULL, *err = NULL;
+  char *version = NULL, *stage = NULL;
   Store *store = NULL;
   int rc = EXIT_USAGE;
   /* load once to find the stage that deploys to ENV */
   if (!pipeline_plan(&ro.sel, &ro.l) || !(stage = deploy_stage(ro.l.prog, env))) goto out;
-  if (!(store = store_open_for(ro.l.prog->src->path, &err))) {
-    fprintf(stderr, "rp rollback: %s\n", err);
-    free(err);
-    goto out;
-  }
+  if (!(store = state_open(o, ro.l.prog->src->path, ro.l.prog))) goto out;
   version = rollback_version(store, env, o->to);
   store_close(store);
   if (!version) goto out;

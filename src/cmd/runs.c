@@ -46,11 +46,12 @@ static void print_runs(const RunSummary *runs, size_t n) {
 
 int cmd_runs(const Options *o) {
   char *err = NULL;
-  Store *store = store_open_for(pipeline_path(o->file), &err);
+  Store *store = state_open(o, pipeline_path(o->file), NULL);
+  if (!store) return EXIT_FAIL;
   RunSummary *runs;
   size_t n;
   int rc = EXIT_OK;
-  if (!store || !journal_list(store, &runs, &n, &err)) {
+  if (!journal_list(store, &runs, &n, &err)) {
     fprintf(stderr, "rp runs: %s\n", err);
     free(err);
     store_close(store);

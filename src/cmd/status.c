@@ -96,14 +96,14 @@ int cmd_status(const Options *o) {
     return EXIT_USAGE;
   }
   char *err = NULL;
-  Store *store = store_open_for(pipeline_path(o->file), &err);
+  Store *store = state_open(o, pipeline_path(o->file), NULL);
+  if (!store) return EXIT_FAIL;
   RunState r;
-  if (!store || !journal_replay(store, id, &r, &err)) {
+  if (!journal_replay(store, id, &r, &err)) {
     fprintf(stderr, "rp status: %s\n", err);
     free(err);
-    int rc = store ? EXIT_USAGE : EXIT_FAIL;
     store_close(store);
-    return rc;
+    return EXIT_USAGE;
   }
   int rc = EXIT_OK;
   if (o->json) {

@@ -101,6 +101,7 @@ typedef enum NodeKind {
   N_ATTR,
   /* declarations */
   N_PIPELINE,
+  N_STATE,
   N_IMPORT,
   N_FN,
   N_ENVIRONMENT,
@@ -257,7 +258,7 @@ struct Node {
       bool sequential;  /* matrix ... sequential */
     } attr;
     struct {
-      const char *text; /* N_PIPELINE name, N_IMPORT path */
+      const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */
       const char *alias; /* N_IMPORT: `as NAME`, else derived from the path */
       Pos alias_pos;
       bool explicit_alias;
@@ -285,6 +286,7 @@ typedef struct Program {
   Source *src;
   NodeList decls; /* every top-level declaration, in source order */
   const char *name; /* from `pipeline "name"`, or NULL */
+  const Node *state; /* `state "SPEC"`: where its state lives (run/store.h), or NULL */
   /* by kind, in source order: pointers to nodes in decls */
   Node **imports; int nimports;
   Node **lets; int nlets;

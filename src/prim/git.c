@@ -1086,13 +1086,14 @@ static git_remote *find_remote(git_repository *r, const char *dir, const char *n
 
 /* receive-pack's words for "someone pushed first": a non-fast-forward it
  * saw, or a ref that moved while this push was in flight (then the status
- * is "failed to update ref" and the remote explains "... but expected"). */
+ * is "failed to update ref" and the remote explains "... but expected",
+ * or "reference already exists" when both created it). */
 static bool remote_moved(const char *status, const Remote *rm) {
   if (strstr(status, "non-fast-forward") || strstr(status, "fetch first") ||
       strstr(status, "stale info"))
     return true;
   return strstr(status, "failed to update ref") && rm->said.data &&
-         strstr(rm->said.data, "but expected");
+         (strstr(rm->said.data, "but expected") || strstr(rm->said.data, "reference already exists"));
 }
 
 /* Pushes `spec` ("src:dst", '+' first when forced) and says how it went:

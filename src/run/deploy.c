@@ -401,6 +401,8 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   ensure_units(c, s->n);
   Unit *u = &s->units[i];
   const StageState *ss = c->resumed ? run_state_stage(c->resumed, u->name) : NULL;
+  /* one stage of a run (--only, --run-id): what it reads comes from the run's journal */
+  if (c->joined && s->only && !rollback_restore_from_run(c->I, c->prog, u->stage, c->resumed, reason)) return GO_FAIL;
   if (ss && ss->status && !strcmp(ss->status, "ok")) {
     /* outputs that held a secret were journaled masked: the stage runs
      * again to have them, rather than hand *** to the stages after it */
@@ -501,7 +503,7 @@ static bool record_ephemeral(RunCtx *c, const Environment *env, const char *vers
   map_set(rec, "version", version ? v_cstr(version) : V_NULL_VALUE);
   map_set(rec, "run", v_cstr(c->journal->run_id));
   map_set(rec, "at", v_str_take(state_format_time(state_now_ms())));
-  bool ok = store_append(c->store, SPACE_EPHEMERAL, env->name, rec, true, err);
+  bool ok = store_append(c->store, SPACE_EPHEMERAL, env->name, rec, STORE_SYNCED, err);
   value_release(rec);
   free(instance);
   return ok;

@@ -17,6 +17,7 @@ typedef struct RunCtx {
   Value event;                /* borrowed */
   const char *actor;          /* who started the run */
   RunState *resumed;          /* an earlier attempt of this run, or NULL */
+  bool joined;                /* rp run --run-id of a run that exists: --only stages read what it journaled */
   bool dry_run;               /* no history, locks, approvals, instances */
   const char *force_promotion; /* --force-promotion REASON */
   const char *rollback_env;   /* rp rollback: this environment ... */

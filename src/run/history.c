@@ -30,7 +30,7 @@ Value history_entry(const Deploy *d) {
 
 bool history_append(Store *store, Value entry, char **err) {
   Value env = map_get(entry, "env");
-  return store_append(store, SPACE_HISTORY, is_str(env) ? str_chars(env) : NULL, entry, true, err);
+  return store_append(store, SPACE_HISTORY, is_str(env) ? str_chars(env) : NULL, entry, STORE_SYNCED, err);
 }
 
 bool history_record(Store *store, const Deploy *d, char **err) {

@@ -112,7 +112,7 @@ bool journal_lock_decisions(FileLock *l, Store *store, const char *run_id, char 
 }
 
 bool journal_append(Journal *j, Value record, char **err) {
-  return store_append(j->store, SPACE_RUNS, j->run_id, record, true, err);
+  return store_append(j->store, SPACE_RUNS, j->run_id, record, STORE_SYNCED, err);
 }
 
 void journal_forget(Journal *j) { store_forget(j->store, &j->owner); }
@@ -159,7 +159,7 @@ bool journal_stage_started(Journal *j, const char *stage, int attempt, char **er
   map_set(r, "stage", v_cstr(stage));
   map_set(r, "attempt", v_int(attempt));
   /* not synced: losing it loses no finished work, the stage just runs again */
-  bool ok = store_append(j->store, SPACE_RUNS, j->run_id, r, false, err);
+  bool ok = store_append(j->store, SPACE_RUNS, j->run_id, r, STORE_LAZY, err);
   value_release(r);
   return ok;
 }
@@ -178,7 +178,7 @@ bool journal_stage_finished(Journal *j, const char *stage, const char *status, V
   if (deploy.kind == V_MAP) map_set(r, "deploy", value_retain(deploy));
   /* not synced either: a power cut can only cost re-running the stage;
    * deploys, gates and decisions are (journal_sync, and the others) */
-  bool ok = store_append(j->store, SPACE_RUNS, j->run_id, r, false, err);
+  bool ok = store_append(j->store, SPACE_RUNS, j->run_id, r, STORE_WRITTEN, err);
   value_release(r);
   return ok;
 }

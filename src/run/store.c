@@ -48,11 +48,11 @@ bool store_exists(Store *s, StoreSpace sp, const char *name, bool *yes, char **e
   return name_ok(sp, name, err) && s->ops->exists(s, sp, name, yes, err);
 }
 
-bool store_append(Store *s, StoreSpace sp, const char *name, Value record, bool sync, char **err) {
+bool store_append(Store *s, StoreSpace sp, const char *name, Value record, Durability d, char **err) {
   if (!name_ok(sp, name, err)) return false;
   Value one = v_list();
   list_push(one, value_retain(record));
-  bool ok = s->ops->append(s, sp, name, one, sync, err);
+  bool ok = s->ops->append(s, sp, name, one, d, err);
   value_release(one);
   return ok;
 }
@@ -99,6 +99,61 @@ void store_forget(Store *s, FileLock *l) {
 
 char *store_where(Store *s, StoreSpace sp, const char *name) { return s->ops->where(s, sp, name); }
 
+/* The lines of a read, as text, for comparing records. */
+static Value encoded(Value records) {
+  Value out = v_map();
+  for (size_t i = 0; i < list_len(records); i++) {
+    Buf b = {0};
+    json_encode(list_get(records, i), &b, false);
+    map_set(out, b.data ? b.data : "", v_bool(true));
+    buf_free(&b);
+  }
+  return out;
+}
+
+static bool copy_log(Store *from, Store *to, StoreSpace sp, const char *name, size_t *logs, size_t *records,
+                     char **err) {
+  StateRead src, dst;
+  bool exists = false;
+  if (!store_read(from, sp, name, &src, err)) return false;
+  bool ok = store_exists(to, sp, name, &exists, err) &&
+            (exists || sp != SPACE_RUNS || store_create_run(to, name, &exists, err)) &&
+            store_read(to, sp, name, &dst, err);
+  if (ok) {
+    Value have = encoded(dst.records), missing = v_list();
+    for (size_t i = 0; i < list_len(src.records); i++) {
+      Buf b = {0};
+      json_encode(list_get(src.records, i), &b, false);
+      if (!map_has(have, b.data)) list_push(missing, value_retain(list_get(src.records, i)));
+      buf_free(&b);
+    }
+    if (list_len(missing)) {
+      ok = to->ops->append(to, sp, name, missing, STORE_SYNCED, err);
+      *logs += 1;
+      *records += list_len(missing);
+    }
+    value_release(missing);
+    value_release(have);
+    value_release(dst.records);
+  }
+  value_release(src.records);
+  return ok;
+}
+
+bool store_copy(Store *from, Store *to, size_t *logs, size_t *records, char **err) {
+  *logs = *records = 0;
+  for (int sp = SPACE_RUNS; sp <= SPACE_EPHEMERAL; sp++) {
+    Value names;
+    if (!store_list(from, (StoreSpace)sp, &names, err)) return false;
+    bool ok = true;
+    for (size_t i = 0; ok && i < list_len(names); i++)
+      ok = copy_log(from, to, (StoreSpace)sp, str_chars(list_get(names, i)), logs, records, err);
+    value_release(names);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 /* ---- the directory backend ---- */
 
 static const char *dir_of(Store *s) { return s->impl; }
@@ -144,7 +199,8 @@ static bool dir_exists(Store *s, StoreSpace sp, const char *name, bool *yes, cha
   return true;
 }
 
-static bool dir_append(Store *s, StoreSpace sp, const char *name, Value records, bool sync, char **err) {
+/* A lazy record is written at once too: a write costs no more. */
+static bool dir_append(Store *s, StoreSpace sp, const char *name, Value records, Durability d, char **err) {
   char *path = log_path(s, sp, name);
   bool ok = true;
   if (sp != SPACE_RUNS) { /* a run's directory is made by create_run */
@@ -154,7 +210,7 @@ static bool dir_append(Store *s, StoreSpace sp, const char *name, Value records,
   }
   int fd = ok ? state_open_append(path, err) : -1;
   for (size_t i = 0; fd >= 0 && ok && i < list_len(records); i++)
-    ok = sync ? state_append(fd, path, list_get(records, i), err)
+    ok = d == STORE_SYNCED ? state_append(fd, path, list_get(records, i), err)
               : state_append_unsynced(fd, path, list_get(records, i), err);
   if (fd >= 0) close(fd);
   free(path);
@@ -242,14 +298,9 @@ static const StoreOps dir_ops = {
     .close = dir_close,
 };
 
-Store *store_open_spec(const char *spec, const char *pipeline_file, char **err) {
-  if (!strncmp(spec, "git:", 4)) return store_open_git(spec + 4, pipeline_file, err);
-  return store_open_dir(spec);
-}
-
-Store *store_open_for(const char *pipeline_file, char **err) {
-  const char *spec = getenv("RP_STATE");
-  if (spec && *spec) return store_open_spec(spec, pipeline_file, err);
+Store *store_open_for(const char *spec, const char *pipeline_file, char **err) {
+  if (spec && !strncmp(spec, "git:", 4)) return store_open_git(spec + 4, pipeline_file, err);
+  if (spec) return store_open_dir(spec);
   char *dir = state_dir_for(pipeline_file);
   Store *s = store_open_dir(dir);
   free(dir);

@@ -23,6 +23,13 @@ typedef enum StoreSpace { SPACE_RUNS, SPACE_HISTORY, SPACE_EPHEMERAL } StoreSpac
 /* The kinds of locks: a run's owner and its decisions, an environment's deploys. */
 typedef enum StoreLockKind { SLOCK_OWNER, SLOCK_DECISIONS, SLOCK_DEPLOY } StoreLockKind;
 
+/* How durable an append is when it returns. */
+typedef enum Durability {
+  STORE_LAZY,    /* may wait in memory for the next written append to the log (a crash loses it) */
+  STORE_WRITTEN, /* survives kill -9, maybe not a power cut */
+  STORE_SYNCED,  /* survives a power cut too */
+} Durability;
+
 typedef struct Store Store;
 
 typedef struct StoreOps {
@@ -31,10 +38,9 @@ typedef struct StoreOps {
   bool (*create_run)(Store *s, const char *id, bool *exists, char **err);
   /* Whether a log has been created or appended to. */
   bool (*exists)(Store *s, StoreSpace sp, const char *name, bool *yes, char **err);
-  /* Appends `records` (a list of maps, borrowed). With `sync` they are
-   * durable when it returns; without, they may wait for the next synced
-   * append or store_flush (a crash can lose them, never reorder them). */
-  bool (*append)(Store *s, StoreSpace sp, const char *name, Value records, bool sync, char **err);
+  /* Appends `records` (a list of maps, borrowed), after any that waited:
+   * a crash can lose lazy records, never reorder them. */
+  bool (*append)(Store *s, StoreSpace sp, const char *name, Value records, Durability d, char **err);
   /* Makes what was appended to the log durable. */
   bool (*flush)(Store *s, StoreSpace sp, const char *name, char **err);
   /* Every valid record of a log (a missing log is empty). */
@@ -64,18 +70,16 @@ Store *store_open_dir(const char *dir);
  * or a remote of the repository holding `pipeline_file`). It is fetched
  * from at once: NULL with *err, naming it, when it cannot be reached. */
 Store *store_open_git(const char *remote, const char *pipeline_file, char **err);
-/* The store a spec names: "git:REMOTE", else a directory. */
-Store *store_open_spec(const char *spec, const char *pipeline_file, char **err);
-/* The store of the pipeline in `pipeline_file`: $RP_STATE when set, else
- * its state directory (state_dir_for). NULL with *err when it cannot be
- * reached. */
-Store *store_open_for(const char *pipeline_file, char **err);
+/* The store `spec` names ("git:REMOTE", else a directory); with no spec,
+ * the pipeline's state directory (state_dir_for). NULL with *err when it
+ * cannot be reached. cmd/load.c chooses the spec. */
+Store *store_open_for(const char *spec, const char *pipeline_file, char **err);
 void store_close(Store *s); /* NULL is fine */
 
 /* The operations, checking names where a name becomes a file or a ref. */
 bool store_create_run(Store *s, const char *id, bool *exists, char **err);
 bool store_exists(Store *s, StoreSpace sp, const char *name, bool *yes, char **err);
-bool store_append(Store *s, StoreSpace sp, const char *name, Value record, bool sync, char **err);
+bool store_append(Store *s, StoreSpace sp, const char *name, Value record, Durability d, char **err);
 bool store_flush(Store *s, StoreSpace sp, const char *name, char **err);
 bool store_read(Store *s, StoreSpace sp, const char *name, StateRead *out, char **err);
 bool store_list(Store *s, StoreSpace sp, Value *out, char **err);
@@ -88,5 +92,10 @@ bool store_holder(Store *s, StoreLockKind k, const char *name, bool *held, LockH
 void store_unlock(Store *s, FileLock *l);
 void store_forget(Store *s, FileLock *l);
 char *store_where(Store *s, StoreSpace sp, const char *name);
+
+/* rp state migrate: appends to `to` every record of `from` it lacks (runs,
+ * histories, ephemeral instances; locks are not copied), each log in its
+ * order. *logs and *records count what was copied. */
+bool store_copy(Store *from, Store *to, size_t *logs, size_t *records, char **err);
 
 #endif

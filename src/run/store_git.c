@@ -32,6 +32,7 @@ enum { WRITE_TRIES = 50, FRESH_MS = 500 };
 typedef struct GitStore {
   GitCtx *ctx;
   GitRefStore *rs;
+  char *url, *cache; /* to open the cache again in a keeper */
   char *token;      /* RP_STATE_TOKEN; never shown */
   Value pending;    /* ref -> list of records not pushed yet */
   Value fetched;    /* ref or "prefix*" -> when it was last fetched (ms) */
@@ -106,7 +107,8 @@ static bool update(GitStore *g, const char *ref, const char *path, const char *m
     Buf out = {0};
     GitErr ge = {0};
     bool ok = read_local(g, ref, path, &old, &len, &tip, err) && change(old, len, &out, ctx, err);
-    bool pushed = ok && gitp_refstore_write(g->rs, ref, tip, path, out.data ? out.data : "", out.len, message, &ge);
+    bool same = ok && (old ? out.len == len && !memcmp(out.data, old, len) : !out.len);
+    bool pushed = ok && (same || gitp_refstore_write(g->rs, ref, tip, path, out.data ? out.data : "", out.len, message, &ge));
     free(old);
     free(tip);
     buf_free(&out);
@@ -123,8 +125,8 @@ static bool update(GitStore *g, const char *ref, const char *path, const char *m
 static bool add_lines(const char *old, size_t len, Buf *out, void *ctx, char **err) {
   (void)err;
   Value records = *(Value *)ctx;
+  while (old && len && old[len - 1] != '\n') len--; /* an incomplete last line goes, as in files */
   if (old) buf_putn(out, old, len);
-  if (out->len && out->data[out->len - 1] != '\n') buf_putc(out, '\n'); /* never written so; kept whole */
   for (size_t i = 0; i < list_len(records); i++) {
     json_encode(list_get(records, i), out, false);
     buf_putc(out, '\n');
@@ -177,7 +179,8 @@ static bool git_create_run(Store *s, const char *id, bool *exists, char **err) {
   return ok;
 }
 
-static bool git_append(Store *s, StoreSpace sp, const char *name, Value records, bool sync, char **err) {
+/* Written and synced are the same here: a pushed record is on another machine. */
+static bool git_append(Store *s, StoreSpace sp, const char *name, Value records, Durability d, char **err) {
   GitStore *g = G(s);
   char *ref = log_ref(sp, name);
   Value waiting = map_get(g->pending, ref);
@@ -187,7 +190,7 @@ static bool git_append(Store *s, StoreSpace sp, const char *name, Value records,
   }
   for (size_t i = 0; i < list_len(records); i++) list_push(waiting, value_retain(list_get(records, i)));
   bool ok = true;
-  if (sync) { /* what waited goes first, in one commit */
+  if (d != STORE_LAZY) { /* what waited goes first, in one commit */
     ok = push_records(g, ref, waiting, err);
     if (ok) map_delete(g->pending, ref);
   }
@@ -197,7 +200,7 @@ static bool git_append(Store *s, StoreSpace sp, const char *name, Value records,
 
 static bool git_flush(Store *s, StoreSpace sp, const char *name, char **err) {
   Value none = v_list();
-  bool ok = git_append(s, sp, name, none, true, err);
+  bool ok = git_append(s, sp, name, none, STORE_SYNCED, err);
   value_release(none);
   return ok;
 }
@@ -343,6 +346,10 @@ static pid_t start_keeper(GitStore *g, const char *ref, LeaseNote n) {
   if (pid != 0) return pid < 0 ? 0 : pid;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(0);
+  /* a connection of its own: the parent's may be open, and two processes
+   * talking on one socket garble both (the parent's objects are left alone) */
+  GitErr ge = {0};
+  if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->token, &ge))) _exit(1);
   for (;;) {
     state_sleep_ms(g->lease_ms / 3);
     char *err = NULL;
@@ -482,6 +489,8 @@ static void git_close(Store *s) {
   value_release(g->fetched);
   gitp_refstore_close(g->rs);
   gitp_free(g->ctx);
+  free(g->url);
+  free(g->cache);
   free(g->token);
   free(g);
 }
@@ -555,14 +564,14 @@ Store *store_open_git(const char *remote, const char *pipeline_file, char **err)
   }
   GitErr ge = {0};
   if (cache && !(g->rs = gitp_refstore_open(g->ctx, cache, url, g->token, &ge))) failed(&ge, err);
+  g->url = url;
+  g->cache = cache;
   /* reach the remote now: an unreachable state stops a command before it starts anything */
   char *ferr = NULL;
   if (g->rs && !fetch(g, "refs/rp/*", &ferr)) {
     *err = xasprintf("cannot reach the state at %s: %s", s->spec, ferr);
     free(ferr);
   }
-  free(cache);
-  free(url);
   if (*err) {
     store_close(s);
     return NULL;
