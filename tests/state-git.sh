@@ -75,6 +75,14 @@ assert_contains "$(machine A runs 2>&1)" "$id  manual  succeeded" "A lists the r
 git --git-dir="$(state_bare)" for-each-ref --format='%(refname)' > "$tmp/refs"
 assert_eq "$(grep -vc '^refs/rp/' "$tmp/refs")" 0 "only refs/rp/ is written: no branch, no tag"
 
+# ---- D names the state in its pipeline: state "git:origin" ----
+mkdir -p "$tmp/D"
+git init -q "$tmp/D" && git -C "$tmp/D" remote add origin "http://127.0.0.1:$STATE_PORT/shared.git"
+{ echo 'state "git:origin"'; cat "$tmp/pipeline.rp"; } > "$tmp/D/pipeline.rp"
+assert_eq "$(unset RP_STATE; machine D history prod 2>&1)" "$ha" "D reads the state its pipeline declares, on its remote"
+assert_contains "$(RP_STATE_DIR="$tmp/D/elsewhere" machine D runs --state "$tmp/D/nothing" 2>&1)" "no runs in $tmp/D/nothing" \
+  "--state comes first"
+
 # ---- after uat, across machines ----
 out=$(machine B run --only deploy_prod --event manual --input v=2.0.0 --actor bob < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 1 "B: a version uat never ran cannot go to prod"
