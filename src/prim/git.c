@@ -1226,6 +1226,16 @@ char *gitp_remote_url(GitCtx *ctx, const char *dir, const char *name, GitErr *er
   return url;
 }
 
+/* An anonymous remote on the URL as given: the cache's configuration has
+ * no url.*.insteadOf to apply (and libgit2 1.5 leaks looking for one). */
+static int refstore_remote(GitRefStore *s, const char *url) {
+  git_remote_create_options o;
+  git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  o.repository = s->repo;
+  o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  return git_remote_create_with_opts(&s->remote, url, &o);
+}
+
 GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *token, GitErr *err) {
   (void)ctx;
   if (option_host(url, err)) return NULL;
@@ -1243,7 +1253,7 @@ GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url,
   if (rc < 0) rc = git_repository_init(&s->repo, cache, 1);
   if (rc < 0) {
     fail_git(err, rc, NULL, "%s: cannot open the state cache", cache);
-  } else if ((rc = git_remote_create_anonymous(&s->remote, s->repo, url)) < 0) {
+  } else if ((rc = refstore_remote(s, url)) < 0) {
     fail_git(err, rc, s->token, "%s: not a git remote", s->shown);
   } else {
     return s;
