@@ -1,6 +1,7 @@
 /* journal.h — the record of one run, from which it can be resumed.
  *
- * STATE/runs/<RUN_ID>/journal.ndjson holds one JSON object per line, each
+ * The run's log in the store (run/store.h; a directory's
+ * STATE/runs/<RUN_ID>/journal.ndjson) holds one JSON object per line, each
  * with "kind" and "at" (UTC, state_format_time). Kinds and their fields:
  *   run_started    run, pipeline, file, event, actor, started, pid, host
  *   plan           goals, only, rollback_env?, rollback_version?, dry_run
@@ -11,7 +12,8 @@
  *   gate_waiting   stage, env, version, reviewers
  *   approved       env, version, by, comment      (rejected: the same)
  *   run_finished   status
- * Every record survives kill -9 once appended. Records are also synced to
+ * Every record survives kill -9 once appended, but stage_started, which
+ * a git store sends with the next record. Records are also synced to
  * disk (survive a power cut) except stage_started and stage_finished,
  * whose loss can only make a resumed run repeat a stage; a deploy's stage
  * record is synced by journal_sync. Replay ignores kinds it does not know,
@@ -22,7 +24,8 @@
  * releases it however that process ends. A run that never finished and
  * whose owner lock is free has crashed and can be resumed. Other writers
  * (rp approve, rp reject) append without owning, under the decisions lock
- * (journal_lock_decisions).
+ * (journal_lock_decisions). On a git store both locks are leases
+ * (run/store_git.c).
  *
  * Across fork: both descriptors are O_CLOEXEC, so programs a stage execs
  * never hold them. A forked stage child shares the owner lock with the
