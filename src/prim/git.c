@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "prim/semver.h"
@@ -1277,7 +1279,44 @@ static git_strarray refstore_headers(GitRefStore *s) {
   return h;
 }
 
+/* A process killed while it updated a ref leaves REF.lock behind, and
+ * libgit2 then refuses to touch REF. In a cache only rp writes, a lock
+ * older than a few seconds is such a leftover: it goes. */
+static void remove_stale_locks_in(const char *dir, int depth) {
+  DIR *d = depth < 8 ? opendir(dir) : NULL;
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char *path = xasprintf("%s/%s", dir, e->d_name);
+    struct stat st;
+    size_t n = strlen(e->d_name);
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_stale_locks_in(path, depth + 1);
+    else if (n > 5 && !strcmp(e->d_name + n - 5, ".lock") && time(NULL) - st.st_mtime > 5) unlink(path);
+    free(path);
+  }
+  if (d) closedir(d);
+}
+
+static void remove_stale_locks(GitRefStore *s) {
+  char *refs = xasprintf("%srefs", git_repository_path(s->repo)), *packed = xasprintf("%spacked-refs.lock", git_repository_path(s->repo));
+  remove_stale_locks_in(refs, 0);
+  struct stat st;
+  if (stat(packed, &st) == 0 && time(NULL) - st.st_mtime > 5) unlink(packed);
+  free(packed);
+  free(refs);
+}
+
+static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
+
 bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
+  if (refstore_fetch(s, ref, err)) return true;
+  if (!err || !err->msg || !strstr(err->msg, "failed to lock file")) return false;
+  remove_stale_locks(s);
+  gitp_err_free(err);
+  return refstore_fetch(s, ref, err);
+}
+
+static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
   Remote rm = {.token = s->token};
   git_fetch_options o;
   git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
@@ -1389,7 +1428,11 @@ bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, co
   if (tmp) git_reference_delete(tmp);
   git_reference_free(tmp);
   git_reference *local = NULL;
-  if (ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) < 0) {
+  if (ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) == GIT_ELOCKED) {
+    remove_stale_locks(s); /* pushed already: only the cache is behind */
+    rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL);
+  }
+  if (ok && rc < 0) {
     fail_git(err, rc, NULL, "%s: cannot update %s", s->shown, ref);
     ok = false;
   }

@@ -252,8 +252,9 @@ typedef enum LeaseResult { LEASE_NONE, LEASE_BUSY, LEASE_TAKEN, LEASE_RENEWED, L
 typedef struct LeaseNote {
   GitStore *g;
   const char *run_id, *holder;
-  bool take;          /* take it when free or expired, else only renew (or ... */
-  bool release;       /* ... let it go) */
+  bool take;          /* take it when free or expired (else wait in line), or only renew; */
+  bool release;       /* or let it go; */
+  bool leave;         /* or stop waiting for it */
   LeaseResult result; /* set: what was done */
   LockHolder was;     /* set: the live lease found, when another's */
 } LeaseNote;
@@ -266,6 +267,48 @@ static Value lease_parse(const char *text, size_t len) {
   if (text && !json_parse(text, len, &v, &perr)) v = V_NULL_VALUE;
   free(perr);
   return v;
+}
+
+static int64_t time_of(Value rec, const char *key) {
+  int64_t ms = 0;
+  const char *s = value_get_str(rec, key);
+  if (s) state_parse_time(s, &ms);
+  return ms;
+}
+
+static Value waiter(LeaseNote *n, int64_t now) {
+  Value w = v_map();
+  map_set(w, "holder", v_cstr(n->holder));
+  map_set(w, "run", v_cstr(n->run_id ? n->run_id : ""));
+  map_set(w, "until", v_str_take(state_format_time(now + n->g->lease_ms)));
+  return w;
+}
+
+/* The line of waiters, first come first served, as this holder leaves it:
+ * waiters that stopped renewing their place are dropped; this one is
+ * dropped (`drop`), else added or its place renewed (`stay`). */
+static Value lease_line(LeaseNote *n, Value cur, bool drop, bool stay, bool *first, bool *changed) {
+  int64_t now = state_now_ms();
+  Value line = v_list(), q = value_get(cur, "queue");
+  bool in_line = false;
+  *first = false;
+  for (size_t i = 0; q.kind == V_LIST && i < list_len(q); i++) {
+    Value w = list_get(q, i);
+    const char *h = value_get_str(w, "holder");
+    bool me = h && !strcmp(h, n->holder);
+    if (me && !in_line && !list_len(line)) *first = true;
+    if (me) in_line = true;
+    if (me && drop) *changed = true;
+    else if (me && stay && time_of(w, "until") - now < n->g->lease_ms * 2 / 3) list_push(line, waiter(n, now)), *changed = true;
+    else if (!me && time_of(w, "until") <= now) *changed = true; /* it died waiting */
+    else list_push(line, value_retain(w));
+  }
+  if (!in_line && stay) {
+    *first = !list_len(line);
+    list_push(line, waiter(n, now));
+    *changed = true;
+  }
+  return line;
 }
 
 static Value lease_note(LeaseNote *n, Value cur, bool released) {
@@ -288,46 +331,54 @@ static Value lease_note(LeaseNote *n, Value cur, bool released) {
 }
 
 /* The lease after this holder's turn, from the one there: taken, renewed,
- * released, or left as it is (LEASE_NONE, LEASE_BUSY). */
+ * released, or left to its holder (LEASE_NONE; LEASE_BUSY: this one
+ * waits in its line). */
 static bool lease_change(const char *old, size_t len, Buf *out, void *ctx, char **err) {
   (void)err;
   LeaseNote *n = ctx;
   Value cur = lease_parse(old, len);
   bool live = lease_live(cur);
-  Value holder = live ? map_get(cur, "holder") : V_NULL_VALUE;
-  bool ours = is_str(holder) && !strcmp(str_chars(holder), n->holder);
+  const char *holder = live ? value_get_str(cur, "holder") : NULL;
+  bool ours = holder && !strcmp(holder, n->holder), first = false, changed = false;
   lock_holder_free(&n->was);
   if (live && !ours) lock_holder_from_note(cur, &n->was);
+  bool free_now = !live || (!ours && n->was.expires_ms <= state_now_ms());
+  bool waits = n->take && !ours && !n->release;
+  Value line = lease_line(n, cur, n->leave, waits && !n->leave, &first, &changed);
   if (n->release) n->result = ours ? LEASE_RELEASED : LEASE_NONE;
   else if (ours) n->result = LEASE_RENEWED;
-  else if (!n->take) n->result = LEASE_NONE;
-  else n->result = live && n->was.expires_ms > state_now_ms() ? LEASE_BUSY : LEASE_TAKEN;
+  else if (!n->take || n->leave) n->result = LEASE_NONE;
+  else n->result = free_now && first ? LEASE_TAKEN : LEASE_BUSY;
+  Value note;
+  if (n->result == LEASE_TAKEN) { /* out of the line */
+    value_release(line);
+    line = lease_line(n, cur, true, false, &first, &changed);
+  }
   if (n->result == LEASE_NONE || n->result == LEASE_BUSY) {
-    if (old) buf_putn(out, old, len);
+    note = changed ? (cur.kind == V_MAP ? map_copy(cur) : v_map()) : V_NULL_VALUE;
   } else {
-    Value note = lease_note(n, cur, n->result == LEASE_RELEASED);
+    note = lease_note(n, cur, n->result == LEASE_RELEASED);
+    changed = true;
+  }
+  if (changed) {
+    if (list_len(line)) map_set(note, "queue", value_retain(line));
+    else map_delete(note, "queue");
     json_encode(note, out, false);
     buf_putc(out, '\n');
-    value_release(note);
+  } else if (old) {
+    buf_putn(out, old, len);
   }
+  value_release(note);
+  value_release(line);
   value_release(cur);
   return true;
 }
 
-/* Takes, renews or releases the lease at `ref` (fetched first), re-applied
- * on races; n->result says which happened. */
+/* Takes, renews or releases the lease at `ref` (fetched first), or waits
+ * in its line, re-applied on races; n->result says which happened. */
 static bool lease_update(GitStore *g, const char *ref, LeaseNote *n, char **err) {
-  if (!fetch(g, ref, err)) return false;
-  char *old = NULL;
-  size_t len = 0;
-  if (!read_local(g, ref, "lease.json", &old, &len, NULL, err)) return false;
-  Buf probe = {0};
-  lease_change(old, len, &probe, n, err);
-  free(old);
-  buf_free(&probe);
-  if (n->result == LEASE_NONE || n->result == LEASE_BUSY) return true; /* nothing to push */
-  const char *msg = n->release ? "rp: lease released" : n->result == LEASE_RENEWED ? "rp: lease renewed" : "rp: lease taken";
-  return update(g, ref, "lease.json", msg, lease_change, n, err);
+  const char *msg = n->release ? "rp: lease released" : n->take ? "rp: lease taken or waited for" : "rp: lease renewed";
+  return fetch(g, ref, err) && update(g, ref, "lease.json", msg, lease_change, n, err);
 }
 
 static char *new_holder_id(void) {
@@ -350,8 +401,15 @@ static pid_t start_keeper(GitStore *g, const char *ref, LeaseNote n) {
    * talking on one socket garble both (the parent's objects are left alone) */
   GitErr ge = {0};
   if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->token, &ge))) _exit(1);
+  /* SIGTERM (a release) ends it between two renewals, never in the middle
+   * of one: a ref update cut short leaves a lock file in the cache */
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, NULL);
   for (;;) {
-    state_sleep_ms(g->lease_ms / 3);
+    struct timespec nap = {(time_t)(g->lease_ms / 3000), (long)(g->lease_ms / 3 % 1000) * 1000000L};
+    if (sigtimedwait(&term, NULL, &nap) == SIGTERM) _exit(0);
     char *err = NULL;
     n.take = false;
     if (!lease_update(g, ref, &n, &err)) { /* tried again at the next turn */
@@ -388,9 +446,11 @@ static LockResult git_lock(Store *s, StoreLockKind k, const char *name, const ch
     if (n.result == LEASE_TAKEN || n.result == LEASE_RENEWED) break;
     int64_t now = state_now_ms();
     if (wait_ms >= 0 && now >= deadline) {
-      char *who = lock_holder_describe(&n.was);
+      char *who = lock_holder_describe(&n.was), *lerr = NULL;
       *err = xasprintf("%s is locked by %s; gave up after %lld ms", what, who, (long long)wait_ms);
       free(who);
+      n.leave = true; /* else its place would hold up the line until it runs out */
+      if (!lease_update(g, ref, &n, &lerr)) free(lerr);
       r = LOCK_TIMED_OUT;
       break;
     }
@@ -399,7 +459,7 @@ static LockResult git_lock(Store *s, StoreLockKind k, const char *name, const ch
     int64_t nap = pause;
     if (wait_ms >= 0 && deadline - now < nap) nap = deadline - now;
     state_sleep_ms(nap);
-    if (pause < 1000) pause *= 2;
+    if (pause < 1000 && pause < g->lease_ms / 4) pause *= 2; /* its place in line is renewed in time */
   }
   if (r == LOCK_ACQUIRED && n.was.run) took_over(what, &n.was); /* a live lease, expired */
   lock_holder_free(&n.was);
@@ -440,7 +500,7 @@ static void git_unlock(Store *s, FileLock *l) {
   if (!ls) return;
   if (l->pid == getpid()) {
     if (ls->keeper > 0) {
-      kill(ls->keeper, SIGKILL);
+      kill(ls->keeper, SIGTERM);
       while (waitpid(ls->keeper, NULL, 0) < 0 && errno == EINTR) {
       }
     }
