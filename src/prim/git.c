@@ -1218,12 +1218,17 @@ char *gitp_remote_url(GitCtx *ctx, const char *dir, const char *name, GitErr *er
   (void)ctx;
   git_repository *r = open_repo(dir, err);
   if (!r) return NULL;
-  git_remote *remote = NULL;
-  int rc = git_remote_lookup(&remote, r, name);
-  char *url = NULL;
+  /* read from the configuration: git_remote_lookup would apply
+   * url.*.insteadOf, whose lookup leaks in libgit2 1.5 */
+  git_config *cfg = NULL;
+  const char *value = NULL;
+  char *key = xasprintf("remote.%s.url", name), *url = NULL;
+  int rc = git_repository_config_snapshot(&cfg, r);
+  if (rc == 0) rc = git_config_get_string(&value, cfg, key);
   if (rc < 0) fail_git(err, rc, NULL, "%s: no remote '%s'", label(dir, r), name);
-  else if (!option_host(remote_url(remote), err)) url = xstrdup(remote_url(remote));
-  git_remote_free(remote);
+  else if (!option_host(value, err)) url = xstrdup(value);
+  free(key);
+  git_config_free(cfg);
   git_repository_free(r);
   return url;
 }

@@ -64,16 +64,17 @@ static bool failed(GitErr *ge, char **err) {
 
 /* ---- fetching ---- */
 
+/* Whether `ref` was fetched a moment ago, alone or by a glob covering it
+ * (all of refs/rp/, or all runs): reads within one command need not
+ * fetch it again. Writes never go by it (they are compare-and-swap). */
 static bool fresh(GitStore *g, const char *ref) {
   int64_t now = state_now_ms();
-  Value at = map_get(g->fetched, ref);
-  if (at.kind == V_INT && now - at.as.i < FRESH_MS) return true;
-  for (int i = 0; i < 3; i++) {
-    char *glob = xasprintf("%s*", space_refs[i]);
-    at = map_get(g->fetched, glob);
-    bool covered = !strncmp(ref, space_refs[i], strlen(space_refs[i])) && at.kind == V_INT && now - at.as.i < FRESH_MS;
-    free(glob);
-    if (covered) return true;
+  Map *m = (Map *)g->fetched.as.obj;
+  for (size_t i = 0; i < m->n; i++) {
+    const char *key = m->keys[i]->data;
+    size_t n = strlen(key);
+    bool covers = !strcmp(key, ref) || (n && key[n - 1] == '*' && !strncmp(key, ref, n - 1));
+    if (covers && now - m->vals[i].as.i < FRESH_MS) return true;
   }
   return false;
 }
@@ -468,6 +469,10 @@ static LockResult git_lock(Store *s, StoreLockKind k, const char *name, const ch
     free(ref);
     return r;
   }
+  /* what was read before holding the lock may have changed while waiting
+   * for it (a decision taken by the previous holder): read afresh */
+  value_release(g->fetched);
+  g->fetched = v_map();
   Lease *ls = xcalloc(1, sizeof *ls);
   ls->ref = ref;
   ls->holder = holder;
@@ -635,12 +640,6 @@ Store *store_open_git(const char *remote, const char *pipeline_file, char **err)
   if (*err) {
     store_close(s);
     return NULL;
-  }
-  /* everything is fresh: nothing needs fetching again at once */
-  for (int i = 0; i < 3; i++) {
-    char *glob = xasprintf("%s*", space_refs[i]);
-    map_set(g->fetched, glob, v_int(state_now_ms()));
-    free(glob);
   }
   return s;
 }
