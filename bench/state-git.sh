@@ -26,14 +26,7 @@ i=0; while [ ! -s "$dir/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); do
 url="http://127.0.0.1:$(cat "$dir/port")/state.git"
 export XDG_CACHE_HOME="$dir/cache" RP_STATE_TOKEN=bench-token
 unset RP_STATE CI
-best() { # best of 3 wall-clock runs of "$@", in ms
-  b=
-  for _ in 1 2 3; do
-    t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
-    t=$(( (t1 - t0) / 1000000 )); if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-  done
-  echo "$b"
-}
+. "$(dirname "$0")/best.sh"
 dir_ms=$(best "$RP" run "s$((n-1))" -j1 -f "$dir/pipeline.rp" --state "$dir/state")
 git_ms=$(best "$RP" run "s$((n-1))" -j1 -f "$dir/pipeline.rp" --state "git:$url")
 "$RP" runs -f "$dir/pipeline.rp" --state "git:$url" | grep -q succeeded || { echo "the git-backed runs failed" >&2; exit 1; }
