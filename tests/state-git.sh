@@ -117,16 +117,6 @@ assert_contains "$(cat "$tmp/a.out" "$tmp/b.out")" "waiting for the environment'
 assert_contains "$(cat "$tmp/a.out" "$tmp/b.out")" "its lease expires in" "and the time left"
 assert_eq "$(machine C history shared --json | tr ',' '\n' | grep -c '"env":"shared"')" 2 "both deploys are in the history"
 
-# ---- waiters are served first come, first served ----
-: > "$WORLD/shared"
-HOLD=3 machine A run hold < /dev/null > "$tmp/a.out" 2>&1 & a=$!
-i=0; while ! grep -q start "$WORLD/shared" && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
-HOLD=0 machine B run hold < /dev/null > "$tmp/b.out" 2>&1 & b=$!
-i=0; while ! grep -q waiting "$tmp/b.out" && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
-HOLD=0 machine C run hold < /dev/null > "$tmp/c.out" 2>&1 & c=$!
-wait $a; wait $b; wait $c
-assert_eq "$(cut -d' ' -f2 "$WORLD/shared" | uniq | tr '\n' ' ')" "A B C " "B, who waited first, deploys before C"
-
 # ---- a lease left by a killed holder expires and is taken over ----
 : > "$WORLD/shared"
 (cd "$tmp/A" && MACHINE=A HOME="$tmp/A/home" HOLD=30 exec "$RP" run hold -f pipeline.rp < /dev/null > "$tmp/a.out" 2>&1) &

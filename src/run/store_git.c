@@ -27,7 +27,9 @@
 #include "core/codec.h"
 #include "prim/git.h"
 
-enum { WRITE_TRIES = 50, FRESH_MS = 500 };
+/* A waiter's place in line lasts a lease and PLACE_SLACK_MS more: a busy
+ * machine renewing it late keeps it; a dead waiter holds the line no longer. */
+enum { WRITE_TRIES = 50, FRESH_MS = 500, PLACE_SLACK_MS = 10000 };
 
 typedef struct GitStore {
   GitCtx *ctx;
@@ -281,7 +283,7 @@ static Value waiter(LeaseNote *n, int64_t now) {
   Value w = v_map();
   map_set(w, "holder", v_cstr(n->holder));
   map_set(w, "run", v_cstr(n->run_id ? n->run_id : ""));
-  map_set(w, "until", v_str_take(state_format_time(now + n->g->lease_ms)));
+  map_set(w, "until", v_str_take(state_format_time(now + n->g->lease_ms + PLACE_SLACK_MS)));
   return w;
 }
 
@@ -300,7 +302,8 @@ static Value lease_line(LeaseNote *n, Value cur, bool drop, bool stay, bool *fir
     if (me && !in_line && !list_len(line)) *first = true;
     if (me) in_line = true;
     if (me && drop) *changed = true;
-    else if (me && stay && time_of(w, "until") - now < n->g->lease_ms * 2 / 3) list_push(line, waiter(n, now)), *changed = true;
+    else if (me && stay && time_of(w, "until") - now < n->g->lease_ms / 2 + PLACE_SLACK_MS)
+      list_push(line, waiter(n, now)), *changed = true;
     else if (!me && time_of(w, "until") <= now) *changed = true; /* it died waiting */
     else list_push(line, value_retain(w));
   }
