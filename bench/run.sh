@@ -19,14 +19,7 @@ dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
   i=1; while [ $i -lt $n ]; do echo "s$i: s$((i-1))"; printf '\t@true\n'; i=$((i+1)); done
   printf '.PHONY: all'; i=0; while [ $i -lt $n ]; do printf ' s%d' $i; i=$((i+1)); done; echo
 } > "$dir/Makefile"
-best() { # best of 3 wall-clock runs of "$@", in ms
-  b=
-  for _ in 1 2 3; do
-    t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
-    t=$(( (t1 - t0) / 1000000 )); if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-  done
-  echo "$b"
-}
+. "$(dirname "$0")/best.sh"
 rp_ms=$(best "$RP" run "s$((n-1))" -j1 -f "$dir/pipeline.rp")
 make_ms=$(best make -j1 -s -C "$dir" all)
 FLOOR=${FLOOR:-$(dirname "$0")/floor}

@@ -9,27 +9,30 @@
 #include "config.h"
 #include "core/util.h"
 
-#define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure"
+#define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure --state"
 
 const Command commands[] = {
-    {"run", cmd_run, "[STAGE...]", "-f --only EVENT " RUNNING,
+    {"run", cmd_run, "[STAGE...]", "-f --only --run-id EVENT " RUNNING,
      "run the stages the event triggers (or those named) and everything they need", NULL},
     {"resume", cmd_resume, "RUN", "--wait -f " RUNNING,
      "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens", NULL},
     {"rollback", cmd_rollback, "ENV", "--to -f EVENT " RUNNING,
      "re-run ENV's deploy stage with the previous successful version (or VERSION)", NULL},
-    {"runs", cmd_runs, "", "--json -f", "list the runs, newest last", NULL},
-    {"status", cmd_status, "RUN", "--json -f", "show a run stage by stage, the gate it waits at and the decisions taken",
+    {"runs", cmd_runs, "", "--json -f --state", "list the runs, newest last", NULL},
+    {"status", cmd_status, "RUN", "--json -f --state", "show a run stage by stage, the gate it waits at and the decisions taken",
      NULL},
-    {"history", cmd_history, "[ENV]", "--json -f", "show what was deployed to ENV (or everywhere), newest first", NULL},
-    {"approve", cmd_approve, "RUN ENV", "--as --key --comment -f",
+    {"history", cmd_history, "[ENV]", "--json -f --state", "show what was deployed to ENV (or everywhere), newest first", NULL},
+    {"approve", cmd_approve, "RUN ENV", "--as --key --comment -f --state",
      "approve the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
-    {"reject", cmd_reject, "RUN ENV", "--as --key --comment -f",
+    {"reject", cmd_reject, "RUN ENV", "--as --key --comment -f --state",
      "reject the deploy to ENV that run RUN waits for (ENV's reviewers only)", NULL},
-    {"report", cmd_report, "", "-o -f",
+    {"report", cmd_report, "", "-o -f --state",
      "write one static HTML page: the stage graph by the last run's results, versions, approvals, gates", NULL},
-    {"environments", cmd_environments, "[FILE]", "--json -f",
+    {"environments", cmd_environments, "[FILE]", "--json -f --state",
      "each environment: promotion order, gate, current version, lock holder, live ephemeral instances", NULL},
+    {"state", cmd_state, "migrate FROM TO", "-f",
+     "copy the state (runs, history) from FROM to TO: directories or git:REMOTE",
+     "Records TO already has are not copied again; locks are not copied."},
     {"plan", cmd_plan, "[STAGE...]", "-f --only --json EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",
@@ -41,7 +44,7 @@ const Command commands[] = {
      "A file that does not parse is left alone: its errors are printed, exit 2.\n"
      "FILE - reads standard input and prints to standard output.\n"
      "-w, --check and --diff exclude each other. The layout rules: doc/fmt.md."},
-    {"graph", cmd_graph, "[FILE]", "--format --run -f", "print the stage graph",
+    {"graph", cmd_graph, "[FILE]", "--format --run -f --state", "print the stage graph",
      "Nodes are shaped and coloured by kind (trigger, stage, environment, gate);\n"
      "with --run ID the stages are coloured by that run's results. doc/graph.md."},
     {"export", cmd_export, "github|gitlab", "-o --check --state -f",

@@ -4,7 +4,8 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export RP_STATE_DIR="$tmp/state"
+. "$top_srcdir/tests/lib/state-lib.sh"
+state_setup "$tmp"
 f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
 environment uat { namespace = "uat" }
@@ -43,7 +44,7 @@ assert_eq "$rc" 0 "after uat, prod accepts it"
 assert_eq "$(cat "$OUT/prod")" "1.0.0" "prod deployed"
 out=$("$RP" run -f "$f" --event manual --input v=9.9.9 --force-promotion "hotfix, INC-42" 2>&1); rc=$?
 assert_eq "$rc" 0 "--force-promotion overrides"
-assert_contains "$(cat "$RP_STATE_DIR/history/prod.ndjson")" "hotfix, INC-42" "the reason is in the history"
+assert_contains "$(state_cat history prod)" "hotfix, INC-42" "the reason is in the history"
 
 # crash safety: kill -9 while stage two runs, then resume
 "$RP" run three -f "$f" -j1 > "$tmp/run.out" 2>&1 &
@@ -63,7 +64,7 @@ assert_contains "$(cat "$OUT/log")" "three 2" "outputs of finished stages are re
 out=$("$RP" resume "$id" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 2 "a finished run cannot be resumed"
 # a torn last record is ignored
-printf '{"kind":"stage_fin' >> "$RP_STATE_DIR/runs/$id/journal.ndjson"
+printf '{"kind":"stage_fin' | state_append runs "$id"
 out=$("$RP" resume "$id" -f "$f" 2>&1)
 assert_contains "$out" "has finished (succeeded)" "torn record ignored, status intact"
 
@@ -94,9 +95,9 @@ out=$("$RP" rollback uat -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 "rollback succeeds"
 assert_contains "$out" "rolling back uat to 1.2.0" "to the previous successful version"
 assert_eq "$(cat "$OUT/uat")" "1.2.0" "the stage ran with that version"
-hist="$RP_STATE_DIR/history/uat.ndjson"
-assert_eq "$(grep -c '"version":"1.[123].0"' "$hist")" 4 "history: three deploys and the rollback"
-assert_eq "$(tail -1 "$hist" | grep -c '"rollback":true')" 1 "the rollback is marked"
+hist=$(state_cat history uat)
+assert_eq "$(printf '%s\n' "$hist" | grep -c '"version":"1.[123].0"')" 4 "history: three deploys and the rollback"
+assert_eq "$(printf '%s\n' "$hist" | tail -1 | grep -c '"rollback":true')" 1 "the rollback is marked"
 # repeated rollbacks walk back through history, they do not alternate
 for v in 1.1.0 1.0.0; do
   out=$("$RP" rollback uat -f "$f" 2>&1)

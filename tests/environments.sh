@@ -5,7 +5,8 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export RP_STATE_DIR="$tmp/state"
+. "$top_srcdir/tests/lib/state-lib.sh"
+state_setup "$tmp"
 f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
 environment staging { namespace = "staging" }
@@ -41,8 +42,8 @@ assert_contains "$out" '"name":"preview","after":null,"reviewers":null,"version"
   "a closed pull request removes its instance (compact JSON)"
 
 # each instance has its own history, and rp history ENV lists them all
-[ -s "$RP_STATE_DIR/history/preview.preview-42.ndjson" ] || _fail "preview-42 has a history of its own"
-[ -s "$RP_STATE_DIR/history/preview.preview-43.ndjson" ] || _fail "preview-43 has a history of its own"
+[ -n "$(state_cat history preview.preview-42)" ] || _fail "preview-42 has a history of its own"
+[ -n "$(state_cat history preview.preview-43)" ] || _fail "preview-43 has a history of its own"
 out=$("$RP" history preview -f "$f" 2>&1)
 assert_contains "$out" "preview.preview-43  pr-43" "rp history preview lists preview-43"
 assert_contains "$out" "preview.preview-42  pr-42" "and preview-42"

@@ -5,7 +5,9 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export RP_STATE_DIR="$tmp/state" OUT="$tmp/out"
+export OUT="$tmp/out"
+. "$top_srcdir/tests/lib/state-lib.sh"
+state_setup "$tmp"
 mkdir -p "$OUT"
 f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
@@ -52,7 +54,7 @@ out=$("$RP" resume "$id" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 "resume deploys"
 assert_eq "$(cat "$OUT/prod")" "1.0.0" "the approved version is deployed"
 assert_eq "$(grep -c built "$OUT/log")" 1 "build did not run again"
-assert_contains "$(cat "$RP_STATE_DIR/history/prod.ndjson")" '"approvers":["alice"]' "history names the approver"
+assert_contains "$(state_cat history prod)" '"approvers":["alice"]' "history names the approver"
 
 # the actor who started the run cannot approve it even when listed
 out=$("$RP" run -f "$f" --branch main --event manual --input v=1.1.0 --actor alice < /dev/null 2>&1)
@@ -131,7 +133,7 @@ for round in $(seq 20); do
   touch "$go"
   wait $a; ra=$?
   wait $r; rr=$?
-  n=$(grep -c '"kind":"\(approved\|rejected\)"' "$RP_STATE_DIR/runs/$id5/journal.ndjson")
+  n=$(state_cat runs "$id5" | grep -c '"kind":"\(approved\|rejected\)"')
   assert_eq "$n" 1 "round $round: exactly one decision recorded"
   assert_eq "$((ra + rr))" 2 "round $round: one succeeds, the other is refused (exit 2)"
   # a rejection ends the run: the approval after it finds it rejected

@@ -7,7 +7,8 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export RP_STATE_DIR="$tmp/state"
+. "$top_srcdir/tests/lib/state-lib.sh"
+state_setup "$tmp"
 f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
 environment prod { approval { reviewers = ["alice"] } }
@@ -30,10 +31,10 @@ id=$(printf '%s\n' "$out" | run_id)
 out=$("$RP" resume "$id" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 "the approved rollback resumes"
 assert_contains "$out" "[deploy] deploying 1.0.0" "with the rollback's version"
-assert_eq "$(tail -1 "$RP_STATE_DIR/history/prod.ndjson" | grep -c '"version":"1.0.0".*"rollback":true')" 1 "recorded as a rollback"
+assert_eq "$(state_cat history prod | tail -1 | grep -c '"version":"1.0.0".*"rollback":true')" 1 "recorded as a rollback"
 
 # the stage reads build's outputs: they come back from the history
-export RP_STATE_DIR="$tmp/state2"
+state_setup "$tmp" state2
 cat > "$f" <<'RP'
 environment prod { approval { reviewers = ["alice"] } }
 on manual(v: string) -> deploy
@@ -41,7 +42,7 @@ stage build { output tag = "v${event.inputs.v}" }
 stage deploy { needs build  environment prod  version build.tag  sh "echo deploying ${version} of ${build.tag}" }
 RP
 deploy_approved 1 2
-assert_contains "$(cat "$RP_STATE_DIR/history/prod.ndjson")" '"outputs":{"build":{"tag":"v1"}}' "a deploy records what it read"
+assert_contains "$(state_cat history prod)" '"outputs":{"build":{"tag":"v1"}}' "a deploy records what it read"
 out=$("$RP" rollback prod -f "$f" --actor bob < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 3 "the rollback waits at the gate: $out"
 id=$(printf '%s\n' "$out" | run_id)
@@ -50,7 +51,8 @@ out=$("$RP" resume "$id" -f "$f" 2>&1); rc=$?
 assert_eq "$rc" 0 "the rollback deploys: $out"
 assert_contains "$out" "[deploy] deploying v1 of v1" "with the outputs of the deploy it restores"
 # a deploy recorded without them (an earlier rp): refused before the gate asks
-sed -i 's/,"outputs":{"build":{"tag":"v1"}}//' "$RP_STATE_DIR/history/prod.ndjson"
+state_cat history prod | sed 's/,"outputs":{"build":{"tag":"v1"}}//' > "$tmp/edited"
+state_put history prod < "$tmp/edited"
 out=$("$RP" rollback prod --to v1 -f "$f" --actor bob < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 1 "the rollback fails at once"
 assert_contains "$out" "cannot roll back prod to v1: stage 'deploy' reads the outputs of 'build', which the deploy being restored did not record" "and says why"

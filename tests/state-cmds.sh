@@ -4,7 +4,9 @@
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export RP_STATE_DIR="$tmp/state" TZ=UTC HOME="$tmp/home" GIT_CONFIG_NOSYSTEM=1
+export TZ=UTC HOME="$tmp/home" GIT_CONFIG_NOSYSTEM=1
+. "$top_srcdir/tests/lib/state-lib.sh"
+state_setup "$tmp"
 unset RP_ACTOR GITHUB_ACTOR GITLAB_USER_LOGIN XDG_CONFIG_HOME
 mkdir -p "$HOME" "$tmp/p"
 f="$tmp/p/pipeline.rp"
@@ -20,13 +22,13 @@ stage deploy_prod { environment prod  needs deploy_uat  version "1.2.3"  sh "tru
 RP
 
 # ---- nothing yet ----
-out=$("$RP" runs -f "$f"); assert_eq "$out" "no runs in $tmp/state" "no runs"
+out=$("$RP" runs -f "$f"); assert_eq "$out" "no runs in $(state_spec)" "no runs"
 out=$("$RP" runs --json); assert_eq "$out" "[]" "no runs, json"
 out=$("$RP" history); assert_eq "$out" "no deploys" "no history"
 out=$("$RP" history prod --json); assert_eq "$out" "[]" "no history, json"
 
 # ---- journals ----
-run() { mkdir -p "$RP_STATE_DIR/runs/$1"; cat > "$RP_STATE_DIR/runs/$1/journal.ndjson"; }
+run() { state_put runs "$1"; }
 # waiting at the prod gate, started by carol
 run 20261122-100000-aaaa <<'J'
 {"kind":"run_started","at":"2026-11-22T10:00:00.000Z","run":"20261122-100000-aaaa","pipeline":"shop","file":"pipeline.rp","event":{"kind":"push","branch":"main","sha":"abcdef0123456789","actor":"carol"},"actor":"carol","started":"2026-11-22T10:00:00.000Z","pid":1,"host":"ci"}
@@ -47,7 +49,7 @@ run 20261122-110000-cccc <<'J'
 {"kind":"run_started","at":"2026-11-22T11:00:00.000Z","run":"20261122-110000-cccc","pipeline":"shop","file":"pipeline.rp","event":{"kind":"local","actor":"erin"},"actor":"erin","started":"2026-11-22T11:00:00.000Z","pid":3,"host":"laptop"}
 {"kind":"stage_started","at":"2026-11-22T11:00:01.000Z","stage":"deploy_uat","attempt":1}
 J
-printf '{"kind":"stage_fini' >> "$RP_STATE_DIR/runs/20261122-110000-cccc/journal.ndjson"
+printf '{"kind":"stage_fini' | state_append runs 20261122-110000-cccc
 A=20261122-100000-aaaa B=20261121-090000-bbbb C=20261122-110000-cccc
 
 out=$("$RP" runs -f "$f"); rc=$?
@@ -94,13 +96,12 @@ out=$("$RP" runs --bogus 2>&1); rc=$?
 assert_eq "$rc" 2 "unknown option"; assert_contains "$out" "usage: rp runs [--json] [-f FILE]" "shows usage"
 
 # ---- history ----
-mkdir -p "$RP_STATE_DIR/history"
-cat > "$RP_STATE_DIR/history/prod.ndjson" <<'H'
+state_put history prod <<'H'
 {"env":"prod","version":"1.2.1","run":"r1","commit":"1111111aaaa","actor":"dave","approvers":["alice"],"at":"2026-11-20T08:00:00.000Z","result":"succeeded","rollback":false}
 {"env":"prod","version":"1.2.2","run":"r3","commit":"3333333cccc","actor":"dave","approvers":["alice","carol"],"at":"2026-11-21T12:00:00.000Z","result":"failed","rollback":false}
 {"env":"prod","version":"1.2.1","run":"r4","commit":null,"actor":"erin","approvers":[],"at":"2026-11-21T13:00:00.000Z","result":"succeeded","rollback":true,"forced_reason":"hotfix"}
 H
-cat > "$RP_STATE_DIR/history/uat.ndjson" <<'H'
+state_put history uat <<'H'
 {"env":"uat","version":"1.2.2","run":"r2","commit":"2222222bbbb","actor":"dave","approvers":[],"at":"2026-11-21T09:01:00.000Z","result":"succeeded","rollback":false}
 H
 out=$("$RP" history -f "$f")
@@ -118,14 +119,13 @@ out=$("$RP" history --json | tr ',' '\n' | grep -c '"env"'); assert_eq "$out" 4 
 out=$("$RP" history staging); assert_eq "$out" "no deploys to staging" "environment without history"
 
 # ---- approve and reject: every refusal exits 2 and writes nothing ----
-ja="$RP_STATE_DIR/runs/$A/journal.ndjson"
 refused() { # refused WHAT EXPECTED-MESSAGE COMMAND...
   what=$1 msg=$2; shift 2
-  before=$(cat "$ja")
+  before=$(state_cat runs "$A")
   out=$("$@" 2>&1); rc=$?
   assert_eq "$rc" 2 "$what: exit code"
   assert_contains "$out" "$msg" "$what: reason"
-  assert_eq "$(cat "$ja")" "$before" "$what: journal unchanged"
+  assert_eq "$(state_cat runs "$A")" "$before" "$what: journal unchanged"
 }
 refused "non-reviewer" "rp approve: refused: bob is not a reviewer of 'prod' (reviewers: alice, carol, release-team)" \
   "$RP" approve "$A" prod --as bob -f "$f"
@@ -147,11 +147,11 @@ refused "name from USER" "someone is not a reviewer" env USER=someone "$RP" appr
 refused "usage" "usage: rp approve RUN ENV" "$RP" approve "$A" -f "$f"
 
 # a team name in the list counts as listed
-waiting=$(cat "$ja")
+waiting=$(state_cat runs "$A")
 out=$("$RP" approve "$A" prod --as release-team --comment "looks good" -f "$f"); rc=$?
 assert_eq "$rc" 0 "reviewer approves"
 assert_eq "$out" "approved: run $A may deploy 1.2.3 to prod; continue it with: rp resume $A" "says what happens next"
-last=$(tail -n 1 "$ja")
+last=$(state_cat runs "$A" | tail -n 1)
 assert_contains "$last" '{"kind":"approved","at":"' "journal has the approval"
 assert_contains "$last" '"env":"prod","version":"1.2.3","by":"release-team","comment":"looks good"}' "approval fields"
 out=$("$RP" status "$A" --json)
@@ -164,12 +164,12 @@ refused "decided already" "run $A's gate for prod was already approved by releas
   "$RP" reject "$A" prod --as alice -f "$f"
 
 # a rejection (of the run as it was before the approval)
-printf '%s\n' "$waiting" > "$ja"
+printf '%s\n' "$waiting" | state_put runs "$A"
 
 out=$(RP_ACTOR=alice "$RP" reject "$A" prod -f "$f"); rc=$?
 assert_eq "$rc" 0 "reviewer rejects"
 assert_eq "$out" "rejected: run $A will not deploy 1.2.3 to prod; it ends as rejected" "reject message"
-assert_contains "$(tail -n 1 "$ja")" '"env":"prod","version":"1.2.3","by":"alice","comment":null}' "journal has the rejection"
+assert_contains "$(state_cat runs "$A" | tail -n 1)" '"env":"prod","version":"1.2.3","by":"alice","comment":null}' "journal has the rejection"
 out=$("$RP" runs | grep "$A"); assert_contains "$out" "rejected" "the run is rejected"
 refused "rejected run" "run $A is not waiting at an approval gate (it is rejected)" "$RP" approve "$A" prod --as alice -f "$f"
 

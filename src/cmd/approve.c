@@ -90,9 +90,9 @@ static bool sign(const Options *o, const Program *p, const RunState *r, Decision
   return ok;
 }
 
-static bool record(const char *dir, const RunState *r, const Decision *d, char **err) {
+static bool record(Store *store, const RunState *r, const Decision *d, char **err) {
   Journal j;
-  if (!journal_open(&j, dir, r->id, false, err)) return false;
+  if (!journal_open(&j, store, r->id, false, err)) return false;
   bool ok = journal_decision_record(&j, d, err);
   journal_close(&j);
   return ok;
@@ -110,19 +110,24 @@ static void print_done(const RunState *r, const Decision *d) {
 
 static int decide(const Options *o, bool approved) {
   const char *cmd = o->cmd->name, *id = o->args.v[0], *env = o->args.v[1], *file = pipeline_path(o->file);
-  char *dir = state_dir_for(file), *err = NULL;
+  char *err = NULL;
   Imports *im = NULL;
   Program *p = load_rules(file, &im, &err);
+  Store *store = p ? state_open(o, file, p) : NULL;
+  if (p && !store) {
+    checked_free(p, im);
+    return EXIT_FAIL;
+  }
   /* read, decide and append under the lock: of two racing decisions the
    * second sees the first and is refused */
   FileLock lock = {.fd = -1};
   RunState r = {0};
-  if (!p || !journal_lock_decisions(&lock, dir, id, &err) || !journal_replay(dir, id, &r, &err)) {
+  if (!p || !journal_lock_decisions(&lock, store, id, &err) || !journal_replay(store, id, &r, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
-    lock_release(&lock);
+    if (store) store_unlock(store, &lock);
+    store_close(store);
     if (p) checked_free(p, im);
     free(err);
-    free(dir);
     return EXIT_USAGE;
   }
   approval_review(&r, p); /* decisions that do not count neither block nor decide */
@@ -138,7 +143,7 @@ static int decide(const Options *o, bool approved) {
     fprintf(stderr, "rp %s: refused: %s\n", cmd, why);
   } else if (!sign(o, p, &r, &d, pdir, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err); /* refused: nothing written */
-  } else if (!record(dir, &r, &d, &err)) {
+  } else if (!record(store, &r, &d, &err)) {
     fprintf(stderr, "rp %s: %s\n", cmd, err);
     rc = EXIT_FAIL;
   } else {
@@ -152,9 +157,9 @@ static int decide(const Options *o, bool approved) {
   free(err);
   free(by);
   run_state_free(&r);
-  lock_release(&lock);
+  store_unlock(store, &lock);
+  store_close(store);
   checked_free(p, im);
-  free(dir);
   return rc;
 }
 

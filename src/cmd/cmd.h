@@ -36,6 +36,7 @@ int cmd_resume(const Options *o);
 int cmd_rollback(const Options *o);
 int cmd_environments(const Options *o);
 int cmd_report(const Options *o);
+int cmd_state(const Options *o);
 int cmd_runs(const Options *o);
 int cmd_status(const Options *o);
 int cmd_history(const Options *o);

@@ -15,25 +15,25 @@
 #include "run/lock.h"
 #include "run/state.h"
 
-static Value describe_env(const char *dir, const Environment *e) {
+static Value describe_env(Store *store, const Environment *e) {
   Value v = v_map();
   map_set(v, "name", v_cstr(e->name));
   map_set(v, "after", e->after ? v_cstr(e->after->as.after.name) : V_NULL_VALUE);
   map_set(v, "reviewers", e->approval ? gate_reviewers(e) : V_NULL_VALUE);
   char *err = NULL;
   Value last;
-  if (history_last_success(dir, e->name, &last, &err)) {
+  if (history_last_success(store, e->name, &last, &err)) {
     map_set(v, "version", last.kind == V_MAP ? value_retain(map_get(last, "version")) : V_NULL_VALUE);
     value_release(last);
   }
   bool held = false;
   LockHolder h;
-  if (lock_holder(dir, e->name, &held, &h, &err)) {
+  if (store_holder(store, SLOCK_DEPLOY, e->name, &held, &h, &err)) {
     map_set(v, "locked_by", held && h.run ? v_cstr(h.run) : V_NULL_VALUE);
     lock_holder_free(&h);
   }
   Value active;
-  if (ephemeral_active(dir, e->name, &active, &err)) {
+  if (ephemeral_active(store, e->name, &active, &err)) {
     Value names = v_list();
     for (size_t i = 0; i < list_len(active); i++) list_push(names, value_retain(map_get(list_get(active, i), "instance")));
     map_set(v, "instances", names);
@@ -68,14 +68,18 @@ int cmd_environments(const Options *o) {
   Imports *im;
   Program *p = pipeline_load(pipeline_path(o->file), &im);
   if (!p) return EXIT_USAGE;
-  char *dir = state_dir_for(p->src->path);
+  Store *store = state_open(o, p->src->path, p);
+  if (!store) {
+    checked_free(p, im);
+    return EXIT_FAIL;
+  }
   Value envs = v_list();
-  for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(dir, p->envs[i]->as.env));
+  for (int i = 0; i < p->nenvs; i++) list_push(envs, describe_env(store, p->envs[i]->as.env));
   int rc = EXIT_OK;
   if (o->json) rc = print_json_line(envs);
   else print_table(envs);
   value_release(envs);
-  free(dir);
+  store_close(store);
   checked_free(p, im);
   return rc;
 }

@@ -580,14 +580,15 @@ static void paint_results(Graph *g, const RunState *r) {
   }
 }
 
-static bool load_run(const char *pipeline_file, const char *id, RunState *r) {
-  char *dir = state_dir_for(pipeline_file), *err = NULL;
-  bool ok = journal_replay(dir, id, r, &err);
-  if (!ok) {
+static bool load_run(const Options *o, const Program *p, const char *id, RunState *r) {
+  Store *st = state_open(o, p->src->path, p);
+  char *err = NULL;
+  bool ok = st && journal_replay(st, id, r, &err);
+  if (st && !ok) {
     fprintf(stderr, "rp graph: %s\n", err);
     free(err);
   }
-  free(dir);
+  store_close(st);
   return ok;
 }
 
@@ -607,7 +608,7 @@ int cmd_graph(const Options *o) {
   Program *p = pipeline_load(pipeline_path(o->file), &im);
   if (!p) return EXIT_USAGE;
   RunState run = {0};
-  if (o->run && !load_run(p->src->path, o->run, &run)) {
+  if (o->run && !load_run(o, p, o->run, &run)) {
     checked_free(p, im);
     return EXIT_USAGE;
   }

@@ -37,15 +37,15 @@ static bool history_of(const char *name, const char *env) {
 }
 
 /* The deploys to `env` (NULL: to every environment), newest first. */
-static bool all_deploys(const char *dir, const char *env, Value *out, char **err) {
+static bool all_deploys(Store *store, const char *env, Value *out, char **err) {
   Value envs;
-  if (!history_envs(dir, &envs, err)) return false;
+  if (!history_envs(store, &envs, err)) return false;
   Value merged = v_list();
   bool ok = true;
   for (size_t i = 0; ok && i < list_len(envs); i++) {
     if (!history_of(str_chars(list_get(envs, i)), env)) continue;
     Value one;
-    ok = history_list(dir, str_chars(list_get(envs, i)), &one, err);
+    ok = history_list(store, str_chars(list_get(envs, i)), &one, err);
     for (size_t k = 0; ok && k < list_len(one); k++) list_push(merged, value_retain(list_get(one, k)));
     if (ok) value_release(one);
   }
@@ -107,13 +107,14 @@ int cmd_history(const Options *o) {
     fprintf(stderr, "rp history: '%s' is not an environment name\n", env);
     return EXIT_USAGE;
   }
-  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
+  char *err = NULL;
+  Store *store = state_open(o, pipeline_path(o->file), NULL);
+  if (!store) return EXIT_FAIL;
   Value deploys;
-  bool ok = all_deploys(dir, env, &deploys, &err);
-  if (!ok) {
+  if (!all_deploys(store, env, &deploys, &err)) {
     fprintf(stderr, "rp history: %s\n", err);
     free(err);
-    free(dir);
+    store_close(store);
     return EXIT_FAIL;
   }
   int rc = EXIT_OK;
@@ -122,6 +123,6 @@ int cmd_history(const Options *o) {
   else if (!list_len(deploys)) puts("no deploys");
   else print_deploys(deploys);
   value_release(deploys);
-  free(dir);
+  store_close(store);
   return rc;
 }

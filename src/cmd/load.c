@@ -65,6 +65,42 @@ bool pipeline_review_decisions(RunState *r, const char *path) {
   return ok;
 }
 
+/* The `state` a pipeline file declares (malloc'd), paths made relative
+ * to the file's directory; NULL when none or when it does not parse. */
+static char *declared_state(const char *file, const Program *p) {
+  Diags d = {0};
+  char *err = NULL;
+  Program *own = p ? NULL : parse_file(file, &d, &err);
+  const Program *q = p ? p : own;
+  const char *spec = q && q->state ? q->state->as.decl.text : NULL;
+  char *out = NULL;
+  if (spec) {
+    const char *path = !strncmp(spec, "git:", 4) ? spec + 4 : spec;
+    bool relative = path == spec ? *path != '/' : (path[0] == '.' || (strchr(path, '/') && *path != '/' && !strchr(path, ':')));
+    const char *slash = strrchr(file, '/');
+    if (relative && slash)
+      out = xasprintf("%.*s%.*s/%s", (int)(path - spec), spec, (int)(slash - file), file, path);
+    else out = xstrdup(spec);
+  }
+  if (own) parse_file_free(own);
+  diags_free(&d);
+  free(err);
+  return out;
+}
+
+Store *state_open(const Options *o, const char *file, const Program *p) {
+  const char *env = getenv("RP_STATE");
+  char *declared = o->state || (env && *env) ? NULL : declared_state(file, p), *err = NULL;
+  const char *spec = o->state ? o->state : env && *env ? env : declared;
+  Store *s = store_open_for(spec, file, &err);
+  if (!s) {
+    fprintf(stderr, "rp %s: %s\n", o->cmd->name, err);
+    free(err);
+  }
+  free(declared);
+  return s;
+}
+
 bool pipeline_plan(const Selection *sel, Loaded *l) {
   bool ok = plan_load(sel, environ, l);
   plan_print_problems(l, stderr);

@@ -5,7 +5,9 @@
 
 #include "lang/check.h"
 #include "run/journal.h"
+#include "cmd/options.h"
 #include "run/plan.h"
+#include "run/store.h"
 
 /* FILE if given, else ./pipeline.rp. */
 const char *pipeline_path(const char *given);
@@ -25,6 +27,11 @@ Program *pipeline_load(const char *path, Imports **im);
  * loaded quietly (its problems are another command's to report). False,
  * with the decisions unchecked, when it cannot be loaded or has errors. */
 bool pipeline_review_decisions(RunState *r, const char *path);
+/* The state a command reads and writes: --state SPEC, else $RP_STATE,
+ * else the pipeline's `state "SPEC"` (p, or read from `file` when p is
+ * NULL; a path in it is relative to the file), else $RP_STATE_DIR or the
+ * .rp/ beside the file. NULL after saying why on stderr ("rp CMD: ..."). */
+Store *state_open(const Options *o, const char *file, const Program *p);
 
 /* plan_load over the process environment. */
 bool pipeline_plan(const Selection *sel, Loaded *l);

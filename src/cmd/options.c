@@ -36,6 +36,9 @@ static const Option options[] = {
      "deploy where `after` does not allow it yet; REASON goes in the history"},
     {"break-on-failure", 0, NULL, AT(break_on_failure), false,
      "open a session at a failing statement (stages then run one at a time)"},
+    {"state", 0, "SPEC", AT(state), false,
+     "where the state lives: a directory or git:REMOTE (default: $RP_STATE, the pipeline's `state`, .rp/)"},
+    {"run-id", 0, "ID", AT(run_id), false, "join run ID, or start it under that id (with --only: one stage of it)"},
     {"to", 0, "VERSION", AT(to), false, "the version to go back to (default: the previous successful one)"},
     {"as", 0, "NAME", AT(as), false, "who decides (default: $RP_ACTOR, the CI's user, git's user.name, $USER)"},
     {"key", 0, "KEY", AT(key), false,
@@ -48,7 +51,6 @@ static const Option options[] = {
      "exit 1 if the files would change: fmt prints their names, export a diff of FILE"},
     {"diff", 0, NULL, AT(diff), false, "print what would change as a unified diff; exit 1 if anything would"},
     {"output", 'o', "FILE", AT(output), false, "write to FILE instead of standard output"},
-    {"state", 0, "SPEC", AT(state), false, "where the state lives: a directory, or git:REMOTE (default $RP_STATE)"},
     {"help", 'h', NULL, AT(help), false, "print this help"},
 };
 #undef AT

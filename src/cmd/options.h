@@ -31,13 +31,14 @@ typedef struct Options {
   const char *junit, *force_promotion;
   const char *to;          /* rollback --to VERSION */
   const char *output;      /* -o FILE: rp report, rp export */
+  const char *state;       /* --state SPEC: where the state lives */
+  const char *run_id;      /* run --run-id ID: join or start run ID */
   const char *as, *comment;
   const char *key; /* --key: the SSH key a decision is signed with */
   const char *format;      /* graph --format */
   const char *run;         /* graph --run ID */
   bool json, dry_run, wait, break_on_failure;
   bool write, check, diff; /* fmt -w, --check, --diff; export --check */
-  const char *state;       /* --state SPEC */
   bool help;               /* -h, --help: the rest was not read */
   char **owned;            /* strings made by the parser, not argv's */
   int nowned, owned_cap;

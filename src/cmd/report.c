@@ -115,14 +115,14 @@ static void last_run_section(Buf *b, const RunState *r) {
   buf_puts(b, "</tr></table>\n");
 }
 
-static void waiting_section(Buf *b, const char *dir, const RunSummary *runs, size_t n) {
+static void waiting_section(Buf *b, Store *st, const RunSummary *runs, size_t n) {
   buf_puts(b, "<h2>Waiting at a gate</h2>\n");
   bool any = false;
   for (size_t i = n; i-- > 0;) {
     RunState r;
     char *err = NULL;
     if (runs[i].status != RUN_WAITING) continue;
-    if (!journal_replay(dir, runs[i].id, &r, &err)) {
+    if (!journal_replay(st, runs[i].id, &r, &err)) {
       free(err);
       continue;
     }
@@ -152,13 +152,13 @@ static void waiting_section(Buf *b, const char *dir, const RunSummary *runs, siz
 
 /* Who approved `env`'s deploy in run `run`, when, and what they said:
  * the run's journal has the decisions, the history only the names. */
-static void approvals_cell(Buf *b, const char *dir, const char *env, Value deploy) {
+static void approvals_cell(Buf *b, Store *st, const char *env, Value deploy) {
   const char *run = str_of(deploy, "run");
   RunState r;
   char *err = NULL;
   buf_puts(b, "<td>");
   bool any = false;
-  if (run && state_name_ok(run) && journal_replay(dir, run, &r, &err)) {
+  if (run && state_name_ok(run) && journal_replay(st, run, &r, &err)) {
     for (size_t i = 0; i < r.ndecisions; i++) {
       const Decision *d = &r.decisions[i];
       if (!d->approved || strcmp(d->env, env)) continue;
@@ -184,7 +184,7 @@ static void approvals_cell(Buf *b, const char *dir, const char *env, Value deplo
   buf_puts(b, "</td>");
 }
 
-static void history_table(Buf *b, const char *dir, const char *env, Value deploys) {
+static void history_table(Buf *b, Store *st, const char *env, Value deploys) {
   size_t n = list_len(deploys);
   if (!n) {
     buf_puts(b, "<p>Never deployed.</p>\n");
@@ -203,7 +203,7 @@ static void history_table(Buf *b, const char *dir, const char *env, Value deploy
     if (rb.kind == V_BOOL && rb.as.b) buf_puts(b, " (rollback)");
     buf_puts(b, "</td>");
     recorded_time_cell(b, map_get(d, "at"));
-    approvals_cell(b, dir, env, d);
+    approvals_cell(b, st, env, d);
     cell(b, str_of(d, "run"));
     const char *commit = str_of(d, "commit");
     char *short_commit = commit ? xstrndup(commit, 12) : NULL;
@@ -221,7 +221,7 @@ static void history_table(Buf *b, const char *dir, const char *env, Value deploy
 
 /* Each environment, in promotion (source) order: its current version and
  * history. Fills `versions` for the graph. */
-static void environments_section(Buf *b, const char *dir, const Program *p, Value versions) {
+static void environments_section(Buf *b, Store *st, const Program *p, Value versions) {
   buf_puts(b, "<h2>Environments</h2>\n");
   if (!p->nenvs) buf_puts(b, "<p>The pipeline declares no environment.</p>\n");
   for (int i = 0; i < p->nenvs; i++) {
@@ -230,7 +230,7 @@ static void environments_section(Buf *b, const char *dir, const Program *p, Valu
     char *err = NULL;
     buf_puts(b, "<section class=\"env\"><h3>");
     html_text(b, e->name);
-    if (!history_list(dir, e->name, &deploys, &err)) {
+    if (!history_list(st, e->name, &deploys, &err)) {
       buf_puts(b, "</h3><p class=\"failed\">cannot read its history: ");
       html_text(b, err);
       buf_puts(b, "</p></section>\n");
@@ -246,7 +246,7 @@ static void environments_section(Buf *b, const char *dir, const Program *p, Valu
     buf_puts(b, " <span class=\"version\">");
     html_text(b, version ? version : "nothing deployed");
     buf_puts(b, "</span></h3>\n");
-    history_table(b, dir, e->name, deploys);
+    history_table(b, st, e->name, deploys);
     value_release(deploys);
     buf_puts(b, "</section>\n");
   }
@@ -272,15 +272,15 @@ static const char style[] =
     ".legend .ok{background:#d7f0da}.legend .failed{background:#f8d4d4}.legend .waiting{background:#fdebc8}"
     ".legend .skipped{background:#eee}.legend .notrun{background:#fff}";
 
-static void page(Buf *b, const char *dir, const Program *p, const RunSummary *runs, size_t nruns) {
+static void page(Buf *b, Store *st, const Program *p, const RunSummary *runs, size_t nruns) {
   RunState last = {0};
   char *err = NULL;
-  bool have_last = nruns && journal_replay(dir, runs[nruns - 1].id, &last, &err);
+  bool have_last = nruns && journal_replay(st, runs[nruns - 1].id, &last, &err);
   free(err);
   const char *name = p->name ? p->name : "pipeline";
   Buf envs = {0};
   Value versions = v_map();
-  environments_section(&envs, dir, p, versions);
+  environments_section(&envs, st, p, versions);
 
   buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
               "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -291,7 +291,7 @@ static void page(Buf *b, const char *dir, const Program *p, const RunSummary *ru
   buf_puts(b, "</h1>\n<p>Written by <code>rp report</code> at ");
   format_local_time(state_now_ms(), b);
   buf_puts(b, " (local time of the machine that wrote it, as are all times below) from the state in <code>");
-  html_text(b, dir);
+  html_text(b, st->spec);
   buf_puts(b, "</code>.</p>\n");
   last_run_section(b, have_last ? &last : NULL);
 
@@ -304,7 +304,7 @@ static void page(Buf *b, const char *dir, const Program *p, const RunSummary *ru
   graph_svg(p, paint_node, &c, b);
   buf_puts(b, "</div>\n");
 
-  waiting_section(b, dir, runs, nruns);
+  waiting_section(b, st, runs, nruns);
   buf_putn(b, envs.data, envs.len);
   buf_puts(b, "</body>\n</html>\n");
   buf_free(&envs);
@@ -325,22 +325,27 @@ int cmd_report(const Options *o) {
   Imports *im;
   Program *p = pipeline_load(pipeline_path(o->file), &im);
   if (!p) return EXIT_USAGE;
-  char *dir = state_dir_for(p->src->path), *err = NULL;
+  Store *st = state_open(o, p->src->path, p);
+  if (!st) {
+    checked_free(p, im);
+    return EXIT_FAIL;
+  }
+  char *err = NULL;
   RunSummary *runs = NULL;
   size_t nruns = 0;
   int rc = EXIT_OK;
-  if (!journal_list(dir, &runs, &nruns, &err)) {
+  if (!journal_list(st, &runs, &nruns, &err)) {
     fprintf(stderr, "rp report: %s\n", err);
     free(err);
     rc = EXIT_FAIL;
   } else {
     Buf b = {0};
-    page(&b, dir, p, runs, nruns);
+    page(&b, st, p, runs, nruns);
     if (!write_page(o->output, &b)) rc = EXIT_FAIL;
     buf_free(&b);
     run_summaries_free(runs, nruns);
   }
-  free(dir);
+  store_close(st);
   checked_free(p, im);
   return rc;
 }

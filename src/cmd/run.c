@@ -148,7 +148,7 @@ static void github_outputs(const Loaded *l, Interp *I) {
 
 /* Run r->l under journal `j` (already started or reopened); a dry run as
  * its plan says, not as this command line does. */
-static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *resumed, bool dry_run,
+static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
                    const char *rollback_env, const char *rollback_version) {
   const Options *o = r->o;
   Loaded *l = &r->l;
@@ -167,8 +167,8 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
   Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : r->jobs,
                  .only = r->sel.only};
   const char *ci = getenv("CI");
-  RunCtx c = {.state_dir = state_dir, .journal = j, .prog = l->prog, .I = I, .event = l->event,
-              .actor = run_actor(l->event), .resumed = resumed, .dry_run = dry_run,
+  RunCtx c = {.store = j->store, .journal = j, .prog = l->prog, .I = I, .event = l->event,
+              .actor = run_actor(l->event), .resumed = resumed, .joined = resumed && o->run_id, .dry_run = dry_run,
               .force_promotion = o->force_promotion,
               .rollback_env = rollback_env, .rollback_version = rollback_version,
               .interactive = isatty(0) && isatty(2) && !(ci && *ci) && !o->json, .wait_for_gates = o->wait,
@@ -205,23 +205,51 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
  * default back (run/sched.c). */
 static void keep_running_on_big_files(void) { signal(SIGXFSZ, SIG_IGN); }
 
+/* rp run --run-id ID of a run that exists: drive it from where it is, as
+ * rp resume does, towards the stages this command names. */
+static int join_run(RunOptions *r, Journal *j, Store *store, const char *id) {
+  RunState prior = {0};
+  char *err = NULL;
+  int rc = EXIT_USAGE;
+  if (!journal_open(j, store, id, true, &err) || !journal_replay(store, id, &prior, &err) ||
+      !deploy_recover_history(store, &prior, &err) ||
+      !journal_plan(j, &r->l, r->sel.only, prior.dry_run, NULL, NULL, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+  } else {
+    if (r->l.event.kind == V_MAP && prior.event.kind == V_MAP) { /* the run's event, as resume has it */
+      value_release(r->l.event);
+      r->l.event = value_retain(prior.event);
+    }
+    printf("joining run %s\n", id);
+    rc = execute(r, j, &prior, prior.dry_run, NULL, NULL);
+  }
+  run_state_free(&prior);
+  return rc;
+}
+
 static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
   Loaded *l = &r->l;
   keep_running_on_big_files();
-  char *state_dir = state_dir_for(l->prog->src->path);
   Journal j = {0};
   char *err = NULL;
   int rc = EXIT_USAGE;
-  if (!journal_create(&j, state_dir, NULL, &err) ||
+  Store *store = state_open(r->o, l->prog->src->path, l->prog);
+  if (!store) return EXIT_FAIL;
+  const char *id = rollback_env ? NULL : r->o->run_id;
+  bool exists = false;
+  if (id && store_exists(store, SPACE_RUNS, id, &exists, &err) && exists) {
+    rc = join_run(r, &j, store, id);
+  } else if (err || !journal_create(&j, store, id, &err) ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
       !journal_plan(&j, l, r->sel.only, r->o->dry_run, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
-    rc = execute(r, &j, state_dir, NULL, r->o->dry_run, rollback_env, rollback_version);
+    rc = execute(r, &j, NULL, r->o->dry_run, rollback_env, rollback_version);
   }
   journal_close(&j);
-  free(state_dir);
+  store_close(store);
   return rc;
 }
 
@@ -234,12 +262,11 @@ int cmd_run(const Options *o) {
 }
 
 /* The run's "plan" record: its goals, --only, and a rollback's target. */
-static bool recorded_plan(const char *state_dir, const char *run, Value *goals, bool *only, Value *plan) {
-  char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run);
+static bool recorded_plan(Store *store, const char *run, Value *goals, bool *only, Value *plan) {
   StateRead rd;
   char *err = NULL;
   bool found = false;
-  if (state_read(path, &rd, &err)) {
+  if (store_read(store, SPACE_RUNS, run, &rd, &err)) {
     for (size_t i = 0; i < list_len(rd.records); i++) {
       Value rec = list_get(rd.records, i);
       Value kind = map_get(rec, "kind");
@@ -255,7 +282,6 @@ static bool recorded_plan(const char *state_dir, const char *run, Value *goals, 
     value_release(rd.records);
   }
   free(err);
-  free(path);
   return found;
 }
 
@@ -265,14 +291,19 @@ int cmd_resume(const Options *o) {
   const char *run = o->args.v[0];
   RunState r = {0};
   Journal j = {0};
-  char *state_dir = state_dir_for(ro.sel.file), *err = NULL;
+  char *err = NULL;
+  Store *store = state_open(o, pipeline_path(ro.sel.file), NULL);
   Value goals = V_NULL_VALUE, plan = V_NULL_VALUE;
   int rc = EXIT_USAGE;
   keep_running_on_big_files();
   /* own the run before reading what to do: of two resumes at once, one
    * drives it and the other is refused before it starts anything */
-  if (!journal_open(&j, state_dir, run, true, &err) || !journal_replay(state_dir, run, &r, &err)) goto fail;
-  if (!deploy_recover_history(state_dir, &r, &err)) {
+  if (!store) {
+    run_options_free(&ro);
+    return EXIT_FAIL;
+  }
+  if (!journal_open(&j, store, run, true, &err) || !journal_replay(store, run, &r, &err)) goto fail;
+  if (!deploy_recover_history(store, &r, &err)) {
     rc = EXIT_FAIL;
     goto fail;
   }
@@ -282,7 +313,7 @@ int cmd_resume(const Options *o) {
     fprintf(stderr, "rp: run %s has finished (%s): nothing to resume\n", run, run_status_name(r.status));
     goto out;
   }
-  if (!recorded_plan(state_dir, run, &goals, &ro.sel.only, &plan)) {
+  if (!recorded_plan(store, run, &goals, &ro.sel.only, &plan)) {
     fprintf(stderr, "rp: run %s has no recorded plan: it cannot be resumed\n", run);
     goto out;
   }
@@ -298,7 +329,7 @@ int cmd_resume(const Options *o) {
   ro.l.event = value_retain(r.event);
   if (!o->json) printf("resuming run %s\n", run); /* --json: run_started says it */
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
-  rc = execute(&ro, &j, state_dir, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+  rc = execute(&ro, &j, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:
@@ -309,7 +340,7 @@ out:
   run_state_free(&r);
   value_release(goals);
   value_release(plan);
-  free(state_dir);
+  store_close(store);
   run_options_free(&ro);
   return rc;
 }
@@ -336,12 +367,12 @@ static char *deploy_stage(const Program *p, const char *env) {
 /* The version a rollback of `env` deploys (malloc'd): `to`, which `env`
  * must have run successfully (a rollback is no way around `after`), or
  * the one before the current one; NULL after saying why there is none. */
-static char *rollback_version(const char *state_dir, const char *env, const char *to) {
+static char *rollback_version(Store *store, const char *env, const char *to) {
   Value prev = V_NULL_VALUE;
   char *err = NULL, *version = NULL;
   bool deployed = false;
-  if (to ? !history_was_deployed(state_dir, env, to, &deployed, &err)
-         : !history_rollback_target(state_dir, env, &prev, &err)) {
+  if (to ? !history_was_deployed(store, env, to, &deployed, &err)
+         : !history_rollback_target(store, env, &prev, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
     return NULL;
@@ -367,12 +398,14 @@ int cmd_rollback(const Options *o) {
   RunOptions ro;
   if (!run_options(o, ARGS_OTHER, &ro)) return EXIT_USAGE;
   const char *env = o->args.v[0];
-  char *state_dir = NULL, *version = NULL, *stage = NULL;
+  char *version = NULL, *stage = NULL;
+  Store *store = NULL;
   int rc = EXIT_USAGE;
   /* load once to find the stage that deploys to ENV */
   if (!pipeline_plan(&ro.sel, &ro.l) || !(stage = deploy_stage(ro.l.prog, env))) goto out;
-  state_dir = state_dir_for(ro.l.prog->src->path);
-  version = rollback_version(state_dir, env, o->to);
+  if (!(store = state_open(o, ro.l.prog->src->path, ro.l.prog))) goto out;
+  version = rollback_version(store, env, o->to);
+  store_close(store);
   if (!version) goto out;
   plan_loaded_free(&ro.l);
   VEC_PUSH(ro.sel.stages, ro.sel.nstages, ro.sel.stages_cap, stage);
@@ -383,7 +416,6 @@ int cmd_rollback(const Options *o) {
 out:
   free(stage);
   free(version);
-  free(state_dir);
   run_options_free(&ro);
   return rc;
 }

@@ -45,14 +45,16 @@ static void print_runs(const RunSummary *runs, size_t n) {
 }
 
 int cmd_runs(const Options *o) {
-  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
+  char *err = NULL;
+  Store *store = state_open(o, pipeline_path(o->file), NULL);
+  if (!store) return EXIT_FAIL;
   RunSummary *runs;
   size_t n;
   int rc = EXIT_OK;
-  if (!journal_list(dir, &runs, &n, &err)) {
+  if (!journal_list(store, &runs, &n, &err)) {
     fprintf(stderr, "rp runs: %s\n", err);
     free(err);
-    free(dir);
+    store_close(store);
     return EXIT_FAIL;
   }
   if (o->json) {
@@ -60,11 +62,11 @@ int cmd_runs(const Options *o) {
     rc = print_json_line(v);
     value_release(v);
   } else if (!n) {
-    printf("no runs in %s\n", dir);
+    printf("no runs in %s\n", store->spec);
   } else {
     print_runs(runs, n);
   }
   run_summaries_free(runs, n);
-  free(dir);
+  store_close(store);
   return rc;
 }

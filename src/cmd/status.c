@@ -99,12 +99,14 @@ int cmd_status(const Options *o) {
     fprintf(stderr, "rp status: '%s' is not a run id\n", id);
     return EXIT_USAGE;
   }
-  char *dir = state_dir_for(pipeline_path(o->file)), *err = NULL;
+  char *err = NULL;
+  Store *store = state_open(o, pipeline_path(o->file), NULL);
+  if (!store) return EXIT_FAIL;
   RunState r;
-  if (!journal_replay(dir, id, &r, &err)) {
+  if (!journal_replay(store, id, &r, &err)) {
     fprintf(stderr, "rp status: %s\n", err);
     free(err);
-    free(dir);
+    store_close(store);
     return EXIT_USAGE;
   }
   /* each decision checked as a resumed run would (run/approval.h) */
@@ -123,6 +125,6 @@ int cmd_status(const Options *o) {
     if (r.torn) puts("note: an incomplete last journal line was ignored");
   }
   run_state_free(&r);
-  free(dir);
+  store_close(store);
   return rc;
 }

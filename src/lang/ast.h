@@ -102,6 +102,7 @@ typedef enum NodeKind {
   N_ATTR,
   /* declarations */
   N_PIPELINE,
+  N_STATE,
   N_IMPORT,
   N_FN,
   N_ENVIRONMENT,
@@ -262,7 +263,7 @@ struct Node {
       bool sequential;  /* matrix ... sequential */
     } attr;
     struct {
-      const char *text; /* N_PIPELINE name, N_IMPORT path */
+      const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */
       const char *alias; /* N_IMPORT: `as NAME`, else derived from the path */
       Pos alias_pos;
       bool explicit_alias;
@@ -290,6 +291,7 @@ typedef struct Program {
   Source *src;
   NodeList decls; /* every top-level declaration, in source order */
   const char *name; /* from `pipeline "name"`, or NULL */
+  const Node *state; /* `state "SPEC"`: where its state lives (run/store.h), or NULL */
   /* by kind, in source order: pointers to nodes in decls */
   Node **imports; int nimports;
   Node **lets; int nlets;

@@ -1637,6 +1637,19 @@ static void checker_free(Checker *c) {
   free(c->rev);
 }
 
+/* `state "SPEC"`: a directory, or git:REMOTE (doc/state.md). Only its
+ * form: whether the remote answers is known when a command uses it. */
+static void check_state(Checker *c) {
+  const Node *n = c->p->state;
+  if (!n) return;
+  const char *spec = n->as.decl.text, *remote = !strncmp(spec, "git:", 4) ? spec + 4 : NULL;
+  bool bad = !*spec || (remote && (!*remote || *remote == '-'));
+  for (const char *s = spec; *s && !bad; s++) bad = (unsigned char)*s < 0x20 || (remote && *s == ' ');
+  if (bad)
+    diag_error(c->d, c->src, n->pos,
+               "state \"%s\" names no state: give a directory or git:REMOTE (a URL, a path or a remote's name)", spec);
+}
+
 bool check_program(Program *p, Imports *im, Diags *d) {
   int before = d->nerrors;
   Checker c = {.p = p, .src = p->src, .d = d, .im = im};
@@ -1653,6 +1666,7 @@ bool check_program(Program *p, Imports *im, Diags *d) {
   resolve_needs(&c);
   find_cycles(&c);
   check_env_order(&c);
+  check_state(&c);
   for (int i = 0; i < p->nlets; i++) check_expr(&c, p->lets[i]->as.bind.value);
   for (int i = 0; i < p->nfns; i++) check_fn(&c, p->fns[i]);
   check_envs(&c);

@@ -1051,16 +1051,19 @@ static Node *parse_import(Parser *P) {
   return finish(P, n);
 }
 
-static Node *parse_pipeline_name(Parser *P) {
-  Node *n = new_node(P, N_PIPELINE, P->cur.pos);
+/* `pipeline "NAME"`, `state "SPEC"`: a keyword and a plain string. */
+static Node *parse_named_string(Parser *P, NodeKind kind, const char *what) {
+  Node *n = new_node(P, kind, P->cur.pos);
   advance(P);
   if (!at(P, T_STRING)) {
-    expect(P, T_STRING, "the pipeline's name as a string");
+    char want[64];
+    snprintf(want, sizeof want, "the %s as a string", what);
+    expect(P, T_STRING, want);
     return NULL;
   }
   Node *s = parse_string(P);
   if (!string_is_plain(s, &n->as.decl.text, NULL)) {
-    error_at(P, P->prev, "the pipeline name cannot use ${}");
+    error_at(P, P->prev, "the %s cannot use ${}", what);
     return NULL;
   }
   return finish(P, n);
@@ -1074,15 +1077,16 @@ static Node *parse_decl(Parser *P) {
   if (is_ident(P, t, "let")) return parse_binding(P, N_LET);
   if (is_ident(P, t, "fn")) return parse_fn(P);
   if (is_ident(P, t, "import")) return parse_import(P);
-  if (is_ident(P, t, "pipeline")) return parse_pipeline_name(P);
+  if (is_ident(P, t, "pipeline")) return parse_named_string(P, N_PIPELINE, "pipeline name");
+  if (is_ident(P, t, "state")) return parse_named_string(P, N_STATE, "state's location");
   char found[48];
   describe(P, t, found, sizeof found);
-  error_at(P, t, "expected a declaration (pipeline, import, let, fn, environment, on, stage), found %s", found);
+  error_at(P, t, "expected a declaration (pipeline, state, import, let, fn, environment, on, stage), found %s", found);
   return NULL;
 }
 
 static bool starts_decl(const Parser *P) {
-  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", NULL};
+  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", NULL};
   for (int i = 0; words[i]; i++)
     if (is_ident(P, P->cur, words[i])) return true;
   return false;
@@ -1139,6 +1143,10 @@ Program *parse_program(Source *src, Diags *diags) {
       if (n->kind == N_PIPELINE) {
         if (p->name) diag_error(diags, src, n->pos, "the pipeline is named twice");
         p->name = n->as.decl.text;
+      }
+      if (n->kind == N_STATE) {
+        if (p->state) diag_error(diags, src, n->pos, "the state's location is given twice");
+        p->state = n;
       }
     }
     if (P.panic) sync_decl(&P, t);

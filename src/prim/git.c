@@ -6,9 +6,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "prim/semver.h"
+#include "core/codec.h"
 #include "core/pattern.h"
 #include "core/util.h"
 
@@ -1088,13 +1092,50 @@ static git_remote *find_remote(git_repository *r, const char *dir, const char *n
 
 /* receive-pack's words for "someone pushed first": a non-fast-forward it
  * saw, or a ref that moved while this push was in flight (then the status
- * is "failed to update ref" and the remote explains "... but expected"). */
+ * is "failed to update ref" and the remote explains "... but expected",
+ * or "reference already exists" when both created it). */
 static bool remote_moved(const char *status, const Remote *rm) {
   if (strstr(status, "non-fast-forward") || strstr(status, "fetch first") ||
       strstr(status, "stale info"))
     return true;
   return strstr(status, "failed to update ref") && rm->said.data &&
-         strstr(rm->said.data, "but expected");
+         (strstr(rm->said.data, "but expected") || strstr(rm->said.data, "reference already exists"));
+}
+
+/* Pushes `spec` ("src:dst", '+' first when forced) and says how it went:
+ * GIT_ERR_REMOTE_MOVED when the remote has commits this repository lacks.
+ * `headers`: extra HTTP headers (NULL: none). */
+static bool push_spec(git_remote *remote, const char *dir, const char *spec, bool force, Remote *rm,
+                      const git_strarray *headers, GitErr *err) {
+  const char *token = rm->token;
+  const char *url = remote_url(remote);
+  git_push_options o;
+  git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
+  remote_callbacks(&o.callbacks, rm);
+  if (headers) o.custom_headers = *headers;
+  char *sent = xasprintf("%s%s", force ? "+" : "", spec);
+  git_strarray specs = {&sent, 1};
+  int rc = git_remote_push(remote, &specs, &o);
+  free(sent);
+  Buf b = {0};
+  size_t half = strlen(spec) / 2; /* "refs/heads/x:refs/heads/x" reads better as one name */
+  int shown = spec[half] == ':' && !strncmp(spec, spec + half + 1, half) ? (int)half : (int)strlen(spec);
+  if (rc == GIT_ENONFASTFORWARD) {
+    buf_printf(&b, "%s: push of %.*s to %s rejected: the remote has commits this clone lacks "
+                   "(fetch, re-apply and push again)", dir, shown, spec, url);
+    set_err(err, GIT_ERR_REMOTE_MOVED, token, &b);
+  } else if (rc < 0) {
+    fail_git(err, rc, token, "%s: push of %.*s to %s failed", dir, shown, spec, url);
+  } else if (rm->rejected_ref) {
+    bool moved = remote_moved(rm->rejected_status, rm);
+    buf_printf(&b, "%s: push of %s to %s %s: %s", dir, rm->rejected_ref, url,
+               moved ? "rejected, the remote has moved" : "refused", rm->rejected_status);
+    append_remote_said(&b, rm);
+    set_err(err, moved ? GIT_ERR_REMOTE_MOVED : GIT_ERR_REJECTED, token, &b);
+  } else {
+    return true;
+  }
+  return false;
 }
 
 bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char *ref, bool force,
@@ -1105,38 +1146,11 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char
   dir = label(dir, r);
   if (!remote_name) remote_name = "origin";
   Remote rm = {.token = token};
-  char *spec = NULL, *sent = NULL;
+  char *spec = NULL;
   bool ok = false;
   git_remote *remote = find_remote(r, dir, remote_name, err);
-  if (!remote || !(spec = push_refspec(r, dir, ref, force, err))) goto done;
-  const char *url = remote_url(remote);
-  git_push_options o;
-  git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
-  remote_callbacks(&o.callbacks, &rm);
-  sent = xasprintf("%s%s", force ? "+" : "", spec);
-  git_strarray specs = {&sent, 1};
-  int rc = git_remote_push(remote, &specs, &o);
-  Buf b = {0};
-  size_t half = strlen(spec) / 2; /* "refs/heads/x:refs/heads/x" reads better as one name */
-  int shown = spec[half] == ':' && !strncmp(spec, spec + half + 1, half) ? (int)half : (int)strlen(spec);
-  if (rc == GIT_ENONFASTFORWARD) {
-    buf_printf(&b, "%s: push of %.*s to %s rejected: the remote has commits this clone lacks "
-                   "(fetch, re-apply and push again)", dir, shown, spec, url);
-    set_err(err, GIT_ERR_REMOTE_MOVED, token, &b);
-  } else if (rc < 0) {
-    fail_git(err, rc, token, "%s: push of %.*s to %s failed", dir, shown, spec, url);
-  } else if (rm.rejected_ref) {
-    bool moved = remote_moved(rm.rejected_status, &rm);
-    buf_printf(&b, "%s: push of %s to %s %s: %s", dir, rm.rejected_ref, url,
-               moved ? "rejected, the remote has moved" : "refused", rm.rejected_status);
-    append_remote_said(&b, &rm);
-    set_err(err, moved ? GIT_ERR_REMOTE_MOVED : GIT_ERR_REJECTED, token, &b);
-  } else {
-    ok = true;
-  }
-done:
+  if (remote && (spec = push_refspec(r, dir, ref, force, err))) ok = push_spec(remote, dir, spec, force, &rm, NULL, err);
   free(spec);
-  free(sent);
   remote_free(&rm);
   git_remote_free(remote);
   git_repository_free(r);
@@ -1190,5 +1204,250 @@ done:
   remote_free(&rm);
   git_repository_free(r);
   free(branch);
+  return ok;
+}
+
+/* ---- a ref store ---- */
+
+struct GitRefStore {
+  git_repository *repo; /* the local cache, bare */
+  git_remote *remote;   /* anonymous, on the URL */
+  char *url;            /* as given */
+  char *shown;          /* the URL without userinfo: for messages */
+  const char *token;    /* borrowed */
+  char *header;         /* "Authorization: Basic ..." when a token is set */
+};
+
+char *gitp_remote_url(GitCtx *ctx, const char *dir, const char *name, GitErr *err) {
+  (void)ctx;
+  git_repository *r = open_repo(dir, err);
+  if (!r) return NULL;
+  /* read from the configuration: git_remote_lookup would apply
+   * url.*.insteadOf, whose lookup leaks in libgit2 1.5 */
+  git_config *cfg = NULL;
+  const char *value = NULL;
+  char *key = xasprintf("remote.%s.url", name), *url = NULL;
+  int rc = git_repository_config_snapshot(&cfg, r);
+  if (rc == 0) rc = git_config_get_string(&value, cfg, key);
+  if (rc < 0) fail_git(err, rc, NULL, "%s: no remote '%s'", label(dir, r), name);
+  else if (!option_host(value, err)) url = xstrdup(value);
+  free(key);
+  git_config_free(cfg);
+  git_repository_free(r);
+  return url;
+}
+
+/* An anonymous remote on the URL as given: the cache's configuration has
+ * no url.*.insteadOf to apply (and libgit2 1.5 leaks looking for one). */
+static int refstore_remote(GitRefStore *s, const char *url) {
+  git_remote_create_options o;
+  git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  o.repository = s->repo;
+  o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  return git_remote_create_with_opts(&s->remote, url, &o);
+}
+
+GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *token, GitErr *err) {
+  (void)ctx;
+  if (option_host(url, err)) return NULL;
+  GitRefStore *s = xcalloc(1, sizeof *s);
+  s->url = xstrdup(url);
+  s->shown = strip_userinfo(url);
+  s->token = token && *token ? token : NULL;
+  if (s->token) {
+    char *pair = xasprintf("x-access-token:%s", s->token), *b64 = base64_encode(pair, strlen(pair));
+    s->header = xasprintf("Authorization: Basic %s", b64);
+    free(b64);
+    free(pair);
+  }
+  int rc = git_repository_open_bare(&s->repo, cache);
+  if (rc < 0) rc = git_repository_init(&s->repo, cache, 1);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: cannot open the state cache", cache);
+  } else if ((rc = refstore_remote(s, url)) < 0) {
+    fail_git(err, rc, s->token, "%s: not a git remote", s->shown);
+  } else {
+    return s;
+  }
+  gitp_refstore_close(s);
+  return NULL;
+}
+
+void gitp_refstore_close(GitRefStore *s) {
+  if (!s) return;
+  git_remote_free(s->remote);
+  git_repository_free(s->repo);
+  free(s->url);
+  free(s->shown);
+  free(s->header);
+  free(s);
+}
+
+static git_strarray refstore_headers(GitRefStore *s) {
+  git_strarray h = {s->header ? &s->header : NULL, s->header ? 1 : 0};
+  return h;
+}
+
+/* A process killed while it updated a ref leaves REF.lock behind, and
+ * libgit2 then refuses to touch REF. In a cache only rp writes, a lock
+ * older than a few seconds is such a leftover: it goes. */
+static void remove_stale_locks_in(const char *dir, int depth) {
+  DIR *d = depth < 8 ? opendir(dir) : NULL;
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char *path = xasprintf("%s/%s", dir, e->d_name);
+    struct stat st;
+    size_t n = strlen(e->d_name);
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_stale_locks_in(path, depth + 1);
+    else if (n > 5 && !strcmp(e->d_name + n - 5, ".lock") && time(NULL) - st.st_mtime > 5) unlink(path);
+    free(path);
+  }
+  if (d) closedir(d);
+}
+
+static void remove_stale_locks(GitRefStore *s) {
+  char *refs = xasprintf("%srefs", git_repository_path(s->repo)), *packed = xasprintf("%spacked-refs.lock", git_repository_path(s->repo));
+  remove_stale_locks_in(refs, 0);
+  struct stat st;
+  if (stat(packed, &st) == 0 && time(NULL) - st.st_mtime > 5) unlink(packed);
+  free(packed);
+  free(refs);
+}
+
+static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
+
+bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
+  if (refstore_fetch(s, ref, err)) return true;
+  if (!err || !err->msg || !strstr(err->msg, "failed to lock file")) return false;
+  remove_stale_locks(s);
+  gitp_err_free(err);
+  return refstore_fetch(s, ref, err);
+}
+
+static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
+  Remote rm = {.token = s->token};
+  git_fetch_options o;
+  git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
+  remote_callbacks(&o.callbacks, &rm);
+  o.custom_headers = refstore_headers(s);
+  o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  char *spec = xasprintf("+%s:%s", ref, ref); /* the remote is the truth */
+  git_strarray specs = {&spec, 1};
+  int rc = git_remote_fetch(s->remote, &specs, &o, NULL);
+  if (rc < 0) fail_git(err, rc, s->token, "fetch of %s from %s failed", ref, s->shown);
+  free(spec);
+  remote_free(&rm);
+  return rc == 0;
+}
+
+bool gitp_refstore_list(GitRefStore *s, const char *prefix, GitStrs *out, GitErr *err) {
+  git_reference_iterator *it = NULL;
+  char *glob = xasprintf("%s*", prefix);
+  int rc = git_reference_iterator_glob_new(&it, s->repo, glob);
+  free(glob);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: cannot list %s", s->shown, prefix);
+    return false;
+  }
+  const char *name;
+  size_t n = strlen(prefix);
+  while (git_reference_next_name(&name, it) == 0)
+    if (!strncmp(name, prefix, n) && !strchr(name + n, '/')) strs_push(out, name + n);
+  git_reference_iterator_free(it);
+  strs_sort_unique(out);
+  return true;
+}
+
+bool gitp_refstore_read(GitRefStore *s, const char *ref, const char *path, char **data, size_t *len, char **tip,
+                        GitErr *err) {
+  *data = NULL;
+  *len = 0;
+  if (tip) *tip = NULL;
+  git_oid id;
+  int rc = git_reference_name_to_id(&id, s->repo, ref);
+  if (rc == GIT_ENOTFOUND) return true;
+  git_commit *c = NULL;
+  git_tree_entry *e = NULL;
+  git_blob *b = NULL;
+  git_tree *t = NULL;
+  if (rc < 0 || (rc = git_commit_lookup(&c, s->repo, &id)) < 0 || (rc = git_commit_tree(&t, c)) < 0) {
+    fail_git(err, rc, NULL, "%s: cannot read %s", s->shown, ref);
+  } else {
+    if (tip) *tip = oid_hex(&id);
+    rc = git_tree_entry_bypath(&e, t, path);
+    if (rc == GIT_ENOTFOUND) rc = 0;
+    else if (rc == 0 && (rc = git_blob_lookup(&b, s->repo, git_tree_entry_id(e))) == 0) {
+      *len = (size_t)git_blob_rawsize(b);
+      *data = xmalloc(*len + 1);
+      memcpy(*data, git_blob_rawcontent(b), *len);
+      (*data)[*len] = '\0';
+    }
+    if (rc < 0) fail_git(err, rc, NULL, "%s: cannot read %s of %s", s->shown, path, ref);
+  }
+  git_blob_free(b);
+  git_tree_entry_free(e);
+  git_tree_free(t);
+  git_commit_free(c);
+  return rc == 0;
+}
+
+/* A commit holding `data` as `path` alone, on `parent` (NULL: none). */
+static int refstore_commit(GitRefStore *s, const char *parent, const char *path, const char *data, size_t len,
+                           const char *message, git_oid *out) {
+  git_oid blob, tree, pid;
+  git_treebuilder *tb = NULL;
+  git_tree *t = NULL;
+  git_commit *p = NULL;
+  git_signature *sig = NULL;
+  int rc = git_blob_create_from_buffer(&blob, s->repo, data, len);
+  if (rc == 0) rc = git_treebuilder_new(&tb, s->repo, NULL);
+  if (rc == 0) rc = git_treebuilder_insert(NULL, tb, path, &blob, GIT_FILEMODE_BLOB);
+  if (rc == 0) rc = git_treebuilder_write(&tree, tb);
+  if (rc == 0) rc = git_tree_lookup(&t, s->repo, &tree);
+  if (rc == 0 && parent) rc = git_oid_fromstr(&pid, parent) < 0 ? -1 : git_commit_lookup(&p, s->repo, &pid);
+  if (rc == 0) rc = git_signature_now(&sig, "rp", "rp@localhost");
+  const git_commit *parents[1] = {p};
+  if (rc == 0) rc = git_commit_create(out, s->repo, NULL, sig, sig, NULL, message, t, p ? 1 : 0, parents);
+  git_signature_free(sig);
+  git_commit_free(p);
+  git_tree_free(t);
+  git_treebuilder_free(tb);
+  return rc;
+}
+
+bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, const char *path, const char *data,
+                         size_t len, const char *message, GitErr *err) {
+  git_oid id;
+  int rc = refstore_commit(s, parent, path, data, len, message, &id);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: cannot commit to %s", s->shown, ref);
+    return false;
+  }
+  /* pushed from a ref of this process alone: a push that fails leaves
+   * nothing another process of this machine could build on */
+  char *out = xasprintf("refs/rp-out/%ld", (long)getpid()), *spec = xasprintf("%s:%s", out, ref);
+  git_reference *tmp = NULL;
+  Remote rm = {.token = s->token};
+  git_strarray headers = refstore_headers(s);
+  bool ok = false;
+  if ((rc = git_reference_create(&tmp, s->repo, out, &id, 1, NULL)) < 0)
+    fail_git(err, rc, NULL, "%s: cannot write %s", s->shown, out);
+  else ok = push_spec(s->remote, s->shown, spec, false, &rm, &headers, err);
+  if (tmp) git_reference_delete(tmp);
+  git_reference_free(tmp);
+  git_reference *local = NULL;
+  if (ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) == GIT_ELOCKED) {
+    remove_stale_locks(s); /* pushed already: only the cache is behind */
+    rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL);
+  }
+  if (ok && rc < 0) {
+    fail_git(err, rc, NULL, "%s: cannot update %s", s->shown, ref);
+    ok = false;
+  }
+  git_reference_free(local);
+  remote_free(&rm);
+  free(spec);
+  free(out);
   return ok;
 }

@@ -149,4 +149,33 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote, const char *ref
 bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote, const char *token,
                       GitErr *err);
 
+/* The URL of remote `name` of the repository holding `dir`. */
+char *gitp_remote_url(GitCtx *ctx, const char *dir, const char *name, GitErr *err);
+
+/* ---- a ref store: files on refs of a remote (rp's state, run/store_git.c) ----
+ * One file per ref, each change a commit on the ref's previous tip, kept
+ * in a local bare cache repository and pushed without force: a push fails
+ * with GIT_ERR_REMOTE_MOVED when someone else moved the ref first (fetch,
+ * re-apply, write again). A token goes in an HTTP Authorization header;
+ * without one the agent is asked for SSH keys. Nothing touches a branch. */
+typedef struct GitRefStore GitRefStore;
+
+/* Opens (creating it) the cache repository `cache` for remote `url`;
+ * `token` is borrowed. Does not connect. */
+GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *token, GitErr *err);
+void gitp_refstore_close(GitRefStore *s);
+/* Copies the remote's refs matching `ref` ("refs/rp/runs/ID", or a glob such as "refs/rp/runs/ID*")
+ * into the cache, replacing the cache's. */
+bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
+/* The cache's refs directly under `prefix` ("refs/rp/runs/"), without it, sorted. */
+bool gitp_refstore_list(GitRefStore *s, const char *prefix, GitStrs *out, GitErr *err);
+/* File `path` at the cache's `ref` (*data NULL when either is missing;
+ * NUL-terminated) and the ref's commit (*tip, hex; NULL when none). */
+bool gitp_refstore_read(GitRefStore *s, const char *ref, const char *path, char **data, size_t *len, char **tip,
+                        GitErr *err);
+/* Commits `data` as `path` on `parent` (hex; NULL: the ref's first
+ * commit) and pushes it to `ref`; on success the cache's ref is it. */
+bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, const char *path, const char *data,
+                         size_t len, const char *message, GitErr *err);
+
 #endif

@@ -203,7 +203,7 @@ static bool promotion_allowed(RunCtx *c, Scheduler *s, Unit *u, const Environmen
   const char *prev = env->after->as.after.name;
   bool yes = list_has(map_get(c->dry_deploys, prev), version, false);
   char *err = NULL;
-  if (!yes && !history_was_deployed(c->state_dir, prev, version, &yes, &err)) {
+  if (!yes && !history_was_deployed(c->store, prev, version, &yes, &err)) {
     *reason = err;
     return false;
   }
@@ -223,7 +223,7 @@ static bool promotion_allowed(RunCtx *c, Scheduler *s, Unit *u, const Environmen
  * decision checked against the pipeline as it is now (run/approval.h). */
 static bool replay_reviewed(RunCtx *c, RunState *r) {
   char *err = NULL;
-  if (!journal_replay(c->state_dir, c->journal->run_id, r, &err)) {
+  if (!journal_replay(c->store, c->journal->run_id, r, &err)) {
     free(err);
     return false;
   }
@@ -286,11 +286,11 @@ static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *versi
     FileLock lock;
     Decision d;
     char *err = NULL;
-    bool ok = journal_lock_decisions(&lock, c->state_dir, c->journal->run_id, &err);
+    bool ok = journal_lock_decisions(&lock, c->store, c->journal->run_id, &err);
     bool said = true;
     if (ok && find_decision(c, NULL, NULL, env->name, version, &d, &said)) decision_free(&d);
     else ok = ok && journal_decision(c->journal, true, env->name, version, line, "approved on the terminal", &err);
-    lock_release(&lock);
+    store_unlock(c->store, &lock);
     if (!ok) {
       fprintf(stderr, "rp: %s\n", err);
       free(err);
@@ -397,7 +397,7 @@ static bool rollback_ready(RunCtx *c, Unit *u, const char *env, char **reason) {
   if (!c->rollback_env || strcmp(c->rollback_env, env)) return true;
   Value deploy;
   char *err = NULL;
-  if (!history_deploy_of(c->state_dir, env, c->rollback_version, &deploy, &err)) {
+  if (!history_deploy_of(c->store, env, c->rollback_version, &deploy, &err)) {
     *reason = err;
     return false;
   }
@@ -458,6 +458,8 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   ensure_units(c, s->n);
   Unit *u = &s->units[i];
   const StageState *ss = c->resumed ? run_state_stage(c->resumed, u->name) : NULL;
+  /* one stage of a run (--only, --run-id): what it reads comes from the run's journal */
+  if (c->joined && s->only && !rollback_restore_from_run(c->I, c->prog, u->stage, c->resumed, reason)) return GO_FAIL;
   if (ss && ss->status && !strcmp(ss->status, "ok")) {
     /* outputs that held a secret were journaled masked: the stage runs
      * again to have them, rather than hand *** to the stages after it */
@@ -493,8 +495,8 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
-    LockResult r = lock_acquire(&c->locks[i], c->state_dir, c->targets[i], c->journal->run_id, c->lock_wait_ms,
-                                on_lock_wait, (void *)u->name, &err);
+    LockResult r = store_lock_env(c->store, &c->locks[i], c->targets[i], c->journal->run_id, c->lock_wait_ms,
+                                  on_lock_wait, (void *)u->name, &err);
     if (r != LOCK_ACQUIRED) {
       *reason = err;
       return GO_FAIL;
@@ -549,30 +551,21 @@ static bool record_ephemeral(RunCtx *c, const Environment *env, const char *vers
   Value action = pr.kind == V_MAP ? map_get(pr, "action") : V_NULL_VALUE;
   bool closing = action.kind == V_STRING && !strcmp(str_chars(action), "closed");
   char *instance = ephemeral_instance(c, env);
-  char *dir = xasprintf("%s/ephemeral", c->state_dir);
-  char *path = xasprintf("%s/%s.ndjson", dir, env->name);
   Value rec = v_map();
   map_set(rec, "instance", v_cstr(instance));
   map_set(rec, "state", v_cstr(closing ? "removed" : "active"));
   map_set(rec, "version", version ? v_cstr(version) : V_NULL_VALUE);
   map_set(rec, "run", v_cstr(c->journal->run_id));
   map_set(rec, "at", v_str_take(state_format_time(state_now_ms())));
-  int fd = state_mkdirs(dir, err) ? state_open_append(path, err) : -1;
-  bool ok = fd >= 0 && state_append(fd, path, rec, err);
-  if (fd >= 0) close(fd);
+  bool ok = store_append(c->store, SPACE_EPHEMERAL, env->name, rec, STORE_SYNCED, err);
   value_release(rec);
-  free(path);
-  free(dir);
   free(instance);
   return ok;
 }
 
-bool ephemeral_active(const char *state_dir, const char *env, Value *out, char **err) {
-  char *path = xasprintf("%s/ephemeral/%s.ndjson", state_dir, env);
+bool ephemeral_active(Store *store, const char *env, Value *out, char **err) {
   StateRead rd;
-  bool ok = state_read(path, &rd, err);
-  free(path);
-  if (!ok) return false;
+  if (!store_read(store, SPACE_EPHEMERAL, env, &rd, err)) return false;
   /* the last record of each instance decides */
   Value last = v_map();
   for (size_t i = 0; i < list_len(rd.records); i++) {
@@ -619,7 +612,7 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   value_release(outputs);
   value_release(secret);
   free(error);
-  if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->state_dir, deploy, &err), &err);
+  if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->store, deploy, &err), &err);
   if (ok && deploy.kind == V_MAP) record_deploy(s, u, deploy);
   value_release(deploy);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
@@ -629,20 +622,20 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
     if (!c->dry_run) kept(c, s, record_ephemeral(c, env, c->versions[i], &err), &err);
     else if (c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
   }
-  lock_release(&c->locks[i]);
+  store_unlock(c->store, &c->locks[i]);
 }
 
-bool deploy_recover_history(const char *state_dir, const RunState *r, char **err) {
+bool deploy_recover_history(Store *store, const RunState *r, char **err) {
   for (size_t i = 0; i < r->nstages; i++) {
     Value d = r->stages[i].deploy;
     if (d.kind != V_MAP) continue;
     Value env = map_get(d, "env"), version = map_get(d, "version");
     if (!is_str(env)) continue;
     bool there = false;
-    if (!history_has_run(state_dir, str_chars(env), r->id, is_str(version) ? str_chars(version) : NULL, &there, err))
+    if (!history_has_run(store, str_chars(env), r->id, is_str(version) ? str_chars(version) : NULL, &there, err))
       return false;
     if (there) continue;
-    if (!history_append(state_dir, d, err)) return false;
+    if (!history_append(store, d, err)) return false;
     printf("rp: wrote the deploy of %s to %s into the history: the run had stopped before it could\n",
            is_str(version) ? str_chars(version) : "(no version)", str_chars(env));
   }
@@ -656,7 +649,7 @@ void deploy_attach(RunCtx *c, Scheduler *s) {
 
 void deploy_release(RunCtx *c) {
   for (int i = 0; i < c->nunits; i++) {
-    lock_release(&c->locks[i]);
+    store_unlock(c->store, &c->locks[i]);
     free(c->versions[i]);
     free(c->targets[i]);
   }

@@ -10,13 +10,14 @@
 #include "run/sched.h"
 
 typedef struct RunCtx {
-  const char *state_dir;
+  Store *store;
   Journal *journal;
   Program *prog;
   Interp *I;
   Value event;                /* borrowed */
   const char *actor;          /* who started the run */
   RunState *resumed;          /* an earlier attempt of this run, or NULL */
+  bool joined;                /* rp run --run-id of a run that exists: --only stages read what it journaled */
   bool dry_run;               /* no history, locks, approvals, instances */
   const char *force_promotion; /* --force-promotion REASON */
   const char *rollback_env;   /* rp rollback: this environment ... */
@@ -43,7 +44,7 @@ void deploy_attach(RunCtx *c, Scheduler *s);
 void deploy_release(RunCtx *c);
 /* For a resumed run r (owned): the deploys its journal says ran but its
  * history lacks (rp died in between) go into the history now. */
-bool deploy_recover_history(const char *state_dir, const RunState *r, char **err);
+bool deploy_recover_history(Store *store, const RunState *r, char **err);
 
 /* The approval rules, shared by gates on a terminal and `rp approve`:
  * `name` must be among the environment's reviewers and must not be the
@@ -58,6 +59,6 @@ Value gate_reviewers(const Environment *env);
  * request) are tracked per instance in STATE/ephemeral/ENV.ndjson: a deploy
  * makes its instance active, the same stage run for a closed pull request
  * removes it. The instances active now, newest first (list of maps). */
-bool ephemeral_active(const char *state_dir, const char *env, Value *out, char **err);
+bool ephemeral_active(Store *store, const char *env, Value *out, char **err);
 
 #endif

@@ -1,19 +1,12 @@
 /* history.c — per-environment deploy history. */
 #include "run/history.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "run/state.h"
-
-static char *history_path(const char *state_dir, const char *env, char **err) {
-  if (state_name_ok(env)) return xasprintf("%s/history/%s.ndjson", state_dir, env);
-  *err = xasprintf("'%s' cannot name an environment's history file", env ? env : "");
-  return NULL;
-}
+#include "run/store.h"
 
 static Value str_or_null(const char *s) { return s ? v_cstr(s) : v_null(); }
 
@@ -35,34 +28,22 @@ Value history_entry(const Deploy *d) {
   return r;
 }
 
-bool history_append(const char *state_dir, Value entry, char **err) {
+bool history_append(Store *store, Value entry, char **err) {
   Value env = map_get(entry, "env");
-  char *path = history_path(state_dir, is_str(env) ? str_chars(env) : NULL, err);
-  if (!path) return false;
-  char *dir = xasprintf("%s/history", state_dir);
-  bool ok = state_mkdirs(dir, err);
-  free(dir);
-  int fd = ok ? state_open_append(path, err) : -1;
-  ok = fd >= 0 && state_append(fd, path, entry, err);
-  if (fd >= 0) close(fd);
-  free(path);
-  return ok;
+  return store_append(store, SPACE_HISTORY, is_str(env) ? str_chars(env) : NULL, entry, STORE_SYNCED, err);
 }
 
-bool history_record(const char *state_dir, const Deploy *d, char **err) {
+bool history_record(Store *store, const Deploy *d, char **err) {
   Value r = history_entry(d);
-  bool ok = history_append(state_dir, r, err);
+  bool ok = history_append(store, r, err);
   value_release(r);
   return ok;
 }
 
 /* The entries of `env` in file order (oldest first). */
-static bool read_entries(const char *state_dir, const char *env, Value *out, char **err) {
-  char *path = history_path(state_dir, env, err);
-  if (!path) return false;
+static bool read_entries(Store *store, const char *env, Value *out, char **err) {
   StateRead rd;
-  bool ok = state_read(path, &rd, err);
-  free(path);
+  bool ok = store_read(store, SPACE_HISTORY, env, &rd, err);
   if (ok) *out = rd.records;
   return ok;
 }
@@ -77,9 +58,9 @@ static bool version_is(Value e, const char *version) {
   return version ? is_str(v) && strcmp(str_chars(v), version) == 0 : v.kind == V_NULL;
 }
 
-bool history_list(const char *state_dir, const char *env, Value *out, char **err) {
+bool history_list(Store *store, const char *env, Value *out, char **err) {
   Value all;
-  if (!read_entries(state_dir, env, &all, err)) return false;
+  if (!read_entries(store, env, &all, err)) return false;
   *out = v_list();
   for (size_t i = list_len(all); i-- > 0;) list_push(*out, value_retain(list_get(all, i)));
   value_release(all);
@@ -96,17 +77,17 @@ static Value newest_success(Value all, bool skip, const char *skip_version) {
   return v_null();
 }
 
-bool history_last_success(const char *state_dir, const char *env, Value *out, char **err) {
+bool history_last_success(Store *store, const char *env, Value *out, char **err) {
   Value all;
-  if (!read_entries(state_dir, env, &all, err)) return false;
+  if (!read_entries(store, env, &all, err)) return false;
   *out = newest_success(all, false, NULL);
   value_release(all);
   return true;
 }
 
-bool history_deploy_of(const char *state_dir, const char *env, const char *version, Value *out, char **err) {
+bool history_deploy_of(Store *store, const char *env, const char *version, Value *out, char **err) {
   Value all;
-  if (!read_entries(state_dir, env, &all, err)) return false;
+  if (!read_entries(store, env, &all, err)) return false;
   *out = v_null();
   for (size_t i = list_len(all); i-- > 0 && out->kind == V_NULL;) {
     Value e = list_get(all, i);
@@ -116,10 +97,10 @@ bool history_deploy_of(const char *state_dir, const char *env, const char *versi
   return true;
 }
 
-bool history_was_deployed(const char *state_dir, const char *env, const char *version,
+bool history_was_deployed(Store *store, const char *env, const char *version,
                           bool *yes, char **err) {
   Value e;
-  if (!history_deploy_of(state_dir, env, version, &e, err)) return false;
+  if (!history_deploy_of(store, env, version, &e, err)) return false;
   *yes = e.kind != V_NULL;
   value_release(e);
   return true;
@@ -129,9 +110,9 @@ bool history_was_deployed(const char *state_dir, const char *env, const char *ve
  * pushes its version (unless it is already on top), a rollback to V pops
  * down to V. The target of the next rollback is the entry under the top,
  * so repeated rollbacks walk back 3 -> 2 -> 1 instead of alternating. */
-bool history_rollback_target(const char *state_dir, const char *env, Value *out, char **err) {
+bool history_rollback_target(Store *store, const char *env, Value *out, char **err) {
   Value all;
-  if (!read_entries(state_dir, env, &all, err)) return false;
+  if (!read_entries(store, env, &all, err)) return false;
   Value *stack = NULL;
   size_t n = 0, cap = 0;
   for (size_t i = 0; i < list_len(all); i++) {
@@ -155,10 +136,10 @@ bool history_rollback_target(const char *state_dir, const char *env, Value *out,
   return true;
 }
 
-bool history_has_run(const char *state_dir, const char *env, const char *run, const char *version, bool *yes,
+bool history_has_run(Store *store, const char *env, const char *run, const char *version, bool *yes,
                      char **err) {
   Value all;
-  if (!read_entries(state_dir, env, &all, err)) return false;
+  if (!read_entries(store, env, &all, err)) return false;
   *yes = false;
   for (size_t i = 0; i < list_len(all) && !*yes; i++) {
     Value e = list_get(all, i), r = map_get(e, "run");
@@ -168,36 +149,4 @@ bool history_has_run(const char *state_dir, const char *env, const char *run, co
   return true;
 }
 
-static int by_name(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-bool history_envs(const char *state_dir, Value *out, char **err) {
-  char *dir = xasprintf("%s/history", state_dir);
-  DIR *d = opendir(dir);
-  if (!d) {
-    bool none = errno == ENOENT;
-    if (none) *out = v_list();
-    else *err = xasprintf("%s: %s", dir, strerror(errno));
-    free(dir);
-    return none;
-  }
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    size_t len = strlen(e->d_name);
-    const char *ext = ".ndjson";
-    if (len <= 7 || strcmp(e->d_name + len - 7, ext) != 0) continue;
-    char *name = xstrndup(e->d_name, len - 7);
-    if (state_name_ok(name)) VEC_PUSH(names, n, cap, name);
-    else free(name);
-  }
-  closedir(d);
-  free(dir);
-  if (n) qsort(names, n, sizeof *names, by_name);
-  *out = v_list();
-  for (size_t i = 0; i < n; i++) list_push(*out, v_str_take(names[i]));
-  free(names);
-  return true;
-}
+bool history_envs(Store *store, Value *out, char **err) { return store_list(store, SPACE_HISTORY, out, err); }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/value.h"
+#include "run/store.h"
 
 typedef struct Deploy {
   const char *env, *version, *run, *commit, *actor; /* commit, actor may be NULL */
@@ -32,27 +33,27 @@ typedef struct Deploy {
  * before its history was written can write it when resumed. */
 Value history_entry(const Deploy *d);
 /* Appends an entry (borrowed) to the history of its "env". */
-bool history_append(const char *state_dir, Value entry, char **err);
+bool history_append(Store *store, Value entry, char **err);
 /* history_append(history_entry(d)). */
-bool history_record(const char *state_dir, const Deploy *d, char **err);
+bool history_record(Store *store, const Deploy *d, char **err);
 
 /* All deploys to `env`, newest first (an empty list when none). */
-bool history_list(const char *state_dir, const char *env, Value *out, char **err);
+bool history_list(Store *store, const char *env, Value *out, char **err);
 /* The newest successful deploy to `env` (a map), or null. */
-bool history_last_success(const char *state_dir, const char *env, Value *out, char **err);
+bool history_last_success(Store *store, const char *env, Value *out, char **err);
 /* The newest successful deploy of `version` to `env` (a map), or null. */
-bool history_deploy_of(const char *state_dir, const char *env, const char *version, Value *out, char **err);
+bool history_deploy_of(Store *store, const char *env, const char *version, Value *out, char **err);
 /* Whether `version` was ever deployed to `env` successfully (`after`). */
-bool history_was_deployed(const char *state_dir, const char *env, const char *version,
+bool history_was_deployed(Store *store, const char *env, const char *version,
                           bool *yes, char **err);
 /* What `rp rollback ENV` goes back to: the successful deploy before the
  * current one, where rollbacks undo the deploys they rolled back (repeated
  * rollbacks walk back through history); null when nothing is older. */
-bool history_rollback_target(const char *state_dir, const char *env, Value *out, char **err);
+bool history_rollback_target(Store *store, const char *env, Value *out, char **err);
 /* Whether run `run` has an entry for `version` in `env`'s history. */
-bool history_has_run(const char *state_dir, const char *env, const char *run, const char *version, bool *yes,
+bool history_has_run(Store *store, const char *env, const char *run, const char *version, bool *yes,
                      char **err);
 /* The environments that have a history, sorted by name (list of strings). */
-bool history_envs(const char *state_dir, Value *out, char **err);
+bool history_envs(Store *store, Value *out, char **err);
 
 #endif

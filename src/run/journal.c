@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "run/state.h"
+#include "run/store.h"
 
 /* ---- writing ---- */
 
@@ -26,10 +27,6 @@ char *journal_new_id(void) {
   return id;
 }
 
-static char *run_dir(const char *state_dir, const char *run_id) {
-  return xasprintf("%s/runs/%s", state_dir, run_id);
-}
-
 static bool check_id(const char *run_id, char **err) {
   if (state_name_ok(run_id)) return true;
   *err = xasprintf("'%s' is not a run id", run_id ? run_id : "");
@@ -37,15 +34,14 @@ static bool check_id(const char *run_id, char **err) {
 }
 
 static bool take_ownership(Journal *j, char **err) {
-  char *path = xasprintf("%s/runs/%s/owner.lock", j->state_dir, j->run_id);
   char *what = xasprintf("run %s", j->run_id);
   /* A short wait: `rp status` peeks at the lock for an instant. */
-  LockResult r = lock_acquire_file(&j->owner, path, what, j->run_id, 300, NULL, NULL, err);
+  LockResult r = store_lock(j->store, SLOCK_OWNER, j->run_id, what, j->run_id, 300, NULL, NULL, &j->owner, err);
   if (r == LOCK_TIMED_OUT) { /* say it in the run's terms */
     bool held = false;
     LockHolder h;
     char *herr = NULL;
-    if (lock_holder_file(path, &held, &h, &herr) && held && h.run) {
+    if (store_holder(j->store, SLOCK_OWNER, j->run_id, &held, &h, &herr) && held && h.run) {
       free(*err);
       *err = xasprintf("run %s is in progress in another process (pid %ld on %s since %s)",
                        j->run_id, h.pid, h.host ? h.host : "?", h.since ? h.since : "?");
@@ -54,112 +50,77 @@ static bool take_ownership(Journal *j, char **err) {
     free(herr);
   }
   free(what);
-  free(path);
   return r == LOCK_ACQUIRED;
 }
 
-static bool open_journal(Journal *j, const char *state_dir, const char *run_id, bool own,
-                         char **err) {
-  j->state_dir = xstrdup(state_dir);
-  j->run_id = xstrdup(run_id);
-  j->path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
-  j->fd = -1;
-  j->owner = (FileLock){.fd = -1};
-  if (own && !take_ownership(j, err)) goto fail;
-  j->fd = state_open_append(j->path, err);
-  if (j->fd < 0) goto fail;
-  return true;
-fail:
-  journal_close(j);
-  return false;
+static void journal_init(Journal *j, Store *store) {
+  memset(j, 0, sizeof *j);
+  j->store = store;
+  j->owner.fd = -1;
 }
 
-bool journal_create(Journal *j, const char *state_dir, const char *run_id, char **err) {
-  memset(j, 0, sizeof *j);
-  j->fd = -1;
-  j->owner.fd = -1;
-  char *runs = xasprintf("%s/runs", state_dir);
-  bool ok = state_dir_create(state_dir, err) && state_mkdirs(runs, err);
-  free(runs);
-  if (!ok) return false;
+static bool open_journal(Journal *j, const char *run_id, bool own, char **err) {
+  j->run_id = xstrdup(run_id);
+  if (own && !take_ownership(j, err)) {
+    journal_close(j);
+    return false;
+  }
+  return true;
+}
+
+bool journal_create(Journal *j, Store *store, const char *run_id, char **err) {
+  journal_init(j, store);
   char *id = run_id ? xstrdup(run_id) : journal_new_id();
-  char *dir = NULL;
-  bool made = false;
+  bool made = false, exists = false;
   for (int tries = 0; check_id(id, err); tries++) {
-    dir = run_dir(state_dir, id);
-    if (mkdir(dir, 0777) == 0) {
-      made = true;
-      break;
-    }
-    int e = errno;
-    if (e != EEXIST || run_id || tries == 20) {
-      *err = e == EEXIST ? xasprintf("%s: run %s exists already", dir, id)
-                         : xasprintf("%s: %s", dir, strerror(e));
-      break;
-    }
-    free(dir);
-    dir = NULL;
+    made = store_create_run(store, id, &exists, err);
+    if (made || !exists || run_id || tries == 20) break;
+    free(*err);
+    *err = NULL;
     free(id);
     id = journal_new_id(); /* two runs started in the same second */
   }
-  ok = false;
-  if (made) {
-    char *parent = xasprintf("%s/runs", state_dir);
-    ok = state_fsync_dir(parent, err) && open_journal(j, state_dir, id, true, err);
-    free(parent);
-  }
-  free(dir);
+  bool ok = made && open_journal(j, id, true, err);
   free(id);
   return ok;
 }
 
-static bool run_exists(const char *state_dir, const char *run_id, char **err) {
-  if (!check_id(run_id, err)) return false;
-  char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
-  struct stat st;
-  bool exists = stat(path, &st) == 0;
-  if (!exists) *err = xasprintf("%s: no run %s", path, run_id);
-  free(path);
+static bool run_exists(Store *store, const char *run_id, char **err) {
+  bool exists = false;
+  if (!check_id(run_id, err) || !store_exists(store, SPACE_RUNS, run_id, &exists, err)) return false;
+  if (!exists) {
+    char *where = store_where(store, SPACE_RUNS, run_id);
+    *err = xasprintf("%s: no run %s", where, run_id);
+    free(where);
+  }
   return exists;
 }
 
-bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool own, char **err) {
-  memset(j, 0, sizeof *j);
-  j->fd = -1;
-  j->owner.fd = -1;
-  return run_exists(state_dir, run_id, err) && open_journal(j, state_dir, run_id, own, err);
+bool journal_open(Journal *j, Store *store, const char *run_id, bool own, char **err) {
+  journal_init(j, store);
+  return run_exists(store, run_id, err) && open_journal(j, run_id, own, err);
 }
 
-bool journal_lock_decisions(FileLock *l, const char *state_dir, const char *run_id, char **err) {
+bool journal_lock_decisions(FileLock *l, Store *store, const char *run_id, char **err) {
   *l = (FileLock){.fd = -1};
-  if (!run_exists(state_dir, run_id, err)) return false;
-  char *path = xasprintf("%s/runs/%s/decisions.lock", state_dir, run_id);
+  if (!run_exists(store, run_id, err)) return false;
   char *what = xasprintf("the gate of run %s", run_id);
   /* held only while one decider reads the journal and appends */
-  LockResult r = lock_acquire_file(l, path, what, run_id, 10000, NULL, NULL, err);
+  LockResult r = store_lock(store, SLOCK_DECISIONS, run_id, what, run_id, 10000, NULL, NULL, l, err);
   free(what);
-  free(path);
   return r == LOCK_ACQUIRED;
 }
 
 bool journal_append(Journal *j, Value record, char **err) {
-  return state_append(j->fd, j->path, record, err);
+  return store_append(j->store, SPACE_RUNS, j->run_id, record, STORE_SYNCED, err);
 }
 
-void journal_forget(Journal *j) {
-  if (j->fd >= 0) close(j->fd);
-  j->fd = -1;
-  lock_release(&j->owner);
-}
+void journal_forget(Journal *j) { store_forget(j->store, &j->owner); }
 
 void journal_close(Journal *j) {
-  if (j->fd >= 0) close(j->fd);
-  lock_release(&j->owner);
-  free(j->state_dir);
+  if (j->store) store_unlock(j->store, &j->owner);
   free(j->run_id);
-  free(j->path);
   memset(j, 0, sizeof *j);
-  j->fd = -1;
   j->owner.fd = -1;
 }
 
@@ -198,7 +159,7 @@ bool journal_stage_started(Journal *j, const char *stage, int attempt, char **er
   map_set(r, "stage", v_cstr(stage));
   map_set(r, "attempt", v_int(attempt));
   /* not synced: losing it loses no finished work, the stage just runs again */
-  bool ok = state_append_unsynced(j->fd, j->path, r, err);
+  bool ok = store_append(j->store, SPACE_RUNS, j->run_id, r, STORE_LAZY, err);
   value_release(r);
   return ok;
 }
@@ -217,16 +178,12 @@ bool journal_stage_finished(Journal *j, const char *stage, const char *status, V
   if (deploy.kind == V_MAP) map_set(r, "deploy", value_retain(deploy));
   /* not synced either: a power cut can only cost re-running the stage;
    * deploys, gates and decisions are (journal_sync, and the others) */
-  bool ok = state_append_unsynced(j->fd, j->path, r, err);
+  bool ok = store_append(j->store, SPACE_RUNS, j->run_id, r, STORE_WRITTEN, err);
   value_release(r);
   return ok;
 }
 
-bool journal_sync(Journal *j, char **err) {
-  if (fdatasync(j->fd) == 0) return true;
-  *err = xasprintf("%s: %s", j->path, strerror(errno));
-  return false;
-}
+bool journal_sync(Journal *j, char **err) { return store_flush(j->store, SPACE_RUNS, j->run_id, err); }
 
 bool journal_gate_waiting(Journal *j, const char *stage, const char *env, const char *version,
                           Value reviewers, char **err) {
@@ -401,40 +358,28 @@ static RunStatus finished_status(const char *s) {
 }
 
 /* Whether some process owns the run (holds its owner lock). */
-static bool owner_alive(const char *state_dir, const char *run_id) {
-  char *path = xasprintf("%s/runs/%s/owner.lock", state_dir, run_id);
+static bool owner_alive(Store *store, const char *run_id) {
   bool held = false;
   LockHolder h;
   char *err = NULL;
-  if (lock_holder_file(path, &held, &h, &err)) lock_holder_free(&h);
+  if (store_holder(store, SLOCK_OWNER, run_id, &held, &h, &err)) lock_holder_free(&h);
   free(err);
-  free(path);
   return held;
 }
 
-static void settle_status(RunState *r, const char *state_dir, const char *finished) {
+static void settle_status(RunState *r, Store *store, const char *finished) {
   if (finished) r->status = finished_status(finished);
   else if (gate_rejected(r)) r->status = RUN_REJECTED;
   else if (r->gate) r->status = RUN_WAITING;
-  else if (owner_alive(state_dir, r->id)) r->status = RUN_RUNNING;
+  else if (owner_alive(store, r->id)) r->status = RUN_RUNNING;
   else r->status = RUN_CRASHED;
 }
 
-bool journal_replay(const char *state_dir, const char *run_id, RunState *out, char **err) {
+bool journal_replay(Store *store, const char *run_id, RunState *out, char **err) {
   memset(out, 0, sizeof *out);
   out->event = V_NULL_VALUE;
-  if (!check_id(run_id, err)) return false;
-  char *path = xasprintf("%s/runs/%s/journal.ndjson", state_dir, run_id);
-  struct stat st;
   StateRead rd;
-  if (stat(path, &st) != 0) {
-    *err = xasprintf("%s: no run %s", path, run_id);
-    free(path);
-    return false;
-  }
-  bool ok = state_read(path, &rd, err);
-  free(path);
-  if (!ok) return false;
+  if (!run_exists(store, run_id, err) || !store_read(store, SPACE_RUNS, run_id, &rd, err)) return false;
   out->id = xstrdup(run_id);
   out->torn = rd.torn;
   out->invalid = rd.invalid;
@@ -457,7 +402,7 @@ bool journal_replay(const char *state_dir, const char *run_id, RunState *out, ch
       out->finished_ms = time_field(rec, "at");
     }
   }
-  settle_status(out, state_dir, finished);
+  settle_status(out, store, finished);
   free(finished);
   value_release(rd.records);
   return true;
@@ -560,24 +505,16 @@ static int by_start(const void *a, const void *b) {
   return strcmp(x->id, y->id);
 }
 
-bool journal_list(const char *state_dir, RunSummary **out, size_t *n, char **err) {
+bool journal_list(Store *store, RunSummary **out, size_t *n, char **err) {
   *out = NULL;
   *n = 0;
-  char *runs = xasprintf("%s/runs", state_dir);
-  DIR *d = opendir(runs);
-  if (!d) {
-    bool none = errno == ENOENT;
-    if (!none) *err = xasprintf("%s: %s", runs, strerror(errno));
-    free(runs);
-    return none;
-  }
+  Value ids;
+  if (!store_list(store, SPACE_RUNS, &ids, err)) return false;
   size_t cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (!state_name_ok(e->d_name)) continue;
+  for (size_t i = 0; i < list_len(ids); i++) {
     RunState r;
     char *rerr = NULL;
-    if (!journal_replay(state_dir, e->d_name, &r, &rerr)) {
+    if (!journal_replay(store, str_chars(list_get(ids, i)), &r, &rerr)) {
       free(rerr);
       continue;
     }
@@ -591,8 +528,7 @@ bool journal_list(const char *state_dir, RunSummary **out, size_t *n, char **err
     VEC_PUSH(*out, *n, cap, s);
     run_state_free(&r);
   }
-  closedir(d);
-  free(runs);
+  value_release(ids);
   if (*n) qsort(*out, *n, sizeof **out, by_start);
   return true;
 }

@@ -1,6 +1,7 @@
 /* journal.h — the record of one run, from which it can be resumed.
  *
- * STATE/runs/<RUN_ID>/journal.ndjson holds one JSON object per line, each
+ * The run's log in the store (run/store.h; a directory's
+ * STATE/runs/<RUN_ID>/journal.ndjson) holds one JSON object per line, each
  * with "kind" and "at" (UTC, state_format_time). Kinds and their fields:
  *   run_started    run, pipeline, file, event, actor, started, pid, host
  *   plan           goals, only, rollback_env?, rollback_version?, dry_run
@@ -12,7 +13,8 @@
  *   approved       env, version, by, comment, signature? (rejected: the same;
  *                  "at" is the decision's time, which the signature covers)
  *   run_finished   status
- * Every record survives kill -9 once appended. Records are also synced to
+ * Every record survives kill -9 once appended, but stage_started, which
+ * a git store sends with the next record. Records are also synced to
  * disk (survive a power cut) except stage_started and stage_finished,
  * whose loss can only make a resumed run repeat a stage; a deploy's stage
  * record is synced by journal_sync. Replay ignores kinds it does not know,
@@ -23,7 +25,8 @@
  * releases it however that process ends. A run that never finished and
  * whose owner lock is free has crashed and can be resumed. Other writers
  * (rp approve, rp reject) append without owning, under the decisions lock
- * (journal_lock_decisions).
+ * (journal_lock_decisions). On a git store both locks are leases
+ * (run/store_git.c).
  *
  * Across fork: both descriptors are O_CLOEXEC, so programs a stage execs
  * never hold them. A forked stage child shares the owner lock with the
@@ -42,13 +45,12 @@
 
 #include "core/value.h"
 #include "run/lock.h"
+#include "run/store.h"
 
 typedef struct Journal {
-  char *state_dir;
+  Store *store;    /* borrowed */
   char *run_id;
-  char *path;      /* .../journal.ndjson */
-  int fd;          /* append descriptor */
-  FileLock owner;  /* held when this process owns the run (owner.fd >= 0) */
+  FileLock owner;  /* held when this process owns the run */
 } Journal;
 
 /* ---- writing ---- */
@@ -57,11 +59,11 @@ typedef struct Journal {
 char *journal_new_id(void);
 /* Starts a new run: creates STATE/runs/<id>/ (run_id NULL: a fresh id),
  * owns it and opens its journal. Fails if the run exists. */
-bool journal_create(Journal *j, const char *state_dir, const char *run_id, char **err);
+bool journal_create(Journal *j, Store *store, const char *run_id, char **err);
 /* Opens an existing run's journal to append. With `own`, also takes
  * ownership (rp resume); fails naming the holder if another process
  * drives the run. Without, for rp approve / reject. */
-bool journal_open(Journal *j, const char *state_dir, const char *run_id, bool own, char **err);
+bool journal_open(Journal *j, Store *store, const char *run_id, bool own, char **err);
 /* Appends one record (a map; borrowed). Durable when it returns true. */
 bool journal_append(Journal *j, Value record, char **err);
 void journal_close(Journal *j);  /* releases ownership; j may be zeroed */
@@ -94,8 +96,8 @@ bool journal_sync(Journal *j, char **err);
  * STATE/runs/<RUN_ID>/decisions.lock across replaying the journal,
  * checking that nobody has decided yet and appending its decision is the
  * only one to decide (the first wins, a racing second is refused). Waits
- * a few seconds for another decider; lock_release lets go. */
-bool journal_lock_decisions(FileLock *l, const char *state_dir, const char *run_id, char **err);
+ * a few seconds for another decider; store_unlock lets go. */
+bool journal_lock_decisions(FileLock *l, Store *store, const char *run_id, char **err);
 
 /* ---- reading ---- */
 
@@ -154,7 +156,7 @@ typedef struct RunState {
 
 /* Rebuilds a run's state from its journal. False with *err when the run
  * does not exist or cannot be read; a torn last line is not an error. */
-bool journal_replay(const char *state_dir, const char *run_id, RunState *out, char **err);
+bool journal_replay(Store *store, const char *run_id, RunState *out, char **err);
 const StageState *run_state_stage(const RunState *r, const char *stage); /* NULL if never started */
 /* The first decision taken at the gate the run waits at, of those not
  * ignored; NULL if none. */
@@ -176,7 +178,7 @@ typedef struct RunSummary {
 
 /* Every run under STATE/runs, oldest first (for `rp runs`). Runs whose
  * journal cannot be read are left out. No state directory: zero runs. */
-bool journal_list(const char *state_dir, RunSummary **out, size_t *n, char **err);
+bool journal_list(Store *store, RunSummary **out, size_t *n, char **err);
 void run_summaries_free(RunSummary *runs, size_t n);
 
 #endif

@@ -15,12 +15,6 @@
 #include "core/value.h"
 #include "run/state.h"
 
-static void sleep_ms(int64_t ms) {
-  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
-
 static char *field_dup(Value rec, const char *key) {
   Value v = map_get(rec, key);
   return is_str(v) ? xstrdup(str_chars(v)) : NULL;
@@ -39,21 +33,32 @@ static void read_holder(const char *path, LockHolder *out) {
     free(text);
     free(perr);
     if (ok && rec.kind == V_MAP) {
-      out->run = field_dup(rec, "run");
-      out->host = field_dup(rec, "host");
-      out->since = field_dup(rec, "since");
-      Value pid = map_get(rec, "pid");
-      out->pid = pid.kind == V_INT ? (long)pid.as.i : 0;
+      lock_holder_from_note(rec, out);
       value_release(rec);
       return;
     }
     if (ok) value_release(rec);
-    sleep_ms(10);
+    state_sleep_ms(10);
   }
+}
+
+void lock_holder_from_note(Value note, LockHolder *out) {
+  out->run = field_dup(note, "run");
+  out->host = field_dup(note, "host");
+  out->since = field_dup(note, "since");
+  Value pid = map_get(note, "pid"), expires = map_get(note, "expires");
+  out->pid = pid.kind == V_INT ? (long)pid.as.i : 0;
+  out->expires_ms = 0;
+  if (is_str(expires)) state_parse_time(str_chars(expires), &out->expires_ms);
 }
 
 char *lock_holder_describe(const LockHolder *h) {
   if (!h->run) return xstrdup("an unknown holder");
+  if (h->expires_ms) { /* a lease: how long it may still hold */
+    int64_t left = h->expires_ms - state_now_ms();
+    return xasprintf("run %s (pid %ld on %s since %s; its lease expires in %llds)", h->run, h->pid,
+                     h->host ? h->host : "?", h->since ? h->since : "?", (long long)(left > 0 ? (left + 999) / 1000 : 0));
+  }
   return xasprintf("run %s (pid %ld on %s since %s)", h->run, h->pid, h->host ? h->host : "?",
                    h->since ? h->since : "?");
 }
@@ -216,7 +221,7 @@ LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, co
     told = true;
     int64_t nap = pause;
     if (wait_ms >= 0 && deadline - now < nap) nap = deadline - now;
-    sleep_ms(nap);
+    state_sleep_ms(nap);
     if (pause < 200) pause *= 2; /* polling: flock has no timed wait */
   }
   leave_line(&t);
@@ -232,22 +237,6 @@ LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, co
   l->path = xstrdup(path);
   l->pid = getpid();
   return LOCK_ACQUIRED;
-}
-
-LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, const char *run_id,
-                        int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err) {
-  l->fd = -1;
-  l->path = NULL;
-  if (!state_name_ok(env)) {
-    *err = xasprintf("'%s' cannot name an environment's lock file", env);
-    return LOCK_FAILED;
-  }
-  char *path = xasprintf("%s/locks/%s.lock", state_dir, env);
-  char *what = xasprintf("environment '%s'", env);
-  LockResult r = lock_acquire_file(l, path, what, run_id, wait_ms, on_wait, ctx, err);
-  free(what);
-  free(path);
-  return r;
 }
 
 void lock_release(FileLock *l) {
@@ -284,15 +273,4 @@ bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err)
   }
   close(fd);
   return true;
-}
-
-bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err) {
-  if (!state_name_ok(env)) {
-    *err = xasprintf("'%s' cannot name an environment's lock file", env);
-    return false;
-  }
-  char *path = xasprintf("%s/locks/%s.lock", state_dir, env);
-  bool ok = lock_holder_file(path, held, out, err);
-  free(path);
-  return ok;
 }

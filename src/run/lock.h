@@ -26,10 +26,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/value.h"
+
 typedef struct FileLock {
   int fd;      /* -1 when not held */
   char *path;
   pid_t pid;   /* the process that took it: only it clears the note */
+  void *lease; /* a git backend's lease instead (run/store_git.c); NULL */
 } FileLock;
 
 typedef struct LockHolder {
@@ -37,6 +40,7 @@ typedef struct LockHolder {
   long pid;
   char *host;
   char *since; /* UTC, as state_format_time writes it */
+  int64_t expires_ms; /* a lease's end (git backend); 0 for a flock */
 } LockHolder;
 
 typedef enum LockResult {
@@ -48,22 +52,20 @@ typedef enum LockResult {
 /* Called once, when the lock is found held and we start waiting. */
 typedef void (*LockWaitFn)(const LockHolder *holder, void *ctx);
 
-/* Locks environment `env` for run `run_id`. wait_ms: 0 = try once,
- * < 0 = wait as long as it takes. */
-LockResult lock_acquire(FileLock *l, const char *state_dir, const char *env, const char *run_id,
-                        int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
-/* The same on any lock file; `what` names it in messages ("environment
- * 'prod'", "run 2026…"). */
+/* Locks the file at `path` for run `run_id` (run/store.c names the files).
+ * wait_ms: 0 = try once, < 0 = wait as long as it takes; `what` names it
+ * in messages ("environment 'prod'", "run 2026…"). */
 LockResult lock_acquire_file(FileLock *l, const char *path, const char *what, const char *run_id,
                              int64_t wait_ms, LockWaitFn on_wait, void *ctx, char **err);
 /* Closes this process's descriptor; no-op when not held. Called in a
  * forked child, it leaves the parent's lock and note alone. */
 void lock_release(FileLock *l);
 
-/* Who holds environment `env`'s lock now: *held false when nobody. */
-bool lock_holder(const char *state_dir, const char *env, bool *held, LockHolder *out, char **err);
+/* Who holds the lock at `path` now: *held false when nobody. */
 bool lock_holder_file(const char *path, bool *held, LockHolder *out, char **err);
-/* "run R (pid P on H since T)", malloc'd. */
+/* The holder a note {run, pid, host, since, expires?} names (a map). */
+void lock_holder_from_note(Value note, LockHolder *out);
+/* "run R (pid P on H since T)", malloc'd; a lease adds the time left. */
 char *lock_holder_describe(const LockHolder *h);
 void lock_holder_free(LockHolder *h);
 

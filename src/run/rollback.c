@@ -47,6 +47,28 @@ Value rollback_outputs_to_record(Interp *I, const Program *p, const Stage *st) {
   return out;
 }
 
+bool rollback_restore_from_run(Interp *I, const Program *p, const Stage *st, const RunState *r, char **why) {
+  Value names = stages_read(p, st);
+  bool ok = true;
+  for (size_t i = 0; i < list_len(names) && ok; i++) {
+    const char *name = str_chars(list_get(names, i));
+    const StageState *ss = run_state_stage(r, name);
+    if (!ss || !ss->status || strcmp(ss->status, "ok") || ss->outputs.kind != V_MAP) {
+      *why = xasprintf("stage '%s' reads the outputs of '%s', which run %s has not run successfully", st->name, name,
+                       r->id);
+      ok = false;
+    } else if (ss->secret_outputs.kind == V_LIST && list_len(ss->secret_outputs)) {
+      *why = xasprintf("stage '%s' reads the outputs of '%s', which held a secret the journal does not keep: "
+                       "run them together", st->name, name);
+      ok = false;
+    } else {
+      interp_set_outputs(I, name, value_retain(ss->outputs));
+    }
+  }
+  value_release(names);
+  return ok;
+}
+
 bool rollback_restore(Interp *I, const Program *p, const Stage *st, Value deploy, char **why) {
   Value names = stages_read(p, st), recorded = map_get(deploy, "outputs");
   bool ok = true;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "eval/interp.h"
+#include "run/journal.h"
 
 /* For the history: {STAGE: outputs} of the stages `st` reads, as they are
  * in `I` now, or null when it reads none. Outputs that held a secret are
@@ -18,5 +19,10 @@ Value rollback_outputs_to_record(Interp *I, const Program *p, const Stage *st);
 /* Sets in `I` the outputs recorded in history entry `deploy`. False with
  * *why (malloc'd) when `st` reads a stage whose outputs it lacks. */
 bool rollback_restore(Interp *I, const Program *p, const Stage *st, Value deploy, char **why);
+
+/* For `rp run --only STAGE --run-id ID`: sets in `I` the outputs of the
+ * stages `st` reads as run `r` journaled them. False with *why when one
+ * did not succeed in r, or held a secret (the journal keeps it masked). */
+bool rollback_restore_from_run(Interp *I, const Program *p, const Stage *st, const RunState *r, char **why);
 
 #endif

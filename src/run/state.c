@@ -182,9 +182,7 @@ bool state_append_unsynced(int fd, const char *path, Value record, char **err) {
 }
 
 bool state_read(const char *path, StateRead *out, char **err) {
-  out->records = v_list();
-  out->torn = false;
-  out->invalid = 0;
+  state_read_init(out);
   size_t len;
   char *text = read_file(path, &len);
   if (!text) {
@@ -194,6 +192,12 @@ bool state_read(const char *path, StateRead *out, char **err) {
     out->records = V_NULL_VALUE;
     return false;
   }
+  state_parse(text, len, out);
+  free(text);
+  return true;
+}
+
+void state_parse(const char *text, size_t len, StateRead *out) {
   size_t pos = 0;
   while (pos < len) {
     char *nl = memchr(text + pos, '\n', len - pos);
@@ -212,8 +216,18 @@ bool state_read(const char *path, StateRead *out, char **err) {
     }
     pos = end + 1;
   }
-  free(text);
-  return true;
+}
+
+void state_read_init(StateRead *out) {
+  out->records = v_list();
+  out->torn = false;
+  out->invalid = 0;
+}
+
+void state_sleep_ms(int64_t ms) {
+  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
 }
 
 int64_t state_now_ms(void) {

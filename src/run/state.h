@@ -52,7 +52,13 @@ typedef struct StateRead {
 /* Reads every complete, valid line of `path`. A missing file is an empty
  * list (true); other read errors are false with *err. */
 bool state_read(const char *path, StateRead *out, char **err);
+/* An empty read (out->records a new empty list). */
+void state_read_init(StateRead *out);
+/* Adds the records of NDJSON `text` to out (initialised), as state_read. */
+void state_parse(const char *text, size_t len, StateRead *out);
 
+/* Sleeps `ms` milliseconds, signals or not. */
+void state_sleep_ms(int64_t ms);
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t state_now_ms(void);
 /* "2026-11-22T23:01:03.123Z" (malloc'd); sorts as the times do. */

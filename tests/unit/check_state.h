@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "core/value.h"
+#include "run/store.h"
 
 
 /* A fresh directory under $TMPDIR (malloc'd); rm_rf removes it. */
@@ -21,6 +22,20 @@ static inline char *scratch_dir(void) {
     exit(99);
   }
   return dir;
+}
+
+/* The directory store of `dir`, kept open while the tests use the same
+ * directory (closed when they move to another). */
+static inline Store *dir_store(const char *dir) {
+  static Store *s;
+  static char *open_dir;
+  if (!s || strcmp(open_dir, dir) != 0) {
+    store_close(s);
+    free(open_dir);
+    s = store_open_dir(dir);
+    open_dir = xstrdup(dir);
+  }
+  return s;
 }
 
 static inline void rm_rf(char *dir) {

@@ -25,7 +25,7 @@ static void deploy(const char *dir, const char *env, const char *version, bool o
               .rollback = rollback,
               .forced_reason = rollback ? "hotfix" : NULL};
   char *err = NULL;
-  if (!CHECK(history_record(dir, &d, &err))) fprintf(stderr, "    %s\n", err);
+  if (!CHECK(history_record(dir_store(dir), &d, &err))) fprintf(stderr, "    %s\n", err);
   free(err);
 }
 
@@ -36,11 +36,11 @@ static void test_queries(void) {
   bool yes = true;
 
   /* no history yet: empty answers, not errors */
-  CHECK(history_list(dir, "prod", &v, &err) && list_len(v) == 0);
+  CHECK(history_list(dir_store(dir), "prod", &v, &err) && list_len(v) == 0);
   value_release(v);
-  CHECK(history_last_success(dir, "prod", &v, &err) && v.kind == V_NULL);
-  CHECK(history_was_deployed(dir, "prod", "1.0.0", &yes, &err) && !yes);
-  CHECK(history_envs(dir, &v, &err) && list_len(v) == 0);
+  CHECK(history_last_success(dir_store(dir), "prod", &v, &err) && v.kind == V_NULL);
+  CHECK(history_was_deployed(dir_store(dir), "prod", "1.0.0", &yes, &err) && !yes);
+  CHECK(history_envs(dir_store(dir), &v, &err) && list_len(v) == 0);
   value_release(v);
 
   deploy(dir, "uat", "1.0.0", true, false, t);
@@ -50,7 +50,7 @@ static void test_queries(void) {
   deploy(dir, "prod", "1.1.1", true, false, t + 4000);
   deploy(dir, "prod", "1.2.0", false, false, t + 5000);
 
-  CHECK(history_list(dir, "prod", &v, &err));
+  CHECK(history_list(dir_store(dir), "prod", &v, &err));
   CHECK_INT(list_len(v), 3);
   CHECK_STR(str_at(list_get(v, 0), "version"), "1.2.0"); /* newest first */
   CHECK_STR(str_at(list_get(v, 0), "result"), "failed");
@@ -67,25 +67,25 @@ static void test_queries(void) {
   value_release(v);
 
   /* the last successful version skips the failed 1.2.0 */
-  CHECK(history_last_success(dir, "prod", &v, &err));
+  CHECK(history_last_success(dir_store(dir), "prod", &v, &err));
   CHECK_STR(str_at(v, "version"), "1.1.1");
   value_release(v);
 
   /* promotion order: `after uat` */
-  CHECK(history_was_deployed(dir, "uat", "1.1.1", &yes, &err) && yes);
-  CHECK(history_was_deployed(dir, "uat", "1.1.0", &yes, &err) && !yes); /* it failed there */
-  CHECK(history_was_deployed(dir, "uat", "1.2.0", &yes, &err) && !yes); /* never there */
+  CHECK(history_was_deployed(dir_store(dir), "uat", "1.1.1", &yes, &err) && yes);
+  CHECK(history_was_deployed(dir_store(dir), "uat", "1.1.0", &yes, &err) && !yes); /* it failed there */
+  CHECK(history_was_deployed(dir_store(dir), "uat", "1.2.0", &yes, &err) && !yes); /* never there */
 
   /* rollback target: the successful version before the current one */
-  CHECK(history_rollback_target(dir, "prod", &v, &err));
+  CHECK(history_rollback_target(dir_store(dir), "prod", &v, &err));
   CHECK_STR(str_at(v, "version"), "1.0.0");
   value_release(v);
 
   /* after rolling back to 1.0.0 there is nothing older: a rollback
    * walks back, it does not alternate with 1.1.1 */
   deploy(dir, "prod", "1.0.0", true, true, t + 6000);
-  CHECK(history_rollback_target(dir, "prod", &v, &err) && v.kind == V_NULL);
-  CHECK(history_list(dir, "prod", &v, &err));
+  CHECK(history_rollback_target(dir_store(dir), "prod", &v, &err) && v.kind == V_NULL);
+  CHECK(history_list(dir_store(dir), "prod", &v, &err));
   Value rb = list_get(v, 0);
   CHECK(map_get(rb, "rollback").as.b);
   CHECK_STR(str_at(rb, "forced_reason"), "hotfix");
@@ -94,35 +94,35 @@ static void test_queries(void) {
   /* only one version ever deployed: nothing to roll back to */
   deploy(dir, "dev", "0.1.0", true, false, t);
   deploy(dir, "dev", "0.1.0", true, false, t + 10);
-  CHECK(history_rollback_target(dir, "dev", &v, &err) && v.kind == V_NULL);
+  CHECK(history_rollback_target(dir_store(dir), "dev", &v, &err) && v.kind == V_NULL);
 
   /* 1 -> 2 -> 3, then rollbacks walk back 3 -> 2 -> 1; a new deploy on
    * top of a rollback goes back to what it replaced */
   const char *walk[] = {"1", "2", "3"};
   for (int i = 0; i < 3; i++) deploy(dir, "stage", walk[i], true, false, t + i);
   deploy(dir, "stage", "3", false, false, t + 3); /* a failure changes nothing */
-  CHECK(history_rollback_target(dir, "stage", &v, &err));
+  CHECK(history_rollback_target(dir_store(dir), "stage", &v, &err));
   CHECK_STR(str_at(v, "version"), "2");
   value_release(v);
   deploy(dir, "stage", "2", true, true, t + 4);
-  CHECK(history_rollback_target(dir, "stage", &v, &err));
+  CHECK(history_rollback_target(dir_store(dir), "stage", &v, &err));
   CHECK_STR(str_at(v, "version"), "1");
   value_release(v);
   deploy(dir, "stage", "1", true, true, t + 5);
-  CHECK(history_rollback_target(dir, "stage", &v, &err) && v.kind == V_NULL);
+  CHECK(history_rollback_target(dir_store(dir), "stage", &v, &err) && v.kind == V_NULL);
   deploy(dir, "stage", "4", true, false, t + 6);
-  CHECK(history_rollback_target(dir, "stage", &v, &err));
+  CHECK(history_rollback_target(dir_store(dir), "stage", &v, &err));
   CHECK_STR(str_at(v, "version"), "1");
   value_release(v);
 
-  CHECK(history_envs(dir, &v, &err));
+  CHECK(history_envs(dir_store(dir), &v, &err));
   char *json = json_of(v);
   CHECK_STR(json, "[\"dev\",\"prod\",\"stage\",\"uat\"]");
   free(json);
   value_release(v);
 
   /* names that would escape the state directory are refused */
-  CHECK(!history_list(dir, "../x", &v, &err));
+  CHECK(!history_list(dir_store(dir), "../x", &v, &err));
   CHECK(err && strstr(err, "../x"));
   free(err), err = NULL;
 
@@ -131,10 +131,10 @@ static void test_queries(void) {
   FILE *f = fopen(path, "ab");
   fputs("{\"env\":\"uat\",\"version\":\"9.9", f);
   fclose(f);
-  CHECK(history_list(dir, "uat", &v, &err) && list_len(v) == 3);
+  CHECK(history_list(dir_store(dir), "uat", &v, &err) && list_len(v) == 3);
   value_release(v);
   deploy(dir, "uat", "2.0.0", true, false, t + 7000);
-  CHECK(history_list(dir, "uat", &v, &err) && list_len(v) == 4);
+  CHECK(history_list(dir_store(dir), "uat", &v, &err) && list_len(v) == 4);
   CHECK_STR(str_at(list_get(v, 0), "version"), "2.0.0");
   value_release(v);
   size_t len;

@@ -28,7 +28,7 @@ static Value event_of(const char *kind) {
 static RunState replay(const char *dir, const char *id) {
   RunState r;
   char *err = NULL;
-  if (!CHECK(journal_replay(dir, id, &r, &err))) fprintf(stderr, "    %s\n", err);
+  if (!CHECK(journal_replay(dir_store(dir), id, &r, &err))) fprintf(stderr, "    %s\n", err);
   free(err);
   return r;
 }
@@ -36,7 +36,7 @@ static RunState replay(const char *dir, const char *id) {
 static void test_round_trip(void) {
   char *dir = scratch_dir(), *err = NULL;
   Journal j;
-  CHECK(journal_create(&j, dir, NULL, &err));
+  CHECK(journal_create(&j, dir_store(dir), NULL, &err));
   char *id = xstrdup(j.run_id);
   CHECK(state_name_ok(id));
   Value ev = event_of("push");
@@ -67,7 +67,7 @@ static void test_round_trip(void) {
 
   /* rp approve appends without owning */
   Journal a;
-  CHECK(journal_open(&a, dir, id, false, &err));
+  CHECK(journal_open(&a, dir_store(dir), id, false, &err));
   CHECK(journal_decision(&a, true, "prod", "1.2.3", "bob", "lgtm", &err));
   journal_close(&a);
 
@@ -95,7 +95,7 @@ static void test_round_trip(void) {
   run_state_free(&r);
 
   /* rp resume: owns it again, the gated stage runs, the run finishes */
-  CHECK(journal_open(&j, dir, id, true, &err));
+  CHECK(journal_open(&j, dir_store(dir), id, true, &err));
   CHECK(journal_stage_started(&j, "deploy", 1, &err));
   r = replay(dir, id);
   CHECK_STR(run_status_name(r.status), "running");
@@ -134,7 +134,7 @@ static void test_statuses(void) {
 
   /* unfinished and still owned: running; once the owner is gone: crashed */
   Journal j;
-  CHECK(journal_create(&j, dir, "run-crash", &err));
+  CHECK(journal_create(&j, dir_store(dir), "run-crash", &err));
   CHECK(journal_run_started(&j, "p", "p.rp", ev, "al", &err));
   CHECK(journal_stage_started(&j, "build", 1, &err));
   RunState r = replay(dir, "run-crash");
@@ -144,7 +144,7 @@ static void test_statuses(void) {
   /* a second owner is refused and told who drives the run */
   Journal k;
   free(err), err = NULL;
-  CHECK(!journal_open(&k, dir, "run-crash", true, &err));
+  CHECK(!journal_open(&k, dir_store(dir), "run-crash", true, &err));
   CHECK(err && strstr(err, "run run-crash is in progress in another process (pid "));
   free(err), err = NULL;
   journal_close(&j);
@@ -154,21 +154,21 @@ static void test_statuses(void) {
   run_state_free(&r);
 
   /* the same id cannot start twice */
-  CHECK(!journal_create(&j, dir, "run-crash", &err));
+  CHECK(!journal_create(&j, dir_store(dir), "run-crash", &err));
   CHECK(err && strstr(err, "exists already"));
   free(err), err = NULL;
-  CHECK(!journal_create(&j, dir, "../evil", &err));
+  CHECK(!journal_create(&j, dir_store(dir), "../evil", &err));
   free(err), err = NULL;
-  CHECK(!journal_replay(dir, "nope", &r, &err));
+  CHECK(!journal_replay(dir_store(dir), "nope", &r, &err));
   CHECK(err && strstr(err, "no run nope"));
   free(err), err = NULL;
 
   /* a rejection of the gate it waits at */
-  CHECK(journal_create(&j, dir, "run-reject", &err));
+  CHECK(journal_create(&j, dir_store(dir), "run-reject", &err));
   CHECK(journal_run_started(&j, "p", "p.rp", ev, "al", &err));
   CHECK(journal_gate_waiting(&j, "deploy", "prod", "2.0.0", V_NULL_VALUE, &err));
   journal_close(&j);
-  CHECK(journal_open(&j, dir, "run-reject", false, &err));
+  CHECK(journal_open(&j, dir_store(dir), "run-reject", false, &err));
   CHECK(journal_decision(&j, true, "uat", NULL, "carol", NULL, &err)); /* another env */
   r = replay(dir, "run-reject");
   CHECK_STR(run_status_name(r.status), "waiting");
@@ -181,7 +181,7 @@ static void test_statuses(void) {
   run_state_free(&r);
 
   /* a failed run */
-  CHECK(journal_create(&j, dir, "run-fail", &err));
+  CHECK(journal_create(&j, dir_store(dir), "run-fail", &err));
   CHECK(journal_run_started(&j, "p", "p.rp", ev, "al", &err));
   CHECK(journal_run_finished(&j, "failed", &err));
   journal_close(&j);
@@ -192,7 +192,7 @@ static void test_statuses(void) {
   /* rp runs: oldest first, with event kind, status and duration */
   RunSummary *runs;
   size_t n;
-  CHECK(journal_list(dir, &runs, &n, &err));
+  CHECK(journal_list(dir_store(dir), &runs, &n, &err));
   CHECK_INT(n, 3);
   if (n == 3) {
     CHECK_STR(runs[0].id, "run-crash");
@@ -206,7 +206,7 @@ static void test_statuses(void) {
   }
   run_summaries_free(runs, n);
   char *none = xasprintf("%s/absent", dir);
-  CHECK(journal_list(none, &runs, &n, &err) && n == 0);
+  CHECK(journal_list(dir_store(none), &runs, &n, &err) && n == 0);
   free(none);
   value_release(ev);
   free(err);
@@ -225,7 +225,7 @@ static bool write_whole(const char *path, const char *data, size_t len) {
 static void test_torn_tail(void) {
   char *dir = scratch_dir(), *err = NULL;
   Journal j;
-  CHECK(journal_create(&j, dir, "torn", &err));
+  CHECK(journal_create(&j, dir_store(dir), "torn", &err));
   Value ev = event_of("push");
   CHECK(journal_run_started(&j, "p", "p.rp", ev, "al", &err));
   CHECK(journal_stage_started(&j, "build", 1, &err));
@@ -245,7 +245,7 @@ static void test_torn_tail(void) {
   for (size_t cut = last; cut < len; cut++) {
     write_whole(path, full, cut);
     RunState r;
-    if (!journal_replay(dir, "torn", &r, &err)) {
+    if (!journal_replay(dir_store(dir), "torn", &r, &err)) {
       bad++;
       free(err), err = NULL;
       continue;
@@ -258,10 +258,10 @@ static void test_torn_tail(void) {
     /* the next writer cuts the torn line off and its record is whole */
     if (cut % 5 == 0 || cut == len - 1) {
       Journal w;
-      CHECK(journal_open(&w, dir, "torn", false, &err));
+      CHECK(journal_open(&w, dir_store(dir), "torn", false, &err));
       CHECK(journal_run_finished(&w, "failed", &err));
       journal_close(&w);
-      if (journal_replay(dir, "torn", &r, &err)) {
+      if (journal_replay(dir_store(dir), "torn", &r, &err)) {
         if (r.nrecords == 4 && !r.torn && r.status == RUN_FAILED) repaired++;
         else bad++;
         run_state_free(&r);
@@ -297,7 +297,7 @@ static void test_torn_tail(void) {
 static void writer_loop(const char *dir, const char *id, int out) {
   Journal j;
   char *err = NULL;
-  if (!journal_open(&j, dir, id, true, &err)) {
+  if (!journal_open(&j, dir_store(dir), id, true, &err)) {
     fprintf(stderr, "writer: %s\n", err);
     _exit(2);
   }
@@ -359,7 +359,7 @@ static void test_kill_writer(void) {
     char id[32];
     snprintf(id, sizeof id, "kill-%d", round);
     Journal j;
-    CHECK(journal_create(&j, dir, id, &err));
+    CHECK(journal_create(&j, dir_store(dir), id, &err));
     Value ev = event_of("push");
     CHECK(journal_run_started(&j, "p", "p.rp", ev, "al", &err));
     value_release(ev);
@@ -411,11 +411,11 @@ static void test_kill_writer(void) {
 static void test_concurrent_appenders(void) {
   char *dir = scratch_dir(), *err = NULL;
   Journal j;
-  CHECK(journal_create(&j, dir, "both", &err));
+  CHECK(journal_create(&j, dir_store(dir), "both", &err));
   pid_t pid = fork();
   if (pid == 0) {
     Journal a;
-    if (!journal_open(&a, dir, "both", false, &err)) _exit(2);
+    if (!journal_open(&a, dir_store(dir), "both", false, &err)) _exit(2);
     for (int i = 0; i < 150; i++)
       if (!journal_decision(&a, true, "prod", NULL, "bob", "x", &err)) _exit(3);
     journal_close(&a);
@@ -471,7 +471,7 @@ static int helper(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "--writer") == 0) {
     Journal j;
     char *err = NULL;
-    if (!journal_create(&j, argv[2], argv[3], &err)) {
+    if (!journal_create(&j, dir_store(argv[2]), argv[3], &err)) {
       fprintf(stderr, "%s\n", err);
       return 2;
     }

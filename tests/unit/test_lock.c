@@ -21,7 +21,7 @@ static pid_t spawn_holder(const char *dir, const char *env, const char *run, int
     close(fds[0]);
     FileLock l;
     char *err = NULL;
-    if (lock_acquire(&l, dir, env, run, 0, NULL, NULL, &err) != LOCK_ACQUIRED) _exit(2);
+    if (store_lock_env(dir_store(dir), &l, env, run, 0, NULL, NULL, &err) != LOCK_ACQUIRED) _exit(2);
     if (write(fds[1], "x", 1) != 1) _exit(3);
     if (hold_ms < 0) for (;;) pause();
     struct timespec ts = {hold_ms / 1000, (long)(hold_ms % 1000) * 1000000L};
@@ -59,11 +59,11 @@ static void on_wait(const LockHolder *h, void *ctx) {
 static void test_in_process(void) {
   char *dir = scratch_dir(), *err = NULL;
   FileLock l;
-  CHECK(lock_acquire(&l, dir, "prod", "run-1", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-1", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
   CHECK(l.fd >= 0 && (fcntl(l.fd, F_GETFD) & FD_CLOEXEC)); /* exec'd commands never hold it */
   bool held = false;
   LockHolder h;
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && held);
   CHECK_STR(h.run, "run-1");
   CHECK_INT(h.pid, getpid());
   char *host = state_hostname();
@@ -77,14 +77,14 @@ static void test_in_process(void) {
   lock_holder_free(&h);
   lock_release(&l);
   CHECK(l.fd == -1);
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held && !h.run);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && !held && !h.run);
   /* other environments are independent; bad names are refused */
-  CHECK(lock_acquire(&l, dir, "uat", "run-2", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &l, "uat", "run-2", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
   FileLock m;
-  CHECK(lock_acquire(&m, dir, "prod", "run-3", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &m, "prod", "run-3", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
   lock_release(&m);
   lock_release(&l);
-  CHECK(lock_acquire(&l, dir, "../etc", "run-2", 0, NULL, NULL, &err) == LOCK_FAILED);
+  CHECK(store_lock_env(dir_store(dir), &l, "../etc", "run-2", 0, NULL, NULL, &err) == LOCK_FAILED);
   CHECK(err && strstr(err, "../etc"));
   free(err);
   rm_rf(dir);
@@ -96,7 +96,7 @@ static void test_wait_for_release(void) {
   Waited w = {0};
   int64_t t0 = state_now_ms();
   FileLock l;
-  CHECK(lock_acquire(&l, dir, "prod", "run-B", 5000, on_wait, &w, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-B", 5000, on_wait, &w, &err) == LOCK_ACQUIRED);
   int64_t waited = state_now_ms() - t0;
   CHECK(waited >= 200 && waited < 1500); /* got it at the release, not at the child's exit */
   CHECK_INT(w.calls, 1);
@@ -104,7 +104,7 @@ static void test_wait_for_release(void) {
   CHECK_INT(w.pid, holder);
   bool held;
   LockHolder h;
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && held);
   CHECK_STR(h.run, "run-B");
   lock_holder_free(&h);
   lock_release(&l);
@@ -119,7 +119,7 @@ static void test_timeout_and_kill(void) {
   pid_t holder = spawn_holder(dir, "prod", "run-A", -1);
   FileLock l;
   int64_t t0 = state_now_ms();
-  CHECK(lock_acquire(&l, dir, "prod", "run-B", 250, NULL, NULL, &err) == LOCK_TIMED_OUT);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-B", 250, NULL, NULL, &err) == LOCK_TIMED_OUT);
   int64_t waited = state_now_ms() - t0;
   CHECK(waited >= 250 && waited < 1500);
   CHECK(err && strstr(err, "environment 'prod' is locked by run run-A (pid "));
@@ -128,12 +128,12 @@ static void test_timeout_and_kill(void) {
   CHECK(l.fd == -1);
   /* try once: no waiting at all */
   t0 = state_now_ms();
-  CHECK(lock_acquire(&l, dir, "prod", "run-B", 0, NULL, NULL, &err) == LOCK_TIMED_OUT);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-B", 0, NULL, NULL, &err) == LOCK_TIMED_OUT);
   CHECK(state_now_ms() - t0 < 200);
   free(err), err = NULL;
   /* kill -9 the holder: the kernel releases its lock */
   reap(holder, true);
-  CHECK(lock_acquire(&l, dir, "prod", "run-B", 1000, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-B", 1000, NULL, NULL, &err) == LOCK_ACQUIRED);
   lock_release(&l);
   rm_rf(dir);
 }
@@ -143,7 +143,7 @@ static void test_timeout_and_kill(void) {
 static void test_shared_across_fork(void) {
   char *dir = scratch_dir(), *err = NULL;
   FileLock l;
-  CHECK(lock_acquire(&l, dir, "prod", "run-F", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-F", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
   pid_t child = fork();
   if (child == 0) {
     for (;;) pause();
@@ -155,15 +155,15 @@ static void test_shared_across_fork(void) {
   lock_release(&l);
   bool held;
   LockHolder h;
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && held);
   CHECK_STR(h.run, "run-F");
   lock_holder_free(&h);
   reap(child, true);
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && !held);
   lock_holder_free(&h);
 
   /* a child releasing its copy leaves the parent's lock and note alone */
-  CHECK(lock_acquire(&l, dir, "prod", "run-G", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+  CHECK(store_lock_env(dir_store(dir), &l, "prod", "run-G", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
   child = fork();
   if (child == 0) {
     lock_release(&l);
@@ -171,11 +171,11 @@ static void test_shared_across_fork(void) {
     _exit(0);
   }
   reap(child, false);
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && held);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && held);
   CHECK_STR(h.run, "run-G");
   lock_holder_free(&h);
   lock_release(&l);
-  CHECK(lock_holder(dir, "prod", &held, &h, &err) && !held);
+  CHECK(store_holder(dir_store(dir), SLOCK_DEPLOY, "prod", &held, &h, &err) && !held);
   rm_rf(dir);
 }
 
@@ -198,7 +198,7 @@ static pid_t spawn_waiter(const char *dir, const char *env, char letter, int out
     close(held);
     FileLock l;
     char *err = NULL, run[] = {'r', 'u', 'n', '-', letter, 0};
-    if (lock_acquire(&l, dir, env, run, -1, NULL, NULL, &err) != LOCK_ACQUIRED) _exit(2);
+    if (store_lock_env(dir_store(dir), &l, env, run, -1, NULL, NULL, &err) != LOCK_ACQUIRED) _exit(2);
     if (write(out, &letter, 1) != 1) _exit(3);
     struct timespec ts = {0, 20 * 1000000L};
     nanosleep(&ts, NULL);
@@ -222,7 +222,7 @@ static void test_first_come_first_served(void) {
   char *dir = scratch_dir(), *err = NULL;
   for (int round = 0; round < 3; round++) {
     FileLock l;
-    CHECK(lock_acquire(&l, dir, "prod", "holder", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
+    CHECK(store_lock_env(dir_store(dir), &l, "prod", "holder", 0, NULL, NULL, &err) == LOCK_ACQUIRED);
     int fds[2];
     if (pipe(fds) != 0) abort();
     const char *order = "ABCDEF";

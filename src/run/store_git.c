@@ -1,0 +1,648 @@
+/* store_git.c — the git backend: rp's state under refs/rp/ of a repository.
+ *
+ * Each log is one ref holding one file, `log.ndjson`, the same lines the
+ * directory backend writes; each lock is a lease, one ref holding
+ * `lease.json`. Refs (doc/state.md, "The git backend"):
+ *   refs/rp/runs/<RUN_ID>      a run's journal
+ *   refs/rp/history/<ENV>      deploys to ENV
+ *   refs/rp/ephemeral/<ENV>    ENV's instances
+ *   refs/rp/locks/<ENV>        ENV's deploy lease
+ *   refs/rp/owners/<RUN_ID>    the lease of the process driving a run
+ *   refs/rp/decisions/<RUN_ID> held while one decision is taken at its gate
+ * Every change is a commit on the ref's tip pushed without force; when
+ * someone moved the ref first, the push is refused, the ref fetched again
+ * and the change re-applied on the new tip. Records appended without
+ * `sync` wait in memory for the next synced append to the same log. */
+#include "run/store.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/codec.h"
+#include "prim/git.h"
+
+/* A waiter's place in line lasts a lease and PLACE_SLACK_MS more: a busy
+ * machine renewing it late keeps it; a dead waiter holds the line no longer. */
+enum { WRITE_TRIES = 50, FRESH_MS = 500, PLACE_SLACK_MS = 10000 };
+
+typedef struct GitStore {
+  GitCtx *ctx;
+  GitRefStore *rs;
+  char *url, *cache; /* to open the cache again in a keeper */
+  char *token;      /* RP_STATE_TOKEN; never shown */
+  Value pending;    /* ref -> list of records not pushed yet */
+  Value fetched;    /* ref or "prefix*" -> when it was last fetched (ms) */
+  int64_t lease_ms; /* a lease's length; renewed every third of it */
+} GitStore;
+
+/* What a FileLock holds on this backend. */
+typedef struct Lease {
+  char *ref;
+  char *run;     /* the run it is held for */
+  char *holder;  /* this holder's random id, in the lease */
+  pid_t keeper;  /* the process renewing it, or 0 */
+} Lease;
+
+static GitStore *G(Store *s) { return s->impl; }
+
+static const char *const space_refs[] = {"refs/rp/runs/", "refs/rp/history/", "refs/rp/ephemeral/"};
+static const char *const lock_refs[] = {"refs/rp/owners/", "refs/rp/decisions/", "refs/rp/locks/"};
+
+static char *log_ref(StoreSpace sp, const char *name) { return xasprintf("%s%s", space_refs[sp], name); }
+
+/* A GitErr as *err (taken). */
+static bool failed(GitErr *ge, char **err) {
+  *err = ge->msg ? ge->msg : xstrdup("git error");
+  ge->msg = NULL;
+  gitp_err_free(ge);
+  return false;
+}
+
+/* ---- fetching ---- */
+
+/* Whether `ref` was fetched a moment ago, alone or by a glob covering it
+ * (all of refs/rp/, or all runs): reads within one command need not
+ * fetch it again. Writes never go by it (they are compare-and-swap). */
+static bool fresh(GitStore *g, const char *ref) {
+  int64_t now = state_now_ms();
+  Map *m = (Map *)g->fetched.as.obj;
+  for (size_t i = 0; i < m->n; i++) {
+    const char *key = m->keys[i]->data;
+    size_t n = strlen(key);
+    bool covers = !strcmp(key, ref) || (n && key[n - 1] == '*' && !strncmp(key, ref, n - 1));
+    if (covers && now - m->vals[i].as.i < FRESH_MS) return true;
+  }
+  return false;
+}
+
+static bool fetch(GitStore *g, const char *ref, char **err) {
+  GitErr ge = {0};
+  if (!gitp_refstore_fetch(g->rs, ref, &ge)) return failed(&ge, err);
+  map_set(g->fetched, ref, v_int(state_now_ms()));
+  return true;
+}
+
+/* Reads file `path` at `ref` as this cache has it. */
+static bool read_local(GitStore *g, const char *ref, const char *path, char **data, size_t *len, char **tip,
+                       char **err) {
+  GitErr ge = {0};
+  return gitp_refstore_read(g->rs, ref, path, data, len, tip, &ge) || failed(&ge, err);
+}
+
+/* ---- writing: compare and swap, re-applied until it lands ---- */
+
+/* Makes the new content of a file from its current one (NULL: none). */
+typedef bool (*Change)(const char *old, size_t len, Buf *out, void *ctx, char **err);
+
+/* Applies `change` to `path` at `ref` and pushes; when the remote moved,
+ * fetches and applies it again to what it has now. */
+static bool update(GitStore *g, const char *ref, const char *path, const char *message, Change change, void *ctx,
+                   char **err) {
+  for (int tries = 0;; tries++) {
+    char *old = NULL, *tip = NULL;
+    size_t len = 0;
+    Buf out = {0};
+    GitErr ge = {0};
+    bool ok = read_local(g, ref, path, &old, &len, &tip, err) && change(old, len, &out, ctx, err);
+    bool same = ok && (old ? out.len == len && !memcmp(out.data, old, len) : !out.len);
+    bool pushed = ok && (same || gitp_refstore_write(g->rs, ref, tip, path, out.data ? out.data : "", out.len, message, &ge));
+    free(old);
+    free(tip);
+    buf_free(&out);
+    if (pushed) return true;
+    if (!ok) return false;
+    if (ge.kind != GIT_ERR_REMOTE_MOVED || tries == WRITE_TRIES) return failed(&ge, err);
+    gitp_err_free(&ge);
+    if (!fetch(g, ref, err)) return false;
+    if (tries > 2) state_sleep_ms(5 + rand() % (10 * tries)); /* many writers at once: spread them */
+  }
+}
+
+/* The log so far, then `records` as lines. */
+static bool add_lines(const char *old, size_t len, Buf *out, void *ctx, char **err) {
+  (void)err;
+  Value records = *(Value *)ctx;
+  while (old && len && old[len - 1] != '\n') len--; /* an incomplete last line goes, as in files */
+  if (old) buf_putn(out, old, len);
+  for (size_t i = 0; i < list_len(records); i++) {
+    json_encode(list_get(records, i), out, false);
+    buf_putc(out, '\n');
+  }
+  return true;
+}
+
+static bool push_records(GitStore *g, const char *ref, Value records, char **err) {
+  char *msg = xasprintf("rp: %zu record%s", list_len(records), list_len(records) == 1 ? "" : "s");
+  bool ok = update(g, ref, "log.ndjson", msg, add_lines, &records, err);
+  free(msg);
+  return ok;
+}
+
+/* ---- logs ---- */
+
+static bool git_exists(Store *s, StoreSpace sp, const char *name, bool *yes, char **err) {
+  GitStore *g = G(s);
+  char *ref = log_ref(sp, name), *data = NULL, *tip = NULL;
+  size_t len;
+  bool ok = (fresh(g, ref) || fetch(g, ref, err)) && read_local(g, ref, "log.ndjson", &data, &len, &tip, err);
+  *yes = ok && (tip || map_get(g->pending, ref).kind == V_LIST);
+  free(data);
+  free(tip);
+  free(ref);
+  return ok;
+}
+
+static bool git_create_run(Store *s, const char *id, bool *exists, char **err) {
+  if (!git_exists(s, SPACE_RUNS, id, exists, err)) return false;
+  if (*exists) {
+    *err = xasprintf("%s: run %s exists already", s->spec, id);
+    return false;
+  }
+  /* the first commit, on no parent: refused if another machine made it first */
+  GitStore *g = G(s);
+  char *ref = log_ref(SPACE_RUNS, id);
+  GitErr ge = {0};
+  bool ok = gitp_refstore_write(g->rs, ref, NULL, "log.ndjson", "", 0, "rp: run created", &ge);
+  if (!ok) {
+    *exists = ge.kind == GIT_ERR_REMOTE_MOVED;
+    if (*exists) {
+      gitp_err_free(&ge);
+      *err = xasprintf("%s: run %s exists already", s->spec, id);
+    } else {
+      failed(&ge, err);
+    }
+  }
+  free(ref);
+  return ok;
+}
+
+/* Written and synced are the same here: a pushed record is on another machine. */
+static bool git_append(Store *s, StoreSpace sp, const char *name, Value records, Durability d, char **err) {
+  GitStore *g = G(s);
+  char *ref = log_ref(sp, name);
+  Value waiting = map_get(g->pending, ref);
+  if (waiting.kind != V_LIST) {
+    waiting = v_list();
+    map_set(g->pending, ref, waiting);
+  }
+  for (size_t i = 0; i < list_len(records); i++) list_push(waiting, value_retain(list_get(records, i)));
+  bool ok = true;
+  if (d != STORE_LAZY) { /* what waited goes first, in one commit */
+    ok = push_records(g, ref, waiting, err);
+    if (ok) map_delete(g->pending, ref);
+  }
+  free(ref);
+  return ok;
+}
+
+static bool git_flush(Store *s, StoreSpace sp, const char *name, char **err) {
+  Value none = v_list();
+  bool ok = git_append(s, sp, name, none, STORE_SYNCED, err);
+  value_release(none);
+  return ok;
+}
+
+static bool git_read(Store *s, StoreSpace sp, const char *name, StateRead *out, char **err) {
+  GitStore *g = G(s);
+  char *ref = log_ref(sp, name), *data = NULL;
+  size_t len = 0;
+  bool ok = (fresh(g, ref) || fetch(g, ref, err)) && read_local(g, ref, "log.ndjson", &data, &len, NULL, err);
+  if (ok) {
+    state_read_init(out);
+    if (data) state_parse(data, len, out);
+    Value waiting = map_get(g->pending, ref); /* this process's own, not pushed yet */
+    for (size_t i = 0; waiting.kind == V_LIST && i < list_len(waiting); i++)
+      list_push(out->records, value_retain(list_get(waiting, i)));
+  }
+  free(data);
+  free(ref);
+  return ok;
+}
+
+static bool git_list(Store *s, StoreSpace sp, Value *out, char **err) {
+  GitStore *g = G(s);
+  char *glob = xasprintf("%s*", space_refs[sp]);
+  bool ok = fresh(g, glob) || fetch(g, glob, err);
+  free(glob);
+  GitStrs names = {0};
+  GitErr ge = {0};
+  if (ok && !gitp_refstore_list(g->rs, space_refs[sp], &names, &ge)) ok = failed(&ge, err);
+  if (ok) {
+    *out = v_list();
+    for (size_t i = 0; i < names.n; i++)
+      if (state_name_ok(names.items[i])) list_push(*out, v_cstr(names.items[i]));
+  }
+  gitp_strs_free(&names);
+  return ok;
+}
+
+static char *git_where(Store *s, StoreSpace sp, const char *name) {
+  char *ref = log_ref(sp, name), *w = xasprintf("%s %s", s->spec, ref);
+  free(ref);
+  return w;
+}
+
+/* ---- leases ---- */
+
+typedef enum LeaseResult { LEASE_NONE, LEASE_BUSY, LEASE_TAKEN, LEASE_RENEWED, LEASE_RELEASED } LeaseResult;
+
+typedef struct LeaseNote {
+  GitStore *g;
+  const char *run_id, *holder;
+  bool take;          /* take it when free or expired (else wait in line), or only renew; */
+  bool release;       /* or let it go; */
+  bool leave;         /* or stop waiting for it */
+  LeaseResult result; /* set: what was done */
+  LockHolder was;     /* set: the live lease found, when another's */
+} LeaseNote;
+
+static bool lease_live(Value l) { return l.kind == V_MAP && !value_truthy(map_get(l, "released")); }
+
+static Value lease_parse(const char *text, size_t len) {
+  Value v = V_NULL_VALUE;
+  char *perr = NULL;
+  if (text && !json_parse(text, len, &v, &perr)) v = V_NULL_VALUE;
+  free(perr);
+  return v;
+}
+
+static int64_t time_of(Value rec, const char *key) {
+  int64_t ms = 0;
+  const char *s = value_get_str(rec, key);
+  if (s) state_parse_time(s, &ms);
+  return ms;
+}
+
+static Value waiter(LeaseNote *n, int64_t now) {
+  Value w = v_map();
+  map_set(w, "holder", v_cstr(n->holder));
+  map_set(w, "run", v_cstr(n->run_id ? n->run_id : ""));
+  map_set(w, "until", v_str_take(state_format_time(now + n->g->lease_ms + PLACE_SLACK_MS)));
+  return w;
+}
+
+/* The line of waiters, first come first served, as this holder leaves it:
+ * waiters that stopped renewing their place are dropped; this one is
+ * dropped (`drop`), else added or its place renewed (`stay`). */
+static Value lease_line(LeaseNote *n, Value cur, bool drop, bool stay, bool *first, bool *changed) {
+  int64_t now = state_now_ms();
+  Value line = v_list(), q = value_get(cur, "queue");
+  bool in_line = false;
+  *first = false;
+  for (size_t i = 0; q.kind == V_LIST && i < list_len(q); i++) {
+    Value w = list_get(q, i);
+    const char *h = value_get_str(w, "holder");
+    bool me = h && !strcmp(h, n->holder);
+    if (me && !in_line && !list_len(line)) *first = true;
+    if (me) in_line = true;
+    if (me && drop) *changed = true;
+    else if (me && stay && time_of(w, "until") - now < n->g->lease_ms / 2 + PLACE_SLACK_MS)
+      list_push(line, waiter(n, now)), *changed = true;
+    else if (!me && time_of(w, "until") <= now) *changed = true; /* it died waiting */
+    else list_push(line, value_retain(w));
+  }
+  if (!in_line && stay) {
+    *first = !list_len(line);
+    list_push(line, waiter(n, now));
+    *changed = true;
+  }
+  return line;
+}
+
+static Value lease_note(LeaseNote *n, Value cur, bool released) {
+  int64_t now = state_now_ms();
+  Value note = v_map();
+  map_set(note, "run", v_cstr(n->run_id ? n->run_id : ""));
+  if (released) {
+    map_set(note, "released", v_bool(true));
+    map_set(note, "at", v_str_take(state_format_time(now)));
+    return note;
+  }
+  map_set(note, "pid", v_int(getpid()));
+  map_set(note, "host", v_str_take(state_hostname()));
+  Value since = value_get(cur, "since");
+  map_set(note, "since", n->result == LEASE_RENEWED && is_str(since) ? value_retain(since)
+                                                                      : v_str_take(state_format_time(now)));
+  map_set(note, "expires", v_str_take(state_format_time(now + n->g->lease_ms)));
+  map_set(note, "holder", v_cstr(n->holder));
+  return note;
+}
+
+/* The lease after this holder's turn, from the one there: taken, renewed,
+ * released, or left to its holder (LEASE_NONE; LEASE_BUSY: this one
+ * waits in its line). */
+static bool lease_change(const char *old, size_t len, Buf *out, void *ctx, char **err) {
+  (void)err;
+  LeaseNote *n = ctx;
+  Value cur = lease_parse(old, len);
+  bool live = lease_live(cur);
+  const char *holder = live ? value_get_str(cur, "holder") : NULL;
+  bool ours = holder && !strcmp(holder, n->holder), first = false, changed = false;
+  lock_holder_free(&n->was);
+  if (live && !ours) lock_holder_from_note(cur, &n->was);
+  bool free_now = !live || (!ours && n->was.expires_ms <= state_now_ms());
+  bool waits = n->take && !ours && !n->release;
+  Value line = lease_line(n, cur, n->leave, waits && !n->leave, &first, &changed);
+  if (n->release) n->result = ours ? LEASE_RELEASED : LEASE_NONE;
+  else if (ours) n->result = LEASE_RENEWED;
+  else if (!n->take || n->leave) n->result = LEASE_NONE;
+  else n->result = free_now && first ? LEASE_TAKEN : LEASE_BUSY;
+  Value note;
+  if (n->result == LEASE_TAKEN) { /* out of the line */
+    value_release(line);
+    line = lease_line(n, cur, true, false, &first, &changed);
+  }
+  if (n->result == LEASE_NONE || n->result == LEASE_BUSY) {
+    note = changed ? (cur.kind == V_MAP ? map_copy(cur) : v_map()) : V_NULL_VALUE;
+  } else {
+    note = lease_note(n, cur, n->result == LEASE_RELEASED);
+    changed = true;
+  }
+  if (changed) {
+    if (list_len(line)) map_set(note, "queue", value_retain(line));
+    else map_delete(note, "queue");
+    json_encode(note, out, false);
+    buf_putc(out, '\n');
+  } else if (old) {
+    buf_putn(out, old, len);
+  }
+  value_release(note);
+  value_release(line);
+  value_release(cur);
+  return true;
+}
+
+/* Takes, renews or releases the lease at `ref` (fetched first), or waits
+ * in its line, re-applied on races; n->result says which happened. */
+static bool lease_update(GitStore *g, const char *ref, LeaseNote *n, char **err) {
+  const char *msg = n->release ? "rp: lease released" : n->take ? "rp: lease taken or waited for" : "rp: lease renewed";
+  return fetch(g, ref, err) && update(g, ref, "lease.json", msg, lease_change, n, err);
+}
+
+static char *new_holder_id(void) {
+  unsigned char b[12];
+  FILE *f = fopen("/dev/urandom", "rb");
+  size_t got = f ? fread(b, 1, sizeof b, f) : 0;
+  if (f) fclose(f);
+  for (size_t i = got; i < sizeof b; i++) b[i] = (unsigned char)(rand() ^ getpid());
+  return base64_encode(b, sizeof b);
+}
+
+/* A process that renews the lease every third of its length until it is
+ * killed (on release) or its parent dies (then the lease runs out). */
+static pid_t start_keeper(GitStore *g, const char *ref, LeaseNote n) {
+  pid_t parent = getpid(), pid = fork();
+  if (pid != 0) return pid < 0 ? 0 : pid;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(0);
+  /* a connection of its own: the parent's may be open, and two processes
+   * talking on one socket garble both (the parent's objects are left alone) */
+  GitErr ge = {0};
+  if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->token, &ge))) _exit(1);
+  /* SIGTERM (a release) ends it between two renewals, never in the middle
+   * of one: a ref update cut short leaves a lock file in the cache */
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, NULL);
+  for (;;) {
+    struct timespec nap = {(time_t)(g->lease_ms / 3000), (long)(g->lease_ms / 3 % 1000) * 1000000L};
+    if (sigtimedwait(&term, NULL, &nap) == SIGTERM) _exit(0);
+    char *err = NULL;
+    n.take = false;
+    if (!lease_update(g, ref, &n, &err)) { /* tried again at the next turn */
+      fprintf(stderr, "rp: renewing the lease %s: %s\n", ref, err);
+      free(err);
+    } else if (n.result != LEASE_RENEWED) {
+      _exit(0); /* taken over: nothing to renew */
+    }
+  }
+}
+
+static void took_over(const char *what, const LockHolder *was) {
+  char *who = lock_holder_describe(was), *at = state_format_time(was->expires_ms);
+  fprintf(stderr, "rp: taking over %s from %s: its lease expired at %s\n", what, who, at);
+  free(at);
+  free(who);
+}
+
+static LockResult git_lock(Store *s, StoreLockKind k, const char *name, const char *what, const char *run_id,
+                           int64_t wait_ms, LockWaitFn on_wait, void *ctx, FileLock *l, char **err) {
+  GitStore *g = G(s);
+  char *ref = xasprintf("%s%s", lock_refs[k], name);
+  LeaseNote n = {.g = g, .run_id = run_id, .take = true};
+  char *holder = new_holder_id();
+  n.holder = holder;
+  int64_t deadline = state_now_ms() + wait_ms, pause = 50;
+  bool told = false;
+  LockResult r = LOCK_ACQUIRED;
+  for (;;) {
+    if (!lease_update(g, ref, &n, err)) {
+      r = LOCK_FAILED;
+      break;
+    }
+    if (n.result == LEASE_TAKEN || n.result == LEASE_RENEWED) break;
+    int64_t now = state_now_ms();
+    if (wait_ms >= 0 && now >= deadline) {
+      char *who = lock_holder_describe(&n.was), *lerr = NULL;
+      *err = xasprintf("%s is locked by %s; gave up after %lld ms", what, who, (long long)wait_ms);
+      free(who);
+      n.leave = true; /* else its place would hold up the line until it runs out */
+      if (!lease_update(g, ref, &n, &lerr)) free(lerr);
+      r = LOCK_TIMED_OUT;
+      break;
+    }
+    if (!told && on_wait) on_wait(&n.was, ctx);
+    told = true;
+    int64_t nap = pause;
+    if (wait_ms >= 0 && deadline - now < nap) nap = deadline - now;
+    state_sleep_ms(nap);
+    if (pause < 1000 && pause < g->lease_ms / 4) pause *= 2; /* its place in line is renewed in time */
+  }
+  if (r == LOCK_ACQUIRED && n.was.run) took_over(what, &n.was); /* a live lease, expired */
+  lock_holder_free(&n.was);
+  if (r != LOCK_ACQUIRED) {
+    free(holder);
+    free(ref);
+    return r;
+  }
+  /* what was read before holding the lock may have changed while waiting
+   * for it (a decision taken by the previous holder): read afresh */
+  value_release(g->fetched);
+  g->fetched = v_map();
+  Lease *ls = xcalloc(1, sizeof *ls);
+  ls->ref = ref;
+  ls->holder = holder;
+  ls->run = xstrdup(run_id ? run_id : "");
+  n.take = false;
+  if (k != SLOCK_DECISIONS) ls->keeper = start_keeper(g, ref, n); /* held a few seconds at most */
+  l->fd = -1;
+  l->pid = getpid();
+  l->lease = ls;
+  return LOCK_ACQUIRED;
+}
+
+static void lease_free(FileLock *l) {
+  Lease *ls = l->lease;
+  if (!ls) return;
+  free(ls->ref);
+  free(ls->run);
+  free(ls->holder);
+  free(ls);
+  l->lease = NULL;
+}
+
+static void git_forget(Store *s, FileLock *l) {
+  (void)s;
+  lease_free(l); /* the parent holds it and its keeper renews it */
+}
+
+static void git_unlock(Store *s, FileLock *l) {
+  Lease *ls = l->lease;
+  if (!ls) return;
+  if (l->pid == getpid()) {
+    if (ls->keeper > 0) {
+      kill(ls->keeper, SIGTERM);
+      while (waitpid(ls->keeper, NULL, 0) < 0 && errno == EINTR) {
+      }
+    }
+    LeaseNote n = {.g = G(s), .run_id = ls->run, .holder = ls->holder, .release = true};
+    char *err = NULL;
+    if (!lease_update(G(s), ls->ref, &n, &err)) { /* it runs out by itself */
+      fprintf(stderr, "rp: releasing the lease %s: %s\n", ls->ref, err);
+      free(err);
+    }
+    lock_holder_free(&n.was);
+  }
+  lease_free(l);
+}
+
+static bool git_holder(Store *s, StoreLockKind k, const char *name, bool *held, LockHolder *out, char **err) {
+  GitStore *g = G(s);
+  char *ref = xasprintf("%s%s", lock_refs[k], name), *text = NULL;
+  size_t len = 0;
+  bool ok = (fresh(g, ref) || fetch(g, ref, err)) && read_local(g, ref, "lease.json", &text, &len, NULL, err);
+  Value cur = ok ? lease_parse(text, len) : V_NULL_VALUE;
+  if (lease_live(cur)) {
+    lock_holder_from_note(cur, out);
+    *held = out->expires_ms > state_now_ms();
+    if (!*held) lock_holder_free(out);
+  }
+  value_release(cur);
+  free(text);
+  free(ref);
+  return ok;
+}
+
+/* ---- opening ---- */
+
+static void git_close(Store *s) {
+  GitStore *g = G(s);
+  /* records still waiting go out now: a clean exit loses nothing */
+  Map *m = (Map *)g->pending.as.obj;
+  for (size_t i = 0; i < m->n; i++) {
+    char *err = NULL;
+    if (!push_records(g, m->keys[i]->data, m->vals[i], &err)) {
+      fprintf(stderr, "rp: %s\n", err);
+      free(err);
+    }
+  }
+  value_release(g->pending);
+  value_release(g->fetched);
+  gitp_refstore_close(g->rs);
+  gitp_free(g->ctx);
+  free(g->url);
+  free(g->cache);
+  free(g->token);
+  free(g);
+}
+
+static const StoreOps git_ops = {
+    .name = "git",        .create_run = git_create_run, .exists = git_exists, .append = git_append,
+    .flush = git_flush,   .read = git_read,             .list = git_list,     .lock = git_lock,
+    .holder = git_holder, .unlock = git_unlock,         .forget = git_forget, .where = git_where,
+    .close = git_close,
+};
+
+/* $XDG_CACHE_HOME/rp/state/<digest of the URL>, else under ~/.cache. */
+static char *cache_dir(const char *url, char **err) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  char *base = xdg && *xdg ? xasprintf("%s/rp/state", xdg)
+               : home && *home ? xasprintf("%s/.cache/rp/state", home) : NULL;
+  if (!base) {
+    *err = xstrdup("no cache directory for the state: set XDG_CACHE_HOME or HOME");
+    return NULL;
+  }
+  char *shown = strip_userinfo(url), *digest = sha256_digest(shown, strlen(shown));
+  char *dir = xasprintf("%s/%.16s", base, digest + 7); /* after "sha256:" */
+  bool ok = state_mkdirs(base, err);
+  free(digest);
+  free(shown);
+  free(base);
+  if (!ok) {
+    free(dir);
+    return NULL;
+  }
+  return dir;
+}
+
+/* A remote's URL: a URL, a path, or a remote of the pipeline's repository. */
+static char *resolve_remote(GitCtx *ctx, const char *remote, const char *pipeline_file, char **err) {
+  const char *colon = strchr(remote, ':'), *slash = strchr(remote, '/');
+  if (strstr(remote, "://") || (colon && (!slash || colon < slash))) return xstrdup(remote);
+  if (slash || remote[0] == '.') {
+    char *abs = realpath(remote, NULL);
+    if (!abs) *err = xasprintf("git:%s: no such repository", remote);
+    return abs;
+  }
+  const char *end = pipeline_file ? strrchr(pipeline_file, '/') : NULL;
+  char *dir = end ? xstrndup(pipeline_file, (size_t)(end - pipeline_file)) : xstrdup(".");
+  GitErr ge = {0};
+  char *url = gitp_remote_url(ctx, *dir ? dir : "/", remote, &ge);
+  free(dir);
+  if (!url) failed(&ge, err);
+  return url;
+}
+
+Store *store_open_git(const char *remote, const char *pipeline_file, char **err) {
+  GitStore *g = xcalloc(1, sizeof *g);
+  g->ctx = gitp_new();
+  g->pending = v_map();
+  g->fetched = v_map();
+  const char *lease = getenv("RP_STATE_LEASE");
+  g->lease_ms = (lease && atoll(lease) > 0 ? atoll(lease) : 60) * 1000;
+  const char *token = getenv("RP_STATE_TOKEN");
+  g->token = token && *token ? xstrdup(token) : NULL;
+  Store *s = xcalloc(1, sizeof *s);
+  s->ops = &git_ops;
+  s->impl = g;
+  char *url = resolve_remote(g->ctx, remote, pipeline_file, err), *cache = url ? cache_dir(url, err) : NULL;
+  if (url) {
+    char *shown = strip_userinfo(url);
+    s->spec = xasprintf("git:%s", shown);
+    free(shown);
+  } else {
+    s->spec = xasprintf("git:%s", remote);
+  }
+  GitErr ge = {0};
+  if (cache && !(g->rs = gitp_refstore_open(g->ctx, cache, url, g->token, &ge))) failed(&ge, err);
+  g->url = url;
+  g->cache = cache;
+  /* reach the remote now: an unreachable state stops a command before it starts anything */
+  char *ferr = NULL;
+  if (g->rs && !fetch(g, "refs/rp/*", &ferr)) {
+    *err = xasprintf("cannot reach the state at %s: %s", s->spec, ferr);
+    free(ferr);
+  }
+  if (*err) {
+    store_close(s);
+    return NULL;
+  }
+  return s;
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# tests/deploy.sh with the state on a git remote, over smart HTTP with a token.
+RP_TEST_STATE=git exec sh "$top_srcdir/tests/deploy.sh"
