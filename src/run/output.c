@@ -228,8 +228,18 @@ void report_run_started(Reporter *r, const char *pipeline, Value event) {
   fflush(r->out);
 }
 
+/* A stage's own colour for its lines on a terminal: a hash of its name, so
+ * it keeps it from run to run. Neither red nor green: they say failed, ok. */
+static const char *stage_color(const char *name) {
+  static const char *palette[] = {"36", "35", "34", "33", "96", "95", "94", "93"};
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 16777619u;
+  return palette[h % (sizeof palette / sizeof *palette)];
+}
+
 static void start_line(Reporter *r, const char *stage) {
-  buf_printf(&r->pending, r->color ? "\033[1m▶ %s\033[0m\n" : "--- %s\n", stage);
+  if (r->mode == OUT_TERMINAL) buf_printf(&r->pending, "\033[1;%sm▶ %s\033[0m\n", stage_color(stage), stage);
+  else buf_printf(&r->pending, r->color ? "\033[1m▶ %s\033[0m\n" : "--- %s\n", stage);
 }
 
 /* A CI group holds the log of a stage that runs alone; it opens at its
@@ -329,7 +339,9 @@ void report_log_lines(Reporter *r, const char *stage, const char *stream, const 
   }
   bool grouped = s && r->group == (int)(s - r->stages); /* in its own group: as it is */
   if (grouped) group_show(r);
-  char *pre = grouped ? xstrdup("") : xasprintf(r->color ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
+  char *pre = grouped                           ? xstrdup("")
+              : r->mode == OUT_TERMINAL && stage ? xasprintf("\033[%sm[%s]\033[0m ", stage_color(stage), stage)
+              : xasprintf(r->color ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
   put_prefixed(&r->pending, pre, data, len);
   free(pre);
   if (r->pending.len >= PENDING_MAX) report_flush(r);
