@@ -116,12 +116,18 @@ static void put_seconds(Buf *b, double secs) {
   format_duration((int64_t)(secs < 0 ? 0 : secs) * 1000, b);
 }
 
+/* Its width on a terminal, in characters as UTF-8 counts them. */
+static int text_width(const char *text) {
+  int n = 0;
+  for (const char *p = text; p && *p; p++) n += ((unsigned char)*p & 0xC0) != 0x80;
+  return n;
+}
+
 /* Text for the status line: a name's control characters would move the
  * cursor, and its width must stay under the terminal's (a line that wraps
- * cannot be erased): at most `cols` characters, as UTF-8 counts them. */
+ * cannot be erased): at most `cols` characters. */
 static void put_fitted(Buf *line, const char *text, int cols) {
-  int used = 0;
-  for (const char *p = line->data; p && *p; p++) used += ((unsigned char)*p & 0xC0) != 0x80;
+  int used = text_width(line->data);
   for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
     bool lead = (*p & 0xC0) != 0x80;
     if (lead && used >= cols) return;
@@ -524,6 +530,25 @@ static void write_summary(Reporter *r, const char *status, double secs) {
   buf_free(&b);
 }
 
+/* The closing table. Its first column is as wide as the longest name, and
+ * at least 32 (as it has always been, for whatever reads it); on a
+ * terminal each status has its colour. */
+static void summary_table(Reporter *r) {
+  static const char *color[] = {"2", "34", "32", "31", "33", "36"}; /* by StageStatus */
+  int w = 32;
+  for (int i = 0; i < r->nstages; i++)
+    if (text_width(r->stages[i].name) > w) w = text_width(r->stages[i].name);
+  fprintf(r->out, "\n%-*s %-8s %s\n", w, "STAGE", "STATUS", "TIME");
+  for (int i = 0; i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    const char *st = stage_status_name(s->status);
+    fprintf(r->out, "%s%*s ", s->name, w - text_width(s->name), "");
+    if (r->mode == OUT_TERMINAL) fprintf(r->out, "\033[%sm%-8s\033[0m", color[s->status], st);
+    else fprintf(r->out, "%-8s", st);
+    fprintf(r->out, " %.2fs\n", s->seconds);
+  }
+}
+
 void report_run_finished(Reporter *r, int exit_code) {
   write_pending(r);
   report_hide_status(r);
@@ -538,10 +563,7 @@ void report_run_finished(Reporter *r, int exit_code) {
     json_event(r, "run_finished", f);
     return;
   }
-  fprintf(r->out, "\n%-32s %-8s %s\n", "STAGE", "STATUS", "TIME");
-  for (int i = 0; i < r->nstages; i++)
-    fprintf(r->out, "%-32s %-8s %.2fs\n", r->stages[i].name, stage_status_name(r->stages[i].status),
-            r->stages[i].seconds);
+  summary_table(r);
   fprintf(r->out, "run %s %s in %.2fs\n", r->run_id, st, secs);
   write_summary(r, st, secs);
   fflush(r->out);
