@@ -402,9 +402,16 @@ static void remember_dry_deploy(RunCtx *c, const char *env, const char *version)
   list_push(map_get(c->dry_deploys, env), v_cstr(version));
 }
 
+typedef struct LockWaiter {
+  const char *stage;
+  Reporter *rep;
+} LockWaiter;
+
 static void on_lock_wait(const LockHolder *h, void *ctx) {
+  const LockWaiter *w = ctx;
   char *who = lock_holder_describe(h);
-  fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", (const char *)ctx, who);
+  report_hide_status(w->rep); /* the message gets a line of its own */
+  fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", w->stage, who);
   free(who);
 }
 
@@ -510,8 +517,9 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
+    LockWaiter w = {u->name, s->rep};
     LockResult r = lock_acquire(&c->locks[i], c->state_dir, c->targets[i], c->journal->run_id, c->lock_wait_ms,
-                                on_lock_wait, (void *)u->name, &err);
+                                on_lock_wait, &w, &err);
     if (r != LOCK_ACQUIRED) {
       *reason = err;
       return GO_FAIL;
