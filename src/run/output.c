@@ -102,7 +102,7 @@ void report_wait_timer(Reporter *r, const char *env, double until) {
   free(r->timer_env);
   r->timer_env = env ? xstrdup(env) : NULL;
   r->timer_until = until;
-  report_hide_status(r);
+  report_hide_status(r); /* so that it is redrawn at once */
   report_flush(r);
 }
 
