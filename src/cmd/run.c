@@ -163,6 +163,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
   }
   Reporter rep;
   report_init(&rep, output_mode_detect(o->json), j->run_id, interp_secrets(I));
+  if (o->break_on_failure) rep.live = false; /* its session takes the terminal: no status line over it */
   /* one stage at a time when a failure may open a session on the terminal */
   Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : r->jobs,
                  .only = r->sel.only};

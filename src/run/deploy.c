@@ -266,7 +266,8 @@ static void decision_free(Decision *d) {
 }
 
 /* On a terminal: ask who approves. Returns true when approved here. */
-static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *version) {
+static bool ask_on_terminal(RunCtx *c, Reporter *rep, const Environment *env, const char *version) {
+  report_hide_status(rep); /* the prompt takes the terminal's last row */
   for (;;) {
     fprintf(stderr, "\nrp: deploying %s to %s needs an approval. Approve as (reviewer name; empty to leave it waiting): ",
             version ? version : "(no version)", env->name);
@@ -297,6 +298,23 @@ static bool ask_on_terminal(RunCtx *c, const Environment *env, const char *versi
     }
     return ok;
   }
+}
+
+/* An approval's wait timer, waited out here (on a terminal, or rp resume
+ * --wait) with its countdown on the status line. GO_WAIT when the run is
+ * cancelled meanwhile: it waits still, for a resume. */
+static GoDecision run_wait_timer(Scheduler *s, const char *env, int64_t ready_ms) {
+  int64_t left = ready_ms - state_now_ms();
+  report_wait_timer(s->rep, env, monotonic_seconds() + (double)left / 1000);
+  int tick = report_tick_ms(s->rep);
+  while ((left = ready_ms - state_now_ms()) > 0 && !sched_cancel_requested()) {
+    int64_t ms = tick > 0 && tick < left ? tick : left;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+    if (s->rep) report_flush(s->rep);
+  }
+  report_wait_timer(s->rep, NULL, 0);
+  return left > 0 ? GO_WAIT : GO_RUN;
 }
 
 /* The approval gate: GO_RUN when approved (and its wait timer is over). */
@@ -333,9 +351,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       }
       say(s, u, "rp: approved; waiting %llds for the wait timer of %s", (long long)((ready - now + 999) / 1000),
           env->name);
-      struct timespec ts = {(ready - now) / 1000, ((ready - now) % 1000) * 1000000};
-      if (nanosleep(&ts, NULL) != 0 && sched_cancel_requested()) return GO_WAIT;
-      return GO_RUN;
+      return run_wait_timer(s, env->name, ready);
     }
     if (!announced) {
       Value reviewers = gate_reviewers(env);
@@ -360,10 +376,11 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       value_release(reviewers);
       announced = true;
     }
-    if (ask && ask_on_terminal(c, env, version)) continue;
+    if (ask && ask_on_terminal(c, s->rep, env, version)) continue;
     if (!c->wait_for_gates) return GO_WAIT;
     if (sched_cancel_requested()) return GO_WAIT; /* still waiting: resume later */
     sleep(1);
+    if (s->rep) report_flush(s->rep); /* the status line's clocks */
   }
 }
 
@@ -385,9 +402,16 @@ static void remember_dry_deploy(RunCtx *c, const char *env, const char *version)
   list_push(map_get(c->dry_deploys, env), v_cstr(version));
 }
 
+typedef struct LockWaiter {
+  const char *stage;
+  Reporter *rep;
+} LockWaiter;
+
 static void on_lock_wait(const LockHolder *h, void *ctx) {
+  const LockWaiter *w = ctx;
   char *who = lock_holder_describe(h);
-  fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", (const char *)ctx, who);
+  report_hide_status(w->rep); /* the message gets a line of its own */
+  fprintf(stderr, "rp: %s: waiting for the environment's lock, held by %s\n", w->stage, who);
   free(who);
 }
 
@@ -495,8 +519,9 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
   if (locking) {
+    LockWaiter w = {u->name, s->rep};
     LockResult r = store_lock_env(c->store, &c->locks[i], c->targets[i], c->journal->run_id, c->lock_wait_ms,
-                                  on_lock_wait, (void *)u->name, &err);
+                                  on_lock_wait, &w, &err);
     if (r != LOCK_ACQUIRED) {
       *reason = err;
       return GO_FAIL;

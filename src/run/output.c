@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 /* The end of each stage's log kept for junit; the log itself is printed
  * whole as it arrives. Written out past this much buffered log. */
 enum { LOG_KEEP = 64 * 1024, PENDING_MAX = 1 << 20 };
+/* The status line's redraws: a few a second, enough for its clock. */
+enum { STATUS_EVERY_MS = 250 };
 
 double monotonic_seconds(void) {
   struct timespec ts;
@@ -45,6 +48,8 @@ void report_init(Reporter *r, OutputMode mode, const char *run_id, const Secrets
   r->started_ms = state_now_ms();
   r->color = mode == OUT_TERMINAL || (runner_of(r) != CI_NONE && want_color(stdout));
   r->group = -1;
+  const char *term = getenv("TERM");
+  r->live = mode == OUT_TERMINAL && isatty(fileno(r->out)) && !(term && !strcmp(term, "dumb"));
 }
 
 void report_free(Reporter *r) {
@@ -64,6 +69,7 @@ void report_free(Reporter *r) {
   value_release(r->by_name);
   free(r->run_id);
   free(r->pipeline);
+  free(r->timer_env);
 }
 
 StageReport *report_stage(Reporter *r, const char *name) {
@@ -83,12 +89,110 @@ static void tell_masks(Reporter *r) {
   if (r->mode == OUT_GITHUB && r->secrets) ci_add_masks(&r->pending, r->secrets, &r->masks_told);
 }
 
-void report_flush(Reporter *r) {
+/* ---- the status line ---- */
+
+void report_hide_status(Reporter *r) {
+  if (!r || !r->drawn) return;
+  fputs("\r\033[K", r->out);
+  fflush(r->out);
+  r->drawn = false;
+}
+
+int report_tick_ms(const Reporter *r) { return r && r->live ? STATUS_EVERY_MS : -1; }
+
+void report_wait_timer(Reporter *r, const char *env, double until) {
+  if (!r) return;
+  free(r->timer_env);
+  r->timer_env = env ? xstrdup(env) : NULL;
+  r->timer_until = until;
+  report_hide_status(r); /* so that it is redrawn at once */
+  report_flush(r);
+}
+
+static int terminal_columns(FILE *f) {
+  struct winsize ws;
+  return ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
+/* `secs` in whole seconds: 12s, 4m12s, 1h2m3s. */
+static void put_seconds(Buf *b, double secs) {
+  format_duration((int64_t)(secs < 0 ? 0 : secs) * 1000, b);
+}
+
+/* Its width on a terminal, in characters as UTF-8 counts them. */
+static int text_width(const char *text) {
+  int n = 0;
+  for (const char *p = text; p && *p; p++) n += ((unsigned char)*p & 0xC0) != 0x80;
+  return n;
+}
+
+/* Text for the status line: a name's control characters would move the
+ * cursor, and its width must stay under the terminal's (a line that wraps
+ * cannot be erased): at most `cols` characters. */
+static void put_fitted(Buf *line, const char *text, int cols) {
+  int used = text_width(line->data);
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    bool lead = (*p & 0xC0) != 0x80;
+    if (lead && used >= cols) return;
+    used += lead;
+    buf_putc(line, *p < 0x20 || *p == 0x7f ? '?' : (char)*p);
+  }
+}
+
+/* `⠋ running: build 12s · test[20] 3s · prod: approved, deploying in 4m12s` */
+static void status_text(const Reporter *r, double now, Buf *b) {
+  static const char *spin[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+  int cols = terminal_columns(r->out) - 1;
+  Buf part = {0};
+  put_fitted(b, spin[(long long)(now * 1000 / STATUS_EVERY_MS) % 10], cols);
+  const char *sep = " running: ";
+  for (int i = 0; i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    if (s->status != STAGE_RUNNING) continue;
+    part.len = 0;
+    buf_printf(&part, "%s%s ", sep, s->name);
+    put_seconds(&part, now - s->since);
+    put_fitted(b, part.data, cols);
+    sep = " · ";
+  }
+  if (r->timer_env) {
+    part.len = 0;
+    buf_printf(&part, "%s%s: approved, deploying in ", r->running ? " · " : " ", r->timer_env);
+    put_seconds(&part, r->timer_until - now + 0.999);
+    put_fitted(b, part.data, cols);
+  }
+  buf_free(&part);
+}
+
+static void status_show(Reporter *r) {
+  if (!r->live) return;
+  if (!r->running && !r->timer_env) {
+    report_hide_status(r);
+    return;
+  }
+  double now = monotonic_seconds();
+  Buf line = {0};
+  status_text(r, now, &line);
+  fprintf(r->out, "\r\033[K%s", line.data);
+  fflush(r->out);
+  buf_free(&line);
+  r->drawn = true;
+  r->drawn_at = now;
+}
+
+/* Writes what is buffered, with the status line erased first. */
+static void write_pending(Reporter *r) {
   tell_masks(r);
   if (!r->pending.len) return;
+  report_hide_status(r);
   fwrite(r->pending.data, 1, r->pending.len, r->out);
   fflush(r->out);
   r->pending.len = 0;
+}
+
+void report_flush(Reporter *r) {
+  write_pending(r);
+  if (!r->drawn || monotonic_seconds() - r->drawn_at >= STATUS_EVERY_MS / 1000.0) status_show(r);
 }
 
 /* One JSON event per line: {"kind", "schema", "at", "run", ...fields}, the
@@ -133,8 +237,18 @@ void report_run_started(Reporter *r, const char *pipeline, Value event) {
   fflush(r->out);
 }
 
+/* A stage's own colour for its lines on a terminal: a hash of its name, so
+ * it keeps it from run to run. Neither red nor green: they say failed, ok. */
+static const char *stage_color(const char *name) {
+  static const char *palette[] = {"36", "35", "34", "33", "96", "95", "94", "93"};
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 16777619u;
+  return palette[h % (sizeof palette / sizeof *palette)];
+}
+
 static void start_line(Reporter *r, const char *stage) {
-  buf_printf(&r->pending, r->color ? "\033[1m▶ %s\033[0m\n" : "--- %s\n", stage);
+  if (r->mode == OUT_TERMINAL) buf_printf(&r->pending, "\033[1;%sm▶ %s\033[0m\n", stage_color(stage), stage);
+  else buf_printf(&r->pending, r->color ? "\033[1m▶ %s\033[0m\n" : "--- %s\n", stage);
 }
 
 /* A CI group holds the log of a stage that runs alone; it opens at its
@@ -159,19 +273,17 @@ static void group_show(Reporter *r) {
 void report_stage_started(Reporter *r, const char *stage) {
   StageReport *s = report_stage(r, stage);
   s->status = STAGE_RUNNING;
+  s->since = monotonic_seconds();
   r->running++;
   if (runner_of(r) != CI_NONE) group_on_start(r, (int)(s - r->stages));
-  report_flush(r);
   if (r->mode == OUT_JSON) {
     Value f = v_map();
     map_set(f, "stage", v_cstr(stage));
     json_event(r, "stage_started", f);
-  } else if (r->mode == OUT_TERMINAL) {
-    fprintf(r->out, "\033[1m▶ %s\033[0m\n", stage);
-  } else if (r->mode == OUT_PLAIN) {
-    fprintf(r->out, "--- %s\n", stage);
+    return;
   }
-  fflush(r->out);
+  if (r->mode == OUT_TERMINAL || r->mode == OUT_PLAIN) start_line(r, stage);
+  report_flush(r);
 }
 
 /* The parent masks what it reports with the run's secrets even when a
@@ -236,7 +348,9 @@ void report_log_lines(Reporter *r, const char *stage, const char *stream, const 
   }
   bool grouped = s && r->group == (int)(s - r->stages); /* in its own group: as it is */
   if (grouped) group_show(r);
-  char *pre = grouped ? xstrdup("") : xasprintf(r->color ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
+  char *pre = grouped                           ? xstrdup("")
+              : r->mode == OUT_TERMINAL && stage ? xasprintf("\033[%sm[%s]\033[0m ", stage_color(stage), stage)
+              : xasprintf(r->color ? "\033[2m[%s]\033[0m " : "[%s] ", stage ? stage : "rp");
   put_prefixed(&r->pending, pre, data, len);
   free(pre);
   if (r->pending.len >= PENDING_MAX) report_flush(r);
@@ -279,7 +393,6 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
     if (r->group_shown) ci_group_close(&r->pending, runner_of(r), r->group, stage);
     r->group = -1;
   }
-  report_flush(r);
   if (err && err->src) {
     free(s->err_file);
     s->err_file = xstrdup(err->src->path);
@@ -307,24 +420,22 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
   case OUT_PLAIN:
     if (r->color) {
       const char *mark = status == STAGE_OK ? "\033[32m✓" : status == STAGE_SKIPPED ? "\033[33m-" : "\033[31m✗";
-      fprintf(r->out, "%s %s\033[0m (%.2fs)\n", mark, stage, secs);
+      buf_printf(&r->pending, "%s %s\033[0m (%.2fs)\n", mark, stage, secs);
     } else {
-      fprintf(r->out, "--- %s: %s (%.2fs)\n", stage, status == STAGE_FAILED ? "FAILED" : stage_status_name(status),
-              secs);
+      buf_printf(&r->pending, "--- %s: %s (%.2fs)\n", stage,
+                 status == STAGE_FAILED ? "FAILED" : stage_status_name(status), secs);
     }
-    if (reason && status == STAGE_SKIPPED) fprintf(r->out, "    %s\n", reason);
+    if (reason && status == STAGE_SKIPPED) buf_printf(&r->pending, "    %s\n", reason);
     if (r->mode == OUT_GITHUB && status == STAGE_FAILED) {
-      Buf b = {0};
       char *title = xasprintf("stage %s", stage);
-      ci_annotation(&b, "error", s->err_file, s->err_line, s->err_col, title, reason ? reason : "failed");
-      fputs(b.data, r->out);
+      ci_annotation(&r->pending, "error", s->err_file, s->err_line, s->err_col, title, reason ? reason : "failed");
       free(title);
-      buf_free(&b);
     }
     break;
   }
-  fflush(r->out);
+  write_pending(r); /* the failure goes to stderr, on the same terminal */
   if (status == STAGE_FAILED) print_failure(stage, reason, err);
+  status_show(r);
 }
 
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
@@ -422,8 +533,28 @@ static void write_summary(Reporter *r, const char *status, double secs) {
   buf_free(&b);
 }
 
+/* The closing table. Its first column is as wide as the longest name, and
+ * at least 32 (as it has always been, for whatever reads it); on a
+ * terminal each status has its colour. */
+static void summary_table(Reporter *r) {
+  static const char *color[] = {"2", "34", "32", "31", "33", "36"}; /* by StageStatus */
+  int w = 32;
+  for (int i = 0; i < r->nstages; i++)
+    if (text_width(r->stages[i].name) > w) w = text_width(r->stages[i].name);
+  fprintf(r->out, "\n%-*s %-8s %s\n", w, "STAGE", "STATUS", "TIME");
+  for (int i = 0; i < r->nstages; i++) {
+    const StageReport *s = &r->stages[i];
+    const char *st = stage_status_name(s->status);
+    fprintf(r->out, "%s%*s ", s->name, w - text_width(s->name), "");
+    if (r->mode == OUT_TERMINAL) fprintf(r->out, "\033[%sm%-8s\033[0m", color[s->status], st);
+    else fprintf(r->out, "%-8s", st);
+    fprintf(r->out, " %.2fs\n", s->seconds);
+  }
+}
+
 void report_run_finished(Reporter *r, int exit_code) {
-  report_flush(r);
+  write_pending(r);
+  report_hide_status(r);
   double secs = monotonic_seconds() - r->started;
   static const char *status[] = {"succeeded", "failed", "error", "waiting"};
   const char *st = exit_code >= 0 && exit_code <= 3 ? status[exit_code] : "failed";
@@ -435,10 +566,7 @@ void report_run_finished(Reporter *r, int exit_code) {
     json_event(r, "run_finished", f);
     return;
   }
-  fprintf(r->out, "\n%-32s %-8s %s\n", "STAGE", "STATUS", "TIME");
-  for (int i = 0; i < r->nstages; i++)
-    fprintf(r->out, "%-32s %-8s %.2fs\n", r->stages[i].name, stage_status_name(r->stages[i].status),
-            r->stages[i].seconds);
+  summary_table(r);
   fprintf(r->out, "run %s %s in %.2fs\n", r->run_id, st, secs);
   write_summary(r, st, secs);
   fflush(r->out);

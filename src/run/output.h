@@ -28,6 +28,7 @@ typedef struct StageReport {
   Buf out, err;   /* the same by stream: junit's system-out and system-err */
   char *env, *version; /* what it deployed, for the CI summary */
   char *gate;     /* the environment whose approval it waits for */
+  double since;   /* when it started, for the status line */
 } StageReport;
 
 typedef struct Reporter {
@@ -47,6 +48,12 @@ typedef struct Reporter {
   bool group_shown; /* its start was printed (at its first line) */
   int running;    /* stages running */
   size_t masks_told; /* secrets' forms the CI runner was told to mask */
+  /* the status line, on a terminal's last row (OUT_TERMINAL on a TTY) */
+  bool live;         /* it is kept there */
+  bool drawn;        /* it is on the screen now */
+  double drawn_at;
+  char *timer_env;   /* an approval's wait timer running, and its end */
+  double timer_until;
 } Reporter;
 
 OutputMode output_mode_detect(bool json);
@@ -61,7 +68,19 @@ void report_log(Reporter *r, const char *stage, const char *stream, const char *
 /* A block of a stage's log: whole lines, each ending with '\n', masked
  * already. Buffered until report_flush (or until much is buffered). */
 void report_log_lines(Reporter *r, const char *stage, const char *stream, const char *data, size_t len);
+/* Writes what is buffered; on a terminal, the status line is erased
+ * before and redrawn after (also with nothing buffered, when it is older
+ * than report_tick_ms). */
 void report_flush(Reporter *r);
+/* How often the status line wants redrawing (ms), or -1: no status line.
+ * r may be NULL. */
+int report_tick_ms(const Reporter *r);
+/* The countdown of env's approval wait timer, ending at `until`
+ * (monotonic_seconds); env NULL ends it. r may be NULL. */
+void report_wait_timer(Reporter *r, const char *env, double until);
+/* Erases the status line before something else writes to the terminal
+ * (a prompt); the next report_flush redraws it. r may be NULL. */
+void report_hide_status(Reporter *r);
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err);
 /* For the CI summary: a deploy that ran, and a gate a stage waits at. */

@@ -858,6 +858,8 @@ int sched_run(Scheduler *s) {
       which[np++] = i;
     }
     if (np == 0) continue;
+    int tick = report_tick_ms(s->rep); /* the status line's clock */
+    if (tick > 0 && (wait < 0 || tick < wait)) wait = tick;
     if (poll(pfd, (nfds_t)np, cancel_signal ? 100 : wait) < 0 && errno != EINTR) break;
     for (int k = 0; k < np; k++) {
       if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
