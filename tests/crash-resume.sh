@@ -93,6 +93,15 @@ assert_eq "$rc" 0 "the resume succeeds"
 assert_contains "$out" "wrote the deploy of 1.2.3 to prod into the history" "says it caught up"
 assert_eq "$(grep -c "\"run\":\"$run\"" "$RP_STATE_DIR/history/prod.ndjson")" 1 "the history has the deploy once"
 assert_eq "$(count ship)" 1 "the deploy did not run again"
+# the same with --json: the note goes to stderr, stdout stays one JSON object a line
+out=$("$RP" run ship -f "$f" 2>&1); run=$(newest_run)
+j="$RP_STATE_DIR/runs/$run/journal.ndjson"
+grep -v '"kind":"run_finished"' "$j" > "$tmp/cut"; cat "$tmp/cut" > "$j"
+grep -v "\"run\":\"$run\"" "$RP_STATE_DIR/history/prod.ndjson" > "$tmp/cut"; cat "$tmp/cut" > "$RP_STATE_DIR/history/prod.ndjson"
+"$RP" resume "$run" -f "$f" --json > "$tmp/json.out" 2> "$tmp/json.err"
+assert_contains "$(cat "$tmp/json.err")" "wrote the deploy" "the catch-up note is on stderr"
+assert_eq "$(python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]; print("json")' "$tmp/json.out" 2>&1)" json \
+  "--json output is JSON only"
 "$RP" resume "$run" -f "$f" > /dev/null 2>&1
 assert_eq "$(grep -c "\"run\":\"$run\"" "$RP_STATE_DIR/history/prod.ndjson")" 1 "another resume adds nothing"
 

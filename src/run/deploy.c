@@ -661,7 +661,7 @@ bool deploy_recover_history(Store *store, const RunState *r, char **err) {
       return false;
     if (there) continue;
     if (!history_append(store, d, err)) return false;
-    printf("rp: wrote the deploy of %s to %s into the history: the run had stopped before it could\n",
+    fprintf(stderr, "rp: wrote the deploy of %s to %s into the history: the run had stopped before it could\n",
            is_str(version) ? str_chars(version) : "(no version)", str_chars(env));
   }
   return true;
