@@ -56,6 +56,15 @@ assert_eq "$(cat "$OUT/prod")" "1.0.0" "the approved version is deployed"
 assert_eq "$(grep -c built "$OUT/log")" 1 "build did not run again"
 assert_contains "$(state_cat history prod)" '"approvers":["alice"]' "history names the approver"
 
+# a decision is about the version the gate waits with: one recorded
+# without a version (a hand-made line) does not open a gate that has one
+out=$(ask 2>&1); id_nv=$(printf '%s\n' "$out" | run_id)
+printf '{"kind":"approved","at":"2026-01-01T00:00:00.000Z","env":"prod","version":null,"by":"alice","comment":null}\n' |
+  state_append runs "$id_nv"
+out=$("$RP" resume "$id_nv" -f "$f" < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 3 "an approval without the gate's version leaves it waiting: $out"
+assert_eq "$(state_cat history prod | grep -c "$id_nv")" 0 "a versionless approval deployed nothing"
+
 # the actor who started the run cannot approve it even when listed
 out=$("$RP" run -f "$f" --branch main --event manual --input v=1.1.0 --actor alice < /dev/null 2>&1)
 id2=$(printf '%s\n' "$out" | run_id)

@@ -240,7 +240,10 @@ static bool find_decision(RunCtx *c, Scheduler *s, Unit *u, const char *env, con
   bool found = false;
   for (size_t i = r.ndecisions; i-- > 0 && !found;) {
     Decision *d = &r.decisions[i];
-    if (strcmp(d->env, env) || (version && d->version && strcmp(d->version, version))) continue;
+    /* a decision is about one version: one taken without a version
+     * (a gate that deploys none) counts only at a gate without one */
+    if (strcmp(d->env, env) || (version || d->version ? !version || !d->version || strcmp(d->version, version) : false))
+      continue;
     if (d->ignored) {
       char *who = approval_shown_name(d->by);
       if (s && !*said) say(s, u, "rp: ignored %s by %s: %s", d->approved ? "an approval" : "a rejection", who,
