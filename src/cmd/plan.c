@@ -204,7 +204,7 @@ int cmd_plan(const Options *o) {
   if (ok) {
     Interp *I = interp_new(l.prog, l.im);
     interp_set_event(I, value_retain(l.event));
-    Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
+    Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only, .instances = l.instances};
     ok = sched_plan(&s, l.goals, l.ngoals);
     if (ok && o->json) print_plan_json(&s);
     else if (ok) print_plan(&l, I, &s);

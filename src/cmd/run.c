@@ -93,7 +93,7 @@ static bool journal_plan(Journal *j, const Loaded *l, bool only, bool dry_run, c
   Value rec = v_map();
   map_set(rec, "kind", v_cstr("plan"));
   Value goals = v_list();
-  for (int k = 0; k < l->ngoals; k++) list_push(goals, v_cstr(l->prog->stages[l->goals[k]]->as.stage->name));
+  for (int k = 0; k < l->ngoals; k++) list_push(goals, v_cstr(l->triggers.goals[k].stage)); /* STAGE[VALUE] too */
   map_set(rec, "goals", goals);
   map_set(rec, "only", v_bool(only));
   map_set(rec, "dry_run", v_bool(dry_run));
@@ -165,7 +165,7 @@ static int execute(RunOptions *r, Journal *j, const char *state_dir, RunState *r
   report_init(&rep, output_mode_detect(o->json), j->run_id, interp_secrets(I));
   /* one stage at a time when a failure may open a session on the terminal */
   Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : r->jobs,
-                 .only = r->sel.only};
+                 .only = r->sel.only, .instances = l->instances};
   const char *ci = getenv("CI");
   RunCtx c = {.state_dir = state_dir, .journal = j, .prog = l->prog, .I = I, .event = l->event,
               .actor = run_actor(l->event), .resumed = resumed, .dry_run = dry_run,
