@@ -117,7 +117,7 @@ gl = yaml.safe_load(open(sys.argv[2]))
 bad = []
 def want(what, got, exp):
     if got != exp: bad.append(f"{what}: {got!r} != {exp!r}")
-values = ["linux", "mac os", "x: y # z", "it's \"q\" $HOME", "]$(id)[", "7"]
+values = ["linux", "mac os", "x: y # z", "it's \"q\" $HOME", "]$(id)[", "line\nbreak", "7"]
 want("github matrix", gh["jobs"]["build"]["strategy"], {"fail-fast": False, "matrix": {"os": values}})
 want("github sequential matrix", gh["jobs"]["test"]["strategy"],
      {"fail-fast": True, "max-parallel": 1, "matrix": {"value": ["1", "2", "3"]}})
@@ -136,7 +136,7 @@ for script, engine in ((step["run"], "github"), (gl["build"]["script"][0], "gitl
     for v in values:
         env = dict(os.environ, RP_MATRIX=v, RP_PIPELINE=sys.argv[3], RP_STATE_DIR=os.environ["TMPSTATE"])
         r = subprocess.run(["sh", "-c", only], env=env, capture_output=True, text=True)
-        if r.returncode or f"building for {v}\n" not in r.stdout or r.stdout.count("building for") != 1:
+        if r.returncode or f"building for {v.split(chr(10))[0]}\n" not in r.stdout or r.stdout.count("building for") != 1:
             bad.append(f"{engine}: the job for {v!r} ran: {r.returncode} {r.stdout}{r.stderr}")
 if bad:
     print("\n".join(bad)); sys.exit(1)
