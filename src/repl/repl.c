@@ -239,7 +239,7 @@ static void cmd_run_stage(Repl *R, const char *name) {
     return;
   }
   interrupted = 0; /* a Ctrl-C typed at the prompt is not for this run */
-  Scheduler s = {.I = R->I, .prog = R->l.prog, .jobs = 1, .instances = R->l.instances};
+  Scheduler s = {.I = R->I, .prog = R->l.prog, .jobs = 1};
   if (sched_plan(&s, &idx, 1)) {
     for (int u = 0; u < s.n; u++) {
       const Unit *unit = &s.units[u];

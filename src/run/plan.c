@@ -62,7 +62,8 @@ bool plan_choose_goals(const Selection *s, Loaded *l) {
       for (int i = 0; i < p->nstages; i++) suggest_try(&sg, p->stages[i]->as.stage->name);
       l->error = sg.best ? xasprintf("no stage named '%s' in %s (did you mean '%s'?)", name, p->src->path, sg.best)
                          : xasprintf("no stage named '%s' in %s", name, p->src->path);
-      l->ngoals++; /* its instance is freed with the rest */
+      free(l->instances[l->ngoals]);
+      l->instances[l->ngoals] = NULL;
       free(name);
       return false;
     }
