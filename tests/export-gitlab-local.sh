@@ -5,7 +5,8 @@
 # release-pipeline example and tests/export/hostile.rp, and for each
 # event, the jobs the exported `rules:` start are exactly the stages
 # `rp plan` runs for that event (an approval job `approve:STAGE` beside
-# each gated stage), and every job's needs are in the pipeline.
+# each gated stage; a matrix stage's jobs are its instances, NAME[value],
+# for tests/export/matrix.rp), and every job's needs are in the pipeline.
 set -u
 : "${RP:?RP must name the rp binary}"
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -57,18 +58,28 @@ same() {
     { fail "$what: gitlab-ci-local --list-json"; cat "$tmp/gcl.err"; return; }
   "$RP" plan --json "$@" > "$tmp/plan.json" || { fail "$what: rp plan $*"; return; }
   python3 - "$tmp/jobs.json" "$tmp/plan.json" "$what" <<'PY' || fails=$((fails + 1))
-import json, sys
+import json, re, sys
 jobs = [j for j in json.load(open(sys.argv[1])) if j["when"] != "never"]
-stages = json.load(open(sys.argv[2]))["stages"]
-names = [j["name"].removeprefix("stage:") for j in jobs if not j["name"].startswith("approve:")]
+units = json.load(open(sys.argv[2]))["units"]
+# a parallel: matrix: job is one job per value, named "NAME: [VALUE]" (its
+# `$` written `$$`): rp plan's unit NAME[VALUE]; a job without one runs
+# every unit of its stage
+def base(name): return re.sub(r": \[.*\]$", "", name, flags=re.S)
+stage_jobs = [j["name"] for j in jobs if not j["name"].startswith("approve:")]
+names, ran = [], []
+for job in stage_jobs:
+    m = re.fullmatch(r"([^:\[]+): \[(.*)\]", job.removeprefix("stage:"), re.S)
+    if m: ran.append(f"{m[1]}[{m[2].replace('$$', '$')}]")
+    else: ran += [u for u in units if u.split("[")[0] == job.removeprefix("stage:")] or [job.removeprefix("stage:")]
+    names.append(base(job).removeprefix("stage:"))
 gates = [j["name"] for j in jobs if j["name"].startswith("approve:")]
 bad = []
-if sorted(names) != sorted(stages): bad.append(f"GitLab starts {sorted(names)}, rp plan runs {sorted(stages)}")
+if sorted(ran) != sorted(units): bad.append(f"GitLab starts {sorted(ran)}, rp plan runs {sorted(units)}")
 for j in jobs:
     if j["name"].startswith("approve:") and j["when"] != "manual": bad.append(f"{j['name']} is not manual")
 for g in gates:
     if g.removeprefix("approve:") not in names: bad.append(f"{g}, for a stage that does not run")
-active = {j["name"] for j in jobs}
+active = {base(j["name"]) for j in jobs}
 for j in jobs:
     for need in j.get("needs") or []:
         need = need if isinstance(need, str) else need["job"]
@@ -102,6 +113,10 @@ same "hostile, merge request labelled a,b and x\$y" \
   --event pull_request --base main --pr 7 --pr-action opened --label 'x$y' --label a --label b
 same "hostile, run by hand" "CI_PIPELINE_SOURCE=web" --event manual
 same "hostile, schedule" "CI_PIPELINE_SOURCE=schedule" --event schedule --schedule "0 3 * * *"
+
+repo "$top/tests/export/matrix.rp"
+same "matrix, push to main" "" --event push --branch main
+same "matrix, run by hand (computed values: one job)" "CI_PIPELINE_SOURCE=web" --event manual
 
 [ $fails -eq 0 ] && echo "gitlab-ci-local: $n events, GitLab's jobs are rp plan's stages"
 [ $fails -eq 0 ]

@@ -9,7 +9,8 @@
 #     ~/.cache/rp-test-npm), and a failed install fails the test;
 #  3. hostile names, labels, URLs and patterns read back from the YAML as
 #     written, add no key, and GitLab's rules match what rp's globs match;
-#     `${{` is refused for GitHub;
+#     `${{` is refused for GitHub; a matrix stage is strategy.matrix /
+#     parallel: matrix:, each job's script running its one instance;
 #  4. the state must be shared: none, a directory or a URL with a
 #     credential is refused (exit 2), RP_STATE is read;
 #  5. --check: 0 when FILE is current, 1 and a unified diff when not;
@@ -103,6 +104,44 @@ for s in ["mainx", "feat/a/b: x", "feat/abc:x", "rz", "cc", "xmain"]:
 if bad:
     print("\n".join(bad)); sys.exit(1)
 PY
+
+# a matrix stage is the engine's matrix: its values read back as written,
+# and each job's script, run with its value, runs that one instance
+"$RP" export github --state git:origin -f "$top/tests/export/matrix.rp" > "$tmp/matrix.github.yml" || fail "export github matrix.rp"
+"$RP" export gitlab --state git:origin -f "$top/tests/export/matrix.rp" > "$tmp/matrix.gitlab.yml" || fail "export gitlab matrix.rp"
+mkdir -p "$tmp/bin" && ln -sf "$RP" "$tmp/bin/rp"
+TMPSTATE="$tmp/state" PATH="$tmp/bin:$PATH" python3 - "$tmp/matrix.github.yml" "$tmp/matrix.gitlab.yml" "$top/tests/export/matrix.rp" <<'PY' ||
+import os, subprocess, sys, yaml
+gh = yaml.safe_load(open(sys.argv[1]))
+gl = yaml.safe_load(open(sys.argv[2]))
+bad = []
+def want(what, got, exp):
+    if got != exp: bad.append(f"{what}: {got!r} != {exp!r}")
+values = ["linux", "mac os", "x: y # z", "it's \"q\" $HOME", "]$(id)[", "line\nbreak", "7"]
+want("github matrix", gh["jobs"]["build"]["strategy"], {"fail-fast": False, "matrix": {"os": values}})
+want("github sequential matrix", gh["jobs"]["test"]["strategy"],
+     {"fail-fast": True, "max-parallel": 1, "matrix": {"value": ["1", "2", "3"]}})
+want("github needs a matrix job", gh["jobs"]["ship"]["needs"], ["rp-plan", "test"])
+want("github computed matrix: one job", "strategy" in gh["jobs"]["lint"], False)
+step = gh["jobs"]["build"]["steps"][-1]
+want("github matrix value reaches the step", step["env"], {"RP_MATRIX": "${{ matrix.os }}"})
+want("gitlab matrix", gl["build"]["parallel"], {"matrix": [{"RP_MATRIX": [v.replace("$", "$$") for v in values]}]})
+want("gitlab sequential matrix", gl["test"]["resource_group"], "rp-test-$CI_PIPELINE_ID")
+want("gitlab needs a matrix job", gl["ship"]["needs"], ["test"])
+want("gitlab computed matrix: one job", "parallel" in gl["lint"], False)
+# the scripts, up to the shared state's flags, with each value as the engine sets it
+for script, engine in ((step["run"], "github"), (gl["build"]["script"][0], "gitlab")):
+    only = script.split(" --run-id")[0] + ' -f "$RP_PIPELINE"'
+    want(f"{engine} script", only, 'rp run --only "build[$RP_MATRIX]" -f "$RP_PIPELINE"')
+    for v in values:
+        env = dict(os.environ, RP_MATRIX=v, RP_PIPELINE=sys.argv[3], RP_STATE_DIR=os.environ["TMPSTATE"])
+        r = subprocess.run(["sh", "-c", only], env=env, capture_output=True, text=True)
+        if r.returncode or f"building for {v.split(chr(10))[0]}\n" not in r.stdout or r.stdout.count("building for") != 1:
+            bad.append(f"{engine}: the job for {v!r} ran: {r.returncode} {r.stdout}{r.stderr}")
+if bad:
+    print("\n".join(bad)); sys.exit(1)
+PY
+  fail "matrix stages do not export as the engines' matrices"
 printf 'on push "main" -> a\nstage a {\n  runs_on "\\${{ secrets.TOKEN }}"\n  sh "true"\n}\n' > "$tmp/expr.rp"
 out=$("$RP" export github --state git:origin -f "$tmp/expr.rp" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "export github of \${{ exits $rc, want 2"
@@ -138,9 +177,9 @@ grep -q '^--- .github/workflows/rp.yml' out && grep -q '^+++ rp export github' o
 "$RP" export gitlab --state git:origin --check -o missing.yml > out 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "--check of a missing file exits $rc, want 1"
 out=$("$RP" plan --json --event push --branch main) || fail "rp plan --json"
-[ "$out" = '{"stages":["a"]}' ] || fail "rp plan --json printed $out"
+[ "$out" = '{"stages":["a"],"units":["a"]}' ] || fail "rp plan --json printed $out"
 out=$("$RP" plan --json --event push --branch dev) || fail "rp plan --json, nothing to run"
-[ "$out" = '{"stages":[]}' ] || fail "rp plan --json with nothing to run printed $out"
+[ "$out" = '{"stages":[],"units":[]}' ] || fail "rp plan --json with nothing to run printed $out"
 "$RP" run a > out 2>&1 || { fail "a local run of a stage with runs_on"; cat out; }
 grep -q 'ran' out || fail "the runs_on stage did not run locally"
 

@@ -24,7 +24,7 @@ typedef struct Option {
 #define AT(field) offsetof(Options, field)
 static const Option options[] = {
     {"file", 'f', "FILE", AT(file), false, "the pipeline file (default: pipeline.rp here or in a parent directory)"},
-    {"only", 0, "STAGE", AT(only), true, "run STAGE alone, assuming its needs are done (repeatable)"},
+    {"only", 0, "STAGE", AT(only), true, "run STAGE alone, assuming its needs are done; STAGE[VALUE]: one matrix instance (repeatable)"},
     {"jobs", 'j', "N", AT(jobs), false, "run at most N stages at once (default: the number of processors)"},
     {"json", 0, NULL, AT(json), false, "print JSON instead of text, one document a line (doc/json.md)"},
     {"dry-run", 0, NULL, AT(dry_run), false, "run no commands and write no files: print what they would do"},

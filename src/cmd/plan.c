@@ -177,13 +177,16 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
 
 /* --json: the stages that would run, each once (a matrix stage's instances
  * are one stage), on one line: what an exported workflow's first job hands
- * the jobs after it (doc/ci.md). */
+ * the jobs after it (doc/ci.md); and the units, each instance by name. */
 static void print_plan_json(const Scheduler *s) {
-  Value stages = v_list();
-  for (int u = 0; u < s->n; u++)
+  Value stages = v_list(), units = v_list();
+  for (int u = 0; u < s->n; u++) {
     if (u == 0 || s->units[u].stage != s->units[u - 1].stage) list_push(stages, v_cstr(s->units[u].stage->name));
+    list_push(units, v_cstr(s->units[u].name));
+  }
   Value plan = v_map();
   map_set(plan, "stages", stages);
+  map_set(plan, "units", units);
   Buf b = {0};
   json_encode(plan, &b, false);
   puts(b.data);
@@ -204,7 +207,7 @@ int cmd_plan(const Options *o) {
   if (ok) {
     Interp *I = interp_new(l.prog, l.im);
     interp_set_event(I, value_retain(l.event));
-    Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only};
+    Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only, .instances = l.instances};
     ok = sched_plan(&s, l.goals, l.ngoals);
     if (ok && o->json) print_plan_json(&s);
     else if (ok) print_plan(&l, I, &s);

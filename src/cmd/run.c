@@ -93,7 +93,7 @@ static bool journal_plan(Journal *j, const Loaded *l, bool only, bool dry_run, c
   Value rec = v_map();
   map_set(rec, "kind", v_cstr("plan"));
   Value goals = v_list();
-  for (int k = 0; k < l->ngoals; k++) list_push(goals, v_cstr(l->prog->stages[l->goals[k]]->as.stage->name));
+  for (int k = 0; k < l->ngoals; k++) list_push(goals, v_cstr(l->triggers.goals[k].stage)); /* STAGE[VALUE] too */
   map_set(rec, "goals", goals);
   map_set(rec, "only", v_bool(only));
   map_set(rec, "dry_run", v_bool(dry_run));
@@ -166,7 +166,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
   if (o->break_on_failure) rep.live = false; /* its session takes the terminal: no status line over it */
   /* one stage at a time when a failure may open a session on the terminal */
   Scheduler s = {.I = I, .rep = &rep, .prog = l->prog, .jobs = o->break_on_failure ? 1 : r->jobs,
-                 .only = r->sel.only};
+                 .only = r->sel.only, .instances = l->instances};
   const char *ci = getenv("CI");
   RunCtx c = {.store = j->store, .journal = j, .prog = l->prog, .I = I, .event = l->event,
               .actor = run_actor(l->event), .resumed = resumed, .joined = resumed && o->run_id, .dry_run = dry_run,

@@ -338,7 +338,7 @@ static void cmd_plan_(Repl *R) {
   event_describe(R->l.event, &b);
   printf("event: %s\n", b.data ? b.data : "");
   buf_free(&b);
-  Scheduler s = {.I = R->I, .prog = R->l.prog, .jobs = 1};
+  Scheduler s = {.I = R->I, .prog = R->l.prog, .jobs = 1, .instances = R->l.instances};
   if (!R->l.ngoals) puts("nothing runs for this event");
   else if (sched_plan(&s, R->l.goals, R->l.ngoals))
     for (int u = 0; u < s.n; u++) printf("  %2d. %s\n", u + 1, s.units[u].name);

@@ -259,8 +259,8 @@ static bool custom_pipeline(const Exporter *E) { return strcmp(E->spec->pipeline
 
 /* The command a stage's job runs; the values from the pipeline and the
  * command line reach it through variables, never spliced into the script. */
-static char *run_command(const Exporter *E, const char *stage_name, const char *run_id) {
-  return xasprintf("rp run --only %s --run-id \"%s\" --state \"$RP_STATE\"%s", stage_name, run_id,
+static char *run_command(const Exporter *E, const char *only, const char *run_id) {
+  return xasprintf("rp run --only %s --run-id \"%s\" --state \"$RP_STATE\"%s", only, run_id,
                    custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
 }
 
@@ -297,6 +297,31 @@ static void runner_labels(const Stage *st, Items *out, const char *fallback) {
   bool whole;
   plains(st->runs_on ? st->runs_on->as.attr.value : NULL, out, &whole);
   if (!out->n && fallback) items_add(out, fallback, NULL);
+}
+
+/* A matrix stage's values as its instances are named (plain strings and
+ * integers, each once); false when the list is computed or empty: the
+ * stage's instances then run in its one job. */
+static bool matrix_texts(const Stage *st, Items *out) {
+  const Node *l = st->matrix ? st->matrix->as.attr.value : NULL;
+  if (!l || l->kind != N_LIST || !l->as.list.n) return false;
+  for (int i = 0; i < l->as.list.n; i++) {
+    const Node *it = l->as.list.items[i];
+    char *s = it->kind == N_INT ? xasprintf("%lld", (long long)it->as.i) : plain(it);
+    if (!s) {
+      items_free(out);
+      return false;
+    }
+    items_add(out, s, it);
+    free(s);
+  }
+  return true;
+}
+
+/* The stage a job runs: one instance of a matrix stage, its value in
+ * $RP_MATRIX (a variable, so the value is never part of the script). */
+static char *only_arg(const Stage *st, bool matrix) {
+  return matrix ? xasprintf("\"%s[$RP_MATRIX]\"", st->name) : xstrdup(st->name);
 }
 
 /* ---- GitHub Actions ---------------------------------------------------- */
@@ -435,6 +460,24 @@ static void github_plan_job(Exporter *E) {
   free(script);
 }
 
+/* The matrix's key: the stage's variable, unless GitHub gives that name
+ * a meaning of its own. */
+static const char *github_matrix_key(const Stage *st) {
+  const char *var = st->matrix->as.attr.ref.name;
+  return strcmp(var, "include") && strcmp(var, "exclude") ? var : "value";
+}
+
+/* Every instance runs (rp runs each whatever the others do); a
+ * sequential matrix runs them one at a time and stops at a failure. */
+static void github_strategy(Exporter *E, const Stage *st, const Items *values) {
+  bool sequential = st->matrix->as.attr.sequential;
+  line(E, 4, "strategy:");
+  line(E, 6, "fail-fast: %s", sequential ? "true" : "false");
+  if (sequential) line(E, 6, "max-parallel: 1");
+  line(E, 6, "matrix:");
+  key_list(E, 8, github_matrix_key(st), values);
+}
+
 static void github_stage_job(Exporter *E, const Stage *st) {
   line(E, 2, "%s:", st->name);
   Items needs = {0};
@@ -443,13 +486,24 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   key_list(E, 4, "needs", &needs);
   items_free(&needs);
   line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
+  Items values = {0};
+  bool matrix = matrix_texts(st, &values);
+  if (matrix) github_strategy(E, st, &values);
   github_runs_on(E, st);
   environment(E, 4, st);
   github_setup_steps(E);
-  char *cmd = run_command(E, st->name, "github-$GITHUB_RUN_ID");
-  line(E, 6, "- name: rp run --only %s", st->name);
+  char *only = only_arg(st, matrix), *cmd = run_command(E, only, "github-$GITHUB_RUN_ID");
+  if (matrix) {
+    line(E, 6, "- name: 'rp run --only %s[${{ matrix.%s }}]'", st->name, github_matrix_key(st));
+    line(E, 8, "env:");
+    line(E, 10, "RP_MATRIX: ${{ matrix.%s }}", github_matrix_key(st));
+  } else {
+    line(E, 6, "- name: rp run --only %s", st->name);
+  }
   key_block(E, 8, "run", cmd);
   free(cmd);
+  free(only);
+  items_free(&values);
 }
 
 static const Node *pipeline_decl(const Program *p) {
@@ -724,6 +778,26 @@ static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
        signed_gate ? " --key \"$RP_SIGNING_KEY\"" : "", custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
 }
 
+/* One job per value in $RP_MATRIX (a name no job variable has; GitLab
+ * expands `$` in it, so a value's `$` is written `$$`). A sequential
+ * matrix runs one instance at a time: GitLab has no order among them. */
+static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values) {
+  Items literal = {0};
+  for (int i = 0; i < values->n; i++) {
+    char *v = gitlab_literal(values->v[i].s);
+    items_add(&literal, v, values->v[i].at);
+    free(v);
+  }
+  line(E, 2, "parallel:");
+  line(E, 4, "matrix:");
+  key_list(E, 6, "- RP_MATRIX", &literal);
+  items_free(&literal);
+  if (!st->matrix->as.attr.sequential) return;
+  char *group = xasprintf("rp-%s-$CI_PIPELINE_ID", st->name);
+  key_value(E, 2, "resource_group", group, NULL);
+  free(group);
+}
+
 static void gitlab_stage_job(Exporter *E, int s) {
   const Stage *st = stage(E, s);
   const Environment *env = stage_env(E, st);
@@ -736,9 +810,14 @@ static void gitlab_stage_job(Exporter *E, int s) {
   gitlab_needs(E, st, approve);
   gitlab_rules(E, s, false);
   gitlab_common(E, st);
+  Items values = {0};
+  bool matrix = matrix_texts(st, &values);
+  if (matrix) gitlab_matrix(E, st, &values);
+  items_free(&values);
   line(E, 2, "script:");
   Buf cmd = {0};
-  char *run = run_command(E, st->name, "gitlab-$CI_PIPELINE_ID");
+  char *only = only_arg(st, matrix), *run = run_command(E, only, "gitlab-$CI_PIPELINE_ID");
+  free(only);
   buf_puts(&cmd, run);
   gitlab_input_flags(E, s, &cmd);
   line(E, 4, "- %s", cmd.data);

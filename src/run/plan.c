@@ -14,11 +14,25 @@ void selection_free(Selection *s) {
 }
 
 static void free_goals(Loaded *l) {
+  for (int g = 0; l->instances && g < l->ngoals; g++) free(l->instances[g]);
+  free(l->instances);
+  l->instances = NULL;
   free(l->goals);
   l->goals = NULL;
   l->ngoals = 0;
   trigger_plan_free(&l->triggers);
   memset(&l->triggers, 0, sizeof l->triggers);
+}
+
+/* "build[linux]": the stage "build" and, in *instance, its matrix value
+ * "linux" as the instance's name shows it; a plain name has none. */
+static char *goal_stage(const char *goal, char **instance) {
+  const char *open = strchr(goal, '[');
+  size_t len = strlen(goal);
+  *instance = NULL;
+  if (!open || goal[len - 1] != ']') return xstrdup(goal);
+  *instance = xstrndup(open + 1, len - (size_t)(open - goal) - 2);
+  return xstrndup(goal, (size_t)(open - goal));
 }
 
 bool plan_choose_goals(const Selection *s, Loaded *l) {
@@ -39,16 +53,21 @@ bool plan_choose_goals(const Selection *s, Loaded *l) {
     if (!ok) return false;
   }
   l->goals = xcalloc((size_t)l->triggers.ngoals + 1, sizeof *l->goals);
+  l->instances = xcalloc((size_t)l->triggers.ngoals + 1, sizeof *l->instances);
   for (; l->ngoals < l->triggers.ngoals; l->ngoals++) {
-    const char *name = l->triggers.goals[l->ngoals].stage;
+    char *name = goal_stage(l->triggers.goals[l->ngoals].stage, &l->instances[l->ngoals]);
     l->goals[l->ngoals] = program_stage_index(p, name);
     if (l->goals[l->ngoals] < 0) {
       Suggest sg = {name, NULL, (size_t)-1};
       for (int i = 0; i < p->nstages; i++) suggest_try(&sg, p->stages[i]->as.stage->name);
       l->error = sg.best ? xasprintf("no stage named '%s' in %s (did you mean '%s'?)", name, p->src->path, sg.best)
                          : xasprintf("no stage named '%s' in %s", name, p->src->path);
+      free(l->instances[l->ngoals]);
+      l->instances[l->ngoals] = NULL;
+      free(name);
       return false;
     }
+    free(name);
   }
   return true;
 }

@@ -13,7 +13,7 @@
 /* What to load and run; everything is borrowed but the stages array. */
 typedef struct Selection {
   const char *file;         /* the pipeline */
-  const char **stages;      /* goal stages named; none: the triggers choose */
+  const char **stages;      /* goal stages named (STAGE[VALUE]: one matrix instance); none: the triggers choose */
   int nstages, stages_cap;
   bool only;                /* the stages alone, without their needs */
   const EventFlags *flags;  /* NULL: none */
@@ -28,6 +28,7 @@ typedef struct Loaded {
   const char *event_source; /* "flags", "github", "gitlab", "local" */
   TriggerPlan triggers;     /* the goals and why each runs; no verdicts when stages were named */
   int *goals;               /* triggers.goals as indexes into prog->stages */
+  char **instances;         /* per goal: the matrix value named as STAGE[VALUE], else NULL */
   int ngoals;
   Diags diags;              /* the checker's, warnings included */
   char *error;              /* why it could not load, when not in diags */

@@ -97,9 +97,37 @@ static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
   return true;
 }
 
-/* The units of stage `idx`: one, or one per matrix value. */
-static bool add_units(Scheduler *s, int idx) {
+/* Whether `text` is one of the strings of `list`. */
+static bool text_in(Value list, const char *text) {
+  for (size_t i = 0; i < list_len(list); i++)
+    if (!strcmp(str_chars(list_get(list, i)), text)) return true;
+  return false;
+}
+
+/* Every value `pick` names is an instance of stage `st`, whose values as
+ * text are `texts`; else says which are. */
+static bool picks_known(const Stage *st, Value texts, Value pick) {
+  for (size_t i = 0; i < list_len(pick); i++) {
+    const char *want = str_chars(list_get(pick, i));
+    if (text_in(texts, want)) continue;
+    Buf b = {0};
+    for (size_t k = 0; k < list_len(texts); k++) buf_printf(&b, "%s'%s'", k ? ", " : "", str_chars(list_get(texts, k)));
+    fprintf(stderr, "rp: stage '%s' has no matrix value '%s': its values are %s\n", st->name, want,
+            b.data ? b.data : "none");
+    buf_free(&b);
+    return false;
+  }
+  return true;
+}
+
+/* The units of stage `idx`: one, or one per matrix value (per value of
+ * `pick`, a list of them as text, when it is one). */
+static bool add_units(Scheduler *s, int idx, Value pick) {
   const Stage *st = s->prog->stages[idx]->as.stage;
+  if (!st->matrix && pick.kind == V_LIST) {
+    fprintf(stderr, "rp: stage '%s' has no matrix: name it without [%s]\n", st->name, str_chars(list_get(pick, 0)));
+    return false;
+  }
   if (!st->matrix) {
     add_unit(s, idx, xstrdup(st->name), V_NULL_VALUE);
     return true;
@@ -109,23 +137,30 @@ static bool add_units(Scheduler *s, int idx) {
     interp_print_error(s->I, stderr, want_color(stderr));
     return false;
   }
-  for (size_t v = 0; v < list_len(vals); v++) {
+  Value texts = v_list();
+  for (size_t v = 0; v < list_len(vals); v++) list_push(texts, v_str_take(value_to_cstr(list_get(vals, v))));
+  bool ok = pick.kind != V_LIST || picks_known(st, texts, pick);
+  int prev = -1;
+  for (size_t v = 0; ok && v < list_len(vals); v++) {
+    const char *text = str_chars(list_get(texts, v));
+    if (pick.kind == V_LIST && !text_in(pick, text)) continue;
     Value vars = v_map();
     map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
-    char *text = value_to_cstr(list_get(vals, v));
     int u = add_unit(s, idx, xasprintf("%s[%s]", st->name, text), vars);
-    free(text);
     /* sequential: each instance waits for the one before it */
-    if (st->matrix->as.attr.sequential && v > 0) unit_need(&s->units[u], u - 1);
+    if (st->matrix->as.attr.sequential && prev >= 0) unit_need(&s->units[u], prev);
+    prev = u;
   }
+  value_release(texts);
   value_release(vals);
-  return true;
+  return ok;
 }
 
 /* What planning keeps: stage names to indexes (a map, built once), and
  * where each stage is: 0 not seen, 1 on the path being planned, 2 planned. */
 typedef struct Planning {
   Value index;
+  Value picks; /* stage name -> the instances named (a list of texts), or true: all */
   char *state;
   int *stack, *next; /* the path being planned, and the next need of each */
 } Planning;
@@ -144,7 +179,7 @@ static int stage_nneeds(const Scheduler *s, const Stage *st) {
 static bool plan_units(Scheduler *s, Planning *p, int idx) {
   const Stage *st = s->prog->stages[idx]->as.stage;
   int first = s->n, nneeds = stage_nneeds(s, st);
-  if (!add_units(s, idx)) return false;
+  if (!add_units(s, idx, map_get(p->picks, st->name))) return false;
   s->first_unit[idx] = first;
   p->state[idx] = 2;
   for (int u = first; u < s->n; u++)
@@ -183,9 +218,27 @@ static bool plan_goal(Scheduler *s, Planning *p, int goal) {
   return true;
 }
 
+/* The instances the goals pick per stage; a goal naming a stage whole
+ * runs all of them. */
+static void pick_instances(const Scheduler *s, Planning *p, const int *goals, int ngoals) {
+  for (int i = 0; i < ngoals; i++) {
+    const char *name = s->prog->stages[goals[i]]->as.stage->name, *one = s->instances ? s->instances[i] : NULL;
+    Value had = map_get(p->picks, name);
+    if (!one) {
+      map_set(p->picks, name, v_bool(true));
+    } else if (had.kind == V_NULL) {
+      Value list = v_list();
+      list_push(list, v_cstr(one));
+      map_set(p->picks, name, list);
+    } else if (had.kind == V_LIST) {
+      list_push(had, v_cstr(one));
+    }
+  }
+}
+
 bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
   int n = s->prog->nstages;
-  Planning p = {v_map(), xcalloc((size_t)n + 1, 1), xcalloc((size_t)n + 1, sizeof(int)),
+  Planning p = {v_map(), v_map(), xcalloc((size_t)n + 1, 1), xcalloc((size_t)n + 1, sizeof(int)),
                 xcalloc((size_t)n + 1, sizeof(int))};
   for (int i = 0; i < n; i++) {
     const char *name = s->prog->stages[i]->as.stage->name;
@@ -194,9 +247,11 @@ bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
   free(s->first_unit);
   s->first_unit = xcalloc((size_t)n + 1, sizeof *s->first_unit);
   for (int i = 0; i < n; i++) s->first_unit[i] = -1;
+  pick_instances(s, &p, goals, ngoals);
   bool ok = true;
   for (int i = 0; i < ngoals && ok; i++) ok = plan_goal(s, &p, goals[i]);
   value_release(p.index);
+  value_release(p.picks);
   free(p.state);
   free(p.stack);
   free(p.next);

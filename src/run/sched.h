@@ -66,6 +66,7 @@ struct Scheduler {
   int *first_unit; /* per stage of prog: its first unit (a stage's units are consecutive), or -1 */
   int jobs;
   bool only; /* run the goals alone: their needs are assumed done */
+  char *const *instances; /* per goal of sched_plan: the one matrix value (as text) to run, or NULL */
   SchedHooks hooks;
   bool cancelled;     /* SIGINT or SIGTERM stopped the run */
   bool halted;        /* a record could not be written: nothing more starts */
@@ -81,7 +82,9 @@ struct Scheduler {
 };
 
 /* Add the stages named in `goals` (indexes into prog->stages) and all they
- * need; matrix stages become one unit per value. False on an error (printed). */
+ * need; matrix stages become one unit per value, or per value s->instances
+ * picks for the stage (every value it names must be one of the stage's).
+ * False on an error (printed). */
 bool sched_plan(Scheduler *s, const int *goals, int ngoals);
 /* Run every unit; returns how many failed. Units left waiting at a gate
  * (and those that need them) have status STAGE_WAITING / STAGE_PENDING. */
