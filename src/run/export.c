@@ -706,9 +706,22 @@ static void gitlab_common(Exporter *E, const Stage *st) {
   environment(E, 2, st);
 }
 
+/* The command of stage s's job: rp run --only, with the manual inputs. */
+static char *gitlab_run_command(Exporter *E, int s) {
+  Buf cmd = {0};
+  char *run = run_command(E, stage(E, s)->name, "gitlab-$CI_PIPELINE_ID");
+  buf_puts(&cmd, run);
+  free(run);
+  gitlab_input_flags(E, s, &cmd);
+  return buf_take(&cmd);
+}
+
 /* A gate: a manual job whose play records the approval, as the person
  * who pressed it (with a key when the gate wants signed approvals); the
- * gated stage's job waits for it. */
+ * gated stage's job waits for it. rp approves only a run waiting at the
+ * gate, and the stage's job cannot start before the approval, so this
+ * job first runs the stage up to its gate (exit 3 there), which also
+ * fixes the version approved. */
 static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
   const Stage *st = stage(E, s);
   const Environment *env = stage_env(E, st);
@@ -719,6 +732,9 @@ static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
   gitlab_rules(E, s, true);
   line(E, 2, "allow_failure: false");
   line(E, 2, "script:");
+  char *to_gate = gitlab_run_command(E, s);
+  line(E, 4, "- %s || [ $? -eq 3 ]", to_gate);
+  free(to_gate);
   bool signed_gate = settings_get(&env->approval->as.settings, "signers") != NULL;
   line(E, 4, "- rp approve \"gitlab-$CI_PIPELINE_ID\" %s --as \"$GITLAB_USER_LOGIN\" --state \"$RP_STATE\"%s%s", env->name,
        signed_gate ? " --key \"$RP_SIGNING_KEY\"" : "", custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
@@ -737,12 +753,8 @@ static void gitlab_stage_job(Exporter *E, int s) {
   gitlab_rules(E, s, false);
   gitlab_common(E, st);
   line(E, 2, "script:");
-  Buf cmd = {0};
-  char *run = run_command(E, st->name, "gitlab-$CI_PIPELINE_ID");
-  buf_puts(&cmd, run);
-  gitlab_input_flags(E, s, &cmd);
-  line(E, 4, "- %s", cmd.data);
-  buf_free(&cmd);
+  char *run = gitlab_run_command(E, s);
+  line(E, 4, "- %s", run);
   free(run);
   free(approve);
   free(job);
