@@ -16,12 +16,8 @@ fails=0 n=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 unset RP_DIST RP_STATE
 
-npm_dir=${RP_TEST_NPM:-$HOME/.cache/rp-test-npm}
-gcl=$npm_dir/node_modules/.bin/gitlab-ci-local
-if [ ! -x "$gcl" ]; then
-  mkdir -p "$npm_dir" && npm install --no-audit --no-fund --prefix "$npm_dir" gitlab-ci-local@4.65 > "$tmp/npm" 2>&1 ||
-    { cat "$tmp/npm"; fail "cannot install gitlab-ci-local from npm into $npm_dir"; exit 1; }
-fi
+. "$top/tests/lib/gitlab-ci-local.sh"
+gcl_install
 
 # a repository on branch main holding the pipeline and its export
 repo() {

@@ -117,6 +117,25 @@ assert_contains "$(cat "$tmp/a.out" "$tmp/b.out")" "waiting for the environment'
 assert_contains "$(cat "$tmp/a.out" "$tmp/b.out")" "its lease expires in" "and the time left"
 assert_eq "$(machine C history shared --json | tr ',' '\n' | grep -c '"env":"shared"')" 2 "both deploys are in the history"
 
+# ---- parallel jobs of one new run, started at once: two on A (one state
+# cache), one on B; then a later job stops at a gate ----
+job() { machine "$1" run --only "$2" --run-id ci-50 --event manual --input v=3.0.0 < /dev/null > "$tmp/$2.out" 2>&1; }
+job A build & a=$!
+job A deploy_uat & b=$!
+job B hold & c=$!
+wait $a; ra=$?
+wait $b; rb=$?
+wait $c; rc=$?
+assert_eq "$ra$rb$rc" 000 "three jobs start one run at once: $(cat "$tmp/build.out" "$tmp/deploy_uat.out" "$tmp/hold.out")"
+out=$(machine C status ci-50 2>&1)
+for stage in build deploy_uat hold; do assert_contains "$out" "
+$stage " "the run has $stage"; done
+assert_contains "$out" "run ci-50: succeeded" "and succeeded"
+assert_contains "$out" "event     manual" "started once, by one of them"
+out=$(machine C run --only deploy_prod --run-id ci-50 --event manual --input v=3.0.0 < /dev/null 2>&1); rc=$?
+assert_eq "$rc" 3 "a later job of the run stops at prod's gate"
+assert_contains "$(machine A status ci-50 2>&1)" "run ci-50: waiting" "the run waits again, though earlier jobs finished it"
+
 # ---- a lease left by a killed holder expires and is taken over ----
 : > "$WORLD/shared"
 (cd "$tmp/A" && MACHINE=A HOME="$tmp/A/home" HOLD=30 exec "$RP" run hold -f pipeline.rp < /dev/null > "$tmp/a.out" 2>&1) &

@@ -212,7 +212,8 @@ static int join_run(RunOptions *r, Journal *j, Store *store, const char *id) {
   RunState prior = {0};
   char *err = NULL;
   int rc = EXIT_USAGE;
-  if (!journal_open(j, store, id, true, &err) || !journal_replay(store, id, &prior, &err) ||
+  bool opened = r->sel.only ? journal_join(j, store, id, &err) : journal_open(j, store, id, true, &err);
+  if (!opened || !journal_replay(store, id, &prior, &err) ||
       !deploy_recover_history(store, &prior, &err) ||
       !journal_plan(j, &r->l, r->sel.only, prior.dry_run, NULL, NULL, &err)) {
     fprintf(stderr, "rp: %s\n", err);
@@ -229,6 +230,16 @@ static int join_run(RunOptions *r, Journal *j, Store *store, const char *id) {
   return rc;
 }
 
+/* Whether run id, which did not exist a moment ago, does now: another
+ * job of the run (a parallel CI job) started it first. */
+static bool started_meanwhile(Store *store, const char *id) {
+  bool exists = false;
+  char *err = NULL;
+  bool ok = store_exists(store, SPACE_RUNS, id, &exists, &err);
+  free(err);
+  return ok && exists;
+}
+
 static int start_new_run(RunOptions *r, const char *rollback_env, const char *rollback_version) {
   Loaded *l = &r->l;
   keep_running_on_big_files();
@@ -241,7 +252,11 @@ static int start_new_run(RunOptions *r, const char *rollback_env, const char *ro
   bool exists = false;
   if (id && store_exists(store, SPACE_RUNS, id, &exists, &err) && exists) {
     rc = join_run(r, &j, store, id);
-  } else if (err || !journal_create(&j, store, id, &err) ||
+  } else if (!err && !journal_create(&j, store, id, &err) && id && started_meanwhile(store, id)) {
+    free(err);
+    err = NULL;
+    rc = join_run(r, &j, store, id);
+  } else if (err ||
       !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
       !journal_plan(&j, l, r->sel.only, r->o->dry_run, rollback_env, rollback_version, &err)) {
     fprintf(stderr, "rp: %s\n", err);

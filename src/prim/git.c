@@ -1247,6 +1247,19 @@ static int refstore_remote(GitRefStore *s, const char *url) {
   return git_remote_create_with_opts(&s->remote, url, &o);
 }
 
+/* The cache's repository, made on first use. Processes sharing one cache
+ * (parallel jobs on one runner) may make it at once: the one that loses
+ * the race for its files waits a moment and opens the other's. */
+static int refstore_cache(git_repository **repo, const char *cache) {
+  int rc = git_repository_open_bare(repo, cache);
+  for (int tries = 0; rc < 0 && tries < 50; tries++) {
+    if ((rc = git_repository_init(repo, cache, 1)) >= 0) break;
+    nanosleep(&(struct timespec){0, 20 * 1000000}, NULL);
+    rc = git_repository_open_bare(repo, cache);
+  }
+  return rc;
+}
+
 GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *token, GitErr *err) {
   (void)ctx;
   if (option_host(url, err)) return NULL;
@@ -1260,8 +1273,7 @@ GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url,
     free(b64);
     free(pair);
   }
-  int rc = git_repository_open_bare(&s->repo, cache);
-  if (rc < 0) rc = git_repository_init(&s->repo, cache, 1);
+  int rc = refstore_cache(&s->repo, cache);
   if (rc < 0) {
     fail_git(err, rc, NULL, "%s: cannot open the state cache", cache);
   } else if ((rc = refstore_remote(s, url)) < 0) {

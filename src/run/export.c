@@ -760,9 +760,24 @@ static void gitlab_common(Exporter *E, const Stage *st) {
   environment(E, 2, st);
 }
 
+/* The command of stage s's job: rp run --only, with the manual inputs;
+ * one instance of a matrix stage (`matrix`) in a parallel: matrix: job. */
+static char *gitlab_run_command(Exporter *E, int s, bool matrix) {
+  Buf cmd = {0};
+  char *only = only_arg(stage(E, s), matrix), *run = run_command(E, only, "gitlab-$CI_PIPELINE_ID");
+  free(only);
+  buf_puts(&cmd, run);
+  free(run);
+  gitlab_input_flags(E, s, &cmd);
+  return buf_take(&cmd);
+}
+
 /* A gate: a manual job whose play records the approval, as the person
  * who pressed it (with a key when the gate wants signed approvals); the
- * gated stage's job waits for it. */
+ * gated stage's job waits for it. rp approves only a run waiting at the
+ * gate, and the stage's job cannot start before the approval, so this
+ * job first runs the stage up to its gate (exit 3 there), which also
+ * fixes the version approved. */
 static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
   const Stage *st = stage(E, s);
   const Environment *env = stage_env(E, st);
@@ -773,6 +788,9 @@ static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
   gitlab_rules(E, s, true);
   line(E, 2, "allow_failure: false");
   line(E, 2, "script:");
+  char *to_gate = gitlab_run_command(E, s, false);
+  line(E, 4, "- %s || [ $? -eq 3 ]", to_gate);
+  free(to_gate);
   bool signed_gate = settings_get(&env->approval->as.settings, "signers") != NULL;
   line(E, 4, "- rp approve \"gitlab-$CI_PIPELINE_ID\" %s --as \"$GITLAB_USER_LOGIN\" --state \"$RP_STATE\"%s%s", env->name,
        signed_gate ? " --key \"$RP_SIGNING_KEY\"" : "", custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
@@ -815,13 +833,8 @@ static void gitlab_stage_job(Exporter *E, int s) {
   if (matrix) gitlab_matrix(E, st, &values);
   items_free(&values);
   line(E, 2, "script:");
-  Buf cmd = {0};
-  char *only = only_arg(st, matrix), *run = run_command(E, only, "gitlab-$CI_PIPELINE_ID");
-  free(only);
-  buf_puts(&cmd, run);
-  gitlab_input_flags(E, s, &cmd);
-  line(E, 4, "- %s", cmd.data);
-  buf_free(&cmd);
+  char *run = gitlab_run_command(E, s, matrix);
+  line(E, 4, "- %s", run);
   free(run);
   free(approve);
   free(job);

@@ -33,7 +33,8 @@ static bool check_id(const char *run_id, char **err) {
   return false;
 }
 
-static bool take_ownership(Journal *j, char **err) {
+/* Beside: when another process owns the run, go on without owning it. */
+static bool take_ownership(Journal *j, bool beside, char **err) {
   char *what = xasprintf("run %s", j->run_id);
   /* A short wait: `rp status` peeks at the lock for an instant. */
   LockResult r = store_lock(j->store, SLOCK_OWNER, j->run_id, what, j->run_id, 300, NULL, NULL, &j->owner, err);
@@ -50,6 +51,11 @@ static bool take_ownership(Journal *j, char **err) {
     free(herr);
   }
   free(what);
+  if (r == LOCK_TIMED_OUT && beside) {
+    free(*err);
+    *err = NULL;
+    return true;
+  }
   return r == LOCK_ACQUIRED;
 }
 
@@ -59,9 +65,9 @@ static void journal_init(Journal *j, Store *store) {
   j->owner.fd = -1;
 }
 
-static bool open_journal(Journal *j, const char *run_id, bool own, char **err) {
+static bool open_journal(Journal *j, const char *run_id, bool own, bool beside, char **err) {
   j->run_id = xstrdup(run_id);
-  if (own && !take_ownership(j, err)) {
+  if (own && !take_ownership(j, beside, err)) {
     journal_close(j);
     return false;
   }
@@ -80,7 +86,7 @@ bool journal_create(Journal *j, Store *store, const char *run_id, char **err) {
     free(id);
     id = journal_new_id(); /* two runs started in the same second */
   }
-  bool ok = made && open_journal(j, id, true, err);
+  bool ok = made && open_journal(j, id, true, false, err);
   free(id);
   return ok;
 }
@@ -98,7 +104,12 @@ static bool run_exists(Store *store, const char *run_id, char **err) {
 
 bool journal_open(Journal *j, Store *store, const char *run_id, bool own, char **err) {
   journal_init(j, store);
-  return run_exists(store, run_id, err) && open_journal(j, run_id, own, err);
+  return run_exists(store, run_id, err) && open_journal(j, run_id, own, false, err);
+}
+
+bool journal_join(Journal *j, Store *store, const char *run_id, char **err) {
+  journal_init(j, store);
+  return run_exists(store, run_id, err) && open_journal(j, run_id, true, true, err);
 }
 
 bool journal_lock_decisions(FileLock *l, Store *store, const char *run_id, char **err) {
@@ -389,7 +400,14 @@ bool journal_replay(Store *store, const char *run_id, RunState *out, char **err)
     Value rec = list_get(rd.records, i);
     out->nrecords++;
     if (field_is(rec, "kind", "run_started")) apply_run_started(out, rec);
-    else if (field_is(rec, "kind", "plan")) out->dry_run = value_truthy(map_get(rec, "dry_run"));
+    else if (field_is(rec, "kind", "plan")) {
+      out->dry_run = value_truthy(map_get(rec, "dry_run"));
+      /* a plan after run_finished is a job that joined the run later
+       * (--run-id): the run is open again until that job finishes it */
+      free(finished);
+      finished = NULL;
+      out->finished_ms = 0;
+    }
     else if (field_is(rec, "kind", "stage_started")) apply_stage(out, rec, false, &stages_cap);
     else if (field_is(rec, "kind", "stage_finished")) apply_stage(out, rec, true, &stages_cap);
     else if (field_is(rec, "kind", "gate_waiting")) apply_gate(out, rec);

@@ -64,6 +64,10 @@ bool journal_create(Journal *j, Store *store, const char *run_id, char **err);
  * ownership (rp resume); fails naming the holder if another process
  * drives the run. Without, for rp approve / reject. */
 bool journal_open(Journal *j, Store *store, const char *run_id, bool own, char **err);
+/* Opens an existing run's journal for a process that runs some of its
+ * stages (rp run --only STAGE --run-id): owned when nobody drives it, else
+ * beside the process that does, as the parallel CI jobs of one run are. */
+bool journal_join(Journal *j, Store *store, const char *run_id, char **err);
 /* Appends one record (a map; borrowed). Durable when it returns true. */
 bool journal_append(Journal *j, Value record, char **err);
 void journal_close(Journal *j);  /* releases ownership; j may be zeroed */

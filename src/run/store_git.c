@@ -173,6 +173,8 @@ static bool git_create_run(Store *s, const char *id, bool *exists, char **err) {
     *exists = ge.kind == GIT_ERR_REMOTE_MOVED;
     if (*exists) {
       gitp_err_free(&ge);
+      char *ferr = NULL;
+      if (!fetch(g, ref, &ferr)) free(ferr); /* so that this cache sees it too */
       *err = xasprintf("%s: run %s exists already", s->spec, id);
     } else {
       failed(&ge, err);
