@@ -12,9 +12,9 @@
 #define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure --state"
 
 const Command commands[] = {
-    {"run", cmd_run, "[STAGE...]", "-f --only --run-id EVENT " RUNNING,
+    {"run", cmd_run, "[STAGE...]", "-f --only --run-id --no-cache EVENT " RUNNING,
      "run the stages the event triggers (or those named) and everything they need", NULL},
-    {"resume", cmd_resume, "RUN", "--wait -f " RUNNING,
+    {"resume", cmd_resume, "RUN", "--wait --no-cache -f " RUNNING,
      "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens", NULL},
     {"rollback", cmd_rollback, "ENV", "--to -f EVENT " RUNNING,
      "re-run ENV's deploy stage with the previous successful version (or VERSION)", NULL},
@@ -33,7 +33,7 @@ const Command commands[] = {
     {"state", cmd_state, "migrate FROM TO", "-f",
      "copy the state (runs, history) from FROM to TO: directories or git:REMOTE",
      "Records TO already has are not copied again; locks are not copied."},
-    {"plan", cmd_plan, "[STAGE...]", "-f --only --json EVENT", "show what would run for the event, in order, and why; runs nothing",
+    {"plan", cmd_plan, "[STAGE...]", "-f --only --json --state EVENT", "show what would run for the event, in order, and why; runs nothing",
      "An argument ending in .rp is the pipeline file, as with -f (stage names have no dots)."},
     {"repl", cmd_repl, "[FILE]", "-f EVENT",
      "an interactive session: evaluate expressions, run stages, break and step inside them", NULL},

@@ -40,7 +40,8 @@ assert_eq "$(count dev) $(count staging) $(count main)" "1 1 1" "no gitops commi
 
 # coverage at 40%: the quality gate fails the PR, SonarQube never runs
 : >"$T/tools.log"
-COVERAGE=40 ex_run pr2 run --event pull_request --base main --branch hotfix/x --pr 8 --sha "$sha"
+# (--no-cache: the stand-in's coverage changed, the commit did not)
+COVERAGE=40 ex_run pr2 run --no-cache --event pull_request --base main --branch hotfix/x --pr 8 --sha "$sha"
 assert_eq "$rc" 1 "coverage under 50% fails"
 assert_contains "$out" "line coverage 40% is not above 50%" "the coverage gate says why"
 assert_not_contains "$(cat "$T/tools.log")" "sonar-scanner" "stopped before SonarQube"

@@ -72,6 +72,9 @@ accept	stage a { matrix v in [1, 2] sequential\n sh "x ${v}" }
 accept	stage a { runs_on ["self-hosted", "gpu"]\n timeout 1m\n sh "x" }
 reject	stage a { timeout [1]\n runs_on "x" }
 accept	stage a { runs_on "x"\n runs_on(1) }
+accept	stage a { cache git.tree_sha("src") + "v1"\n sh "x" }
+accept	stage a { cache = 1\n cache.x = 2 }
+reject	stage a { sh "x"\n cache "k" }
 accept	stage a { fail "x"\n fail("y")\n fail = 3 }
 reject	stage a { fail }
 reject	stage a { fail\n"x" }

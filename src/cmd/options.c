@@ -28,6 +28,7 @@ static const Option options[] = {
     {"jobs", 'j', "N", AT(jobs), false, "run at most N stages at once (default: the number of processors)"},
     {"json", 0, NULL, AT(json), false, "print JSON instead of text, one document a line (doc/json.md)"},
     {"dry-run", 0, NULL, AT(dry_run), false, "run no commands and write no files: print what they would do"},
+    {"no-cache", 0, NULL, AT(no_cache), false, "run `cache` stages even when an earlier run has their key"},
     {"wait", 0, NULL, AT(wait), false, "block until the approval gate opens (or the run is rejected)"},
     {"junit", 0, "FILE", AT(junit), false, "also write the results as a JUnit XML report to FILE"},
     {"secrets", 0, "[ENV=]FILE", AT(secrets), true,

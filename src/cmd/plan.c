@@ -11,6 +11,7 @@
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "eval/interp.h"
+#include "run/cache.h"
 #include "run/event.h"
 #include "run/plan.h"
 #include "run/sched.h"
@@ -61,6 +62,29 @@ static void describe_when(Interp *I, const Unit *u, Buf *b) {
     buf_puts(b, "; when is decided at run time");
     interp_clear_error(I);
   }
+}
+
+/* `cache KEY`: whether an earlier run stands for the unit, when its key
+ * can be told before anything runs (run/cache.h); `store` NULL: the state
+ * could not be read (said already). */
+static void describe_cache(Interp *I, const Program *p, Store *store, const Unit *u, Buf *b) {
+  if (!u->stage->cache || u->stage->environment) return;
+  char *key = NULL, *why = NULL, *err = NULL;
+  Value hit = V_NULL_VALUE;
+  if (!cache_key_is_static(u) || !cache_key(I, p->src, u, &key, &why)) {
+    buf_puts(b, "; cache key known at run time");
+    interp_clear_error(I);
+  } else if (why) {
+    buf_printf(b, "; not cached: %s", why);
+  } else if (store && cache_find(store, u->stage->name, u->name, key, &hit, &err) && hit.kind == V_MAP) {
+    char *text = cache_hit_text(hit);
+    buf_printf(b, "; %s", text);
+    free(text);
+  } else {
+    buf_printf(b, "; runs: %s (key %s)", err ? err : "no earlier run has its key", key);
+  }
+  value_release(hit);
+  free(key), free(why), free(err);
 }
 
 /* For a schedule event: the next three times (UTC) `t` fires. */
@@ -132,7 +156,7 @@ static void print_inputs(const Loaded *l) {
   }
 }
 
-static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
+static void print_plan(const Loaded *l, Interp *I, Store *store, Scheduler *s) {
   Buf b = {0};
   event_describe(l->event, &b);
   printf("pipeline %s\nevent: %s (from %s)\n", l->prog->name ? l->prog->name : l->prog->src->path,
@@ -168,6 +192,7 @@ static void print_plan(const Loaded *l, Interp *I, Scheduler *s) {
       describe_env(I, l->prog, s->units[u].stage, &line);
     }
     describe_when(I, &s->units[u], &line);
+    describe_cache(I, l->prog, store, &s->units[u], &line);
     printf("  %2d. %-24s %s\n", u + 1, s->units[u].name, line.data ? line.data : "");
     buf_free(&line);
   }
@@ -194,6 +219,13 @@ static void print_plan_json(const Scheduler *s) {
   value_release(plan);
 }
 
+/* Whether a unit has a cache to look up: only then is the state read. */
+static bool plan_has_cache(const Scheduler *s) {
+  for (int u = 0; u < s->n; u++)
+    if (s->units[u].stage->cache && !s->units[u].stage->environment) return true;
+  return false;
+}
+
 int cmd_plan(const Options *o) {
   Selection sel;
   Loaded l = {0};
@@ -210,7 +242,11 @@ int cmd_plan(const Options *o) {
     Scheduler s = {.I = I, .prog = l.prog, .jobs = 1, .only = sel.only, .instances = l.instances};
     ok = sched_plan(&s, l.goals, l.ngoals);
     if (ok && o->json) print_plan_json(&s);
-    else if (ok) print_plan(&l, I, &s);
+    else if (ok) {
+      Store *store = plan_has_cache(&s) ? state_open(o, l.prog->src->path, l.prog) : NULL;
+      print_plan(&l, I, store, &s);
+      store_close(store);
+    }
     sched_free(&s);
     interp_free(I);
   }

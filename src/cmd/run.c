@@ -170,7 +170,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
   const char *ci = getenv("CI");
   RunCtx c = {.store = j->store, .journal = j, .prog = l->prog, .I = I, .event = l->event,
               .actor = run_actor(l->event), .resumed = resumed, .joined = resumed && o->run_id, .dry_run = dry_run,
-              .force_promotion = o->force_promotion,
+              .no_cache = o->no_cache, .force_promotion = o->force_promotion,
               .rollback_env = rollback_env, .rollback_version = rollback_version,
               .interactive = isatty(0) && isatty(2) && !(ci && *ci) && !o->json, .wait_for_gates = o->wait,
               .lock_wait_ms = 10 * 60 * 1000};

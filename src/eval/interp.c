@@ -50,6 +50,7 @@ struct Interp {
   const PrimFamily *const *families; /* the primitives: those of the imports */
   int call_depth;
   bool dry_run;
+  bool read_secret; /* secret() was called: run/cache.c never caches such a stage */
   Secrets *secrets; /* the run's: masked in all output, inherited by stages */
   Value versions; /* stage -> version overriding its `version` (rollback) */
   struct Imports *imports;
@@ -406,6 +407,9 @@ char *interp_pipeline_dir(const Interp *I) {
   return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 bool interp_dry_run(const Interp *I) { return I->dry_run; }
+
+void interp_note_secret_read(Interp *I) { I->read_secret = true; }
+bool interp_read_secret(const Interp *I) { return I->read_secret; }
 
 void interp_set_event(Interp *I, Value event) {
   value_release(I->event);

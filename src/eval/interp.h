@@ -132,6 +132,10 @@ void interp_print_error(const Interp *I, FILE *out, bool color);
  * run/sched.c. Output through interp_emit is masked. */
 Secrets *interp_secrets(const Interp *I);
 void interp_add_secret(Interp *I, const char *text);
+/* Whether secret() was called in this process (a stage's inherits what its
+ * parent had read): such a stage is never cached (run/cache.h). */
+void interp_note_secret_read(Interp *I);
+bool interp_read_secret(const Interp *I);
 /* What rp shows of its own (a message, a dry run's command): the run's
  * secrets masked, and every URL without its user:password@. Malloc'd. */
 char *interp_mask(const Interp *I, const char *text);

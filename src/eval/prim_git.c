@@ -59,6 +59,18 @@ static bool n_short_sha(Interp *I, const CallSite *cs, Value *args, int nargs, V
   return text_result(I, cs, sha, &e, out);
 }
 
+static bool n_tree_sha(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
+  Value path;
+  ARG(0, V_STRING, true, &path);
+  char *dir = interp_pipeline_dir(I), *sha = NULL;
+  GitErr e = {0};
+  bool ok = gitp_tree_sha(ctx(I), dir, str_chars(path), &sha, &e);
+  free(dir);
+  if (!ok) return git_fail(I, cs, &e);
+  *out = sha ? v_str_take(sha) : V_NULL_VALUE; /* null: uncommitted changes under it */
+  return true;
+}
+
 static bool n_branch(Interp *I, const CallSite *cs, Value *args, int nargs, Value *out) {
   (void)args, (void)nargs;
   char *dir = interp_pipeline_dir(I), *branch = NULL;
@@ -226,6 +238,9 @@ static bool n_tag(Interp *I, const CallSite *cs, Value *args, int nargs, Value *
 static const Primitive prims[] = {
     {"sha", "rev?", n_sha, "the commit id of `rev` (HEAD when not given)"},
     {"short_sha", "n=7", n_short_sha, "HEAD's commit id, abbreviated to `n` hex digits"},
+    {"tree_sha", "path", n_tree_sha,
+     "the id of `path` (relative to the pipeline's directory) at HEAD: its tree, or a file's blob; null when the "
+     "work tree has uncommitted changes under it (a `cache` key)"},
     {"branch", "", n_branch, "the branch, or null when HEAD is detached"},
     {"tags", "at?", n_tags, "the tags on the commit `at` (HEAD when not given)"},
     {"describe", "", n_describe, "`git describe --tags --always` for HEAD"},

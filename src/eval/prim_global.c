@@ -115,6 +115,7 @@ static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
     free(err);
     return false;
   }
+  interp_note_secret_read(I);
   *out = value_mark_secret(v_cstr(v));
   return true;
 }

@@ -136,6 +136,7 @@ typedef enum AttrKind {
   ATTR_CONTAINER, /* the image its sh commands run in */
   ATTR_SERVICES,  /* containers started before it, reachable by name */
   ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
+  ATTR_CACHE,   /* a key: a successful earlier run with the same key stands for this one */
   ATTR__COUNT
 } AttrKind;
 
@@ -160,7 +161,7 @@ typedef struct Stage {
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
   Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
-  Node *container, *services, *runs_on;
+  Node *container, *services, *runs_on, *cache;
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;

@@ -1525,6 +1525,10 @@ static void check_literal_kind(Checker *c, Node *attr) {
     if (v->kind != N_MAP)
       diag_error(c->d, c->src, v->pos, "services needs a map of names to images, as in {db: \"postgres:16\"}");
     break;
+  case ATTR_CACHE:
+    if (v->kind != N_STRING)
+      diag_error(c->d, c->src, v->pos, "cache needs a key, a string, as in git.tree_sha(\"src\")");
+    break;
   case ATTR_MATRIX:
     if (v->kind != N_LIST)
       diag_error(c->d, c->src, v->pos, "matrix needs a list of values, as in [\"amd64\", \"arm64\"]");
@@ -1569,6 +1573,13 @@ static void check_stage(Checker *c, StageInfo *s) {
     case ATTR_CONTAINER:
     case ATTR_SERVICES: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_RUNS_ON: check_runs_on(c, a); break;
+    case ATTR_CACHE:
+      check_expr(c, a->as.attr.value);
+      check_literal_kind(c, a);
+      if (st->environment)
+        diag_warning(c->d, c->src, a->pos, "stage '%s' deploys to an environment: it always runs, and its cache is ignored",
+                     st->name);
+      break;
     case ATTR_TIMEOUT:
     case ATTR_RETRY: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_VERSION:

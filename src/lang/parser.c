@@ -896,7 +896,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   }
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
-                              &st->runs_on};
+                              &st->runs_on, &st->cache};
   if (*slot[kind]) {
     error_at(P, t, "stage '%s' has more than one '%s'", st->name, attr_name(kind));
     return NULL;

@@ -299,6 +299,86 @@ static char *oid_hex(const git_oid *oid) {
 
 /* ---- reading ---- */
 
+/* `path` under `dir` as a path from the root of r's work tree, "" for the
+ * root itself; NULL when it leads out of the work tree. */
+static char *repo_relative(git_repository *r, const char *dir, const char *path) {
+  const char *work = git_repository_workdir(r);
+  char *root = work ? realpath(work, NULL) : NULL, *here = realpath(dir ? dir : ".", NULL);
+  size_t n = root ? strlen(root) : 0;
+  Buf b = {0};
+  bool ok = root && here && !strncmp(here, root, n) && (here[n] == '/' || !here[n]);
+  if (ok) buf_printf(&b, "%s/%s", here + n, path);
+  free(root);
+  free(here);
+  /* each segment: "." and "" dropped, ".." takes the one before off */
+  char *out = xstrdup(""), *save = NULL;
+  for (char *seg = ok ? strtok_r(b.data, "/", &save) : NULL; seg; seg = strtok_r(NULL, "/", &save)) {
+    if (!strcmp(seg, ".")) continue;
+    if (!strcmp(seg, "..")) {
+      char *slash = strrchr(out, '/');
+      if (!*out) ok = false;
+      *(slash ? slash : out) = 0;
+      continue;
+    }
+    char *longer = *out ? xasprintf("%s/%s", out, seg) : xstrdup(seg);
+    free(out);
+    out = longer;
+  }
+  buf_free(&b);
+  if (!ok) {
+    free(out);
+    out = NULL;
+  }
+  return out;
+}
+
+/* Whether the work tree differs from HEAD under `rel` ("" : anywhere). */
+static bool tree_dirty(git_repository *r, const char *rel, bool *dirty, GitErr *err) {
+  git_status_options o;
+  git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
+  o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+            GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+  char *spec[] = {(char *)rel};
+  if (*rel) o.pathspec = (git_strarray){spec, 1};
+  git_status_list *list = NULL;
+  int rc = git_status_list_new(&list, r, &o);
+  if (rc < 0) {
+    fail_git(err, rc, NULL, "%s: cannot read the work tree's status", label(NULL, r));
+    return false;
+  }
+  *dirty = git_status_list_entrycount(list) > 0;
+  git_status_list_free(list);
+  return true;
+}
+
+bool gitp_tree_sha(GitCtx *ctx, const char *dir, const char *path, char **out, GitErr *err) {
+  (void)ctx;
+  *out = NULL;
+  git_repository *r = open_repo(dir, err);
+  if (!r) return false;
+  char *rel = repo_relative(r, dir, path);
+  git_object *obj = NULL;
+  bool dirty = false, ok = rel != NULL;
+  if (!ok) {
+    git_error_clear(); /* not libgit2's error: none of its is appended */
+    fail_git(err, 0, NULL, "%s: '%s' is outside the repository", label(dir, r), path);
+  }
+  ok = ok && tree_dirty(r, rel, &dirty, err);
+  if (ok && !dirty) {
+    char *spec = *rel ? xasprintf("HEAD:%s", rel) : xstrdup("HEAD^{tree}");
+    int rc = git_revparse_single(&obj, r, spec);
+    if (rc < 0) fail_git(err, rc, NULL, "%s: '%s' is not in HEAD", label(dir, r), path);
+    else *out = oid_hex(git_object_id(obj));
+    ok = rc >= 0;
+    free(spec);
+  }
+  git_object_free(obj);
+  free(rel);
+  git_repository_free(r);
+  return ok;
+}
+
 char *gitp_sha(GitCtx *ctx, const char *repo, const char *rev, GitErr *err) {
   return gitp_short_sha(ctx, repo, rev, GIT_OID_HEXSZ, err);
 }

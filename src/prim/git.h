@@ -93,6 +93,11 @@ bool gitp_log(GitCtx *ctx, const char *repo, const char *since, const char *unti
               GitErr *err);
 bool gitp_changed_files(GitCtx *ctx, const char *repo, const char *base, bool with_worktree,
                         GitStrs *out, GitErr *err);
+/* The id of what `path` (relative to `dir`, inside its repository) is at
+ * HEAD: a tree, or a file's blob. *out NULL when the work tree has
+ * changes under it that HEAD lacks (staged, unstaged or untracked, not
+ * ignored). */
+bool gitp_tree_sha(GitCtx *ctx, const char *dir, const char *path, char **out, GitErr *err);
 
 /* What an event changed, for `paths` triggers: the files touched,
  * relative to the repository's root, sorted and unique (a rename gives

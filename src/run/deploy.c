@@ -11,6 +11,7 @@
 
 #include "core/pattern.h"
 #include "run/approval.h"
+#include "run/cache.h"
 #include "run/history.h"
 #include "run/rollback.h"
 #include "run/state.h"
@@ -77,11 +78,13 @@ static void ensure_units(RunCtx *c, int n) {
   c->locks = xrealloc(c->locks, sizeof *c->locks * (size_t)n);
   c->versions = xrealloc(c->versions, sizeof *c->versions * (size_t)n);
   c->targets = xrealloc(c->targets, sizeof *c->targets * (size_t)n);
+  c->cache_keys = xrealloc(c->cache_keys, sizeof *c->cache_keys * (size_t)n);
   c->started = xrealloc(c->started, sizeof *c->started * (size_t)n);
   for (int i = c->nunits; i < n; i++) {
     c->locks[i] = (FileLock){.fd = -1};
     c->versions[i] = NULL;
     c->targets[i] = NULL;
+    c->cache_keys[i] = NULL;
     c->started[i] = 0;
   }
   c->nunits = n;
@@ -480,6 +483,33 @@ static void remember_done_dry_deploy(RunCtx *c, Unit *u) {
   free(err);
 }
 
+/* `cache KEY`: the key evaluated now (its needs are done); an earlier
+ * successful run with that key stands for this one. A deploy always runs. */
+static GoDecision look_up_cache(RunCtx *c, Scheduler *s, Unit *u, int i, char **reason) {
+  char *why = NULL, *err = NULL;
+  if (!cache_key(c->I, c->prog->src, u, &c->cache_keys[i], &why)) {
+    *reason = xasprintf("cache key: %s", interp_last_error(c->I)->msg);
+    interp_clear_error(c->I);
+    return GO_FAIL;
+  }
+  if (why) say(s, u, "rp: not cached: %s", why);
+  free(why);
+  Value hit = V_NULL_VALUE;
+  if (!c->cache_keys[i] || c->no_cache) return GO_RUN;
+  if (!cache_find(c->store, u->stage->name, u->name, c->cache_keys[i], &hit, &err)) {
+    *reason = err;
+    return GO_FAIL;
+  }
+  if (hit.kind == V_NULL) return GO_RUN;
+  value_release(u->outputs);
+  u->outputs = value_retain(map_get(hit, "outputs"));
+  char *text = cache_hit_text(hit);
+  *reason = xasprintf("rp: %s", text);
+  free(text);
+  value_release(hit);
+  return GO_CACHED;
+}
+
 static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -498,7 +528,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     }
     say(s, u, "rp: running again: its outputs held a secret, which the journal does not keep");
   }
-  if (!u->stage->environment) return GO_RUN;
+  if (!u->stage->environment) return u->stage->cache ? look_up_cache(c, s, u, i, reason) : GO_RUN;
   const char *name = u->stage->environment->as.attr.ref.name;
   const Environment *env = program_environment(c->prog, name);
   if (!env) return GO_RUN;
@@ -614,6 +644,16 @@ bool ephemeral_active(Store *store, const char *env, Value *out, char **err) {
   return true;
 }
 
+/* A `cache` stage that ran and succeeded: its key, run and outputs, for
+ * the runs after it (a dry run's stages did not really run). */
+static void record_cache(RunCtx *c, Scheduler *s, Unit *u, int i) {
+  if (!c->cache_keys[i] || !c->started[i] || u->status != STAGE_OK || c->dry_run) return;
+  const char *refused = cache_refusal(u);
+  char *err = NULL;
+  if (refused) say(s, u, "rp: not cached: %s", refused);
+  else kept(c, s, cache_record(c->store, u, c->cache_keys[i], c->journal->run_id, u->outputs, &err), &err);
+}
+
 static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -642,6 +682,7 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   free(error);
   if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->store, deploy, &err), &err);
   if (ok && deploy.kind == V_MAP) record_deploy(s, u, deploy);
+  if (ok) record_cache(c, s, u, i);
   value_release(deploy);
   const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
                                                  : NULL;
@@ -680,10 +721,12 @@ void deploy_release(RunCtx *c) {
     store_unlock(c->store, &c->locks[i]);
     free(c->versions[i]);
     free(c->targets[i]);
+    free(c->cache_keys[i]);
   }
   free(c->locks);
   free(c->versions);
   free(c->targets);
+  free(c->cache_keys);
   free(c->started);
   value_release(c->dry_deploys);
   free(c->write_error);

@@ -19,6 +19,7 @@ typedef struct RunCtx {
   RunState *resumed;          /* an earlier attempt of this run, or NULL */
   bool joined;                /* rp run --run-id of a run that exists: --only stages read what it journaled */
   bool dry_run;               /* no history, locks, approvals, instances */
+  bool no_cache;              /* --no-cache: `cache` stages run anyway (and are recorded) */
   const char *force_promotion; /* --force-promotion REASON */
   const char *rollback_env;   /* rp rollback: this environment ... */
   const char *rollback_version; /* ... goes back to this version */
@@ -32,6 +33,7 @@ typedef struct RunCtx {
   FileLock *locks;
   char **versions;
   char **targets;  /* the environment, or ephemeral instance, locked and recorded */
+  char **cache_keys; /* a `cache` stage's key, recorded when it succeeds */
   double *started;
   int nunits;
 } RunCtx;

@@ -398,6 +398,7 @@ static void run_child(Scheduler *s, Unit *u, int fd) {
   map_set(rec, "ok", v_bool(ok));
   map_set(rec, "outputs", value_retain(interp_outputs(s->I, u->stage->name)));
   map_set(rec, "secret_outputs", sched_secret_outputs(interp_outputs(s->I, u->stage->name)));
+  map_set(rec, "read_secret", v_bool(interp_read_secret(s->I)));
   const RtError *e = interp_last_error(s->I);
   if (!ok && e) {
     Value err = v_map();
@@ -654,6 +655,7 @@ static void child_record(Scheduler *s, Unit *u, const char *line, size_t len) {
   } else if (!strcmp(t, "done")) {
     u->got_result = true;
     u->result_ok = value_truthy(map_get(rec, "ok"));
+    u->read_secret = value_truthy(map_get(rec, "read_secret"));
     value_release(u->outputs);
     u->outputs = outputs_marked(interp_secrets(s->I), map_get(rec, "outputs"), map_get(rec, "secret_outputs"));
     Value e = map_get(rec, "error");
@@ -846,6 +848,10 @@ static void start_one(Scheduler *s, int i) {
         publish_outputs(s, u);
         set_status(s, u, STAGE_OK);
         if (s->rep) report_log(s->rep, u->name, "stdout", "rp: done in an earlier attempt of this run");
+      } else if (go == GO_CACHED) {
+        publish_outputs(s, u);
+        if (s->rep) report_log(s->rep, u->name, "stdout", reason);
+        finish_unit(s, u, STAGE_OK, NULL, NULL);
       } else if (go == GO_WAIT) {
         set_status(s, u, STAGE_WAITING);
       } else if (go == GO_FAIL) {

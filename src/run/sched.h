@@ -33,19 +33,22 @@ typedef struct Unit {
   bool in_post;          /* the stage's process reported its post blocks started */
   bool killed;           /* killed when its post blocks ran out of time */
   bool got_result, result_ok;
+  bool read_secret;      /* its process called secret(): never cached */
   Value outputs;
   RtError err;
 } Unit;
 
 /* What a run adds around each stage (journal, gates, locks, history:
  * run/deploy.c); every hook is optional. */
-typedef enum { GO_RUN, GO_WAIT, GO_FAIL, GO_DONE } GoDecision;
+typedef enum { GO_RUN, GO_WAIT, GO_FAIL, GO_DONE, GO_CACHED } GoDecision;
 typedef struct Scheduler Scheduler;
 
 typedef struct SchedHooks {
   void *ctx;
   /* Just before a unit would start (its needs done, `when` true). GO_DONE:
    * it already finished in an earlier attempt of this run (u->outputs set);
+   * GO_CACHED: an earlier run stands for it (u->outputs set; *reason says
+   * which), and it finishes as succeeded without running;
    * GO_WAIT: it waits at an approval gate; GO_FAIL: *reason says why. */
   GoDecision (*before)(void *ctx, Scheduler *s, int unit, char **reason);
   /* Just before its process is forked. False: it cannot be recorded, so

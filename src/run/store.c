@@ -11,12 +11,13 @@
 
 /* ---- names ---- */
 
-static const char *const space_dirs[] = {"runs", "history", "ephemeral"};
+static const char *const space_dirs[] = {"runs", "history", "ephemeral", "cache"};
 
 /* Names become file names and ref names: the same rule for both. */
 static bool name_ok(StoreSpace sp, const char *name, char **err) {
   if (state_name_ok(name)) return true;
   if (sp == SPACE_RUNS) *err = xasprintf("'%s' is not a run id", name ? name : "");
+  else if (sp == SPACE_CACHE) *err = xasprintf("'%s' cannot name a stage's cache file", name ? name : "");
   else *err = xasprintf("'%s' cannot name an environment's %s file", name ? name : "",
                         sp == SPACE_HISTORY ? "history" : "ephemeral");
   return false;
@@ -142,7 +143,7 @@ static bool copy_log(Store *from, Store *to, StoreSpace sp, const char *name, si
 
 bool store_copy(Store *from, Store *to, size_t *logs, size_t *records, char **err) {
   *logs = *records = 0;
-  for (int sp = SPACE_RUNS; sp <= SPACE_EPHEMERAL; sp++) {
+  for (int sp = SPACE_RUNS; sp <= SPACE_CACHE; sp++) {
     Value names;
     if (!store_list(from, (StoreSpace)sp, &names, err)) return false;
     bool ok = true;

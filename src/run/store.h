@@ -2,7 +2,7 @@
  *
  * Everything rp keeps between runs is a few append-only logs of JSON
  * records and a few locks:
- *   logs   runs/<RUN_ID> (a run's journal), history/<ENV>, ephemeral/<ENV>
+ *   logs   runs/<RUN_ID> (a run's journal), history/<ENV>, ephemeral/<ENV>, cache/<STAGE>
  *   locks  a run's owner and decisions locks, an environment's deploy lock
  * A backend stores them: the directory backend as files (run/state.h,
  * the layout doc/state.md describes), the git backend under refs/rp/ of a
@@ -18,8 +18,9 @@
 #include "run/lock.h"
 #include "run/state.h"
 
-/* The kinds of logs; each is named by a run id or an environment. */
-typedef enum StoreSpace { SPACE_RUNS, SPACE_HISTORY, SPACE_EPHEMERAL } StoreSpace;
+/* The kinds of logs; each is named by a run id, an environment or (the
+ * cache of `cache KEY` stages, run/cache.h) a stage. */
+typedef enum StoreSpace { SPACE_RUNS, SPACE_HISTORY, SPACE_EPHEMERAL, SPACE_CACHE } StoreSpace;
 /* The kinds of locks: a run's owner and its decisions, an environment's deploys. */
 typedef enum StoreLockKind { SLOCK_OWNER, SLOCK_DECISIONS, SLOCK_DEPLOY } StoreLockKind;
 
@@ -94,8 +95,8 @@ void store_forget(Store *s, FileLock *l);
 char *store_where(Store *s, StoreSpace sp, const char *name);
 
 /* rp state migrate: appends to `to` every record of `from` it lacks (runs,
- * histories, ephemeral instances; locks are not copied), each log in its
- * order. *logs and *records count what was copied. */
+ * histories, ephemeral instances, caches; locks are not copied), each log in its
+ * order (the cache too). *logs and *records count what was copied. */
 bool store_copy(Store *from, Store *to, size_t *logs, size_t *records, char **err);
 
 #endif

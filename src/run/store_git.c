@@ -51,7 +51,7 @@ typedef struct Lease {
 
 static GitStore *G(Store *s) { return s->impl; }
 
-static const char *const space_refs[] = {"refs/rp/runs/", "refs/rp/history/", "refs/rp/ephemeral/"};
+static const char *const space_refs[] = {"refs/rp/runs/", "refs/rp/history/", "refs/rp/ephemeral/", "refs/rp/cache/"};
 static const char *const lock_refs[] = {"refs/rp/owners/", "refs/rp/decisions/", "refs/rp/locks/"};
 
 static char *log_ref(StoreSpace sp, const char *name) { return xasprintf("%s%s", space_refs[sp], name); }
