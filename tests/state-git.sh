@@ -41,6 +41,11 @@ stage hold {
   version env.MACHINE
   sh "echo start ${env.MACHINE} >> ${env.WORLD}/shared; sleep ${env.HOLD}; echo end ${env.MACHINE} >> ${env.WORLD}/shared"
 }
+stage hold_go {
+  environment shared
+  version env.MACHINE
+  sh "echo start ${env.MACHINE} >> ${env.WORLD}/shared; while [ ! -e ${env.WORLD}/go ]; do sleep 0.05; done"
+}
 RP
 # machine NAME CMD...: rp on machine NAME, in its own directory and HOME
 machine() {
@@ -48,6 +53,24 @@ machine() {
   mkdir -p "$tmp/$m/home"
   [ -e "$tmp/$m/pipeline.rp" ] || cp "$tmp/pipeline.rp" "$tmp/$m/pipeline.rp"
   (cd "$tmp/$m" && MACHINE=$m HOME="$tmp/$m/home" HOLD=${HOLD:-0} exec "$RP" "$@" -f pipeline.rp)
+}
+# machine_bg NAME OUT CMD...: the same in the background, rp's pid in $!
+machine_bg() {
+  m=$1 o=$2; shift 2
+  mkdir -p "$tmp/$m/home"
+  [ -e "$tmp/$m/pipeline.rp" ] || cp "$tmp/pipeline.rp" "$tmp/$m/pipeline.rp"
+  : > "$o" # emptied now, not when the background job gets to it: an await must not read the last run's
+  (cd "$tmp/$m" && MACHINE=$m HOME="$tmp/$m/home" exec "$RP" "$@" -f pipeline.rp) < /dev/null > "$o" 2>&1 &
+}
+# await WHAT CMD...: until CMD succeeds (a cap against hanging, not a time budget)
+await() {
+  w=$1; shift; i=0
+  while ! "$@" && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done
+  "$@" || _fail "never saw: $w"
+}
+# waiters N: whether N runs wait in the line of the environment shared's lease
+waiters() {
+  test "$(git --git-dir="$(state_bare)" cat-file blob refs/rp/locks/shared:lease.json 2>/dev/null | grep -o '"until"' | wc -l)" = "$1"
 }
 run_id() { sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
 
@@ -116,6 +139,40 @@ assert_eq "$(sed -n 2p "$WORLD/shared")" "end $first" "the first deploy ends bef
 assert_contains "$(cat "$tmp/a.out" "$tmp/b.out")" "waiting for the environment's lock, held by run" "the second waited, naming the holder"
 assert_contains "$(cat "$tmp/a.out" "$tmp/b.out")" "its lease expires in" "and the time left"
 assert_eq "$(machine C history shared --json | tr ',' '\n' | grep -c '"env":"shared"')" 2 "both deploys are in the history"
+
+# ---- waiters are served first come, first served ----
+# leases of 10 s here: a holder held for long on a loaded machine must not
+# see its 2-s lease run out between two renewals (then it is taken over)
+export RP_STATE_LEASE=10
+: > "$WORLD/shared"; rm -f "$WORLD/go"
+machine_bg A "$tmp/a.out" run hold_go; a=$!
+await "A deploying" grep -q "start A" "$WORLD/shared"
+machine_bg B "$tmp/b.out" run hold_go; b=$!
+await "B waiting" grep -qs waiting "$tmp/b.out"
+machine_bg C "$tmp/c.out" run hold_go; c=$!
+await "C waiting" grep -qs waiting "$tmp/c.out"
+touch "$WORLD/go"
+wait $a; wait $b; wait $c
+assert_eq "$(cut -d' ' -f2 "$WORLD/shared" | tr '\n' ' ')" "A B C " "B, who waited first, deploys before C"
+
+# ---- a waiter too busy to renew its place comes back to it ----
+# B stopped until C drops its place (a lease and 10 s later), then let go:
+# it takes its place again, before C, not at the end of the line
+: > "$WORLD/shared"; rm -f "$WORLD/go"
+machine_bg A "$tmp/a.out" run hold_go; a=$!
+await "A deploying" grep -q "start A" "$WORLD/shared"
+machine_bg B "$tmp/b.out" run hold_go; b=$!
+await "B waiting" grep -qs waiting "$tmp/b.out"
+machine_bg C "$tmp/c.out" run hold_go; c=$!
+await "C waiting" grep -qs waiting "$tmp/c.out"
+kill -STOP $b
+await "B's place dropped" waiters 1
+kill -CONT $b
+await "B back in line" waiters 2
+touch "$WORLD/go"
+wait $a; wait $b; wait $c
+assert_eq "$(cut -d' ' -f2 "$WORLD/shared" | tr '\n' ' ')" "A B C " "B comes back to its place, before C"
+export RP_STATE_LEASE=2
 
 # ---- a lease left by a killed holder expires and is taken over ----
 : > "$WORLD/shared"
