@@ -35,7 +35,8 @@ typedef struct GitStore {
   GitCtx *ctx;
   GitRefStore *rs;
   char *url, *cache; /* to open the cache again in a keeper */
-  char *token;      /* RP_STATE_TOKEN; never shown */
+  char *user;       /* with the token, from git's credential helper, or NULL */
+  char *token;      /* RP_STATE_TOKEN, or the helper's password; never shown */
   Value pending;    /* ref -> list of records not pushed yet */
   Value fetched;    /* ref or "prefix*" -> when it was last fetched (ms) */
   int64_t lease_ms; /* a lease's length; renewed every third of it */
@@ -425,7 +426,7 @@ static pid_t start_keeper(GitStore *g, const char *ref, LeaseNote n) {
   /* a connection of its own: the parent's may be open, and two processes
    * talking on one socket garble both (the parent's objects are left alone) */
   GitErr ge = {0};
-  if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->token, &ge))) _exit(1);
+  if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->user, g->token, &ge))) _exit(1);
   /* SIGTERM (a release) ends it between two renewals, never in the middle
    * of one: a ref update cut short leaves a lock file in the cache */
   sigset_t term;
@@ -581,6 +582,8 @@ static void git_close(Store *s) {
   gitp_free(g->ctx);
   free(g->url);
   free(g->cache);
+  free(g->user);
+  if (g->token) memset(g->token, 0, strlen(g->token));
   free(g->token);
   free(g);
 }
@@ -652,15 +655,20 @@ Store *store_open_git(const char *remote, const char *pipeline_file, char **err)
   } else {
     s->spec = xasprintf("git:%s", remote);
   }
+  /* without a token, git's credential helper is asked, as git would */
+  bool helper = url && !g->token && gitp_credential("fill", url, &g->user, &g->token);
   GitErr ge = {0};
-  if (cache && !(g->rs = gitp_refstore_open(g->ctx, cache, url, g->token, &ge))) failed(&ge, err);
+  if (cache && !(g->rs = gitp_refstore_open(g->ctx, cache, url, g->user, g->token, &ge))) failed(&ge, err);
   g->url = url;
   g->cache = cache;
   /* reach the remote now: an unreachable state stops a command before it starts anything */
-  char *ferr = NULL;
-  if (g->rs && !fetch(g, "refs/rp/*", &ferr)) {
-    *err = xasprintf("cannot reach the state at %s: %s", s->spec, ferr);
-    free(ferr);
+  if (g->rs && !gitp_refstore_fetch(g->rs, "refs/rp/*", &ge)) {
+    if (helper && ge.kind == GIT_ERR_AUTH) gitp_credential("reject", url, &g->user, &g->token);
+    *err = xasprintf("cannot reach the state at %s: %s", s->spec, ge.msg ? ge.msg : "git error");
+    gitp_err_free(&ge);
+  } else if (g->rs) {
+    map_set(g->fetched, "refs/rp/*", v_int(state_now_ms()));
+    if (helper) gitp_credential("approve", url, &g->user, &g->token);
   }
   if (*err) {
     store_close(s);
