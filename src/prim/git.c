@@ -1257,7 +1257,8 @@ GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url,
   s->shown = strip_userinfo(url);
   s->token = token && *token ? token : NULL;
   if (s->token) {
-    char *pair = xasprintf("%s:%s", user && *user ? user : "x-access-token", s->token), *b64 = base64_encode(pair, strlen(pair));
+    char *pair = xasprintf("%s:%s", user && *user ? user : "x-access-token", s->token);
+    char *b64 = base64_encode(pair, strlen(pair));
     s->header = xasprintf("Authorization: Basic %s", b64);
     free(b64);
     memset(pair, 0, strlen(pair));
@@ -1473,6 +1474,7 @@ static char *credential_field(const char *text, const char *key) {
 bool gitp_credential(const char *op, const char *url, char **user, char **pass) {
   const char *sep = strstr(url, "://");
   if (!sep || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))) return false;
+  if (strpbrk(url, "\r\n")) return false; /* a line of its own would be a field of its own */
   char *shown = strip_userinfo(url);
   const char *host = strstr(shown, "://") + 3, *path = host + strcspn(host, "/");
   Buf in = {0};
