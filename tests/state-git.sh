@@ -41,6 +41,11 @@ stage hold {
   version env.MACHINE
   sh "echo start ${env.MACHINE} >> ${env.WORLD}/shared; sleep ${env.HOLD}; echo end ${env.MACHINE} >> ${env.WORLD}/shared"
 }
+stage hold_go {
+  environment shared
+  version env.MACHINE
+  sh "echo start ${env.MACHINE} >> ${env.WORLD}/shared; while [ ! -e ${env.WORLD}/go ]; do sleep 0.05; done"
+}
 RP
 # machine NAME CMD...: rp on machine NAME, in its own directory and HOME
 machine() {
@@ -48,6 +53,34 @@ machine() {
   mkdir -p "$tmp/$m/home"
   [ -e "$tmp/$m/pipeline.rp" ] || cp "$tmp/pipeline.rp" "$tmp/$m/pipeline.rp"
   (cd "$tmp/$m" && MACHINE=$m HOME="$tmp/$m/home" HOLD=${HOLD:-0} exec "$RP" "$@" -f pipeline.rp)
+}
+# machine_bg NAME OUT CMD...: the same in the background, rp's pid in $!
+machine_bg() {
+  m=$1 o=$2; shift 2
+  mkdir -p "$tmp/$m/home"
+  [ -e "$tmp/$m/pipeline.rp" ] || cp "$tmp/pipeline.rp" "$tmp/$m/pipeline.rp"
+  : > "$o" # emptied now, not when the background job gets to it: an await must not read the last run's
+  (cd "$tmp/$m" && MACHINE=$m HOME="$tmp/$m/home" exec "$RP" "$@" -f pipeline.rp) < /dev/null > "$o" 2>&1 &
+}
+# await WHAT CMD...: until CMD succeeds (a cap against hanging, not a time budget)
+await() {
+  w=$1; shift; i=0
+  while ! "$@" && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done
+  "$@" || _fail "never saw: $w"
+}
+# line_up: A deploys to shared until $WORLD/go exists, B waits for it, then C
+line_up() {
+  : > "$WORLD/shared"; rm -f "$WORLD/go"
+  machine_bg A "$tmp/a.out" run hold_go; a=$!
+  await "A deploying" grep -q "start A" "$WORLD/shared"
+  machine_bg B "$tmp/b.out" run hold_go; b=$!
+  await "B waiting" grep -qs waiting "$tmp/b.out"
+  machine_bg C "$tmp/c.out" run hold_go; c=$!
+  await "C waiting" grep -qs waiting "$tmp/c.out"
+}
+# waiters N: whether N runs wait in the line of the environment shared's lease
+waiters() {
+  test "$(git --git-dir="$(state_bare)" cat-file blob refs/rp/locks/shared:lease.json 2>/dev/null | grep -o '"until"' | wc -l)" = "$1"
 }
 run_id() { sed -n 's/^run \([0-9a-f-]*\)$/\1/p' | head -1; }
 
@@ -136,6 +169,28 @@ out=$(machine C run --only deploy_prod --run-id ci-50 --event manual --input v=3
 assert_eq "$rc" 3 "a later job of the run stops at prod's gate"
 assert_contains "$(machine A status ci-50 2>&1)" "run ci-50: waiting" "the run waits again, though earlier jobs finished it"
 
+# ---- waiters are served first come, first served ----
+# leases of 10 s here: a holder held for long on a loaded machine must not
+# see its 2-s lease run out between two renewals (then it is taken over)
+export RP_STATE_LEASE=10
+line_up
+touch "$WORLD/go"
+wait $a; wait $b; wait $c
+assert_eq "$(cut -d' ' -f2 "$WORLD/shared" | tr '\n' ' ')" "A B C " "B, who waited first, deploys before C"
+
+# ---- a waiter too busy to renew its place comes back to it ----
+# B stopped until C drops its place (a lease and 10 s later), then let go:
+# it takes its place again, before C, not at the end of the line
+line_up
+kill -STOP $b
+await "B's place dropped" waiters 1
+kill -CONT $b
+await "B back in line" waiters 2
+touch "$WORLD/go"
+wait $a; wait $b; wait $c
+assert_eq "$(cut -d' ' -f2 "$WORLD/shared" | tr '\n' ' ')" "A B C " "B comes back to its place, before C"
+export RP_STATE_LEASE=2
+
 # ---- a lease left by a killed holder expires and is taken over ----
 : > "$WORLD/shared"
 (cd "$tmp/A" && MACHINE=A HOME="$tmp/A/home" HOLD=30 exec "$RP" run hold -f pipeline.rp < /dev/null > "$tmp/a.out" 2>&1) &
@@ -161,6 +216,29 @@ assert_eq "$rc" 0 "migrate a directory into a git backend"
 assert_eq "$(machine C history --state "$back" 2>&1)" "$(machine C history 2>&1)" "it has the same history"
 out=$(machine C state migrate "$tmp/local" "$back" 2>&1)
 assert_contains "$out" "copied 0 records in 0 logs" "a second migrate copies nothing again"
+
+# ---- no RP_STATE_TOKEN: git's credential helper is asked, as git does ----
+E="$tmp/E/home"; mkdir -p "$E"
+HOME="$E" git config --global credential.helper store
+stored="http://x-access-token:$STATE_TOKEN@127.0.0.1:$STATE_PORT"
+echo "$stored" > "$E/.git-credentials"
+out=$(unset RP_STATE_TOKEN; machine E history prod 2>&1); rc=$?
+assert_eq "$rc" 0 "E reads the state with the password its credential helper stores"
+assert_eq "$out" "$(machine A history prod 2>&1)" "the same history"
+echo "http://x-access-token:wr0ng-pa55@127.0.0.1:$STATE_PORT" > "$E/.git-credentials"
+out=$(unset RP_STATE_TOKEN; machine E history prod 2>&1); rc=$?
+assert_eq "$rc" 1 "a password the remote refuses: the command fails"
+assert_contains "$out" "127.0.0.1:$STATE_PORT/shared.git" "naming the remote"
+assert_not_contains "$out" "wr0ng-pa55" "not the password"
+assert_eq "$(cat "$E/.git-credentials")" "" "and git credential reject erased it"
+HOME="$E" git config --global --add credential.helper \
+  "!f() { test \"\$1\" = get && printf 'username=x-access-token\npassword=%s\n' $STATE_TOKEN; }; f"
+out=$(unset RP_STATE_TOKEN; machine E runs 2>&1); rc=$?
+assert_eq "$rc" 0 "a password from a helper script"
+HOME="$E" git config --global --unset-all credential.helper
+HOME="$E" git config --global credential.helper store
+out=$(unset RP_STATE_TOKEN; machine E runs 2>&1); rc=$?
+assert_eq "$rc" 0 "git credential approve stored it: the store alone gives it now"
 
 # ---- an unreachable state: a clear error, no token, nothing runs ----
 rm -f "$tmp/A/home/log"

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prim/exec.h"
 #include "prim/semver.h"
 #include "core/codec.h"
 #include "core/pattern.h"
@@ -1340,7 +1341,8 @@ static int refstore_cache(git_repository **repo, const char *cache) {
   return rc;
 }
 
-GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *token, GitErr *err) {
+GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *user, const char *token,
+                                GitErr *err) {
   (void)ctx;
   if (option_host(url, err)) return NULL;
   GitRefStore *s = xcalloc(1, sizeof *s);
@@ -1348,9 +1350,11 @@ GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url,
   s->shown = strip_userinfo(url);
   s->token = token && *token ? token : NULL;
   if (s->token) {
-    char *pair = xasprintf("x-access-token:%s", s->token), *b64 = base64_encode(pair, strlen(pair));
+    char *pair = xasprintf("%s:%s", user && *user ? user : "x-access-token", s->token);
+    char *b64 = base64_encode(pair, strlen(pair));
     s->header = xasprintf("Authorization: Basic %s", b64);
     free(b64);
+    memset(pair, 0, strlen(pair));
     free(pair);
   }
   int rc = refstore_cache(&s->repo, cache);
@@ -1541,5 +1545,52 @@ bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, co
   remote_free(&rm);
   free(spec);
   free(out);
+  return ok;
+}
+
+/* ---- git's credential helper ---- */
+
+static void wipe(char *s) {
+  if (s) memset(s, 0, strlen(s));
+  free(s);
+}
+
+/* The value of `key=` among the lines of `text`, or NULL. */
+static char *credential_field(const char *text, const char *key) {
+  size_t n = strlen(key);
+  for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+    if (!strncmp(p, key, n) && p[n] == '=') return xstrndup(p + n + 1, strcspn(p + n + 1, "\n"));
+  return NULL;
+}
+
+bool gitp_credential(const char *op, const char *url, char **user, char **pass) {
+  const char *sep = strstr(url, "://");
+  if (!sep || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))) return false;
+  if (strpbrk(url, "\r\n")) return false; /* a line of its own would be a field of its own */
+  char *shown = strip_userinfo(url);
+  const char *host = strstr(shown, "://") + 3, *path = host + strcspn(host, "/");
+  Buf in = {0};
+  buf_printf(&in, "protocol=%.*s\nhost=%.*s\npath=%s\n", (int)(sep - url), url, (int)(path - host), host,
+             *path ? path + 1 : "");
+  if (*user) buf_printf(&in, "username=%s\n", *user);
+  if (*pass) buf_printf(&in, "password=%s\n", *pass);
+  buf_putc(&in, '\n');
+  char *argv[] = {"git", "credential", (char *)op, NULL}, *env[] = {"GIT_TERMINAL_PROMPT=0", NULL}, *why = NULL;
+  ExecOptions o = {.argv = argv, .env_add = env, .input = in.data, .input_len = in.len, .capture_limit = 64 * 1024};
+  ExecResult r = {0};
+  bool ok = exec_run(&o, &r, &why) && r.code == 0;
+  if (ok && !strcmp(op, "fill")) {
+    free(*user);
+    wipe(*pass);
+    *user = credential_field(r.out, "username");
+    *pass = credential_field(r.out, "password");
+    ok = *pass != NULL;
+  }
+  memset(in.data, 0, in.len);
+  buf_free(&in);
+  if (r.out) memset(r.out, 0, strlen(r.out));
+  exec_result_free(&r);
+  free(why);
+  free(shown);
   return ok;
 }

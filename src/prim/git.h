@@ -167,7 +167,8 @@ typedef struct GitRefStore GitRefStore;
 
 /* Opens (creating it) the cache repository `cache` for remote `url`;
  * `token` is borrowed. Does not connect. */
-GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *token, GitErr *err);
+GitRefStore *gitp_refstore_open(GitCtx *ctx, const char *cache, const char *url, const char *user, const char *token,
+                                GitErr *err);
 void gitp_refstore_close(GitRefStore *s);
 /* Copies the remote's refs matching `ref` ("refs/rp/runs/ID", or a glob such as "refs/rp/runs/ID*")
  * into the cache, replacing the cache's. */
@@ -182,5 +183,13 @@ bool gitp_refstore_read(GitRefStore *s, const char *ref, const char *path, char 
  * commit) and pushes it to `ref`; on success the cache's ref is it. */
 bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, const char *path, const char *data,
                          size_t len, const char *message, GitErr *err);
+
+/* Asks git's credential helper about an http(s) `url`, as git does: runs
+ * `git credential OP` (exec'd, never through a shell) with the URL's
+ * protocol, host and path, and *user / *pass (when set) on its standard
+ * input; never prompts. OP "fill" sets *user and *pass (malloc'd) and says
+ * whether it got a password; "approve" and "reject" tell the helper how
+ * they did. The password never reaches an argv, a message or a log. */
+bool gitp_credential(const char *op, const char *url, char **user, char **pass);
 
 #endif

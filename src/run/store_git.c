@@ -35,7 +35,8 @@ typedef struct GitStore {
   GitCtx *ctx;
   GitRefStore *rs;
   char *url, *cache; /* to open the cache again in a keeper */
-  char *token;      /* RP_STATE_TOKEN; never shown */
+  char *user;       /* with the token, from git's credential helper, or NULL */
+  char *token;      /* RP_STATE_TOKEN, or the helper's password; never shown */
   Value pending;    /* ref -> list of records not pushed yet */
   Value fetched;    /* ref or "prefix*" -> when it was last fetched (ms) */
   int64_t lease_ms; /* a lease's length; renewed every third of it */
@@ -262,6 +263,9 @@ typedef struct LeaseNote {
   bool leave;         /* or stop waiting for it */
   LeaseResult result; /* set: what was done */
   LockHolder was;     /* set: the live lease found, when another's */
+  int64_t ticket;     /* this waiter's number in line, once it has one */
+  int64_t placed;     /* set: its number in the line written, or 0 */
+  int64_t next;       /* set: the number the next newcomer gets */
 } LeaseNote;
 
 static bool lease_live(Value l) { return l.kind == V_MAP && !value_truthy(map_get(l, "released")); }
@@ -281,39 +285,56 @@ static int64_t time_of(Value rec, const char *key) {
   return ms;
 }
 
-static Value waiter(LeaseNote *n, int64_t now) {
+static Value waiter(LeaseNote *n, int64_t ticket, int64_t now) {
   Value w = v_map();
   map_set(w, "holder", v_cstr(n->holder));
   map_set(w, "run", v_cstr(n->run_id ? n->run_id : ""));
+  map_set(w, "ticket", v_int(ticket));
   map_set(w, "until", v_str_take(state_format_time(now + n->g->lease_ms + PLACE_SLACK_MS)));
   return w;
 }
 
-/* The line of waiters, first come first served, as this holder leaves it:
- * waiters that stopped renewing their place are dropped; this one is
- * dropped (`drop`), else added or its place renewed (`stay`). */
+static int64_t ticket_of(Value w) {
+  Value t = value_get(w, "ticket");
+  return t.kind == V_INT ? t.as.i : 0;
+}
+
+/* The line of waiters in the order of their tickets, as this holder
+ * leaves it: waiters that stopped renewing their place are dropped; this
+ * one is dropped (`drop`), else added or its place renewed (`stay`). A
+ * waiter keeps its ticket: one dropped while alive (a machine too busy to
+ * renew in time) comes back to its place, not to the end of the line.
+ * Sets n->placed (its ticket in the line, or 0) and n->next. */
 static Value lease_line(LeaseNote *n, Value cur, bool drop, bool stay, bool *first, bool *changed) {
-  int64_t now = state_now_ms();
-  Value line = v_list(), q = value_get(cur, "queue");
+  int64_t now = state_now_ms(), mine = 0;
   bool in_line = false;
-  *first = false;
+  Value line = v_list(), q = value_get(cur, "queue"), next = value_get(cur, "next");
+  n->next = next.kind == V_INT && next.as.i > 0 ? next.as.i : 1;
   for (size_t i = 0; q.kind == V_LIST && i < list_len(q); i++) {
     Value w = list_get(q, i);
     const char *h = value_get_str(w, "holder");
     bool me = h && !strcmp(h, n->holder);
-    if (me && !in_line && !list_len(line)) *first = true;
-    if (me) in_line = true;
+    if (ticket_of(w) >= n->next) n->next = ticket_of(w) + 1;
+    if (me) mine = ticket_of(w), in_line = true;
     if (me && drop) *changed = true;
     else if (me && stay && time_of(w, "until") - now < n->g->lease_ms / 2 + PLACE_SLACK_MS)
-      list_push(line, waiter(n, now)), *changed = true;
+      list_push(line, waiter(n, mine, now)), *changed = true;
     else if (!me && time_of(w, "until") <= now) *changed = true; /* it died waiting */
     else list_push(line, value_retain(w));
   }
   if (!in_line && stay) {
-    *first = !list_len(line);
-    list_push(line, waiter(n, now));
+    in_line = true;
+    mine = n->ticket ? n->ticket : n->next++;
+    size_t at = 0;
+    while (at < list_len(line) && ticket_of(list_get(line, at)) <= mine) at++;
+    list_push(line, V_NULL_VALUE); /* shifted into place */
+    for (size_t i = list_len(line) - 1; i > at; i--) list_set(line, i, value_retain(list_get(line, i - 1)));
+    list_set(line, at, waiter(n, mine, now));
     *changed = true;
   }
+  n->placed = drop ? 0 : mine;
+  const char *head = list_len(line) ? value_get_str(list_get(line, 0), "holder") : NULL;
+  *first = in_line && !drop && head && !strcmp(head, n->holder);
   return line;
 }
 
@@ -369,6 +390,7 @@ static bool lease_change(const char *old, size_t len, Buf *out, void *ctx, char 
   if (changed) {
     if (list_len(line)) map_set(note, "queue", value_retain(line));
     else map_delete(note, "queue");
+    map_set(note, "next", v_int(n->next));
     json_encode(note, out, false);
     buf_putc(out, '\n');
   } else if (old) {
@@ -406,7 +428,7 @@ static pid_t start_keeper(GitStore *g, const char *ref, LeaseNote n) {
   /* a connection of its own: the parent's may be open, and two processes
    * talking on one socket garble both (the parent's objects are left alone) */
   GitErr ge = {0};
-  if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->token, &ge))) _exit(1);
+  if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->user, g->token, &ge))) _exit(1);
   /* SIGTERM (a release) ends it between two renewals, never in the middle
    * of one: a ref update cut short leaves a lock file in the cache */
   sigset_t term;
@@ -450,6 +472,7 @@ static LockResult git_lock(Store *s, StoreLockKind k, const char *name, const ch
       break;
     }
     if (n.result == LEASE_TAKEN || n.result == LEASE_RENEWED) break;
+    if (n.placed) n.ticket = n.placed; /* pushed: its place from now on */
     int64_t now = state_now_ms();
     if (wait_ms >= 0 && now >= deadline) {
       char *who = lock_holder_describe(&n.was), *lerr = NULL;
@@ -561,6 +584,8 @@ static void git_close(Store *s) {
   gitp_free(g->ctx);
   free(g->url);
   free(g->cache);
+  free(g->user);
+  if (g->token) memset(g->token, 0, strlen(g->token));
   free(g->token);
   free(g);
 }
@@ -632,15 +657,20 @@ Store *store_open_git(const char *remote, const char *pipeline_file, char **err)
   } else {
     s->spec = xasprintf("git:%s", remote);
   }
+  /* without a token, git's credential helper is asked, as git would */
+  bool helper = url && !g->token && gitp_credential("fill", url, &g->user, &g->token);
   GitErr ge = {0};
-  if (cache && !(g->rs = gitp_refstore_open(g->ctx, cache, url, g->token, &ge))) failed(&ge, err);
+  if (cache && !(g->rs = gitp_refstore_open(g->ctx, cache, url, g->user, g->token, &ge))) failed(&ge, err);
   g->url = url;
   g->cache = cache;
   /* reach the remote now: an unreachable state stops a command before it starts anything */
-  char *ferr = NULL;
-  if (g->rs && !fetch(g, "refs/rp/*", &ferr)) {
-    *err = xasprintf("cannot reach the state at %s: %s", s->spec, ferr);
-    free(ferr);
+  if (g->rs && !gitp_refstore_fetch(g->rs, "refs/rp/*", &ge)) {
+    if (helper && ge.kind == GIT_ERR_AUTH) gitp_credential("reject", url, &g->user, &g->token);
+    *err = xasprintf("cannot reach the state at %s: %s", s->spec, ge.msg ? ge.msg : "git error");
+    gitp_err_free(&ge);
+  } else if (g->rs) {
+    map_set(g->fetched, "refs/rp/*", v_int(state_now_ms()));
+    if (helper) gitp_credential("approve", url, &g->user, &g->token);
   }
   if (*err) {
     store_close(s);
