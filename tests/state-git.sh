@@ -152,7 +152,7 @@ assert_eq "$(machine C history shared --json | tr ',' '\n' | grep -c '"env":"sha
 
 # ---- parallel jobs of one new run, started at once: two on A (one state
 # cache), one on B; then a later job stops at a gate ----
-job() { machine "$1" run --only "$2" --run-id ci-50 --event manual --input v=3.0.0 < /dev/null > "$tmp/$2.out" 2>&1; }
+job() { machine "$1" run --only "$2" --run-id "${jobrun:-ci-50}" --event manual --input v=3.0.0 < /dev/null > "$tmp/$2.out" 2>&1; }
 job A build & a=$!
 job A deploy_uat & b=$!
 job B hold & c=$!
@@ -168,6 +168,15 @@ assert_contains "$out" "event     manual" "started once, by one of them"
 out=$(machine C run --only deploy_prod --run-id ci-50 --event manual --input v=3.0.0 < /dev/null 2>&1); rc=$?
 assert_eq "$rc" 3 "a later job of the run stops at prod's gate"
 assert_contains "$(machine A status ci-50 2>&1)" "run ci-50: waiting" "the run waits again, though earlier jobs finished it"
+# more rounds: a job that joins the new run between its creation and its
+# creator's next step (owning it first) must not stop the creator from
+# recording how the run started
+for round in 1 2 3 4 5 6; do
+  pids=
+  for m in A B A B; do jobrun=ci-6$round job $m build & pids="$pids $!"; done
+  wait $pids
+  assert_contains "$(machine C status ci-6$round 2>&1 | grep '^  event')" "manual" "round $round: the run's event is recorded"
+done
 
 # ---- waiters are served first come, first served ----
 # leases of 10 s here: a holder held for long on a loaded machine must not

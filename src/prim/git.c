@@ -1413,12 +1413,29 @@ static void remove_stale_locks(GitRefStore *s) {
 
 static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
 
-bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
-  if (refstore_fetch(s, ref, err)) return true;
-  if (!err || !err->msg || !strstr(err->msg, "failed to lock file")) return false;
+/* A moment for another rp of this machine to let go of a ref of the shared
+ * cache; a lock left by a killed one goes once stale. 300 waits outlast
+ * remove_stale_locks's 5 s. */
+static void wait_for_lock(GitRefStore *s, int tries) {
   remove_stale_locks(s);
-  gitp_err_free(err);
-  return refstore_fetch(s, ref, err);
+  struct timespec nap = {0, (10 + tries % 5 * 10) * 1000000L};
+  nanosleep(&nap, NULL);
+}
+
+static bool lock_busy(const GitErr *err) {
+  return err && err->msg && (strstr(err->msg, "failed to lock file") || strstr(err->msg, "failed to create locked file"));
+}
+
+/* Another rp of this machine (a second job on one runner) holding a ref's
+ * lock of the shared cache for an instant is waited for; a lock left by a
+ * killed one goes (remove_stale_locks). */
+bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
+  for (int tries = 0;; tries++) {
+    if (refstore_fetch(s, ref, err)) return true;
+    if (!lock_busy(err) || tries == 300) return false;
+    gitp_err_free(err);
+    wait_for_lock(s, tries);
+  }
 }
 
 static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
@@ -1533,10 +1550,11 @@ bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, co
   if (tmp) git_reference_delete(tmp);
   git_reference_free(tmp);
   git_reference *local = NULL;
-  if (ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) == GIT_ELOCKED) {
-    remove_stale_locks(s); /* pushed already: only the cache is behind */
-    rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL);
-  }
+  /* pushed already: only the cache is behind, while another rp of this
+   * machine holds the ref's lock (or a killed one left it) */
+  for (int tries = 0; ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) == GIT_ELOCKED && tries < 300;
+       tries++)
+    wait_for_lock(s, tries);
   if (ok && rc < 0) {
     fail_git(err, rc, NULL, "%s: cannot update %s", s->shown, ref);
     ok = false;

@@ -86,7 +86,9 @@ bool journal_create(Journal *j, Store *store, const char *run_id, char **err) {
     free(id);
     id = journal_new_id(); /* two runs started in the same second */
   }
-  bool ok = made && open_journal(j, id, true, false, err);
+  /* beside: a job of the same run that joined it a moment after it was
+   * made may own it already; the run is still this process's to start */
+  bool ok = made && open_journal(j, id, true, run_id != NULL, err);
   free(id);
   return ok;
 }

@@ -58,7 +58,8 @@ typedef struct Journal {
 /* A new run id, "20261122-230103-7f3a" (UTC time, then random hex), malloc'd. */
 char *journal_new_id(void);
 /* Starts a new run: creates STATE/runs/<id>/ (run_id NULL: a fresh id),
- * owns it and opens its journal. Fails if the run exists. */
+ * owns it (unless a job that joined the given id owns it already) and
+ * opens its journal. Fails if the run exists. */
 bool journal_create(Journal *j, Store *store, const char *run_id, char **err);
 /* Opens an existing run's journal to append. With `own`, also takes
  * ownership (rp resume); fails naming the holder if another process

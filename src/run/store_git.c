@@ -169,7 +169,14 @@ static bool git_create_run(Store *s, const char *id, bool *exists, char **err) {
   GitStore *g = G(s);
   char *ref = log_ref(SPACE_RUNS, id);
   GitErr ge = {0};
-  bool ok = gitp_refstore_write(g->rs, ref, NULL, "log.ndjson", "", 0, "rp: run created", &ge);
+  /* a message no other creator writes: two identical root commits made in
+   * the same second would both "land", and both processes start the run */
+  char *host = state_hostname(), *at = state_format_time(state_now_ms());
+  char *msg = xasprintf("rp: run created by pid %ld on %s at %s", (long)getpid(), host, at);
+  bool ok = gitp_refstore_write(g->rs, ref, NULL, "log.ndjson", "", 0, msg, &ge);
+  free(msg);
+  free(at);
+  free(host);
   if (!ok) {
     *exists = ge.kind == GIT_ERR_REMOTE_MOVED;
     if (*exists) {
