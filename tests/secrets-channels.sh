@@ -214,5 +214,18 @@ out=$("$RP" run short --secrets "$tmp/short.env" -f "$tmp/short.rp" 2>&1); rc=$?
 assert_eq "$rc" 2 "a secrets file with a one-character value is refused"
 assert_contains "$out" "the value of SHORT is too short to be masked" "and says which"
 
+# 7. an input (or a flag) given a secret's text: the run's first record,
+# which keeps the event for a resume, holds it masked
+cat > "$tmp/input.rp" <<'RP'
+on manual(n: string) -> use
+stage use { let t = secret("TOK")  print(event.inputs.n == t) }
+RP
+out=$("$RP" run -f "$tmp/input.rp" --event manual --input "n=$TOK" --branch "$TOK" < /dev/null 2>&1)
+id=$(run_id "$out")
+assert_contains "$out" "[use] true" "the stage reads the input as given"
+assert_contains "$(journal "$id")" '"kind":"run_started"' "the run started ($out)"
+no_leak "$(journal "$id")" "the journal of a run whose input is a secret"
+no_leak "$("$RP" status "$id" -f "$tmp/input.rp" 2>&1)" "rp status of a run whose input is a secret"
+
 echo "secret channels tried: $tried, leaked: $leaked"
 finish

@@ -146,9 +146,24 @@ static void github_outputs(const Loaded *l, Interp *I) {
   }
 }
 
-/* Run r->l under journal `j` (already started or reopened); a dry run as
- * its plan says, not as this command line does. */
-static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
+/* A new run's first records: how it started (its event masked: an input
+ * may carry a secret's text) and its plan. */
+static bool record_start(Journal *j, RunOptions *r, Interp *I, bool dry_run, const char *rollback_env,
+                         const char *rollback_version) {
+  Loaded *l = &r->l;
+  char *err = NULL;
+  Value event = secrets_mask_value(interp_secrets(I), l->event);
+  bool ok = journal_run_started(j, l->prog->name, l->prog->src->path, event, run_actor(l->event), &err) &&
+            journal_plan(j, l, r->sel.only, dry_run, rollback_env, rollback_version, &err);
+  value_release(event);
+  if (!ok) fprintf(stderr, "rp: %s\n", err);
+  free(err);
+  return ok;
+}
+
+/* Run r->l under journal `j` (reopened, or a new run's when `starts`); a
+ * dry run as its plan says, not as this command line does. */
+static int execute(RunOptions *r, Journal *j, RunState *resumed, bool starts, bool dry_run,
                    const char *rollback_env, const char *rollback_version) {
   const Options *o = r->o;
   Loaded *l = &r->l;
@@ -158,6 +173,10 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool dry_run,
   if (o->break_on_failure) interp_set_fail_hook(I, break_on_failure, NULL);
   if (interp_last_error(I) || !load_secrets(I, l->prog, &o->secrets)) {
     interp_print_error(I, stderr, want_color(stderr));
+    interp_free(I);
+    return EXIT_USAGE;
+  }
+  if (starts && !record_start(j, r, I, dry_run, rollback_env, rollback_version)) {
     interp_free(I);
     return EXIT_USAGE;
   }
@@ -224,7 +243,7 @@ static int join_run(RunOptions *r, Journal *j, Store *store, const char *id) {
       r->l.event = value_retain(prior.event);
     }
     printf("joining run %s\n", id);
-    rc = execute(r, j, &prior, prior.dry_run, NULL, NULL);
+    rc = execute(r, j, &prior, false, prior.dry_run, NULL, NULL);
   }
   run_state_free(&prior);
   return rc;
@@ -256,13 +275,11 @@ static int start_new_run(RunOptions *r, const char *rollback_env, const char *ro
     free(err);
     err = NULL;
     rc = join_run(r, &j, store, id);
-  } else if (err ||
-      !journal_run_started(&j, l->prog->name, l->prog->src->path, l->event, run_actor(l->event), &err) ||
-      !journal_plan(&j, l, r->sel.only, r->o->dry_run, rollback_env, rollback_version, &err)) {
+  } else if (err) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   } else {
-    rc = execute(r, &j, NULL, r->o->dry_run, rollback_env, rollback_version);
+    rc = execute(r, &j, NULL, true, r->o->dry_run, rollback_env, rollback_version);
   }
   journal_close(&j);
   store_close(store);
@@ -345,7 +362,7 @@ int cmd_resume(const Options *o) {
   ro.l.event = value_retain(r.event);
   if (!o->json) printf("resuming run %s\n", run); /* --json: run_started says it */
   Value rb_env = map_get(plan, "rollback_env"), rb_version = map_get(plan, "rollback_version");
-  rc = execute(&ro, &j, &r, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
+  rc = execute(&ro, &j, &r, false, r.dry_run, rb_env.kind == V_STRING ? str_chars(rb_env) : NULL,
                rb_version.kind == V_STRING ? str_chars(rb_version) : NULL);
   goto out;
 fail:
