@@ -9,15 +9,12 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # a timeout stops the body, then runs failure and always
 mark="40.$$" # unique, so other test runs on the machine do not interfere
-start=$(date +%s%N)
 out=$(DIR=$tmp SLEEP_FOR=$mark "$RP" run slow -f "$f" 2>&1); rc=$?
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq "$rc" 1 "timed-out stage fails"
 assert_contains "$out" "timed out after 1s" "timeout reported"
 [ -e "$tmp/failure" ] || _fail "post failure did not run after the timeout (or the body's commands outlived it)"
 [ -e "$tmp/always" ] || _fail "post always did not run after the timeout"
 [ -e "$tmp/made-by-body" ] && _fail "post always could not read the body's let"
-[ "$ms" -lt 5000 ] || _fail "timeout and post took ${ms} ms"
 sleep 0.2
 pgrep -f "sleep $mark" >/dev/null && _fail "the stage's children survived its timeout"
 rm -f "$tmp"/*
