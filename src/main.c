@@ -12,7 +12,7 @@
 #define RUNNING "-j --json --dry-run --junit --secrets --force-promotion --break-on-failure --state"
 
 const Command commands[] = {
-    {"run", cmd_run, "[STAGE...]", "-f --only --run-id --no-cache EVENT " RUNNING,
+    {"run", cmd_run, "[STAGE...]", "-f --only --run-id --no-cache --to-gate EVENT " RUNNING,
      "run the stages the event triggers (or those named) and everything they need", NULL},
     {"resume", cmd_resume, "RUN", "--wait --no-cache -f " RUNNING,
      "continue a run that waits at an approval gate or crashed; --wait blocks until the gate opens", NULL},

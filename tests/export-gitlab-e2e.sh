@@ -122,6 +122,11 @@ t2=$(date +%s%N)
 out=$(gl alice approve:deploy 2>&1); rc=$?
 assert_eq "$rc" 0 "alice's approval job passes"
 assert_contains "$out" "approved: run $id may deploy 1.2.3 to prod" "it approves the version the run waits with"
+# played again once approved, it does not deploy inside itself
+out=$(gl alice approve:deploy 2>&1); rc=$?
+assert_eq "$rc" 0 "alice's approval job, played again, passes"
+assert_contains "$out" "--to-gate stops here" "its first step stops at the open gate"
+[ -e "$WORLD/prod" ] && _fail "the approval job deployed prod itself"
 out=$(gl bob deploy 2>&1); rc=$?
 t3=$(date +%s%N)
 assert_eq "$rc" 0 "the deploy job passes"

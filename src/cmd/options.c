@@ -30,6 +30,8 @@ static const Option options[] = {
     {"dry-run", 0, NULL, AT(dry_run), false, "run no commands and write no files: print what they would do"},
     {"no-cache", 0, NULL, AT(no_cache), false, "run `cache` stages even when an earlier run has their key"},
     {"wait", 0, NULL, AT(wait), false, "block until the approval gate opens (or the run is rejected)"},
+    {"to-gate", 0, NULL, AT(to_gate), false,
+     "stop at approval gates: exit 3 when one waits for a decision, 0 when all are open (a CI approval job's first step)"},
     {"junit", 0, "FILE", AT(junit), false, "also write the results as a JUnit XML report to FILE"},
     {"secrets", 0, "[ENV=]FILE", AT(secrets), true,
      "where secret() looks first: a JSON object or NAME=value lines; ENV=FILE: environment ENV's own (repeatable)"},

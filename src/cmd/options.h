@@ -39,6 +39,7 @@ typedef struct Options {
   const char *run;         /* graph --run ID */
   bool json, dry_run, wait, break_on_failure;
   bool no_cache;           /* run, resume --no-cache */
+  bool to_gate;            /* run --to-gate: never pass a gate */
   bool write, check, diff; /* fmt -w, --check, --diff; export --check */
   bool help;               /* -h, --help: the rest was not read */
   char **owned;            /* strings made by the parser, not argv's */

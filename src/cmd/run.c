@@ -120,7 +120,9 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   }
-  int rc = failed || c->rejected ? EXIT_FAIL : waiting ? EXIT_PAUSED : EXIT_OK;
+  /* --to-gate at gates that are all open: nothing waits for a decision */
+  bool decided = waiting && waiting == c->open_gates;
+  int rc = failed || c->rejected ? EXIT_FAIL : waiting && !decided ? EXIT_PAUSED : EXIT_OK;
   report_run_finished(rep, rc);
   if (rc == EXIT_PAUSED && rep->mode != OUT_JSON)
     printf("run %s is waiting for approval; after  rp approve %s ENV --as NAME  continue it with  rp resume %s\n",
@@ -191,7 +193,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool starts, bo
               .actor = run_actor(l->event), .resumed = resumed, .joined = resumed && o->run_id, .dry_run = dry_run,
               .no_cache = o->no_cache, .force_promotion = o->force_promotion,
               .rollback_env = rollback_env, .rollback_version = rollback_version,
-              .interactive = isatty(0) && isatty(2) && !(ci && *ci) && !o->json, .wait_for_gates = o->wait,
+              .interactive = isatty(0) && isatty(2) && !(ci && *ci) && !o->json, .wait_for_gates = o->wait, .stop_at_gates = o->to_gate,
               .lock_wait_ms = 10 * 60 * 1000};
   const char *lw = getenv("RP_LOCK_WAIT");
   if (lw) c.lock_wait_ms = atoll(lw) * 1000; /* seconds */

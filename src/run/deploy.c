@@ -347,6 +347,11 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       }
       int64_t ready = d.at_ms + wait_ms, now = state_now_ms();
       decision_free(&d);
+      if (c->stop_at_gates) { /* a re-run approval job must not deploy inside itself */
+        say(s, u, "rp: the deploy of %s to %s is approved; --to-gate stops here", version ? version : "", env->name);
+        c->open_gates++;
+        return GO_WAIT;
+      }
       if (now >= ready) return GO_RUN;
       if (!c->wait_for_gates && !ask) {
         char *at = state_format_time(ready);
@@ -382,6 +387,7 @@ static GoDecision pass_gate(RunCtx *c, Scheduler *s, Unit *u, const Environment 
       value_release(reviewers);
       announced = true;
     }
+    if (c->stop_at_gates) return GO_WAIT;
     if (ask && ask_on_terminal(c, s->rep, env, version)) continue;
     if (!c->wait_for_gates) return GO_WAIT;
     if (sched_cancel_requested()) return GO_WAIT; /* still waiting: resume later */

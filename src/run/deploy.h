@@ -25,6 +25,8 @@ typedef struct RunCtx {
   const char *rollback_version; /* ... goes back to this version */
   bool interactive;           /* ask at gates on the terminal */
   bool wait_for_gates;        /* rp resume --wait: block until decided */
+  bool stop_at_gates;         /* rp run --to-gate: stop there, open or not */
+  int open_gates;             /* ... and how many of them were open */
   int64_t lock_wait_ms;       /* how long to wait for an environment's lock */
   bool rejected;              /* a gate was rejected: the run ends so */
   Value dry_deploys;          /* a dry run's own deploys: env -> list of versions, for `after` */

@@ -777,7 +777,8 @@ static char *gitlab_run_command(Exporter *E, int s, bool matrix) {
  * gated stage's job waits for it. rp approves only a run waiting at the
  * gate, and the stage's job cannot start before the approval, so this
  * job first runs the stage up to its gate (exit 3 there), which also
- * fixes the version approved. */
+ * fixes the version approved; --to-gate: a job played again once the
+ * gate is open exits 0 there, and the deploy stays in the stage's job. */
 static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
   const Stage *st = stage(E, s);
   const Environment *env = stage_env(E, st);
@@ -789,11 +790,11 @@ static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
   line(E, 2, "allow_failure: false");
   line(E, 2, "script:");
   char *to_gate = gitlab_run_command(E, s, false);
-  line(E, 4, "- %s || [ $? -eq 3 ]", to_gate);
-  free(to_gate);
   bool signed_gate = settings_get(&env->approval->as.settings, "signers") != NULL;
-  line(E, 4, "- rp approve \"gitlab-$CI_PIPELINE_ID\" %s --as \"$GITLAB_USER_LOGIN\" --state \"$RP_STATE\"%s%s", env->name,
-       signed_gate ? " --key \"$RP_SIGNING_KEY\"" : "", custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
+  line(E, 4, "- %s --to-gate || { [ $? -eq 3 ] && rp approve \"gitlab-$CI_PIPELINE_ID\" %s --as \"$GITLAB_USER_LOGIN\" "
+       "--state \"$RP_STATE\"%s%s; }", to_gate, env->name, signed_gate ? " --key \"$RP_SIGNING_KEY\"" : "",
+       custom_pipeline(E) ? " -f \"$RP_PIPELINE\"" : "");
+  free(to_gate);
 }
 
 /* One job per value in $RP_MATRIX (a name no job variable has; GitLab
