@@ -1413,12 +1413,16 @@ static void remove_stale_locks(GitRefStore *s) {
 
 static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
 
+/* A ref another process of this machine writes at the same moment is
+ * locked for a moment: tried again, after removing stale locks once. */
 bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
-  if (refstore_fetch(s, ref, err)) return true;
-  if (!err || !err->msg || !strstr(err->msg, "failed to lock file")) return false;
-  remove_stale_locks(s);
-  gitp_err_free(err);
-  return refstore_fetch(s, ref, err);
+  for (int tries = 0;; tries++) {
+    if (refstore_fetch(s, ref, err)) return true;
+    if (tries == 20 || !err || !err->msg || !strstr(err->msg, "failed to lock file")) return false;
+    if (tries == 0) remove_stale_locks(s);
+    gitp_err_free(err);
+    nanosleep(&(struct timespec){0, 5 * 1000000}, NULL);
+  }
 }
 
 static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
@@ -1532,10 +1536,17 @@ bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, co
   else ok = push_spec(s->remote, s->shown, spec, false, &rm, &headers, err);
   if (tmp) git_reference_delete(tmp);
   git_reference_free(tmp);
+  /* pushed already: a cache ref that another process of this machine
+   * holds a moment is tried again, and one still held is left behind (the
+   * next write's compare-and-swap finds the remote ahead and fetches) */
   git_reference *local = NULL;
-  if (ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) == GIT_ELOCKED) {
-    remove_stale_locks(s); /* pushed already: only the cache is behind */
-    rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL);
+  for (int tries = 0; ok && (rc = git_reference_create(&local, s->repo, ref, &id, 1, NULL)) == GIT_ELOCKED; tries++) {
+    if (tries == 20) {
+      rc = 0;
+      break;
+    }
+    if (tries == 0) remove_stale_locks(s);
+    nanosleep(&(struct timespec){0, 5 * 1000000}, NULL);
   }
   if (ok && rc < 0) {
     fail_git(err, rc, NULL, "%s: cannot update %s", s->shown, ref);
