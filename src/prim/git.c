@@ -841,6 +841,8 @@ char *gitp_config_string(GitCtx *ctx, const char *dir, const char *key) {
 
 typedef struct Remote {
   const char *token;
+  const char *url;        /* http(s) without a token: git's credential helper is asked for it */
+  char *user, *password;  /* what the helper gave */
   bool gave_password, gave_key; /* asked again for one: it was refused */
   Buf said;               /* what the remote printed (hooks write here) */
   char *rejected_ref;     /* the first ref the remote refused, and why */
@@ -859,10 +861,16 @@ static int credentials(git_credential **out, const char *url, const char *user,
                        unsigned int allowed, void *payload) {
   (void)url;
   Remote *rm = payload;
-  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && rm->token) {
+  /* without a token, git's credential helper, asked as git asks it: when
+   * the server wants a password (git_credential_* never prompts) */
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !rm->token && rm->url && !rm->gave_password)
+    gitp_credential("fill", rm->url, &rm->user, &rm->password);
+  const char *password = rm->token ? rm->token : rm->password;
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && password) {
     if (rm->gave_password) return refused();
     rm->gave_password = true;
-    return git_credential_userpass_plaintext_new(out, user ? user : "x-access-token", rm->token);
+    const char *name = !rm->token && rm->user && *rm->user ? rm->user : user ? user : "x-access-token";
+    return git_credential_userpass_plaintext_new(out, name, password);
   }
   if (allowed & GIT_CREDENTIAL_SSH_KEY) {
     if (rm->gave_key) return refused();
@@ -895,7 +903,25 @@ static void remote_callbacks(git_remote_callbacks *cb, Remote *rm) {
   cb->payload = rm;
 }
 
+/* What to mask in messages: the token, or the helper's password. */
+static const char *secret_of(const Remote *rm) { return rm->token ? rm->token : rm->password; }
+
+static void wipe(char *s) {
+  if (s) memset(s, 0, strlen(s));
+  free(s);
+}
+
+/* Tells git's credential helper how its password did, as git does:
+ * approved once the remote accepted it, rejected when it refused it. */
+static void credential_outcome(Remote *rm, bool ok, const GitErr *err) {
+  if (!rm->password) return;
+  if (ok) gitp_credential("approve", rm->url, &rm->user, &rm->password);
+  else if (err && err->kind == GIT_ERR_AUTH) gitp_credential("reject", rm->url, &rm->user, &rm->password);
+}
+
 static void remote_free(Remote *rm) {
+  free(rm->user);
+  wipe(rm->password);
   buf_free(&rm->said);
   free(rm->rejected_ref);
   free(rm->rejected_status);
@@ -941,7 +967,7 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
     fail(err, GIT_ERR_NOT_FOUND, token, "clone of %s into %s failed: no such repository", url, dir);
     return false;
   }
-  Remote rm = {.token = token};
+  Remote rm = {.token = token, .url = url};
   git_clone_options o;
   git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
   o.checkout_branch = branch;
@@ -952,8 +978,9 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
   git_repository *r = NULL;
   int rc = git_clone(&r, url, dir, &o);
   if (rc < 0)
-    fail_git(err, rc, token, "clone of %s%s%s into %s failed", url, branch ? " branch " : "",
+    fail_git(err, rc, secret_of(&rm), "clone of %s%s%s into %s failed", url, branch ? " branch " : "",
              branch ? branch : "", dir);
+  credential_outcome(&rm, rc == 0, err);
   git_repository_free(r);
   remote_free(&rm);
   return rc == 0;
@@ -1188,7 +1215,6 @@ static bool remote_moved(const char *status, const Remote *rm) {
  * `headers`: extra HTTP headers (NULL: none). */
 static bool push_spec(git_remote *remote, const char *dir, const char *spec, bool force, Remote *rm,
                       const git_strarray *headers, GitErr *err) {
-  const char *token = rm->token;
   const char *url = remote_url(remote);
   git_push_options o;
   git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
@@ -1197,6 +1223,7 @@ static bool push_spec(git_remote *remote, const char *dir, const char *spec, boo
   char *sent = xasprintf("%s%s", force ? "+" : "", spec);
   git_strarray specs = {&sent, 1};
   int rc = git_remote_push(remote, &specs, &o);
+  const char *token = secret_of(rm);
   free(sent);
   Buf b = {0};
   size_t half = strlen(spec) / 2; /* "refs/heads/x:refs/heads/x" reads better as one name */
@@ -1214,8 +1241,10 @@ static bool push_spec(git_remote *remote, const char *dir, const char *spec, boo
     append_remote_said(&b, rm);
     set_err(err, moved ? GIT_ERR_REMOTE_MOVED : GIT_ERR_REJECTED, token, &b);
   } else {
+    credential_outcome(rm, true, NULL);
     return true;
   }
+  credential_outcome(rm, false, err);
   return false;
 }
 
@@ -1230,6 +1259,7 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char
   char *spec = NULL;
   bool ok = false;
   git_remote *remote = find_remote(r, dir, remote_name, err);
+  if (remote) rm.url = remote_url(remote);
   if (remote && (spec = push_refspec(r, dir, ref, force, err))) ok = push_spec(remote, dir, spec, force, &rm, NULL, err);
   free(spec);
   remote_free(&rm);
@@ -1267,10 +1297,11 @@ bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote_name, con
   git_fetch_options o;
   git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
   remote_callbacks(&o.callbacks, &rm);
-  if ((rc = git_remote_fetch(remote, NULL, &o, NULL)) < 0) {
-    fail_git(err, rc, token, "%s: fetch from %s failed", dir, remote_url(remote));
-    goto done;
-  }
+  rm.url = git_remote_url(remote);
+  rc = git_remote_fetch(remote, NULL, &o, NULL);
+  if (rc < 0) fail_git(err, rc, secret_of(&rm), "%s: fetch from %s failed", dir, remote_url(remote));
+  credential_outcome(&rm, rc == 0, err);
+  if (rc < 0) goto done;
   tracking = xasprintf("refs/remotes/%s/%s^{commit}", remote_name, branch);
   if ((rc = git_revparse_single(&target, r, tracking)) < 0 ||
       (rc = git_reset(r, target, GIT_RESET_HARD, NULL)) < 0) {
@@ -1560,11 +1591,6 @@ bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, co
 }
 
 /* ---- git's credential helper ---- */
-
-static void wipe(char *s) {
-  if (s) memset(s, 0, strlen(s));
-  free(s);
-}
 
 /* The value of `key=` among the lines of `text`, or NULL. */
 static char *credential_field(const char *text, const char *key) {
