@@ -71,6 +71,16 @@ assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
   tag: 1.2.4" "the remote has the file:// commit"
 assert_eq "$(git -C "$tmp/w1f/gitops" remote get-url origin)" "file://$tmp/gitops.git" "origin keeps the URL"
 assert_eq "$(git -C "$tmp/w1f/gitops" rev-list --count HEAD)" 3 "with the history"
+# url.<base>.insteadOf rewrites the URL of the clone and of the push, as
+# for git; the clone's origin keeps the URL as given
+git config --global url."$tmp/".insteadOf "http://gitops.invalid/"
+mkdir -p "$tmp/w1i"
+out=$(WORK="$tmp/w1i" REMOTE="http://gitops.invalid/gitops.git" V=1.2.5 "$RP" run promote -f "$app/pipeline.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "clone and push through url.insteadOf: $out"
+assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
+  tag: 1.2.5" "the remote has the commit"
+assert_eq "$(git -C "$tmp/w1i/gitops" config remote.origin.url)" "http://gitops.invalid/gitops.git" "origin is the URL as given"
+git config --global --unset url."$tmp/".insteadOf
 # the remote moves between our clone and our push
 mkdir -p "$tmp/w2"
 cat > "$tmp/race.rp" <<'RP'

@@ -958,6 +958,86 @@ static bool is_local_path(const char *url) {
   return !colon || (slash && slash < colon);
 }
 
+/* ---- remotes, with url.<base>.insteadOf applied here ----
+ * libgit2 1.5 applies url.*.insteadOf by matching a regex against every
+ * configuration entry and leaks a PCRE2 match block for each entry that
+ * does not match (libgit2 #6382, fixed in 1.6). rp reads the entries
+ * itself and makes its remotes with GIT_REMOTE_CREATE_SKIP_INSTEADOF. */
+
+/* `url` with the longest matching url.<base>.<key> prefix replaced by
+ * <base> (key "insteadof" or "pushinsteadof"), as git does; NULL if none. */
+static char *rewrite_url(git_config *cfg, const char *url, const char *key) {
+  git_config_iterator *it = NULL;
+  git_config_entry *e;
+  size_t best = 0, k = strlen(key);
+  char *out = NULL;
+  if (git_config_iterator_new(&it, cfg) < 0) return NULL;
+  while (git_config_next(&e, it) == 0) {
+    size_t n = strlen(e->name), v = e->value ? strlen(e->value) : 0;
+    bool rule = n > k + 5 && !strncmp(e->name, "url.", 4) && e->name[n - k - 1] == '.' && !strcasecmp(e->name + n - k, key);
+    if (!rule || v <= best || strncmp(url, e->value, v)) continue;
+    best = v;
+    free(out);
+    out = xasprintf("%.*s%s", (int)(n - k - 5), e->name + 4, url + v);
+  }
+  git_config_iterator_free(it);
+  return out;
+}
+
+/* Points `remote` at `url` and `pushurl` (NULL: none) rewritten as git
+ * rewrites them: pushurl by insteadOf, else url by pushInsteadOf. */
+static int remote_rewrite(git_remote *remote, git_config *cfg, const char *url, const char *pushurl) {
+  char *u = rewrite_url(cfg, url, "insteadof");
+  char *p = pushurl ? rewrite_url(cfg, pushurl, "insteadof") : rewrite_url(cfg, url, "pushinsteadof");
+  int rc = u ? git_remote_set_instance_url(remote, u) : 0;
+  if (rc == 0 && (p || pushurl)) rc = git_remote_set_instance_pushurl(remote, p ? p : pushurl);
+  free(u);
+  free(p);
+  return rc;
+}
+
+/* A remote on `url` that is not written to the configuration, fetching
+ * with `fetchspec` (NULL: none). */
+static int remote_on(git_remote **out, git_repository *r, git_config *cfg, const char *url, const char *pushurl,
+                     const char *fetchspec) {
+  git_remote_create_options o;
+  git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  o.repository = r;
+  o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  o.fetchspec = fetchspec;
+  int rc = git_remote_create_with_opts(out, url, &o);
+  if (rc == 0 && (rc = remote_rewrite(*out, cfg, url, pushurl)) < 0) {
+    git_remote_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* remote.NAME.KEY of `cfg`, or NULL. */
+static const char *remote_setting(git_config *cfg, const char *name, const char *key, git_buf *held) {
+  char *var = xasprintf("remote.%s.%s", name, key);
+  int rc = git_config_get_string_buf(held, cfg, var);
+  free(var);
+  return rc == 0 ? held->ptr : NULL;
+}
+
+/* The clone's origin, made as git_clone makes it (written to the clone's
+ * configuration with the URL as given), insteadOf applied here. */
+static int clone_origin(git_remote **out, git_repository *r, const char *name, const char *url, void *payload) {
+  (void)payload;
+  git_config *cfg = NULL;
+  git_remote_create_options o;
+  git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  o.repository = r;
+  o.name = name;
+  o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+  int rc = git_remote_create_with_opts(out, url, &o);
+  if (rc == 0) rc = git_repository_config_snapshot(&cfg, r);
+  if (rc == 0) rc = remote_rewrite(*out, cfg, url, NULL);
+  git_config_free(cfg);
+  return rc;
+}
+
 bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branch,
                 const char *token, GitErr *err) {
   (void)ctx;
@@ -975,6 +1055,7 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
    * not through the transport that re-deflates a whole pack as it goes */
   o.local = GIT_CLONE_LOCAL;
   remote_callbacks(&o.fetch_opts.callbacks, &rm);
+  o.remote_cb = clone_origin;
   git_repository *r = NULL;
   int rc = git_clone(&r, url, dir, &o);
   if (rc < 0)
@@ -1181,12 +1262,23 @@ static const char *remote_url(git_remote *remote) {
   return u ? u : git_remote_url(remote);
 }
 
-/* A named remote, or an anonymous one for a URL or path. */
+/* A named remote (its URLs and fetch refspec, from the configuration), or
+ * one for a URL or path. */
 static git_remote *find_remote(git_repository *r, const char *dir, const char *name, GitErr *err) {
   git_remote *remote = NULL;
-  int rc = git_remote_lookup(&remote, r, name);
-  if ((rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) && (strchr(name, ':') || strchr(name, '/')))
-    rc = git_remote_create_anonymous(&remote, r, name);
+  git_config *cfg = NULL;
+  git_buf url = {0}, pushurl = {0}, fetch = {0};
+  int rc = git_repository_config_snapshot(&cfg, r);
+  const char *named = rc == 0 ? remote_setting(cfg, name, "url", &url) : NULL;
+  if (named)
+    rc = remote_on(&remote, r, cfg, named, remote_setting(cfg, name, "pushurl", &pushurl),
+                   remote_setting(cfg, name, "fetch", &fetch));
+  else if (rc == 0)
+    rc = strchr(name, ':') || strchr(name, '/') ? remote_on(&remote, r, cfg, name, NULL, NULL) : GIT_ENOTFOUND;
+  git_buf_dispose(&url);
+  git_buf_dispose(&pushurl);
+  git_buf_dispose(&fetch);
+  git_config_free(cfg);
   if (rc < 0) {
     fail_git(err, rc, NULL, "%s: no remote '%s'", dir, name);
     return NULL;
@@ -1289,16 +1381,16 @@ bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote_name, con
     fail(err, GIT_ERR_INVALID, NULL, "%s: HEAD is detached; nothing to reset", dir);
     goto done;
   }
-  if ((rc = git_remote_lookup(&remote, r, remote_name)) < 0) {
-    fail_git(err, rc, token, "%s: no remote '%s'", dir, remote_name);
-    goto done;
-  }
-  if (option_host(git_remote_url(remote), err)) goto done;
+  if (!(remote = find_remote(r, dir, remote_name, err))) goto done;
   git_fetch_options o;
   git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
   remote_callbacks(&o.callbacks, &rm);
   rm.url = git_remote_url(remote);
-  rc = git_remote_fetch(remote, NULL, &o, NULL);
+  /* the branch into its remote-tracking ref, whatever the remote's refspec */
+  char *spec = xasprintf("+refs/heads/%s:refs/remotes/%s/%s", branch, remote_name, branch);
+  git_strarray specs = {&spec, 1};
+  rc = git_remote_fetch(remote, &specs, &o, NULL);
+  free(spec);
   if (rc < 0) fail_git(err, rc, secret_of(&rm), "%s: fetch from %s failed", dir, remote_url(remote));
   credential_outcome(&rm, rc == 0, err);
   if (rc < 0) goto done;
