@@ -974,7 +974,8 @@ static char *rewrite_url(git_config *cfg, const char *url, const char *key) {
   if (git_config_iterator_new(&it, cfg) < 0) return NULL;
   while (git_config_next(&e, it) == 0) {
     size_t n = strlen(e->name), v = e->value ? strlen(e->value) : 0;
-    bool rule = n > k + 5 && !strncmp(e->name, "url.", 4) && e->name[n - k - 1] == '.' && !strcasecmp(e->name + n - k, key);
+    bool rule = n > k + 5 && !strncmp(e->name, "url.", 4) && e->name[n - k - 1] == '.' &&
+                !strcasecmp(e->name + n - k, key);
     if (!rule || v <= best || strncmp(url, e->value, v)) continue;
     best = v;
     free(out);
