@@ -2,7 +2,8 @@
 # prim-git.sh — git.* from a pipeline, on real repositories: history with
 # Conventional Commits and tags, then a bare gitops remote: clone, commit,
 # push, a push that lost a race reported as "remote moved:", and pushes
-# forced only with force: true.
+# forced only with force: true; then over smart HTTP (tests/lib/git-http.py)
+# without a token, with the password git's credential helper gives.
 set -u
 . "$top_srcdir/tests/lib/assert.sh"
 command -v git >/dev/null || { echo "FAIL: the git CLI builds the fixtures and is not installed"; exit 1; }
@@ -70,6 +71,16 @@ assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
   tag: 1.2.4" "the remote has the file:// commit"
 assert_eq "$(git -C "$tmp/w1f/gitops" remote get-url origin)" "file://$tmp/gitops.git" "origin keeps the URL"
 assert_eq "$(git -C "$tmp/w1f/gitops" rev-list --count HEAD)" 3 "with the history"
+# url.<base>.insteadOf rewrites the URL of the clone and of the push, as
+# for git; the clone's origin keeps the URL as given
+git config --global url."$tmp/".insteadOf "http://gitops.invalid/"
+mkdir -p "$tmp/w1i"
+out=$(WORK="$tmp/w1i" REMOTE="http://gitops.invalid/gitops.git" V=1.2.5 "$RP" run promote -f "$app/pipeline.rp" 2>&1); rc=$?
+assert_eq "$rc" 0 "clone and push through url.insteadOf: $out"
+assert_eq "$(git -C "$tmp/gitops.git" show main:values.yaml)" "image:
+  tag: 1.2.5" "the remote has the commit"
+assert_eq "$(git -C "$tmp/w1i/gitops" config remote.origin.url)" "http://gitops.invalid/gitops.git" "origin is the URL as given"
+git config --global --unset url."$tmp/".insteadOf
 # the remote moves between our clone and our push
 mkdir -p "$tmp/w2"
 cat > "$tmp/race.rp" <<'RP'
@@ -138,4 +149,40 @@ assert_eq "$rc" 0 "force: true goes through"
 assert_eq "$(git -C "$tmp/gitops.git" log -1 --format=%s main)" "promote 2.0.0" "and overwrites the remote's main"
 out=$(DIR="$tmp/w2/gitops" "$RP" run forced --dry-run -f "$tmp/forced.rp" 2>&1)
 assert_contains "$out" "[dry-run] git push from $tmp/w2/gitops to origin (forced)" "dry run says forced"
+# ---- no token: git's credential helper, asked as git asks it ----
+mkdir -p "$tmp/srv" "$tmp/argv"
+git clone -q --bare "$tmp/gitops.git" "$tmp/srv/cfg.git"
+python3 "$top_srcdir/tests/lib/git-http.py" "$tmp/port" "$tmp/srv" h3lper-t0ken &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
+i=0; while [ ! -s "$tmp/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+url="http://127.0.0.1:$(cat "$tmp/port")/cfg.git"
+# every git rp runs notes its argv: the password must never be in one
+printf '#!/bin/sh\necho "$*" >> %s/argv/log\nexec %s "$@"\n' "$tmp" "$(command -v git)" > "$tmp/argv/git"
+chmod +x "$tmp/argv/git"
+helped() { # WORKDIR VERSION: the promote stage, clone and push over $url without a token
+  WORK="$tmp/$1" REMOTE="$url" V=$2 PATH="$tmp/argv:$PATH" "$RP" run promote -f "$app/pipeline.rp" 2>&1
+}
+git config --global credential.helper store
+git config --global --add credential.helper "!f() { test \"\$1\" = get && printf 'username=x-access-token\npassword=h3lper-t0ken\n'; }; f"
+out=$(helped w7 3.0.0); rc=$?
+assert_eq "$rc" 0 "clone and push with the password a credential helper gives: $out"
+assert_eq "$(git -C "$tmp/srv/cfg.git" show main:values.yaml)" "image:
+  tag: 3.0.0" "the remote has the commit"
+assert_contains "$(cat "$tmp/.git-credentials")" "h3lper-t0ken@127.0.0.1" "git credential approve stored it"
+assert_contains "$(cat "$tmp/argv/log")" "credential fill" "asked through git credential"
+assert_not_contains "$(cat "$tmp/argv/log")" "h3lper-t0ken" "never on an argv"
+assert_not_contains "$out" "h3lper-t0ken" "never printed"
+assert_eq "$(git -C "$tmp/w7/gitops" remote get-url origin)" "$url" "nor written into the clone's remote"
+git config --global --unset-all credential.helper
+git config --global credential.helper store
+out=$(helped w8 3.0.1); rc=$?
+assert_eq "$rc" 0 "the store alone gives it now"
+echo "http://x-access-token:wr0ng-pa55@127.0.0.1:$(cat "$tmp/port")" > "$tmp/.git-credentials"
+out=$(helped w9 3.0.2); rc=$?
+assert_eq "$rc" 1 "a password the remote refuses: the clone fails"
+assert_contains "$out" "failed: authentication failed: the credentials were refused" "as refused credentials"
+assert_contains "$out" "$url" "naming the URL"
+assert_not_contains "$out" "wr0ng-pa55" "not the password"
+assert_eq "$(cat "$tmp/.git-credentials")" "" "and git credential reject erased it"
 finish

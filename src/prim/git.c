@@ -841,6 +841,8 @@ char *gitp_config_string(GitCtx *ctx, const char *dir, const char *key) {
 
 typedef struct Remote {
   const char *token;
+  const char *url;        /* http(s) without a token: git's credential helper is asked for it */
+  char *user, *password;  /* what the helper gave */
   bool gave_password, gave_key; /* asked again for one: it was refused */
   Buf said;               /* what the remote printed (hooks write here) */
   char *rejected_ref;     /* the first ref the remote refused, and why */
@@ -859,10 +861,16 @@ static int credentials(git_credential **out, const char *url, const char *user,
                        unsigned int allowed, void *payload) {
   (void)url;
   Remote *rm = payload;
-  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && rm->token) {
+  /* without a token, git's credential helper, asked as git asks it: when
+   * the server wants a password (git_credential_* never prompts) */
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !rm->token && rm->url && !rm->gave_password)
+    gitp_credential("fill", rm->url, &rm->user, &rm->password);
+  const char *password = rm->token ? rm->token : rm->password;
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && password) {
     if (rm->gave_password) return refused();
     rm->gave_password = true;
-    return git_credential_userpass_plaintext_new(out, user ? user : "x-access-token", rm->token);
+    const char *name = !rm->token && rm->user && *rm->user ? rm->user : user ? user : "x-access-token";
+    return git_credential_userpass_plaintext_new(out, name, password);
   }
   if (allowed & GIT_CREDENTIAL_SSH_KEY) {
     if (rm->gave_key) return refused();
@@ -895,7 +903,25 @@ static void remote_callbacks(git_remote_callbacks *cb, Remote *rm) {
   cb->payload = rm;
 }
 
+/* What to mask in messages: the token, or the helper's password. */
+static const char *secret_of(const Remote *rm) { return rm->token ? rm->token : rm->password; }
+
+static void wipe(char *s) {
+  if (s) memset(s, 0, strlen(s));
+  free(s);
+}
+
+/* Tells git's credential helper how its password did, as git does:
+ * approved once the remote accepted it, rejected when it refused it. */
+static void credential_outcome(Remote *rm, bool ok, const GitErr *err) {
+  if (!rm->password) return;
+  if (ok) gitp_credential("approve", rm->url, &rm->user, &rm->password);
+  else if (err && err->kind == GIT_ERR_AUTH) gitp_credential("reject", rm->url, &rm->user, &rm->password);
+}
+
 static void remote_free(Remote *rm) {
+  free(rm->user);
+  wipe(rm->password);
   buf_free(&rm->said);
   free(rm->rejected_ref);
   free(rm->rejected_status);
@@ -932,6 +958,87 @@ static bool is_local_path(const char *url) {
   return !colon || (slash && slash < colon);
 }
 
+/* ---- remotes, with url.<base>.insteadOf applied here ----
+ * libgit2 1.5 applies url.*.insteadOf by matching a regex against every
+ * configuration entry and leaks a PCRE2 match block for each entry that
+ * does not match (libgit2 #6382, fixed in 1.6). rp reads the entries
+ * itself and makes its remotes with GIT_REMOTE_CREATE_SKIP_INSTEADOF. */
+
+/* `url` with the longest matching url.<base>.<key> prefix replaced by
+ * <base> (key "insteadof" or "pushinsteadof"), as git does; NULL if none. */
+static char *rewrite_url(git_config *cfg, const char *url, const char *key) {
+  git_config_iterator *it = NULL;
+  git_config_entry *e;
+  size_t best = 0, k = strlen(key);
+  char *out = NULL;
+  if (git_config_iterator_new(&it, cfg) < 0) return NULL;
+  while (git_config_next(&e, it) == 0) {
+    size_t n = strlen(e->name), v = e->value ? strlen(e->value) : 0;
+    bool rule = n > k + 5 && !strncmp(e->name, "url.", 4) && e->name[n - k - 1] == '.' &&
+                !strcasecmp(e->name + n - k, key);
+    if (!rule || v <= best || strncmp(url, e->value, v)) continue;
+    best = v;
+    free(out);
+    out = xasprintf("%.*s%s", (int)(n - k - 5), e->name + 4, url + v);
+  }
+  git_config_iterator_free(it);
+  return out;
+}
+
+/* Points `remote` at `url` and `pushurl` (NULL: none) rewritten as git
+ * rewrites them: pushurl by insteadOf, else url by pushInsteadOf. */
+static int remote_rewrite(git_remote *remote, git_config *cfg, const char *url, const char *pushurl) {
+  char *u = rewrite_url(cfg, url, "insteadof");
+  char *p = pushurl ? rewrite_url(cfg, pushurl, "insteadof") : rewrite_url(cfg, url, "pushinsteadof");
+  int rc = u ? git_remote_set_instance_url(remote, u) : 0;
+  if (rc == 0 && (p || pushurl)) rc = git_remote_set_instance_pushurl(remote, p ? p : pushurl);
+  free(u);
+  free(p);
+  return rc;
+}
+
+/* A remote on `url` that is not written to the configuration, fetching
+ * with `fetchspec` (NULL: none). */
+static int remote_on(git_remote **out, git_repository *r, git_config *cfg, const char *url, const char *pushurl,
+                     const char *fetchspec) {
+  git_remote_create_options o;
+  git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  o.repository = r;
+  o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  o.fetchspec = fetchspec;
+  int rc = git_remote_create_with_opts(out, url, &o);
+  if (rc == 0 && (rc = remote_rewrite(*out, cfg, url, pushurl)) < 0) {
+    git_remote_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* remote.NAME.KEY of `cfg`, or NULL. */
+static const char *remote_setting(git_config *cfg, const char *name, const char *key, git_buf *held) {
+  char *var = xasprintf("remote.%s.%s", name, key);
+  int rc = git_config_get_string_buf(held, cfg, var);
+  free(var);
+  return rc == 0 ? held->ptr : NULL;
+}
+
+/* The clone's origin, made as git_clone makes it (written to the clone's
+ * configuration with the URL as given), insteadOf applied here. */
+static int clone_origin(git_remote **out, git_repository *r, const char *name, const char *url, void *payload) {
+  (void)payload;
+  git_config *cfg = NULL;
+  git_remote_create_options o;
+  git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  o.repository = r;
+  o.name = name;
+  o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+  int rc = git_remote_create_with_opts(out, url, &o);
+  if (rc == 0) rc = git_repository_config_snapshot(&cfg, r);
+  if (rc == 0) rc = remote_rewrite(*out, cfg, url, NULL);
+  git_config_free(cfg);
+  return rc;
+}
+
 bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branch,
                 const char *token, GitErr *err) {
   (void)ctx;
@@ -941,7 +1048,7 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
     fail(err, GIT_ERR_NOT_FOUND, token, "clone of %s into %s failed: no such repository", url, dir);
     return false;
   }
-  Remote rm = {.token = token};
+  Remote rm = {.token = token, .url = url};
   git_clone_options o;
   git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
   o.checkout_branch = branch;
@@ -949,11 +1056,13 @@ bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branc
    * not through the transport that re-deflates a whole pack as it goes */
   o.local = GIT_CLONE_LOCAL;
   remote_callbacks(&o.fetch_opts.callbacks, &rm);
+  o.remote_cb = clone_origin;
   git_repository *r = NULL;
   int rc = git_clone(&r, url, dir, &o);
   if (rc < 0)
-    fail_git(err, rc, token, "clone of %s%s%s into %s failed", url, branch ? " branch " : "",
+    fail_git(err, rc, secret_of(&rm), "clone of %s%s%s into %s failed", url, branch ? " branch " : "",
              branch ? branch : "", dir);
+  credential_outcome(&rm, rc == 0, err);
   git_repository_free(r);
   remote_free(&rm);
   return rc == 0;
@@ -1154,12 +1263,23 @@ static const char *remote_url(git_remote *remote) {
   return u ? u : git_remote_url(remote);
 }
 
-/* A named remote, or an anonymous one for a URL or path. */
+/* A named remote (its URLs and fetch refspec, from the configuration), or
+ * one for a URL or path. */
 static git_remote *find_remote(git_repository *r, const char *dir, const char *name, GitErr *err) {
   git_remote *remote = NULL;
-  int rc = git_remote_lookup(&remote, r, name);
-  if ((rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) && (strchr(name, ':') || strchr(name, '/')))
-    rc = git_remote_create_anonymous(&remote, r, name);
+  git_config *cfg = NULL;
+  git_buf url = {0}, pushurl = {0}, fetch = {0};
+  int rc = git_repository_config_snapshot(&cfg, r);
+  const char *named = rc == 0 ? remote_setting(cfg, name, "url", &url) : NULL;
+  if (named)
+    rc = remote_on(&remote, r, cfg, named, remote_setting(cfg, name, "pushurl", &pushurl),
+                   remote_setting(cfg, name, "fetch", &fetch));
+  else if (rc == 0)
+    rc = strchr(name, ':') || strchr(name, '/') ? remote_on(&remote, r, cfg, name, NULL, NULL) : GIT_ENOTFOUND;
+  git_buf_dispose(&url);
+  git_buf_dispose(&pushurl);
+  git_buf_dispose(&fetch);
+  git_config_free(cfg);
   if (rc < 0) {
     fail_git(err, rc, NULL, "%s: no remote '%s'", dir, name);
     return NULL;
@@ -1188,7 +1308,6 @@ static bool remote_moved(const char *status, const Remote *rm) {
  * `headers`: extra HTTP headers (NULL: none). */
 static bool push_spec(git_remote *remote, const char *dir, const char *spec, bool force, Remote *rm,
                       const git_strarray *headers, GitErr *err) {
-  const char *token = rm->token;
   const char *url = remote_url(remote);
   git_push_options o;
   git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
@@ -1197,6 +1316,7 @@ static bool push_spec(git_remote *remote, const char *dir, const char *spec, boo
   char *sent = xasprintf("%s%s", force ? "+" : "", spec);
   git_strarray specs = {&sent, 1};
   int rc = git_remote_push(remote, &specs, &o);
+  const char *token = secret_of(rm);
   free(sent);
   Buf b = {0};
   size_t half = strlen(spec) / 2; /* "refs/heads/x:refs/heads/x" reads better as one name */
@@ -1214,8 +1334,10 @@ static bool push_spec(git_remote *remote, const char *dir, const char *spec, boo
     append_remote_said(&b, rm);
     set_err(err, moved ? GIT_ERR_REMOTE_MOVED : GIT_ERR_REJECTED, token, &b);
   } else {
+    credential_outcome(rm, true, NULL);
     return true;
   }
+  credential_outcome(rm, false, err);
   return false;
 }
 
@@ -1230,6 +1352,7 @@ bool gitp_push(GitCtx *ctx, const char *dir, const char *remote_name, const char
   char *spec = NULL;
   bool ok = false;
   git_remote *remote = find_remote(r, dir, remote_name, err);
+  if (remote) rm.url = remote_url(remote);
   if (remote && (spec = push_refspec(r, dir, ref, force, err))) ok = push_spec(remote, dir, spec, force, &rm, NULL, err);
   free(spec);
   remote_free(&rm);
@@ -1259,18 +1382,19 @@ bool gitp_fetch_reset(GitCtx *ctx, const char *dir, const char *remote_name, con
     fail(err, GIT_ERR_INVALID, NULL, "%s: HEAD is detached; nothing to reset", dir);
     goto done;
   }
-  if ((rc = git_remote_lookup(&remote, r, remote_name)) < 0) {
-    fail_git(err, rc, token, "%s: no remote '%s'", dir, remote_name);
-    goto done;
-  }
-  if (option_host(git_remote_url(remote), err)) goto done;
+  if (!(remote = find_remote(r, dir, remote_name, err))) goto done;
   git_fetch_options o;
   git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
   remote_callbacks(&o.callbacks, &rm);
-  if ((rc = git_remote_fetch(remote, NULL, &o, NULL)) < 0) {
-    fail_git(err, rc, token, "%s: fetch from %s failed", dir, remote_url(remote));
-    goto done;
-  }
+  rm.url = git_remote_url(remote);
+  /* the branch into its remote-tracking ref, whatever the remote's refspec */
+  char *spec = xasprintf("+refs/heads/%s:refs/remotes/%s/%s", branch, remote_name, branch);
+  git_strarray specs = {&spec, 1};
+  rc = git_remote_fetch(remote, &specs, &o, NULL);
+  free(spec);
+  if (rc < 0) fail_git(err, rc, secret_of(&rm), "%s: fetch from %s failed", dir, remote_url(remote));
+  credential_outcome(&rm, rc == 0, err);
+  if (rc < 0) goto done;
   tracking = xasprintf("refs/remotes/%s/%s^{commit}", remote_name, branch);
   if ((rc = git_revparse_single(&target, r, tracking)) < 0 ||
       (rc = git_reset(r, target, GIT_RESET_HARD, NULL)) < 0) {
@@ -1567,11 +1691,6 @@ bool gitp_refstore_write(GitRefStore *s, const char *ref, const char *parent, co
 }
 
 /* ---- git's credential helper ---- */
-
-static void wipe(char *s) {
-  if (s) memset(s, 0, strlen(s));
-  free(s);
-}
 
 /* The value of `key=` among the lines of `text`, or NULL. */
 static char *credential_field(const char *text, const char *key) {

@@ -134,8 +134,9 @@ char *gitp_config_string(GitCtx *ctx, const char *dir, const char *key);
 /* ---- changing a repository ---- */
 
 /* Credentials for the network: a token is sent as the password of HTTP(S)
- * basic auth; for SSH the agent is asked. NULL token: no HTTP credentials
- * beyond those in the URL. */
+ * basic auth; for SSH the agent is asked. NULL token: those in the URL,
+ * then git's credential helper when the server asks (gitp_credential:
+ * approved when the server accepts them, rejected when it refuses them). */
 bool gitp_clone(GitCtx *ctx, const char *url, const char *dir, const char *branch,
                 const char *token, GitErr *err);
 /* Stages `paths` (all changes when npaths is 0), commits with `author`

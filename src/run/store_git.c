@@ -11,8 +11,11 @@
  *   refs/rp/decisions/<RUN_ID> held while one decision is taken at its gate
  * Every change is a commit on the ref's tip pushed without force; when
  * someone moved the ref first, the push is refused, the ref fetched again
- * and the change re-applied on the new tip. Records appended without
- * `sync` wait in memory for the next synced append to the same log. */
+ * and the change re-applied on the new tip. Lazy records wait in memory
+ * for the next append to the same log; written ones (a stage's end) go to
+ * a pusher process that pushes them while the run goes on, several in one
+ * commit when they come faster than pushes; a synced append, a read, a
+ * lease's release and the end of the process first wait for it. */
 #include "run/store.h"
 
 #include <errno.h>
@@ -20,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +46,10 @@ typedef struct GitStore {
   Value pending;    /* ref -> list of records not pushed yet */
   Value fetched;    /* ref or "prefix*" -> when it was last fetched (ms) */
   int64_t lease_ms; /* a lease's length; renewed every third of it */
+  int pusher;       /* a socket to the pusher process, or -1 before it is needed */
+  pid_t pusher_pid;
+  size_t in_flight; /* batches handed to it and not answered yet */
+  char *push_err;   /* why one failed: every later append fails with it */
 } GitStore;
 
 /* What a FileLock holds on this backend. */
@@ -125,24 +135,238 @@ static bool update(GitStore *g, const char *ref, const char *path, const char *m
   }
 }
 
-/* The log so far, then `records` as lines. */
+/* The log so far, then `lines` (a Buf of records, one a line). */
 static bool add_lines(const char *old, size_t len, Buf *out, void *ctx, char **err) {
   (void)err;
-  Value records = *(Value *)ctx;
+  const Buf *lines = ctx;
   while (old && len && old[len - 1] != '\n') len--; /* an incomplete last line goes, as in files */
   if (old) buf_putn(out, old, len);
+  buf_putn(out, lines->data ? lines->data : "", lines->len);
+  return true;
+}
+
+static void encode_lines(Value records, Buf *out) {
   for (size_t i = 0; i < list_len(records); i++) {
     json_encode(list_get(records, i), out, false);
     buf_putc(out, '\n');
   }
-  return true;
+}
+
+static bool push_lines(GitStore *g, const char *ref, const Buf *lines, char **err) {
+  size_t n = 0;
+  for (size_t i = 0; i < lines->len; i++) n += lines->data[i] == '\n';
+  char *msg = xasprintf("rp: %zu record%s", n, n == 1 ? "" : "s");
+  bool ok = update(g, ref, "log.ndjson", msg, add_lines, (void *)lines, err);
+  free(msg);
+  return ok;
 }
 
 static bool push_records(GitStore *g, const char *ref, Value records, char **err) {
-  char *msg = xasprintf("rp: %zu record%s", list_len(records), list_len(records) == 1 ? "" : "s");
-  bool ok = update(g, ref, "log.ndjson", msg, add_lines, &records, err);
-  free(msg);
+  Buf lines = {0};
+  encode_lines(records, &lines);
+  bool ok = push_lines(g, ref, &lines, err);
+  buf_free(&lines);
   return ok;
+}
+
+/* ---- the pusher: written records pushed while the run goes on ----
+ * A process of its own (a thread would share libgit2's locks with the
+ * stages forked beside it), in a process group of its own and not killed
+ * with rp: what it was handed is pushed even when rp is killed, so a
+ * written record survives kill -9 as in a file. It reads batches
+ * ("REFLEN DATALEN\nREF" then the lines), pushes what has come for each
+ * ref in one commit, and answers "COUNT ok" or "COUNT <why>" per round. */
+
+static bool send_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w, n -= (size_t)w;
+  }
+  return true;
+}
+
+/* Reads what the socket has into `in`; false at its end or on an error. */
+static bool read_more(int fd, Buf *in) {
+  char chunk[65536];
+  ssize_t r;
+  while ((r = read(fd, chunk, sizeof chunk)) < 0 && errno == EINTR) {
+  }
+  if (r <= 0) return false;
+  buf_putn(in, chunk, (size_t)r);
+  return true;
+}
+
+static bool readable(int fd, int timeout_ms) {
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  return poll(&p, 1, timeout_ms) > 0;
+}
+
+/* The batch at `at` of `in`: its ref and lines, and where the next starts;
+ * false while it has not all come. */
+static bool next_batch(const Buf *in, size_t at, char **ref, Buf *lines, size_t *next) {
+  const char *p = in->data + at, *nl = memchr(p, '\n', in->len - at);
+  size_t reflen = 0, len = 0;
+  if (!nl || sscanf(p, "%zu %zu", &reflen, &len) != 2) return false;
+  size_t head = (size_t)(nl + 1 - p);
+  if (in->len - at < head + reflen + len) return false;
+  *ref = xstrndup(nl + 1, reflen);
+  buf_putn(lines, nl + 1 + reflen, len);
+  *next = at + head + reflen + len;
+  return true;
+}
+
+typedef struct Batches {
+  char **refs;
+  Buf *lines;
+  size_t n, cap, count;
+} Batches;
+
+/* Takes every complete batch of `in` into `b`, the lines of one ref together. */
+static void take_batches(Buf *in, Batches *b) {
+  size_t at = 0, next = 0;
+  char *ref = NULL;
+  Buf lines = {0};
+  while (at < in->len && next_batch(in, at, &ref, &lines, &next)) {
+    size_t i = 0;
+    while (i < b->n && strcmp(b->refs[i], ref)) i++;
+    if (i == b->n) {
+      VEC_PUSH(b->refs, b->n, b->cap, ref);
+      b->lines = xrealloc(b->lines, b->cap * sizeof *b->lines);
+      b->lines[i] = (Buf){0};
+    } else {
+      free(ref);
+    }
+    buf_putn(&b->lines[i], lines.data, lines.len);
+    lines.len = 0;
+    b->count++;
+    at = next;
+  }
+  buf_free(&lines);
+  memmove(in->data, in->data + at, in->len - at);
+  in->len -= at;
+}
+
+static void pusher_main(GitStore *g, int fd) {
+  Buf in = {0};
+  char *failed = NULL; /* after a failure nothing more is pushed: no record lands after a lost one */
+  for (;;) {
+    Batches b = {0};
+    bool more = true;
+    while (more && !b.count) {
+      more = read_more(fd, &in);
+      while (more && readable(fd, 0)) more = read_more(fd, &in); /* all that came meanwhile */
+      take_batches(&in, &b);
+    }
+    if (!b.count) _exit(0);
+    for (size_t i = 0; i < b.n; i++) {
+      char *err = NULL;
+      if (!failed && !push_lines(g, b.refs[i], &b.lines[i], &err)) failed = err;
+      free(b.refs[i]);
+      buf_free(&b.lines[i]);
+    }
+    char *answer = xasprintf("%zu %s\n", b.count, failed ? failed : "ok");
+    for (char *p = answer; p[1]; p++)
+      if (*p == '\n' || *p == '\r') *p = ' ';
+    send_all(fd, answer, strlen(answer));
+    free(answer);
+    free(b.refs);
+    free(b.lines);
+  }
+}
+
+static bool start_pusher(GitStore *g) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return false;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(sv[0]), close(sv[1]);
+    return false;
+  }
+  if (pid == 0) {
+    setpgid(0, 0); /* not killed with rp's process group: it finishes what it was handed */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    close(sv[0]);
+    int null = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3 && null >= 0; fd++) dup2(null, fd); /* holds no caller's pipe open */
+    GitErr ge = {0};
+    if (!(g->rs = gitp_refstore_open(g->ctx, g->cache, g->url, g->user, g->token, &ge))) _exit(1);
+    pusher_main(g, sv[1]);
+  }
+  close(sv[1]);
+  g->pusher = sv[0];
+  g->pusher_pid = pid;
+  return true;
+}
+
+/* One answer of the pusher: how many batches it took, and "ok" or why
+ * they failed; false when it has gone. */
+static bool read_answer(int fd, size_t *n, Buf *why) {
+  char c = 0;
+  ssize_t r = 0;
+  while ((r = read(fd, &c, 1)) == 1 || (r < 0 && errno == EINTR))
+    if (r == 1 && c == '\n') break;
+    else if (r == 1) buf_putc(why, c);
+  buf_putc(why, '\0');
+  int used = 0;
+  if (r != 1 || sscanf(why->data, "%zu %n", n, &used) != 1) return false;
+  memmove(why->data, why->data + used, why->len - (size_t)used);
+  return true;
+}
+
+/* Reads the pusher's answers: those there are, or (`wait`) until every
+ * batch is answered. False with *err once one failed. */
+static bool pusher_answers(GitStore *g, bool wait, char **err) {
+  while (g->in_flight && !g->push_err && (wait || readable(g->pusher, 0))) {
+    Buf why = {0};
+    size_t n = 0;
+    if (!read_answer(g->pusher, &n, &why) || n > g->in_flight) {
+      char *shown = strip_userinfo(g->url);
+      g->push_err = xasprintf("git:%s: the process pushing the state's records ended", shown);
+      free(shown);
+    } else {
+      g->in_flight -= n;
+      if (strcmp(why.data, "ok")) g->push_err = xstrdup(why.data);
+    }
+    buf_free(&why);
+  }
+  if (g->push_err) *err = xstrdup(g->push_err);
+  return !g->push_err;
+}
+
+/* Hands `lines` for `ref` to the pusher, started on first use. *sent
+ * false when there is none (then they are pushed here). */
+static bool pusher_send(GitStore *g, const char *ref, const Buf *lines, bool *sent, char **err) {
+  *sent = false;
+  if (!pusher_answers(g, false, err)) return false;
+  if (g->pusher < 0 && !start_pusher(g)) return true;
+  char *head = xasprintf("%zu %zu\n%s", strlen(ref), lines->len, ref);
+  bool ok = send_all(g->pusher, head, strlen(head)) && send_all(g->pusher, lines->data, lines->len);
+  free(head);
+  if (!ok) {
+    char *shown = strip_userinfo(g->url);
+    g->push_err = xasprintf("git:%s: the process pushing the state's records ended", shown);
+    free(shown);
+    *err = xstrdup(g->push_err);
+    return false;
+  }
+  g->in_flight++;
+  *sent = true;
+  return true;
+}
+
+/* Waits until the pusher pushed all it was handed. */
+static bool pusher_drain(GitStore *g, char **err) { return g->pusher < 0 || pusher_answers(g, true, err); }
+
+static void pusher_stop(GitStore *g) {
+  if (g->pusher < 0) return;
+  shutdown(g->pusher, SHUT_WR); /* its end of input, though forked children hold the socket too */
+  close(g->pusher);
+  while (waitpid(g->pusher_pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  g->pusher = -1;
 }
 
 /* ---- logs ---- */
@@ -151,7 +375,8 @@ static bool git_exists(Store *s, StoreSpace sp, const char *name, bool *yes, cha
   GitStore *g = G(s);
   char *ref = log_ref(sp, name), *data = NULL, *tip = NULL;
   size_t len;
-  bool ok = (fresh(g, ref) || fetch(g, ref, err)) && read_local(g, ref, "log.ndjson", &data, &len, &tip, err);
+  bool ok = pusher_drain(g, err) && (fresh(g, ref) || fetch(g, ref, err)) &&
+            read_local(g, ref, "log.ndjson", &data, &len, &tip, err);
   *yes = ok && (tip || map_get(g->pending, ref).kind == V_LIST);
   free(data);
   free(tip);
@@ -202,9 +427,16 @@ static bool git_append(Store *s, StoreSpace sp, const char *name, Value records,
     map_set(g->pending, ref, waiting);
   }
   for (size_t i = 0; i < list_len(records); i++) list_push(waiting, value_retain(list_get(records, i)));
-  bool ok = true;
-  if (d != STORE_LAZY) { /* what waited goes first, in one commit */
-    ok = push_records(g, ref, waiting, err);
+  bool ok = true, sent = false;
+  if (d == STORE_WRITTEN) { /* pushed while the run goes on */
+    Buf lines = {0};
+    encode_lines(waiting, &lines);
+    ok = pusher_send(g, ref, &lines, &sent, err);
+    buf_free(&lines);
+    if (sent) map_delete(g->pending, ref);
+  }
+  if (ok && !sent && d != STORE_LAZY) { /* what waited goes first, in one commit */
+    ok = pusher_drain(g, err) && push_records(g, ref, waiting, err);
     if (ok) map_delete(g->pending, ref);
   }
   free(ref);
@@ -222,7 +454,8 @@ static bool git_read(Store *s, StoreSpace sp, const char *name, StateRead *out, 
   GitStore *g = G(s);
   char *ref = log_ref(sp, name), *data = NULL;
   size_t len = 0;
-  bool ok = (fresh(g, ref) || fetch(g, ref, err)) && read_local(g, ref, "log.ndjson", &data, &len, NULL, err);
+  bool ok = pusher_drain(g, err) && (fresh(g, ref) || fetch(g, ref, err)) &&
+            read_local(g, ref, "log.ndjson", &data, &len, NULL, err);
   if (ok) {
     state_read_init(out);
     if (data) state_parse(data, len, out);
@@ -238,7 +471,7 @@ static bool git_read(Store *s, StoreSpace sp, const char *name, StateRead *out, 
 static bool git_list(Store *s, StoreSpace sp, Value *out, char **err) {
   GitStore *g = G(s);
   char *glob = xasprintf("%s*", space_refs[sp]);
-  bool ok = fresh(g, glob) || fetch(g, glob, err);
+  bool ok = pusher_drain(g, err) && (fresh(g, glob) || fetch(g, glob, err));
   free(glob);
   GitStrs names = {0};
   GitErr ge = {0};
@@ -539,13 +772,16 @@ static void git_unlock(Store *s, FileLock *l) {
   Lease *ls = l->lease;
   if (!ls) return;
   if (l->pid == getpid()) {
+    char *err = NULL;
+    if (!pusher_drain(G(s), &err)) { /* said when the records are next appended, or at the end */
+      free(err);
+    }
     if (ls->keeper > 0) {
       kill(ls->keeper, SIGTERM);
       while (waitpid(ls->keeper, NULL, 0) < 0 && errno == EINTR) {
       }
     }
     LeaseNote n = {.g = G(s), .run_id = ls->run, .holder = ls->holder, .release = true};
-    char *err = NULL;
     if (!lease_update(G(s), ls->ref, &n, &err)) { /* it runs out by itself */
       fprintf(stderr, "rp: releasing the lease %s: %s\n", ls->ref, err);
       free(err);
@@ -577,8 +813,14 @@ static bool git_holder(Store *s, StoreLockKind k, const char *name, bool *held, 
 static void git_close(Store *s) {
   GitStore *g = G(s);
   /* records still waiting go out now: a clean exit loses nothing */
+  char *perr = NULL;
+  bool lost = !pusher_drain(g, &perr); /* then nothing may land after what it lost */
+  if (lost) fprintf(stderr, "rp: %s\n", perr);
+  free(perr);
+  pusher_stop(g);
+  free(g->push_err);
   Map *m = (Map *)g->pending.as.obj;
-  for (size_t i = 0; i < m->n; i++) {
+  for (size_t i = 0; i < m->n && !lost; i++) {
     char *err = NULL;
     if (!push_records(g, m->keys[i]->data, m->vals[i], &err)) {
       fprintf(stderr, "rp: %s\n", err);
@@ -649,6 +891,7 @@ Store *store_open_git(const char *remote, const char *pipeline_file, char **err)
   g->ctx = gitp_new();
   g->pending = v_map();
   g->fetched = v_map();
+  g->pusher = -1;
   const char *lease = getenv("RP_STATE_LEASE");
   g->lease_ms = (lease && atoll(lease) > 0 ? atoll(lease) : 60) * 1000;
   const char *token = getenv("RP_STATE_TOKEN");
