@@ -644,6 +644,9 @@ static void guard_stop(Scheduler *s) {
 
 /* ---- a stage run as one command ---- */
 
+/* Its pipes' size, and how many reads of one a wake-up makes at most. */
+enum { COMMAND_PIPE = 1 << 20, COMMAND_READS = 16 };
+
 typedef struct CommandLog {
   Scheduler *s;
   Unit *u;
@@ -714,6 +717,10 @@ static void start_command(Scheduler *s, Unit *u) {
   }
   s->guarded[u - s->units] = u->pid;
   u->fd = fds[0], u->efd = fds[1];
+  for (int k = 0; k < 2; k++) { /* fewer wake-ups for a command that prints much */
+    fcntl(fds[k], F_SETFL, fcntl(fds[k], F_GETFL) | O_NONBLOCK);
+    fcntl(fds[k], F_SETPIPE_SZ, COMMAND_PIPE);
+  }
 }
 
 /* Both its outputs ended: reaped once it has exited, which a pidfd says
@@ -736,10 +743,16 @@ static void command_readable(Scheduler *s, Unit *u, int fd) {
   }
   int k = fd == u->efd;
   char chunk[EXEC_LINE_MAX]; /* a read of at most this: exec_lines_feed */
-  ssize_t n = read(fd, chunk, sizeof chunk);
   CommandLog log = {s, u};
-  if (n > 0) exec_lines_feed(&u->lines[k], command_lines, &log, stream_names[k], chunk, (size_t)n);
-  if (n > 0 || (n < 0 && errno == EINTR)) return;
+  ssize_t n = 0;
+  /* what a big pipe holds, in a few reads for one wake-up (the loop
+   * then writes it out at once); a little at a time for each stream */
+  for (int reads = 0; reads < COMMAND_READS; reads++) {
+    n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    exec_lines_feed(&u->lines[k], command_lines, &log, stream_names[k], chunk, (size_t)n);
+  }
+  if (n != 0) return; /* more to come (or EAGAIN, EINTR) */
   close(fd);
   *(k ? &u->efd : &u->fd) = -1;
   exec_lines_end(&u->lines[k], command_lines, &log, stream_names[k]);
