@@ -599,6 +599,7 @@ static void fail_from_interp(Scheduler *s, Unit *u) {
 static void guard_wait(int fd, volatile pid_t *guarded, int n) {
   setpgid(0, 0); /* a kill of the driver's group must leave it to act */
   signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
+  fd = fcntl(fd, F_DUPFD, 3); /* not 0-2, whatever rp was started with */
   int null = open("/dev/null", O_RDWR); /* holds no terminal or pipe of the run open */
   for (int i = 0; i < 3 && null >= 0; i++) dup2(null, i);
   dup2(fd, 3);
@@ -644,8 +645,8 @@ static void guard_stop(Scheduler *s) {
 
 /* ---- a stage run as one command ---- */
 
-/* Its pipes' size, and how many reads of one a wake-up makes at most. */
-enum { COMMAND_PIPE = 1 << 20, COMMAND_READS = 16 };
+/* How many reads of a command's pipe a wake-up makes at most. */
+enum { COMMAND_READS = 16 };
 
 typedef struct CommandLog {
   Scheduler *s;
@@ -717,10 +718,7 @@ static void start_command(Scheduler *s, Unit *u) {
   }
   s->guarded[u - s->units] = u->pid;
   u->fd = fds[0], u->efd = fds[1];
-  for (int k = 0; k < 2; k++) { /* fewer wake-ups for a command that prints much */
-    fcntl(fds[k], F_SETFL, fcntl(fds[k], F_GETFL) | O_NONBLOCK);
-    fcntl(fds[k], F_SETPIPE_SZ, COMMAND_PIPE);
-  }
+  for (int k = 0; k < 2; k++) fcntl(fds[k], F_SETFL, fcntl(fds[k], F_GETFL) | O_NONBLOCK);
 }
 
 /* Both its outputs ended: reaped once it has exited, which a pidfd says
