@@ -131,16 +131,16 @@ static bool run_in_shell(const ShOptions *opt, ShResult *res, char **error) {
 }
 
 /* How a command is run here: directly, or by /bin/sh with the command in
- * its environment. What it holds is freed by program_free. */
-typedef struct Program {
+ * its environment. What it holds is freed by invocation_free. */
+typedef struct Invocation {
   ExecOptions eo;
   bool direct;
   char **words, *entry, **env;
   char *shargv[4];
-} Program;
+} Invocation;
 
-static void program_of(const ShOptions *opt, Program *p) {
-  *p = (Program){.direct = !needs_shell(opt->cmd), .shargv = {"sh", "-c", "eval \"$" SH_COMMAND_VAR "\"", NULL}};
+static void invocation_of(const ShOptions *opt, Invocation *p) {
+  *p = (Invocation){.direct = !needs_shell(opt->cmd), .shargv = {"sh", "-c", "eval \"$" SH_COMMAND_VAR "\"", NULL}};
   p->words = p->direct ? split_words(opt->cmd) : NULL;
   p->env = p->direct ? NULL : env_with_command(opt, &p->entry);
   p->eo = (ExecOptions){.argv = p->direct ? p->words : p->shargv,
@@ -153,7 +153,7 @@ static void program_of(const ShOptions *opt, Program *p) {
                         .ctx = opt->ctx};
 }
 
-static void program_free(Program *p) {
+static void invocation_free(Invocation *p) {
   free_words(p->words);
   free(p->entry);
   free(p->env);
@@ -171,11 +171,11 @@ static void say_not_found(const ShOptions *opt, const char *error) {
 bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   memset(res, 0, sizeof *res);
   if (opt->shell) return run_in_shell(opt, res, error);
-  Program p;
-  program_of(opt, &p);
+  Invocation p;
+  invocation_of(opt, &p);
   ExecResult er;
   bool ok = exec_run(&p.eo, &er, error);
-  program_free(&p);
+  invocation_free(&p);
   if (!ok && er.not_found && p.direct) {
     say_not_found(opt, *error);
     res->code = 127;
@@ -194,11 +194,11 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
 }
 
 pid_t sh_spawn(const ShOptions *opt, int fds[2], int *code, char **error) {
-  Program p;
-  program_of(opt, &p);
+  Invocation p;
+  invocation_of(opt, &p);
   bool not_found = false;
   pid_t pid = exec_spawn(&p.eo, fds, &not_found, error);
-  program_free(&p);
+  invocation_free(&p);
   if (pid < 0 && not_found && p.direct) {
     say_not_found(opt, *error);
     free(*error);
