@@ -261,18 +261,23 @@ static void default_lines(void *ctx, const char *stage, const char *stream, cons
   fflush(f);
 }
 
-size_t interp_emit_lines(void *ctx, const char *stream, const char *data, size_t len, bool whole) {
-  Interp *I = ctx;
-  const char *stage = I->stage ? I->stage->name : NULL;
+const char *interp_mask_lines(Interp *I, const char *data, size_t len, bool whole, size_t *took, size_t *out_len) {
   if (whole && len && data[len - 1] == '\n' && !secrets_found(I->secrets, data, len)) {
-    I->sink.lines(I->sink.ctx, stage, stream, data, len); /* as it is: no copy */
-    return len;
+    *took = *out_len = len;
+    return data; /* as it is: no copy */
   }
   I->emitted.len = 0;
-  size_t took = secrets_mask_block(I->secrets, data, len, whole, &I->emitted);
-  if (!I->emitted.len) return took;
-  if (I->emitted.data[I->emitted.len - 1] != '\n') buf_putc(&I->emitted, '\n');
-  I->sink.lines(I->sink.ctx, stage, stream, I->emitted.data, I->emitted.len);
+  *took = secrets_mask_block(I->secrets, data, len, whole, &I->emitted);
+  if (I->emitted.len && I->emitted.data[I->emitted.len - 1] != '\n') buf_putc(&I->emitted, '\n');
+  *out_len = I->emitted.len;
+  return I->emitted.data;
+}
+
+size_t interp_emit_lines(void *ctx, const char *stream, const char *data, size_t len, bool whole) {
+  Interp *I = ctx;
+  size_t took, n;
+  const char *masked = interp_mask_lines(I, data, len, whole, &took, &n);
+  if (n) I->sink.lines(I->sink.ctx, I->stage ? I->stage->name : NULL, stream, masked, n);
   return took;
 }
 
@@ -1424,6 +1429,39 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   remove_tempdirs(I);
   I->stage = saved;
   return ok;
+}
+
+/* ---- a stage the driver runs itself ---- */
+
+const Node *interp_one_sh(const Stage *st) {
+  if (st->post || st->container || st->services || st->version || st->body->as.list.n != 1) return NULL;
+  const Node *stmt = st->body->as.list.items[0];
+  if (stmt->kind != N_EXPR_STMT || stmt->as.stmt.value->kind != N_SH) return NULL;
+  const Node *cmd = stmt->as.stmt.value->as.sh.cmd;
+  const char *var = st->matrix ? st->matrix->as.attr.ref.name : NULL;
+  for (int i = 0; i < cmd->as.str.n; i++) {
+    const Node *e = cmd->as.str.parts[i].expr;
+    if (e && !(var && e->kind == N_IDENT && !strcmp(e->as.ident.name, var))) return NULL;
+  }
+  return stmt->as.stmt.value;
+}
+
+bool interp_runs_plainly(const Interp *I) { return !I->dry_run && !I->stmt_hook && !I->fail_hook && !I->shell; }
+
+bool interp_sh_command(Interp *I, Value vars, const Node *sh, Value *out) {
+  Scope *s = scope_with_vars(I, vars);
+  I->src = I->main->src;
+  bool ok = eval_string(I, s, sh->as.sh.cmd, true, out);
+  scope_release(s);
+  return ok;
+}
+
+bool interp_sh_exited(Interp *I, const Source *src, Pos pos, int code, const char *shown) {
+  if (code == 0) return true;
+  char *masked = interp_mask(I, shown);
+  interp_error(I, src, pos, "command failed with exit code %d: %s", code, masked);
+  free(masked);
+  return false;
 }
 
 /* ---- raw ---- */

@@ -84,6 +84,21 @@ typedef bool (*PostHook)(void *ctx, bool ok);
 void interp_set_stop(Interp *I, const volatile sig_atomic_t *stop);
 void interp_set_post_hook(Interp *I, PostHook hook, void *ctx);
 Value interp_outputs(Interp *I, const char *stage); /* borrowed map or null */
+/* A stage whose run is one command (run/sched.c starts it without a
+ * process of its own for the stage): its body is one `sh "..."` whose
+ * values need nothing computed (literal text, its matrix variable), and it
+ * has no post blocks, container, services or version. Its N_SH node, or
+ * NULL. Decided from the tree alone. */
+const Node *interp_one_sh(const Stage *stage);
+/* Whether this interpreter runs such stages as any other: not in a dry
+ * run, a debugger, after --break-on-failure or in a container. */
+bool interp_runs_plainly(const Interp *I);
+/* The command of that `sh` with `vars` bound, as the stage's process
+ * would compute it: a compiled template (prim/shtemplate.h: sh_command_of). */
+bool interp_sh_command(Interp *I, Value vars, const Node *sh, Value *out);
+/* How `sh` takes a command's exit status: true for 0, else it raises
+ * "command failed with exit code N: COMMAND" (shown: for people) at pos. */
+bool interp_sh_exited(Interp *I, const Source *src, Pos pos, int code, const char *shown);
 /* Deploy `version` in `stage` instead of its `version` expression (rollback). */
 void interp_set_version(Interp *I, const char *stage, Value version); /* takes */
 void interp_set_outputs(Interp *I, const char *stage, Value outputs); /* takes */
@@ -144,6 +159,10 @@ void interp_emit(Interp *I, const char *stream, const char *text);
  * with the interpreter as its context. A piece of an over-long line is
  * shown as a line of its own. */
 size_t interp_emit_lines(void *I, const char *stream, const char *data, size_t len, bool whole);
+/* What interp_emit_lines hands the sink: data itself when it holds no
+ * secret, else a masked copy (valid until the next call); *out_len 0:
+ * nothing yet. *took as interp_emit_lines returns. */
+const char *interp_mask_lines(Interp *I, const char *data, size_t len, bool whole, size_t *took, size_t *out_len);
 /* Prints `v` as the REPL shows it (value_show), its secrets masked, and a
  * newline. */
 void interp_print_value(const Interp *I, FILE *out, Value v);

@@ -67,10 +67,8 @@ static bool n_sh(Interp *I, const CallSite *cs, Value *args, int nargs, Value *o
   bool ok = true;
   if (res.timed_out) {
     ok = FAIL("sh: command timed out after %lldms", (long long)opt.timeout_ms);
-  } else if (res.code != 0 && !(allow.kind == V_BOOL && allow.as.b)) {
-    char *masked = interp_mask(I, shown);
-    ok = FAIL("command failed with exit code %d: %s", res.code, masked);
-    free(masked);
+  } else if (!(allow.kind == V_BOOL && allow.as.b)) {
+    ok = interp_sh_exited(I, cs->src, cs->node->pos, res.code, shown);
   }
   if (ok) *out = sh_result(res.code, res.out, res.err, res.truncated);
   sh_result_free(&res);

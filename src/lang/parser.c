@@ -567,7 +567,6 @@ static const BinOp binops[] = {
     {T_MINUS, OP_SUB, 6},         {T_STAR, OP_MUL, 7},    {T_SLASH, OP_DIV, 7},
     {T_PERCENT, OP_MOD, 7},
 };
-enum { MAX_LEVEL = 7 };
 
 static const BinOp *binop_at(const Parser *P) {
   for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
@@ -575,13 +574,14 @@ static const BinOp *binop_at(const Parser *P) {
   return NULL;
 }
 
-/* Precedence climbing: every binary operator is left-associative. */
+/* Precedence climbing: every binary operator is left-associative. An
+ * operand is parsed once, whatever the levels above it (not one call per
+ * level: a large pipeline is mostly operands). */
 static Node *parse_binary(Parser *P, int level) {
-  if (level > MAX_LEVEL) return parse_unary(P);
   int outer = P->depth;
-  Node *left = parse_binary(P, level + 1);
+  Node *left = parse_unary(P);
   const BinOp *b;
-  while (left && (b = binop_at(P)) && b->level == level) {
+  while (left && (b = binop_at(P)) && b->level >= level) {
     if (!deeper(P, "expression")) {
       left = NULL;
       break;
@@ -590,7 +590,7 @@ static Node *parse_binary(Parser *P, int level) {
     Node *n = new_node(P, N_BINARY, left->pos);
     n->as.op.op = b->op;
     n->as.op.a = left;
-    n->as.op.b = parse_binary(P, level + 1);
+    n->as.op.b = parse_binary(P, b->level + 1);
     left = n->as.op.b ? finish(P, n) : NULL;
   }
   P->depth = outer;

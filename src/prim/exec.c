@@ -19,8 +19,8 @@
 typedef struct Stream {
   int fd;
   const char *name;
-  Buf line;    /* the incomplete last line */
-  Buf capture; /* what the program printed, up to the limit */
+  ExecLines lines; /* the incomplete last line */
+  Buf capture;     /* what the program printed, up to the limit */
 } Stream;
 
 static int64_t now_ms(void) {
@@ -31,46 +31,45 @@ static int64_t now_ms(void) {
 
 /* Passes on pieces of EXEC_LINE_MAX bytes of the line being kept, while
  * it is longer than that. */
-static void pass_long(const ExecOptions *opt, Stream *s) {
+static void pass_long(ExecLines *l, ExecLinesFn fn, void *ctx, const char *stream) {
   size_t at = 0;
-  while (s->line.len - at > EXEC_LINE_MAX && !memchr(s->line.data + at, '\n', EXEC_LINE_MAX)) {
-    size_t took = opt->on_lines(opt->ctx, s->name, s->line.data + at, EXEC_LINE_MAX, false);
+  while (l->line.len - at > EXEC_LINE_MAX && !memchr(l->line.data + at, '\n', EXEC_LINE_MAX)) {
+    size_t took = fn(ctx, stream, l->line.data + at, EXEC_LINE_MAX, false);
     if (!took) break;
     at += took;
   }
-  memmove(s->line.data, s->line.data + at, s->line.len - at);
-  s->line.len -= at;
+  memmove(l->line.data, l->line.data + at, l->line.len - at);
+  l->line.len -= at;
 }
 
-/* Passes on the whole lines of what was read, straight from `data` when
- * no line was kept from the read before (a read holds at most
- * EXEC_LINE_MAX bytes, so such lines are not longer); keeps the incomplete
- * last one. Linear in what the program prints. */
+void exec_lines_feed(ExecLines *l, ExecLinesFn fn, void *ctx, const char *stream, const char *data, size_t n) {
+  const char *nl = memrchr(data, '\n', n);
+  if (nl) {
+    size_t upto = (size_t)(nl - data) + 1;
+    if (l->line.len) {
+      buf_putn(&l->line, data, upto);
+      pass_long(l, fn, ctx, stream);
+      fn(ctx, stream, l->line.data, l->line.len, true);
+      l->line.len = 0;
+    } else {
+      fn(ctx, stream, data, upto, true);
+    }
+    data += upto, n -= upto;
+  }
+  buf_putn(&l->line, data, n);
+  pass_long(l, fn, ctx, stream);
+}
+
+void exec_lines_end(ExecLines *l, ExecLinesFn fn, void *ctx, const char *stream) {
+  if (l->line.len && fn) fn(ctx, stream, l->line.data, l->line.len, true);
+  buf_free(&l->line);
+}
+
 static void deliver(const ExecOptions *opt, Stream *s, const char *data, size_t n, bool *truncated) {
   size_t room = opt->capture_limit > s->capture.len ? opt->capture_limit - s->capture.len : 0;
   if (n > room) *truncated = true;
   buf_putn(&s->capture, data, n < room ? n : room);
-  if (!opt->on_lines) return;
-  const char *nl = memrchr(data, '\n', n);
-  if (nl) {
-    size_t upto = (size_t)(nl - data) + 1;
-    if (s->line.len) {
-      buf_putn(&s->line, data, upto);
-      pass_long(opt, s);
-      opt->on_lines(opt->ctx, s->name, s->line.data, s->line.len, true);
-      s->line.len = 0;
-    } else {
-      opt->on_lines(opt->ctx, s->name, data, upto, true);
-    }
-    data += upto, n -= upto;
-  }
-  buf_putn(&s->line, data, n);
-  pass_long(opt, s);
-}
-
-static void flush_partial(const ExecOptions *opt, Stream *s) {
-  if (s->line.len && opt->on_lines) opt->on_lines(opt->ctx, s->name, s->line.data, s->line.len, true);
-  buf_free(&s->line);
+  if (opt->on_lines) exec_lines_feed(&s->lines, opt->on_lines, opt->ctx, s->name, data, n);
 }
 
 extern char **environ;
@@ -131,7 +130,13 @@ static pid_t spawn(const ExecOptions *opt, const Pipes *p, const sigset_t *child
   posix_spawn_file_actions_adddup2(&fa, p->out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, p->err[1], 2);
   if (opt->dir) posix_spawn_file_actions_addchdir_np(&fa, opt->dir);
-  short flags = POSIX_SPAWN_SETSIGMASK;
+  /* the run's driver ignores SIGXFSZ for itself (cmd/run.c): a program
+   * starts with the default */
+  sigset_t dfl;
+  sigemptyset(&dfl);
+  sigaddset(&dfl, SIGXFSZ);
+  posix_spawnattr_setsigdefault(&attr, &dfl);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   posix_spawnattr_setsigmask(&attr, child_mask);
   /* with a timeout of its own the program gets its own process group, so
    * the timeout kills its whole tree; otherwise it stays in the stage's
@@ -248,7 +253,7 @@ bool exec_run(const ExecOptions *opt, ExecResult *res, char **error) {
   sigpending(&pending_before);
   pid_t pid = spawn(opt, &p, &old_mask, res, error);
   close_fd(&p.in[0]), close_fd(&p.out[1]), close_fd(&p.err[1]);
-  Stream streams[2] = {{p.out[0], "stdout", {0}, {0}}, {p.err[0], "stderr", {0}, {0}}};
+  Stream streams[2] = {{p.out[0], "stdout", {{0}}, {0}}, {p.err[0], "stderr", {{0}}, {0}}};
   p.out[0] = p.err[0] = -1;
   int tails[2] = {opt->tail_out ? open(opt->tail_out, O_RDONLY | O_CLOEXEC) : -1,
                   opt->tail_err ? open(opt->tail_err, O_RDONLY | O_CLOEXEC) : -1};
@@ -256,7 +261,7 @@ bool exec_run(const ExecOptions *opt, ExecResult *res, char **error) {
   for (int i = 0; i < 2; i++) close_fd(&tails[i]);
   for (int i = 0; i < 2; i++) {
     close_fd(&streams[i].fd);
-    flush_partial(opt, &streams[i]);
+    exec_lines_end(&streams[i].lines, opt->on_lines, opt->ctx, streams[i].name);
   }
   close_pipes(&p);
   sigset_t pending;
@@ -316,6 +321,23 @@ pid_t exec_start(const ExecOptions *opt, const char *log, char **error) {
     sigtimedwait(&pipe_set, NULL, &zero);
   }
   sigprocmask(SIG_SETMASK, &old_mask, NULL);
+  return pid;
+}
+
+pid_t exec_spawn(const ExecOptions *opt, int fds[2], bool *not_found, char **error) {
+  ExecOptions o = *opt;
+  o.own_group = true;
+  o.input = NULL;
+  Pipes p;
+  if (!open_pipes(&o, &p, error)) return -1;
+  ExecResult res = {0};
+  sigset_t mask;
+  sigprocmask(SIG_SETMASK, NULL, &mask);
+  pid_t pid = spawn(&o, &p, &mask, &res, error);
+  close_fd(&p.out[1]), close_fd(&p.err[1]);
+  *not_found = res.not_found;
+  if (pid > 0) fds[0] = p.out[0], fds[1] = p.err[0], p.out[0] = p.err[0] = -1;
+  close_pipes(&p);
   return pid;
 }
 

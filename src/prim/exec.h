@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/util.h"
+
 /* A line longer than this (bytes, without a newline yet) is passed on in
  * pieces of about this size: memory stays bounded whatever a program
  * prints, and a reader sees it as several lines. */
@@ -20,6 +22,18 @@ enum { EXEC_LINE_MAX = 64 * 1024 };
  * instead the start of a line longer than EXEC_LINE_MAX: the callback
  * returns how much of it it took, and the rest comes again, with more. */
 typedef size_t (*ExecLinesFn)(void *ctx, const char *stream, const char *data, size_t len, bool whole);
+
+/* What a program printed, cut into blocks of whole lines for an
+ * ExecLinesFn as it arrives: the incomplete last line is kept. A block
+ * fed holds at most EXEC_LINE_MAX bytes (a pipe's read), so lines passed
+ * straight from it are not longer; a kept line that grows longer is
+ * passed on in pieces. Linear in what the program prints. */
+typedef struct ExecLines {
+  Buf line;
+} ExecLines;
+void exec_lines_feed(ExecLines *l, ExecLinesFn fn, void *ctx, const char *stream, const char *data, size_t n);
+/* The end of the output: passes on the incomplete last line, frees l. */
+void exec_lines_end(ExecLines *l, ExecLinesFn fn, void *ctx, const char *stream);
 
 typedef struct ExecOptions {
   char *const *argv;      /* argv[0] is looked up on PATH unless it has a '/' */
@@ -54,6 +68,12 @@ void exec_result_free(ExecResult *res);
  * its standard output and error appended to `log` and its input the
  * whole of opt->input (then end of file). Its pid, or -1 with *error. */
 pid_t exec_start(const ExecOptions *opt, const char *log, char **error);
+/* Starts a program in a process group of its own, its standard input
+ * /dev/null, its output on two pipes: fds[0] and fds[1] get their read
+ * ends (close-on-exec) for the caller to read, on_lines and the timeout
+ * are not used. Its pid, or -1 with *error (*not_found when argv[0] does
+ * not exist). */
+pid_t exec_spawn(const ExecOptions *opt, int fds[2], bool *not_found, char **error);
 /* Stops what exec_start started: SIGTERM to its group, SIGKILL after
  * grace_ms, and reaps it. */
 void exec_stop(pid_t pid, int64_t grace_ms);

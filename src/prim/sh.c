@@ -130,33 +130,54 @@ static bool run_in_shell(const ShOptions *opt, ShResult *res, char **error) {
   return true;
 }
 
+/* How a command is run here: directly, or by /bin/sh with the command in
+ * its environment. What it holds is freed by invocation_free. */
+typedef struct Invocation {
+  ExecOptions eo;
+  bool direct;
+  char **words, *entry, **env;
+  char *shargv[4];
+} Invocation;
+
+static void invocation_of(const ShOptions *opt, Invocation *p) {
+  *p = (Invocation){.direct = !needs_shell(opt->cmd), .shargv = {"sh", "-c", "eval \"$" SH_COMMAND_VAR "\"", NULL}};
+  p->words = p->direct ? split_words(opt->cmd) : NULL;
+  p->env = p->direct ? NULL : env_with_command(opt, &p->entry);
+  p->eo = (ExecOptions){.argv = p->direct ? p->words : p->shargv,
+                        .path = p->direct ? NULL : "/bin/sh",
+                        .dir = opt->dir,
+                        .env_add = p->direct ? opt->env_add : p->env,
+                        .timeout_ms = opt->timeout_ms,
+                        .capture_limit = opt->capture_limit,
+                        .on_lines = opt->on_lines,
+                        .ctx = opt->ctx};
+}
+
+static void invocation_free(Invocation *p) {
+  free_words(p->words);
+  free(p->entry);
+  free(p->env);
+}
+
+/* A program run directly that does not exist is reported as the shell
+ * does: said on stderr, status 127. */
+static void say_not_found(const ShOptions *opt, const char *error) {
+  if (!opt->on_lines) return;
+  char *line = xasprintf("%s\n", error);
+  opt->on_lines(opt->ctx, "stderr", line, strlen(line), true);
+  free(line);
+}
+
 bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   memset(res, 0, sizeof *res);
   if (opt->shell) return run_in_shell(opt, res, error);
-  bool direct = !needs_shell(opt->cmd);
-  char **words = direct ? split_words(opt->cmd) : NULL;
-  char *entry = NULL;
-  char **env = direct ? NULL : env_with_command(opt, &entry);
-  char *shargv[] = {"sh", "-c", "eval \"$" SH_COMMAND_VAR "\"", NULL};
-  ExecOptions eo = {.argv = direct ? words : shargv,
-                    .path = direct ? NULL : "/bin/sh",
-                    .dir = opt->dir,
-                    .env_add = direct ? opt->env_add : env,
-                    .timeout_ms = opt->timeout_ms,
-                    .capture_limit = opt->capture_limit,
-                    .on_lines = opt->on_lines,
-                    .ctx = opt->ctx};
+  Invocation p;
+  invocation_of(opt, &p);
   ExecResult er;
-  bool ok = exec_run(&eo, &er, error);
-  free_words(words);
-  free(entry);
-  free(env);
-  if (!ok && er.not_found && direct) { /* reported like the shell does, as status 127 */
-    if (opt->on_lines) {
-      char *line = xasprintf("%s\n", *error);
-      opt->on_lines(opt->ctx, "stderr", line, strlen(line), true);
-      free(line);
-    }
+  bool ok = exec_run(&p.eo, &er, error);
+  invocation_free(&p);
+  if (!ok && er.not_found && p.direct) {
+    say_not_found(opt, *error);
     res->code = 127;
     res->out = xstrdup("");
     res->err = *error;
@@ -170,6 +191,22 @@ bool sh_run(const ShOptions *opt, ShResult *res, char **error) {
   res->out = er.out;
   res->err = er.err;
   return true;
+}
+
+pid_t sh_spawn(const ShOptions *opt, int fds[2], int *code, char **error) {
+  Invocation p;
+  invocation_of(opt, &p);
+  bool not_found = false;
+  pid_t pid = exec_spawn(&p.eo, fds, &not_found, error);
+  invocation_free(&p);
+  if (pid < 0 && not_found && p.direct) {
+    say_not_found(opt, *error);
+    free(*error);
+    *error = NULL;
+    *code = 127;
+    return 0;
+  }
+  return pid;
 }
 
 void sh_result_free(ShResult *res) {

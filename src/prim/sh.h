@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "prim/exec.h"
 
@@ -51,5 +52,11 @@ char *sh_stdin_script(char *const *env, const char *tail);
 /* False when the command could not be started (*error set, malloc'd). */
 bool sh_run(const ShOptions *opt, ShResult *res, char **error);
 void sh_result_free(ShResult *res);
+/* Starts the command here (opt->shell, the timeout and the capture are not
+ * used) in a process group of its own, its output on two pipes whose read
+ * ends go to fds[0] (stdout) and fds[1] (stderr), as exec_spawn. Its pid;
+ * 0 when it ended at once with *code (a program that does not exist: 127,
+ * said through on_lines as sh_run says it); -1 with *error. */
+pid_t sh_spawn(const ShOptions *opt, int fds[2], int *code, char **error);
 
 #endif

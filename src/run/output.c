@@ -296,6 +296,12 @@ static char *masked(const Reporter *r, const char *text) {
 /* Keeps the last LOG_KEEP bytes or so of a log: trimmed when it holds
  * twice that, so each byte is moved at most once. */
 static void keep_tail(Buf *log, const char *data, size_t len) {
+  if (len >= LOG_KEEP && log->len + len > 2 * LOG_KEEP) { /* the end of data alone: less to copy */
+    const char *from = data + len - LOG_KEEP, *nl = memchr(from, '\n', LOG_KEEP);
+    if (nl) from = nl + 1;
+    log->len = 0;
+    len -= (size_t)(from - data), data = from;
+  }
   buf_putn(log, data, len);
   if (log->len <= 2 * LOG_KEEP) return;
   const char *from = log->data + log->len - LOG_KEEP;

@@ -9,10 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "prim/sh.h"
+#include "prim/shtemplate.h"
 
 /* SIGINT/SIGTERM (a cancelled CI job, Ctrl-C) must stop the stages too:
  * the handler only notes it, the main loop kills the stages' process
@@ -73,8 +78,9 @@ static int add_unit(Scheduler *s, int idx, char *name, Value vars) {
   u.stage_index = idx;
   u.name = name;
   u.vars = vars;
-  u.fd = -1;
-  u.outputs = V_NULL_VALUE;
+  u.fd = u.efd = -1;
+  u.outputs = u.cmd = V_NULL_VALUE;
+  u.sh = interp_one_sh(u.stage);
   VEC_PUSH(s->units, s->n, s->cap, u);
   return s->n - 1;
 }
@@ -265,6 +271,7 @@ void sched_free(Scheduler *s) {
     free(u->needs);
     value_release(u->vars);
     value_release(u->outputs);
+    value_release(u->cmd);
     buf_free(&u->inbuf);
     free(u->err.msg);
     free(u->err.stage);
@@ -587,25 +594,193 @@ static void fail_from_interp(Scheduler *s, Unit *u) {
   interp_clear_error(s->I);
 }
 
-static bool start_unit(Scheduler *s, Unit *u) {
+/* ---- the guard of the commands the driver starts ---- */
+
+static void guard_wait(int fd, volatile pid_t *guarded, int n) {
+  setpgid(0, 0); /* a kill of the driver's group must leave it to act */
+  signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
+  fd = fcntl(fd, F_DUPFD, 3); /* not 0-2, whatever rp was started with */
+  int null = open("/dev/null", O_RDWR); /* holds no terminal or pipe of the run open */
+  for (int i = 0; i < 3 && null >= 0; i++) dup2(null, i);
+  dup2(fd, 3);
+  closefrom(4); /* nor the run's journal and locks */
+  char c;
+  ssize_t r;
+  while ((r = read(3, &c, 1)) != 0 && (r > 0 || errno == EINTR)) {}
+  for (int i = 0; i < n; i++)
+    if (guarded[i] > 0) kill(-guarded[i], SIGKILL);
+  _exit(0);
+}
+
+static bool guard_start(Scheduler *s) {
+  if (s->guard > 0) return true;
+  size_t size = sizeof *s->guarded * ((size_t)s->n + 1);
+  void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int p[2];
+  if (m == MAP_FAILED) return false;
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    munmap(m, size);
+    return false;
+  }
+  pid_t pid = fork();
+  if (pid == 0) guard_wait(p[0], m, s->n);
+  close(p[0]);
+  if (pid < 0) {
+    close(p[1]);
+    munmap(m, size);
+    return false;
+  }
+  setpgid(pid, pid);
+  s->guard = pid, s->guard_fd = p[1], s->guarded = m;
+  return true;
+}
+
+static void guard_stop(Scheduler *s) {
+  if (s->guard <= 0) return;
+  close(s->guard_fd);
+  while (waitpid(s->guard, NULL, 0) < 0 && errno == EINTR) {}
+  munmap((void *)s->guarded, sizeof *s->guarded * ((size_t)s->n + 1));
+  s->guard = 0, s->guarded = NULL;
+}
+
+/* ---- a stage run as one command ---- */
+
+/* How many reads of a command's pipe a wake-up makes at most. */
+enum { COMMAND_READS = 16 };
+
+typedef struct CommandLog {
+  Scheduler *s;
+  Unit *u;
+} CommandLog;
+
+static const char *const stream_names[2] = {"stdout", "stderr"};
+
+/* Its log, masked with all the run's secrets as the stage's process masks
+ * it, in blocks of lines. */
+static size_t command_lines(void *ctx, const char *stream, const char *data, size_t len, bool whole) {
+  CommandLog *c = ctx;
+  size_t took, n;
+  const char *masked = interp_mask_lines(c->s->I, data, len, whole, &took, &n);
+  if (n) report_log_lines(c->s->rep, c->u->name, stream, masked, n);
+  return took;
+}
+
+/* The error the interpreter raised, as the stage's process sends it. */
+static void take_error(Scheduler *s, Unit *u) {
+  const RtError *e = interp_last_error(s->I);
+  free(u->err.msg);
+  u->err = (RtError){0};
+  if (!e) return;
+  u->err.msg = interp_mask(s->I, e->msg);
+  u->err.src = e->src;
+  u->err.pos = e->pos;
+  interp_clear_error(s->I);
+}
+
+/* What the stage's process would have reported: `sh` took the exit status,
+ * the outputs are none. */
+static void command_ended(Scheduler *s, Unit *u, int code) {
+  u->got_result = true;
+  u->result_ok = interp_sh_exited(s->I, s->prog->src, u->sh->pos, code, sh_command_of(u->cmd)->shown);
+  take_error(s, u);
+  u->read_secret = interp_read_secret(s->I);
+  value_release(u->outputs);
+  u->outputs = v_map();
+}
+
+static void reap(Scheduler *s, Unit *u);
+
+static void start_command(Scheduler *s, Unit *u) {
+  if (!interp_sh_command(s->I, u->vars, u->sh, &u->cmd)) { /* a template refused: the stage fails */
+    take_error(s, u);
+    u->got_result = true, u->result_ok = false;
+    reap(s, u);
+    return;
+  }
+  const ShCommand *c = sh_command_of(u->cmd);
+  CommandLog log = {s, u};
+  ShOptions opt = {.cmd = c->code, .env_add = c->env, .on_lines = command_lines, .ctx = &log};
+  int fds[2], code = 0;
+  char *err = NULL;
+  u->pid = sh_spawn(&opt, fds, &code, &err);
+  if (u->pid < 0) {
+    u->pid = 0;
+    finish_unit(s, u, STAGE_FAILED, err, NULL);
+    free(err);
+    value_release(u->cmd);
+    u->cmd = V_NULL_VALUE;
+    return;
+  }
+  if (u->pid == 0) { /* it ended at once (not found) */
+    command_ended(s, u, code);
+    reap(s, u);
+    return;
+  }
+  s->guarded[u - s->units] = u->pid;
+  u->fd = fds[0], u->efd = fds[1];
+  for (int k = 0; k < 2; k++) fcntl(fds[k], F_SETFL, fcntl(fds[k], F_GETFL) | O_NONBLOCK);
+}
+
+/* Both its outputs ended: reaped once it has exited, which a pidfd says
+ * when it has not yet (it may go on with its output closed). */
+static void command_closed(Scheduler *s, Unit *u) {
+  siginfo_t si = {0};
+  if (waitid(P_PID, (id_t)u->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == u->pid) {
+    reap(s, u);
+    return;
+  }
+  u->fd = (int)syscall(SYS_pidfd_open, u->pid, 0);
+  if (u->fd < 0) reap(s, u); /* waits for it */
+  else u->exiting = true;
+}
+
+static void command_readable(Scheduler *s, Unit *u, int fd) {
+  if (u->exiting) {
+    reap(s, u);
+    return;
+  }
+  int k = fd == u->efd;
+  char chunk[EXEC_LINE_MAX]; /* a read of at most this: exec_lines_feed */
+  CommandLog log = {s, u};
+  ssize_t n = 0;
+  /* what a big pipe holds, in a few reads for one wake-up (the loop
+   * then writes it out at once); a little at a time for each stream */
+  for (int reads = 0; reads < COMMAND_READS; reads++) {
+    n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    exec_lines_feed(&u->lines[k], command_lines, &log, stream_names[k], chunk, (size_t)n);
+  }
+  if (n != 0) return; /* more to come (or EAGAIN, EINTR) */
+  close(fd);
+  *(k ? &u->efd : &u->fd) = -1;
+  exec_lines_end(&u->lines[k], command_lines, &log, stream_names[k]);
+  if (u->fd < 0 && u->efd < 0) command_closed(s, u);
+}
+
+/* After waitpid: its last lines, and the result unless the run was
+ * cancelled (as a stage's process killed then sends none). */
+static void command_reaped(Scheduler *s, Unit *u, int status) {
+  CommandLog log = {s, u};
+  for (int k = 0; k < 2; k++) exec_lines_end(&u->lines[k], command_lines, &log, stream_names[k]);
+  if (u->efd >= 0) close(u->efd);
+  u->efd = -1;
+  u->exiting = false;
+  if (u->pid > 0 && !cancel_signal) command_ended(s, u, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  value_release(u->cmd);
+  u->cmd = V_NULL_VALUE;
+}
+
+/* ---- starting a stage ---- */
+
+static void start_process(Scheduler *s, Unit *u) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
     char *m = xasprintf("cannot create a pipe: %s", strerror(errno));
     finish_unit(s, u, STAGE_FAILED, m, NULL);
     free(m);
-    return false;
+    return;
   }
   fflush(NULL); /* the child must not inherit unflushed output */
-  u->attempts++; /* before the fork: the child knows whether it is the last */
-  /* journaled before it can do anything: a stage that cannot be recorded
-   * does not start */
-  if (s->hooks.started && !s->hooks.started(s->hooks.ctx, s, (int)(u - s->units))) {
-    close(p[0]), close(p[1]);
-    u->attempts--;
-    set_status(s, u, STAGE_PENDING);
-    s->halted = true;
-    return false;
-  }
   pid_t driver = getpid();
   pid_t pid = fork();
   if (pid < 0) {
@@ -613,13 +788,14 @@ static bool start_unit(Scheduler *s, Unit *u) {
     close(p[0]), close(p[1]);
     finish_unit(s, u, STAGE_FAILED, m, NULL);
     free(m);
-    return false;
+    return;
   }
   if (pid == 0) {
     setpgid(0, 0); /* a timeout kills the stage and everything it started */
     die_with_driver(driver);
     signal(SIGXFSZ, SIG_DFL); /* the driver ignores it (cmd/run.c) */
     if (s->hooks.forked) s->hooks.forked(s->hooks.ctx);
+    if (s->guard > 0) close(s->guard_fd); /* the guard acts once the driver is gone */
     close(p[0]);
     run_child(s, u, p[1]);
   }
@@ -627,11 +803,25 @@ static bool start_unit(Scheduler *s, Unit *u) {
   close(p[1]);
   u->pid = pid;
   u->fd = p[0];
+}
+
+static void start_unit(Scheduler *s, Unit *u) {
+  u->attempts++; /* before the fork: the child knows whether it is the last */
+  /* journaled before it can do anything: a stage that cannot be recorded
+   * does not start */
+  if (s->hooks.started && !s->hooks.started(s->hooks.ctx, s, (int)(u - s->units))) {
+    u->attempts--;
+    set_status(s, u, STAGE_PENDING);
+    s->halted = true;
+    return;
+  }
   u->timed_out = u->in_post = u->killed = false;
   u->got_result = false;
   u->inbuf.len = 0;
   u->told = secrets_count(interp_secrets(s->I));
-  return true;
+  u->direct = u->sh && interp_runs_plainly(s->I) && guard_start(s);
+  if (u->direct) start_command(s, u);
+  else start_process(s, u);
 }
 
 /* Handle one JSON record from a child. */
@@ -752,9 +942,13 @@ static void publish_outputs(Scheduler *s, Unit *u) {
 
 static void reap(Scheduler *s, Unit *u) {
   int status = 0;
-  while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR) {}
-  kill(-u->pid, SIGKILL); /* whatever the stage left running */
-  close(u->fd);
+  if (u->pid > 0) {
+    while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR) {}
+    kill(-u->pid, SIGKILL); /* whatever the stage left running */
+    if (s->guard > 0) s->guarded[u - s->units] = 0;
+  }
+  if (u->direct) command_reaped(s, u, status);
+  if (u->fd >= 0) close(u->fd);
   u->fd = -1;
   u->pid = 0;
   u->inbuf.len = 0; /* a record cut short: the process died writing it */
@@ -799,7 +993,8 @@ static bool time_up(Scheduler *s, Unit *u) {
   if (!u->timed_out && !u->in_post) {
     u->timed_out = true;
     report_log(s->rep, u->name, "stderr", "rp: timed out; stopping the stage");
-    stop_body(u);
+    if (u->direct) kill(-u->pid, SIGKILL); /* no post blocks to run */
+    else stop_body(u);
     u->deadline = monotonic_seconds() + POST_GRACE_MS / 1000.0;
     return false;
   }
@@ -897,8 +1092,8 @@ int sched_run(Scheduler *s) {
   cancel_signal = 0;
   /* in the scheduler, not in locals: a stage's child process inherits them
    * and exits without freeing, and they must stay reachable there */
-  struct pollfd *pfd = s->pfd = xcalloc((size_t)s->n + 1, sizeof *pfd);
-  int *which = s->which = xcalloc((size_t)s->n + 1, sizeof *which);
+  struct pollfd *pfd = s->pfd = xcalloc(2 * (size_t)s->n + 1, sizeof *pfd);
+  int *which = s->which = xcalloc(2 * (size_t)s->n + 1, sizeof *which);
   queues_build(s);
   while ((!cancel_signal && !s->halted && start_ready(s)) || s->running > 0) {
     if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
@@ -909,14 +1104,14 @@ int sched_run(Scheduler *s) {
     for (int r = 0, nr = s->running; r < nr; r++) {
       int i = s->scan[r];
       Unit *u = &s->units[i];
-      if (u->status != STAGE_RUNNING || u->fd < 0) continue;
+      if (u->status != STAGE_RUNNING) continue;
       if (u->deadline > 0 && u->deadline <= now && time_up(s, u)) continue;
       if (u->deadline > 0) {
         int ms = (int)((u->deadline - now) * 1000) + 1;
         if (wait < 0 || ms < wait) wait = ms;
       }
-      pfd[np] = (struct pollfd){u->fd, POLLIN, 0};
-      which[np++] = i;
+      if (u->fd >= 0) pfd[np] = (struct pollfd){u->fd, POLLIN, 0}, which[np++] = i;
+      if (u->efd >= 0) pfd[np] = (struct pollfd){u->efd, POLLIN, 0}, which[np++] = i;
     }
     if (np == 0) continue;
     int tick = report_tick_ms(s->rep); /* the status line's clock */
@@ -925,6 +1120,10 @@ int sched_run(Scheduler *s) {
     for (int k = 0; k < np; k++) {
       if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Unit *u = &s->units[which[k]];
+      if (u->direct) {
+        command_readable(s, u, pfd[k].fd);
+        continue;
+      }
       enum { READ_MAX = 65536 }; /* a pipe's worth */
       ssize_t n = read(u->fd, buf_room(&u->inbuf, READ_MAX), READ_MAX);
       if (n > 0) u->inbuf.len += (size_t)n, drain(s, u);
@@ -934,6 +1133,7 @@ int sched_run(Scheduler *s) {
     }
     if (s->rep) report_flush(s->rep); /* one write for what this wake-up brought */
   }
+  guard_stop(s);
   free(pfd);
   free(which);
   s->pfd = NULL;

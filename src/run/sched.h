@@ -2,13 +2,16 @@
  * up to `jobs` at once, each stage when everything it needs succeeded.
  * A child reports its log lines, its outputs and the secrets it registered
  * back over a pipe as JSON lines, so the parent alone writes to the
- * terminal and keeps state, masked with all the run's secrets. */
+ * terminal and keeps state, masked with all the run's secrets. A stage
+ * that is one command (interp_one_sh) is that command alone: the parent
+ * starts it without a fork of itself and reads its output directly. */
 #ifndef RP_SCHED_H
 #define RP_SCHED_H
 
 #include <sys/types.h>
 
 #include "eval/interp.h"
+#include "prim/exec.h"
 #include "run/output.h"
 
 typedef struct Unit {
@@ -25,6 +28,15 @@ typedef struct Unit {
   pid_t pid;
   int fd;
   Buf inbuf;         /* what its process sent that is not handled yet */
+  /* A stage whose run is one command (interp_one_sh, decided at planning)
+   * has no process of its own: the driver computes the command and starts
+   * it, its stdout on fd and its stderr on efd, and reads its log itself. */
+  const Node *sh;
+  bool direct;       /* this attempt runs that way */
+  bool exiting;      /* its output ended: fd waits for it to exit (a pidfd) */
+  Value cmd;         /* the command it runs (prim/shtemplate.h) */
+  int efd;
+  ExecLines lines[2]; /* its stdout and stderr: the incomplete last lines */
   size_t told;       /* the run's secrets that its process knows */
   double started;
   int64_t timeout_ms;
@@ -73,8 +85,16 @@ struct Scheduler {
   SchedHooks hooks;
   bool cancelled;     /* SIGINT or SIGTERM stopped the run */
   bool halted;        /* a record could not be written: nothing more starts */
-  struct pollfd *pfd; /* the main loop's poll set, one slot per unit */
+  struct pollfd *pfd; /* the main loop's poll set, two slots per unit */
   int *which;
+  /* The stages' commands that the driver started itself die with it as a
+   * stage's process does (it takes its group down when the driver dies):
+   * a small process, forked at the first such start, waits for the driver
+   * to go (end of file on guard_fd) and kills the groups still listed in
+   * guarded (shared memory, one slot per unit: a pid, or 0). */
+  pid_t guard;
+  int guard_fd;
+  volatile pid_t *guarded;
   /* Event-driven, so a run costs the same per stage at any size: a unit
    * is looked at when one of its needs finishes, not on every wake-up. */
   int running, pending;    /* units in STAGE_RUNNING, STAGE_PENDING */
