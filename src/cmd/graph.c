@@ -230,10 +230,12 @@ static void trigger_label(Buf *b, const Source *src, const Trigger *t) {
 static void stage_label(Buf *b, const Source *src, const Stage *s) {
   buf_puts(b, s->name);
   if (s->environment) buf_printf(b, "\nenvironment: %s", s->environment->as.attr.ref.name);
-  if (s->matrix) {
-    buf_printf(b, "\nmatrix: %s in ", s->matrix->as.attr.ref.name);
-    put_source(b, src, s->matrix->as.attr.value);
-    if (s->matrix->as.attr.sequential) buf_puts(b, " (sequential)");
+  for (int i = 0; i < s->attrs.n; i++) { /* each axis */
+    const Node *m = s->attrs.items[i];
+    if (m->as.attr.kind != ATTR_MATRIX || !m->as.attr.ref.name) continue;
+    buf_printf(b, "\nmatrix: %s in ", m->as.attr.ref.name);
+    put_source(b, src, m->as.attr.value);
+    if (m->as.attr.sequential) buf_puts(b, " (sequential)");
   }
 }
 

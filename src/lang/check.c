@@ -1556,15 +1556,101 @@ static void check_runs_on(Checker *c, const Node *attr) {
                "(plain strings: rp export writes them before anything runs)");
 }
 
+/* ---- matrices ---- */
+
+/* Each axis once, a literal list never empty (the product would be). */
+static void check_matrix_axes(Checker *c, const Stage *st) {
+  for (int i = 0; i < st->attrs.n; i++) {
+    Node *a = st->attrs.items[i];
+    if (a->as.attr.kind != ATTR_MATRIX || !a->as.attr.ref.name) continue;
+    check_expr(c, a->as.attr.value);
+    check_literal_kind(c, a);
+    const Node *v = a->as.attr.value;
+    if (v && v->kind == N_LIST && v->as.list.n == 0)
+      diag_error(c->d, c->src, v->pos, "matrix '%s' has no values: stage '%s' would have no instances",
+                 a->as.attr.ref.name, st->name);
+    if (stage_matrix_axis(st, a->as.attr.ref.name) != a) {
+      diag_add(c->d, DIAG_ERROR, c->src, a->as.attr.ref.pos, (uint32_t)strlen(a->as.attr.ref.name),
+               "stage '%s' has two matrix axes named '%s'", st->name, a->as.attr.ref.name);
+      continue;
+    }
+    declare(c, a->as.attr.ref.name, a->as.attr.ref.pos, false);
+  }
+}
+
+/* A key of an include or exclude entry: exclude's are axes; include's may
+ * add a variable, unless it reads as a misspelt axis. Include's new keys
+ * are declared (null in the instances that lack them). */
+static void check_matrix_key(Checker *c, const Stage *st, const Node *key, bool include) {
+  const char *name;
+  uint32_t len;
+  if (!string_is_plain(key, &name, &len)) {
+    diag_error(c->d, c->src, key->pos, "a matrix %s key is a plain name", include ? "include" : "exclude");
+    return;
+  }
+  char *k = xstrndup(name, len);
+  if (!stage_matrix_axis(st, k)) {
+    Suggest sg = {k, NULL, (size_t)-1};
+    for (int i = 0; i < st->attrs.n; i++)
+      if (st->attrs.items[i]->as.attr.kind == ATTR_MATRIX && st->attrs.items[i]->as.attr.ref.name)
+        suggest_try(&sg, st->attrs.items[i]->as.attr.ref.name);
+    char buf[96];
+    if (!include || sg.best)
+      diag_add(c->d, DIAG_ERROR, c->src, key->pos, len ? len : 1, "stage '%s' has no matrix axis '%s'%s", st->name, k,
+               did_you_mean(&sg, buf, sizeof buf));
+    else if (!local_find(c, k))
+      declare(c, arena_strdup(&c->p->arena, k), key->pos, false);
+  }
+  free(k);
+}
+
+/* include/exclude: a list of maps of axis (or new) names to values. */
+static void check_matrix_entries(Checker *c, const Stage *st, const Node *v, bool include) {
+  if (!is_literal(v)) return;
+  bool ok = v->kind == N_LIST;
+  for (int i = 0; ok && i < v->as.list.n; i++) ok = v->as.list.items[i]->kind == N_MAP;
+  if (!ok) {
+    diag_error(c->d, c->src, v->pos, "matrix %s needs a list of maps, as in [{os: \"linux\", py: \"3.12\"}]",
+               include ? "include" : "exclude");
+    return;
+  }
+  for (int i = 0; i < v->as.list.n; i++) {
+    const Node *m = v->as.list.items[i];
+    for (int k = 0; k < m->as.map.n; k++) check_matrix_key(c, st, m->as.map.keys[k], include);
+  }
+}
+
+static void check_matrix_opts(Checker *c, const Stage *st) {
+  const Node *o = st->matrix_opts;
+  if (!o) return;
+  if (!st->matrix)
+    diag_error(c->d, c->src, o->pos, "matrix { } on stage '%s' needs an axis, as in matrix os in [\"linux\", \"macos\"]",
+               st->name);
+  for (int i = 0; i < o->as.attr.settings.n; i++) {
+    const Node *s = o->as.attr.settings.items[i];
+    const char *key = s->as.bind.name;
+    const Node *v = s->as.bind.value;
+    check_expr(c, (Node *)v);
+    if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
+      check_matrix_entries(c, st, v, key[0] == 'i');
+    } else if (!strcmp(key, "fail_fast")) {
+      if (is_literal(v) && v->kind != N_BOOL) diag_error(c->d, c->src, v->pos, "fail_fast must be true or false");
+    } else if (!strcmp(key, "max_parallel")) {
+      if (is_literal(v) && (v->kind != N_INT || v->as.i < 1))
+        diag_error(c->d, c->src, v->pos, "max_parallel must be a number of instances, 1 or more");
+    } else {
+      diag_add(c->d, DIAG_ERROR, c->src, s->as.bind.name_pos, (uint32_t)strlen(key),
+               "unknown matrix setting '%s' (include, exclude, fail_fast, max_parallel)", key);
+    }
+  }
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
   int mark = scope_mark(c);
-  if (st->matrix) {
-    check_expr(c, st->matrix->as.attr.value);
-    check_literal_kind(c, st->matrix);
-    declare(c, st->matrix->as.attr.ref.name, st->matrix->as.attr.ref.pos, false);
-  }
+  check_matrix_axes(c, st);
+  check_matrix_opts(c, st);
   for (int i = 0; i < st->attrs.n; i++) {
     Node *a = st->attrs.items[i];
     if (a->kind != N_ATTR) continue;

@@ -304,7 +304,9 @@ static void runner_labels(const Stage *st, Items *out, const char *fallback) {
  * stage's instances then run in its one job. */
 static bool matrix_texts(const Stage *st, Items *out) {
   const Node *l = st->matrix ? st->matrix->as.attr.value : NULL;
-  if (!l || l->kind != N_LIST || !l->as.list.n) return false;
+  if (!l || l->kind != N_LIST || !l->as.list.n || st->matrix_opts) return false;
+  for (int i = 0; i < st->attrs.n; i++)
+    if (st->attrs.items[i] != st->matrix && st->attrs.items[i]->as.attr.kind == ATTR_MATRIX) return false;
   for (int i = 0; i < l->as.list.n; i++) {
     const Node *it = l->as.list.items[i];
     char *s = it->kind == N_INT ? xasprintf("%lld", (long long)it->as.i) : plain(it);

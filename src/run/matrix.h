@@ -1,0 +1,26 @@
+/* matrix.h — a stage's matrix: its instances, as GitHub expands
+ * strategy.matrix (doc/language.md, "Matrices"). */
+#ifndef RP_RUN_MATRIX_H
+#define RP_RUN_MATRIX_H
+
+#include "eval/interp.h"
+
+typedef struct Matrix {
+  Value names;      /* per instance, its values as text: "linux, 3.12" (the unit is "test[linux, 3.12]") */
+  Value vars;       /* per instance, its variables: a map, null for a variable it lacks */
+  bool fail_fast;   /* a failed instance cancels the others */
+  int max_parallel; /* at most this many instances run at once; 0: no cap */
+  bool sequential;  /* `sequential` on an axis: each instance waits for the one before */
+} Matrix;
+
+/* Evaluates the axes and `matrix { }` of `st` (which has a matrix) and
+ * expands them: the product, first axis outermost, less `exclude`, with
+ * `include`. False with the interpreter's error set. */
+bool matrix_expand(Interp *I, const Source *src, const Stage *st, Matrix *out);
+void matrix_free(Matrix *m);
+
+/* A matrix value as an instance name shows it: a string as it is, a list
+ * its items and a map its key=value pairs, blank-separated (malloc'd). */
+char *matrix_value_text(Value v);
+
+#endif
