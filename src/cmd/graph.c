@@ -319,7 +319,16 @@ static void build_graph(Graph *g, const Program *p) {
     const Stage *s = p->stages[i]->as.stage;
     if (!s->environment) continue;
     const NameRef *r = &s->environment->as.attr.ref;
-    if (nameset_has(&envs, r->name))
+    const Node *axis = stage_matrix_axis(s, r->name); /* bound by the matrix: each value it lists */
+    for (int k = 0; axis && axis->as.attr.value->kind == N_LIST && k < axis->as.attr.value->as.list.n; k++) {
+      const char *text;
+      uint32_t len;
+      if (!string_is_plain(axis->as.attr.value->as.list.items[k], &text, &len)) continue;
+      char *e = xstrndup(text, len);
+      if (nameset_has(&envs, e)) add_edge(g, E_DEPLOYS, make_id(g, "stage", s->name), make_id(g, "env", e));
+      free(e);
+    }
+    if (!axis && nameset_has(&envs, r->name))
       add_edge(g, E_DEPLOYS, make_id(g, "stage", s->name), make_id(g, "env", r->name));
   }
   for (int i = 0; i < p->nenvs; i++) {

@@ -75,6 +75,7 @@ struct Interp {
   Value ret;
   const Source *src; /* source of the code being evaluated */
   const Stage *stage;
+  Value stage_vars; /* its instance's matrix variables (borrowed), or null */
   const struct ShShell *shell; /* the stage's container's (eval/containers.c) */
   StmtHook stmt_hook;
   void *stmt_hook_ctx;
@@ -1231,6 +1232,15 @@ void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx) {
   I->stmt_hook_ctx = ctx;
 }
 const Stage *interp_stage(const Interp *I) { return I->stage; }
+const char *interp_stage_environment(const Interp *I) { return I->stage ? stage_environment(I->stage, I->stage_vars) : NULL; }
+
+const char *stage_environment(const Stage *st, Value vars) {
+  if (!st->environment) return NULL;
+  const char *name = st->environment->as.attr.ref.name;
+  if (!stage_matrix_axis(st, name)) return name;
+  Value v = map_get(vars, name);
+  return v.kind == V_STRING ? str_chars(v) : NULL;
+}
 int interp_call_depth(const Interp *I) { return I->call_depth; }
 
 Value interp_scope_vars(const Interp *I, const Scope *s) {
@@ -1400,7 +1410,9 @@ void interp_set_shell(Interp *I, const struct ShShell *shell) { I->shell = shell
 
 bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   const Stage *saved = I->stage;
+  Value saved_vars = I->stage_vars;
   I->stage = st;
+  I->stage_vars = vars;
   I->src = I->main->src;
   map_set(I->outputs, st->name, v_map());
   Scope *s = scope_with_vars(I, vars);
@@ -1423,6 +1435,7 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   release_captured(I); /* nothing of the stage outlives it but its outputs */
   remove_tempdirs(I);
   I->stage = saved;
+  I->stage_vars = saved_vars;
   return ok;
 }
 

@@ -641,6 +641,8 @@ static void check_secret_env(Checker *c, Node *n) {
   } else if (c->cur_stage) {
     const Stage *st = c->cur_stage->st;
     const char *bound = st->environment ? st->environment->as.attr.ref.name : NULL;
+    /* bound by a matrix: known per instance, when it runs */
+    if (bound && stage_matrix_axis(st, bound)) return;
     if (!bound || strcmp(bound, env))
       diag_add(c->d, DIAG_ERROR, c->src, v->pos, len,
                "stage '%s' is not bound to environment '%s': it cannot read that environment's secrets", st->name,
@@ -1645,6 +1647,28 @@ static void check_matrix_opts(Checker *c, const Stage *st) {
   }
 }
 
+/* `environment env` with `matrix env in [..]`: each literal value names
+ * an environment (other values are checked when the stage runs). */
+static void check_matrix_envs(Checker *c, const Stage *st, const Node *values) {
+  for (int i = 0; values && values->kind == N_LIST && i < values->as.list.n; i++) {
+    const Node *v = values->as.list.items[i];
+    const char *name;
+    uint32_t len;
+    if (!string_is_plain(v, &name, &len)) {
+      if (is_literal(v)) diag_error(c->d, c->src, v->pos, "stage '%s' deploys to each value of its matrix: an environment name", st->name);
+      continue;
+    }
+    char *e = xstrndup(name, len);
+    if (env_index(c, e) < 0) {
+      Suggest sg = suggest_env(c, e);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, v->pos, len + 2, "stage '%s' uses unknown environment '%s'%s", st->name, e,
+               did_you_mean(&sg, buf, sizeof buf));
+    }
+    free(e);
+  }
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
@@ -1675,6 +1699,11 @@ static void check_stage(Checker *c, StageInfo *s) {
       break;
     case ATTR_ENVIRONMENT: {
       NameRef *r = &a->as.attr.ref;
+      const Node *axis = stage_matrix_axis(st, r->name);
+      if (axis) {
+        check_matrix_envs(c, st, axis->as.attr.value);
+        break;
+      }
       if (env_index(c, r->name) >= 0) break;
       Suggest sg = suggest_env(c, r->name);
       char buf[96];

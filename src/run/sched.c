@@ -119,6 +119,20 @@ static bool picks_known(const Stage *st, Value texts, Value pick) {
   return true;
 }
 
+/* Instances bound by their matrix to environments: one whose environment
+ * comes `after` another's waits for it, as a promotion does. */
+static void order_by_after(Scheduler *s, int first) {
+  for (int u = first; u < s->n; u++) {
+    const char *name = stage_environment(s->units[u].stage, s->units[u].vars);
+    const Environment *env = name ? program_environment(s->prog, name) : NULL;
+    if (!env || !env->after) continue;
+    for (int j = first; j < s->n; j++) {
+      const char *other = stage_environment(s->units[j].stage, s->units[j].vars);
+      if (j != u && other && !strcmp(other, env->after->as.after.name)) unit_need(&s->units[u], j);
+    }
+  }
+}
+
 /* The units of stage `idx`: one, or one per matrix value (per value of
  * `pick`, a list of them as text, when it is one). */
 static bool add_units(Scheduler *s, int idx, Value pick) {
@@ -137,7 +151,7 @@ static bool add_units(Scheduler *s, int idx, Value pick) {
     return false;
   }
   bool ok = pick.kind != V_LIST || picks_known(st, m.names, pick);
-  int prev = -1;
+  int prev = -1, first = s->n;
   for (size_t v = 0; ok && v < list_len(m.names); v++) {
     const char *text = str_chars(list_get(m.names, v));
     if (pick.kind == V_LIST && !text_in(pick, text)) continue;
@@ -149,6 +163,7 @@ static bool add_units(Scheduler *s, int idx, Value pick) {
     prev = u;
   }
   matrix_free(&m);
+  if (ok && st->environment) order_by_after(s, first);
   return ok;
 }
 
