@@ -988,6 +988,26 @@ static bool eval_member(Interp *I, Scope *sc, const Node *n, Value *out) {
   return ok;
 }
 
+/* STAGE["INSTANCE"] of a matrix stage (not a variable of that name): the
+ * outputs of that instance, kept in STAGE's as "[INSTANCE]". */
+static const Stage *instance_read(Interp *I, Scope *sc, const Node *n) {
+  const Node *o = n->as.index.object;
+  if (o->kind != N_IDENT || scope_find(I, sc, o->as.ident.name) || map_has(I->pending, o->as.ident.name)) return NULL;
+  int i = program_stage_index(I->main, o->as.ident.name);
+  return i >= 0 && I->main->stages[i]->as.stage->matrix ? I->main->stages[i]->as.stage : NULL;
+}
+
+static bool eval_instance(Interp *I, const Stage *st, Value outs, Value idx, const Node *n, Value *out) {
+  if (idx.kind != V_STRING)
+    return FAIL_AT(n, "an instance of stage '%s' is named by a string, as in %s[\"linux, 3.12\"], not %s", st->name,
+                   st->name, value_type_name(idx));
+  char *key = xasprintf("[%s]", str_chars(idx));
+  *out = value_retain(map_get(outs, key));
+  free(key);
+  if (out->kind == V_MAP) return true;
+  return FAIL_AT(n, "stage '%s' has no instance '%s[%s]' that ran in this run", st->name, st->name, str_chars(idx));
+}
+
 static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
   Value obj, idx;
   if (!interp_eval(I, sc, n->as.index.object, &obj)) return false;
@@ -996,7 +1016,10 @@ static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
     return false;
   }
   bool ok = true;
-  if (obj.kind == V_LIST && idx.kind == V_INT) {
+  const Stage *matrix = instance_read(I, sc, n);
+  if (matrix) {
+    ok = eval_instance(I, matrix, obj, idx, n, out);
+  } else if (obj.kind == V_LIST && idx.kind == V_INT) {
     int64_t i = idx.as.i, len = (int64_t)list_len(obj);
     if (i < 0) i += len; /* a[-1] is the last element */
     *out = i >= 0 && i < len ? value_retain(list_get(obj, (size_t)i)) : V_NULL_VALUE;

@@ -569,9 +569,51 @@ static void check_method(Checker *c, Node *member, Target *t) {
            name, did_you_mean(&sg, buf, sizeof buf));
 }
 
+/* STAGE["INSTANCE"]: the stage, when the object of index `n` names one
+ * (not a variable); else -1. */
+static int instance_stage(Checker *c, const Node *n) {
+  const Node *o = n->as.index.object;
+  if (o->kind != N_IDENT) return -1;
+  const char *x = o->as.ident.name;
+  if (local_find(c, x) || table_get(&c->lets, x) || table_get(&c->fns, x)) return -1;
+  return stage_index(c, x);
+}
+
+/* STAGE["INSTANCE"] reads one instance of a matrix stage; a literal name
+ * is checked when the stage's one axis is a literal list. */
+static void check_instance(Checker *c, Node *n, int si) {
+  const Stage *st = c->si[si].st;
+  const Node *key = n->as.index.index;
+  check_expr(c, (Node *)key);
+  if (!st->matrix) {
+    diag_error(c->d, c->src, key->pos, "stage '%s' has no matrix: read its outputs as %s.NAME", st->name, st->name);
+    return;
+  }
+  const Node *l = st->matrix->as.attr.value;
+  const char *want;
+  uint32_t wlen;
+  if (!string_is_plain(key, &want, &wlen) || st->matrix_opts || !l || l->kind != N_LIST) return;
+  for (int i = 0; i < st->attrs.n; i++)
+    if (st->attrs.items[i] != st->matrix && st->attrs.items[i]->as.attr.kind == ATTR_MATRIX) return;
+  for (int i = 0; i < l->as.list.n; i++) {
+    const char *v;
+    uint32_t len;
+    if (!string_is_plain(l->as.list.items[i], &v, &len)) return; /* named as its value is shown: not checked */
+    if (len == wlen && !memcmp(v, want, len)) return;
+  }
+  diag_add(c->d, DIAG_ERROR, c->src, key->pos, wlen + 2, "stage '%s' has no instance '%s[%.*s]'", st->name, st->name,
+           (int)wlen, want);
+}
+
 static void check_member(Checker *c, Node *n, bool is_call, Target *t) {
-  if (check_named_member(c, n, is_call, t)) return;
   Node *obj = n->as.member.object;
+  int si = obj->kind == N_INDEX ? instance_stage(c, obj) : -1;
+  if (si >= 0) { /* STAGE["INSTANCE"].NAME */
+    check_instance(c, obj, si);
+    check_output_read(c, n, si);
+    return;
+  }
+  if (check_named_member(c, n, is_call, t)) return;
   /* event.pr.FIELD and event.inputs.NAME */
   if (obj->kind == N_MEMBER && obj->as.member.object->kind == N_IDENT &&
       !strcmp(obj->as.member.object->as.ident.name, "event") && !local_find(c, "event") &&
@@ -726,7 +768,8 @@ static void check_expr(Checker *c, Node *n) {
   }
   case N_INDEX:
     check_expr(c, n->as.index.object);
-    check_expr(c, n->as.index.index);
+    if (instance_stage(c, n) >= 0) check_instance(c, n, instance_stage(c, n));
+    else check_expr(c, n->as.index.index);
     break;
   case N_CALL: check_call(c, n); break;
   case N_UNARY: check_expr(c, n->as.op.a); break;

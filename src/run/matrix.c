@@ -37,6 +37,31 @@ char *matrix_value_text(Value v) {
   return b.data ? b.data : xstrdup("");
 }
 
+Value matrix_outputs(Value names, Value outputs) {
+  Value merged = v_map();
+  size_t count = list_len(names);
+  for (size_t k = 0; k < count; k++) {
+    Value outs = list_get(outputs, k);
+    if (outs.kind != V_MAP) continue;
+    Map *m = as_map(outs);
+    for (size_t i = 0; i < m->n; i++) {
+      if (!map_has(merged, m->keys[i]->data)) {
+        Value list = v_list();
+        for (size_t c = 0; c < count; c++) list_push(list, V_NULL_VALUE);
+        map_set(merged, m->keys[i]->data, list);
+      }
+      list_set(map_get(merged, m->keys[i]->data), k, value_retain(m->vals[i]));
+    }
+  }
+  for (size_t k = 0; k < count; k++) { /* after the lists: STAGE's keys keep their order */
+    if (list_get(outputs, k).kind != V_MAP) continue;
+    char *key = xasprintf("[%s]", str_chars(list_get(names, k)));
+    map_set(merged, key, value_retain(list_get(outputs, k)));
+    free(key);
+  }
+  return merged;
+}
+
 /* A setting of `matrix { }`, evaluated; null when absent. */
 static bool setting(Interp *I, const Stage *st, const char *key, Value *out) {
   const Node *e = st->matrix_opts ? settings_get(&st->matrix_opts->as.attr.settings, key) : NULL;

@@ -19,6 +19,13 @@ typedef struct Matrix {
 bool matrix_expand(Interp *I, const Source *src, const Stage *st, Matrix *out);
 void matrix_free(Matrix *m);
 
+/* What a matrix stage's readers get as STAGE: each output NAME as a list
+ * with an item per instance (null where one did not set it), and each
+ * instance's outputs map under "[INSTANCE]" (read as STAGE["INSTANCE"]).
+ * `names` and `outputs` are parallel lists: instance names (as in
+ * Matrix.names) and their outputs maps (null: not run). A new map. */
+Value matrix_outputs(Value names, Value outputs);
+
 /* A matrix value as an instance name shows it: a string as it is, a list
  * its items and a map its key=value pairs, blank-separated (malloc'd). */
 char *matrix_value_text(Value v);

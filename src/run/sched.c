@@ -778,28 +778,22 @@ static void drain(Scheduler *s, Unit *u) {
 }
 
 /* A matrix stage's outputs, read downstream as STAGE.NAME, are lists with
- * one item per instance, in matrix order. */
+ * one item per instance, in matrix order; STAGE["INSTANCE"] is one's. */
 static void publish_outputs(Scheduler *s, Unit *u) {
   if (!u->stage->matrix) {
     interp_set_outputs(s->I, u->stage->name, u->outputs.kind == V_MAP ? value_retain(u->outputs) : v_map());
     return;
   }
-  Value merged = v_map();
-  int first = s->first_unit[u->stage_index], end = units_end(s, first), count = end - first;
-  for (int j = first, k = 0; j < end; j++, k++) {
-    Value outs = s->units[j].outputs;
-    if (outs.kind != V_MAP) continue;
-    Map *m = as_map(outs);
-    for (size_t i = 0; i < m->n; i++) {
-      if (!map_has(merged, m->keys[i]->data)) {
-        Value list = v_list();
-        for (int c = 0; c < count; c++) list_push(list, V_NULL_VALUE);
-        map_set(merged, m->keys[i]->data, list);
-      }
-      list_set(map_get(merged, m->keys[i]->data), (size_t)k, value_retain(m->vals[i]));
-    }
+  Value names = v_list(), outputs = v_list();
+  size_t skip = strlen(u->stage->name) + 1; /* "NAME[" */
+  for (int j = s->first_unit[u->stage_index], end = units_end(s, j); j < end; j++) {
+    const char *name = s->units[j].name;
+    list_push(names, v_str(name + skip, strlen(name) - skip - 1));
+    list_push(outputs, value_retain(s->units[j].outputs));
   }
-  interp_set_outputs(s->I, u->stage->name, merged);
+  interp_set_outputs(s->I, u->stage->name, matrix_outputs(names, outputs));
+  value_release(names);
+  value_release(outputs);
 }
 
 static void reap(Scheduler *s, Unit *u) {
