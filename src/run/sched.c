@@ -81,42 +81,26 @@ static int add_unit(Scheduler *s, int idx, char *name, Value vars) {
   return s->n - 1;
 }
 
-/* Whether two instance names are the same, blanks after a comma aside:
- * `--only 'test[linux,3.12]'` names test[linux, 3.12]. */
-static bool same_instance(const char *a, const char *b) {
-  for (;;) {
-    if (*a != *b) return false;
-    if (!*a) return true;
-    bool comma = *a == ',';
-    a++, b++;
-    if (comma)
-      while (*a == ' ') a++;
-    if (comma)
-      while (*b == ' ') b++;
-  }
-}
-
-/* Whether `text` is one of the strings of `list`. */
-static bool text_in(Value list, const char *text) {
-  for (size_t i = 0; i < list_len(list); i++)
-    if (same_instance(str_chars(list_get(list, i)), text)) return true;
-  return false;
-}
-
-/* Every value `pick` names is an instance of stage `st`, whose values as
- * text are `texts`; else says which are. */
-static bool picks_known(const Stage *st, Value texts, Value pick) {
+/* The instances `pick` (a list of texts) names, as flags per instance of
+ * `m`; NULL after saying which is none of stage `st`'s. */
+static bool *picked(const Stage *st, const Matrix *m, Value pick) {
+  bool *on = xcalloc(list_len(m->names) + 1, 1);
   for (size_t i = 0; i < list_len(pick); i++) {
     const char *want = str_chars(list_get(pick, i));
-    if (text_in(texts, want)) continue;
+    int k = matrix_find(m, want);
+    if (k >= 0) {
+      on[k] = true;
+      continue;
+    }
     Buf b = {0};
-    for (size_t k = 0; k < list_len(texts); k++) buf_printf(&b, "%s'%s'", k ? ", " : "", str_chars(list_get(texts, k)));
+    for (size_t j = 0; j < list_len(m->names); j++) buf_printf(&b, "%s'%s'", j ? ", " : "", str_chars(list_get(m->names, j)));
     fprintf(stderr, "rp: stage '%s' has no matrix value '%s': its values are %s\n", st->name, want,
             b.data ? b.data : "none");
     buf_free(&b);
-    return false;
+    free(on);
+    return NULL;
   }
-  return true;
+  return on;
 }
 
 /* Instances bound by their matrix to environments: one whose environment
@@ -150,11 +134,11 @@ static bool add_units(Scheduler *s, int idx, Value pick) {
     interp_print_error(s->I, stderr, want_color(stderr));
     return false;
   }
-  bool ok = pick.kind != V_LIST || picks_known(st, m.names, pick);
+  bool *on = pick.kind == V_LIST ? picked(st, &m, pick) : NULL, ok = pick.kind != V_LIST || on;
   int prev = -1, first = s->n;
   for (size_t v = 0; ok && v < list_len(m.names); v++) {
     const char *text = str_chars(list_get(m.names, v));
-    if (pick.kind == V_LIST && !text_in(pick, text)) continue;
+    if (on && !on[v]) continue;
     int u = add_unit(s, idx, xasprintf("%s[%s]", st->name, text), value_retain(list_get(m.vars, v)));
     s->units[u].max_parallel = m.max_parallel;
     s->units[u].fail_fast = m.fail_fast;
@@ -163,6 +147,7 @@ static bool add_units(Scheduler *s, int idx, Value pick) {
     prev = u;
   }
   matrix_free(&m);
+  free(on);
   if (ok && st->environment) order_by_after(s, first);
   return ok;
 }
