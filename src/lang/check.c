@@ -766,11 +766,13 @@ static void check_expr(Checker *c, Node *n) {
     check_member(c, n, false, &t);
     break;
   }
-  case N_INDEX:
+  case N_INDEX: {
     check_expr(c, n->as.index.object);
-    if (instance_stage(c, n) >= 0) check_instance(c, n, instance_stage(c, n));
+    int si = instance_stage(c, n);
+    if (si >= 0) check_instance(c, n, si);
     else check_expr(c, n->as.index.index);
     break;
+  }
   case N_CALL: check_call(c, n); break;
   case N_UNARY: check_expr(c, n->as.op.a); break;
   case N_BINARY:
@@ -1698,7 +1700,8 @@ static void check_matrix_envs(Checker *c, const Stage *st, const Node *values) {
     const char *name;
     uint32_t len;
     if (!string_is_plain(v, &name, &len)) {
-      if (is_literal(v)) diag_error(c->d, c->src, v->pos, "stage '%s' deploys to each value of its matrix: an environment name", st->name);
+      if (is_literal(v))
+        diag_error(c->d, c->src, v->pos, "stage '%s' deploys to each value of its matrix: an environment name", st->name);
       continue;
     }
     char *e = xstrndup(name, len);
