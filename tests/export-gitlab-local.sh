@@ -6,7 +6,7 @@
 # event, the jobs the exported `rules:` start are exactly the stages
 # `rp plan` runs for that event (an approval job `approve:STAGE` beside
 # each gated stage; a matrix stage's jobs are its instances, NAME[value],
-# for tests/export/matrix.rp), and every job's needs are in the pipeline.
+# for tests/export/matrix.rp and matrix-full.rp), and every job's needs are in the pipeline.
 set -u
 : "${RP:?RP must name the rp binary}"
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -113,6 +113,8 @@ same "hostile, schedule" "CI_PIPELINE_SOURCE=schedule" --event schedule --schedu
 repo "$top/tests/export/matrix.rp"
 same "matrix, push to main" "" --event push --branch main
 same "matrix, run by hand (computed values: one job)" "CI_PIPELINE_SOURCE=web" --event manual
+repo "$top/tests/export/matrix-full.rp"
+same "full matrix (axes, exclude, include), push to main" "" --event push --branch main
 
 [ $fails -eq 0 ] && echo "gitlab-ci-local: $n events, GitLab's jobs are rp plan's stages"
 [ $fails -eq 0 ]

@@ -142,6 +142,54 @@ if bad:
     print("\n".join(bad)); sys.exit(1)
 PY
   fail "matrix stages do not export as the engines' matrices"
+# a full matrix (two axes, exclude, include, fail_fast, max_parallel,
+# hostile values): GitHub's strategy, expanded as GitHub documents it,
+# gives each job a toJSON(matrix) that runs exactly one of rp's
+# instances, and together all of them; GitLab lists the instances
+"$RP" export github --state git:origin -f "$top/tests/export/matrix-full.rp" > "$tmp/full.github.yml" || fail "export github matrix-full.rp"
+"$RP" export gitlab --state git:origin -f "$top/tests/export/matrix-full.rp" > "$tmp/full.gitlab.yml" || fail "export gitlab matrix-full.rp"
+TMPSTATE="$tmp/state" PATH="$tmp/bin:$PATH" python3 - "$tmp/full.github.yml" "$tmp/full.gitlab.yml" "$top/tests/export/matrix-full.rp" <<'PY' ||
+import json, os, subprocess, sys, yaml
+gh = yaml.safe_load(open(sys.argv[1]))
+gl_text = open(sys.argv[2]).read()
+gl = yaml.safe_load(gl_text)
+bad = []
+def run(only, matrix):
+    env = dict(os.environ, RP_MATRIX=matrix, RP_PIPELINE=sys.argv[3], RP_STATE_DIR=os.environ["TMPSTATE"])
+    r = subprocess.run(["sh", "-c", only + " --json"], env=env, capture_output=True, text=True)
+    ran = [e["stage"] for e in map(json.loads, r.stdout.splitlines()) if e["kind"] == "stage_started"]
+    if r.returncode or len(ran) != 1: bad.append(f"the job for {matrix!r} ran: {r.returncode} {r.stdout}{r.stderr}")
+    return ran[0] if ran else None
+units = json.loads(subprocess.run(["rp", "plan", "--json", "-f", sys.argv[3], "test"], capture_output=True, text=True).stdout)["units"]
+# GitHub: the product (first key outermost), less exclude, with include
+s = gh["jobs"]["test"]["strategy"]
+if s.get("fail-fast") is not True or s.get("max-parallel") != 2: bad.append(f"github strategy: {s!r}")
+m = s["matrix"]
+axes = [k for k in m if k not in ("include", "exclude")]
+combos = [{}]
+for a in axes: combos = [dict(c, **{a: v}) for c in combos for v in m[a]]
+combos = [c for c in combos if not any(all(c.get(k) == v for k, v in e.items()) for e in m.get("exclude", []))]
+orig = len(combos)
+for e in m.get("include", []):
+    hit = False
+    for c in combos[:orig]:
+        if all(c[k] == v for k, v in e.items() if k in axes): c.update(e); hit = True
+    if not hit: combos.append(dict(e))
+step = gh["jobs"]["test"]["steps"][-1]
+if step["env"] != {"RP_MATRIX": "${{ toJSON(matrix) }}"}: bad.append(f"github step env: {step['env']!r}")
+only = step["run"].split(" --run-id")[0] + ' -f "$RP_PIPELINE"'
+got = [run(only, json.dumps(c, indent=2)) for c in combos]
+if got != units: bad.append(f"github jobs ran {got!r}, rp's instances are {units!r}")
+# GitLab: one job per instance name ($ written $$)
+vals = gl["test"]["parallel"]["matrix"][0]["RP_MATRIX"]
+only = gl["test"]["script"][0].split(" --run-id")[0] + ' -f "$RP_PIPELINE"'
+got = [run(only, v.replace("$$", "$")) for v in vals]
+if got != units: bad.append(f"gitlab jobs ran {got!r}, rp's instances are {units!r}")
+if "# rp: fail_fast and max_parallel of the matrix: GitLab has no equivalent" not in gl_text: bad.append("no gitlab comment")
+if bad:
+    print("\n".join(bad)); sys.exit(1)
+PY
+  fail "a full matrix does not export as the engines' matrices"
 printf 'on push "main" -> a\nstage a {\n  runs_on "\\${{ secrets.TOKEN }}"\n  sh "true"\n}\n' > "$tmp/expr.rp"
 out=$("$RP" export github --state git:origin -f "$tmp/expr.rp" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "export github of \${{ exits $rc, want 2"

@@ -69,6 +69,8 @@ accept	stage a { when (x)\n let y = 1 }
 reject	stage a { when (x)\n environment y }
 accept	stage a { version = 2\n timeout.x = 3 }
 accept	stage a { matrix v in [1, 2] sequential\n sh "x ${v}" }
+accept	stage a {\n matrix v in [1, 2]\n matrix w in [3]\n matrix { exclude = [{v: 1}]; max_parallel = 2 }\n sh "x ${v} ${w}" }
+reject	stage a {\n matrix\n { max_parallel = 2 }\n}
 accept	stage a { runs_on ["self-hosted", "gpu"]\n timeout 1m\n sh "x" }
 reject	stage a { timeout [1]\n runs_on "x" }
 accept	stage a { runs_on "x"\n runs_on(1) }

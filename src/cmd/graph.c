@@ -230,10 +230,12 @@ static void trigger_label(Buf *b, const Source *src, const Trigger *t) {
 static void stage_label(Buf *b, const Source *src, const Stage *s) {
   buf_puts(b, s->name);
   if (s->environment) buf_printf(b, "\nenvironment: %s", s->environment->as.attr.ref.name);
-  if (s->matrix) {
-    buf_printf(b, "\nmatrix: %s in ", s->matrix->as.attr.ref.name);
-    put_source(b, src, s->matrix->as.attr.value);
-    if (s->matrix->as.attr.sequential) buf_puts(b, " (sequential)");
+  for (int i = 0; i < s->attrs.n; i++) { /* each axis */
+    const Node *m = s->attrs.items[i];
+    if (m->as.attr.kind != ATTR_MATRIX || !m->as.attr.ref.name) continue;
+    buf_printf(b, "\nmatrix: %s in ", m->as.attr.ref.name);
+    put_source(b, src, m->as.attr.value);
+    if (m->as.attr.sequential) buf_puts(b, " (sequential)");
   }
 }
 
@@ -317,7 +319,16 @@ static void build_graph(Graph *g, const Program *p) {
     const Stage *s = p->stages[i]->as.stage;
     if (!s->environment) continue;
     const NameRef *r = &s->environment->as.attr.ref;
-    if (nameset_has(&envs, r->name))
+    const Node *axis = stage_matrix_axis(s, r->name); /* bound by the matrix: each value it lists */
+    for (int k = 0; axis && axis->as.attr.value->kind == N_LIST && k < axis->as.attr.value->as.list.n; k++) {
+      const char *text;
+      uint32_t len;
+      if (!string_is_plain(axis->as.attr.value->as.list.items[k], &text, &len)) continue;
+      char *e = xstrndup(text, len);
+      if (nameset_has(&envs, e)) add_edge(g, E_DEPLOYS, make_id(g, "stage", s->name), make_id(g, "env", e));
+      free(e);
+    }
+    if (!axis && nameset_has(&envs, r->name))
       add_edge(g, E_DEPLOYS, make_id(g, "stage", s->name), make_id(g, "env", r->name));
   }
   for (int i = 0; i < p->nenvs; i++) {

@@ -17,8 +17,9 @@
 #include "run/sched.h"
 
 /* "environment prod (approval: alice, release-team; wait 5m; after uat)" */
-static void describe_env(Interp *I, const Program *p, const Stage *st, Buf *b) {
-  const char *name = st->environment->as.attr.ref.name;
+static void describe_env(Interp *I, const Program *p, const Unit *u, Buf *b) {
+  const char *name = stage_environment(u->stage, u->vars);
+  if (!name) name = u->stage->environment->as.attr.ref.name;
   buf_printf(b, "environment %s", name);
   const Environment *e = program_environment(p, name);
   if (!e) return;
@@ -189,7 +190,7 @@ static void print_plan(const Loaded *l, Interp *I, Store *store, Scheduler *s) {
     else if (needed_by[u] > u) buf_printf(&line, "needed by %s", s->units[needed_by[u]].name);
     if (s->units[u].stage->environment) {
       buf_puts(&line, "; ");
-      describe_env(I, l->prog, s->units[u].stage, &line);
+      describe_env(I, l->prog, &s->units[u], &line);
     }
     describe_when(I, &s->units[u], &line);
     describe_cache(I, l->prog, store, &s->units[u], &line);

@@ -380,20 +380,41 @@ out:
   return rc;
 }
 
+/* STAGE when `st` deploys to `env`, or STAGE[env] when its one matrix
+ * axis binds its environment and lists `env` (malloc'd); else NULL. */
+static char *deploy_instance(const Stage *st, const char *env) {
+  if (!st->environment) return NULL;
+  const Node *axis = stage_matrix_axis(st, st->environment->as.attr.ref.name);
+  if (!axis) return strcmp(st->environment->as.attr.ref.name, env) ? NULL : xstrdup(st->name);
+  const Node *l = axis->as.attr.value;
+  if (st->matrix != axis || st->matrix_opts || l->kind != N_LIST) return NULL;
+  for (int i = 0; i < st->attrs.n; i++)
+    if (st->attrs.items[i] != axis && st->attrs.items[i]->as.attr.kind == ATTR_MATRIX) return NULL;
+  for (int i = 0; i < l->as.list.n; i++) {
+    const char *text;
+    uint32_t len;
+    if (string_is_plain(l->as.list.items[i], &text, &len) && len == strlen(env) && !memcmp(text, env, len))
+      return xasprintf("%s[%s]", st->name, env);
+  }
+  return NULL;
+}
+
 /* The one stage of `p` that deploys to `env` (malloc'd); NULL after
  * saying why there is none. */
 static char *deploy_stage(const Program *p, const char *env) {
   char *stage = NULL;
   for (int i = 0; i < p->nstages; i++) {
     const Stage *st = p->stages[i]->as.stage;
-    if (!st->environment || strcmp(st->environment->as.attr.ref.name, env)) continue;
+    char *name = deploy_instance(st, env);
+    if (!name) continue;
     if (stage) {
       fprintf(stderr, "rp: stages '%s' and '%s' both deploy to %s: run the one you mean with rp run --only\n", stage,
-              st->name, env);
+              name, env);
       free(stage);
+      free(name);
       return NULL;
     }
-    stage = xstrdup(st->name);
+    stage = name;
   }
   if (!stage) fprintf(stderr, "rp: no stage deploys to environment '%s'\n", env);
   return stage;

@@ -75,6 +75,7 @@ struct Interp {
   Value ret;
   const Source *src; /* source of the code being evaluated */
   const Stage *stage;
+  Value stage_vars; /* its instance's matrix variables (borrowed), or null */
   const struct ShShell *shell; /* the stage's container's (eval/containers.c) */
   StmtHook stmt_hook;
   void *stmt_hook_ctx;
@@ -992,6 +993,26 @@ static bool eval_member(Interp *I, Scope *sc, const Node *n, Value *out) {
   return ok;
 }
 
+/* STAGE["INSTANCE"] of a matrix stage (not a variable of that name): the
+ * outputs of that instance, kept in STAGE's as "[INSTANCE]". */
+static const Stage *instance_read(Interp *I, Scope *sc, const Node *n) {
+  const Node *o = n->as.index.object;
+  if (o->kind != N_IDENT || scope_find(I, sc, o->as.ident.name) || map_has(I->pending, o->as.ident.name)) return NULL;
+  int i = program_stage_index(I->main, o->as.ident.name);
+  return i >= 0 && I->main->stages[i]->as.stage->matrix ? I->main->stages[i]->as.stage : NULL;
+}
+
+static bool eval_instance(Interp *I, const Stage *st, Value outs, Value idx, const Node *n, Value *out) {
+  if (idx.kind != V_STRING)
+    return FAIL_AT(n, "an instance of stage '%s' is named by a string, as in %s[\"linux, 3.12\"], not %s", st->name,
+                   st->name, value_type_name(idx));
+  char *key = xasprintf("[%s]", str_chars(idx));
+  *out = value_retain(map_get(outs, key));
+  free(key);
+  if (out->kind == V_MAP) return true;
+  return FAIL_AT(n, "stage '%s' has no instance '%s[%s]' that ran in this run", st->name, st->name, str_chars(idx));
+}
+
 static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
   Value obj, idx;
   if (!interp_eval(I, sc, n->as.index.object, &obj)) return false;
@@ -1000,7 +1021,10 @@ static bool eval_index(Interp *I, Scope *sc, const Node *n, Value *out) {
     return false;
   }
   bool ok = true;
-  if (obj.kind == V_LIST && idx.kind == V_INT) {
+  const Stage *matrix = instance_read(I, sc, n);
+  if (matrix) {
+    ok = eval_instance(I, matrix, obj, idx, n, out);
+  } else if (obj.kind == V_LIST && idx.kind == V_INT) {
     int64_t i = idx.as.i, len = (int64_t)list_len(obj);
     if (i < 0) i += len; /* a[-1] is the last element */
     *out = i >= 0 && i < len ? value_retain(list_get(obj, (size_t)i)) : V_NULL_VALUE;
@@ -1236,6 +1260,15 @@ void interp_set_stmt_hook(Interp *I, StmtHook hook, void *ctx) {
   I->stmt_hook_ctx = ctx;
 }
 const Stage *interp_stage(const Interp *I) { return I->stage; }
+const char *interp_stage_environment(const Interp *I) { return I->stage ? stage_environment(I->stage, I->stage_vars) : NULL; }
+
+const char *stage_environment(const Stage *st, Value vars) {
+  if (!st->environment) return NULL;
+  const char *name = st->environment->as.attr.ref.name;
+  if (!stage_matrix_axis(st, name)) return name;
+  Value v = map_get(vars, name);
+  return v.kind == V_STRING ? str_chars(v) : NULL;
+}
 int interp_call_depth(const Interp *I) { return I->call_depth; }
 
 Value interp_scope_vars(const Interp *I, const Scope *s) {
@@ -1405,7 +1438,9 @@ void interp_set_shell(Interp *I, const struct ShShell *shell) { I->shell = shell
 
 bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   const Stage *saved = I->stage;
+  Value saved_vars = I->stage_vars;
   I->stage = st;
+  I->stage_vars = vars;
   I->src = I->main->src;
   map_set(I->outputs, st->name, v_map());
   Scope *s = scope_with_vars(I, vars);
@@ -1428,6 +1463,7 @@ bool interp_run_stage(Interp *I, const Stage *st, Value vars) {
   release_captured(I); /* nothing of the stage outlives it but its outputs */
   remove_tempdirs(I);
   I->stage = saved;
+  I->stage_vars = saved_vars;
   return ok;
 }
 

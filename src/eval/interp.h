@@ -119,6 +119,11 @@ Program *interp_program(const Interp *I); /* the pipeline being run */
  * positions that crossed a process boundary by name). NULL if unknown. */
 const Source *interp_source(const Interp *I, const char *path);
 const Stage *interp_stage(const Interp *I); /* the stage being run, or NULL */
+/* The environment stage `st` deploys to: `environment NAME`, or, when NAME
+ * is one of its matrix axes, that variable's value in `vars` (an
+ * instance's; NULL when not a string). NULL without `environment`. */
+const char *stage_environment(const Stage *st, Value vars);
+const char *interp_stage_environment(const Interp *I); /* of the stage instance being run */
 /* The shell `sh` runs its commands in while the stage has a container
  * (prim/sh.h: ShOptions.shell; borrowed); NULL: /bin/sh here. */
 const struct ShShell *interp_shell(const Interp *I);

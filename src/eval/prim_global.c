@@ -99,7 +99,7 @@ static bool n_secret(Interp *I, const CallSite *cs, Value *args, int nargs, Valu
   ARG(0, V_STRING, true, &name);
   ARG(1, V_STRING, false, &env);
   const Stage *st = interp_stage(I);
-  const char *bound = st && st->environment ? st->environment->as.attr.ref.name : NULL;
+  const char *bound = interp_stage_environment(I);
   if (env.kind == V_STRING && (!bound || strcmp(bound, str_chars(env)))) {
     if (!st) return FAIL("secret(\"%s\", env: \"%s\") outside a stage: only a stage bound to '%s' reads its secrets",
                          str_chars(name), str_chars(env), str_chars(env));

@@ -119,6 +119,14 @@ bool string_is_plain(const Node *n, const char **out, uint32_t *len) {
   return n->as.str.n <= 1;
 }
 
+const Node *stage_matrix_axis(const Stage *st, const char *name) {
+  for (int i = 0; i < st->attrs.n; i++) {
+    const Node *a = st->attrs.items[i];
+    if (a->as.attr.kind == ATTR_MATRIX && a->as.attr.ref.name && !strcmp(a->as.attr.ref.name, name)) return a;
+  }
+  return NULL;
+}
+
 /* ---- walking every node ---- */
 
 static void walk_list(const NodeList *l, AstVisit visit, void *ctx) {
@@ -178,7 +186,10 @@ void ast_walk(const Node *n, AstVisit visit, void *ctx) {
     ast_walk(n->as.assign.value, visit, ctx);
     break;
   case N_EXPR_STMT: case N_FAIL: case N_RETURN: ast_walk(n->as.stmt.value, visit, ctx); break;
-  case N_ATTR: ast_walk(n->as.attr.value, visit, ctx); break;
+  case N_ATTR:
+    ast_walk(n->as.attr.value, visit, ctx);
+    walk_list(&n->as.attr.settings, visit, ctx);
+    break;
   case N_ENVIRONMENT: walk_list(&n->as.env->items, visit, ctx); break;
   case N_APPROVAL: walk_list(&n->as.settings, visit, ctx); break;
   case N_TRIGGER:
@@ -333,6 +344,7 @@ static void dump_node(const Node *n, Buf *b) {
     if (n->as.attr.ref.name) buf_printf(b, " %s", n->as.attr.ref.name);
     dump_opt("value", n->as.attr.value, b);
     if (n->as.attr.sequential) buf_puts(b, " sequential");
+    if (n->as.attr.settings.n) dump_list(&n->as.attr.settings, b);
     break;
   case N_PIPELINE:
   case N_STATE: buf_printf(b, " \"%s\"", n->as.decl.text); break;

@@ -160,8 +160,9 @@ typedef struct Stage {
   Pos name_pos;
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
-  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
+  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix; /* matrix: its first axis */
   Node *container, *services, *runs_on, *cache;
+  Node *matrix_opts; /* matrix { include = .. exclude = .. fail_fast = .. max_parallel = .. } */
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;
@@ -262,6 +263,7 @@ struct Node {
       Node *value;      /* when, version, timeout, retry; matrix: the list */
       NameRef ref;      /* environment NAME; matrix: the variable */
       bool sequential;  /* matrix ... sequential */
+      NodeList settings; /* matrix { ... }: N_SETTING items (ref.name is NULL) */
     } attr;
     struct {
       const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */
@@ -316,6 +318,8 @@ int program_stage_index(const Program *p, const char *name);
 const Environment *program_environment(const Program *p, const char *name);
 /* True when the string literal has no interpolation; *out gets its text. */
 bool string_is_plain(const Node *n, const char **out, uint32_t *len);
+/* The axis `name` of stage `st` (its `matrix name in ..` line), or NULL. */
+const Node *stage_matrix_axis(const Stage *st, const char *name);
 /* Calls visit(ctx, node) for n and every node below it, parents first. */
 typedef void (*AstVisit)(void *ctx, const Node *n);
 void ast_walk(const Node *n, AstVisit visit, void *ctx);

@@ -569,9 +569,51 @@ static void check_method(Checker *c, Node *member, Target *t) {
            name, did_you_mean(&sg, buf, sizeof buf));
 }
 
+/* STAGE["INSTANCE"]: the stage, when the object of index `n` names one
+ * (not a variable); else -1. */
+static int instance_stage(Checker *c, const Node *n) {
+  const Node *o = n->as.index.object;
+  if (o->kind != N_IDENT) return -1;
+  const char *x = o->as.ident.name;
+  if (local_find(c, x) || table_get(&c->lets, x) || table_get(&c->fns, x)) return -1;
+  return stage_index(c, x);
+}
+
+/* STAGE["INSTANCE"] reads one instance of a matrix stage; a literal name
+ * is checked when the stage's one axis is a literal list. */
+static void check_instance(Checker *c, Node *n, int si) {
+  const Stage *st = c->si[si].st;
+  const Node *key = n->as.index.index;
+  check_expr(c, (Node *)key);
+  if (!st->matrix) {
+    diag_error(c->d, c->src, key->pos, "stage '%s' has no matrix: read its outputs as %s.NAME", st->name, st->name);
+    return;
+  }
+  const Node *l = st->matrix->as.attr.value;
+  const char *want;
+  uint32_t wlen;
+  if (!string_is_plain(key, &want, &wlen) || st->matrix_opts || !l || l->kind != N_LIST) return;
+  for (int i = 0; i < st->attrs.n; i++)
+    if (st->attrs.items[i] != st->matrix && st->attrs.items[i]->as.attr.kind == ATTR_MATRIX) return;
+  for (int i = 0; i < l->as.list.n; i++) {
+    const char *v;
+    uint32_t len;
+    if (!string_is_plain(l->as.list.items[i], &v, &len)) return; /* named as its value is shown: not checked */
+    if (len == wlen && !memcmp(v, want, len)) return;
+  }
+  diag_add(c->d, DIAG_ERROR, c->src, key->pos, wlen + 2, "stage '%s' has no instance '%s[%.*s]'", st->name, st->name,
+           (int)wlen, want);
+}
+
 static void check_member(Checker *c, Node *n, bool is_call, Target *t) {
-  if (check_named_member(c, n, is_call, t)) return;
   Node *obj = n->as.member.object;
+  int si = obj->kind == N_INDEX ? instance_stage(c, obj) : -1;
+  if (si >= 0) { /* STAGE["INSTANCE"].NAME */
+    check_instance(c, obj, si);
+    check_output_read(c, n, si);
+    return;
+  }
+  if (check_named_member(c, n, is_call, t)) return;
   /* event.pr.FIELD and event.inputs.NAME */
   if (obj->kind == N_MEMBER && obj->as.member.object->kind == N_IDENT &&
       !strcmp(obj->as.member.object->as.ident.name, "event") && !local_find(c, "event") &&
@@ -641,6 +683,8 @@ static void check_secret_env(Checker *c, Node *n) {
   } else if (c->cur_stage) {
     const Stage *st = c->cur_stage->st;
     const char *bound = st->environment ? st->environment->as.attr.ref.name : NULL;
+    /* bound by a matrix: known per instance, when it runs */
+    if (bound && stage_matrix_axis(st, bound)) return;
     if (!bound || strcmp(bound, env))
       diag_add(c->d, DIAG_ERROR, c->src, v->pos, len,
                "stage '%s' is not bound to environment '%s': it cannot read that environment's secrets", st->name,
@@ -722,10 +766,13 @@ static void check_expr(Checker *c, Node *n) {
     check_member(c, n, false, &t);
     break;
   }
-  case N_INDEX:
+  case N_INDEX: {
     check_expr(c, n->as.index.object);
-    check_expr(c, n->as.index.index);
+    int si = instance_stage(c, n);
+    if (si >= 0) check_instance(c, n, si);
+    else check_expr(c, n->as.index.index);
     break;
+  }
   case N_CALL: check_call(c, n); break;
   case N_UNARY: check_expr(c, n->as.op.a); break;
   case N_BINARY:
@@ -1556,15 +1603,124 @@ static void check_runs_on(Checker *c, const Node *attr) {
                "(plain strings: rp export writes them before anything runs)");
 }
 
+/* ---- matrices ---- */
+
+/* Each axis once, a literal list never empty (the product would be). */
+static void check_matrix_axes(Checker *c, const Stage *st) {
+  for (int i = 0; i < st->attrs.n; i++) {
+    Node *a = st->attrs.items[i];
+    if (a->as.attr.kind != ATTR_MATRIX || !a->as.attr.ref.name) continue;
+    check_expr(c, a->as.attr.value);
+    check_literal_kind(c, a);
+    const Node *v = a->as.attr.value;
+    if (v && v->kind == N_LIST && v->as.list.n == 0)
+      diag_error(c->d, c->src, v->pos, "matrix '%s' has no values: stage '%s' would have no instances",
+                 a->as.attr.ref.name, st->name);
+    if (stage_matrix_axis(st, a->as.attr.ref.name) != a) {
+      diag_add(c->d, DIAG_ERROR, c->src, a->as.attr.ref.pos, (uint32_t)strlen(a->as.attr.ref.name),
+               "stage '%s' has two matrix axes named '%s'", st->name, a->as.attr.ref.name);
+      continue;
+    }
+    declare(c, a->as.attr.ref.name, a->as.attr.ref.pos, false);
+  }
+}
+
+/* A key of an include or exclude entry: exclude's are axes; include's may
+ * add a variable, unless it reads as a misspelt axis. Include's new keys
+ * are declared (null in the instances that lack them). */
+static void check_matrix_key(Checker *c, const Stage *st, const Node *key, bool include) {
+  const char *name;
+  uint32_t len;
+  if (!string_is_plain(key, &name, &len)) {
+    diag_error(c->d, c->src, key->pos, "a matrix %s key is a plain name", include ? "include" : "exclude");
+    return;
+  }
+  char *k = xstrndup(name, len);
+  if (!stage_matrix_axis(st, k)) {
+    Suggest sg = {k, NULL, (size_t)-1};
+    for (int i = 0; i < st->attrs.n; i++)
+      if (st->attrs.items[i]->as.attr.kind == ATTR_MATRIX && st->attrs.items[i]->as.attr.ref.name)
+        suggest_try(&sg, st->attrs.items[i]->as.attr.ref.name);
+    char buf[96];
+    if (!include || sg.best)
+      diag_add(c->d, DIAG_ERROR, c->src, key->pos, len ? len : 1, "stage '%s' has no matrix axis '%s'%s", st->name, k,
+               did_you_mean(&sg, buf, sizeof buf));
+    else if (!local_find(c, k))
+      declare(c, arena_strdup(&c->p->arena, k), key->pos, false);
+  }
+  free(k);
+}
+
+/* include/exclude: a list of maps of axis (or new) names to values. */
+static void check_matrix_entries(Checker *c, const Stage *st, const Node *v, bool include) {
+  if (!is_literal(v)) return;
+  bool ok = v->kind == N_LIST;
+  for (int i = 0; ok && i < v->as.list.n; i++) ok = v->as.list.items[i]->kind == N_MAP;
+  if (!ok) {
+    diag_error(c->d, c->src, v->pos, "matrix %s needs a list of maps, as in [{os: \"linux\", py: \"3.12\"}]",
+               include ? "include" : "exclude");
+    return;
+  }
+  for (int i = 0; i < v->as.list.n; i++) {
+    const Node *m = v->as.list.items[i];
+    for (int k = 0; k < m->as.map.n; k++) check_matrix_key(c, st, m->as.map.keys[k], include);
+  }
+}
+
+static void check_matrix_opts(Checker *c, const Stage *st) {
+  const Node *o = st->matrix_opts;
+  if (!o) return;
+  if (!st->matrix)
+    diag_error(c->d, c->src, o->pos, "matrix { } on stage '%s' needs an axis, as in matrix os in [\"linux\", \"macos\"]",
+               st->name);
+  for (int i = 0; i < o->as.attr.settings.n; i++) {
+    const Node *s = o->as.attr.settings.items[i];
+    const char *key = s->as.bind.name;
+    const Node *v = s->as.bind.value;
+    check_expr(c, (Node *)v);
+    if (!strcmp(key, "include") || !strcmp(key, "exclude")) {
+      check_matrix_entries(c, st, v, key[0] == 'i');
+    } else if (!strcmp(key, "fail_fast")) {
+      if (is_literal(v) && v->kind != N_BOOL) diag_error(c->d, c->src, v->pos, "fail_fast must be true or false");
+    } else if (!strcmp(key, "max_parallel")) {
+      if (is_literal(v) && (v->kind != N_INT || v->as.i < 1))
+        diag_error(c->d, c->src, v->pos, "max_parallel must be a number of instances, 1 or more");
+    } else {
+      diag_add(c->d, DIAG_ERROR, c->src, s->as.bind.name_pos, (uint32_t)strlen(key),
+               "unknown matrix setting '%s' (include, exclude, fail_fast, max_parallel)", key);
+    }
+  }
+}
+
+/* `environment env` with `matrix env in [..]`: each literal value names
+ * an environment (other values are checked when the stage runs). */
+static void check_matrix_envs(Checker *c, const Stage *st, const Node *values) {
+  for (int i = 0; values && values->kind == N_LIST && i < values->as.list.n; i++) {
+    const Node *v = values->as.list.items[i];
+    const char *name;
+    uint32_t len;
+    if (!string_is_plain(v, &name, &len)) {
+      if (is_literal(v))
+        diag_error(c->d, c->src, v->pos, "stage '%s' deploys to each value of its matrix: an environment name", st->name);
+      continue;
+    }
+    char *e = xstrndup(name, len);
+    if (env_index(c, e) < 0) {
+      Suggest sg = suggest_env(c, e);
+      char buf[96];
+      diag_add(c->d, DIAG_ERROR, c->src, v->pos, len + 2, "stage '%s' uses unknown environment '%s'%s", st->name, e,
+               did_you_mean(&sg, buf, sizeof buf));
+    }
+    free(e);
+  }
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
   int mark = scope_mark(c);
-  if (st->matrix) {
-    check_expr(c, st->matrix->as.attr.value);
-    check_literal_kind(c, st->matrix);
-    declare(c, st->matrix->as.attr.ref.name, st->matrix->as.attr.ref.pos, false);
-  }
+  check_matrix_axes(c, st);
+  check_matrix_opts(c, st);
   for (int i = 0; i < st->attrs.n; i++) {
     Node *a = st->attrs.items[i];
     if (a->kind != N_ATTR) continue;
@@ -1589,6 +1745,11 @@ static void check_stage(Checker *c, StageInfo *s) {
       break;
     case ATTR_ENVIRONMENT: {
       NameRef *r = &a->as.attr.ref;
+      const Node *axis = stage_matrix_axis(st, r->name);
+      if (axis) {
+        check_matrix_envs(c, st, axis->as.attr.value);
+        break;
+      }
       if (env_index(c, r->name) >= 0) break;
       Suggest sg = suggest_env(c, r->name);
       char buf[96];

@@ -698,6 +698,7 @@ static Doc *attr_doc(Fmt *F, const Node *n) {
   case ATTR_NEEDS: return CAT2(F, d, names(F, n->as.attr.names, n->as.attr.nnames));
   case ATTR_ENVIRONMENT: return CAT2(F, d, text(F, n->as.attr.ref.name));
   case ATTR_MATRIX:
+    if (!n->as.attr.ref.name) return CAT2(F, d, block_list(F, &n->as.attr.settings, n->pos.off, n->end - 1, true));
     return CAT4(F, d, textf(F, "%s in ", n->as.attr.ref.name), expr(F, n->as.attr.value, 0),
                 n->as.attr.sequential ? text(F, " sequential") : NULL);
   default: return CAT2(F, d, bare_expr(F, n->as.attr.value));

@@ -897,11 +897,19 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
                               &st->runs_on, &st->cache};
-  if (*slot[kind]) {
-    error_at(P, t, "stage '%s' has more than one '%s'", st->name, attr_name(kind));
+  /* several `matrix x in [..]` lines are the axes of one matrix; its
+   * settings come in one `matrix { ... }` */
+  bool opts = kind == ATTR_MATRIX && at(P, T_LBRACE) && !P->cur.nl_before;
+  if (opts) slot[kind] = &st->matrix_opts;
+  if (*slot[kind] && (kind != ATTR_MATRIX || opts)) {
+    error_at(P, t, "stage '%s' has more than one '%s%s'", st->name, attr_name(kind), opts ? " { }" : "");
     return NULL;
   }
-  *slot[kind] = n;
+  if (!*slot[kind]) *slot[kind] = n;
+  if (opts) {
+    n->as.attr.settings = parse_items(P, setting_item, NULL);
+    return P->panic ? NULL : finish(P, n);
+  }
   switch (kind) {
   case ATTR_NEEDS: {
     TEMP_VEC(NameRef, names);

@@ -39,8 +39,7 @@ static bool call_is_static(const Node *n, const Unit *u) {
 }
 
 static bool ident_is_static(const char *name, const Unit *u) {
-  const Node *m = u->stage->matrix;
-  return !strcmp(name, "event") || !strcmp(name, "env") || (m && !strcmp(name, m->as.attr.ref.name));
+  return !strcmp(name, "event") || !strcmp(name, "env") || stage_matrix_axis(u->stage, name);
 }
 
 static bool node_is_static(const Node *n, const Unit *u) {

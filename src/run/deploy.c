@@ -482,7 +482,7 @@ static char *deploy_target(RunCtx *c, const Environment *env, char **reason) {
 /* A dry run resumed: what its earlier attempt deployed still counts for
  * `after` in it (the version is evaluated again: the history has none). */
 static void remember_done_dry_deploy(RunCtx *c, Unit *u) {
-  const char *env = u->stage->environment->as.attr.ref.name;
+  const char *env = stage_environment(u->stage, u->vars);
   char *err = NULL, *version = unit_version(c, u, env, &err);
   if (version) remember_dry_deploy(c, env, version);
   free(version);
@@ -529,14 +529,21 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     if (ss->secret_outputs.kind != V_LIST || !list_len(ss->secret_outputs)) {
       value_release(u->outputs);
       u->outputs = value_retain(ss->outputs);
-      if (c->dry_run && u->stage->environment) remember_done_dry_deploy(c, u);
+      if (c->dry_run && stage_environment(u->stage, u->vars)) remember_done_dry_deploy(c, u);
       return GO_DONE;
     }
     say(s, u, "rp: running again: its outputs held a secret, which the journal does not keep");
   }
   if (!u->stage->environment) return u->stage->cache ? look_up_cache(c, s, u, i, reason) : GO_RUN;
-  const char *name = u->stage->environment->as.attr.ref.name;
-  const Environment *env = program_environment(c->prog, name);
+  const char *name = stage_environment(u->stage, u->vars);
+  const Environment *env = name ? program_environment(c->prog, name) : NULL;
+  if (!env && stage_matrix_axis(u->stage, u->stage->environment->as.attr.ref.name)) { /* bound by the matrix */
+    Value v = map_get(u->vars, u->stage->environment->as.attr.ref.name);
+    char *text = value_to_cstr(v);
+    *reason = xasprintf("no environment named '%s' (the matrix value of its environment)", text);
+    free(text);
+    return GO_FAIL;
+  }
   if (!env) return GO_RUN;
   char *err = NULL;
   c->versions[i] = unit_version(c, u, name, &err);
@@ -593,7 +600,7 @@ static Value approvers(RunCtx *c, const char *env) {
 
 /* The history entry of the deploy unit i ran (a new map). */
 static Value deploy_entry(RunCtx *c, Unit *u, int i, bool ok) {
-  const char *env = u->stage->environment->as.attr.ref.name;
+  const char *env = stage_environment(u->stage, u->vars);
   Value who = approvers(c, env);
   const char **names = xcalloc(list_len(who) + 1, sizeof *names);
   for (size_t k = 0; k < list_len(who); k++) names[k] = str_chars(list_get(who, k));
@@ -690,8 +697,8 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   if (ok && deploy.kind == V_MAP) record_deploy(s, u, deploy);
   if (ok) record_cache(c, s, u, i);
   value_release(deploy);
-  const Environment *env = u->stage->environment ? program_environment(c->prog, u->stage->environment->as.attr.ref.name)
-                                                 : NULL;
+  const char *bound = stage_environment(u->stage, u->vars);
+  const Environment *env = bound ? program_environment(c->prog, bound) : NULL;
   if (ok && env && ran && u->status == STAGE_OK) {
     if (!c->dry_run && s->rep) report_deploy(s->rep, u->name, c->targets[i], c->versions[i]);
     if (!c->dry_run) kept(c, s, record_ephemeral(c, env, c->versions[i], &err), &err);

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "core/util.h"
+#include "run/matrix.h"
 
 /* A list of distinct strings, each with the node it came from (for errors). */
 typedef struct Item {
@@ -276,7 +277,9 @@ static void header(Exporter *E, const char *command) {
 }
 
 static const Environment *stage_env(const Exporter *E, const Stage *st) {
-  return st->environment ? program_environment(E->p, st->environment->as.attr.ref.name) : NULL;
+  /* one bound by the matrix differs per instance: rp's to tell */
+  const char *name = st->environment ? st->environment->as.attr.ref.name : NULL;
+  return name && !stage_matrix_axis(st, name) ? program_environment(E->p, name) : NULL;
 }
 
 /* environment: {name, url}; a url written with ${...} is rp's to
@@ -299,23 +302,39 @@ static void runner_labels(const Stage *st, Items *out, const char *fallback) {
   if (!out->n && fallback) items_add(out, fallback, NULL);
 }
 
-/* A matrix stage's values as its instances are named (plain strings and
- * integers, each once); false when the list is computed or empty: the
- * stage's instances then run in its one job. */
-static bool matrix_texts(const Stage *st, Items *out) {
-  const Node *l = st->matrix ? st->matrix->as.attr.value : NULL;
-  if (!l || l->kind != N_LIST || !l->as.list.n) return false;
-  for (int i = 0; i < l->as.list.n; i++) {
-    const Node *it = l->as.list.items[i];
-    char *s = it->kind == N_INT ? xasprintf("%lld", (long long)it->as.i) : plain(it);
-    if (!s) {
-      items_free(out);
-      return false;
-    }
-    items_add(out, s, it);
-    free(s);
+/* How a matrix stage is exported: as one job (its matrix is computed, or
+ * uses a key the engine reserves), one axis of plain strings and integers
+ * as the engine's own (a job per value), or in full: several axes or
+ * `matrix { }`, which GitHub expands as rp does from the same axes,
+ * exclude and include, and GitLab gets as the list of instances. */
+typedef enum { MX_NONE, MX_ONE_AXIS, MX_FULL } MatrixShape;
+
+static bool reserved_key(const char *k) { return !strcmp(k, "include") || !strcmp(k, "exclude"); }
+
+/* MX_FULL: every key GitHub sees is none it reserves. */
+static bool full_keys_free(const Matrix *m) {
+  for (size_t i = 0; i < list_len(m->combos); i++) {
+    Map *c = as_map(list_get(m->combos, i));
+    for (size_t k = 0; k < c->n; k++)
+      if (reserved_key(c->keys[k]->data)) return false;
   }
   return true;
+}
+
+/* The shape, and in *out the values (MX_ONE_AXIS) or the instance names
+ * (MX_FULL) as the instances are named; *m the expanded matrix. */
+static MatrixShape matrix_shape(const Stage *st, Items *out, Matrix *m) {
+  memset(m, 0, sizeof *m);
+  if (!st->matrix || !matrix_expand_literal(st, m)) return MX_NONE;
+  int axes = 0;
+  for (int i = 0; i < st->attrs.n; i++) axes += st->attrs.items[i]->as.attr.kind == ATTR_MATRIX && st->attrs.items[i]->as.attr.ref.name;
+  const Node *l = st->matrix->as.attr.value;
+  bool one = axes == 1 && !st->matrix_opts;
+  for (int i = 0; one && i < l->as.list.n; i++) one = l->as.list.items[i]->kind == N_INT || string_is_plain(l->as.list.items[i], NULL, NULL);
+  if (!one && !full_keys_free(m)) return MX_NONE;
+  for (size_t i = 0; i < list_len(m->names); i++)
+    items_add(out, str_chars(list_get(m->names, i)), one ? l->as.list.items[i] : st->matrix);
+  return one ? MX_ONE_AXIS : MX_FULL;
 }
 
 /* The stage a job runs: one instance of a matrix stage, its value in
@@ -467,15 +486,97 @@ static const char *github_matrix_key(const Stage *st) {
   return strcmp(var, "include") && strcmp(var, "exclude") ? var : "value";
 }
 
-/* Every instance runs (rp runs each whatever the others do); a
- * sequential matrix runs them one at a time and stops at a failure. */
-static void github_strategy(Exporter *E, const Stage *st, const Items *values) {
-  bool sequential = st->matrix->as.attr.sequential;
+/* A matrix value in YAML's flow style. */
+static void flow(Exporter *E, Value v, const Node *at, Buf *b) {
+  if (v.kind == V_LIST) {
+    buf_putc(b, '[');
+    for (size_t i = 0; i < list_len(v); i++) {
+      if (i) buf_puts(b, ", ");
+      flow(E, list_get(v, i), at, b);
+    }
+    buf_putc(b, ']');
+  } else if (v.kind == V_MAP) {
+    Map *m = as_map(v);
+    buf_putc(b, '{');
+    for (size_t i = 0; i < m->n; i++) {
+      char *k = scalar(E, m->keys[i]->data, at);
+      buf_printf(b, "%s%s: ", i ? ", " : "", k);
+      free(k);
+      flow(E, m->vals[i], at, b);
+    }
+    buf_putc(b, '}');
+  } else {
+    char *t = value_to_cstr(v);
+    char *y = v.kind == V_STRING ? scalar(E, t, at) : xstrdup(t);
+    buf_puts(b, y);
+    free(y);
+    free(t);
+  }
+}
+
+static void flow_line(Exporter *E, int indent, const char *head, Value v, const Node *at) {
+  Buf b = {0};
+  flow(E, v, at, &b);
+  line(E, indent, "%s%s", head, b.data);
+  buf_free(&b);
+}
+
+/* The axes, exclude and include as written: GitHub expands them into the
+ * instances rp does (doc/language.md, "Matrices"). */
+static void github_full_matrix(Exporter *E, const Stage *st) {
+  for (int i = 0; i < st->attrs.n; i++) {
+    const Node *a = st->attrs.items[i];
+    Value v;
+    if (a->as.attr.kind != ATTR_MATRIX || !a->as.attr.ref.name || !matrix_literal(a->as.attr.value, &v)) continue;
+    char *head = xasprintf("%s: ", a->as.attr.ref.name);
+    flow_line(E, 8, head, v, a->as.attr.value);
+    free(head);
+    value_release(v);
+  }
+  const char *keys[] = {"exclude", "include"};
+  for (int k = 0; k < 2 && st->matrix_opts; k++) {
+    const Node *n = settings_get(&st->matrix_opts->as.attr.settings, keys[k]);
+    Value v;
+    if (!n || !matrix_literal(n, &v)) continue;
+    if (list_len(v)) line(E, 8, "%s:", keys[k]);
+    for (size_t i = 0; i < list_len(v); i++) flow_line(E, 10, "- ", list_get(v, i), n);
+    value_release(v);
+  }
+}
+
+/* Every instance runs unless fail_fast (rp runs each whatever the others
+ * do); a sequential matrix runs them one at a time and stops at a
+ * failure. */
+static void github_strategy(Exporter *E, const Stage *st, MatrixShape shape, const Items *values, const Matrix *m) {
+  bool sequential = m->sequential;
   line(E, 4, "strategy:");
-  line(E, 6, "fail-fast: %s", sequential ? "true" : "false");
-  if (sequential) line(E, 6, "max-parallel: 1");
+  line(E, 6, "fail-fast: %s", sequential || m->fail_fast ? "true" : "false");
+  if (sequential || m->max_parallel) line(E, 6, "max-parallel: %d", sequential ? 1 : m->max_parallel);
   line(E, 6, "matrix:");
-  key_list(E, 8, github_matrix_key(st), values);
+  if (shape == MX_ONE_AXIS) key_list(E, 8, github_matrix_key(st), values);
+  else github_full_matrix(E, st);
+}
+
+/* The step that runs the job's instance: named by its value (one axis),
+ * or by its own values as toJSON(matrix) gives them, which rp run --only
+ * takes (the value only ever in a variable, never in the script). */
+static void github_matrix_step(Exporter *E, const Stage *st, MatrixShape shape) {
+  if (shape == MX_ONE_AXIS) {
+    line(E, 6, "- name: 'rp run --only %s[${{ matrix.%s }}]'", st->name, github_matrix_key(st));
+    line(E, 8, "env:");
+    line(E, 10, "RP_MATRIX: ${{ matrix.%s }}", github_matrix_key(st));
+    return;
+  }
+  Buf name = {0};
+  for (int i = 0; i < st->attrs.n; i++) {
+    const Node *a = st->attrs.items[i];
+    if (a->as.attr.kind == ATTR_MATRIX && a->as.attr.ref.name)
+      buf_printf(&name, "%s${{ matrix.%s }}", name.len ? ", " : "", a->as.attr.ref.name);
+  }
+  line(E, 6, "- name: 'rp run --only %s[%s]'", st->name, name.data);
+  buf_free(&name);
+  line(E, 8, "env:");
+  line(E, 10, "RP_MATRIX: ${{ toJSON(matrix) }}");
 }
 
 static void github_stage_job(Exporter *E, const Stage *st) {
@@ -487,23 +588,21 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   items_free(&needs);
   line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
   Items values = {0};
-  bool matrix = matrix_texts(st, &values);
-  if (matrix) github_strategy(E, st, &values);
+  Matrix m;
+  MatrixShape shape = matrix_shape(st, &values, &m);
+  bool matrix = shape != MX_NONE;
+  if (matrix) github_strategy(E, st, shape, &values, &m);
   github_runs_on(E, st);
   environment(E, 4, st);
   github_setup_steps(E);
   char *only = only_arg(st, matrix), *cmd = run_command(E, only, "github-$GITHUB_RUN_ID");
-  if (matrix) {
-    line(E, 6, "- name: 'rp run --only %s[${{ matrix.%s }}]'", st->name, github_matrix_key(st));
-    line(E, 8, "env:");
-    line(E, 10, "RP_MATRIX: ${{ matrix.%s }}", github_matrix_key(st));
-  } else {
-    line(E, 6, "- name: rp run --only %s", st->name);
-  }
+  if (matrix) github_matrix_step(E, st, shape);
+  else line(E, 6, "- name: rp run --only %s", st->name);
   key_block(E, 8, "run", cmd);
   free(cmd);
   free(only);
   items_free(&values);
+  matrix_free(&m);
 }
 
 static const Node *pipeline_decl(const Program *p) {
@@ -800,7 +899,7 @@ static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
 /* One job per value in $RP_MATRIX (a name no job variable has; GitLab
  * expands `$` in it, so a value's `$` is written `$$`). A sequential
  * matrix runs one instance at a time: GitLab has no order among them. */
-static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values) {
+static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values, const Matrix *m) {
   Items literal = {0};
   for (int i = 0; i < values->n; i++) {
     char *v = gitlab_literal(values->v[i].s);
@@ -811,7 +910,10 @@ static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values) {
   line(E, 4, "matrix:");
   key_list(E, 6, "- RP_MATRIX", &literal);
   items_free(&literal);
-  if (!st->matrix->as.attr.sequential) return;
+  if (m->fail_fast || m->max_parallel)
+    line(E, 2, "# rp: %s%s%s of the matrix: GitLab has no equivalent, so every instance runs, as many at once as runners allow",
+         m->fail_fast ? "fail_fast" : "", m->fail_fast && m->max_parallel ? " and " : "", m->max_parallel ? "max_parallel" : "");
+  if (!m->sequential) return;
   char *group = xasprintf("rp-%s-$CI_PIPELINE_ID", st->name);
   key_value(E, 2, "resource_group", group, NULL);
   free(group);
@@ -830,9 +932,11 @@ static void gitlab_stage_job(Exporter *E, int s) {
   gitlab_rules(E, s, false);
   gitlab_common(E, st);
   Items values = {0};
-  bool matrix = matrix_texts(st, &values);
-  if (matrix) gitlab_matrix(E, st, &values);
+  Matrix m;
+  bool matrix = matrix_shape(st, &values, &m) != MX_NONE;
+  if (matrix) gitlab_matrix(E, st, &values, &m);
   items_free(&values);
+  matrix_free(&m);
   line(E, 2, "script:");
   char *run = gitlab_run_command(E, s, matrix);
   line(E, 4, "- %s", run);

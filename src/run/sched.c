@@ -18,6 +18,7 @@
 
 #include "prim/sh.h"
 #include "prim/shtemplate.h"
+#include "run/matrix.h"
 
 /* SIGINT/SIGTERM (a cancelled CI job, Ctrl-C) must stop the stages too:
  * the handler only notes it, the main loop kills the stages' process
@@ -85,45 +86,40 @@ static int add_unit(Scheduler *s, int idx, char *name, Value vars) {
   return s->n - 1;
 }
 
-/* The matrix values of a stage, evaluated once at planning time. */
-static bool matrix_values(Scheduler *s, const Stage *st, Value *out) {
-  if (!interp_eval(s->I, NULL, st->matrix->as.attr.value, out)) return false;
-  if (out->kind != V_LIST) {
-    interp_error(s->I, s->prog->src, st->matrix->pos, "matrix needs a list, not %s", value_type_name(*out));
-    value_release(*out);
-    return false;
-  }
-  if (value_is_secret(*out)) { /* it would name the stage in every report */
-    interp_error(s->I, s->prog->src, st->matrix->pos,
-                 "a secret cannot be a matrix value: it would be part of the stage's name in logs, rp plan and "
-                 "the journal");
-    value_release(*out);
-    return false;
-  }
-  return true;
-}
-
-/* Whether `text` is one of the strings of `list`. */
-static bool text_in(Value list, const char *text) {
-  for (size_t i = 0; i < list_len(list); i++)
-    if (!strcmp(str_chars(list_get(list, i)), text)) return true;
-  return false;
-}
-
-/* Every value `pick` names is an instance of stage `st`, whose values as
- * text are `texts`; else says which are. */
-static bool picks_known(const Stage *st, Value texts, Value pick) {
+/* The instances `pick` (a list of texts) names, as flags per instance of
+ * `m`; NULL after saying which is none of stage `st`'s. */
+static bool *picked(const Stage *st, const Matrix *m, Value pick) {
+  bool *on = xcalloc(list_len(m->names) + 1, 1);
   for (size_t i = 0; i < list_len(pick); i++) {
     const char *want = str_chars(list_get(pick, i));
-    if (text_in(texts, want)) continue;
+    int k = matrix_find(m, want);
+    if (k >= 0) {
+      on[k] = true;
+      continue;
+    }
     Buf b = {0};
-    for (size_t k = 0; k < list_len(texts); k++) buf_printf(&b, "%s'%s'", k ? ", " : "", str_chars(list_get(texts, k)));
+    for (size_t j = 0; j < list_len(m->names); j++) buf_printf(&b, "%s'%s'", j ? ", " : "", str_chars(list_get(m->names, j)));
     fprintf(stderr, "rp: stage '%s' has no matrix value '%s': its values are %s\n", st->name, want,
             b.data ? b.data : "none");
     buf_free(&b);
-    return false;
+    free(on);
+    return NULL;
   }
-  return true;
+  return on;
+}
+
+/* Instances bound by their matrix to environments: one whose environment
+ * comes `after` another's waits for it, as a promotion does. */
+static void order_by_after(Scheduler *s, int first) {
+  for (int u = first; u < s->n; u++) {
+    const char *name = stage_environment(s->units[u].stage, s->units[u].vars);
+    const Environment *env = name ? program_environment(s->prog, name) : NULL;
+    if (!env || !env->after) continue;
+    for (int j = first; j < s->n; j++) {
+      const char *other = stage_environment(s->units[j].stage, s->units[j].vars);
+      if (j != u && other && !strcmp(other, env->after->as.after.name)) unit_need(&s->units[u], j);
+    }
+  }
 }
 
 /* The units of stage `idx`: one, or one per matrix value (per value of
@@ -138,27 +134,26 @@ static bool add_units(Scheduler *s, int idx, Value pick) {
     add_unit(s, idx, xstrdup(st->name), V_NULL_VALUE);
     return true;
   }
-  Value vals;
-  if (!matrix_values(s, st, &vals)) {
+  Matrix m;
+  if (!matrix_expand(s->I, s->prog->src, st, &m)) {
     interp_print_error(s->I, stderr, want_color(stderr));
     return false;
   }
-  Value texts = v_list();
-  for (size_t v = 0; v < list_len(vals); v++) list_push(texts, v_str_take(value_to_cstr(list_get(vals, v))));
-  bool ok = pick.kind != V_LIST || picks_known(st, texts, pick);
-  int prev = -1;
-  for (size_t v = 0; ok && v < list_len(vals); v++) {
-    const char *text = str_chars(list_get(texts, v));
-    if (pick.kind == V_LIST && !text_in(pick, text)) continue;
-    Value vars = v_map();
-    map_set(vars, st->matrix->as.attr.ref.name, value_retain(list_get(vals, v)));
-    int u = add_unit(s, idx, xasprintf("%s[%s]", st->name, text), vars);
+  bool *on = pick.kind == V_LIST ? picked(st, &m, pick) : NULL, ok = pick.kind != V_LIST || on;
+  int prev = -1, first = s->n;
+  for (size_t v = 0; ok && v < list_len(m.names); v++) {
+    const char *text = str_chars(list_get(m.names, v));
+    if (on && !on[v]) continue;
+    int u = add_unit(s, idx, xasprintf("%s[%s]", st->name, text), value_retain(list_get(m.vars, v)));
+    s->units[u].max_parallel = m.max_parallel;
+    s->units[u].fail_fast = m.fail_fast;
     /* sequential: each instance waits for the one before it */
-    if (st->matrix->as.attr.sequential && prev >= 0) unit_need(&s->units[u], prev);
+    if (m.sequential && prev >= 0) unit_need(&s->units[u], prev);
     prev = u;
   }
-  value_release(texts);
-  value_release(vals);
+  matrix_free(&m);
+  free(on);
+  if (ok && st->environment) order_by_after(s, first);
   return ok;
 }
 
@@ -520,6 +515,21 @@ static void tell_dependents(Scheduler *s, const Unit *u) {
   }
 }
 
+/* max_parallel: whether as many of u's stage's instances run already. */
+static bool stage_full(const Scheduler *s, const Unit *u) {
+  if (!u->max_parallel) return false;
+  int first = s->first_unit[u->stage_index], end = units_end(s, first), n = 0;
+  for (int j = first; j < end; j++) n += s->units[j].status == STAGE_RUNNING;
+  return n >= u->max_parallel;
+}
+
+/* One of u's stage's instances stopped running: those held wait no more. */
+static void release_held(Scheduler *s, const Unit *u) {
+  int first = s->first_unit[u->stage_index], end = units_end(s, first);
+  for (int j = first; j < end; j++)
+    if (s->units[j].held) s->units[j].held = false, heap_push(s->ready, &s->nready, j);
+}
+
 /* Every change of a unit's status goes through here, to keep the counts
  * and the queues. Back to pending is a retry (or a start that could not
  * be recorded): its needs have succeeded, it is ready. */
@@ -534,11 +544,13 @@ static void set_status(Scheduler *s, Unit *u, StageStatus st) {
       memmove(s->live + k, s->live + k + 1, sizeof *s->live * (size_t)(s->running - k - 1));
     }
   }
+  bool stopped = u->status == STAGE_RUNNING && st != STAGE_RUNNING;
   s->running += (st == STAGE_RUNNING) - (u->status == STAGE_RUNNING);
   s->pending += (st == STAGE_PENDING) - (u->status == STAGE_PENDING);
   u->status = st;
   if (st == STAGE_PENDING) heap_push(s->ready, &s->nready, i);
   else if (st != STAGE_RUNNING) tell_dependents(s, u);
+  if (stopped && u->max_parallel) release_held(s, u);
 }
 
 /* Who needs whom, the counts and the first look at every pending unit. */
@@ -580,11 +592,35 @@ static void queues_free(Scheduler *s) {
   s->nchanged = s->nready = 0;
 }
 
+static void cancel_siblings(Scheduler *s, Unit *u);
+
 static void finish_unit(Scheduler *s, Unit *u, StageStatus st, const char *reason, const RtError *err) {
   set_status(s, u, st);
   double secs = u->started ? monotonic_seconds() - u->started : 0;
   if (s->rep) report_stage_finished(s->rep, u->name, st, secs, reason, err);
   if (s->hooks.finished) s->hooks.finished(s->hooks.ctx, s, (int)(u - s->units), reason);
+  if (st == STAGE_FAILED && u->fail_fast && !u->cancelled_by) cancel_siblings(s, u);
+}
+
+/* fail_fast, as GitHub's: an instance failed, so the stage's others that
+ * run are killed (at once, as by a cancelled run: no post blocks) and
+ * those not started are skipped. */
+static void cancel_siblings(Scheduler *s, Unit *u) {
+  int first = s->first_unit[u->stage_index], end = units_end(s, first);
+  char *why = xasprintf("cancelled: %s failed (fail_fast)", u->name);
+  for (int j = first; j < end; j++) {
+    Unit *sib = &s->units[j];
+    if (sib == u || sib->cancelled_by) continue;
+    if (sib->status == STAGE_RUNNING) {
+      sib->cancelled_by = (int)(u - s->units) + 1;
+      if (sib->pid > 0) kill(-sib->pid, SIGKILL); /* reaped by the main loop */
+    } else if (sib->status == STAGE_PENDING || sib->status == STAGE_WAITING) {
+      sib->cancelled_by = (int)(u - s->units) + 1;
+      sib->held = false;
+      finish_unit(s, sib, STAGE_SKIPPED, why, NULL);
+    }
+  }
+  free(why);
 }
 
 /* An error raised in the parent (in `when` or `timeout`) fails the unit. */
@@ -916,28 +952,22 @@ static void drain(Scheduler *s, Unit *u) {
 }
 
 /* A matrix stage's outputs, read downstream as STAGE.NAME, are lists with
- * one item per instance, in matrix order. */
+ * one item per instance, in matrix order; STAGE["INSTANCE"] is one's. */
 static void publish_outputs(Scheduler *s, Unit *u) {
   if (!u->stage->matrix) {
     interp_set_outputs(s->I, u->stage->name, u->outputs.kind == V_MAP ? value_retain(u->outputs) : v_map());
     return;
   }
-  Value merged = v_map();
-  int first = s->first_unit[u->stage_index], end = units_end(s, first), count = end - first;
-  for (int j = first, k = 0; j < end; j++, k++) {
-    Value outs = s->units[j].outputs;
-    if (outs.kind != V_MAP) continue;
-    Map *m = as_map(outs);
-    for (size_t i = 0; i < m->n; i++) {
-      if (!map_has(merged, m->keys[i]->data)) {
-        Value list = v_list();
-        for (int c = 0; c < count; c++) list_push(list, V_NULL_VALUE);
-        map_set(merged, m->keys[i]->data, list);
-      }
-      list_set(map_get(merged, m->keys[i]->data), (size_t)k, value_retain(m->vals[i]));
-    }
+  Value names = v_list(), outputs = v_list();
+  size_t skip = strlen(u->stage->name) + 1; /* "NAME[" */
+  for (int j = s->first_unit[u->stage_index], end = units_end(s, j); j < end; j++) {
+    const char *name = s->units[j].name;
+    list_push(names, v_str(name + skip, strlen(name) - skip - 1));
+    list_push(outputs, value_retain(s->units[j].outputs));
   }
-  interp_set_outputs(s->I, u->stage->name, merged);
+  interp_set_outputs(s->I, u->stage->name, matrix_outputs(names, outputs));
+  value_release(names);
+  value_release(outputs);
 }
 
 static void reap(Scheduler *s, Unit *u) {
@@ -953,7 +983,7 @@ static void reap(Scheduler *s, Unit *u) {
   u->pid = 0;
   u->inbuf.len = 0; /* a record cut short: the process died writing it */
   bool ok = !u->timed_out && u->got_result && u->result_ok;
-  if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
+  if (!ok && !cancel_signal && !u->cancelled_by && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     set_status(s, u, STAGE_PENDING); /* started again by the main loop */
     return;
@@ -963,7 +993,8 @@ static void reap(Scheduler *s, Unit *u) {
     finish_unit(s, u, STAGE_OK, NULL, NULL);
     return;
   }
-  char *reason = cancel_signal ? xasprintf("cancelled (signal %d)", (int)cancel_signal)
+  char *reason = cancel_signal     ? xasprintf("cancelled (signal %d)", (int)cancel_signal)
+                 : u->cancelled_by ? xasprintf("cancelled: %s failed (fail_fast)", s->units[u->cancelled_by - 1].name)
                  : u->timed_out ? xasprintf("timed out after %llds", (long long)(u->timeout_ms / 1000))
                  : u->killed ? xasprintf("its post blocks timed out after %ds", POST_GRACE_MS / 1000)
                  : u->err.msg ? xstrdup(u->err.msg)
@@ -1063,6 +1094,15 @@ static void start_one(Scheduler *s, int i) {
   start_unit(s, u);
 }
 
+/* A unit cancelled by fail_fast may still be in the ready queue; one whose
+ * stage runs max_parallel instances waits for one of them to stop. */
+static void start_or_hold(Scheduler *s, int i) {
+  Unit *u = &s->units[i];
+  if (u->status != STAGE_PENDING) return;
+  if (stage_full(s, u)) u->held = true;
+  else start_one(s, i);
+}
+
 /* Start what can start, lowest index first; returns false when nothing is
  * left to do. */
 static bool start_ready(Scheduler *s) {
@@ -1070,7 +1110,7 @@ static bool start_ready(Scheduler *s) {
     bool slot = s->nready > 0 && s->running < s->jobs;
     if (s->nchanged > 0 && (!slot || s->changed[0] < s->ready[0]))
       look_at(s, heap_pop(s->changed, &s->nchanged));
-    else if (slot) start_one(s, heap_pop(s->ready, &s->nready));
+    else if (slot) start_or_hold(s, heap_pop(s->ready, &s->nready));
     else break;
   }
   return s->pending > 0;

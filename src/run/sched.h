@@ -18,7 +18,11 @@ typedef struct Unit {
   const Stage *stage;
   int stage_index;   /* of its stage in prog->stages */
   char *name;        /* "build", or "build[linux]" for a matrix instance */
-  Value vars;        /* the matrix variable as a map, or null */
+  Value vars;        /* the matrix variables as a map, or null */
+  int max_parallel;  /* matrix { max_parallel }: its stage's instances running at once; 0: any */
+  bool fail_fast;    /* matrix { fail_fast }: its failure cancels its stage's other instances */
+  bool held;         /* ready, but max_parallel of its stage's instances run */
+  int cancelled_by;  /* fail_fast: the unit whose failure cancelled it, + 1; 0: none */
   int *needs;        /* indexes of units this one waits for */
   int nneeds, needs_cap;
   int unmet;         /* needs not succeeded yet: 0 makes it ready */
