@@ -328,7 +328,7 @@ static void dump_node(const Node *n, Buf *b) {
     if (n->as.stmt.value) buf_putc(b, ' '), dump_node(n->as.stmt.value, b);
     break;
   case N_ATTR:
-    buf_printf(b, " %s", attr_name(n->as.attr.kind));
+    buf_printf(b, " %s%s", attr_name(n->as.attr.kind), n->as.attr.optional ? "?" : "");
     dump_names(n->as.attr.names, n->as.attr.nnames, b);
     if (n->as.attr.ref.name) buf_printf(b, " %s", n->as.attr.ref.name);
     dump_opt("value", n->as.attr.value, b);

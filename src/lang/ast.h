@@ -40,6 +40,7 @@ typedef struct NodeList {
 typedef struct NameRef {
   const char *name;
   Pos pos;
+  bool optional; /* `needs? lint`: needed only when lint is in the run */
 } NameRef;
 
 /* One piece of a string literal: literal text or an interpolated `${expr}`. */
@@ -159,7 +160,8 @@ typedef struct Stage {
   const char *name;
   Pos name_pos;
   NodeList attrs; /* N_ATTR nodes in source order */
-  /* shortcuts into attrs (NULL when absent) */
+  /* shortcuts into attrs (NULL when absent); `needs` holds the names of
+   * both a `needs` and a `needs?` line, in source order */
   Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
   Node *container, *services, *runs_on, *cache;
   Node *body; /* N_BLOCK of statements */
@@ -262,6 +264,7 @@ struct Node {
       Node *value;      /* when, version, timeout, retry; matrix: the list */
       NameRef ref;      /* environment NAME; matrix: the variable */
       bool sequential;  /* matrix ... sequential */
+      bool optional;    /* `needs?` */
     } attr;
     struct {
       const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */

@@ -688,7 +688,7 @@ static Doc *expr_stmt(Fmt *F, const Node *e) {
 
 static Doc *attr_doc(Fmt *F, const Node *n) {
   AttrKind k = n->as.attr.kind;
-  Doc *d = textf(F, "%s ", attr_name(k));
+  Doc *d = textf(F, "%s%s ", attr_name(k), n->as.attr.optional ? "?" : "");
   /* `when (a || b) && c` on one line is a call of `when`: the value goes
    * on the next line, where it stays an attribute */
   const Node *v = n->as.attr.value;

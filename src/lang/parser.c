@@ -882,7 +882,23 @@ static int attr_lookup(const Parser *P, Token t) {
 typedef struct StageCtx {
   Stage *stage;
   bool in_statements; /* a statement has been seen: attributes must come first */
+  bool had_needs[2];  /* a `needs` line, a `needs?` line */
 } StageCtx;
+
+/* A stage's `needs` and `needs?` lines as one list of names (the order
+ * they are written), so every later pass reads one node; `fmt` keeps the
+ * lines themselves from Stage.attrs. */
+static Node *merge_needs(Parser *P, Node *had, Node *line) {
+  if (!had) return line;
+  Node *m = new_node(P, N_ATTR, had->pos);
+  m->as.attr.kind = ATTR_NEEDS;
+  m->as.attr.nnames = had->as.attr.nnames + line->as.attr.nnames;
+  m->as.attr.names = arena_alloc(&P->p->arena, sizeof(NameRef) * (size_t)(m->as.attr.nnames + 1));
+  memcpy(m->as.attr.names, had->as.attr.names, sizeof(NameRef) * (size_t)had->as.attr.nnames);
+  memcpy(m->as.attr.names + had->as.attr.nnames, line->as.attr.names, sizeof(NameRef) * (size_t)line->as.attr.nnames);
+  m->end = line->end;
+  return m;
+}
 
 static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   Stage *st = sc->stage;
@@ -897,22 +913,28 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
                               &st->runs_on, &st->cache};
-  if (*slot[kind]) {
-    error_at(P, t, "stage '%s' has more than one '%s'", st->name, attr_name(kind));
+  bool optional = kind == ATTR_NEEDS && at(P, T_QUESTION) && P->cur.pos.off == t.pos.off + t.len;
+  if (kind == ATTR_NEEDS ? sc->had_needs[optional] : *slot[kind] != NULL) {
+    error_at(P, t, "stage '%s' has more than one '%s%s'", st->name, attr_name(kind), optional ? "?" : "");
     return NULL;
   }
-  *slot[kind] = n;
+  if (kind != ATTR_NEEDS) *slot[kind] = n;
   switch (kind) {
   case ATTR_NEEDS: {
+    sc->had_needs[optional] = true;
+    n->as.attr.optional = optional;
+    if (optional) advance(P);
     TEMP_VEC(NameRef, names);
     do {
-      NameRef r;
+      NameRef r = {0};
       r.name = take_name(P, &r.pos, "a stage name after 'needs'");
       if (!r.name) break;
+      r.optional = optional;
       VEC_PUSH(names, names_n, names_cap, r);
     } while (accept(P, T_COMMA));
     n->as.attr.nnames = names_n;
     n->as.attr.names = FINISH_VEC(P, names);
+    st->needs = merge_needs(P, st->needs, n);
     break;
   }
   case ATTR_ENVIRONMENT:
@@ -1000,7 +1022,7 @@ static Node *parse_stage(Parser *P) {
   n->as.stage = st;
   st->name = take_name(P, &st->name_pos, "a stage name");
   if (!st->name) return NULL;
-  StageCtx sc = {st, false};
+  StageCtx sc = {st, false, {false, false}};
   Node *body = new_node(P, N_BLOCK, P->cur.pos);
   body->as.list = parse_items(P, stage_item, &sc);
   st->body = finish(P, body);

@@ -188,12 +188,19 @@ static void key_block(Exporter *E, int indent, const char *key, const char *text
 
 /* ---- what each trigger starts ---------------------------------------- */
 
+/* A stage and what it needs; `needs?` adds nothing (run/sched.c). */
 static void mark(const Program *p, int s, bool *set) {
   if (s < 0 || set[s]) return;
   set[s] = true;
   const Stage *st = p->stages[s]->as.stage;
   for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++)
-    mark(p, program_stage_index(p, st->needs->as.attr.names[k].name), set);
+    if (!st->needs->as.attr.names[k].optional) mark(p, program_stage_index(p, st->needs->as.attr.names[k].name), set);
+}
+
+static bool has_optional_needs(const Stage *st) {
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++)
+    if (st->needs->as.attr.names[k].optional) return true;
+  return false;
 }
 
 static const Trigger *trigger(const Exporter *E, int t) { return E->p->triggers[t]->as.trigger; }
@@ -485,7 +492,13 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) items_add(&needs, st->needs->as.attr.names[k].name, NULL);
   key_list(E, 4, "needs", &needs);
   items_free(&needs);
-  line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
+  /* GitHub has no optional needs: a job whose needs include a skipped one
+   * is skipped too unless its `if:` has a status function of its own */
+  if (has_optional_needs(st))
+    line(E, 4, "if: ${{ !cancelled() && !failure() && contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s') }}",
+         st->name);
+  else
+    line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
   Items values = {0};
   bool matrix = matrix_texts(st, &values);
   if (matrix) github_strategy(E, st, &values);
@@ -674,16 +687,28 @@ static char *gitlab_job(const char *stage_name) {
   return xstrdup(stage_name);
 }
 
+/* `needs? lint` is `{job: lint, optional: true}`: GitLab leaves it out
+ * when no rule puts lint in the pipeline. */
 static void gitlab_needs(Exporter *E, const Stage *st, const char *extra) {
-  Items needs = {0};
-  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
-    char *job = gitlab_job(st->needs->as.attr.names[k].name);
-    items_add(&needs, job, NULL);
+  Buf b = {0};
+  const NameRef *names = st->needs ? st->needs->as.attr.names : NULL;
+  int n = st->needs ? st->needs->as.attr.nnames : 0;
+  for (int k = 0; k < n; k++) {
+    bool again = false;
+    for (int j = 0; j < k; j++) again |= !strcmp(names[j].name, names[k].name);
+    if (again) continue;
+    char *job = gitlab_job(names[k].name), *v = scalar(E, job, NULL);
+    buf_printf(&b, names[k].optional ? "%s{job: %s, optional: true}" : "%s%s", b.len ? ", " : "", v);
+    free(v);
     free(job);
   }
-  if (extra) items_add(&needs, extra, NULL);
-  key_list(E, 2, "needs", &needs);
-  items_free(&needs);
+  if (extra) {
+    char *v = scalar(E, extra, NULL);
+    buf_printf(&b, "%s%s", b.len ? ", " : "", v);
+    free(v);
+  }
+  line(E, 2, "needs: [%s]", b.data ? b.data : "");
+  buf_free(&b);
 }
 
 /* Manual inputs reach `rp run` as --input from variables the "Run
