@@ -226,6 +226,12 @@ static void trigger_label(Buf *b, const Source *src, const Trigger *t) {
     buf_printf(b, "\n%s = ", s->as.bind.name);
     put_source(b, src, s->as.bind.value);
   }
+  for (int i = 0; t->defaults && i < t->defaults->settings.n; i++) { /* inherited */
+    const Node *s = t->defaults->settings.items[i];
+    if (settings_get(&t->settings, s->as.bind.name)) continue;
+    buf_printf(b, "\n%s = ", s->as.bind.name);
+    put_source(b, src, s->as.bind.value);
+  }
 }
 
 static void stage_label(Buf *b, const Source *src, const Stage *s) {

@@ -98,6 +98,11 @@ Node *settings_get(const NodeList *settings, const char *key) {
   return NULL;
 }
 
+Node *trigger_setting(const Trigger *t, const char *key) {
+  Node *v = settings_get(&t->settings, key);
+  return v || !t->defaults ? v : settings_get(&t->defaults->settings, key);
+}
+
 int program_stage_index(const Program *p, const char *name) {
   for (int i = 0; i < p->nstages; i++)
     if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
@@ -349,6 +354,7 @@ static void dump_node(const Node *n, Buf *b) {
     if (t->has_inputs) dump_params(t->inputs, t->ninputs, b);
     dump_opt("filter", t->filter, b);
     dump_list(&t->settings, b);
+    if (t->is_defaults) break;
     buf_puts(b, " ->");
     dump_names(t->targets, t->ntargets, b);
     break;

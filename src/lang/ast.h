@@ -186,6 +186,10 @@ typedef struct Trigger {
   NodeList settings; /* N_SETTING: types, labels, paths, ... */
   NameRef *targets;
   int ntargets;
+  /* `on pull_request { types = [...] }`, no filter and no `->`: settings
+   * every trigger on that event inherits unless it sets them itself */
+  bool is_defaults;
+  const struct Trigger *defaults; /* those of this trigger's event, or NULL */
 } Trigger;
 
 struct Node {
@@ -301,7 +305,8 @@ typedef struct Program {
   Node **lets; int nlets;
   Node **fns; int nfns;
   Node **envs; int nenvs;
-  Node **triggers; int ntriggers;
+  Node **triggers; int ntriggers; /* the ones with `->` */
+  Node **trigger_defaults; int ntrigger_defaults; /* `on EVENT { settings }` */
   Node **stages; int nstages;
   Comment *comments; int ncomments;
 } Program;
@@ -313,6 +318,8 @@ Node *node_new(Program *p, NodeKind k, Pos pos);
 const char *node_kind_name(NodeKind k);
 /* The value of `key = ...` in a settings list, or NULL. */
 Node *settings_get(const NodeList *settings, const char *key);
+/* A trigger's setting: its own, else its event's defaults', else NULL. */
+Node *trigger_setting(const Trigger *t, const char *key);
 /* The index in p->stages of the stage called `name`, or -1. */
 int program_stage_index(const Program *p, const char *name);
 /* The environment called `name`, or NULL. */

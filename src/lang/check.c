@@ -1506,7 +1506,31 @@ static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
   }
 }
 
+/* `on EVENT { settings }`: the same settings as on a trigger, one block
+ * per event, and some trigger on that event to inherit them. */
+static void check_trigger_defaults(Checker *c) {
+  for (int i = 0; i < c->p->ntrigger_defaults; i++) {
+    const Node *n = c->p->trigger_defaults[i];
+    Trigger *t = n->as.trigger;
+    const char *ev = event_kind_name(t->event);
+    for (int k = 0; k < t->settings.n; k++)
+      if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
+    const Node *first = NULL, *user = NULL;
+    for (int j = 0; j < i && !first; j++)
+      if (c->p->trigger_defaults[j]->as.trigger->event == t->event) first = c->p->trigger_defaults[j];
+    for (int j = 0; j < c->p->ntriggers && !user; j++)
+      if (c->p->triggers[j]->as.trigger->event == t->event) user = c->p->triggers[j];
+    if (first)
+      diag_add(c->d, DIAG_ERROR, c->src, t->event_pos, (uint32_t)strlen(ev),
+               "the settings of 'on %s' are already given on line %u; merge the two blocks", ev, first->pos.line);
+    else if (!user)
+      diag_add(c->d, DIAG_WARNING, c->src, t->event_pos, (uint32_t)strlen(ev),
+               "settings for 'on %s', but no trigger 'on %s ... -> STAGE' to inherit them", ev, ev);
+  }
+}
+
 static void check_triggers(Checker *c) {
+  check_trigger_defaults(c);
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);

@@ -761,6 +761,8 @@ static Doc *trigger_doc(Fmt *F, const Node *n) {
   if (t->settings.n) {
     const Node *last = t->settings.items[t->settings.n - 1];
     d = CAT3(F, d, text(F, " "), block_list(F, &t->settings, n->pos.off, close_after(F, last->end), true));
+  } else if (t->is_defaults) {
+    d = CAT2(F, d, text(F, " {}"));
   }
   if (t->ntargets) d = CAT3(F, d, text(F, " -> "), names(F, t->targets, t->ntargets));
   return d;

@@ -859,7 +859,12 @@ static Node *parse_trigger(Parser *P) {
     tr->filter = parse_primary(P);
     if (!tr->filter) return NULL;
   }
-  if (at(P, T_LBRACE)) tr->settings = parse_items(P, setting_item, NULL);
+  bool braces = at(P, T_LBRACE);
+  if (braces) tr->settings = parse_items(P, setting_item, NULL);
+  if (braces && !tr->filter && !tr->has_inputs && !at(P, T_ARROW)) {
+    tr->is_defaults = true;
+    return finish(P, n);
+  }
   if (!expect(P, T_ARROW, "'->' and the stages this event starts")) return NULL;
   TEMP_VEC(NameRef, targets);
   do {
@@ -871,6 +876,26 @@ static Node *parse_trigger(Parser *P) {
   tr->ntargets = targets_n;
   tr->targets = FINISH_VEC(P, targets);
   return finish(P, n);
+}
+
+/* Moves `on EVENT { settings }` blocks out of p->triggers (every pass
+ * that reads triggers wants the ones that start stages) and links each
+ * trigger to the first block of its event; rp check reports the rest. */
+static void split_trigger_defaults(Program *p) {
+  int kept = 0;
+  for (int i = 0; i < p->ntriggers; i++) p->ntrigger_defaults += p->triggers[i]->as.trigger->is_defaults;
+  if (!p->ntrigger_defaults) return;
+  p->trigger_defaults = arena_alloc(&p->arena, sizeof(Node *) * (size_t)p->ntrigger_defaults);
+  for (int i = 0, d = 0; i < p->ntriggers; i++) {
+    if (p->triggers[i]->as.trigger->is_defaults) p->trigger_defaults[d++] = p->triggers[i];
+    else p->triggers[kept++] = p->triggers[i];
+  }
+  p->ntriggers = kept;
+  for (int i = 0; i < p->ntriggers; i++) {
+    Trigger *t = p->triggers[i]->as.trigger;
+    for (int d = p->ntrigger_defaults - 1; d >= 0; d--)
+      if (p->trigger_defaults[d]->as.trigger->event == t->event) t->defaults = p->trigger_defaults[d]->as.trigger;
+  }
 }
 
 static int attr_lookup(const Parser *P, Token t) {
@@ -913,7 +938,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
                               &st->runs_on, &st->cache};
-  bool optional = kind == ATTR_NEEDS && at(P, T_QUESTION) && P->cur.pos.off == t.pos.off + t.len;
+  bool optional = kind == ATTR_NEEDS && at(P, T_QUESTION);
   if (kind == ATTR_NEEDS ? sc->had_needs[optional] : *slot[kind] != NULL) {
     error_at(P, t, "stage '%s' has more than one '%s%s'", st->name, attr_name(kind), optional ? "?" : "");
     return NULL;
@@ -1184,6 +1209,7 @@ Program *parse_program(Source *src, Diags *diags) {
     for (int i = 0; i < decls_n; i++)
       if (decls[i]->kind == kinds[k]) (*lists[k])[(*counts[k])++] = decls[i];
   }
+  split_trigger_defaults(p);
   p->decls.n = decls_n;
   p->decls.items = to_arena(&P, decls, (size_t)decls_n, sizeof *decls);
   p->comments = to_arena(&P, p->comments, (size_t)p->ncomments, sizeof *p->comments);

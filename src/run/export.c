@@ -209,7 +209,7 @@ static const Stage *stage(const Exporter *E, int s) { return E->p->stages[s]->as
 /* The pull request types a trigger fires on (its `types`, else the default). */
 static void pr_types(const Trigger *t, Items *out) {
   bool whole;
-  plains(settings_get(&t->settings, "types"), out, &whole);
+  plains(trigger_setting(t, "types"), out, &whole);
   if (out->n) return;
   const char *def[] = {"opened", "synchronize", "reopened"};
   for (int i = 0; i < 3; i++) items_add(out, def[i], NULL);
@@ -640,7 +640,7 @@ static char *gitlab_if(Exporter *E, const Trigger *t) {
     filter_rule(E, &b, "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", t->filter);
     Items labels = {0};
     bool whole;
-    plains(settings_get(&t->settings, "labels"), &labels, &whole);
+    plains(trigger_setting(t, "labels"), &labels, &whole);
     for (int i = 0; i < labels.n; i++) {
       buf_puts(&b, " && $CI_MERGE_REQUEST_LABELS =~ /(^|,)");
       for (const char *c = labels.v[i].s; *c; c++) regex_char(&b, *c);
@@ -669,7 +669,7 @@ static void gitlab_rules(Exporter *E, int s, bool manual) {
     free(cond);
     Items paths = {0};
     bool whole;
-    plains(settings_get(&tr->settings, "paths"), &paths, &whole);
+    plains(trigger_setting(tr, "paths"), &paths, &whole);
     if (paths.n) key_list(E, 6, "changes", &paths);
     items_free(&paths);
     if (manual) line(E, 6, "when: manual");
