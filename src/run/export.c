@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "core/util.h"
+#include "run/ci.h"
 
 /* A list of distinct strings, each with the node it came from (for errors). */
 typedef struct Item {
@@ -286,13 +287,37 @@ static const Environment *stage_env(const Exporter *E, const Stage *st) {
   return st->environment ? program_environment(E->p, st->environment->as.attr.ref.name) : NULL;
 }
 
-/* environment: {name, url}; a url written with ${...} is rp's to
- * compute at run time, so only a plain one is exported. */
+static void find_url_output(void *found, const Node *n) {
+  if (n->kind == N_OUTPUT && !strcmp(n->as.bind.name, "url")) *(bool *)found = true;
+}
+
+/* Whether the deploy URL of st is known only when it runs: the stage sets
+ * `output url`, or its environment's `url` is not a plain string. */
+static bool dynamic_url(const Exporter *E, const Stage *st) {
+  const Environment *env = stage_env(E, st);
+  if (!env) return false;
+  bool found = false;
+  ast_walk(st->body, find_url_output, &found);
+  const Node *urlnode = settings_get(&env->items, "url");
+  char *url = plain(urlnode);
+  found |= urlnode && !url;
+  free(url);
+  return found;
+}
+
+/* environment: {name, url}: a plain url as it is; one rp computes at run
+ * time comes from the job's rp step, on GitHub as its output `url`
+ * ($GITHUB_OUTPUT), on GitLab from the dotenv report it writes. */
 static void environment(Exporter *E, int indent, const Stage *st) {
   const Environment *env = stage_env(E, st);
   if (!env) return;
   line(E, indent, "environment:");
   key_value(E, indent + 2, "name", env->name, st->environment);
+  if (dynamic_url(E, st)) {
+    line(E, indent + 2, E->spec->engine == EXPORT_GITHUB ? "url: ${{ steps.rp.outputs.url }}"
+                                                        : "url: https://$RP_ENVIRONMENT_ADDRESS");
+    return;
+  }
   const Node *urlnode = settings_get(&env->items, "url");
   char *url = plain(urlnode);
   if (url) key_value(E, indent + 2, "url", url, urlnode);
@@ -513,6 +538,7 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   } else {
     line(E, 6, "- name: rp run --only %s", st->name);
   }
+  if (dynamic_url(E, st)) line(E, 8, "id: rp");
   key_block(E, 8, "run", cmd);
   free(cmd);
   free(only);
@@ -853,6 +879,11 @@ static void gitlab_stage_job(Exporter *E, int s) {
   gitlab_needs(E, st, approve);
   gitlab_rules(E, s, false);
   gitlab_common(E, st);
+  if (dynamic_url(E, st)) {
+    line(E, 2, "artifacts:");
+    line(E, 4, "reports:");
+    line(E, 6, "dotenv: %s", CI_ENVIRONMENT_FILE);
+  }
   Items values = {0};
   bool matrix = matrix_texts(st, &values);
   if (matrix) gitlab_matrix(E, st, &values);
