@@ -7,7 +7,7 @@ set -u
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 f="$tmp/pipeline.rp"
 cat > "$f" <<'RP'
-on push "main" -> deploy
+on push "main" -> deploy, notify
 on pull_request "main" -> lint, deploy
 stage build { output v = "1.0.${event.kind.len()}" }
 stage lint {
@@ -19,6 +19,10 @@ stage deploy {
   needs? lint
   let seen = lint.report ?? "no lint"
   sh "echo deploy ${build.v} lint=${seen}"
+}
+stage notify {
+  needs deploy
+  sh "echo notified"
 }
 RP
 pr="--event pull_request --base main --branch feat --pr 7"
@@ -67,5 +71,7 @@ out=$(cat "$tmp/gh.yml")
 assert_contains "$out" "needs: [rp-plan, build, lint]" "GitHub: the job needs lint"
 assert_contains "$out" "if: \${{ !cancelled() && !failure() && contains(fromJSON(needs.rp-plan.outputs.plan).stages, 'deploy') }}" \
   "GitHub: a skipped lint does not skip deploy"
+assert_contains "$out" "if: \${{ !cancelled() && !failure() && contains(fromJSON(needs.rp-plan.outputs.plan).stages, 'notify') }}" \
+  "GitHub: nor the jobs below deploy"
 assert_contains "$out" "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, 'build')" "other jobs keep the plain if"
 finish

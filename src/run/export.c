@@ -37,6 +37,7 @@ typedef struct Exporter {
   char *err;      /* the first problem; the rest of the output is dropped */
   bool *runs;     /* runs[t * nstages + s]: trigger t starts stage s */
   bool *exported; /* per stage: some exported trigger starts it */
+  char *optional; /* per stage: 0 not known yet, 1 no, 2 a `needs?` at or above it */
 } Exporter;
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -198,10 +199,19 @@ static void mark(const Program *p, int s, bool *set) {
     if (!st->needs->as.attr.names[k].optional) mark(p, program_stage_index(p, st->needs->as.attr.names[k].name), set);
 }
 
-static bool has_optional_needs(const Stage *st) {
-  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++)
-    if (st->needs->as.attr.names[k].optional) return true;
-  return false;
+/* Whether stage s or one it needs (transitively) has a `needs?`: on
+ * GitHub a skipped job skips every job below it whose `if:` has no status
+ * function, not only those that need it directly. */
+static bool optional_above(Exporter *E, int s) {
+  if (s < 0) return false;
+  if (E->optional[s]) return E->optional[s] == 2;
+  E->optional[s] = 1; /* a cycle is rp check's to report */
+  const Stage *st = E->p->stages[s]->as.stage;
+  bool yes = false;
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames && !yes; k++)
+    yes = st->needs->as.attr.names[k].optional || optional_above(E, program_stage_index(E->p, st->needs->as.attr.names[k].name));
+  E->optional[s] = yes ? 2 : 1;
+  return yes;
 }
 
 static const Trigger *trigger(const Exporter *E, int t) { return E->p->triggers[t]->as.trigger; }
@@ -237,6 +247,7 @@ static void plan_triggers(Exporter *E) {
   int ns = E->p->nstages, nt = E->p->ntriggers;
   E->runs = xcalloc((size_t)(nt * ns) + 1, sizeof *E->runs);
   E->exported = xcalloc((size_t)ns + 1, sizeof *E->exported);
+  E->optional = xcalloc((size_t)ns + 1, 1);
   for (int t = 0; t < nt; t++) {
     const Trigger *tr = trigger(E, t);
     bool *set = &E->runs[t * ns];
@@ -510,7 +521,8 @@ static void github_strategy(Exporter *E, const Stage *st, const Items *values) {
   key_list(E, 8, github_matrix_key(st), values);
 }
 
-static void github_stage_job(Exporter *E, const Stage *st) {
+static void github_stage_job(Exporter *E, int s) {
+  const Stage *st = stage(E, s);
   line(E, 2, "%s:", st->name);
   Items needs = {0};
   items_add(&needs, "rp-plan", NULL);
@@ -519,7 +531,7 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   items_free(&needs);
   /* GitHub has no optional needs: a job whose needs include a skipped one
    * is skipped too unless its `if:` has a status function of its own */
-  if (has_optional_needs(st))
+  if (optional_above(E, s))
     line(E, 4, "if: ${{ !cancelled() && !failure() && contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s') }}",
          st->name);
   else
@@ -568,7 +580,7 @@ static void github(Exporter *E) {
   line(E, 0, "jobs:");
   github_plan_job(E);
   for (int s = 0; s < E->p->nstages; s++)
-    if (E->exported[s]) github_stage_job(E, stage(E, s));
+    if (E->exported[s]) github_stage_job(E, s);
 }
 
 /* ---- GitLab CI ------------------------------------------------------------ */
@@ -945,6 +957,7 @@ char *export_pipeline(const Program *p, const ExportSpec *spec, char **err) {
   else gitlab(&E);
   free(E.runs);
   free(E.exported);
+  free(E.optional);
   if (E.err) {
     buf_free(&E.out);
     *err = E.err;
