@@ -24,7 +24,7 @@ static Value describe_env(Store *store, const Environment *e) {
   Value last;
   if (history_last_success(store, e->name, &last, &err)) {
     map_set(v, "version", last.kind == V_MAP ? value_retain(map_get(last, "version")) : V_NULL_VALUE);
-    if (last.kind == V_MAP && is_str(map_get(last, "url"))) /* only then: older readers see what they did */
+    if (last.kind == V_MAP && is_str(map_get(last, "url"))) /* only when recorded: the rest reads as before */
       map_set(v, "url", value_retain(map_get(last, "url")));
     value_release(last);
   }
