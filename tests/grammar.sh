@@ -101,6 +101,8 @@ accept	;stage a { ; let x = 1 ; } ;
 accept	stage a { sh "x"\n sh("x", env: {})\n sh """\n  y\n  """ }
 accept	on push "main" -> a\non push ["main", "release/*"] -> a, b\non pull_request "main" { types = ["closed"]; labels = ["x"] } -> a
 accept	on tag re"^v\\d+\\"" -> a\non manual(x: string, y: bool = false,) -> a\non schedule "0 3 * * *" -> a\non local -> a
+accept	on pull_request { types = ["opened", "labeled"] }\non pull_request "main" -> a\nstage a {\n  needs b\n  needs? c, d\n}
+reject	on push "main" { paths = ["a"] }
 reject	on pushh "main" -> a
 reject	on manual\n(x: string) -> a
 reject	on push(x: string) -> a

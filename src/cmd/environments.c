@@ -24,6 +24,8 @@ static Value describe_env(Store *store, const Environment *e) {
   Value last;
   if (history_last_success(store, e->name, &last, &err)) {
     map_set(v, "version", last.kind == V_MAP ? value_retain(map_get(last, "version")) : V_NULL_VALUE);
+    if (last.kind == V_MAP && is_str(map_get(last, "url"))) /* only when recorded: the rest reads as before */
+      map_set(v, "url", value_retain(map_get(last, "url")));
     value_release(last);
   }
   bool held = false;
@@ -43,8 +45,29 @@ static Value describe_env(Store *store, const Environment *e) {
   return v;
 }
 
+/* The URL an environment's last deploy recorded, safe on a terminal. */
+static void shown_url(Value e, Buf *b) {
+  Value url = map_get(e, "url");
+  terminal_text(is_str(url) ? str_chars(url) : "-", b);
+}
+
+/* The URL column's width; 0 (no column) when no deploy recorded a URL. */
+static int url_width(Value envs) {
+  int width = 0;
+  for (size_t i = 0; i < list_len(envs); i++) {
+    Buf b = {0};
+    if (is_str(map_get(list_get(envs, i), "url"))) shown_url(list_get(envs, i), &b);
+    if ((int)b.len > width) width = (int)b.len;
+    buf_free(&b);
+  }
+  return width;
+}
+
 static void print_table(Value envs) {
-  printf("%-16s %-10s %-20s %-24s %s\n", "ENVIRONMENT", "AFTER", "VERSION", "GATE", "LOCKED BY / INSTANCES");
+  int urls = url_width(envs);
+  printf("%-16s %-10s %-20s %-24s ", "ENVIRONMENT", "AFTER", "VERSION", "GATE");
+  if (urls) printf("%-*s ", urls, "URL");
+  puts("LOCKED BY / INSTANCES");
   for (size_t i = 0; i < list_len(envs); i++) {
     Value e = list_get(envs, i);
     Buf gate = {0}, extra = {0};
@@ -56,9 +79,15 @@ static void print_table(Value envs) {
     for (size_t k = 0; inst.kind == V_LIST && k < list_len(inst); k++)
       buf_printf(&extra, "%s%s", extra.len ? " " : "", str_chars(list_get(inst, k)));
     Value after = map_get(e, "after"), ver = map_get(e, "version");
-    printf("%-16s %-10s %-20s %-24s %s\n", str_chars(map_get(e, "name")),
-           after.kind == V_STRING ? str_chars(after) : "-", ver.kind == V_STRING ? str_chars(ver) : "-",
-           gate.len ? gate.data : "-", extra.len ? extra.data : "-");
+    printf("%-16s %-10s %-20s %-24s ", str_chars(map_get(e, "name")), after.kind == V_STRING ? str_chars(after) : "-",
+           ver.kind == V_STRING ? str_chars(ver) : "-", gate.len ? gate.data : "-");
+    if (urls) {
+      Buf shown = {0};
+      shown_url(e, &shown);
+      printf("%-*s ", urls, shown.data);
+      buf_free(&shown);
+    }
+    puts(extra.len ? extra.data : "-");
     buf_free(&gate);
     buf_free(&extra);
   }

@@ -25,9 +25,10 @@ typedef enum Format { FMT_DOT, FMT_MERMAID } Format;
 
 typedef enum GNodeKind { G_TRIGGER, G_STAGE, G_MATRIX, G_ENV, G_GATED_ENV } GNodeKind;
 
-/* needs: dependency -> dependent; deploys: stage -> environment;
- * after: earlier environment -> later; starts: trigger -> goal stage. */
-typedef enum GEdgeKind { E_STARTS, E_NEEDS, E_DEPLOYS, E_AFTER } GEdgeKind;
+/* needs: dependency -> dependent (optional: `needs?`, drawn dashed);
+ * deploys: stage -> environment; after: earlier environment -> later;
+ * starts: trigger -> goal stage. */
+typedef enum GEdgeKind { E_STARTS, E_NEEDS, E_DEPLOYS, E_AFTER, E_OPTIONAL } GEdgeKind;
 
 /* How a node is painted: one row per kind and per result of --run. The
  * name is the Mermaid class; `extra` is more Mermaid style. */
@@ -225,6 +226,12 @@ static void trigger_label(Buf *b, const Source *src, const Trigger *t) {
     buf_printf(b, "\n%s = ", s->as.bind.name);
     put_source(b, src, s->as.bind.value);
   }
+  for (int i = 0; t->defaults && i < t->defaults->settings.n; i++) { /* inherited */
+    const Node *s = t->defaults->settings.items[i];
+    if (settings_get(&t->settings, s->as.bind.name)) continue;
+    buf_printf(b, "\n%s = ", s->as.bind.name);
+    put_source(b, src, s->as.bind.value);
+  }
 }
 
 static void stage_label(Buf *b, const Source *src, const Stage *s) {
@@ -312,7 +319,8 @@ static void build_graph(Graph *g, const Program *p) {
     const char *to = make_id(g, "stage", s->name);
     for (int k = 0; k < s->needs->as.attr.nnames; k++) {
       const NameRef *r = &s->needs->as.attr.names[k];
-      if (nameset_has(&stages, r->name)) add_edge(g, E_NEEDS, make_id(g, "stage", r->name), to);
+      if (nameset_has(&stages, r->name))
+        add_edge(g, r->optional ? E_OPTIONAL : E_NEEDS, make_id(g, "stage", r->name), to);
     }
   }
   for (int i = 0; i < p->nstages; i++) {
@@ -439,7 +447,7 @@ void graph_svg(const Program *p, GraphPaint paint, void *ctx, Buf *b) {
              2 * SVG_MARGIN + ncols * (SVG_NODE_W + SVG_GAP_X) - SVG_GAP_X,
              2 * SVG_MARGIN + nrows * (SVG_NODE_H + SVG_GAP_Y) - SVG_GAP_Y);
   static const char *edge_class[] = {[E_STARTS] = "starts", [E_NEEDS] = "needs", [E_DEPLOYS] = "deploys",
-                                     [E_AFTER] = "after"};
+                                     [E_AFTER] = "after", [E_OPTIONAL] = "needs optional"};
   for (int e = 0; e < g.nedges; e++) {
     if (from[e] < 0 || to[e] < 0) continue;
     int x1 = X(from[e]) + SVG_NODE_W, y1 = Y(from[e]) + SVG_NODE_H / 2, x2 = X(to[e]), y2 = Y(to[e]) + SVG_NODE_H / 2;
@@ -478,7 +486,7 @@ static void emit_dot(const Graph *g, FILE *out) {
       [G_ENV] = "shape=hexagon", [G_GATED_ENV] = "shape=hexagon, peripheries=2"};
   static const char *style[] = {[E_STARTS] = " [style=bold]", [E_NEEDS] = "",
                                 [E_DEPLOYS] = " [style=dashed, label=\"deploys\"]",
-                                [E_AFTER] = " [label=\"after\"]"};
+                                [E_AFTER] = " [label=\"after\"]", [E_OPTIONAL] = " [style=dashed]"};
   fputs("digraph ", out);
   dot_quote(out, g->title ? g->title : "pipeline");
   fputs(" {\n  rankdir=LR;\n", out);
@@ -523,7 +531,7 @@ static void emit_mermaid(const Graph *g, FILE *out) {
   static const char *close[] = {[G_TRIGGER] = "\"]", [G_STAGE] = "\"]", [G_MATRIX] = "\"]]",
                                 [G_ENV] = "\"}}", [G_GATED_ENV] = "\"}}"};
   static const char *arrow[] = {[E_STARTS] = "==>", [E_NEEDS] = "-->",
-                                [E_DEPLOYS] = "-.->|deploys|", [E_AFTER] = "-->|after|"};
+                                [E_DEPLOYS] = "-.->|deploys|", [E_AFTER] = "-->|after|", [E_OPTIONAL] = "-.->"};
   if (g->title) {
     fputs("%% pipeline ", out);
     for (const char *s = g->title; *s; s++)

@@ -75,12 +75,20 @@ static char *approvers_text(Value deploy) {
   return buf_take(&b);
 }
 
+/* The URL column only when some deploy recorded a URL. */
+static bool any_url(Value deploys) {
+  for (size_t i = 0; i < list_len(deploys); i++)
+    if (is_str(map_get(list_get(deploys, i), "url"))) return true;
+  return false;
+}
+
 static void print_deploys(Value deploys) {
   Table t;
-  table_init(&t, 9);
+  bool urls = any_url(deploys);
+  table_init(&t, urls ? 10 : 9);
   const char *head[] = {"ENV",  "VERSION", "RUN",    "COMMIT", "ACTOR",
-                        "APPROVERS", "TIME", "RESULT", "ROLLBACK"};
-  for (int i = 0; i < 9; i++) table_cell(&t, head[i]);
+                        "APPROVERS", "TIME", "RESULT", "ROLLBACK", "URL"};
+  for (int i = 0; i < (urls ? 10 : 9); i++) table_cell(&t, head[i]);
   for (size_t i = 0; i < list_len(deploys); i++) {
     Value d = list_get(deploys, i);
     table_cell(&t, text_of(d, "env"));
@@ -96,6 +104,11 @@ static void print_deploys(Value deploys) {
     table_cell(&t, text_of(d, "result"));
     Value rb = map_get(d, "rollback");
     table_cell(&t, rb.kind == V_BOOL && rb.as.b ? "yes" : "no");
+    if (urls) {
+      Buf u = {0};
+      terminal_text(text_of(d, "url"), &u);
+      table_cell_take(&t, buf_take(&u));
+    }
   }
   table_print(&t, stdout);
   table_free(&t);

@@ -157,6 +157,18 @@ static void print_inputs(const Loaded *l) {
   }
 }
 
+/* `needs? x`: whether x is in this run, so the edge applies. */
+static void describe_optional_needs(const Program *p, const Scheduler *s, const Unit *u, Buf *line) {
+  const Node *needs = u->stage->needs;
+  for (int k = 0; needs && k < needs->as.attr.nnames; k++) {
+    const NameRef *r = &needs->as.attr.names[k];
+    if (!r->optional) continue;
+    int j = program_stage_index(p, r->name);
+    buf_printf(line, "%sneeds? %s: %s", line->len ? "; " : "", r->name,
+               j >= 0 && s->first_unit[j] >= 0 ? "in this run, waits for it" : "not in this run, ignored");
+  }
+}
+
 static void print_plan(const Loaded *l, Interp *I, Store *store, Scheduler *s) {
   Buf b = {0};
   event_describe(l->event, &b);
@@ -192,6 +204,7 @@ static void print_plan(const Loaded *l, Interp *I, Store *store, Scheduler *s) {
       buf_puts(&line, "; ");
       describe_env(I, l->prog, &s->units[u], &line);
     }
+    describe_optional_needs(l->prog, s, &s->units[u], &line);
     describe_when(I, &s->units[u], &line);
     describe_cache(I, l->prog, store, &s->units[u], &line);
     printf("  %2d. %-24s %s\n", u + 1, s->units[u].name, line.data ? line.data : "");

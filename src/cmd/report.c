@@ -263,7 +263,7 @@ static const char style[] =
     ".when{color:#666}tr.failed td{color:#a00}.status-succeeded{color:#2e7d32}.status-failed,"
     ".status-rejected,.status-crashed{color:#c62828}.status-waiting,.status-running{color:#b26a00}"
     ".graph{overflow-x:auto}svg text{font:12px sans-serif}svg text.sub{fill:#555;font-size:11px}"
-    ".edge{fill:none;stroke:#777;stroke-width:1.3}.edge.deploys{stroke-dasharray:5 3}.edge.starts{stroke-width:2.2}"
+    ".edge{fill:none;stroke:#777;stroke-width:1.3}.edge.deploys,.edge.optional{stroke-dasharray:5 3}.edge.starts{stroke-width:2.2}"
     ".node rect{stroke:#777;stroke-width:1.3;fill:#fff}.node.gate rect{stroke-width:3}"
     ".node.ok rect{fill:#d7f0da;stroke:#2e7d32}.node.failed rect{fill:#f8d4d4;stroke:#c62828}"
     ".node.waiting rect{fill:#fdebc8;stroke:#b26a00}.node.skipped rect{fill:#eee;stroke:#999}"

@@ -131,14 +131,28 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
 }
 
 /* An exported job (`rp run --only STAGE` inside GitHub Actions) hands the
- * stage's outputs to the jobs after it through $GITHUB_OUTPUT. */
+ * stage's outputs to the jobs after it through $GITHUB_OUTPUT; a deploy's
+ * URL, when the stage did not set `output url`, goes there as `url` too
+ * (the job's `environment: url:` reads it). */
 static void github_outputs(const Loaded *l, Interp *I) {
   const char *path = getenv("GITHUB_OUTPUT");
   if (!path || !*path) return;
   for (int k = 0; k < l->ngoals; k++) {
-    const char *stage = l->prog->stages[l->goals[k]]->as.stage->name;
+    const Stage *st = l->prog->stages[l->goals[k]]->as.stage;
+    const char *stage = st->name;
     char *skipped = NULL, *err = NULL;
-    if (!ci_write_outputs(path, interp_outputs(I, stage), interp_secrets(I), &skipped, &err)) {
+    Value outputs = value_retain(interp_outputs(I, stage));
+    char *url = st->environment && outputs.kind == V_MAP ? deploy_url(I, l->prog, stage_environment(st, V_NULL_VALUE), outputs) : NULL;
+    if (url && ci_url_linkable(url) && !map_has(outputs, "url")) {
+      Value with = map_copy(outputs);
+      map_set(with, "url", v_cstr(url));
+      value_release(outputs);
+      outputs = with;
+    }
+    free(url);
+    bool ok = ci_write_outputs(path, outputs, interp_secrets(I), &skipped, &err);
+    value_release(outputs);
+    if (!ok) {
       fprintf(stderr, "rp: %s\n", err);
       free(err);
     }

@@ -78,6 +78,20 @@ static void print_gate(const RunState *r) {
   buf_free(&since);
 }
 
+/* "deployed 1.2.3 to review → URL", for each deploy that recorded one. */
+static void print_deploy_urls(const RunState *r) {
+  for (size_t i = 0; i < r->nstages; i++) {
+    Value d = r->stages[i].deploy;
+    if (d.kind != V_MAP || !is_str(map_get(d, "url")) || !is_str(map_get(d, "env"))) continue;
+    Value url = map_get(d, "url"), ver = map_get(d, "version");
+    Buf b = {0};
+    buf_printf(&b, "deployed %s to %s → ", is_str(ver) ? str_chars(ver) : "", str_chars(map_get(d, "env")));
+    terminal_text(str_chars(url), &b);
+    puts(b.data);
+    buf_free(&b);
+  }
+}
+
 static void print_decisions(const RunState *r) {
   for (size_t i = 0; i < r->ndecisions; i++) {
     const Decision *d = &r->decisions[i];
@@ -121,6 +135,7 @@ int cmd_status(const Options *o) {
     print_header(&r);
     print_stages(&r);
     print_gate(&r);
+    print_deploy_urls(&r);
     print_decisions(&r);
     if (r.torn) puts("note: an incomplete last journal line was ignored");
   }

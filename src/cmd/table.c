@@ -44,6 +44,12 @@ int print_json_line(Value v) {
 
 void table_init(Table *t, size_t ncols) { *t = (Table){.ncols = ncols}; }
 
+void terminal_text(const char *s, Buf *out) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) buf_printf(out, "\\x%02x", (unsigned char)*s);
+    else buf_putc(out, *s);
+}
+
 void table_cell_take(Table *t, char *text) {
   if (!text || !*text) {
     free(text);

@@ -15,6 +15,9 @@ void format_local_time(int64_t ms, Buf *out);
 /* Like format_local_time, from a recorded "...Z" time; the text itself
  * when it does not parse, "-" when not a string. */
 void format_recorded_time(Value at, Buf *out);
+/* Text from a record (a URL from event data, say) for a terminal: each
+ * control character as \xNN, so that none can move the cursor or recolour. */
+void terminal_text(const char *s, Buf *out);
 /* Writes `v` as one line of JSON; EXIT_OK, or EXIT_FAIL when stdout fails. */
 int print_json_line(Value v);
 

@@ -302,6 +302,7 @@ void interp_set_output(Interp *I, OutputSink sink) { I->sink = sink; }
 static void remove_tempdirs(Interp *I);
 
 static Value environment_value(Interp *I, const Environment *env);
+static bool optionally_needed(const Program *p, const char *stage);
 
 static Value closure_new(const Node *fn, const Source *src, Scope *scope) {
   Closure *c = xcalloc(1, sizeof *c);
@@ -482,8 +483,12 @@ static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
   const Environment *env = program_environment(I->main, name);
   bool is_stage = program_stage_index(I->main, name) >= 0;
   Value outs = is_stage ? map_get(I->outputs, name) : V_NULL_VALUE;
-  if (is_stage && outs.kind == V_NULL && !env)
-    return FAIL_AT(id, "stage '%s' has not run: its outputs are not available", name);
+  if (is_stage && outs.kind == V_NULL && !env) {
+    if (!optionally_needed(I->main, name))
+      return FAIL_AT(id, "stage '%s' has not run: its outputs are not available", name);
+    *out = V_NULL_VALUE; /* `needs? lint` and lint is not in this run */
+    return true;
+  }
   if (env) {
     *out = environment_value(I, env);
     if (I->has_error) {
@@ -500,6 +505,16 @@ static bool lookup(Interp *I, Scope *scope, const Node *id, Value *out) {
     return true;
   }
   return FAIL_AT(id, "undefined variable '%s'", name);
+}
+
+/* Whether some stage names `stage` in a `needs?` line. */
+static bool optionally_needed(const Program *p, const char *stage) {
+  for (int i = 0; i < p->nstages; i++) {
+    const Node *needs = p->stages[i]->as.stage->needs;
+    for (int k = 0; needs && k < needs->as.attr.nnames; k++)
+      if (needs->as.attr.names[k].optional && !strcmp(needs->as.attr.names[k].name, stage)) return true;
+  }
+  return false;
 }
 
 /* An environment as a value: its settings, plus `name`. */

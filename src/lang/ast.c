@@ -98,6 +98,11 @@ Node *settings_get(const NodeList *settings, const char *key) {
   return NULL;
 }
 
+Node *trigger_setting(const Trigger *t, const char *key) {
+  Node *v = settings_get(&t->settings, key);
+  return v || !t->defaults ? v : settings_get(&t->defaults->settings, key);
+}
+
 int program_stage_index(const Program *p, const char *name) {
   for (int i = 0; i < p->nstages; i++)
     if (!strcmp(p->stages[i]->as.stage->name, name)) return i;
@@ -339,7 +344,7 @@ static void dump_node(const Node *n, Buf *b) {
     if (n->as.stmt.value) buf_putc(b, ' '), dump_node(n->as.stmt.value, b);
     break;
   case N_ATTR:
-    buf_printf(b, " %s", attr_name(n->as.attr.kind));
+    buf_printf(b, " %s%s", attr_name(n->as.attr.kind), n->as.attr.optional ? "?" : "");
     dump_names(n->as.attr.names, n->as.attr.nnames, b);
     if (n->as.attr.ref.name) buf_printf(b, " %s", n->as.attr.ref.name);
     dump_opt("value", n->as.attr.value, b);
@@ -361,6 +366,7 @@ static void dump_node(const Node *n, Buf *b) {
     if (t->has_inputs) dump_params(t->inputs, t->ninputs, b);
     dump_opt("filter", t->filter, b);
     dump_list(&t->settings, b);
+    if (t->is_defaults) break;
     buf_puts(b, " ->");
     dump_names(t->targets, t->ntargets, b);
     break;

@@ -40,6 +40,7 @@ typedef struct NodeList {
 typedef struct NameRef {
   const char *name;
   Pos pos;
+  bool optional; /* `needs? lint`: needed only when lint is in the run */
 } NameRef;
 
 /* One piece of a string literal: literal text or an interpolated `${expr}`. */
@@ -159,8 +160,10 @@ typedef struct Stage {
   const char *name;
   Pos name_pos;
   NodeList attrs; /* N_ATTR nodes in source order */
-  /* shortcuts into attrs (NULL when absent) */
-  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix; /* matrix: its first axis */
+  /* shortcuts into attrs (NULL when absent); `needs` holds the names of
+   * both a `needs` and a `needs?` line, in source order; `matrix` is the
+   * first axis */
+  Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
   Node *container, *services, *runs_on, *cache;
   Node *matrix_opts; /* matrix { include = .. exclude = .. fail_fast = .. max_parallel = .. } */
   Node *body; /* N_BLOCK of statements */
@@ -185,6 +188,10 @@ typedef struct Trigger {
   NodeList settings; /* N_SETTING: types, labels, paths, ... */
   NameRef *targets;
   int ntargets;
+  /* `on pull_request { types = [...] }`, no filter and no `->`: settings
+   * every trigger on that event inherits unless it sets them itself */
+  bool is_defaults;
+  const struct Trigger *defaults; /* those of this trigger's event, or NULL */
 } Trigger;
 
 struct Node {
@@ -264,6 +271,7 @@ struct Node {
       NameRef ref;      /* environment NAME; matrix: the variable */
       bool sequential;  /* matrix ... sequential */
       NodeList settings; /* matrix { ... }: N_SETTING items (ref.name is NULL) */
+      bool optional;    /* `needs?` */
     } attr;
     struct {
       const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */
@@ -300,7 +308,8 @@ typedef struct Program {
   Node **lets; int nlets;
   Node **fns; int nfns;
   Node **envs; int nenvs;
-  Node **triggers; int ntriggers;
+  Node **triggers; int ntriggers; /* the ones with `->` */
+  Node **trigger_defaults; int ntrigger_defaults; /* `on EVENT { settings }` */
   Node **stages; int nstages;
   Comment *comments; int ncomments;
 } Program;
@@ -312,6 +321,8 @@ Node *node_new(Program *p, NodeKind k, Pos pos);
 const char *node_kind_name(NodeKind k);
 /* The value of `key = ...` in a settings list, or NULL. */
 Node *settings_get(const NodeList *settings, const char *key);
+/* A trigger's setting: its own, else its event's defaults', else NULL. */
+Node *trigger_setting(const Trigger *t, const char *key);
 /* The index in p->stages of the stage called `name`, or -1. */
 int program_stage_index(const Program *p, const char *name);
 /* The environment called `name`, or NULL. */

@@ -193,6 +193,8 @@ typedef struct Checker {
   int nlocals, caplocals;
   StageInfo *cur_stage; /* inside a stage */
   bool in_fn;
+  bool has_optional;     /* some stage has a `needs?` line */
+  const Node *coalesced; /* the left side of the `??` being checked */
   /* graph search scratch */
   uint32_t *stamp;
   uint32_t stamp_now;
@@ -443,6 +445,7 @@ typedef struct Target {
 } Target;
 
 static bool stage_reaches(Checker *c, int from, int to);
+static bool needs_surely(Checker *c, int from, int to);
 
 /* `STAGE.NAME`: the reader must need STAGE (transitively), and STAGE must
  * have `output NAME` somewhere in its body. */
@@ -473,6 +476,10 @@ static void check_output_read(Checker *c, Node *member, int si) {
   if (!stage_reaches(c, reader, si))
     diag_error(c->d, c->src, member->pos, "stage '%s' reads '%s.%s' but does not need '%s'",
                c->cur_stage->st->name, s->st->name, name, s->st->name);
+  else if (c->has_optional && member != c->coalesced && !needs_surely(c, reader, si))
+    diag_add(c->d, DIAG_WARNING, c->src, member->pos, member->end - member->pos.off,
+             "'%s.%s' is null when '%s' is not in the run (it is only an optional need): write '%s.%s ?? DEFAULT'",
+             s->st->name, name, s->st->name, s->st->name, name);
 }
 
 /* exactly the fields event detection sets */
@@ -775,10 +782,14 @@ static void check_expr(Checker *c, Node *n) {
   }
   case N_CALL: check_call(c, n); break;
   case N_UNARY: check_expr(c, n->as.op.a); break;
-  case N_BINARY:
+  case N_BINARY: {
+    const Node *outer = c->coalesced;
+    if (n->as.op.op == OP_COALESCE) c->coalesced = n->as.op.a;
     check_expr(c, n->as.op.a);
+    c->coalesced = outer;
     check_expr(c, n->as.op.b);
     break;
+  }
   case N_TERNARY:
     check_expr(c, n->as.ternary.cond);
     check_expr(c, n->as.ternary.then);
@@ -1049,6 +1060,7 @@ static void resolve_needs(Checker *c) {
     uint32_t now = ++c->stamp_now; /* spots a stage named twice in O(needs) */
     for (int k = 0; k < s->nneeds; k++) {
       NameRef *r = &s->need_refs[k];
+      c->has_optional |= r->optional;
       s->needs[k] = stage_index(c, r->name);
       if (s->needs[k] >= 0) {
         if (c->stamp[s->needs[k]] == now)
@@ -1192,6 +1204,26 @@ static bool stage_reaches(Checker *c, int from, int to) {
   const uint8_t *bits = needed_by(c, to);
   if (bits) return bits[from >> 3] & (1u << (from & 7));
   return needs_search(c, from, to, INT_MAX, &complete);
+}
+
+/* Whether `from` needs `to` through plain `needs` only, so `to` is in
+ * every run `from` is in (reads of optional needs are rare: no cache). */
+static bool needs_surely(Checker *c, int from, int to) {
+  uint32_t now = ++c->stamp_now;
+  int top = 0;
+  c->stack[top++] = from;
+  c->stamp[from] = now;
+  while (top > 0) {
+    StageInfo *v = &c->si[c->stack[--top]];
+    for (int k = 0; k < v->nneeds; k++) {
+      int w = v->needs[k];
+      if (w < 0 || v->need_refs[k].optional || c->stamp[w] == now) continue;
+      if (w == to) return true;
+      c->stamp[w] = now;
+      c->stack[top++] = w;
+    }
+  }
+  return false;
 }
 
 /* `after` links each environment to at most one other: walk each chain
@@ -1521,7 +1553,31 @@ static void check_trigger_setting(Checker *c, Trigger *t, Node *set) {
   }
 }
 
+/* `on EVENT { settings }`: the same settings as on a trigger, one block
+ * per event, and some trigger on that event to inherit them. */
+static void check_trigger_defaults(Checker *c) {
+  for (int i = 0; i < c->p->ntrigger_defaults; i++) {
+    const Node *n = c->p->trigger_defaults[i];
+    Trigger *t = n->as.trigger;
+    const char *ev = event_kind_name(t->event);
+    for (int k = 0; k < t->settings.n; k++)
+      if (t->settings.items[k]->kind == N_SETTING) check_trigger_setting(c, t, t->settings.items[k]);
+    const Node *first = NULL, *user = NULL;
+    for (int j = 0; j < i && !first; j++)
+      if (c->p->trigger_defaults[j]->as.trigger->event == t->event) first = c->p->trigger_defaults[j];
+    for (int j = 0; j < c->p->ntriggers && !user; j++)
+      if (c->p->triggers[j]->as.trigger->event == t->event) user = c->p->triggers[j];
+    if (first)
+      diag_add(c->d, DIAG_ERROR, c->src, t->event_pos, (uint32_t)strlen(ev),
+               "the settings of 'on %s' are already given on line %u; merge the two blocks", ev, first->pos.line);
+    else if (!user)
+      diag_add(c->d, DIAG_WARNING, c->src, t->event_pos, (uint32_t)strlen(ev),
+               "settings for 'on %s', but no trigger 'on %s ... -> STAGE' to inherit them", ev, ev);
+  }
+}
+
 static void check_triggers(Checker *c) {
+  check_trigger_defaults(c);
   for (int i = 0; i < c->p->ntriggers; i++) {
     Trigger *t = c->p->triggers[i]->as.trigger;
     check_expr(c, t->filter);

@@ -688,7 +688,7 @@ static Doc *expr_stmt(Fmt *F, const Node *e) {
 
 static Doc *attr_doc(Fmt *F, const Node *n) {
   AttrKind k = n->as.attr.kind;
-  Doc *d = textf(F, "%s ", attr_name(k));
+  Doc *d = textf(F, "%s%s ", attr_name(k), n->as.attr.optional ? "?" : "");
   /* `when (a || b) && c` on one line is a call of `when`: the value goes
    * on the next line, where it stays an attribute */
   const Node *v = n->as.attr.value;
@@ -762,6 +762,8 @@ static Doc *trigger_doc(Fmt *F, const Node *n) {
   if (t->settings.n) {
     const Node *last = t->settings.items[t->settings.n - 1];
     d = CAT3(F, d, text(F, " "), block_list(F, &t->settings, n->pos.off, close_after(F, last->end), true));
+  } else if (t->is_defaults) {
+    d = CAT2(F, d, text(F, " {}"));
   }
   if (t->ntargets) d = CAT3(F, d, text(F, " -> "), names(F, t->targets, t->ntargets));
   return d;

@@ -859,7 +859,12 @@ static Node *parse_trigger(Parser *P) {
     tr->filter = parse_primary(P);
     if (!tr->filter) return NULL;
   }
-  if (at(P, T_LBRACE)) tr->settings = parse_items(P, setting_item, NULL);
+  bool braces = at(P, T_LBRACE);
+  if (braces) tr->settings = parse_items(P, setting_item, NULL);
+  if (braces && !tr->filter && !tr->has_inputs && !at(P, T_ARROW)) {
+    tr->is_defaults = true;
+    return finish(P, n);
+  }
   if (!expect(P, T_ARROW, "'->' and the stages this event starts")) return NULL;
   TEMP_VEC(NameRef, targets);
   do {
@@ -873,6 +878,26 @@ static Node *parse_trigger(Parser *P) {
   return finish(P, n);
 }
 
+/* Moves `on EVENT { settings }` blocks out of p->triggers (every pass
+ * that reads triggers wants the ones that start stages) and links each
+ * trigger to the first block of its event; rp check reports the rest. */
+static void split_trigger_defaults(Program *p) {
+  int kept = 0;
+  for (int i = 0; i < p->ntriggers; i++) p->ntrigger_defaults += p->triggers[i]->as.trigger->is_defaults;
+  if (!p->ntrigger_defaults) return;
+  p->trigger_defaults = arena_alloc(&p->arena, sizeof(Node *) * (size_t)p->ntrigger_defaults);
+  for (int i = 0, d = 0; i < p->ntriggers; i++) {
+    if (p->triggers[i]->as.trigger->is_defaults) p->trigger_defaults[d++] = p->triggers[i];
+    else p->triggers[kept++] = p->triggers[i];
+  }
+  p->ntriggers = kept;
+  for (int i = 0; i < p->ntriggers; i++) {
+    Trigger *t = p->triggers[i]->as.trigger;
+    for (int d = p->ntrigger_defaults - 1; d >= 0; d--)
+      if (p->trigger_defaults[d]->as.trigger->event == t->event) t->defaults = p->trigger_defaults[d]->as.trigger;
+  }
+}
+
 static int attr_lookup(const Parser *P, Token t) {
   for (int k = 0; k < ATTR__COUNT; k++)
     if (is_ident(P, t, attr_name(k))) return k;
@@ -882,7 +907,23 @@ static int attr_lookup(const Parser *P, Token t) {
 typedef struct StageCtx {
   Stage *stage;
   bool in_statements; /* a statement has been seen: attributes must come first */
+  bool had_needs[2];  /* a `needs` line, a `needs?` line */
 } StageCtx;
+
+/* A stage's `needs` and `needs?` lines as one list of names (the order
+ * they are written), so every later pass reads one node; `fmt` keeps the
+ * lines themselves from Stage.attrs. */
+static Node *merge_needs(Parser *P, Node *had, Node *line) {
+  if (!had) return line;
+  Node *m = new_node(P, N_ATTR, had->pos);
+  m->as.attr.kind = ATTR_NEEDS;
+  m->as.attr.nnames = had->as.attr.nnames + line->as.attr.nnames;
+  m->as.attr.names = arena_alloc(&P->p->arena, sizeof(NameRef) * (size_t)(m->as.attr.nnames + 1));
+  memcpy(m->as.attr.names, had->as.attr.names, sizeof(NameRef) * (size_t)had->as.attr.nnames);
+  memcpy(m->as.attr.names + had->as.attr.nnames, line->as.attr.names, sizeof(NameRef) * (size_t)line->as.attr.nnames);
+  m->end = line->end;
+  return m;
+}
 
 static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   Stage *st = sc->stage;
@@ -900,27 +941,33 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   /* several `matrix x in [..]` lines are the axes of one matrix; its
    * settings come in one `matrix { ... }` */
   bool opts = kind == ATTR_MATRIX && at(P, T_LBRACE) && !P->cur.nl_before;
+  bool optional = kind == ATTR_NEEDS && at(P, T_QUESTION);
   if (opts) slot[kind] = &st->matrix_opts;
-  if (*slot[kind] && (kind != ATTR_MATRIX || opts)) {
-    error_at(P, t, "stage '%s' has more than one '%s%s'", st->name, attr_name(kind), opts ? " { }" : "");
+  if (kind == ATTR_NEEDS ? sc->had_needs[optional] : *slot[kind] && (kind != ATTR_MATRIX || opts)) {
+    error_at(P, t, "stage '%s' has more than one '%s%s'", st->name, attr_name(kind), opts ? " { }" : optional ? "?" : "");
     return NULL;
   }
-  if (!*slot[kind]) *slot[kind] = n;
+  if (kind != ATTR_NEEDS && !*slot[kind]) *slot[kind] = n;
   if (opts) {
     n->as.attr.settings = parse_items(P, setting_item, NULL);
     return P->panic ? NULL : finish(P, n);
   }
   switch (kind) {
   case ATTR_NEEDS: {
+    sc->had_needs[optional] = true;
+    n->as.attr.optional = optional;
+    if (optional) advance(P);
     TEMP_VEC(NameRef, names);
     do {
-      NameRef r;
+      NameRef r = {0};
       r.name = take_name(P, &r.pos, "a stage name after 'needs'");
       if (!r.name) break;
+      r.optional = optional;
       VEC_PUSH(names, names_n, names_cap, r);
     } while (accept(P, T_COMMA));
     n->as.attr.nnames = names_n;
     n->as.attr.names = FINISH_VEC(P, names);
+    st->needs = merge_needs(P, st->needs, n);
     break;
   }
   case ATTR_ENVIRONMENT:
@@ -1008,7 +1055,7 @@ static Node *parse_stage(Parser *P) {
   n->as.stage = st;
   st->name = take_name(P, &st->name_pos, "a stage name");
   if (!st->name) return NULL;
-  StageCtx sc = {st, false};
+  StageCtx sc = {st, false, {false, false}};
   Node *body = new_node(P, N_BLOCK, P->cur.pos);
   body->as.list = parse_items(P, stage_item, &sc);
   st->body = finish(P, body);
@@ -1170,6 +1217,7 @@ Program *parse_program(Source *src, Diags *diags) {
     for (int i = 0; i < decls_n; i++)
       if (decls[i]->kind == kinds[k]) (*lists[k])[(*counts[k])++] = decls[i];
   }
+  split_trigger_defaults(p);
   p->decls.n = decls_n;
   p->decls.items = to_arena(&P, decls, (size_t)decls_n, sizeof *decls);
   p->comments = to_arena(&P, p->comments, (size_t)p->ncomments, sizeof *p->comments);

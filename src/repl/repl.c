@@ -312,7 +312,8 @@ static void print_needs(const Stage *st) {
   if (!st->needs) return;
   fputs(" needs ", stdout);
   for (int k = 0; k < st->needs->as.attr.nnames; k++)
-    printf("%s%s", k ? ", " : "", st->needs->as.attr.names[k].name);
+    printf("%s%s%s", k ? ", " : "", st->needs->as.attr.names[k].name,
+           st->needs->as.attr.names[k].optional ? "?" : ""); /* `needs? lint` shows as lint? */
 }
 
 static void cmd_stages(Repl *R) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,10 +116,41 @@ void ci_markdown_text(Buf *b, const char *s) {
     if (*s == '<') buf_puts(b, "&lt;");
     else if (*s == '>') buf_puts(b, "&gt;");
     else if (*s == '&') buf_puts(b, "&amp;");
-    else if (*s == '\n' || *s == '\r' || *s == '\t') buf_putc(b, ' ');
+    else if ((unsigned char)*s < 0x20 || *s == 0x7f) buf_putc(b, ' '); /* a line break, or a terminal escape in GitLab's log */
     else if (strchr("\\`*_[]|#!~", *s)) buf_putc(b, '\\'), buf_putc(b, *s);
     else buf_putc(b, *s);
   }
+}
+
+bool ci_url_linkable(const char *url) {
+  size_t scheme = !strncasecmp(url, "https://", 8) ? 8 : !strncasecmp(url, "http://", 7) ? 7 : 0;
+  if (!scheme || !url[scheme]) return false;
+  for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+    if (*p <= 0x20 || *p == 0x7f) return false;
+  return true;
+}
+
+void ci_markdown_url(Buf *b, const char *url) {
+  if (!ci_url_linkable(url)) {
+    ci_markdown_text(b, url);
+    return;
+  }
+  buf_putc(b, '[');
+  ci_markdown_text(b, url);
+  buf_puts(b, "](");
+  for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+    if (*p >= 0x80 || strchr("()<>[]\\`\"'|*_", *p)) buf_printf(b, "%%%02X", *p);
+    else buf_putc(b, (char)*p);
+  buf_putc(b, ')');
+}
+
+bool ci_write_environment_url(const char *url, char **err) {
+  if (ci_runner() != CI_GITLAB || !ci_url_linkable(url) || strncasecmp(url, "https://", 8)) return true;
+  FILE *f = fopen(CI_ENVIRONMENT_FILE, "w");
+  bool ok = f && fprintf(f, "RP_ENVIRONMENT_ADDRESS=%s\n", url + 8) > 0;
+  if (f && fclose(f) != 0) ok = false;
+  if (!ok) *err = xasprintf("cannot write %s: %s", CI_ENVIRONMENT_FILE, strerror(errno));
+  return ok;
 }
 
 /* ---- $GITHUB_OUTPUT ---- */

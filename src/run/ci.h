@@ -39,8 +39,23 @@ void ci_group_open(Buf *b, CiRunner ci, int index, const char *stage);
 void ci_group_close(Buf *b, CiRunner ci, int index, const char *stage);
 
 /* Markdown: a table cell's text with what Markdown or HTML would read
- * escaped, on one line. */
+ * escaped, on one line, control characters as blanks. */
 void ci_markdown_text(Buf *b, const char *s);
+/* Whether `url` is an http(s) URL with no control character or blank:
+ * only such a URL is made a link or handed to the CI engine. */
+bool ci_url_linkable(const char *url);
+/* A deploy's URL in a Markdown cell: a link when linkable (its target
+ * percent-encoded where Markdown would end or change it), else text. */
+void ci_markdown_url(Buf *b, const char *url);
+
+/* In GitLab CI a deploy's https URL goes to this dotenv file, without its
+ * scheme, as RP_ENVIRONMENT_ADDRESS=HOST/PATH, which the exported job's
+ * `environment: url: https://$RP_ENVIRONMENT_ADDRESS` reads (artifacts:
+ * reports: dotenv; GitLab's schema wants the url to look like a URI). */
+#define CI_ENVIRONMENT_FILE "rp-environment.env"
+/* Writes it there inside GitLab CI for a linkable https URL; elsewhere,
+ * or for another URL, does nothing. */
+bool ci_write_environment_url(const char *url, char **err);
 
 /* Appends the outputs of a stage (a map) to the $GITHUB_OUTPUT file, each
  * as NAME<<DELIMITER lines: a string as it is, any other value as JSON. A

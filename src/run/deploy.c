@@ -12,6 +12,7 @@
 #include "core/pattern.h"
 #include "run/approval.h"
 #include "run/cache.h"
+#include "run/ci.h"
 #include "run/history.h"
 #include "run/rollback.h"
 #include "run/state.h"
@@ -598,6 +599,27 @@ static Value approvers(RunCtx *c, const char *env) {
   return out;
 }
 
+static char *url_text(Interp *I, Value v) {
+  if (v.kind != V_STRING || value_is_secret(v) || secrets_held_by(interp_secrets(I), v)) return NULL;
+  return xstrdup(str_chars(v));
+}
+
+char *deploy_url(Interp *I, const Program *p, const char *env_name, Value outputs) {
+  Value own = outputs.kind == V_MAP ? map_get(outputs, "url") : V_NULL_VALUE;
+  if (own.kind != V_NULL) return url_text(I, own);
+  const Environment *env = env_name ? program_environment(p, env_name) : NULL;
+  const Node *setting = env ? settings_get(&env->items, "url") : NULL;
+  Value v;
+  if (!setting) return NULL;
+  if (!interp_eval(I, NULL, setting, &v)) { /* the stage ran: its URL is only shown */
+    interp_clear_error(I);
+    return NULL;
+  }
+  char *url = url_text(I, v);
+  value_release(v);
+  return url;
+}
+
 /* The history entry of the deploy unit i ran (a new map). */
 static Value deploy_entry(RunCtx *c, Unit *u, int i, bool ok) {
   const char *env = stage_environment(u->stage, u->vars);
@@ -606,10 +628,12 @@ static Value deploy_entry(RunCtx *c, Unit *u, int i, bool ok) {
   for (size_t k = 0; k < list_len(who); k++) names[k] = str_chars(list_get(who, k));
   Value sha = map_get(c->event, "sha");
   Value outputs = rollback_outputs_to_record(c->I, c->prog, u->stage);
+  char *url = deploy_url(c->I, c->prog, stage_environment(u->stage, u->vars), u->outputs);
   Deploy d = {c->targets[i], c->versions[i], c->journal->run_id, sha.kind == V_STRING ? str_chars(sha) : NULL, c->actor,
               names, list_len(who), 0, ok, c->rollback_env && !strcmp(c->rollback_env, env), c->force_promotion,
-              outputs};
+              outputs, url};
   Value entry = history_entry(&d);
+  free(url);
   free(names);
   value_release(who);
   value_release(outputs);
@@ -696,14 +720,17 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   if (ok && deploy.kind == V_MAP) ok = kept(c, s, history_append(c->store, deploy, &err), &err);
   if (ok && deploy.kind == V_MAP) record_deploy(s, u, deploy);
   if (ok) record_cache(c, s, u, i);
-  value_release(deploy);
+  Value url = deploy.kind == V_MAP ? map_get(deploy, "url") : V_NULL_VALUE;
   const char *bound = stage_environment(u->stage, u->vars);
   const Environment *env = bound ? program_environment(c->prog, bound) : NULL;
   if (ok && env && ran && u->status == STAGE_OK) {
-    if (!c->dry_run && s->rep) report_deploy(s->rep, u->name, c->targets[i], c->versions[i]);
+    if (!c->dry_run && s->rep)
+      report_deploy(s->rep, u->name, c->targets[i], c->versions[i], is_str(url) ? str_chars(url) : NULL);
+    if (!c->dry_run && is_str(url)) kept(c, s, ci_write_environment_url(str_chars(url), &err), &err);
     if (!c->dry_run) kept(c, s, record_ephemeral(c, env, c->versions[i], &err), &err);
     else if (c->versions[i]) remember_dry_deploy(c, env->name, c->versions[i]);
   }
+  value_release(deploy);
   store_unlock(c->store, &c->locks[i]);
 }
 

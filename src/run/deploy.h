@@ -59,6 +59,12 @@ bool gate_may_approve(const Environment *env, const char *run_actor, const char 
  * of string literals, so they are read without evaluating anything. */
 Value gate_reviewers(const Environment *env);
 
+/* Where a deploy of `st` is reached, evaluated now, in this run: the
+ * stage's `output url` when its `outputs` hold one, else its environment's
+ * `url` setting (`"https://pr-${event.pr.number}.example.com"`); NULL when
+ * neither gives a string that holds no secret. Malloc'd. */
+char *deploy_url(Interp *I, const Program *p, const char *env, Value outputs);
+
 /* Ephemeral environments (`ephemeral = true`, such as one per pull
  * request) are tracked per instance in STATE/ephemeral/ENV.ndjson: a deploy
  * makes its instance active, the same stage run for a closed pull request

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "core/util.h"
+#include "run/ci.h"
 #include "run/matrix.h"
 
 /* A list of distinct strings, each with the node it came from (for errors). */
@@ -37,6 +38,7 @@ typedef struct Exporter {
   char *err;      /* the first problem; the rest of the output is dropped */
   bool *runs;     /* runs[t * nstages + s]: trigger t starts stage s */
   bool *exported; /* per stage: some exported trigger starts it */
+  char *optional; /* per stage: 0 not known yet, 1 no, 2 a `needs?` at or above it */
 } Exporter;
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -189,12 +191,28 @@ static void key_block(Exporter *E, int indent, const char *key, const char *text
 
 /* ---- what each trigger starts ---------------------------------------- */
 
+/* A stage and what it needs; `needs?` adds nothing (run/sched.c). */
 static void mark(const Program *p, int s, bool *set) {
   if (s < 0 || set[s]) return;
   set[s] = true;
   const Stage *st = p->stages[s]->as.stage;
   for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++)
-    mark(p, program_stage_index(p, st->needs->as.attr.names[k].name), set);
+    if (!st->needs->as.attr.names[k].optional) mark(p, program_stage_index(p, st->needs->as.attr.names[k].name), set);
+}
+
+/* Whether stage s or one it needs (transitively) has a `needs?`: on
+ * GitHub a skipped job skips every job below it whose `if:` has no status
+ * function, not only those that need it directly. */
+static bool optional_above(Exporter *E, int s) {
+  if (s < 0) return false;
+  if (E->optional[s]) return E->optional[s] == 2;
+  E->optional[s] = 1; /* a cycle is rp check's to report */
+  const Stage *st = E->p->stages[s]->as.stage;
+  bool yes = false;
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames && !yes; k++)
+    yes = st->needs->as.attr.names[k].optional || optional_above(E, program_stage_index(E->p, st->needs->as.attr.names[k].name));
+  E->optional[s] = yes ? 2 : 1;
+  return yes;
 }
 
 static const Trigger *trigger(const Exporter *E, int t) { return E->p->triggers[t]->as.trigger; }
@@ -203,7 +221,7 @@ static const Stage *stage(const Exporter *E, int s) { return E->p->stages[s]->as
 /* The pull request types a trigger fires on (its `types`, else the default). */
 static void pr_types(const Trigger *t, Items *out) {
   bool whole;
-  plains(settings_get(&t->settings, "types"), out, &whole);
+  plains(trigger_setting(t, "types"), out, &whole);
   if (out->n) return;
   const char *def[] = {"opened", "synchronize", "reopened"};
   for (int i = 0; i < 3; i++) items_add(out, def[i], NULL);
@@ -230,6 +248,7 @@ static void plan_triggers(Exporter *E) {
   int ns = E->p->nstages, nt = E->p->ntriggers;
   E->runs = xcalloc((size_t)(nt * ns) + 1, sizeof *E->runs);
   E->exported = xcalloc((size_t)ns + 1, sizeof *E->exported);
+  E->optional = xcalloc((size_t)ns + 1, 1);
   for (int t = 0; t < nt; t++) {
     const Trigger *tr = trigger(E, t);
     bool *set = &E->runs[t * ns];
@@ -282,13 +301,37 @@ static const Environment *stage_env(const Exporter *E, const Stage *st) {
   return name && !stage_matrix_axis(st, name) ? program_environment(E->p, name) : NULL;
 }
 
-/* environment: {name, url}; a url written with ${...} is rp's to
- * compute at run time, so only a plain one is exported. */
+static void find_url_output(void *found, const Node *n) {
+  if (n->kind == N_OUTPUT && !strcmp(n->as.bind.name, "url")) *(bool *)found = true;
+}
+
+/* Whether the deploy URL of st is known only when it runs: the stage sets
+ * `output url`, or its environment's `url` is not a plain string. */
+static bool dynamic_url(const Exporter *E, const Stage *st) {
+  const Environment *env = stage_env(E, st);
+  if (!env) return false;
+  bool found = false;
+  ast_walk(st->body, find_url_output, &found);
+  const Node *urlnode = settings_get(&env->items, "url");
+  char *url = plain(urlnode);
+  found |= urlnode && !url;
+  free(url);
+  return found;
+}
+
+/* environment: {name, url}: a plain url as it is; one rp computes at run
+ * time comes from the job's rp step, on GitHub as its output `url`
+ * ($GITHUB_OUTPUT), on GitLab from the dotenv report it writes. */
 static void environment(Exporter *E, int indent, const Stage *st) {
   const Environment *env = stage_env(E, st);
   if (!env) return;
   line(E, indent, "environment:");
   key_value(E, indent + 2, "name", env->name, st->environment);
+  if (dynamic_url(E, st)) {
+    line(E, indent + 2, E->spec->engine == EXPORT_GITHUB ? "url: ${{ steps.rp.outputs.url }}"
+                                                        : "url: https://$RP_ENVIRONMENT_ADDRESS");
+    return;
+  }
   const Node *urlnode = settings_get(&env->items, "url");
   char *url = plain(urlnode);
   if (url) key_value(E, indent + 2, "url", url, urlnode);
@@ -579,14 +622,21 @@ static void github_matrix_step(Exporter *E, const Stage *st, MatrixShape shape) 
   line(E, 10, "RP_MATRIX: ${{ toJSON(matrix) }}");
 }
 
-static void github_stage_job(Exporter *E, const Stage *st) {
+static void github_stage_job(Exporter *E, int s) {
+  const Stage *st = stage(E, s);
   line(E, 2, "%s:", st->name);
   Items needs = {0};
   items_add(&needs, "rp-plan", NULL);
   for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) items_add(&needs, st->needs->as.attr.names[k].name, NULL);
   key_list(E, 4, "needs", &needs);
   items_free(&needs);
-  line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
+  /* GitHub has no optional needs: a job whose needs include a skipped one
+   * is skipped too unless its `if:` has a status function of its own */
+  if (optional_above(E, s))
+    line(E, 4, "if: ${{ !cancelled() && !failure() && contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s') }}",
+         st->name);
+  else
+    line(E, 4, "if: contains(fromJSON(needs.rp-plan.outputs.plan).stages, '%s')", st->name);
   Items values = {0};
   Matrix m;
   MatrixShape shape = matrix_shape(st, &values, &m);
@@ -598,6 +648,7 @@ static void github_stage_job(Exporter *E, const Stage *st) {
   char *only = only_arg(st, matrix), *cmd = run_command(E, only, "github-$GITHUB_RUN_ID");
   if (matrix) github_matrix_step(E, st, shape);
   else line(E, 6, "- name: rp run --only %s", st->name);
+  if (dynamic_url(E, st)) line(E, 8, "id: rp");
   key_block(E, 8, "run", cmd);
   free(cmd);
   free(only);
@@ -628,7 +679,7 @@ static void github(Exporter *E) {
   line(E, 0, "jobs:");
   github_plan_job(E);
   for (int s = 0; s < E->p->nstages; s++)
-    if (E->exported[s]) github_stage_job(E, stage(E, s));
+    if (E->exported[s]) github_stage_job(E, s);
 }
 
 /* ---- GitLab CI ------------------------------------------------------------ */
@@ -726,7 +777,7 @@ static char *gitlab_if(Exporter *E, const Trigger *t) {
     filter_rule(E, &b, "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", t->filter);
     Items labels = {0};
     bool whole;
-    plains(settings_get(&t->settings, "labels"), &labels, &whole);
+    plains(trigger_setting(t, "labels"), &labels, &whole);
     for (int i = 0; i < labels.n; i++) {
       buf_puts(&b, " && $CI_MERGE_REQUEST_LABELS =~ /(^|,)");
       for (const char *c = labels.v[i].s; *c; c++) regex_char(&b, *c);
@@ -755,7 +806,7 @@ static void gitlab_rules(Exporter *E, int s, bool manual) {
     free(cond);
     Items paths = {0};
     bool whole;
-    plains(settings_get(&tr->settings, "paths"), &paths, &whole);
+    plains(trigger_setting(tr, "paths"), &paths, &whole);
     if (paths.n) key_list(E, 6, "changes", &paths);
     items_free(&paths);
     if (manual) line(E, 6, "when: manual");
@@ -773,16 +824,28 @@ static char *gitlab_job(const char *stage_name) {
   return xstrdup(stage_name);
 }
 
+/* `needs? lint` is `{job: lint, optional: true}`: GitLab leaves it out
+ * when no rule puts lint in the pipeline. */
 static void gitlab_needs(Exporter *E, const Stage *st, const char *extra) {
-  Items needs = {0};
-  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
-    char *job = gitlab_job(st->needs->as.attr.names[k].name);
-    items_add(&needs, job, NULL);
+  Buf b = {0};
+  const NameRef *names = st->needs ? st->needs->as.attr.names : NULL;
+  int n = st->needs ? st->needs->as.attr.nnames : 0;
+  for (int k = 0; k < n; k++) {
+    bool again = false;
+    for (int j = 0; j < k; j++) again |= !strcmp(names[j].name, names[k].name);
+    if (again) continue;
+    char *job = gitlab_job(names[k].name), *v = scalar(E, job, NULL);
+    buf_printf(&b, names[k].optional ? "%s{job: %s, optional: true}" : "%s%s", b.len ? ", " : "", v);
+    free(v);
     free(job);
   }
-  if (extra) items_add(&needs, extra, NULL);
-  key_list(E, 2, "needs", &needs);
-  items_free(&needs);
+  if (extra) {
+    char *v = scalar(E, extra, NULL);
+    buf_printf(&b, "%s%s", b.len ? ", " : "", v);
+    free(v);
+  }
+  line(E, 2, "needs: [%s]", b.data ? b.data : "");
+  buf_free(&b);
 }
 
 /* Manual inputs reach `rp run` as --input from variables the "Run
@@ -931,6 +994,11 @@ static void gitlab_stage_job(Exporter *E, int s) {
   gitlab_needs(E, st, approve);
   gitlab_rules(E, s, false);
   gitlab_common(E, st);
+  if (dynamic_url(E, st)) {
+    line(E, 2, "artifacts:");
+    line(E, 4, "reports:");
+    line(E, 6, "dotenv: %s", CI_ENVIRONMENT_FILE);
+  }
   Items values = {0};
   Matrix m;
   bool matrix = matrix_shape(st, &values, &m) != MX_NONE;
@@ -994,6 +1062,7 @@ char *export_pipeline(const Program *p, const ExportSpec *spec, char **err) {
   else gitlab(&E);
   free(E.runs);
   free(E.exported);
+  free(E.optional);
   if (E.err) {
     buf_free(&E.out);
     *err = E.err;

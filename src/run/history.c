@@ -25,6 +25,7 @@ Value history_entry(const Deploy *d) {
   map_set(r, "rollback", v_bool(d->rollback));
   if (d->forced_reason) map_set(r, "forced_reason", v_cstr(d->forced_reason));
   if (d->outputs.kind != V_NULL) map_set(r, "outputs", value_retain(d->outputs));
+  if (d->url) map_set(r, "url", v_cstr(d->url));
   return r;
 }
 

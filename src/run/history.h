@@ -3,7 +3,7 @@
  * STATE/history/<ENV>.ndjson: one JSON object per deploy, appended as the
  * journal is (durable when history_record returns; see state.h):
  *   {env, version, run, commit, actor, approvers: [..], at,
- *    result: "succeeded"|"failed", rollback: bool, forced_reason?,
+ *    result: "succeeded"|"failed", rollback: bool, forced_reason?, url?,
  *    outputs?: {STAGE: outputs} (what the stage read: run/rollback.h)}
  * Queries read the file afresh and return entries as maps (new references).
  * A torn last line is ignored, as in journals. */
@@ -26,6 +26,7 @@ typedef struct Deploy {
   bool rollback;
   const char *forced_reason; /* NULL: the key is left out */
   Value outputs;             /* borrowed; null: the key is left out */
+  const char *url;           /* where the deploy is reached (deploy_url); NULL: left out */
 } Deploy;
 
 /* One deploy as its history line (a new map). The journal keeps a copy

@@ -59,6 +59,7 @@ void report_free(Reporter *r) {
     free(r->stages[i].err_file);
     free(r->stages[i].env);
     free(r->stages[i].version);
+    free(r->stages[i].url);
     free(r->stages[i].gate);
     buf_free(&r->stages[i].log);
     buf_free(&r->stages[i].out);
@@ -456,10 +457,11 @@ static void set_text(char **field, const char *text) {
   *field = text ? xstrdup(text) : NULL;
 }
 
-void report_deploy(Reporter *r, const char *stage, const char *env, const char *version) {
+void report_deploy(Reporter *r, const char *stage, const char *env, const char *version, const char *url) {
   StageReport *s = report_stage(r, stage);
   set_text(&s->env, env);
   set_text(&s->version, version);
+  set_text(&s->url, url);
 }
 
 /* In CI, where nobody answers on a terminal, one line says what to do
@@ -497,15 +499,19 @@ static void summary_markdown(const Reporter *r, const char *status, double secs,
     deploys += s->env && s->status == STAGE_OK;
     gates += s->gate && s->status == STAGE_WAITING;
   }
-  if (deploys) buf_puts(b, "\n#### Deploys\n\n| environment | version | stage |\n|---|---|---|\n");
+  if (deploys) buf_puts(b, "\n#### Deploys\n\n| environment | version | stage | url |\n|---|---|---|---|\n");
   for (int i = 0; deploys && i < r->nstages; i++) {
     const StageReport *s = &r->stages[i];
     const char *cells[] = {s->env, s->version ? s->version : "", s->name};
     for (int k = 0; k < 3 && s->env && s->status == STAGE_OK; k++) {
       buf_puts(b, "| ");
       ci_markdown_text(b, cells[k]);
-      buf_puts(b, k < 2 ? " " : " |\n");
+      buf_putc(b, ' ');
     }
+    if (!s->env || s->status != STAGE_OK) continue;
+    buf_puts(b, "| ");
+    ci_markdown_url(b, s->url ? s->url : "");
+    buf_puts(b, " |\n");
   }
   if (gates) buf_puts(b, "\n#### Waiting for approval\n\n");
   for (int i = 0; gates && i < r->nstages; i++) {

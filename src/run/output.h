@@ -26,7 +26,7 @@ typedef struct StageReport {
   unsigned err_line, err_col;
   Buf log;        /* the end of its log, for junit (bounded: the tail holds the error) */
   Buf out, err;   /* the same by stream: junit's system-out and system-err */
-  char *env, *version; /* what it deployed, for the CI summary */
+  char *env, *version, *url; /* what it deployed and where it is reached, for the CI summary */
   char *gate;     /* the environment whose approval it waits for */
   double since;   /* when it started, for the status line */
 } StageReport;
@@ -84,7 +84,7 @@ void report_hide_status(Reporter *r);
 void report_stage_finished(Reporter *r, const char *stage, StageStatus status, double secs, const char *reason,
                            const RtError *err);
 /* For the CI summary: a deploy that ran, and a gate a stage waits at. */
-void report_deploy(Reporter *r, const char *stage, const char *env, const char *version);
+void report_deploy(Reporter *r, const char *stage, const char *env, const char *version, const char *url);
 void report_gate(Reporter *r, const char *stage, const char *env, const char *version);
 void report_run_finished(Reporter *r, int exit_code);
 /* What --json events carry as "schema": raised when a field changes

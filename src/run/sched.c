@@ -164,16 +164,38 @@ typedef struct Planning {
   Value picks; /* stage name -> the instances named (a list of texts), or true: all */
   char *state;
   int *stack, *next; /* the path being planned, and the next need of each */
+  char *in_run;      /* 1: a goal or something a goal needs (`needs?` aside) */
 } Planning;
-
-static int need_index(const Planning *p, const Stage *st, int k) {
-  Value i = map_get(p->index, st->needs->as.attr.names[k].name);
-  return i.kind == V_INT ? (int)i.as.i : -1;
-}
 
 static int stage_nneeds(const Scheduler *s, const Stage *st) {
   return st->needs && !s->only ? st->needs->as.attr.nnames : 0;
 }
+
+#define NEED_SKIPPED (-2) /* `needs? x` where x is not in the run */
+
+static int need_index(const Planning *p, const Stage *st, int k) {
+  const NameRef *r = &st->needs->as.attr.names[k];
+  Value i = map_get(p->index, r->name);
+  if (i.kind != V_INT) return -1;
+  return r->optional && !p->in_run[i.as.i] ? NEED_SKIPPED : (int)i.as.i;
+}
+
+/* The stages of this run: the goals and, transitively, what they need;
+ * an optional need never adds a stage, it only orders the ones there. */
+static void mark_in_run(const Scheduler *s, Planning *p, const int *goals, int ngoals) {
+  int top = 0;
+  for (int i = 0; i < ngoals; i++)
+    if (!p->in_run[goals[i]]) p->in_run[goals[i]] = 1, p->stack[top++] = goals[i];
+  while (top > 0) {
+    const Stage *st = s->prog->stages[p->stack[--top]]->as.stage;
+    for (int k = 0; k < stage_nneeds(s, st); k++) {
+      Value i = map_get(p->index, st->needs->as.attr.names[k].name);
+      if (i.kind == V_INT && !st->needs->as.attr.names[k].optional && !p->in_run[i.as.i])
+        p->in_run[i.as.i] = 1, p->stack[top++] = (int)i.as.i;
+    }
+  }
+}
+
 
 /* Stage `idx`, its needs all planned: its units, each needing every unit
  * of every stage it needs. */
@@ -185,7 +207,9 @@ static bool plan_units(Scheduler *s, Planning *p, int idx) {
   p->state[idx] = 2;
   for (int u = first; u < s->n; u++)
     for (int k = 0; k < nneeds; k++) {
-      int dep = s->first_unit[need_index(p, st, k)];
+      int j = need_index(p, st, k);
+      if (j == NEED_SKIPPED) continue;
+      int dep = s->first_unit[j];
       for (int j = dep, end = units_end(s, dep); j < end; j++) unit_need(&s->units[u], j);
     }
   return true;
@@ -206,6 +230,7 @@ static bool plan_goal(Scheduler *s, Planning *p, int goal) {
       continue;
     }
     int k = p->next[depth - 1]++, j = need_index(p, st, k);
+    if (j == NEED_SKIPPED) continue;
     if (j < 0) {
       fprintf(stderr, "rp: stage '%s' needs unknown stage '%s'\n", st->name, st->needs->as.attr.names[k].name);
       return false;
@@ -240,7 +265,7 @@ static void pick_instances(const Scheduler *s, Planning *p, const int *goals, in
 bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
   int n = s->prog->nstages;
   Planning p = {v_map(), v_map(), xcalloc((size_t)n + 1, 1), xcalloc((size_t)n + 1, sizeof(int)),
-                xcalloc((size_t)n + 1, sizeof(int))};
+                xcalloc((size_t)n + 1, sizeof(int)), xcalloc((size_t)n + 1, 1)};
   for (int i = 0; i < n; i++) {
     const char *name = s->prog->stages[i]->as.stage->name;
     if (!map_has(p.index, name)) map_set(p.index, name, v_int(i));
@@ -249,6 +274,7 @@ bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
   s->first_unit = xcalloc((size_t)n + 1, sizeof *s->first_unit);
   for (int i = 0; i < n; i++) s->first_unit[i] = -1;
   pick_instances(s, &p, goals, ngoals);
+  mark_in_run(s, &p, goals, ngoals);
   bool ok = true;
   for (int i = 0; i < ngoals && ok; i++) ok = plan_goal(s, &p, goals[i]);
   value_release(p.index);
@@ -256,6 +282,7 @@ bool sched_plan(Scheduler *s, const int *goals, int ngoals) {
   free(p.state);
   free(p.stack);
   free(p.next);
+  free(p.in_run);
   return ok;
 }
 

@@ -93,7 +93,7 @@ static int filter_match(const Node *f, const char *subject, char **err) {
 /* The strings of a setting written as "x" or ["x", "y"]; NULL-terminated,
  * malloc'd with the strings. Sets *bad for a value that is not literal. */
 static char **setting_strings(const Trigger *t, const char *key, bool *bad) {
-  const Node *v = settings_get(&t->settings, key);
+  const Node *v = trigger_setting(t, key);
   *bad = false;
   if (!v) return NULL;
   int n = v->kind == N_LIST ? v->as.list.n : 1;
@@ -122,7 +122,7 @@ static void show_strings(char *const *list, Buf *b) {
   buf_putc(b, ']');
 }
 
-bool trigger_has_paths(const Trigger *t) { return settings_get(&t->settings, "paths") != NULL; }
+bool trigger_has_paths(const Trigger *t) { return trigger_setting(t, "paths") != NULL; }
 
 /* ---- the filter of each event kind ---- */
 
