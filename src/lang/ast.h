@@ -111,6 +111,7 @@ typedef enum NodeKind {
   N_TRIGGER,
   N_STAGE,
   N_POST, /* `post { success {..} failure {..} always {..} }` */
+  N_CONCURRENCY, /* `concurrency "GROUP" { cancel_in_progress = true }`: a declaration, or a stage attribute's value */
   N__COUNT
 } NodeKind;
 
@@ -137,6 +138,7 @@ typedef enum AttrKind {
   ATTR_SERVICES,  /* containers started before it, reachable by name */
   ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
   ATTR_CACHE,   /* a key: a successful earlier run with the same key stands for this one */
+  ATTR_CONCURRENCY, /* its value is an N_CONCURRENCY node */
   ATTR__COUNT
 } AttrKind;
 
@@ -161,7 +163,7 @@ typedef struct Stage {
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
   Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
-  Node *container, *services, *runs_on, *cache;
+  Node *container, *services, *runs_on, *cache, *concurrency;
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;
@@ -272,6 +274,10 @@ struct Node {
     NameRef after;      /* N_AFTER */
     NodeList settings;  /* N_APPROVAL: N_SETTING items */
     struct {
+      Node *group;       /* the group's name, a string expression */
+      NodeList settings; /* N_SETTING: cancel_in_progress */
+    } conc;             /* N_CONCURRENCY */
+    struct {
       Node *success, *failure, *always; /* N_BLOCK or NULL */
     } post;
     Environment *env;   /* N_ENVIRONMENT */
@@ -293,6 +299,7 @@ typedef struct Program {
   NodeList decls; /* every top-level declaration, in source order */
   const char *name; /* from `pipeline "name"`, or NULL */
   const Node *state; /* `state "SPEC"`: where its state lives (run/store.h), or NULL */
+  const Node *concurrency; /* the pipeline's N_CONCURRENCY (run/group.h), or NULL */
   /* by kind, in source order: pointers to nodes in decls */
   Node **imports; int nimports;
   Node **lets; int nlets;
