@@ -230,10 +230,17 @@ bool journal_run_finished(Journal *j, const char *status, char **err) {
   return append_taken(j, r, err);
 }
 
+bool journal_run_cancelled(Journal *j, const char *reason, char **err) {
+  Value r = record("run_finished");
+  map_set(r, "status", v_cstr("cancelled"));
+  map_set(r, "reason", v_cstr(reason));
+  return append_taken(j, r, err);
+}
+
 /* ---- replay ---- */
 
-static const char *const status_names[] = {"running", "succeeded", "failed",
-                                           "waiting", "rejected",  "crashed"};
+static const char *const status_names[] = {"running",  "succeeded", "failed",
+                                           "waiting",  "rejected",  "crashed", "cancelled"};
 
 const char *run_status_name(RunStatus s) { return status_names[s]; }
 
@@ -363,7 +370,7 @@ const Decision *run_state_gate_decision(const RunState *r) {
 }
 
 static RunStatus finished_status(const char *s) {
-  for (int i = RUN_RUNNING; i <= RUN_CRASHED; i++)
+  for (int i = RUN_RUNNING; i <= RUN_CANCELLED; i++)
     if (s && strcmp(s, status_names[i]) == 0) return (RunStatus)i;
   return RUN_FAILED;
 }
@@ -407,6 +414,8 @@ bool journal_replay(Store *store, const char *run_id, RunState *out, char **err)
       free(finished);
       finished = NULL;
       out->finished_ms = 0;
+      free(out->reason);
+      out->reason = NULL;
     }
     else if (field_is(rec, "kind", "stage_started")) apply_stage(out, rec, false, &stages_cap);
     else if (field_is(rec, "kind", "stage_finished")) apply_stage(out, rec, true, &stages_cap);
@@ -418,6 +427,8 @@ bool journal_replay(Store *store, const char *run_id, RunState *out, char **err)
       finished = field(rec, "status");
       if (!finished) finished = xstrdup("failed");
       out->finished_ms = time_field(rec, "at");
+      free(out->reason);
+      out->reason = field(rec, "reason");
     }
   }
   settle_status(out, store, finished);
@@ -444,6 +455,7 @@ Value run_state_to_value(const RunState *r) {
   map_set(v, "event", value_retain(r->event));
   map_set(v, "started", time_or_null(r->started_ms));
   map_set(v, "finished", time_or_null(r->finished_ms));
+  if (r->reason) map_set(v, "reason", v_cstr(r->reason));
   Value stages = v_map();
   for (size_t i = 0; i < r->nstages; i++) {
     const StageState *s = &r->stages[i];
@@ -488,6 +500,7 @@ Value run_state_to_value(const RunState *r) {
 
 void run_state_free(RunState *r) {
   free(r->id);
+  free(r->reason);
   free(r->pipeline);
   free(r->file);
   free(r->actor);
@@ -541,6 +554,7 @@ bool journal_list(Store *store, RunSummary **out, size_t *n, char **err) {
                     .event = is_str(kind) ? xstrdup(str_chars(kind)) : NULL,
                     .status = r.status,
                     .dry_run = r.dry_run,
+                    .reason = r.reason ? xstrdup(r.reason) : NULL,
                     .started_ms = r.started_ms,
                     .duration_ms = r.finished_ms && r.started_ms ? r.finished_ms - r.started_ms : -1};
     VEC_PUSH(*out, *n, cap, s);
@@ -555,6 +569,7 @@ void run_summaries_free(RunSummary *runs, size_t n) {
   for (size_t i = 0; i < n; i++) {
     free(runs[i].id);
     free(runs[i].event);
+    free(runs[i].reason);
   }
   free(runs);
 }
