@@ -7,7 +7,8 @@
 #     gone), its journal says it was cancelled and by whom, the newer runs;
 #  2. without: the newer run waits until the first ends, and a third run
 #     arriving meanwhile replaces the waiting one, which ends cancelled;
-#  3. a stage's group: the deploy stages of two runs take turns.
+#  3. a stage's group: the deploy stages of two runs take turns;
+#  4. two jobs of one run (--run-id) are one member: neither cancels the other.
 # RP_TEST_STATE=git (tests/git-state-concurrency.sh) runs it on a git remote.
 set -u
 : "${RP:?RP must name the rp binary}"
@@ -35,6 +36,16 @@ EOF
 concurrency "queue-\${event.branch}"
 on push "main" -> work
 stage work {
+  $stage
+}
+EOF
+  cat > "$tmp/$m/jobs.rp" <<EOF
+concurrency "jobs-\${event.branch}" { cancel_in_progress = true }
+on push "main" -> one, two
+stage one {
+  $stage
+}
+stage two {
   $stage
 }
 EOF
@@ -142,6 +153,17 @@ wait_file "$ctl/e.pid" "E's deploy starts once D's ended"
 touch "$ctl/e.go"
 rc_is e 0
 [ "$(cat "$ctl/order")" = "$(printf 'd\nd-done\ne\ne-done')" ] || { fail "order of 3: $(cat "$ctl/order")"; }
+
+# 4. jobs of one run: the second joins, cancelling nothing
+rm -f "$ctl"/*
+rp_on m1 j1 -f jobs.rp --only one --run-id jobs-1
+wait_file "$ctl/j1.pid" "the first job starts"
+rp_on m2 j2 -f jobs.rp --only two --run-id jobs-1
+wait_file "$ctl/j2.pid" "the second job starts beside the first"
+touch "$ctl/j1.go" "$ctl/j2.go"
+rc_is j1 0
+rc_is j2 0
+state_cat runs jobs-1 | grep -q cancelled && { fail "a job of the run cancelled another"; state_cat runs jobs-1; }
 
 [ $fails -eq 0 ] || exit 1
 echo "concurrency: ok (${RP_TEST_STATE:-dir})"
