@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/codec.h"
+#include "run/journal.h"
 #include "run/sched.h"
 
 /* A group's name is the pipeline's (its branch part attacker-chosen); its
@@ -140,17 +141,6 @@ static Member *replay(Value records, size_t *n) {
   return ms;
 }
 
-/* Whether a process still drives `run` (holds its owner lock or lease). */
-static bool run_alive(Store *store, const char *run) {
-  bool held = false;
-  LockHolder h;
-  char *err = NULL;
-  if (store_holder(store, SLOCK_OWNER, run, &held, &h, &err)) lock_holder_free(&h);
-  else held = true; /* unknown: keep waiting rather than run beside it */
-  free(err);
-  return held;
-}
-
 /* A member whose run nobody drives any more left without saying so. */
 static bool write_off(Group *g, const Member *m, char **err) {
   Value r = record(g, "left", m->id, m->run);
@@ -173,7 +163,8 @@ GroupTurn group_turn(Group *g, char **who, char **err) {
   }
   for (Member *m = ms; t == GROUP_GO && me && m < me; m++) {
     if (!m->inside) continue;
-    if (strcmp(m->run, g->run) && !run_alive(g->store, m->run)) {
+    /* a state that cannot tell: wait rather than run beside it */
+    if (strcmp(m->run, g->run) && !journal_owner_alive(g->store, m->run, true)) {
       if (!write_off(g, m, err)) t = GROUP_ERROR;
       continue;
     }

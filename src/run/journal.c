@@ -375,12 +375,12 @@ static RunStatus finished_status(const char *s) {
   return RUN_FAILED;
 }
 
-/* Whether some process owns the run (holds its owner lock). */
-static bool owner_alive(Store *store, const char *run_id) {
+bool journal_owner_alive(Store *store, const char *run_id, bool if_unknown) {
   bool held = false;
   LockHolder h;
   char *err = NULL;
   if (store_holder(store, SLOCK_OWNER, run_id, &held, &h, &err)) lock_holder_free(&h);
+  else held = if_unknown;
   free(err);
   return held;
 }
@@ -389,7 +389,7 @@ static void settle_status(RunState *r, Store *store, const char *finished) {
   if (finished) r->status = finished_status(finished);
   else if (gate_rejected(r)) r->status = RUN_REJECTED;
   else if (r->gate) r->status = RUN_WAITING;
-  else if (owner_alive(store, r->id)) r->status = RUN_RUNNING;
+  else if (journal_owner_alive(store, r->id, false)) r->status = RUN_RUNNING;
   else r->status = RUN_CRASHED;
 }
 

@@ -107,6 +107,10 @@ bool journal_lock_decisions(FileLock *l, Store *store, const char *run_id, char 
 
 /* ---- reading ---- */
 
+/* Whether some process owns run_id (holds its owner lock or lease);
+ * `if_unknown` when the state cannot tell. */
+bool journal_owner_alive(Store *store, const char *run_id, bool if_unknown);
+
 typedef enum RunStatus {
   RUN_RUNNING,   /* its owner is alive */
   RUN_SUCCEEDED,
