@@ -118,6 +118,8 @@ rc_is b 0
 grep -q "^$A  push   cancelled" "$tmp/runs.out" || { fail "rp runs does not show A cancelled"; cat "$tmp/runs.out"; }
 (cd "$tmp/m1" && HOME=$tmp/m1 XDG_CACHE_HOME=$tmp/m1/cache "$RP" status "$A" -f cancel.rp) > "$tmp/status.out"
 grep -q "cancelled by run $B (concurrency group deploy-main)" "$tmp/status.out" || { fail "rp status does not say by whom"; cat "$tmp/status.out"; }
+(cd "$tmp/m1" && HOME=$tmp/m1 XDG_CACHE_HOME=$tmp/m1/cache "$RP" resume "$A" -f cancel.rp) > "$tmp/resume.out" 2>&1
+[ $? -eq 2 ] && grep -q "has finished (cancelled)" "$tmp/resume.out" || { fail "rp resume of a cancelled run"; cat "$tmp/resume.out"; }
 [ "$(cat "$ctl/order")" = "$(printf 'a\nb\nb-done')" ] || { fail "order of 1: $(cat "$ctl/order")"; }
 
 # 2. queueing: C replaces the waiting B; A, then C

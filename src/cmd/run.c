@@ -330,7 +330,8 @@ int cmd_resume(const Options *o) {
   }
   /* rejected only by a decision that does not count (written by hand): it still waits */
   if (r.status == RUN_REJECTED) pipeline_review_decisions(&r, ro.sel.file);
-  if (r.status == RUN_SUCCEEDED || r.status == RUN_FAILED || r.status == RUN_REJECTED) {
+  if (r.status == RUN_SUCCEEDED || r.status == RUN_FAILED || r.status == RUN_REJECTED ||
+      r.status == RUN_CANCELLED) {
     fprintf(stderr, "rp: run %s has finished (%s): nothing to resume\n", run, run_status_name(r.status));
     goto out;
   }
