@@ -74,6 +74,9 @@ reject	stage a {\n matrix\n { max_parallel = 2 }\n}
 accept	stage a { runs_on ["self-hosted", "gpu"]\n timeout 1m\n sh "x" }
 reject	stage a { timeout [1]\n runs_on "x" }
 accept	stage a { runs_on "x"\n runs_on(1) }
+accept	concurrency "d-${event.branch}" { cancel_in_progress = true }\nstage a { concurrency "x"\n sh "x" }
+accept	stage a { concurrency "x" { cancel_in_progress = false }\n concurrency = 1 }
+reject	stage a { sh "x"\n concurrency "x" }
 accept	stage a { cache git.tree_sha("src") + "v1"\n sh "x" }
 accept	stage a { cache = 1\n cache.x = 2 }
 reject	stage a { sh "x"\n cache "k" }

@@ -116,13 +116,15 @@ static int finish_run(Reporter *rep, Journal *j, Scheduler *s, RunCtx *c, int fa
   int waiting = sched_waiting(s);
   const char *status = c->rejected ? "rejected" : failed ? "failed" : waiting ? NULL : "succeeded";
   char *err = NULL;
-  if (status && !journal_run_finished(j, status, &err)) {
+  if (c->cancelled ? !journal_run_cancelled(j, c->cancelled, &err) : status && !journal_run_finished(j, status, &err)) {
     fprintf(stderr, "rp: %s\n", err);
     free(err);
   }
   /* --to-gate at gates that are all open: nothing waits for a decision */
   bool decided = waiting && waiting == c->open_gates;
-  int rc = failed || c->rejected ? EXIT_FAIL : waiting && !decided ? EXIT_PAUSED : EXIT_OK;
+  int rc = failed || c->rejected || c->cancelled ? EXIT_FAIL : waiting && !decided ? EXIT_PAUSED : EXIT_OK;
+  rep->cancelled = c->cancelled != NULL;
+  if (c->cancelled && rep->mode != OUT_JSON) printf("run %s: %s\n", j->run_id, c->cancelled);
   report_run_finished(rep, rc);
   if (rc == EXIT_PAUSED && rep->mode != OUT_JSON)
     printf("run %s is waiting for approval; after  rp approve %s ENV --as NAME  continue it with  rp resume %s\n",
@@ -213,6 +215,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool starts, bo
   if (lw) c.lock_wait_ms = atoll(lw) * 1000; /* seconds */
   deploy_attach(&c, &s);
   int rc = EXIT_USAGE;
+  Group group = {0};
   if (sched_plan(&s, l->goals, l->ngoals)) {
     report_run_started(&rep, l->prog->name, l->event);
     if (!l->ngoals && rep.mode != OUT_JSON) {
@@ -221,7 +224,8 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool starts, bo
       printf("no trigger starts a stage for this event (%s)\n", b.data ? b.data : "");
       buf_free(&b);
     }
-    rc = finish_run(&rep, j, &s, &c, sched_run(&s));
+    GroupTurn turn = deploy_enter_group(&c, &group);
+    rc = turn == GROUP_ERROR ? EXIT_FAIL : finish_run(&rep, j, &s, &c, turn == GROUP_GO ? sched_run(&s) : 0);
     if (rep.mode == OUT_GITHUB && r->sel.only) github_outputs(l, I);
     char *err = NULL;
     if (o->junit && !report_write_junit(&rep, o->junit, &err)) {
@@ -231,6 +235,7 @@ static int execute(RunOptions *r, Journal *j, RunState *resumed, bool starts, bo
   }
   sched_free(&s);
   deploy_release(&c);
+  group_free(&group);
   report_free(&rep);
   interp_free(I);
   return rc;
@@ -358,7 +363,8 @@ int cmd_resume(const Options *o) {
   }
   /* rejected only by a decision that does not count (written by hand): it still waits */
   if (r.status == RUN_REJECTED) pipeline_review_decisions(&r, ro.sel.file);
-  if (r.status == RUN_SUCCEEDED || r.status == RUN_FAILED || r.status == RUN_REJECTED) {
+  if (r.status == RUN_SUCCEEDED || r.status == RUN_FAILED || r.status == RUN_REJECTED ||
+      r.status == RUN_CANCELLED) {
     fprintf(stderr, "rp: run %s has finished (%s): nothing to resume\n", run, run_status_name(r.status));
     goto out;
   }

@@ -19,6 +19,7 @@ static Value runs_to_value(const RunSummary *runs, size_t n) {
     map_set(m, "started", runs[i].started_ms ? v_str_take(state_format_time(runs[i].started_ms)) : v_null());
     map_set(m, "duration_ms", runs[i].duration_ms >= 0 ? v_int(runs[i].duration_ms) : v_null());
     map_set(m, "dry_run", v_bool(runs[i].dry_run));
+    if (runs[i].reason) map_set(m, "reason", v_cstr(runs[i].reason));
     list_push(list, m);
   }
   return list;

@@ -32,6 +32,7 @@ static void print_header(const RunState *r) {
     buf_putc(&b, ')');
     printf("  finished  %s\n", b.data);
   }
+  if (r->reason) printf("  why       %s\n", r->reason);
   buf_free(&b);
 }
 

@@ -62,7 +62,7 @@ const char *node_kind_name(NodeKind k) {
       [N_FAIL] = "fail", [N_RETURN] = "return", [N_SETTING] = "setting", [N_ATTR] = "attribute",
       [N_PIPELINE] = "pipeline", [N_STATE] = "state", [N_IMPORT] = "import", [N_FN] = "fn",
       [N_ENVIRONMENT] = "environment", [N_AFTER] = "after", [N_APPROVAL] = "approval",
-      [N_TRIGGER] = "on", [N_STAGE] = "stage", [N_POST] = "post"};
+      [N_TRIGGER] = "on", [N_STAGE] = "stage", [N_POST] = "post", [N_CONCURRENCY] = "concurrency"};
   return k < N__COUNT && names[k] ? names[k] : "?";
 }
 
@@ -75,7 +75,7 @@ const char *op_text(Op op) {
 const char *attr_name(AttrKind k) {
   static const char *t[ATTR__COUNT] = {"needs", "when", "environment", "version",
                                        "timeout", "retry", "matrix", "container", "services",
-                                       "runs_on", "cache"};
+                                       "runs_on", "cache", "concurrency"};
   return t[k];
 }
 
@@ -384,6 +384,11 @@ static void dump_node(const Node *n, Buf *b) {
     dump_opt("success", n->as.post.success, b);
     dump_opt("failure", n->as.post.failure, b);
     dump_opt("always", n->as.post.always, b);
+    break;
+  case N_CONCURRENCY:
+    buf_putc(b, ' ');
+    dump_node(n->as.conc.group, b);
+    dump_list(&n->as.conc.settings, b);
     break;
   case N__COUNT: break;
   }

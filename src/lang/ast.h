@@ -112,6 +112,7 @@ typedef enum NodeKind {
   N_TRIGGER,
   N_STAGE,
   N_POST, /* `post { success {..} failure {..} always {..} }` */
+  N_CONCURRENCY, /* `concurrency "GROUP" { cancel_in_progress = true }`: a declaration, or a stage attribute's value */
   N__COUNT
 } NodeKind;
 
@@ -138,6 +139,7 @@ typedef enum AttrKind {
   ATTR_SERVICES,  /* containers started before it, reachable by name */
   ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
   ATTR_CACHE,   /* a key: a successful earlier run with the same key stands for this one */
+  ATTR_CONCURRENCY, /* its value is an N_CONCURRENCY node */
   ATTR__COUNT
 } AttrKind;
 
@@ -164,7 +166,7 @@ typedef struct Stage {
    * both a `needs` and a `needs?` line, in source order; `matrix` is the
    * first axis */
   Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
-  Node *container, *services, *runs_on, *cache;
+  Node *container, *services, *runs_on, *cache, *concurrency;
   Node *matrix_opts; /* matrix { include = .. exclude = .. fail_fast = .. max_parallel = .. } */
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
@@ -282,6 +284,10 @@ struct Node {
     NameRef after;      /* N_AFTER */
     NodeList settings;  /* N_APPROVAL: N_SETTING items */
     struct {
+      Node *group;       /* the group's name, a string expression */
+      NodeList settings; /* N_SETTING: cancel_in_progress */
+    } conc;             /* N_CONCURRENCY */
+    struct {
       Node *success, *failure, *always; /* N_BLOCK or NULL */
     } post;
     Environment *env;   /* N_ENVIRONMENT */
@@ -303,6 +309,7 @@ typedef struct Program {
   NodeList decls; /* every top-level declaration, in source order */
   const char *name; /* from `pipeline "name"`, or NULL */
   const Node *state; /* `state "SPEC"`: where its state lives (run/store.h), or NULL */
+  const Node *concurrency; /* the pipeline's N_CONCURRENCY (run/group.h), or NULL */
   /* by kind, in source order: pointers to nodes in decls */
   Node **imports; int nimports;
   Node **lets; int nlets;

@@ -1771,6 +1771,68 @@ static void check_matrix_envs(Checker *c, const Stage *st, const Node *values) {
   }
 }
 
+/* What a concurrency group may read: it is named before the pipeline's
+ * values exist (at the run's start; a stage's when it is about to start),
+ * so only the event, the environment and literals, and in a stage its
+ * matrix value and its needs' outputs. The first other read, or NULL. */
+static const Node *group_reads_other(Checker *c, const Node *n, const Stage *st) {
+  if (!n) return NULL;
+  const Node *bad = NULL;
+  switch (n->kind) {
+  case N_IDENT: {
+    const char *x = n->as.ident.name;
+    bool ok = !strcmp(x, "event") || !strcmp(x, "env") ||
+              (st && (stage_matrix_axis(st, x) || stage_index(c, x) >= 0));
+    return ok ? NULL : n;
+  }
+  case N_STRING:
+    for (int i = 0; i < n->as.str.n && !bad; i++) bad = group_reads_other(c, n->as.str.parts[i].expr, st);
+    return bad;
+  case N_LIST:
+    for (int i = 0; i < n->as.list.n && !bad; i++) bad = group_reads_other(c, n->as.list.items[i], st);
+    return bad;
+  case N_MEMBER: return group_reads_other(c, n->as.member.object, st);
+  case N_INDEX:
+    bad = group_reads_other(c, n->as.index.object, st);
+    return bad ? bad : group_reads_other(c, n->as.index.index, st);
+  case N_CALL: /* methods only: a function's or a primitive's name is an identifier it reads */
+    bad = group_reads_other(c, n->as.call.callee, st);
+    for (int i = 0; i < n->as.call.nargs && !bad; i++) bad = group_reads_other(c, n->as.call.args[i].value, st);
+    return bad;
+  case N_UNARY: return group_reads_other(c, n->as.op.a, st);
+  case N_BINARY:
+    bad = group_reads_other(c, n->as.op.a, st);
+    return bad ? bad : group_reads_other(c, n->as.op.b, st);
+  case N_TERNARY:
+    bad = group_reads_other(c, n->as.ternary.cond, st);
+    if (!bad) bad = group_reads_other(c, n->as.ternary.then, st);
+    return bad ? bad : group_reads_other(c, n->as.ternary.els, st);
+  case N_NULL: case N_BOOL: case N_INT: case N_FLOAT: case N_DURATION: case N_REGEX: return NULL;
+  default: return n; /* maps, lambdas, sh */
+  }
+}
+
+/* `concurrency "deploy-${event.branch}" { cancel_in_progress = true }`
+ * (doc/language.md): on the pipeline (st NULL) or on stage st. */
+static void check_concurrency(Checker *c, Node *n, const Stage *st) {
+  if (!n) return;
+  check_expr(c, n->as.conc.group);
+  const Node *bad = group_reads_other(c, n->as.conc.group, st);
+  if (bad)
+    diag_error(c->d, c->src, bad->pos,
+               "a concurrency group may read only event, env and literals%s: it is named before anything runs",
+               st ? ", the stage's matrix value and its needs' outputs" : "");
+  for (int i = 0; i < n->as.conc.settings.n; i++) {
+    const Node *s = n->as.conc.settings.items[i];
+    const char *k = s->as.bind.name;
+    if (strcmp(k, "cancel_in_progress"))
+      diag_add(c->d, DIAG_ERROR, c->src, s->as.bind.name_pos, (uint32_t)strlen(k),
+               "unknown concurrency setting '%s' (expected cancel_in_progress)", k);
+    else if (s->as.bind.value->kind != N_BOOL)
+      diag_error(c->d, c->src, s->as.bind.value->pos, "cancel_in_progress must be true or false");
+  }
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
@@ -1785,6 +1847,7 @@ static void check_stage(Checker *c, StageInfo *s) {
     case ATTR_CONTAINER:
     case ATTR_SERVICES: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_RUNS_ON: check_runs_on(c, a); break;
+    case ATTR_CONCURRENCY: check_concurrency(c, a->as.attr.value, st); break;
     case ATTR_CACHE:
       check_expr(c, a->as.attr.value);
       check_literal_kind(c, a);
@@ -1895,6 +1958,7 @@ bool check_program(Program *p, Imports *im, Diags *d) {
   find_cycles(&c);
   check_env_order(&c);
   check_state(&c);
+  check_concurrency(&c, (Node *)p->concurrency, NULL);
   for (int i = 0; i < p->nlets; i++) check_expr(&c, p->lets[i]->as.bind.value);
   for (int i = 0; i < p->nfns; i++) check_fn(&c, p->fns[i]);
   check_envs(&c);

@@ -692,6 +692,7 @@ static Doc *attr_doc(Fmt *F, const Node *n) {
   /* `when (a || b) && c` on one line is a call of `when`: the value goes
    * on the next line, where it stays an attribute */
   const Node *v = n->as.attr.value;
+  if (k == ATTR_CONCURRENCY) return node_doc(F, v);
   if (v && k != ATTR_MATRIX && k != ATTR_RUNS_ON && starts_with_bracket(v, 0))
     return CAT2(F, text(F, attr_name(k)), nest(F, CAT2(F, brk(F, D_HARD), expr(F, v, 0))));
   switch (k) {
@@ -769,6 +770,12 @@ static Doc *trigger_doc(Fmt *F, const Node *n) {
   return d;
 }
 
+static Doc *concurrency_doc(Fmt *F, const Node *n) {
+  Doc *d = CAT2(F, text(F, "concurrency "), expr(F, n->as.conc.group, 0));
+  if (!n->as.conc.settings.n) return d;
+  return CAT3(F, d, text(F, " "), block_list(F, &n->as.conc.settings, n->as.conc.group->end, n->end - 1, true));
+}
+
 /* `if c { a } else if d { b } else { c }`: one group, so either every
  * block of the chain is on one line or none is. */
 static Doc *if_chain(Fmt *F, const Node *n) {
@@ -817,6 +824,7 @@ static Doc *node_doc(Fmt *F, const Node *n) {
   case N_TRIGGER: return trigger_doc(F, n);
   case N_STAGE: return stage_doc(F, n);
   case N_POST: return post_doc(F, n);
+  case N_CONCURRENCY: return concurrency_doc(F, n);
   default: return expr(F, n, 0);
   }
 }

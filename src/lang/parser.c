@@ -898,6 +898,16 @@ static void split_trigger_defaults(Program *p) {
   }
 }
 
+/* `concurrency "GROUP" { settings }`, its keyword at `kw` already read:
+ * the pipeline's declaration or a stage's attribute. */
+static Node *parse_concurrency(Parser *P, Token kw) {
+  Node *n = new_node(P, N_CONCURRENCY, kw.pos);
+  n->as.conc.group = parse_expr(P);
+  if (!n->as.conc.group) return NULL;
+  if (at(P, T_LBRACE)) n->as.conc.settings = parse_items(P, setting_item, NULL);
+  return P->panic ? NULL : finish(P, n);
+}
+
 static int attr_lookup(const Parser *P, Token t) {
   for (int k = 0; k < ATTR__COUNT; k++)
     if (is_ident(P, t, attr_name(k))) return k;
@@ -937,7 +947,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   }
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
-                              &st->runs_on, &st->cache};
+                              &st->runs_on, &st->cache, &st->concurrency};
   /* several `matrix x in [..]` lines are the axes of one matrix; its
    * settings come in one `matrix { ... }` */
   bool opts = kind == ATTR_MATRIX && at(P, T_LBRACE) && !P->cur.nl_before;
@@ -982,6 +992,9 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
       n->as.attr.sequential = true;
       advance(P);
     }
+    break;
+  case ATTR_CONCURRENCY:
+    n->as.attr.value = parse_concurrency(P, t);
     break;
   default:
     n->as.attr.value = parse_expr(P);
@@ -1134,14 +1147,19 @@ static Node *parse_decl(Parser *P) {
   if (is_ident(P, t, "import")) return parse_import(P);
   if (is_ident(P, t, "pipeline")) return parse_named_string(P, N_PIPELINE, "pipeline name");
   if (is_ident(P, t, "state")) return parse_named_string(P, N_STATE, "state's location");
+  if (is_ident(P, t, "concurrency")) {
+    advance(P);
+    return parse_concurrency(P, t);
+  }
   char found[48];
   describe(P, t, found, sizeof found);
-  error_at(P, t, "expected a declaration (pipeline, state, import, let, fn, environment, on, stage), found %s", found);
+  error_at(P, t, "expected a declaration (pipeline, state, concurrency, import, let, fn, environment, on, stage), found %s",
+           found);
   return NULL;
 }
 
 static bool starts_decl(const Parser *P) {
-  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", NULL};
+  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", "concurrency", NULL};
   for (int i = 0; words[i]; i++)
     if (is_ident(P, P->cur, words[i])) return true;
   return false;
@@ -1202,6 +1220,10 @@ Program *parse_program(Source *src, Diags *diags) {
       if (n->kind == N_STATE) {
         if (p->state) diag_error(diags, src, n->pos, "the state's location is given twice");
         p->state = n;
+      }
+      if (n->kind == N_CONCURRENCY) {
+        if (p->concurrency) diag_error(diags, src, n->pos, "the pipeline's concurrency group is given twice");
+        p->concurrency = n;
       }
     }
     if (P.panic) sync_decl(&P, t);

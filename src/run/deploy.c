@@ -81,12 +81,14 @@ static void ensure_units(RunCtx *c, int n) {
   c->targets = xrealloc(c->targets, sizeof *c->targets * (size_t)n);
   c->cache_keys = xrealloc(c->cache_keys, sizeof *c->cache_keys * (size_t)n);
   c->started = xrealloc(c->started, sizeof *c->started * (size_t)n);
+  c->groups = xrealloc(c->groups, sizeof *c->groups * (size_t)n);
   for (int i = c->nunits; i < n; i++) {
     c->locks[i] = (FileLock){.fd = -1};
     c->versions[i] = NULL;
     c->targets[i] = NULL;
     c->cache_keys[i] = NULL;
     c->started[i] = 0;
+    c->groups[i] = (Group){0};
   }
   c->nunits = n;
 }
@@ -517,6 +519,102 @@ static GoDecision look_up_cache(RunCtx *c, Scheduler *s, Unit *u, int i, char **
   return GO_CACHED;
 }
 
+/* ---- concurrency groups (run/group.h) ---- */
+
+static void note_cancelled(RunCtx *c, const char *why) {
+  if (!c->cancelled) c->cancelled = xstrdup(why);
+}
+
+typedef struct UnitSay {
+  Scheduler *s;
+  Unit *u;
+} UnitSay;
+
+static void say_unit(void *ctx, const char *text) {
+  UnitSay *us = ctx;
+  say(us->s, us->u, "%s", text);
+  if (us->s->rep) report_flush(us->s->rep);
+}
+
+static void say_run(void *ctx, const char *text) {
+  (void)ctx;
+  fprintf(stderr, "%s\n", text); /* never among --json's events */
+}
+
+/* A stage's group is entered before its deploy lock is taken, so that a
+ * newer run can cancel it while it waits. GO_RUN once its turn came. */
+static GoDecision enter_stage_group(RunCtx *c, Scheduler *s, int i, char **reason) {
+  Unit *u = &s->units[i];
+  if (!u->stage->concurrency || c->dry_run) return GO_RUN;
+  char *member = xasprintf("%s/%s", c->journal->run_id, u->name), *who = NULL;
+  bool ok = group_from_node(&c->groups[i], c->I, u->vars, u->stage->concurrency->as.attr.value, c->store,
+                            c->journal->run_id, member, reason);
+  free(member);
+  if (!ok) return GO_FAIL;
+  UnitSay us = {s, u};
+  GroupTurn t = group_enter(&c->groups[i], say_unit, &us, &who, reason);
+  if (t == GROUP_CANCELLED) {
+    *reason = group_cancel_reason(&c->groups[i], who);
+    note_cancelled(c, *reason);
+  }
+  free(who);
+  return t == GROUP_GO ? GO_RUN : t == GROUP_CANCELLED ? GO_CANCEL : GO_FAIL;
+}
+
+GroupTurn deploy_enter_group(RunCtx *c, Group *g) {
+  const Node *n = c->prog->concurrency;
+  if (!n || c->dry_run) return GROUP_GO;
+  char *err = NULL, *who = NULL;
+  const char *run = c->journal->run_id;
+  if (!group_from_node(g, c->I, V_NULL_VALUE, n, c->store, run, run, &err)) {
+    fprintf(stderr, "rp: %s\n", err);
+    free(err);
+    return GROUP_ERROR;
+  }
+  c->group = g;
+  GroupTurn t = group_enter(g, say_run, NULL, &who, &err);
+  if (t == GROUP_CANCELLED) {
+    char *why = group_cancel_reason(g, who);
+    note_cancelled(c, why);
+    free(why);
+  } else if (t == GROUP_ERROR) {
+    fprintf(stderr, "rp: %s\n", err);
+  }
+  free(who);
+  free(err);
+  return t;
+}
+
+/* Whether a newer arrival in g cancelled its member: *why then. */
+static bool group_cancelled(Group *g, char **why) {
+  char *who = NULL, *err = NULL;
+  bool yes = g->arrived && group_turn(g, &who, &err) == GROUP_CANCELLED; /* unreadable: asked again soon */
+  if (yes) *why = group_cancel_reason(g, who);
+  free(who);
+  free(err);
+  return yes;
+}
+
+/* Polled while stages run: a cancelled run stops all of them, a
+ * cancelled stage itself. */
+static void watch(void *ctx, Scheduler *s) {
+  RunCtx *c = ctx;
+  char *why = NULL;
+  if (c->group && !s->stopped && group_cancelled(c->group, &why)) {
+    note_cancelled(c, why);
+    sched_stop(s, why);
+  }
+  free(why);
+  for (int i = 0; i < c->nunits && i < s->n; i++) {
+    why = NULL;
+    if (s->units[i].status == STAGE_RUNNING && !s->units[i].stopped && group_cancelled(&c->groups[i], &why)) {
+      note_cancelled(c, why);
+      sched_stop_unit(s, i, why);
+    }
+    free(why);
+  }
+}
+
 static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
@@ -535,7 +633,10 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     }
     say(s, u, "rp: running again: its outputs held a secret, which the journal does not keep");
   }
-  if (!u->stage->environment) return u->stage->cache ? look_up_cache(c, s, u, i, reason) : GO_RUN;
+  if (!u->stage->environment) {
+    GoDecision d = u->stage->cache ? look_up_cache(c, s, u, i, reason) : GO_RUN;
+    return d == GO_RUN ? enter_stage_group(c, s, i, reason) : d;
+  }
   const char *name = stage_environment(u->stage, u->vars);
   const Environment *env = name ? program_environment(c->prog, name) : NULL;
   if (!env && stage_matrix_axis(u->stage, u->stage->environment->as.attr.ref.name)) { /* bound by the matrix */
@@ -562,6 +663,8 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
                               : pass_gate(c, s, u, env, c->versions[i], reason);
     if (g != GO_RUN) return g;
   }
+  GoDecision g = enter_stage_group(c, s, i, reason);
+  if (g != GO_RUN) return g;
   Value lock = setting(c->I, &env->items, "lock");
   bool locking = !c->dry_run && !(lock.kind == V_BOOL && !lock.as.b);
   value_release(lock);
@@ -732,6 +835,8 @@ static void finished(void *ctx, Scheduler *s, int i, const char *reason) {
   }
   value_release(deploy);
   store_unlock(c->store, &c->locks[i]);
+  group_leave(&c->groups[i]);
+  group_free(&c->groups[i]);
 }
 
 bool deploy_recover_history(Store *store, const RunState *r, char **err) {
@@ -753,7 +858,7 @@ bool deploy_recover_history(Store *store, const RunState *r, char **err) {
 
 void deploy_attach(RunCtx *c, Scheduler *s) {
   c->dry_deploys = v_map();
-  s->hooks = (SchedHooks){c, before, started, forked, finished};
+  s->hooks = (SchedHooks){c, before, started, forked, finished, watch};
 }
 
 void deploy_release(RunCtx *c) {
@@ -762,7 +867,12 @@ void deploy_release(RunCtx *c) {
     free(c->versions[i]);
     free(c->targets[i]);
     free(c->cache_keys[i]);
+    group_leave(&c->groups[i]);
+    group_free(&c->groups[i]);
   }
+  if (c->group) group_leave(c->group);
+  free(c->groups);
+  free(c->cancelled);
   free(c->locks);
   free(c->versions);
   free(c->targets);

@@ -5,6 +5,7 @@
 #ifndef RP_DEPLOY_H
 #define RP_DEPLOY_H
 
+#include "run/group.h"
 #include "run/journal.h"
 #include "run/lock.h"
 #include "run/sched.h"
@@ -31,11 +32,14 @@ typedef struct RunCtx {
   bool rejected;              /* a gate was rejected: the run ends so */
   Value dry_deploys;          /* a dry run's own deploys: env -> list of versions, for `after` */
   char *write_error;          /* a record could not be written: the run stops unfinished */
+  Group *group;               /* the pipeline's concurrency group, once entered, or NULL */
+  char *cancelled;            /* why a concurrency group cancelled the run (or a stage of it), or NULL */
   /* per unit of the scheduler */
   FileLock *locks;
   char **versions;
   char **targets;  /* the environment, or ephemeral instance, locked and recorded */
   char **cache_keys; /* a `cache` stage's key, recorded when it succeeds */
+  Group *groups;     /* its stage's concurrency group (zero when none) */
   double *started;
   int nunits;
 } RunCtx;
@@ -45,6 +49,10 @@ typedef struct RunCtx {
  * no lock, and at an approval gate says what it would wait for and goes on
  * without waiting or using an approval. */
 void deploy_attach(RunCtx *c, Scheduler *s);
+/* The pipeline's concurrency group (none in a dry run): enters g and
+ * waits for the run's turn. GROUP_CANCELLED: c->cancelled says by whom;
+ * GROUP_ERROR: said on stderr. */
+GroupTurn deploy_enter_group(RunCtx *c, Group *g);
 void deploy_release(RunCtx *c);
 /* For a resumed run r (owned): the deploys its journal says ran but its
  * history lacks (rp died in between) go into the history now. */

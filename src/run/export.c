@@ -338,6 +338,150 @@ static void environment(Exporter *E, int indent, const Stage *st) {
   free(url);
 }
 
+/* ---- concurrency groups ---------------------------------------------- */
+
+static const char *github_matrix_key(const Stage *st);
+
+/* What a group may read (lang/check.c allows no more), as each engine
+ * says it: GitHub in ${{ }}, GitLab as a CI variable. */
+typedef struct GroupVar {
+  const char *path, *github, *gitlab;
+} GroupVar;
+
+static const GroupVar group_vars[] = {
+    {"event.branch", "github.head_ref || github.ref_name", "$CI_COMMIT_REF_NAME"},
+    {"event.base", "github.base_ref", "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"},
+    {"event.tag", "github.ref_name", "$CI_COMMIT_TAG"},
+    {"event.sha", "github.sha", "$CI_COMMIT_SHA"},
+    {"event.actor", "github.actor", "$GITLAB_USER_LOGIN"},
+    {"event.pr.number", "github.event.pull_request.number", "$CI_MERGE_REQUEST_IID"},
+};
+
+/* `event.pr.number` as that text; false for anything but names and dots. */
+static bool member_path(const Node *n, Buf *out) {
+  if (n->kind == N_IDENT) {
+    buf_puts(out, n->as.ident.name);
+    return true;
+  }
+  if (n->kind != N_MEMBER || !member_path(n->as.member.object, out)) return false;
+  buf_printf(out, ".%s", n->as.member.name);
+  return true;
+}
+
+/* One ${...} of a group as the engine reads it; false when it cannot. */
+static bool group_part(const Exporter *E, const Stage *st, const Node *x, Buf *out) {
+  bool github = E->spec->engine == EXPORT_GITHUB;
+  Buf path = {0};
+  bool ok = member_path(x, &path);
+  const char *p = path.data;
+  if (ok && st && st->matrix && !strcmp(p, st->matrix->as.attr.ref.name)) {
+    if (github) buf_printf(out, "${{ matrix.%s }}", github_matrix_key(st));
+    else buf_puts(out, "$RP_MATRIX");
+  } else if (ok && !strncmp(p, "event.inputs.", 13) && !strchr(p + 13, '.')) {
+    buf_printf(out, github ? "${{ inputs.%s }}" : "$RP_INPUT_%s", p + 13);
+  } else {
+    ok = false;
+    for (size_t i = 0; path.data && i < sizeof group_vars / sizeof *group_vars && !ok; i++)
+      if ((ok = !strcmp(p, group_vars[i].path)))
+        buf_printf(out, github ? "${{ %s }}" : "%s", github ? group_vars[i].github : group_vars[i].gitlab);
+  }
+  buf_free(&path);
+  return ok;
+}
+
+static bool has_expression(const char *s, uint32_t len) {
+  for (uint32_t i = 0; i + 2 < len; i++)
+    if (s[i] == '$' && s[i + 1] == '{' && s[i + 2] == '{') return true;
+  return false;
+}
+
+/* The group of `n` (a stage's, or the pipeline's: st NULL) as the engine
+ * names it, a YAML scalar; NULL with *bad at what it cannot read. */
+static char *group_text(Exporter *E, const Stage *st, const Node *n, const Node **bad) {
+  const Node *g = n->as.conc.group;
+  *bad = g;
+  if (g->kind != N_STRING) return NULL;
+  bool github = E->spec->engine == EXPORT_GITHUB;
+  Buf b = {0};
+  for (int i = 0; i < g->as.str.n; i++) {
+    const StrPart *part = &g->as.str.parts[i];
+    if (part->expr && !group_part(E, st, part->expr, &b)) {
+      *bad = part->expr;
+      buf_free(&b);
+      return NULL;
+    }
+    if (!part->expr && github && has_expression(part->text, part->len)) { /* GitHub would evaluate it */
+      *bad = g;
+      buf_free(&b);
+      return NULL;
+    }
+    for (uint32_t k = 0; !part->expr && k < part->len; k++) {
+      if (!github && part->text[k] == '$') buf_putc(&b, '$'); /* GitLab expands $VAR: $$ is a $ */
+      buf_putc(&b, part->text[k]);
+    }
+  }
+  *bad = NULL;
+  char *text = buf_take(&b);
+  if (!utf8_valid((const unsigned char *)(text ? text : ""))) fail_at(E, g, "a string that is not UTF-8 cannot be exported");
+  Buf q = {0};
+  quoted(&q, text ? text : "");
+  free(text);
+  return buf_take(&q);
+}
+
+static bool cancels(const Node *n) {
+  const Node *c = settings_get(&n->as.conc.settings, "cancel_in_progress");
+  return c && c->kind == N_BOOL && c->as.b;
+}
+
+/* A concurrency group the engine cannot name is left to rp, which still
+ * keeps it when the jobs run; the file says so. */
+static void group_not_exported(Exporter *E, int indent, const Node *bad) {
+  line(E, indent, "# Not exported: the concurrency group on line %u reads what %s cannot (rp keeps it when it runs)",
+       bad->pos.line, E->spec->engine == EXPORT_GITHUB ? "GitHub" : "GitLab");
+}
+
+/* concurrency: {group, cancel-in-progress} of the workflow (st NULL) or a job. */
+static void github_concurrency(Exporter *E, int indent, const Stage *st, const Node *n) {
+  if (!n) return;
+  const Node *bad;
+  char *group = group_text(E, st, n, &bad);
+  if (!group) {
+    group_not_exported(E, indent, bad);
+    return;
+  }
+  line(E, indent, "concurrency:");
+  line(E, indent + 2, "group: %s", group);
+  line(E, indent + 2, "cancel-in-progress: %s", cancels(n) ? "true" : "false");
+  free(group);
+}
+
+/* GitLab queues jobs, not pipelines: a job of a group takes its
+ * resource_group; one that cancels older ones is interruptible, and the
+ * workflow cancels interruptible jobs when a newer pipeline starts. */
+static bool gitlab_concurrency(Exporter *E, const Stage *st, const Node *n) {
+  if (!n) return false;
+  const Node *bad;
+  char *group = group_text(E, st, n, &bad);
+  if (!group) {
+    group_not_exported(E, 2, bad);
+    return false;
+  }
+  line(E, 2, "resource_group: %s", group);
+  if (cancels(n)) line(E, 2, "interruptible: true");
+  free(group);
+  return true;
+}
+
+static bool gitlab_auto_cancel(const Exporter *E) {
+  bool any = E->p->concurrency && cancels(E->p->concurrency);
+  for (int s = 0; s < E->p->nstages && !any; s++) {
+    const Stage *st = stage(E, s);
+    any = E->exported[s] && st->concurrency && cancels(st->concurrency->as.attr.value);
+  }
+  return any;
+}
+
 /* runs_on's labels, or `fallback` when it has none. */
 static void runner_labels(const Stage *st, Items *out, const char *fallback) {
   bool whole;
@@ -644,6 +788,7 @@ static void github_stage_job(Exporter *E, int s) {
   if (matrix) github_strategy(E, st, shape, &values, &m);
   github_runs_on(E, st);
   environment(E, 4, st);
+  github_concurrency(E, 4, st, st->concurrency ? st->concurrency->as.attr.value : NULL);
   github_setup_steps(E);
   char *only = only_arg(st, matrix), *cmd = run_command(E, only, "github-$GITHUB_RUN_ID");
   if (matrix) github_matrix_step(E, st, shape);
@@ -666,6 +811,7 @@ static void github(Exporter *E) {
   header(E, "github");
   key_value(E, 0, "name", E->p->name ? E->p->name : "rp", pipeline_decl(E->p));
   github_on(E);
+  github_concurrency(E, 0, NULL, E->p->concurrency);
   /* the state is pushed to the repository (git:origin) with the job's
    * token, or with the secret RP_STATE_TOKEN when there is one */
   line(E, 0, "permissions:");
@@ -962,7 +1108,7 @@ static void gitlab_approve_job(Exporter *E, int s, const char *approve_job) {
 /* One job per value in $RP_MATRIX (a name no job variable has; GitLab
  * expands `$` in it, so a value's `$` is written `$$`). A sequential
  * matrix runs one instance at a time: GitLab has no order among them. */
-static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values, const Matrix *m) {
+static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values, const Matrix *m, bool grouped) {
   Items literal = {0};
   for (int i = 0; i < values->n; i++) {
     char *v = gitlab_literal(values->v[i].s);
@@ -976,7 +1122,7 @@ static void gitlab_matrix(Exporter *E, const Stage *st, const Items *values, con
   if (m->fail_fast || m->max_parallel)
     line(E, 2, "# rp: %s%s%s of the matrix: GitLab has no equivalent, so every instance runs, as many at once as runners allow",
          m->fail_fast ? "fail_fast" : "", m->fail_fast && m->max_parallel ? " and " : "", m->max_parallel ? "max_parallel" : "");
-  if (!m->sequential) return;
+  if (!m->sequential || grouped) return; /* a group's resource_group serialises them already */
   char *group = xasprintf("rp-%s-$CI_PIPELINE_ID", st->name);
   key_value(E, 2, "resource_group", group, NULL);
   free(group);
@@ -999,10 +1145,12 @@ static void gitlab_stage_job(Exporter *E, int s) {
     line(E, 4, "reports:");
     line(E, 6, "dotenv: %s", CI_ENVIRONMENT_FILE);
   }
+  /* the stage's group, else the pipeline's: one job of it at a time */
+  bool grouped = gitlab_concurrency(E, st, st->concurrency ? st->concurrency->as.attr.value : E->p->concurrency);
   Items values = {0};
   Matrix m;
   bool matrix = matrix_shape(st, &values, &m) != MX_NONE;
-  if (matrix) gitlab_matrix(E, st, &values, &m);
+  if (matrix) gitlab_matrix(E, st, &values, &m, grouped);
   items_free(&values);
   matrix_free(&m);
   line(E, 2, "script:");
@@ -1020,6 +1168,11 @@ static void gitlab(Exporter *E) {
       line(E, 0, "# Not exported: the trigger on line %u (GitLab runs no pipeline when a merge request closes)",
            E->p->triggers[t]->pos.line);
   gitlab_variables(E);
+  if (gitlab_auto_cancel(E)) {
+    line(E, 0, "workflow:");
+    line(E, 2, "auto_cancel:");
+    line(E, 4, "on_new_commit: interruptible");
+  }
   gitlab_default(E);
   for (int s = 0; s < E->p->nstages; s++)
     if (E->exported[s]) gitlab_stage_job(E, s);

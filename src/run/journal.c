@@ -232,10 +232,17 @@ bool journal_run_finished(Journal *j, const char *status, char **err) {
   return append_taken(j, r, err);
 }
 
+bool journal_run_cancelled(Journal *j, const char *reason, char **err) {
+  Value r = record("run_finished");
+  map_set(r, "status", v_cstr("cancelled"));
+  map_set(r, "reason", v_cstr(reason));
+  return append_taken(j, r, err);
+}
+
 /* ---- replay ---- */
 
-static const char *const status_names[] = {"running", "succeeded", "failed",
-                                           "waiting", "rejected",  "crashed"};
+static const char *const status_names[] = {"running",  "succeeded", "failed",
+                                           "waiting",  "rejected",  "crashed", "cancelled"};
 
 const char *run_status_name(RunStatus s) { return status_names[s]; }
 
@@ -365,17 +372,17 @@ const Decision *run_state_gate_decision(const RunState *r) {
 }
 
 static RunStatus finished_status(const char *s) {
-  for (int i = RUN_RUNNING; i <= RUN_CRASHED; i++)
+  for (int i = RUN_RUNNING; i <= RUN_CANCELLED; i++)
     if (s && strcmp(s, status_names[i]) == 0) return (RunStatus)i;
   return RUN_FAILED;
 }
 
-/* Whether some process owns the run (holds its owner lock). */
-static bool owner_alive(Store *store, const char *run_id) {
+bool journal_owner_alive(Store *store, const char *run_id, bool if_unknown) {
   bool held = false;
   LockHolder h;
   char *err = NULL;
   if (store_holder(store, SLOCK_OWNER, run_id, &held, &h, &err)) lock_holder_free(&h);
+  else held = if_unknown;
   free(err);
   return held;
 }
@@ -384,7 +391,7 @@ static void settle_status(RunState *r, Store *store, const char *finished) {
   if (finished) r->status = finished_status(finished);
   else if (gate_rejected(r)) r->status = RUN_REJECTED;
   else if (r->gate) r->status = RUN_WAITING;
-  else if (owner_alive(store, r->id)) r->status = RUN_RUNNING;
+  else if (journal_owner_alive(store, r->id, false)) r->status = RUN_RUNNING;
   else r->status = RUN_CRASHED;
 }
 
@@ -409,6 +416,8 @@ bool journal_replay(Store *store, const char *run_id, RunState *out, char **err)
       free(finished);
       finished = NULL;
       out->finished_ms = 0;
+      free(out->reason);
+      out->reason = NULL;
     }
     else if (field_is(rec, "kind", "stage_started")) apply_stage(out, rec, false, &stages_cap);
     else if (field_is(rec, "kind", "stage_finished")) apply_stage(out, rec, true, &stages_cap);
@@ -420,6 +429,8 @@ bool journal_replay(Store *store, const char *run_id, RunState *out, char **err)
       finished = field(rec, "status");
       if (!finished) finished = xstrdup("failed");
       out->finished_ms = time_field(rec, "at");
+      free(out->reason);
+      out->reason = field(rec, "reason");
     }
   }
   settle_status(out, store, finished);
@@ -446,6 +457,7 @@ Value run_state_to_value(const RunState *r) {
   map_set(v, "event", value_retain(r->event));
   map_set(v, "started", time_or_null(r->started_ms));
   map_set(v, "finished", time_or_null(r->finished_ms));
+  if (r->reason) map_set(v, "reason", v_cstr(r->reason));
   Value stages = v_map();
   for (size_t i = 0; i < r->nstages; i++) {
     const StageState *s = &r->stages[i];
@@ -490,6 +502,7 @@ Value run_state_to_value(const RunState *r) {
 
 void run_state_free(RunState *r) {
   free(r->id);
+  free(r->reason);
   free(r->pipeline);
   free(r->file);
   free(r->actor);
@@ -543,6 +556,7 @@ bool journal_list(Store *store, RunSummary **out, size_t *n, char **err) {
                     .event = is_str(kind) ? xstrdup(str_chars(kind)) : NULL,
                     .status = r.status,
                     .dry_run = r.dry_run,
+                    .reason = r.reason ? xstrdup(r.reason) : NULL,
                     .started_ms = r.started_ms,
                     .duration_ms = r.finished_ms && r.started_ms ? r.finished_ms - r.started_ms : -1};
     VEC_PUSH(*out, *n, cap, s);
@@ -557,6 +571,7 @@ void run_summaries_free(RunSummary *runs, size_t n) {
   for (size_t i = 0; i < n; i++) {
     free(runs[i].id);
     free(runs[i].event);
+    free(runs[i].reason);
   }
   free(runs);
 }

@@ -95,6 +95,8 @@ bool journal_decision(Journal *j, bool approved, const char *env, const char *ve
 struct Decision;
 bool journal_decision_record(Journal *j, const struct Decision *d, char **err);
 bool journal_run_finished(Journal *j, const char *status, char **err);
+/* run_finished, status "cancelled", and `reason`: by which run. */
+bool journal_run_cancelled(Journal *j, const char *reason, char **err);
 /* Make everything appended so far survive a power cut. */
 bool journal_sync(Journal *j, char **err);
 /* Decisions at a run's gate are taken one at a time: whoever holds
@@ -106,6 +108,10 @@ bool journal_lock_decisions(FileLock *l, Store *store, const char *run_id, char 
 
 /* ---- reading ---- */
 
+/* Whether some process owns run_id (holds its owner lock or lease);
+ * `if_unknown` when the state cannot tell. */
+bool journal_owner_alive(Store *store, const char *run_id, bool if_unknown);
+
 typedef enum RunStatus {
   RUN_RUNNING,   /* its owner is alive */
   RUN_SUCCEEDED,
@@ -113,6 +119,7 @@ typedef enum RunStatus {
   RUN_WAITING,   /* stopped at an approval gate */
   RUN_REJECTED,  /* the gate it waited at was rejected */
   RUN_CRASHED,   /* unfinished and nobody owns it: resumable */
+  RUN_CANCELLED, /* a newer run of its concurrency group cancelled it */
 } RunStatus;
 const char *run_status_name(RunStatus s); /* "running", "succeeded", ... */
 
@@ -154,6 +161,7 @@ typedef struct RunState {
   Decision *decisions;       /* every approval and rejection, in order */
   size_t ndecisions;
   Gate *gate;                /* the gate it waits at (or was rejected at); NULL if none */
+  char *reason;              /* a cancelled run's: by which run, in which group */
   size_t nrecords;           /* valid records replayed */
   bool torn;                 /* an incomplete last line was ignored */
   size_t invalid;            /* invalid lines skipped before the last */
@@ -177,6 +185,7 @@ typedef struct RunSummary {
   char *event;          /* the event's kind, NULL when unknown */
   RunStatus status;
   bool dry_run;
+  char *reason;         /* a cancelled run's: by whom; else NULL */
   int64_t started_ms;
   int64_t duration_ms;  /* -1 while not finished */
 } RunSummary;

@@ -23,7 +23,7 @@ double monotonic_seconds(void) {
 }
 
 const char *stage_status_name(StageStatus s) {
-  static const char *n[] = {"pending", "running", "ok", "failed", "skipped", "waiting"};
+  static const char *n[] = {"pending", "running", "ok", "failed", "skipped", "waiting", "cancelled"};
   return n[s];
 }
 
@@ -412,7 +412,7 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
     map_set(f, "stage", v_cstr(stage));
     map_set(f, "status", v_cstr(stage_status_name(status)));
     map_set(f, "duration_ms", v_int((int64_t)(secs * 1000)));
-    if (reason) map_set(f, status == STAGE_SKIPPED ? "reason" : "error", v_cstr(reason));
+    if (reason) map_set(f, status == STAGE_SKIPPED || status == STAGE_CANCELLED ? "reason" : "error", v_cstr(reason));
     if (s->err_file) {
       map_set(f, "file", v_cstr(s->err_file));
       map_set(f, "line", v_int(s->err_line));
@@ -432,7 +432,7 @@ static void stage_finished(Reporter *r, const char *stage, StageStatus status, d
       buf_printf(&r->pending, "--- %s: %s (%.2fs)\n", stage,
                  status == STAGE_FAILED ? "FAILED" : stage_status_name(status), secs);
     }
-    if (reason && status == STAGE_SKIPPED) buf_printf(&r->pending, "    %s\n", reason);
+    if (reason && (status == STAGE_SKIPPED || status == STAGE_CANCELLED)) buf_printf(&r->pending, "    %s\n", reason);
     if (r->mode == OUT_GITHUB && status == STAGE_FAILED) {
       char *title = xasprintf("stage %s", stage);
       ci_annotation(&r->pending, "error", s->err_file, s->err_line, s->err_col, title, reason ? reason : "failed");
@@ -549,7 +549,7 @@ static void write_summary(Reporter *r, const char *status, double secs) {
  * at least 32 (as it has always been, for whatever reads it); on a
  * terminal each status has its colour. */
 static void summary_table(Reporter *r) {
-  static const char *color[] = {"2", "34", "32", "31", "33", "36"}; /* by StageStatus */
+  static const char *color[] = {"2", "34", "32", "31", "33", "36", "33"}; /* by StageStatus */
   int w = 32;
   for (int i = 0; i < r->nstages; i++)
     if (text_width(r->stages[i].name) > w) w = text_width(r->stages[i].name);
@@ -569,7 +569,7 @@ void report_run_finished(Reporter *r, int exit_code) {
   report_hide_status(r);
   double secs = monotonic_seconds() - r->started;
   static const char *status[] = {"succeeded", "failed", "error", "waiting"};
-  const char *st = exit_code >= 0 && exit_code <= 3 ? status[exit_code] : "failed";
+  const char *st = r->cancelled ? "cancelled" : exit_code >= 0 && exit_code <= 3 ? status[exit_code] : "failed";
   if (r->mode == OUT_JSON) {
     Value f = v_map();
     map_set(f, "status", v_cstr(st));
@@ -648,7 +648,7 @@ static void junit_testcase(Buf *b, const StageReport *s) {
     junit_failure(b, s);
   } else if (s->status != STAGE_OK) {
     buf_puts(b, "      <skipped message=\"");
-    xml_escape(b, s->status == STAGE_SKIPPED ? (s->reason ? s->reason : "skipped") : not_run);
+    xml_escape(b, s->status == STAGE_SKIPPED || s->status == STAGE_CANCELLED ? (s->reason ? s->reason : "skipped") : not_run);
     buf_puts(b, "\"/>\n");
   }
   junit_element(b, "system-out", s->out.data);

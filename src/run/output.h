@@ -13,7 +13,7 @@
 
 typedef enum { OUT_PLAIN, OUT_TERMINAL, OUT_GITHUB, OUT_JSON, OUT_GITLAB } OutputMode;
 
-typedef enum { STAGE_PENDING, STAGE_RUNNING, STAGE_OK, STAGE_FAILED, STAGE_SKIPPED, STAGE_WAITING } StageStatus;
+typedef enum { STAGE_PENDING, STAGE_RUNNING, STAGE_OK, STAGE_FAILED, STAGE_SKIPPED, STAGE_WAITING, STAGE_CANCELLED } StageStatus;
 
 const char *stage_status_name(StageStatus s);
 
@@ -54,6 +54,7 @@ typedef struct Reporter {
   double drawn_at;
   char *timer_env;   /* an approval's wait timer running, and its end */
   double timer_until;
+  bool cancelled;    /* its concurrency group cancelled the run: it ends "cancelled" */
 } Reporter;
 
 OutputMode output_mode_detect(bool json);

@@ -54,6 +54,19 @@ static void die_with_driver(pid_t driver) {
 
 bool sched_cancel_requested(void) { return cancel_signal != 0; }
 
+void sched_stop_unit(Scheduler *s, int i, const char *reason) {
+  Unit *u = &s->units[i];
+  if (u->status != STAGE_RUNNING || u->pid <= 0 || u->stopped) return;
+  u->stopped = xstrdup(reason);
+  kill(-u->pid, SIGKILL); /* reaped by the main loop at its end of file */
+}
+
+void sched_stop(Scheduler *s, const char *reason) {
+  if (s->stopped) return;
+  s->stopped = xstrdup(reason);
+  for (int i = 0; i < s->n; i++) sched_stop_unit(s, i, reason);
+}
+
 static void cancel_all(Scheduler *s) {
   for (int i = 0; i < s->n; i++) {
     Unit *u = &s->units[i];
@@ -297,8 +310,10 @@ void sched_free(Scheduler *s) {
     buf_free(&u->inbuf);
     free(u->err.msg);
     free(u->err.stage);
+    free(u->stopped);
   }
   free(s->units);
+  free(s->stopped);
   free(s->first_unit);
 }
 
@@ -1010,6 +1025,10 @@ static void reap(Scheduler *s, Unit *u) {
   u->pid = 0;
   u->inbuf.len = 0; /* a record cut short: the process died writing it */
   bool ok = !u->timed_out && u->got_result && u->result_ok;
+  if (u->stopped) {
+    finish_unit(s, u, STAGE_CANCELLED, u->stopped, NULL);
+    return;
+  }
   if (!ok && !cancel_signal && !u->cancelled_by && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     set_status(s, u, STAGE_PENDING); /* started again by the main loop */
@@ -1109,6 +1128,8 @@ static void start_one(Scheduler *s, int i) {
         set_status(s, u, STAGE_WAITING);
       } else if (go == GO_FAIL) {
         finish_unit(s, u, STAGE_FAILED, reason, NULL);
+      } else if (go == GO_CANCEL) {
+        finish_unit(s, u, STAGE_CANCELLED, reason, NULL);
       }
       free(reason);
       if (go != GO_RUN) return;
@@ -1162,11 +1183,16 @@ int sched_run(Scheduler *s) {
   struct pollfd *pfd = s->pfd = xcalloc(2 * (size_t)s->n + 1, sizeof *pfd);
   int *which = s->which = xcalloc(2 * (size_t)s->n + 1, sizeof *which);
   queues_build(s);
-  while ((!cancel_signal && !s->halted && start_ready(s)) || s->running > 0) {
+  while ((!cancel_signal && !s->halted && !s->stopped && start_ready(s)) || s->running > 0) {
     if (cancel_signal) cancel_all(s); /* reaped below; nothing new starts */
     int np = 0;
     int wait = -1;
     double now = monotonic_seconds();
+    if (s->hooks.watch && now >= s->next_watch) {
+      s->hooks.watch(s->hooks.ctx, s);
+      s->next_watch = now + SCHED_WATCH_MS / 1000.0;
+    }
+    if (s->hooks.watch) wait = SCHED_WATCH_MS;
     memcpy(s->scan, s->live, sizeof *s->live * (size_t)s->running); /* time_up can reap */
     for (int r = 0, nr = s->running; r < nr; r++) {
       int i = s->scan[r];
@@ -1207,10 +1233,10 @@ int sched_run(Scheduler *s) {
   s->which = NULL;
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
-  if (cancel_signal) {
+  if (cancel_signal || s->stopped) {
     for (int i = 0; i < s->n; i++)
       if (s->units[i].status == STAGE_PENDING) finish_unit(s, &s->units[i], STAGE_SKIPPED, "the run was cancelled", NULL);
-    s->cancelled = true;
+    s->cancelled = cancel_signal != 0;
   }
   queues_free(s);
   int failed = 0;

@@ -48,6 +48,7 @@ typedef struct Unit {
   bool timed_out;        /* the body ran out of time; the post blocks run */
   bool in_post;          /* the stage's process reported its post blocks started */
   bool killed;           /* killed when its post blocks ran out of time */
+  char *stopped;         /* sched_stop_unit's reason: it ends cancelled */
   bool got_result, result_ok;
   bool read_secret;      /* its process called secret(): never cached */
   Value outputs;
@@ -56,7 +57,7 @@ typedef struct Unit {
 
 /* What a run adds around each stage (journal, gates, locks, history:
  * run/deploy.c); every hook is optional. */
-typedef enum { GO_RUN, GO_WAIT, GO_FAIL, GO_DONE, GO_CACHED } GoDecision;
+typedef enum { GO_RUN, GO_WAIT, GO_FAIL, GO_DONE, GO_CACHED, GO_CANCEL } GoDecision;
 typedef struct Scheduler Scheduler;
 
 typedef struct SchedHooks {
@@ -65,7 +66,8 @@ typedef struct SchedHooks {
    * it already finished in an earlier attempt of this run (u->outputs set);
    * GO_CACHED: an earlier run stands for it (u->outputs set; *reason says
    * which), and it finishes as succeeded without running;
-   * GO_WAIT: it waits at an approval gate; GO_FAIL: *reason says why. */
+   * GO_WAIT: it waits at an approval gate; GO_FAIL: *reason says why;
+   * GO_CANCEL: it ends cancelled without running (*reason: by whom). */
   GoDecision (*before)(void *ctx, Scheduler *s, int unit, char **reason);
   /* Just before its process is forked. False: it cannot be recorded, so
    * it does not start, and the run starts nothing more (s->halted). */
@@ -74,7 +76,12 @@ typedef struct SchedHooks {
    * run's driver may hold. */
   void (*forked)(void *ctx);
   void (*finished)(void *ctx, Scheduler *s, int unit, const char *reason);
+  /* Every SCHED_WATCH_MS or so while units run: may stop them (a
+   * concurrency group cancelled the run or a stage). */
+  void (*watch)(void *ctx, Scheduler *s);
 } SchedHooks;
+
+enum { SCHED_WATCH_MS = 500 };
 
 struct Scheduler {
   Interp *I;
@@ -89,6 +96,8 @@ struct Scheduler {
   SchedHooks hooks;
   bool cancelled;     /* SIGINT or SIGTERM stopped the run */
   bool halted;        /* a record could not be written: nothing more starts */
+  char *stopped;      /* sched_stop's reason: nothing more starts */
+  double next_watch;  /* when hooks.watch is due (monotonic seconds) */
   struct pollfd *pfd; /* the main loop's poll set, two slots per unit */
   int *which;
   /* The stages' commands that the driver started itself die with it as a
@@ -121,6 +130,12 @@ int sched_waiting(const Scheduler *s); /* units waiting at a gate */
  * list. They cross the pipe from a stage's process and go into the journal
  * beside the outputs, which are plain JSON. */
 Value sched_secret_outputs(Value outputs);
+/* Stops running unit i at once, as a timeout kills it (no post blocks):
+ * it ends cancelled, for `reason`. */
+void sched_stop_unit(Scheduler *s, int i, const char *reason);
+/* Stops every running unit so, and starts nothing more; the units not
+ * started are skipped. */
+void sched_stop(Scheduler *s, const char *reason);
 /* SIGINT or SIGTERM arrived during sched_run: hooks that wait give up. */
 bool sched_cancel_requested(void);
 void sched_free(Scheduler *s);

@@ -11,13 +11,14 @@
 
 /* ---- names ---- */
 
-static const char *const space_dirs[] = {"runs", "history", "ephemeral", "cache"};
+static const char *const space_dirs[] = {"runs", "history", "ephemeral", "cache", "groups"};
 
 /* Names become file names and ref names: the same rule for both. */
 static bool name_ok(StoreSpace sp, const char *name, char **err) {
   if (state_name_ok(name)) return true;
   if (sp == SPACE_RUNS) *err = xasprintf("'%s' is not a run id", name ? name : "");
   else if (sp == SPACE_CACHE) *err = xasprintf("'%s' cannot name a stage's cache file", name ? name : "");
+  else if (sp == SPACE_GROUPS) *err = xasprintf("'%s' cannot name a concurrency group's file", name ? name : "");
   else *err = xasprintf("'%s' cannot name an environment's %s file", name ? name : "",
                         sp == SPACE_HISTORY ? "history" : "ephemeral");
   return false;

@@ -2,7 +2,7 @@
  *
  * Everything rp keeps between runs is a few append-only logs of JSON
  * records and a few locks:
- *   logs   runs/<RUN_ID> (a run's journal), history/<ENV>, ephemeral/<ENV>, cache/<STAGE>
+ *   logs   runs/<RUN_ID> (a run's journal), history/<ENV>, ephemeral/<ENV>, cache/<STAGE>, groups/<GROUP>
  *   locks  a run's owner and decisions locks, an environment's deploy lock
  * A backend stores them: the directory backend as files (run/state.h,
  * the layout doc/state.md describes), the git backend under refs/rp/ of a
@@ -18,9 +18,10 @@
 #include "run/lock.h"
 #include "run/state.h"
 
-/* The kinds of logs; each is named by a run id, an environment or (the
- * cache of `cache KEY` stages, run/cache.h) a stage. */
-typedef enum StoreSpace { SPACE_RUNS, SPACE_HISTORY, SPACE_EPHEMERAL, SPACE_CACHE } StoreSpace;
+/* The kinds of logs; each is named by a run id, an environment, (the
+ * cache of `cache KEY` stages, run/cache.h) a stage, or a concurrency
+ * group (run/group.h, which names its log). */
+typedef enum StoreSpace { SPACE_RUNS, SPACE_HISTORY, SPACE_EPHEMERAL, SPACE_CACHE, SPACE_GROUPS } StoreSpace;
 /* The kinds of locks: a run's owner and its decisions, an environment's deploys. */
 typedef enum StoreLockKind { SLOCK_OWNER, SLOCK_DECISIONS, SLOCK_DEPLOY } StoreLockKind;
 

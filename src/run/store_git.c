@@ -6,6 +6,7 @@
  *   refs/rp/runs/<RUN_ID>      a run's journal
  *   refs/rp/history/<ENV>      deploys to ENV
  *   refs/rp/ephemeral/<ENV>    ENV's instances
+ *   refs/rp/groups/<GROUP>     a concurrency group's arrivals and departures
  *   refs/rp/locks/<ENV>        ENV's deploy lease
  *   refs/rp/owners/<RUN_ID>    the lease of the process driving a run
  *   refs/rp/decisions/<RUN_ID> held while one decision is taken at its gate
@@ -62,7 +63,8 @@ typedef struct Lease {
 
 static GitStore *G(Store *s) { return s->impl; }
 
-static const char *const space_refs[] = {"refs/rp/runs/", "refs/rp/history/", "refs/rp/ephemeral/", "refs/rp/cache/"};
+static const char *const space_refs[] = {"refs/rp/runs/", "refs/rp/history/", "refs/rp/ephemeral/", "refs/rp/cache/",
+                                         "refs/rp/groups/"};
 static const char *const lock_refs[] = {"refs/rp/owners/", "refs/rp/decisions/", "refs/rp/locks/"};
 
 static char *log_ref(StoreSpace sp, const char *name) { return xasprintf("%s%s", space_refs[sp], name); }
