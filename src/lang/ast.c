@@ -75,7 +75,7 @@ const char *op_text(Op op) {
 const char *attr_name(AttrKind k) {
   static const char *t[ATTR__COUNT] = {"needs", "when", "environment", "version",
                                        "timeout", "retry", "matrix", "container", "services",
-                                       "runs_on", "cache"};
+                                       "runs_on", "cache", "artifact"};
   return t[k];
 }
 

@@ -137,6 +137,7 @@ typedef enum AttrKind {
   ATTR_SERVICES,  /* containers started before it, reachable by name */
   ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
   ATTR_CACHE,   /* a key: a successful earlier run with the same key stands for this one */
+  ATTR_ARTIFACT, /* path patterns: the files kept for the stages that need it */
   ATTR__COUNT
 } AttrKind;
 
@@ -161,7 +162,7 @@ typedef struct Stage {
   NodeList attrs; /* N_ATTR nodes in source order */
   /* shortcuts into attrs (NULL when absent) */
   Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
-  Node *container, *services, *runs_on, *cache;
+  Node *container, *services, *runs_on, *cache, *artifact;
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
 } Stage;

@@ -1556,6 +1556,45 @@ static void check_runs_on(Checker *c, const Node *attr) {
                "(plain strings: rp export writes them before anything runs)");
 }
 
+/* A path pattern of `artifact`, relative to the pipeline's directory and
+ * inside it; NULL when fine, else why not (*off: where, in `text`). */
+static const char *artifact_pattern_error(const char *text, size_t *off) {
+  *off = 0;
+  if (text[0] == '/') return "absolute, but patterns are relative to the pipeline's directory";
+  for (const char *p = text; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p)) {
+    *off = (size_t)(p - text);
+    if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2])) return "'..' reaches outside the pipeline's directory";
+  }
+  return pattern_error(text, off);
+}
+
+/* `artifact PATTERN` or a list of them: plain strings (rp plan lists
+ * them before anything runs), path patterns as `paths`, '!' excluding. */
+static void check_artifact(Checker *c, const Node *attr) {
+  const Node *v = attr->as.attr.value;
+  if (!v) return;
+  int n = v->kind == N_LIST ? v->as.list.n : 1, positive = 0;
+  for (int i = 0; i < n; i++) {
+    const Node *it = v->kind == N_LIST ? v->as.list.items[i] : v;
+    const char *s;
+    uint32_t len;
+    if (!string_is_plain(it, &s, &len) || !len) {
+      diag_error(c->d, c->src, it->pos,
+                 "artifact needs a path pattern or a list of them, as in \"dist/**\" or [\"dist/**\", \"reports/*.xml\"] "
+                 "(plain strings: rp plan lists them before anything runs)");
+      return;
+    }
+    char *text = xstrndup(s, len);
+    bool neg = text[0] == '!';
+    size_t off;
+    const char *err = artifact_pattern_error(text + neg, &off);
+    if (err) diag_error(c->d, c->src, string_byte_pos(c, it, text, off + neg), "artifact pattern \"%s\": %s", text, err);
+    positive += !neg;
+    free(text);
+  }
+  if (!positive) diag_error(c->d, c->src, v->pos, "every artifact pattern starts with '!': nothing would be kept");
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
@@ -1573,6 +1612,7 @@ static void check_stage(Checker *c, StageInfo *s) {
     case ATTR_CONTAINER:
     case ATTR_SERVICES: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_RUNS_ON: check_runs_on(c, a); break;
+    case ATTR_ARTIFACT: check_artifact(c, a); break;
     case ATTR_CACHE:
       check_expr(c, a->as.attr.value);
       check_literal_kind(c, a);

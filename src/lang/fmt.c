@@ -692,7 +692,7 @@ static Doc *attr_doc(Fmt *F, const Node *n) {
   /* `when (a || b) && c` on one line is a call of `when`: the value goes
    * on the next line, where it stays an attribute */
   const Node *v = n->as.attr.value;
-  if (v && k != ATTR_MATRIX && k != ATTR_RUNS_ON && starts_with_bracket(v, 0))
+  if (v && k != ATTR_MATRIX && k != ATTR_RUNS_ON && k != ATTR_ARTIFACT && starts_with_bracket(v, 0))
     return CAT2(F, text(F, attr_name(k)), nest(F, CAT2(F, brk(F, D_HARD), expr(F, v, 0))));
   switch (k) {
   case ATTR_NEEDS: return CAT2(F, d, names(F, n->as.attr.names, n->as.attr.nnames));

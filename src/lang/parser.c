@@ -896,7 +896,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   }
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
-                              &st->runs_on, &st->cache};
+                              &st->runs_on, &st->cache, &st->artifact};
   if (*slot[kind]) {
     error_at(P, t, "stage '%s' has more than one '%s'", st->name, attr_name(kind));
     return NULL;
@@ -976,8 +976,9 @@ static Node *stage_item(Parser *P, void *ctx) {
   int kind = attr_lookup(P, t);
   /* an attribute name followed by what cannot continue an expression is an
    * attribute: `needs build`; `version = 2` or `timeout.x` are statements.
-   * runs_on's usual value is a list, so `runs_on [` stays the attribute. */
-  bool same_line_bracket = P->nxt.kind == T_LBRACKET && !P->nxt.nl_before && kind != ATTR_RUNS_ON;
+   * runs_on's and artifact's usual value is a list, so `runs_on [` stays the attribute. */
+  bool same_line_bracket =
+      P->nxt.kind == T_LBRACKET && !P->nxt.nl_before && kind != ATTR_RUNS_ON && kind != ATTR_ARTIFACT;
   if (kind >= 0 && P->nxt.kind != T_ASSIGN && P->nxt.kind != T_DOT &&
       !(P->nxt.kind == T_LPAREN && !P->nxt.nl_before) && !same_line_bracket) {
     Node *a = parse_attr(P, sc, (AttrKind)kind);
