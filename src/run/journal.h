@@ -12,6 +12,7 @@
  *   gate_waiting   stage, env, version, reviewers
  *   approved       env, version, by, comment, signature? (rejected: the same;
  *                  "at" is the decision's time, which the signature covers)
+ *   artifact       stage, unit, run, name, digest, size, files (run/artifact.h)
  *   run_finished   status
  * Every record survives kill -9 once appended, but stage_started, which
  * a git store sends with the next record. Records are also synced to

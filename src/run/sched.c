@@ -759,6 +759,12 @@ static void reap(Scheduler *s, Unit *u) {
   u->pid = 0;
   u->inbuf.len = 0; /* a record cut short: the process died writing it */
   bool ok = !u->timed_out && u->got_result && u->result_ok;
+  char *kept = NULL;
+  if (ok && s->hooks.succeeded && !s->hooks.succeeded(s->hooks.ctx, s, (int)(u - s->units), &kept)) {
+    finish_unit(s, u, STAGE_FAILED, kept, NULL);
+    free(kept);
+    return;
+  }
   if (!ok && !cancel_signal && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     set_status(s, u, STAGE_PENDING); /* started again by the main loop */

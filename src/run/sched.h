@@ -58,6 +58,9 @@ typedef struct SchedHooks {
    * run's driver may hold. */
   void (*forked)(void *ctx);
   void (*finished)(void *ctx, Scheduler *s, int unit, const char *reason);
+  /* A unit's process succeeded, before it finishes: false with *reason
+   * (malloc'd) fails it (what it made could not be kept). */
+  bool (*succeeded)(void *ctx, Scheduler *s, int unit, char **reason);
 } SchedHooks;
 
 struct Scheduler {
