@@ -110,14 +110,12 @@ char *store_where(Store *s, StoreSpace sp, const char *name) { return s->ops->wh
 
 bool store_put_blob(Store *s, const char *run, const char *name, int fd, char **err) {
   *err = NULL;
-  if (!s->ops->put_blob) *err = xasprintf("a %s state keeps no artifacts", s->ops->name);
-  return !*err && blob_names_ok(run, name, err) && s->ops->put_blob(s, run, name, fd, err);
+  return blob_names_ok(run, name, err) && s->ops->put_blob(s, run, name, fd, err);
 }
 
 int store_get_blob(Store *s, const char *run, const char *name, char **err) {
   *err = NULL;
-  if (!s->ops->get_blob) *err = xasprintf("a %s state keeps no artifacts", s->ops->name);
-  return !*err && blob_names_ok(run, name, err) ? s->ops->get_blob(s, run, name, err) : -1;
+  return blob_names_ok(run, name, err) ? s->ops->get_blob(s, run, name, err) : -1;
 }
 
 int store_tmpfile(char **err) {
