@@ -103,6 +103,7 @@ typedef enum NodeKind {
   /* declarations */
   N_PIPELINE,
   N_STATE,
+  N_ARTIFACTS, /* `artifacts "oci://HOST/REPO"`: where artifacts are kept */
   N_IMPORT,
   N_FN,
   N_ENVIRONMENT,
@@ -265,7 +266,7 @@ struct Node {
       bool sequential;  /* matrix ... sequential */
     } attr;
     struct {
-      const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */
+      const char *text; /* N_PIPELINE name, N_STATE and N_ARTIFACTS spec, N_IMPORT path */
       const char *alias; /* N_IMPORT: `as NAME`, else derived from the path */
       Pos alias_pos;
       bool explicit_alias;
@@ -294,6 +295,7 @@ typedef struct Program {
   NodeList decls; /* every top-level declaration, in source order */
   const char *name; /* from `pipeline "name"`, or NULL */
   const Node *state; /* `state "SPEC"`: where its state lives (run/store.h), or NULL */
+  const Node *artifacts; /* `artifacts "oci://HOST/REPO"` (run/artifact.h), or NULL */
   /* by kind, in source order: pointers to nodes in decls */
   Node **imports; int nimports;
   Node **lets; int nlets;

@@ -1701,6 +1701,21 @@ static void check_state(Checker *c) {
                "state \"%s\" names no state: give a directory or git:REMOTE (a URL, a path or a remote's name)", spec);
 }
 
+/* `artifacts "oci://HOST[:PORT]/REPO"`: its form (run/artifact.h). */
+static void check_artifacts_store(Checker *c) {
+  const Node *n = c->p->artifacts;
+  if (!n) return;
+  const char *spec = n->as.decl.text, *rest = !strncmp(spec, "oci://", 6) ? spec + 6 : NULL;
+  const char *slash = rest ? strchr(rest, '/') : NULL;
+  bool bad = !slash || slash == rest || !slash[1] || slash[strlen(slash) - 1] == '/';
+  for (const char *s = slash; s && *s && !bad; s++) bad = !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("._-/", *s));
+  for (const char *s = rest; s && s < slash && !bad; s++) bad = (unsigned char)*s <= ' ' || strchr("@?#", *s);
+  if (bad)
+    diag_error(c->d, c->src, n->pos,
+               "artifacts \"%s\" names no registry repository: give oci://HOST[:PORT]/REPO (lower case), as in "
+               "\"oci://registry.example.com/team/artifacts\"", spec);
+}
+
 bool check_program(Program *p, Imports *im, Diags *d) {
   int before = d->nerrors;
   Checker c = {.p = p, .src = p->src, .d = d, .im = im};
@@ -1718,6 +1733,7 @@ bool check_program(Program *p, Imports *im, Diags *d) {
   find_cycles(&c);
   check_env_order(&c);
   check_state(&c);
+  check_artifacts_store(&c);
   for (int i = 0; i < p->nlets; i++) check_expr(&c, p->lets[i]->as.bind.value);
   for (int i = 0; i < p->nfns; i++) check_fn(&c, p->fns[i]);
   check_envs(&c);

@@ -800,6 +800,7 @@ static Doc *node_doc(Fmt *F, const Node *n) {
   case N_ATTR: return attr_doc(F, n);
   case N_PIPELINE: return CAT2(F, text(F, "pipeline "), quoted(F, n->as.decl.text));
   case N_STATE: return CAT2(F, text(F, "state "), quoted(F, n->as.decl.text));
+  case N_ARTIFACTS: return CAT2(F, text(F, "artifacts "), quoted(F, n->as.decl.text));
   case N_IMPORT:
     return CAT3(F, text(F, "import "), quoted(F, n->as.decl.text),
                 n->as.decl.explicit_alias ? textf(F, " as %s", n->as.decl.alias) : NULL);

@@ -1080,14 +1080,15 @@ static Node *parse_decl(Parser *P) {
   if (is_ident(P, t, "import")) return parse_import(P);
   if (is_ident(P, t, "pipeline")) return parse_named_string(P, N_PIPELINE, "pipeline name");
   if (is_ident(P, t, "state")) return parse_named_string(P, N_STATE, "state's location");
+  if (is_ident(P, t, "artifacts")) return parse_named_string(P, N_ARTIFACTS, "artifacts' location");
   char found[48];
   describe(P, t, found, sizeof found);
-  error_at(P, t, "expected a declaration (pipeline, state, import, let, fn, environment, on, stage), found %s", found);
+  error_at(P, t, "expected a declaration (pipeline, state, artifacts, import, let, fn, environment, on, stage), found %s", found);
   return NULL;
 }
 
 static bool starts_decl(const Parser *P) {
-  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", NULL};
+  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", "artifacts", NULL};
   for (int i = 0; words[i]; i++)
     if (is_ident(P, P->cur, words[i])) return true;
   return false;
@@ -1148,6 +1149,10 @@ Program *parse_program(Source *src, Diags *diags) {
       if (n->kind == N_STATE) {
         if (p->state) diag_error(diags, src, n->pos, "the state's location is given twice");
         p->state = n;
+      }
+      if (n->kind == N_ARTIFACTS) {
+        if (p->artifacts) diag_error(diags, src, n->pos, "the artifacts' location is given twice");
+        p->artifacts = n;
       }
     }
     if (P.panic) sync_decl(&P, t);

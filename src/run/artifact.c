@@ -10,9 +10,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/gzip.h"
 #include "core/pattern.h"
 #include "core/tar.h"
+#include "prim/registry.h"
 #include "run/state.h"
+
+#define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_LAYER "application/vnd.oci.image.layer.v1.tar+gzip"
+#define MT_EMPTY "application/vnd.oci.empty.v1+json"
+#define ARTIFACT_TYPE "application/vnd.rp.artifact.v1"
+
+const char *artifact_registry(const Program *p) {
+  const char *env = getenv("RP_ARTIFACTS");
+  if (env && *env) return env;
+  return p->artifacts ? p->artifacts->as.decl.text : NULL;
+}
 
 Value artifact_patterns(const Stage *st) {
   Value out = v_list();
@@ -152,6 +165,125 @@ static bool pack(int ws, Walk *w, int fd, char **digest, uint64_t *size, char **
   return ok;
 }
 
+/* ---- an OCI repository as the store ----
+ * Each archive is an OCI artifact: a manifest (artifactType ARTIFACT_TYPE)
+ * with the empty config and one tar+gzip layer, tagged RUN-NAME and read
+ * back by its digest, which the journal records. */
+
+static char *repo_of(const char *spec, char **err) {
+  if (strncmp(spec, "oci://", 6) || !strchr(spec + 6, '/')) {
+    *err = xasprintf("artifacts \"%s\" names no registry repository: give oci://HOST[:PORT]/REPO", spec);
+    return NULL;
+  }
+  return xstrdup(spec + 6);
+}
+
+static char *fd_digest(int fd, int64_t *size) {
+  Sha256 *sha = sha256_new();
+  char buf[1 << 16];
+  ssize_t k;
+  *size = 0;
+  if (lseek(fd, 0, SEEK_SET) == 0)
+    while ((k = read(fd, buf, sizeof buf)) > 0) sha256_update(sha, buf, (size_t)k), *size += k;
+  return sha256_finish(sha);
+}
+
+static Value descriptor(const char *media_type, const char *digest, int64_t size) {
+  Value d = v_map();
+  map_set(d, "mediaType", v_cstr(media_type));
+  map_set(d, "digest", v_cstr(digest));
+  map_set(d, "size", v_int(size));
+  return d;
+}
+
+static Value oci_manifest(const char *layer, int64_t size, const char *empty, const Unit *u, const char *run,
+                          const char *tar_digest) {
+  Value m = v_map(), layers = v_list(), notes = v_map(), l = descriptor(MT_LAYER, layer, size);
+  Value title = v_map();
+  map_set(title, "org.opencontainers.image.title", v_str_take(xasprintf("%s.tar.gz", u->stage->name)));
+  map_set(l, "annotations", title);
+  list_push(layers, l);
+  map_set(m, "schemaVersion", v_int(2));
+  map_set(m, "mediaType", v_cstr(MT_MANIFEST));
+  map_set(m, "artifactType", v_cstr(ARTIFACT_TYPE));
+  map_set(m, "config", descriptor(MT_EMPTY, empty, 2));
+  map_set(m, "layers", layers);
+  map_set(notes, "dev.rp.run", v_cstr(run));
+  map_set(notes, "dev.rp.unit", v_cstr(u->name));
+  map_set(notes, "dev.rp.tar.digest", v_cstr(tar_digest));
+  map_set(m, "annotations", notes);
+  return m;
+}
+
+/* Pushes the archive at `tar` as RUN-NAME of the repository; *manifest is its digest. */
+static bool oci_put(const char *spec, const Unit *u, const char *run, const char *name, int tar, const char *tar_digest,
+                    char **manifest, char **err) {
+  char *repo = repo_of(spec, err), *layer = NULL, *empty = sha256_digest("{}", 2);
+  RegOptions opt = {.retries = -1};
+  RegClient *rc = repo ? reg_new(&opt, err) : NULL;
+  int gz = rc ? store_tmpfile(err) : -1;
+  FILE *gf = NULL, *ef = fmemopen((void *)"{}", 2, "r");
+  int64_t size = 0;
+  bool ok = gz >= 0 && gzip_fd(tar, gz, err);
+  if (ok) layer = fd_digest(gz, &size);
+  if (ok && !(gf = fdopen(dup(gz), "r"))) ok = (*err = xasprintf("a temporary file: %s", strerror(errno)), false);
+  ok = ok && reg_blob_push(rc, repo, gf, size, layer, err) && reg_blob_push(rc, repo, ef, 2, empty, err);
+  if (ok) {
+    Value m = oci_manifest(layer, size, empty, u, run, tar_digest);
+    Buf body = {0};
+    json_encode(m, &body, false);
+    char *ref = xasprintf("%s:%s-%s", repo, run, name);
+    ok = reg_manifest_push(rc, ref, MT_MANIFEST, body.data, body.len, manifest, err);
+    free(ref);
+    buf_free(&body);
+    value_release(m);
+  }
+  if (gf) fclose(gf);
+  if (ef) fclose(ef);
+  if (gz >= 0) close(gz);
+  reg_free(rc);
+  free(layer);
+  free(empty);
+  free(repo);
+  return ok;
+}
+
+/* The archive of the artifact whose manifest is `manifest` in the
+ * repository: a descriptor reading the tar, or -1. */
+static int oci_get(const char *spec, const char *manifest, char **err) {
+  char *repo = repo_of(spec, err), *body = NULL;
+  RegOptions opt = {.retries = -1};
+  RegClient *rc = repo ? reg_new(&opt, err) : NULL;
+  size_t len = 0;
+  if (rc) {
+    char *ref = xasprintf("%s@%s", repo, manifest);
+    body = reg_manifest_pull(rc, ref, &len, NULL, err); /* checked against the digest asked for */
+    free(ref);
+  }
+  Value m = V_NULL_VALUE, layers = V_NULL_VALUE;
+  char *perr = NULL;
+  if (body && !json_parse(body, len, &m, &perr)) *err = xasprintf("manifest %s of %s: %s", manifest, spec, perr);
+  if (body && !*err) layers = value_get(m, "layers");
+  const char *layer = layers.kind == V_LIST && list_len(layers) == 1 ? value_get_str(list_get(layers, 0), "digest") : NULL;
+  const char *type = layer ? value_get_str(list_get(layers, 0), "mediaType") : NULL;
+  if (body && !*err && (!layer || !type || strcmp(type, MT_LAYER)))
+    *err = xasprintf("manifest %s of %s is not an rp artifact (one %s layer)", manifest, spec, MT_LAYER);
+  int gz = !*err && rc ? store_tmpfile(err) : -1, tar = -1;
+  FILE *gf = gz >= 0 ? fdopen(dup(gz), "w+") : NULL;
+  if (gz >= 0 && !gf) *err = xasprintf("a temporary file: %s", strerror(errno));
+  bool ok = gf && reg_blob_pull(rc, repo, layer, gf, err) && fflush(gf) == 0 && (tar = store_tmpfile(err)) >= 0 &&
+            gunzip_fd(gz, tar, err);
+  if (!ok && tar >= 0) close(tar), tar = -1;
+  if (gf) fclose(gf);
+  if (gz >= 0) close(gz);
+  value_release(m);
+  free(perr);
+  free(body);
+  reg_free(rc);
+  free(repo);
+  return tar;
+}
+
 static int open_workspace(const char *workspace, char **err) {
   int fd = open(workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) *err = xasprintf("%s: %s", workspace, strerror(errno));
@@ -173,14 +305,15 @@ static Value artifact_record(const Unit *u, const char *run, const char *name, c
   return rec;
 }
 
-bool artifact_keep(Store *s, Journal *j, const Unit *u, const char *workspace, char **note, char **err) {
+bool artifact_keep(Store *s, const char *oci, Journal *j, const Unit *u, const char *workspace, char **note,
+                   char **err) {
   Value pats = artifact_patterns(u->stage);
   Walk w = {.npats = (int)list_len(pats)};
   w.pats = xcalloc(list_len(pats) + 1, sizeof *w.pats);
   for (size_t i = 0; i < list_len(pats); i++) w.pats[i] = str_chars(list_get(pats, i));
   w.roots = roots_of(w.pats, w.npats);
   int ws = open_workspace(workspace, err), fd = -1;
-  char *digest = NULL, *name = blob_name(u->name), *perr = NULL;
+  char *digest = NULL, *name = blob_name(u->name), *perr = NULL, *manifest = NULL;
   uint64_t size = 0;
   bool ok = ws >= 0 && walk_dir(&w, dup(ws), NULL);
   if (ws >= 0 && !ok) *err = w.err, w.err = NULL;
@@ -192,14 +325,19 @@ bool artifact_keep(Store *s, Journal *j, const Unit *u, const char *workspace, c
   }
   if (ok) qsort(w.files, w.n, sizeof *w.files, by_name);
   ok = ok && (fd = store_tmpfile(err)) >= 0 && pack(ws, &w, fd, &digest, &size, err) &&
-       store_put_blob(s, j->run_id, name, fd, err);
+       (oci ? oci_put(oci, u, j->run_id, name, fd, digest, &manifest, err) : store_put_blob(s, j->run_id, name, fd, err));
   if (ok) {
     Value rec = artifact_record(u, j->run_id, name, digest, size, w.n);
+    if (oci) {
+      map_set(rec, "store", v_cstr(oci));
+      map_set(rec, "manifest", v_cstr(manifest));
+    }
     ok = journal_append(j, rec, err);
     value_release(rec);
   }
-  if (ok) *note = xasprintf("rp: artifact: kept %zu file%s (%llu bytes, %s)", w.n, w.n == 1 ? "" : "s",
-                            (unsigned long long)size, digest);
+  if (ok) *note = xasprintf("rp: artifact: kept %zu file%s (%llu bytes, %s)%s%s%s%s", w.n, w.n == 1 ? "" : "s",
+                            (unsigned long long)size, digest, oci ? " in " : "", oci ? oci : "", oci ? "@" : "",
+                            oci ? manifest : "");
   if (!ok && *err) {
     perr = xasprintf("artifact: %s", *err);
     free(*err);
@@ -212,6 +350,7 @@ bool artifact_keep(Store *s, Journal *j, const Unit *u, const char *workspace, c
   value_release(w.roots);
   value_release(pats);
   free(digest);
+  free(manifest);
   free(name);
   if (fd >= 0) close(fd);
   if (ws >= 0) close(ws);
@@ -232,7 +371,9 @@ static bool unpack(Store *s, Value rec, int ws, size_t *files, char **err) {
     *err = xstrdup("its journal record is incomplete");
     return false;
   }
-  int fd = store_get_blob(s, run, name, err);
+  const char *oci = value_get_str(rec, "store"), *manifest = value_get_str(rec, "manifest");
+  int fd = !oci ? store_get_blob(s, run, name, err)
+           : manifest ? oci_get(oci, manifest, err) : (*err = xstrdup("its journal record is incomplete"), -1);
   char *digest = NULL;
   bool ok = fd >= 0 && tar_check(fd, &digest, files, err);
   if (ok && strcmp(digest, want)) {

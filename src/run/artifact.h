@@ -5,9 +5,13 @@
  *
  * Each archive kept is journaled as a record
  *   {kind: "artifact", stage, unit, run, name, digest, size, files, at}
- * `run` and `name` say where the store keeps it (a cached stage's are
+ * `run` and `name` say where the state keeps it (a cached stage's are
  * another run's), `digest` is the SHA-256 of the archive, checked before
- * anything is unpacked. */
+ * anything is unpacked. Kept in an OCI repository instead (`artifacts
+ * "oci://HOST/REPO"`, or $RP_ARTIFACTS), the record adds `store` (that
+ * spec) and `manifest` (the digest of the artifact's manifest there,
+ * tagged RUN-NAME; one tar+gzip layer), and a stage fetches it from there
+ * whatever its own configuration says. */
 #ifndef RP_ARTIFACT_H
 #define RP_ARTIFACT_H
 
@@ -15,11 +19,16 @@
 #include "run/sched.h"
 #include "run/store.h"
 
+/* Where archives go: $RP_ARTIFACTS, else the pipeline's `artifacts`
+ * declaration ("oci://HOST/REPO"), else NULL: the state. */
+const char *artifact_registry(const Program *p);
+
 /* The files of unit u under `workspace` matching its patterns, packed and
- * stored for the run of j, then journaled. *note (malloc'd) says what was
- * kept. False with *err: the stage fails (nothing matched, a symbolic
- * link, the store refused). */
-bool artifact_keep(Store *s, Journal *j, const Unit *u, const char *workspace, char **note, char **err);
+ * stored for the run of j (in the OCI repository `oci`, else the state),
+ * then journaled. *note (malloc'd) says what was kept. False with *err:
+ * the stage fails (nothing matched, a symbolic link, the store refused). */
+bool artifact_keep(Store *s, const char *oci, Journal *j, const Unit *u, const char *workspace, char **note,
+                   char **err);
 
 /* Whether the unit named `unit` ran in this process (its files are in the
  * workspace already). */

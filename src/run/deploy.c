@@ -628,7 +628,7 @@ static bool succeeded(void *ctx, Scheduler *s, int i, char **reason) {
     return true;
   }
   char *dir = interp_pipeline_dir(c->I), *note = NULL;
-  bool ok = artifact_keep(c->store, c->journal, u, dir, &note, reason);
+  bool ok = artifact_keep(c->store, artifact_registry(c->prog), c->journal, u, dir, &note, reason);
   if (note) say(s, u, "%s", note);
   free(note);
   free(dir);
