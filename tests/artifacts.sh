@@ -2,8 +2,11 @@
 # artifacts.sh — `artifact PATTERNS` between stages. Two "machines" (their
 # own working directory, HOME and cache) share one state: machine A runs
 # `build` (dist/app, dist/sub/x), machine B runs `package` of the same run
-# and finds the files byte-identical. A local run unpacks nothing (the
-# files are there); a stage matching nothing, or a symbolic link, fails.
+# and finds the files byte-identical; rp plan and rp status say what is
+# kept and received; a failed run run again on B unpacks what A kept. A
+# local run unpacks nothing (the files are there); a stage matching
+# nothing, or a symbolic link, fails; a stage restored from the cache
+# brings the archive of the run it was cached from.
 # Crafted archives put in the state by hand (`../x`, an absolute path, a
 # symbolic link, a name through a linked directory, a name with a line
 # break and an escape, a wrong digest) are refused, and nothing is written
@@ -24,7 +27,7 @@ stage build {
 }
 stage package {
   needs build
-  sh "cat dist/app && cksum dist/sub/x && test -x dist/app"
+  sh "cat dist/app && cksum dist/sub/x && test -x dist/app && test ! -e fail-here"
 }
 '
 for m in a b; do
@@ -61,6 +64,29 @@ out=$(on a run --only build --run-id r3 2>&1)
 assert_contains "$out" "$first" "an archive of the same files has the same digest (mtimes do not count)"
 printf '%s' "$pipeline" > "$tmp/a/pipeline.rp"
 
+# rp plan says what each stage keeps and receives; rp status what was kept
+out=$(on b plan package 2>&1)
+assert_contains "$out" 'keeps artifact "dist/**", "!dist/*.log"' "plan: what build keeps"
+assert_contains "$out" "receives the artifacts of build" "plan: what package receives"
+out=$(on b status r1 2>&1)
+assert_contains "$out" "artifacts:
+  build  2 files, " "status: the archive kept"
+on b status r1 --json | python3 -c 'import json, sys
+a = json.load(sys.stdin)["stages"]["build"]["artifact"]
+assert a["digest"].startswith("sha256:") and a["files"] == 2, a' || _fail "status --json: the artifact record"
+
+# a failed run run again on the other machine (--run-id, as rp resume does
+# for an unfinished one): build is done, its files come from the state
+touch "$tmp/a/fail-here"
+out=$(on a run package 2>&1) && _fail "package was meant to fail on A"
+id=$(printf '%s\n' "$out" | sed -n 's/^run \([^ ]*\)$/\1/p' | head -1)
+rm -rf "$tmp/b/dist"
+out=$(on b run package --run-id "$id" 2>&1) || { _fail "the run again on B"; echo "$out"; }
+assert_contains "$out" "unpacked 2 files of build" "a run again unpacks what its earlier attempt kept"
+assert_not_contains "$out" "kept 2 files" "build did not run again"
+cmp -s "$tmp/a/dist/sub/x" "$tmp/b/dist/sub/x" || _fail "run again: dist/sub/x differs"
+rm "$tmp/a/fail-here"
+
 # 2. one local run: the files are in the workspace already
 out=$(on a run package 2>&1) || { _fail "a local run of package"; echo "$out"; }
 assert_not_contains "$out" "unpacked" "a local run unpacks nothing"
@@ -77,12 +103,29 @@ stage linked {
   artifact "dist/**"
   sh "mkdir -p dist && ln -sf /etc/passwd dist/latest"
 }
+stage cached {
+  cache "k1"
+  artifact "out/**"
+  sh "mkdir -p out && head -c 16 /dev/urandom | od -An -tx1 > out/stamp"
+}
+stage user {
+  needs cached
+  sh "cat out/stamp"
+}
 RP
 out=$(on c run none 2>&1) && _fail "a stage whose artifact matches nothing succeeded"
 assert_contains "$out" 'artifact: no file in' "nothing matched: said"
 assert_contains "$out" '"out/**"' "nothing matched: the pattern is named"
 out=$(on c run linked 2>&1) && _fail "a stage keeping a symbolic link succeeded"
 assert_contains "$out" '"dist/latest" is a symbolic link: artifacts hold regular files and directories only' "a link is refused"
+# a stage restored from the cache brings the archive of the run it was cached from
+on c run --only cached --run-id k-1 > /dev/null 2>&1 || _fail "the first run of a cached stage"
+out=$(on c run --only cached --run-id k-2 2>&1)
+assert_contains "$out" "cached (key k1, run k-1)" "the second run is cached"
+mkdir -p "$tmp/d/home" && cp "$tmp/c/pipeline.rp" "$tmp/d/"
+out=$(on d run --only user --run-id k-2 2>&1) || { _fail "user on another machine"; echo "$out"; }
+assert_contains "$out" "unpacked 1 file of cached" "the cached stage's archive is unpacked"
+cmp -s "$tmp/c/out/stamp" "$tmp/d/out/stamp" || _fail "the cached run's file differs"
 
 # 4. hostile archives, put in the state by hand with a journal record
 # that names them (their digest right, unless said otherwise)

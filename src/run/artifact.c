@@ -27,7 +27,7 @@ const char *artifact_registry(const Program *p) {
   return p->artifacts ? p->artifacts->as.decl.text : NULL;
 }
 
-Value artifact_patterns(const Stage *st) {
+static Value artifact_patterns(const Stage *st) {
   Value out = v_list();
   const Node *v = st->artifact ? st->artifact->as.attr.value : NULL;
   int n = !v ? 0 : v->kind == N_LIST ? v->as.list.n : 1;
@@ -442,4 +442,24 @@ bool artifact_adopt(Store *s, Journal *j, const char *unit, const char *from, bo
   }
   value_release(rd.records);
   return ok;
+}
+
+char *artifact_plan_text(const Program *p, const Stage *st) {
+  Buf b = {0};
+  if (st->artifact) {
+    Value pats = artifact_patterns(st);
+    char *text = patterns_text(pats);
+    const char *oci = artifact_registry(p);
+    buf_printf(&b, "keeps artifact %s%s%s", text, oci ? " in " : "", oci ? oci : "");
+    free(text);
+    value_release(pats);
+  }
+  int from = 0;
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
+    const char *need = st->needs->as.attr.names[k].name;
+    int at = program_stage_index(p, need);
+    if (at < 0 || !p->stages[at]->as.stage->artifact) continue;
+    buf_printf(&b, "%s%s", from++ ? ", " : b.len ? "; receives the artifacts of " : "receives the artifacts of ", need);
+  }
+  return b.len ? buf_take(&b) : NULL;
 }

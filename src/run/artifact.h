@@ -46,7 +46,8 @@ bool artifact_receive(Store *s, Journal *j, const Stage *st, const char *workspa
  * stays where it is); *found false when that run kept none. */
 bool artifact_adopt(Store *s, Journal *j, const char *unit, const char *from, bool *found, char **err);
 
-/* The patterns of a stage's `artifact` (a list of strings; empty without). */
-Value artifact_patterns(const Stage *st);
+/* What rp plan says of st: `keeps artifact "dist/..." (in oci://...)` and
+ * `receives the artifacts of build`, joined by "; "; NULL when neither. */
+char *artifact_plan_text(const Program *p, const Stage *st);
 
 #endif
