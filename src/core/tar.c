@@ -360,13 +360,41 @@ static bool next(Reader *r, char **err) {
   return false;
 }
 
-bool tar_check(int fd, char **digest, size_t *files, char **err) {
+/* Whether `name` can be extracted under dirfd as things are: no directory
+ * on its way is a symbolic link or a file, and a file is not a directory. */
+static bool path_clear(int dirfd, const char *name, EntryKind kind, char **err) {
+  bool ok = true;
+  for (const char *p = name; ok && *p;) {
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - name) : strlen(name);
+    char *upto = xstrndup(name, n);
+    struct stat st;
+    bool last = !slash;
+    if (fstatat(dirfd, upto, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      free(upto);
+      break; /* made when extracted */
+    }
+    char *shown = tar_shown_name(upto);
+    if (S_ISLNK(st.st_mode) && !(last && kind == E_FILE)) /* a file replaces a link, never writes through it */
+      ok = (*err = xasprintf("%s is a symbolic link: nothing is extracted through one", shown), false);
+    else if (!last && !S_ISDIR(st.st_mode))
+      ok = (*err = xasprintf("%s is not a directory", shown), false);
+    else if (last && (kind == E_FILE) == S_ISDIR(st.st_mode))
+      ok = (*err = xasprintf("%s is %s", shown, kind == E_FILE ? "a directory" : "not a directory"), false);
+    free(shown);
+    free(upto);
+    p = slash ? slash + 1 : p + strlen(p);
+  }
+  return ok;
+}
+
+bool tar_check(int fd, int dirfd, char **digest, size_t *files, char **err) {
   Reader r = {.fd = fd, .sha = sha256_new()};
   *digest = NULL;
   *files = 0;
   bool ok = lseek(fd, 0, SEEK_SET) == 0 || (*err = xasprintf("reading the archive: %s", strerror(errno)), false);
   while (ok && (ok = next(&r, err)) && r.kind != E_END) {
-    ok = data(&r, r.size, NULL, -1, err);
+    ok = (dirfd < 0 || !*r.name || path_clear(dirfd, r.name, r.kind, err)) && data(&r, r.size, NULL, -1, err);
     *files += r.kind == E_FILE;
   }
   if (ok) { /* what follows the end blocks counts too: the digest is the file's */

@@ -10,9 +10,10 @@
  * or change anything but the files it names: absolute names, `..`,
  * symbolic and hard links, devices, FIFOs; a name whose directory on disk
  * is a symbolic link; a truncated archive. tar_check reads a whole
- * archive first (its digest, every header), so that tar_extract of a
- * refused archive writes nothing; tar_extract replaces each file by a
- * rename, never writing through what was there. Both stream: memory does
+ * archive first (its digest, every header, every name against the
+ * directory), so that tar_extract of a refused archive writes nothing;
+ * tar_extract checks again as it goes (never following a link) and
+ * replaces each file by a rename, never writing through what was there. Both stream: memory does
  * not grow with the archive. A file may hold up to 8 GiB - 1 bytes. */
 #ifndef RP_TAR_H
 #define RP_TAR_H
@@ -40,9 +41,11 @@ bool tar_add_file(TarWriter *w, int dirfd, const char *name, char **err);
 bool tar_finish(TarWriter *w, char **digest, char **err);
 void tar_writer_abort(TarWriter *w); /* frees what an unfinished writer holds */
 
-/* Reads the archive at fd (from its start) and checks every header: *digest
- * (malloc'd) is the whole archive's, *files the regular files in it. */
-bool tar_check(int fd, char **digest, size_t *files, char **err);
+/* Reads the archive at fd (from its start) and checks every header, and
+ * with dirfd >= 0 that each name could be extracted there now (no
+ * symbolic link or file on its way): *digest (malloc'd) is the whole
+ * archive's, *files the regular files in it. */
+bool tar_check(int fd, int dirfd, char **digest, size_t *files, char **err);
 /* Extracts the archive at fd (from its start) under dirfd. */
 bool tar_extract(int fd, int dirfd, size_t *files, char **err);
 

@@ -782,6 +782,24 @@ static bool upload_blob(RegClient *c, const Ref *dst, const char *location, cons
   return ok;
 }
 
+/* GETs blob `digest` of r into f. */
+static bool download_blob(RegClient *c, const Ref *r, const char *digest, FILE *f, char **err) {
+  char *scope = pull_scope(r->repo);
+  Call get = call_new(get_host(c, r->host), "GET", scope, "/v2/%s/blobs/%s", r->repo, digest);
+  get.download = f;
+  get.blob = true;
+  NetResponse resp;
+  bool ok = call_send(c, &get, &resp, err);
+  if (ok && resp.status != 200) {
+    *err = status_error(&get, &resp, NULL);
+    ok = false;
+  }
+  net_response_free(&resp);
+  call_free(&get);
+  free(scope);
+  return ok;
+}
+
 /* Downloads blob `digest` of src into a temporary file, then finishes
  * the upload session at `location` with it. */
 static bool stream_blob(RegClient *c, const Ref *src, const Ref *dst, const char *digest,
@@ -791,25 +809,13 @@ static bool stream_blob(RegClient *c, const Ref *src, const Ref *dst, const char
     *err = xasprintf("copy %s: cannot create a temporary file for blob %s", src->repo, digest);
     return false;
   }
-  char *scope = pull_scope(src->repo);
-  Call get = call_new(get_host(c, src->host), "GET", scope, "/v2/%s/blobs/%s", src->repo, digest);
-  get.download = tmp;
-  get.blob = true;
-  NetResponse resp;
-  bool ok = call_send(c, &get, &resp, err);
-  if (ok && resp.status != 200) {
-    *err = status_error(&get, &resp, NULL);
-    ok = false;
-  }
-  net_response_free(&resp);
+  bool ok = download_blob(c, src, digest, tmp, err);
   long size = ok && fflush(tmp) == 0 ? ftell(tmp) : -1;
   if (ok && size < 0) {
     *err = xasprintf("copy %s: cannot write blob %s to a temporary file", src->repo, digest);
     ok = false;
   }
   ok = ok && upload_blob(c, dst, location, digest, tmp, size, err);
-  call_free(&get);
-  free(scope);
   fclose(tmp);
   return ok;
 }
@@ -1364,17 +1370,7 @@ bool reg_blob_push(RegClient *c, const char *repo, FILE *f, int64_t size, const 
 bool reg_blob_pull(RegClient *c, const char *repo, const char *digest, FILE *f, char **err) {
   Ref r;
   if (!parse_ref(repo, true, &r, err)) return false;
-  char *scope = pull_scope(r.repo);
-  Call get = call_new(get_host(c, r.host), "GET", scope, "/v2/%s/blobs/%s", r.repo, digest);
-  get.download = f;
-  get.blob = true;
-  NetResponse resp;
-  bool ok = call_send(c, &get, &resp, err);
-  if (ok && resp.status != 200) {
-    *err = status_error(&get, &resp, NULL);
-    ok = false;
-  }
-  if (ok) net_response_free(&resp);
+  bool ok = download_blob(c, &r, digest, f, err);
   if (ok && (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)) {
     *err = xasprintf("blob %s of %s: cannot read it back", digest, repo);
     ok = false;
@@ -1385,15 +1381,11 @@ bool reg_blob_pull(RegClient *c, const char *repo, const char *digest, FILE *f, 
     for (size_t k; (k = fread(buf, 1, sizeof buf, f)) > 0;) sha256_update(sha, buf, k);
     char *got = sha256_finish(sha);
     if (strcmp(got, digest)) {
-      char *url = net_redact_url(get.url);
-      *err = xasprintf("GET %s: the content does not match its digest (got %s)", url, got);
-      free(url);
+      *err = xasprintf("blob %s of %s: the content does not match its digest (got %s)", digest, repo, got);
       ok = false;
     }
     free(got);
   }
-  call_free(&get);
-  free(scope);
   ref_free(&r);
   if (!ok) finish(c, err);
   return ok;

@@ -375,7 +375,7 @@ static bool unpack(Store *s, Value rec, int ws, size_t *files, char **err) {
   int fd = !oci ? store_get_blob(s, run, name, err)
            : manifest ? oci_get(oci, manifest, err) : (*err = xstrdup("its journal record is incomplete"), -1);
   char *digest = NULL;
-  bool ok = fd >= 0 && tar_check(fd, &digest, files, err);
+  bool ok = fd >= 0 && tar_check(fd, ws, &digest, files, err);
   if (ok && strcmp(digest, want)) {
     *err = xasprintf("its archive's digest is %s, not the %s its run recorded: refused", digest, want);
     ok = false;

@@ -123,7 +123,10 @@ int store_tmpfile(char **err) {
   if (!dir || !*dir) dir = "/tmp";
   char *path = xasprintf("%s/rp-XXXXXX", dir);
   int fd = mkstemp(path);
-  if (fd >= 0) unlink(path), fcntl(fd, F_SETFD, FD_CLOEXEC); /* gone with its last descriptor */
+  if (fd >= 0) { /* gone with its last descriptor */
+    unlink(path);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   free(path);
   if (fd < 0) *err = xasprintf("%s: cannot make a temporary file: %s", dir, strerror(errno));
   return fd;
