@@ -87,6 +87,10 @@ assert_not_contains "$out" "kept 2 files" "build did not run again"
 cmp -s "$tmp/a/dist/sub/x" "$tmp/b/dist/sub/x" || _fail "run again: dist/sub/x differs"
 rm "$tmp/a/fail-here"
 
+# a stage of a run in which the stage it needs never ran: said, not ignored
+out=$(on b run --only package --run-id r-none 2>&1) && _fail "package ran without build's artifact"
+assert_contains "$out" "artifact of build: run r-none kept none (build has not succeeded in it)" "a missing artifact fails the stage"
+
 # 2. one local run: the files are in the workspace already
 out=$(on a run package 2>&1) || { _fail "a local run of package"; echo "$out"; }
 assert_not_contains "$out" "unpacked" "a local run unpacks nothing"

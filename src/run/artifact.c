@@ -386,8 +386,8 @@ static bool unpack(Store *s, Value rec, int ws, size_t *files, char **err) {
   return ok;
 }
 
-bool artifact_receive(Store *s, Journal *j, const Stage *st, const char *workspace, ArtifactRanHere ran_here,
-                      void *ctx, char **note, char **err) {
+bool artifact_receive(Store *s, Journal *j, const Program *p, const Stage *st, const char *workspace,
+                      ArtifactRanHere ran_here, void *ctx, char **note, char **err) {
   *note = NULL;
   if (!st->needs) return true;
   StateRead rd;
@@ -404,6 +404,11 @@ bool artifact_receive(Store *s, Journal *j, const Stage *st, const char *workspa
       if (field_is(rec, "kind", "artifact") && field_is(rec, "stage", need) && unit) map_set(last, unit, value_retain(rec));
     }
     Map *m = as_map(last);
+    int at = program_stage_index(p, need);
+    if (!m->n && at >= 0 && p->stages[at]->as.stage->artifact) {
+      *err = xasprintf("artifact of %s: run %s kept none (%s has not succeeded in it)", need, j->run_id, need);
+      ok = false;
+    }
     for (size_t i = 0; ok && i < m->n; i++) {
       const char *unit = m->keys[i]->data;
       if (ran_here(ctx, unit)) continue;

@@ -37,9 +37,10 @@ typedef bool (*ArtifactRanHere)(void *ctx, const char *unit);
 /* Unpacks into `workspace` the artifacts the run of j recorded for the
  * stages `st` needs, in the order of its needs, but those of units that
  * ran here. *note (malloc'd, or NULL when nothing was unpacked) says what
- * was. False with *err: the stage fails. */
-bool artifact_receive(Store *s, Journal *j, const Stage *st, const char *workspace, ArtifactRanHere ran_here,
-                      void *ctx, char **note, char **err);
+ * was. False with *err: the stage fails (a needed stage with `artifact`
+ * kept none in the run, an archive is refused). */
+bool artifact_receive(Store *s, Journal *j, const Program *p, const Stage *st, const char *workspace,
+                      ArtifactRanHere ran_here, void *ctx, char **note, char **err);
 
 /* A unit restored from the cache: the newest artifact record of unit
  * `unit` in run `from` is journaled again in the run of j (its archive

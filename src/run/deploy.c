@@ -611,7 +611,7 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
   }
   char *dir = interp_pipeline_dir(c->I), *note = NULL;
   RunAndScheduler both = {c, s};
-  bool ok = artifact_receive(c->store, c->journal, u->stage, dir, ran_here, &both, &note, reason);
+  bool ok = artifact_receive(c->store, c->journal, c->prog, u->stage, dir, ran_here, &both, &note, reason);
   if (note) say(s, u, "%s", note);
   free(note);
   free(dir);
