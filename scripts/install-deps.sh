@@ -13,7 +13,7 @@ for a in "$@"; do
   esac
 done
 pkgs="build-essential autoconf automake pkg-config ca-certificates
-      libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev libedit-dev"
+      libyaml-dev libpcre2-dev libcurl4-openssl-dev libgit2-dev libssl-dev zlib1g-dev libedit-dev"
 if [ -n "$test" ]; then
   # tests/fuzz.sh builds its harnesses with clang and libFuzzer; tests/report.sh
   # loads a page in chromium; tests/editors.sh runs vim and node;

@@ -16,7 +16,9 @@ ex_checks dex
 : >"$RP_STUB_LOG"
 ex_run dev run --event push --branch dev --sha "$sha"
 assert_eq "$rc" 0 "push to dev runs"
-assert_contains "$out" "STEP 1/2: FROM scratch" "podman built the image"
+assert_contains "$out" "STEP 1/3: FROM scratch" "podman built the image"
+assert_contains "$out" "[ci] rp: artifact: kept 1 file" "ci keeps the wheel"
+assert_contains "$out" "COPY dist/ /dist/" "the image is built with it"
 assert_eq "$(ex_tags dex)" "$tag" "dev pushes the sha tag alone"
 tools=$(cat "$T/tools.log")
 assert_contains "$tools" "uv run poe lint" "lint ran"

@@ -35,7 +35,7 @@ command -v clang >/dev/null || {
 # primitive family); the libraries' flags are those configure found.
 flag() { sed -n "s/^$1 = //p" "$build/Makefile"; }
 libs_cflags= libs=-lm
-for lib in YAML PCRE2 CURL GIT2 CRYPTO EDIT; do
+for lib in YAML PCRE2 CURL GIT2 CRYPTO ZLIB EDIT; do
   libs_cflags="$libs_cflags $(flag ${lib}_CFLAGS)" libs="$(flag ${lib}_LIBS) $libs"
 done
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"

@@ -80,6 +80,9 @@ reject	stage a { sh "x"\n concurrency "x" }
 accept	stage a { cache git.tree_sha("src") + "v1"\n sh "x" }
 accept	stage a { cache = 1\n cache.x = 2 }
 reject	stage a { sh "x"\n cache "k" }
+accept	stage a { artifact ["dist/**", "!dist/*.map"]\n sh "x" }
+accept	stage a { artifact = [1]\n artifact.x = 2 }
+reject	stage a { sh "x"\n artifact "dist/**" }
 accept	stage a { fail "x"\n fail("y")\n fail = 3 }
 reject	stage a { fail }
 reject	stage a { fail\n"x" }

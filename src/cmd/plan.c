@@ -11,6 +11,7 @@
 #include "cmd/load.h"
 #include "cmd/options.h"
 #include "eval/interp.h"
+#include "run/artifact.h"
 #include "run/cache.h"
 #include "run/event.h"
 #include "run/plan.h"
@@ -207,6 +208,9 @@ static void print_plan(const Loaded *l, Interp *I, Store *store, Scheduler *s) {
     describe_optional_needs(l->prog, s, &s->units[u], &line);
     describe_when(I, &s->units[u], &line);
     describe_cache(I, l->prog, store, &s->units[u], &line);
+    char *artifacts = artifact_plan_text(l->prog, s->units[u].stage);
+    if (artifacts) buf_printf(&line, "; %s", artifacts);
+    free(artifacts);
     printf("  %2d. %-24s %s\n", u + 1, s->units[u].name, line.data ? line.data : "");
     buf_free(&line);
   }

@@ -60,6 +60,25 @@ static void print_stages(const RunState *r) {
   table_free(&t);
 }
 
+/* The archives the stages kept: "build  2 files, 4096 bytes, sha256:… in STORE". */
+static void print_artifacts(const RunState *r) {
+  bool header = false;
+  for (size_t i = 0; i < r->nstages; i++) {
+    Value a = r->stages[i].artifact, files = value_get(a, "files"), size = value_get(a, "size");
+    const char *digest = value_get_str(a, "digest"), *store = value_get_str(a, "store"), *run = value_get_str(a, "run");
+    if (!digest) continue;
+    if (!header) puts("artifacts:");
+    header = true;
+    Buf b = {0};
+    buf_printf(&b, "  %s  %lld files, %lld bytes, %s", r->stages[i].name, (long long)(files.kind == V_INT ? files.as.i : 0),
+               (long long)(size.kind == V_INT ? size.as.i : 0), digest);
+    if (store) buf_printf(&b, " in %s", store);
+    if (run && r->id && strcmp(run, r->id)) buf_printf(&b, " (cached from run %s)", run);
+    puts(b.data);
+    buf_free(&b);
+  }
+}
+
 static void print_gate(const RunState *r) {
   const Gate *g = r->gate;
   if (!g) return;
@@ -135,6 +154,7 @@ int cmd_status(const Options *o) {
   } else {
     print_header(&r);
     print_stages(&r);
+    print_artifacts(&r);
     print_gate(&r);
     print_deploy_urls(&r);
     print_decisions(&r);

@@ -61,6 +61,7 @@ const char *node_kind_name(NodeKind k) {
       [N_EXPR_STMT] = "expression", [N_IF] = "if", [N_FOR] = "for", [N_OUTPUT] = "output",
       [N_FAIL] = "fail", [N_RETURN] = "return", [N_SETTING] = "setting", [N_ATTR] = "attribute",
       [N_PIPELINE] = "pipeline", [N_STATE] = "state", [N_IMPORT] = "import", [N_FN] = "fn",
+      [N_ARTIFACTS] = "artifacts",
       [N_ENVIRONMENT] = "environment", [N_AFTER] = "after", [N_APPROVAL] = "approval",
       [N_TRIGGER] = "on", [N_STAGE] = "stage", [N_POST] = "post", [N_CONCURRENCY] = "concurrency"};
   return k < N__COUNT && names[k] ? names[k] : "?";
@@ -75,7 +76,7 @@ const char *op_text(Op op) {
 const char *attr_name(AttrKind k) {
   static const char *t[ATTR__COUNT] = {"needs", "when", "environment", "version",
                                        "timeout", "retry", "matrix", "container", "services",
-                                       "runs_on", "cache", "concurrency"};
+                                       "runs_on", "cache", "concurrency", "artifact"};
   return t[k];
 }
 
@@ -352,7 +353,8 @@ static void dump_node(const Node *n, Buf *b) {
     if (n->as.attr.settings.n) dump_list(&n->as.attr.settings, b);
     break;
   case N_PIPELINE:
-  case N_STATE: buf_printf(b, " \"%s\"", n->as.decl.text); break;
+  case N_STATE:
+  case N_ARTIFACTS: buf_printf(b, " \"%s\"", n->as.decl.text); break;
   case N_IMPORT: buf_printf(b, " \"%s\" as %s", n->as.decl.text, n->as.decl.alias); break;
   case N_ENVIRONMENT:
     buf_printf(b, " %s", n->as.env->name);

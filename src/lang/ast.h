@@ -104,6 +104,7 @@ typedef enum NodeKind {
   /* declarations */
   N_PIPELINE,
   N_STATE,
+  N_ARTIFACTS, /* `artifacts "oci://HOST/REPO"`: where artifacts are kept */
   N_IMPORT,
   N_FN,
   N_ENVIRONMENT,
@@ -140,6 +141,7 @@ typedef enum AttrKind {
   ATTR_RUNS_ON, /* where a CI export runs the stage; a local run ignores it */
   ATTR_CACHE,   /* a key: a successful earlier run with the same key stands for this one */
   ATTR_CONCURRENCY, /* its value is an N_CONCURRENCY node */
+  ATTR_ARTIFACT, /* path patterns: the files kept for the stages that need it */
   ATTR__COUNT
 } AttrKind;
 
@@ -166,7 +168,7 @@ typedef struct Stage {
    * both a `needs` and a `needs?` line, in source order; `matrix` is the
    * first axis */
   Node *needs, *when, *environment, *version, *timeout, *retry, *matrix;
-  Node *container, *services, *runs_on, *cache, *concurrency;
+  Node *container, *services, *runs_on, *cache, *concurrency, *artifact;
   Node *matrix_opts; /* matrix { include = .. exclude = .. fail_fast = .. max_parallel = .. } */
   Node *body; /* N_BLOCK of statements */
   Node *post; /* N_POST or NULL */
@@ -276,7 +278,7 @@ struct Node {
       bool optional;    /* `needs?` */
     } attr;
     struct {
-      const char *text; /* N_PIPELINE name, N_STATE spec, N_IMPORT path */
+      const char *text; /* N_PIPELINE name, N_STATE and N_ARTIFACTS spec, N_IMPORT path */
       const char *alias; /* N_IMPORT: `as NAME`, else derived from the path */
       Pos alias_pos;
       bool explicit_alias;
@@ -310,6 +312,7 @@ typedef struct Program {
   const char *name; /* from `pipeline "name"`, or NULL */
   const Node *state; /* `state "SPEC"`: where its state lives (run/store.h), or NULL */
   const Node *concurrency; /* the pipeline's N_CONCURRENCY (run/group.h), or NULL */
+  const Node *artifacts; /* `artifacts "oci://HOST/REPO"` (run/artifact.h), or NULL */
   /* by kind, in source order: pointers to nodes in decls */
   Node **imports; int nimports;
   Node **lets; int nlets;

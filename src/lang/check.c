@@ -1833,6 +1833,45 @@ static void check_concurrency(Checker *c, Node *n, const Stage *st) {
   }
 }
 
+/* A path pattern of `artifact`, relative to the pipeline's directory and
+ * inside it; NULL when fine, else why not (*off: where, in `text`). */
+static const char *artifact_pattern_error(const char *text, size_t *off) {
+  *off = 0;
+  if (text[0] == '/') return "absolute, but patterns are relative to the pipeline's directory";
+  for (const char *p = text; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p)) {
+    *off = (size_t)(p - text);
+    if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2])) return "'..' reaches outside the pipeline's directory";
+  }
+  return pattern_error(text, off);
+}
+
+/* `artifact PATTERN` or a list of them: plain strings (rp plan lists
+ * them before anything runs), path patterns as `paths`, '!' excluding. */
+static void check_artifact(Checker *c, const Node *attr) {
+  const Node *v = attr->as.attr.value;
+  if (!v) return;
+  int n = v->kind == N_LIST ? v->as.list.n : 1, positive = 0;
+  for (int i = 0; i < n; i++) {
+    const Node *it = v->kind == N_LIST ? v->as.list.items[i] : v;
+    const char *s;
+    uint32_t len;
+    if (!string_is_plain(it, &s, &len) || !len) {
+      diag_error(c->d, c->src, it->pos,
+                 "artifact needs a path pattern or a list of them, as in \"dist/**\" or [\"dist/**\", \"reports/*.xml\"] "
+                 "(plain strings: rp plan lists them before anything runs)");
+      return;
+    }
+    char *text = xstrndup(s, len);
+    bool neg = text[0] == '!';
+    size_t off;
+    const char *err = artifact_pattern_error(text + neg, &off);
+    if (err) diag_error(c->d, c->src, string_byte_pos(c, it, text, off + neg), "artifact pattern \"%s\": %s", text, err);
+    positive += !neg;
+    free(text);
+  }
+  if (!positive) diag_error(c->d, c->src, v->pos, "every artifact pattern starts with '!': nothing would be kept");
+}
+
 static void check_stage(Checker *c, StageInfo *s) {
   Stage *st = s->st;
   c->cur_stage = s;
@@ -1848,6 +1887,7 @@ static void check_stage(Checker *c, StageInfo *s) {
     case ATTR_SERVICES: check_expr(c, a->as.attr.value); check_literal_kind(c, a); break;
     case ATTR_RUNS_ON: check_runs_on(c, a); break;
     case ATTR_CONCURRENCY: check_concurrency(c, a->as.attr.value, st); break;
+    case ATTR_ARTIFACT: check_artifact(c, a); break;
     case ATTR_CACHE:
       check_expr(c, a->as.attr.value);
       check_literal_kind(c, a);
@@ -1941,6 +1981,21 @@ static void check_state(Checker *c) {
                "state \"%s\" names no state: give a directory or git:REMOTE (a URL, a path or a remote's name)", spec);
 }
 
+/* `artifacts "oci://HOST[:PORT]/REPO"`: its form (run/artifact.h). */
+static void check_artifacts_store(Checker *c) {
+  const Node *n = c->p->artifacts;
+  if (!n) return;
+  const char *spec = n->as.decl.text, *rest = !strncmp(spec, "oci://", 6) ? spec + 6 : NULL;
+  const char *slash = rest ? strchr(rest, '/') : NULL;
+  bool bad = !slash || slash == rest || !slash[1] || slash[strlen(slash) - 1] == '/';
+  for (const char *s = slash; s && *s && !bad; s++) bad = !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("._-/", *s));
+  for (const char *s = rest; s && s < slash && !bad; s++) bad = (unsigned char)*s <= ' ' || strchr("@?#", *s);
+  if (bad)
+    diag_error(c->d, c->src, n->pos,
+               "artifacts \"%s\" names no registry repository: give oci://HOST[:PORT]/REPO (lower case), as in "
+               "\"oci://registry.example.com/team/artifacts\"", spec);
+}
+
 bool check_program(Program *p, Imports *im, Diags *d) {
   int before = d->nerrors;
   Checker c = {.p = p, .src = p->src, .d = d, .im = im};
@@ -1959,6 +2014,7 @@ bool check_program(Program *p, Imports *im, Diags *d) {
   check_env_order(&c);
   check_state(&c);
   check_concurrency(&c, (Node *)p->concurrency, NULL);
+  check_artifacts_store(&c);
   for (int i = 0; i < p->nlets; i++) check_expr(&c, p->lets[i]->as.bind.value);
   for (int i = 0; i < p->nfns; i++) check_fn(&c, p->fns[i]);
   check_envs(&c);

@@ -693,7 +693,7 @@ static Doc *attr_doc(Fmt *F, const Node *n) {
    * on the next line, where it stays an attribute */
   const Node *v = n->as.attr.value;
   if (k == ATTR_CONCURRENCY) return node_doc(F, v);
-  if (v && k != ATTR_MATRIX && k != ATTR_RUNS_ON && starts_with_bracket(v, 0))
+  if (v && k != ATTR_MATRIX && k != ATTR_RUNS_ON && k != ATTR_ARTIFACT && starts_with_bracket(v, 0))
     return CAT2(F, text(F, attr_name(k)), nest(F, CAT2(F, brk(F, D_HARD), expr(F, v, 0))));
   switch (k) {
   case ATTR_NEEDS: return CAT2(F, d, names(F, n->as.attr.names, n->as.attr.nnames));
@@ -810,6 +810,7 @@ static Doc *node_doc(Fmt *F, const Node *n) {
   case N_ATTR: return attr_doc(F, n);
   case N_PIPELINE: return CAT2(F, text(F, "pipeline "), quoted(F, n->as.decl.text));
   case N_STATE: return CAT2(F, text(F, "state "), quoted(F, n->as.decl.text));
+  case N_ARTIFACTS: return CAT2(F, text(F, "artifacts "), quoted(F, n->as.decl.text));
   case N_IMPORT:
     return CAT3(F, text(F, "import "), quoted(F, n->as.decl.text),
                 n->as.decl.explicit_alias ? textf(F, " as %s", n->as.decl.alias) : NULL);

@@ -947,7 +947,7 @@ static Node *parse_attr(Parser *P, StageCtx *sc, AttrKind kind) {
   }
   Node **slot[ATTR__COUNT] = {&st->needs, &st->when, &st->environment, &st->version,
                               &st->timeout, &st->retry, &st->matrix, &st->container, &st->services,
-                              &st->runs_on, &st->cache, &st->concurrency};
+                              &st->runs_on, &st->cache, &st->concurrency, &st->artifact};
   /* several `matrix x in [..]` lines are the axes of one matrix; its
    * settings come in one `matrix { ... }` */
   bool opts = kind == ATTR_MATRIX && at(P, T_LBRACE) && !P->cur.nl_before;
@@ -1044,8 +1044,9 @@ static Node *stage_item(Parser *P, void *ctx) {
   int kind = attr_lookup(P, t);
   /* an attribute name followed by what cannot continue an expression is an
    * attribute: `needs build`; `version = 2` or `timeout.x` are statements.
-   * runs_on's usual value is a list, so `runs_on [` stays the attribute. */
-  bool same_line_bracket = P->nxt.kind == T_LBRACKET && !P->nxt.nl_before && kind != ATTR_RUNS_ON;
+   * runs_on's and artifact's usual value is a list, so `runs_on [` stays the attribute. */
+  bool same_line_bracket =
+      P->nxt.kind == T_LBRACKET && !P->nxt.nl_before && kind != ATTR_RUNS_ON && kind != ATTR_ARTIFACT;
   if (kind >= 0 && P->nxt.kind != T_ASSIGN && P->nxt.kind != T_DOT &&
       !(P->nxt.kind == T_LPAREN && !P->nxt.nl_before) && !same_line_bracket) {
     Node *a = parse_attr(P, sc, (AttrKind)kind);
@@ -1151,15 +1152,17 @@ static Node *parse_decl(Parser *P) {
     advance(P);
     return parse_concurrency(P, t);
   }
+  if (is_ident(P, t, "artifacts")) return parse_named_string(P, N_ARTIFACTS, "artifacts' location");
   char found[48];
   describe(P, t, found, sizeof found);
-  error_at(P, t, "expected a declaration (pipeline, state, concurrency, import, let, fn, environment, on, stage), found %s",
-           found);
+  error_at(P, t, "expected a declaration (pipeline, state, concurrency, artifacts, import, let, fn, environment, on, stage), "
+           "found %s", found);
   return NULL;
 }
 
 static bool starts_decl(const Parser *P) {
-  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", "concurrency", NULL};
+  static const char *words[] = {"stage", "on", "environment", "let", "fn", "import", "pipeline", "state", "concurrency",
+                                "artifacts", NULL};
   for (int i = 0; words[i]; i++)
     if (is_ident(P, P->cur, words[i])) return true;
   return false;
@@ -1224,6 +1227,10 @@ Program *parse_program(Source *src, Diags *diags) {
       if (n->kind == N_CONCURRENCY) {
         if (p->concurrency) diag_error(diags, src, n->pos, "the pipeline's concurrency group is given twice");
         p->concurrency = n;
+      }
+      if (n->kind == N_ARTIFACTS) {
+        if (p->artifacts) diag_error(diags, src, n->pos, "the artifacts' location is given twice");
+        p->artifacts = n;
       }
     }
     if (P.panic) sync_decl(&P, t);

@@ -1535,7 +1535,7 @@ static void remove_stale_locks(GitRefStore *s) {
   free(refs);
 }
 
-static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
+static bool refstore_fetch(GitRefStore *s, const char *const *refs, size_t n, GitErr *err);
 
 /* A moment for another rp of this machine to let go of a ref of the shared
  * cache; a lock left by a killed one goes once stale. 300 waits outlast
@@ -1553,26 +1553,30 @@ static bool lock_busy(const GitErr *err) {
 /* Another rp of this machine (a second job on one runner) holding a ref's
  * lock of the shared cache for an instant is waited for; a lock left by a
  * killed one goes (remove_stale_locks). */
-bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
+bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) { return gitp_refstore_fetch_all(s, &ref, 1, err); }
+
+bool gitp_refstore_fetch_all(GitRefStore *s, const char *const *refs, size_t n, GitErr *err) {
   for (int tries = 0;; tries++) {
-    if (refstore_fetch(s, ref, err)) return true;
+    if (refstore_fetch(s, refs, n, err)) return true;
     if (!lock_busy(err) || tries == 300) return false;
     gitp_err_free(err);
     wait_for_lock(s, tries);
   }
 }
 
-static bool refstore_fetch(GitRefStore *s, const char *ref, GitErr *err) {
+static bool refstore_fetch(GitRefStore *s, const char *const *refs, size_t n, GitErr *err) {
   Remote rm = {.token = s->token};
   git_fetch_options o;
   git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
   remote_callbacks(&o.callbacks, &rm);
   o.custom_headers = refstore_headers(s);
   o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  char *spec = xasprintf("+%s:%s", ref, ref); /* the remote is the truth */
-  git_strarray specs = {&spec, 1};
+  char **spec = xcalloc(n + 1, sizeof *spec);
+  for (size_t i = 0; i < n; i++) spec[i] = xasprintf("+%s:%s", refs[i], refs[i]); /* the remote is the truth */
+  git_strarray specs = {spec, n};
   int rc = git_remote_fetch(s->remote, &specs, &o, NULL);
-  if (rc < 0) fail_git(err, rc, s->token, "fetch of %s from %s failed", ref, s->shown);
+  if (rc < 0) fail_git(err, rc, s->token, "fetch of %s%s from %s failed", refs[0], n > 1 ? " ..." : "", s->shown);
+  for (size_t i = 0; i < n; i++) free(spec[i]);
   free(spec);
   remote_free(&rm);
   return rc == 0;

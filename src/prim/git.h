@@ -174,6 +174,8 @@ void gitp_refstore_close(GitRefStore *s);
 /* Copies the remote's refs matching `ref` ("refs/rp/runs/ID", or a glob such as "refs/rp/runs/ID*")
  * into the cache, replacing the cache's. */
 bool gitp_refstore_fetch(GitRefStore *s, const char *ref, GitErr *err);
+/* The same for n refs or globs at once, in one exchange with the remote. */
+bool gitp_refstore_fetch_all(GitRefStore *s, const char *const *refs, size_t n, GitErr *err);
 /* The cache's refs directly under `prefix` ("refs/rp/runs/"), without it, sorted. */
 bool gitp_refstore_list(GitRefStore *s, const char *prefix, GitStrs *out, GitErr *err);
 /* File `path` at the cache's `ref` (*data NULL when either is missing;

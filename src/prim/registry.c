@@ -757,6 +757,49 @@ static bool head_manifest(RegClient *c, const Ref *r, long *status, char **diges
   return ok;
 }
 
+/* Finishes the upload session at `location` (of repository dst) with
+ * the `size` bytes of f as blob `digest`. */
+static bool upload_blob(RegClient *c, const Ref *dst, const char *location, const char *digest, FILE *f,
+                        long size, char **err) {
+  char *push_scope = xasprintf("repository:%s:pull,push", dst->repo);
+  Host *dh = get_host(c, dst->host);
+  Call put = {.method = "PUT", .host = dh, .scope = push_scope, .upload = f, .upload_len = size, .blob = true};
+  Buf u = {0};
+  if (location[0] == '/') buf_puts(&u, dh->base);
+  buf_printf(&u, "%s%cdigest=", location, strchr(location, '?') ? '&' : '?');
+  url_escape(&u, digest);
+  put.url = buf_take(&u);
+  put.extra[0] = "Content-Type: application/octet-stream";
+  NetResponse resp;
+  bool ok = call_send(c, &put, &resp, err);
+  if (ok && resp.status != 201) {
+    *err = status_error(&put, &resp, NULL);
+    ok = false;
+  }
+  net_response_free(&resp);
+  call_free(&put);
+  free(push_scope);
+  return ok;
+}
+
+/* GETs blob `digest` of r into f. */
+static bool download_blob(RegClient *c, const Ref *r, const char *digest, FILE *f, char **err) {
+  char *scope = pull_scope(r->repo);
+  Call get = call_new(get_host(c, r->host), "GET", scope, "/v2/%s/blobs/%s", r->repo, digest);
+  get.download = f;
+  get.blob = true;
+  NetResponse resp;
+  bool ok = call_send(c, &get, &resp, err);
+  if (ok && resp.status != 200) {
+    *err = status_error(&get, &resp, NULL);
+    ok = false;
+  }
+  net_response_free(&resp);
+  call_free(&get);
+  free(scope);
+  return ok;
+}
+
 /* Downloads blob `digest` of src into a temporary file, then finishes
  * the upload session at `location` with it. */
 static bool stream_blob(RegClient *c, const Ref *src, const Ref *dst, const char *digest,
@@ -766,44 +809,13 @@ static bool stream_blob(RegClient *c, const Ref *src, const Ref *dst, const char
     *err = xasprintf("copy %s: cannot create a temporary file for blob %s", src->repo, digest);
     return false;
   }
-  char *scope = pull_scope(src->repo);
-  Call get = call_new(get_host(c, src->host), "GET", scope, "/v2/%s/blobs/%s", src->repo, digest);
-  get.download = tmp;
-  get.blob = true;
-  NetResponse resp;
-  bool ok = call_send(c, &get, &resp, err);
-  if (ok && resp.status != 200) {
-    *err = status_error(&get, &resp, NULL);
-    ok = false;
-  }
-  net_response_free(&resp);
+  bool ok = download_blob(c, src, digest, tmp, err);
   long size = ok && fflush(tmp) == 0 ? ftell(tmp) : -1;
   if (ok && size < 0) {
     *err = xasprintf("copy %s: cannot write blob %s to a temporary file", src->repo, digest);
     ok = false;
   }
-  char *push_scope = xasprintf("repository:%s:pull,push", dst->repo);
-  Host *dh = get_host(c, dst->host);
-  Call put = {.method = "PUT", .host = dh, .scope = push_scope, .upload = tmp, .upload_len = size,
-              .blob = true};
-  if (ok) {
-    Buf u = {0};
-    if (location[0] == '/') buf_puts(&u, dh->base);
-    buf_printf(&u, "%s%cdigest=", location, strchr(location, '?') ? '&' : '?');
-    url_escape(&u, digest);
-    put.url = buf_take(&u);
-    put.extra[0] = "Content-Type: application/octet-stream";
-    ok = call_send(c, &put, &resp, err);
-    if (ok && resp.status != 201) {
-      *err = status_error(&put, &resp, NULL);
-      ok = false;
-    }
-    net_response_free(&resp);
-  }
-  call_free(&put);
-  free(push_scope);
-  call_free(&get);
-  free(scope);
+  ok = ok && upload_blob(c, dst, location, digest, tmp, size, err);
   fclose(tmp);
   return ok;
 }
@@ -1322,4 +1334,89 @@ char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy 
   ref_free(&r);
   if (!ok) finish(c, err);
   return out;
+}
+
+/* ---- single blobs and manifests: OCI artifacts ---- */
+
+bool reg_blob_push(RegClient *c, const char *repo, FILE *f, int64_t size, const char *digest, char **err) {
+  Ref r;
+  if (!parse_ref(repo, true, &r, err)) return false;
+  char *scope = xasprintf("repository:%s:pull,push", r.repo);
+  Host *h = get_host(c, r.host);
+  Call head = call_new(h, "HEAD", scope, "/v2/%s/blobs/%s", r.repo, digest);
+  NetResponse resp;
+  bool ok = call_send(c, &head, &resp, err), present = ok && resp.status == 200;
+  if (ok) net_response_free(&resp);
+  Call post = call_new(h, "POST", scope, "/v2/%s/blobs/uploads/", r.repo);
+  if (ok && !present && (ok = call_send(c, &post, &resp, err))) {
+    const char *loc = net_header(&resp, "Location");
+    char *location = resp.status == 202 && loc ? xstrdup(loc) : NULL;
+    if (!location) {
+      *err = status_error(&post, &resp, NULL);
+      ok = false;
+    }
+    net_response_free(&resp);
+    ok = ok && upload_blob(c, &r, location, digest, f, (long)size, err);
+    free(location);
+  }
+  call_free(&post);
+  call_free(&head);
+  free(scope);
+  ref_free(&r);
+  if (!ok) finish(c, err);
+  return ok;
+}
+
+bool reg_blob_pull(RegClient *c, const char *repo, const char *digest, FILE *f, char **err) {
+  Ref r;
+  if (!parse_ref(repo, true, &r, err)) return false;
+  bool ok = download_blob(c, &r, digest, f, err);
+  if (ok && (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)) {
+    *err = xasprintf("blob %s of %s: cannot read it back", digest, repo);
+    ok = false;
+  }
+  if (ok) { /* what came is what was asked for, read back as a stream */
+    Sha256 *sha = sha256_new();
+    char buf[1 << 16];
+    for (size_t k; (k = fread(buf, 1, sizeof buf, f)) > 0;) sha256_update(sha, buf, k);
+    char *got = sha256_finish(sha);
+    if (strcmp(got, digest)) {
+      *err = xasprintf("blob %s of %s: the content does not match its digest (got %s)", digest, repo, got);
+      ok = false;
+    }
+    free(got);
+  }
+  ref_free(&r);
+  if (!ok) finish(c, err);
+  return ok;
+}
+
+bool reg_manifest_push(RegClient *c, const char *ref, const char *media_type, const char *body, size_t len,
+                       char **digest_out, char **err) {
+  Ref r;
+  if (!parse_ref(ref, false, &r, err)) return false;
+  Manifest m = {.body = (char *)body, .len = len, .media_type = (char *)media_type, .digest = sha256_digest(body, len)};
+  bool ok = put_manifest(c, r.host, r.repo, ref_reference(&r), &m, digest_out, err);
+  free(m.digest);
+  ref_free(&r);
+  if (!ok) finish(c, err);
+  return ok;
+}
+
+char *reg_manifest_pull(RegClient *c, const char *ref, size_t *len, char **digest_out, char **err) {
+  Ref r;
+  if (!parse_ref(ref, false, &r, err)) return NULL;
+  Manifest m;
+  bool ok = get_manifest(c, r.host, r.repo, ref_reference(&r), &m, err);
+  char *body = NULL;
+  if (ok) {
+    body = m.body;
+    *len = m.len;
+    if (digest_out) *digest_out = m.digest, m.digest = NULL;
+    m.body = NULL;
+    manifest_free(&m);
+  }
+  ref_free(&r);
+  if (!ok) finish(c, err);
+  return body;
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct RegClient RegClient;
 
@@ -89,6 +90,19 @@ bool reg_prune(RegClient *c, const char *repo, const RegPrune *p, RegList *delet
  * when no tag qualifies. */
 char *reg_latest(RegClient *c, const char *repo, const char *allow, RegStrategy strategy,
                  char **err);
+
+/* Single blobs and manifests, for OCI artifacts (rp's own artifacts, run/artifact.c).
+ * reg_blob_push uploads the `size` bytes of f (from its start)
+ * as blob `digest` of `repo`, unless the registry has it; reg_blob_pull
+ * streams blob `digest` of `repo` into f and checks that it hashes to it.
+ * reg_manifest_push PUTs `body` as the manifest `ref` (a tag), *digest_out
+ * (may be NULL) its digest; reg_manifest_pull GETs one: its body
+ * (malloc'd, *len bytes) and digest. */
+bool reg_blob_push(RegClient *c, const char *repo, FILE *f, int64_t size, const char *digest, char **err);
+bool reg_blob_pull(RegClient *c, const char *repo, const char *digest, FILE *f, char **err);
+bool reg_manifest_push(RegClient *c, const char *ref, const char *media_type, const char *body, size_t len,
+                       char **digest_out, char **err);
+char *reg_manifest_pull(RegClient *c, const char *ref, size_t *len, char **digest_out, char **err);
 
 /* Requests made so far (tests assert connection reuse and pagination). */
 int reg_request_count(const RegClient *c);

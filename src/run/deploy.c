@@ -11,6 +11,7 @@
 
 #include "core/pattern.h"
 #include "run/approval.h"
+#include "run/artifact.h"
 #include "run/cache.h"
 #include "run/ci.h"
 #include "run/history.h"
@@ -510,6 +511,18 @@ static GoDecision look_up_cache(RunCtx *c, Scheduler *s, Unit *u, int i, char **
     return GO_FAIL;
   }
   if (hit.kind == V_NULL) return GO_RUN;
+  /* its artifact comes from the run it was cached from, when that kept one */
+  bool adopted = true;
+  if (u->stage->artifact && !artifact_adopt(c->store, c->journal, u->name, str_chars(map_get(hit, "run")), &adopted, &err)) {
+    value_release(hit);
+    *reason = err;
+    return GO_FAIL;
+  }
+  if (!adopted) {
+    say(s, u, "rp: not cached: run %s kept no artifact of it", str_chars(map_get(hit, "run")));
+    value_release(hit);
+    return GO_RUN;
+  }
   value_release(u->outputs);
   u->outputs = value_retain(map_get(hit, "outputs"));
   char *text = cache_hit_text(hit);
@@ -615,7 +628,7 @@ static void watch(void *ctx, Scheduler *s) {
   }
 }
 
-static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
+static GoDecision decide(void *ctx, Scheduler *s, int i, char **reason) {
   RunCtx *c = ctx;
   ensure_units(c, s->n);
   Unit *u = &s->units[i];
@@ -678,6 +691,65 @@ static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
     }
   }
   return GO_RUN;
+}
+
+/* ---- artifacts ---- */
+
+typedef struct RunAndScheduler {
+  RunCtx *c;
+  Scheduler *s;
+} RunAndScheduler;
+
+static bool ran_here(void *ctx, const char *unit) {
+  RunCtx *c = ((RunAndScheduler *)ctx)->c;
+  Scheduler *s = ((RunAndScheduler *)ctx)->s;
+  for (int k = 0; k < s->n && k < c->nunits; k++)
+    if (c->started[k] && !strcmp(s->units[k].name, unit)) return true;
+  return false;
+}
+
+static bool needs_artifacts(const RunCtx *c, const Stage *st) {
+  for (int k = 0; st->needs && k < st->needs->as.attr.nnames; k++) {
+    int at = program_stage_index(c->prog, st->needs->as.attr.names[k].name);
+    if (at >= 0 && c->prog->stages[at]->as.stage->artifact) return true;
+  }
+  return false;
+}
+
+/* A stage about to run receives the artifacts of its needs. */
+static GoDecision before(void *ctx, Scheduler *s, int i, char **reason) {
+  RunCtx *c = ctx;
+  GoDecision go = decide(ctx, s, i, reason);
+  Unit *u = &s->units[i];
+  if (go != GO_RUN || !needs_artifacts(c, u->stage)) return go;
+  if (c->dry_run) {
+    say(s, u, "rp: dry run: would unpack the artifacts of the stages it needs");
+    return go;
+  }
+  char *dir = interp_pipeline_dir(c->I), *note = NULL;
+  RunAndScheduler both = {c, s};
+  bool ok = artifact_receive(c->store, c->journal, c->prog, u->stage, dir, ran_here, &both, &note, reason);
+  if (note) say(s, u, "%s", note);
+  free(note);
+  free(dir);
+  return ok ? GO_RUN : GO_FAIL;
+}
+
+/* A stage that succeeded keeps its artifact; a dry run's made no files. */
+static bool succeeded(void *ctx, Scheduler *s, int i, char **reason) {
+  RunCtx *c = ctx;
+  Unit *u = &s->units[i];
+  if (!u->stage->artifact) return true;
+  if (c->dry_run) {
+    say(s, u, "rp: dry run: would keep its artifact");
+    return true;
+  }
+  char *dir = interp_pipeline_dir(c->I), *note = NULL;
+  bool ok = artifact_keep(c->store, artifact_registry(c->prog), c->journal, u, dir, &note, reason);
+  if (note) say(s, u, "%s", note);
+  free(note);
+  free(dir);
+  return ok;
 }
 
 static bool started(void *ctx, Scheduler *s, int i) {
@@ -858,7 +930,7 @@ bool deploy_recover_history(Store *store, const RunState *r, char **err) {
 
 void deploy_attach(RunCtx *c, Scheduler *s) {
   c->dry_deploys = v_map();
-  s->hooks = (SchedHooks){c, before, started, forked, finished, watch};
+  s->hooks = (SchedHooks){c, before, started, forked, finished, watch, succeeded};
 }
 
 void deploy_release(RunCtx *c) {

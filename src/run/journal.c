@@ -267,7 +267,7 @@ static StageState *stage_for(RunState *r, const char *name, size_t *cap) {
   for (size_t i = 0; i < r->nstages; i++)
     if (strcmp(r->stages[i].name, name) == 0) return &r->stages[i];
   StageState s = {.name = xstrdup(name), .outputs = V_NULL_VALUE, .secret_outputs = V_NULL_VALUE,
-                  .deploy = V_NULL_VALUE, .duration_ms = -1};
+                  .deploy = V_NULL_VALUE, .artifact = V_NULL_VALUE, .duration_ms = -1};
   VEC_PUSH(r->stages, r->nstages, *cap, s);
   return &r->stages[r->nstages - 1];
 }
@@ -323,6 +323,16 @@ static void apply_stage(RunState *r, Value rec, bool finished, size_t *cap) {
   if (map_get(rec, "deploy").kind == V_MAP) s->deploy = value_retain(map_get(rec, "deploy"));
   Value d = map_get(rec, "duration_ms");
   s->duration_ms = d.kind == V_INT ? d.as.i : 0;
+}
+
+/* An archive kept (or adopted from the cache) by a unit, before its stage_finished. */
+static void apply_artifact(RunState *r, Value rec, size_t *cap) {
+  Value unit = map_get(rec, "unit");
+  if (!is_str(unit)) return;
+  StageState *s = stage_for(r, str_chars(unit), cap);
+  if (!s->status) s->status = xstrdup("running"); /* a cached stage journals no start */
+  value_release(s->artifact);
+  s->artifact = value_retain(rec);
 }
 
 static void apply_gate(RunState *r, Value rec) {
@@ -421,6 +431,7 @@ bool journal_replay(Store *store, const char *run_id, RunState *out, char **err)
     }
     else if (field_is(rec, "kind", "stage_started")) apply_stage(out, rec, false, &stages_cap);
     else if (field_is(rec, "kind", "stage_finished")) apply_stage(out, rec, true, &stages_cap);
+    else if (field_is(rec, "kind", "artifact")) apply_artifact(out, rec, &stages_cap);
     else if (field_is(rec, "kind", "gate_waiting")) apply_gate(out, rec);
     else if (field_is(rec, "kind", "approved")) apply_decision(out, rec, true, &decisions_cap);
     else if (field_is(rec, "kind", "rejected")) apply_decision(out, rec, false, &decisions_cap);
@@ -467,6 +478,7 @@ Value run_state_to_value(const RunState *r) {
     map_set(m, "outputs", value_retain(s->outputs));
     map_set(m, "error", str_or_null(s->error));
     map_set(m, "duration_ms", s->duration_ms >= 0 ? v_int(s->duration_ms) : v_null());
+    if (s->artifact.kind == V_MAP) map_set(m, "artifact", value_retain(s->artifact));
     map_set(stages, s->name, m);
   }
   map_set(v, "stages", stages);
@@ -515,6 +527,7 @@ void run_state_free(RunState *r) {
     value_release(r->stages[i].outputs);
     value_release(r->stages[i].secret_outputs);
     value_release(r->stages[i].deploy);
+    value_release(r->stages[i].artifact);
   }
   free(r->stages);
   for (size_t i = 0; i < r->ndecisions; i++) {

@@ -12,6 +12,7 @@
  *   gate_waiting   stage, env, version, reviewers
  *   approved       env, version, by, comment, signature? (rejected: the same;
  *                  "at" is the decision's time, which the signature covers)
+ *   artifact       stage, unit, run, name, digest, size, files (run/artifact.h)
  *   run_finished   status
  * Every record survives kill -9 once appended, but stage_started, which
  * a git store sends with the next record. Records are also synced to
@@ -130,6 +131,7 @@ typedef struct StageState {
   Value outputs;       /* as recorded (a map), null before it finished */
   Value secret_outputs; /* the names of those that held a secret (a list), or null */
   Value deploy;        /* the history entry of the deploy it ran (a map), or null */
+  Value artifact;      /* its last `artifact` record (run/artifact.h), or null */
   char *error;         /* NULL when none */
   int64_t duration_ms; /* -1 before it finished */
 } StageState;
@@ -175,7 +177,7 @@ const StageState *run_state_stage(const RunState *r, const char *stage); /* NULL
  * ignored; NULL if none. */
 const Decision *run_state_gate_decision(const RunState *r);
 /* For `rp status --json`: {id, status, event, started, finished, stages:
- * {name: {status, attempts, outputs, error, duration_ms}}, gate, decisions, dry_run, torn};
+ * {name: {status, attempts, outputs, error, duration_ms, artifact?}}, gate, decisions, dry_run, torn};
  * each decision has "signed" and "ignored" (why it does not count, or null). */
 Value run_state_to_value(const RunState *r);
 void run_state_free(RunState *r);

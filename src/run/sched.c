@@ -1029,6 +1029,12 @@ static void reap(Scheduler *s, Unit *u) {
     finish_unit(s, u, STAGE_CANCELLED, u->stopped, NULL);
     return;
   }
+  char *kept = NULL;
+  if (ok && s->hooks.succeeded && !s->hooks.succeeded(s->hooks.ctx, s, (int)(u - s->units), &kept)) {
+    finish_unit(s, u, STAGE_FAILED, kept, NULL);
+    free(kept);
+    return;
+  }
   if (!ok && !cancel_signal && !u->cancelled_by && !u->in_post && u->attempts <= u->retries) {
     report_log(s->rep, u->name, "stderr", "rp: stage failed; retrying");
     set_status(s, u, STAGE_PENDING); /* started again by the main loop */

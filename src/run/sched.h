@@ -79,6 +79,9 @@ typedef struct SchedHooks {
   /* Every SCHED_WATCH_MS or so while units run: may stop them (a
    * concurrency group cancelled the run or a stage). */
   void (*watch)(void *ctx, Scheduler *s);
+  /* A unit's process succeeded, before it finishes: false with *reason
+   * (malloc'd) fails it (what it made could not be kept). */
+  bool (*succeeded)(void *ctx, Scheduler *s, int unit, char **reason);
 } SchedHooks;
 
 enum { SCHED_WATCH_MS = 500 };

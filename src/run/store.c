@@ -4,6 +4,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,12 @@
 /* ---- names ---- */
 
 static const char *const space_dirs[] = {"runs", "history", "ephemeral", "cache", "groups"};
+
+static bool blob_names_ok(const char *run, const char *name, char **err) {
+  if (!state_name_ok(run)) *err = xasprintf("'%s' is not a run id", run ? run : "");
+  else if (!state_name_ok(name)) *err = xasprintf("'%s' cannot name an artifact", name ? name : "");
+  return !*err;
+}
 
 /* Names become file names and ref names: the same rule for both. */
 static bool name_ok(StoreSpace sp, const char *name, char **err) {
@@ -100,6 +108,30 @@ void store_forget(Store *s, FileLock *l) {
 }
 
 char *store_where(Store *s, StoreSpace sp, const char *name) { return s->ops->where(s, sp, name); }
+
+bool store_put_blob(Store *s, const char *run, const char *name, int fd, char **err) {
+  *err = NULL;
+  return blob_names_ok(run, name, err) && s->ops->put_blob(s, run, name, fd, err);
+}
+
+int store_get_blob(Store *s, const char *run, const char *name, char **err) {
+  *err = NULL;
+  return blob_names_ok(run, name, err) ? s->ops->get_blob(s, run, name, err) : -1;
+}
+
+int store_tmpfile(char **err) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir) dir = "/tmp";
+  char *path = xasprintf("%s/rp-XXXXXX", dir);
+  int fd = mkstemp(path);
+  if (fd >= 0) { /* gone with its last descriptor */
+    unlink(path);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  free(path);
+  if (fd < 0) *err = xasprintf("%s: cannot make a temporary file: %s", dir, strerror(errno));
+  return fd;
+}
 
 /* The lines of a read, as text, for comparing records. */
 static Value encoded(Value records) {
@@ -291,13 +323,58 @@ static void dir_unlock(Store *s, FileLock *l) {
 
 static char *dir_where(Store *s, StoreSpace sp, const char *name) { return log_path(s, sp, name); }
 
+/* Copies all of `from` (from its start) to `to`; false with errno set. */
+static bool copy_fd(int from, int to) {
+  char buf[1 << 16];
+  if (lseek(from, 0, SEEK_SET) != 0) return false;
+  for (;;) {
+    ssize_t k = read(from, buf, sizeof buf);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return k == 0;
+    for (ssize_t off = 0; off < k;) {
+      ssize_t w = write(to, buf + off, (size_t)(k - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return w == 0 ? (errno = EIO, false) : false;
+      off += w;
+    }
+  }
+}
+
+/* artifacts/<RUN>/<NAME>.tar: written beside, synced, then renamed into
+ * place, so that a reader never sees half an archive. */
+static bool dir_put_blob(Store *s, const char *run, const char *name, int fd, char **err) {
+  char *dir = xasprintf("%s/artifacts/%s", dir_of(s), run), *path = xasprintf("%s/%s.tar", dir, name),
+       *tmp = xasprintf("%s/.%s.tar.%ld", dir, name, (long)getpid());
+  bool ok = state_dir_create(dir_of(s), err) && state_mkdirs(dir, err);
+  int out = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+  if (ok && (out < 0 || !copy_fd(fd, out) || fdatasync(out) != 0 || rename(tmp, path) != 0)) {
+    *err = xasprintf("%s: %s", path, strerror(errno));
+    ok = false;
+  }
+  if (out >= 0) close(out);
+  ok = ok && state_fsync_dir(dir, err);
+  if (!ok) unlink(tmp);
+  free(tmp);
+  free(path);
+  free(dir);
+  return ok;
+}
+
+static int dir_get_blob(Store *s, const char *run, const char *name, char **err) {
+  char *path = xasprintf("%s/artifacts/%s/%s.tar", dir_of(s), run, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) *err = xasprintf("%s: %s", path, strerror(errno));
+  free(path);
+  return fd;
+}
+
 static void dir_close(Store *s) { free(s->impl); }
 
 static const StoreOps dir_ops = {
     .name = "directory", .create_run = dir_create_run, .exists = dir_exists, .append = dir_append,
     .flush = dir_flush,  .read = dir_read,             .list = dir_list,     .lock = dir_lock,
     .holder = dir_holder, .unlock = dir_unlock,        .forget = dir_unlock, .where = dir_where,
-    .close = dir_close,
+    .put_blob = dir_put_blob, .get_blob = dir_get_blob, .close = dir_close,
 };
 
 Store *store_open_for(const char *spec, const char *pipeline_file, char **err) {

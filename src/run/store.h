@@ -4,6 +4,7 @@
  * records and a few locks:
  *   logs   runs/<RUN_ID> (a run's journal), history/<ENV>, ephemeral/<ENV>, cache/<STAGE>, groups/<GROUP>
  *   locks  a run's owner and decisions locks, an environment's deploy lock
+ *   blobs  the archives of a run's artifacts (run/artifact.h)
  * A backend stores them: the directory backend as files (run/state.h,
  * the layout doc/state.md describes), the git backend under refs/rp/ of a
  * git repository (run/store_git.c). Journals, histories, locks and the
@@ -55,6 +56,11 @@ typedef struct StoreOps {
   void (*unlock)(Store *s, FileLock *l);
   /* In a forked child: drop this process's share of l without releasing it. */
   void (*forget)(Store *s, FileLock *l);
+  /* The archive of an artifact, read from fd (from its start), kept as
+   * `name` of run `run`; and back, a descriptor reading it from its start
+   * (-1 with *err, which names where it was looked for). */
+  bool (*put_blob)(Store *s, const char *run, const char *name, int fd, char **err);
+  int (*get_blob)(Store *s, const char *run, const char *name, char **err);
   /* Where a log is, for messages (malloc'd; never a credential). */
   char *(*where)(Store *s, StoreSpace sp, const char *name);
   void (*close)(Store *s);
@@ -94,6 +100,11 @@ bool store_holder(Store *s, StoreLockKind k, const char *name, bool *held, LockH
 void store_unlock(Store *s, FileLock *l);
 void store_forget(Store *s, FileLock *l);
 char *store_where(Store *s, StoreSpace sp, const char *name);
+bool store_put_blob(Store *s, const char *run, const char *name, int fd, char **err);
+int store_get_blob(Store *s, const char *run, const char *name, char **err);
+/* An anonymous temporary file (in $TMPDIR, else /tmp), read-write: an fd,
+ * or -1 with *err. */
+int store_tmpfile(char **err);
 
 /* rp state migrate: appends to `to` every record of `from` it lacks (runs,
  * histories, ephemeral instances, caches; locks are not copied), each log in its

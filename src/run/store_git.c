@@ -10,6 +10,7 @@
  *   refs/rp/locks/<ENV>        ENV's deploy lease
  *   refs/rp/owners/<RUN_ID>    the lease of the process driving a run
  *   refs/rp/decisions/<RUN_ID> held while one decision is taken at its gate
+ *   refs/rp/artifacts/<RUN_ID>/<NAME>  an artifact's archive (artifact.tar)
  * Every change is a commit on the ref's tip pushed without force; when
  * someone moved the ref first, the push is refused, the ref fetched again
  * and the change re-applied on the new tip. Lazy records wait in memory
@@ -99,6 +100,17 @@ static bool fetch(GitStore *g, const char *ref, char **err) {
   if (!gitp_refstore_fetch(g->rs, ref, &ge)) return failed(&ge, err);
   map_set(g->fetched, ref, v_int(state_now_ms()));
   return true;
+}
+
+/* Every log and lease, at once: artifacts (refs/rp/artifacts/) are
+ * fetched one at a time, by the stages that need them. */
+static bool fetch_all(GitStore *g, GitErr *ge) {
+  enum { NS = sizeof space_refs / sizeof *space_refs, NL = sizeof lock_refs / sizeof *lock_refs };
+  char *globs[NS + NL];
+  for (size_t i = 0; i < NS + NL; i++) globs[i] = xasprintf("%s*", i < NS ? space_refs[i] : lock_refs[i - NS]);
+  bool ok = gitp_refstore_fetch_all(g->rs, (const char *const *)globs, NS + NL, ge);
+  for (size_t i = 0; i < NS + NL; i++) free(globs[i]);
+  return ok;
 }
 
 /* Reads file `path` at `ref` as this cache has it. */
@@ -493,6 +505,62 @@ static char *git_where(Store *s, StoreSpace sp, const char *name) {
   return w;
 }
 
+/* ---- artifacts ---- */
+
+/* libgit2 makes a blob from bytes in memory and hands one back whole:
+ * an archive is held in memory while it is stored or fetched. */
+static bool git_put_blob(Store *s, const char *run, const char *name, int fd, char **err) {
+  GitStore *g = G(s);
+  char *ref = xasprintf("refs/rp/artifacts/%s/%s", run, name);
+  Buf data = {0};
+  char chunk[1 << 16];
+  ssize_t k = lseek(fd, 0, SEEK_SET) == 0 ? 1 : -1;
+  while (k > 0 || (k < 0 && errno == EINTR))
+    if ((k = read(fd, chunk, sizeof chunk)) > 0) buf_putn(&data, chunk, (size_t)k);
+  GitErr ge = {0};
+  bool ok = k == 0 || (*err = xasprintf("%s %s: %s", s->spec, ref, strerror(errno)), false);
+  /* a first commit; a job run again replaces the archive it kept before */
+  char *tip = NULL, *old = NULL;
+  size_t len = 0;
+  for (int tries = 0; ok; tries++) {
+    if (gitp_refstore_write(g->rs, ref, tip, "artifact.tar", data.data ? data.data : "", data.len, "rp: artifact", &ge))
+      break;
+    if (ge.kind != GIT_ERR_REMOTE_MOVED || tries == WRITE_TRIES) ok = failed(&ge, err);
+    else gitp_err_free(&ge);
+    free(old), free(tip), old = tip = NULL;
+    ok = ok && fetch(g, ref, err) && read_local(g, ref, "artifact.tar", &old, &len, &tip, err);
+  }
+  free(old);
+  free(tip);
+  buf_free(&data);
+  free(ref);
+  return ok;
+}
+
+static int git_get_blob(Store *s, const char *run, const char *name, char **err) {
+  GitStore *g = G(s);
+  char *ref = xasprintf("refs/rp/artifacts/%s/%s", run, name), *data = NULL;
+  size_t len = 0;
+  int fd = -1;
+  if (fetch(g, ref, err) && read_local(g, ref, "artifact.tar", &data, &len, NULL, err)) { /* the start fetched none */
+    if (!data) *err = xasprintf("%s %s: no such artifact", s->spec, ref);
+    else if ((fd = store_tmpfile(err)) >= 0) {
+      for (size_t off = 0; fd >= 0 && off < len;) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+          *err = xasprintf("a temporary file: %s", strerror(w < 0 ? errno : EIO));
+          close(fd);
+          fd = -1;
+        } else off += (size_t)w;
+      }
+    }
+  }
+  free(data);
+  free(ref);
+  return fd;
+}
+
 /* ---- leases ---- */
 
 typedef enum LeaseResult { LEASE_NONE, LEASE_BUSY, LEASE_TAKEN, LEASE_RENEWED, LEASE_RELEASED } LeaseResult;
@@ -845,7 +913,7 @@ static const StoreOps git_ops = {
     .name = "git",        .create_run = git_create_run, .exists = git_exists, .append = git_append,
     .flush = git_flush,   .read = git_read,             .list = git_list,     .lock = git_lock,
     .holder = git_holder, .unlock = git_unlock,         .forget = git_forget, .where = git_where,
-    .close = git_close,
+    .put_blob = git_put_blob, .get_blob = git_get_blob, .close = git_close,
 };
 
 /* $XDG_CACHE_HOME/rp/state/<digest of the URL>, else under ~/.cache. */
@@ -916,7 +984,7 @@ Store *store_open_git(const char *remote, const char *pipeline_file, char **err)
   g->url = url;
   g->cache = cache;
   /* reach the remote now: an unreachable state stops a command before it starts anything */
-  if (g->rs && !gitp_refstore_fetch(g->rs, "refs/rp/*", &ge)) {
+  if (g->rs && !fetch_all(g, &ge)) {
     if (helper && ge.kind == GIT_ERR_AUTH) gitp_credential("reject", url, &g->user, &g->token);
     *err = xasprintf("cannot reach the state at %s: %s", s->spec, ge.msg ? ge.msg : "git error");
     gitp_err_free(&ge);

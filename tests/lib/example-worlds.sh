@@ -9,7 +9,8 @@
 #   world_release_please     applications/controller.yaml; and origin
 #                            ($T/origin.git), holding the copy tagged v0.2.0
 #   world_dex                infra/argocd/overlays/{dev,stage,prod} (as
-#                            dex_overlay ENV TAG prints them); uv, trivy
+#                            dex_overlay ENV TAG prints them); uv (`uv build`
+#                            writes a wheel into dist/), trivy
 #   world_eks_release        npm; no gitops repository: helm deploys directly
 #   world_gitops_multistage  infra/k8s on branches main, dev and staging; a
 #                            /health server ($DEV_URL, $STAGING_URL, $PROD_URL,
@@ -41,7 +42,13 @@ world_release_please() {
 dex_overlay() { printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: dex-%s\nresources:\n  - ../../base\nimages:\n  - name: data-literate/dex\n    newTag: %s  # updated by CD\n' "$1" "$2"; }
 
 world_dex() {
-  ex_tool uv trivy
+  ex_tool trivy
+  cat >"$T/bin/uv" <<STUB
+#!/bin/sh
+echo "uv \$*" >>"$T/tools.log"
+[ "\$1" != build ] || { mkdir -p dist && echo wheel >dist/dex-0.1.0-py3-none-any.whl; }
+STUB
+  chmod +x "$T/bin/uv"
   ex_bare config
   for e in dev stage prod; do
     mkdir -p "$T/config-work/infra/argocd/overlays/$e"

@@ -11,7 +11,7 @@ syn keyword rpRepeat for in
 syn keyword rpStatement return fail let output post sh
 syn keyword rpDeclaration pipeline import as fn stage environment on nextgroup=rpName skipwhite
 syn keyword rpAttribute needs when version timeout retry matrix sequential after approval success failure always
-syn keyword rpAttribute container services runs_on cache signers concurrency
+syn keyword rpAttribute container services runs_on cache artifact signers concurrency
 syn keyword rpEvent push pull_request tag manual schedule local contained
 syn match rpTrigger "^\s*on\s\+\(push\|pull_request\|tag\|manual\|schedule\|local\)\>" contains=rpDeclaration,rpEvent
 syn keyword rpBoolean true false
