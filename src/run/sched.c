@@ -674,7 +674,11 @@ static void fail_from_interp(Scheduler *s, Unit *u) {
 
 /* ---- the guard of the commands the driver starts ---- */
 
+/* Acts when the driver is gone: its end of the pipe closed, or (as another
+ * process the driver forked, a state pusher, may hold a copy of that end)
+ * the guard was handed to init. */
 static void guard_wait(int fd, volatile pid_t *guarded, int n) {
+  pid_t driver = getppid();
   setpgid(0, 0); /* a kill of the driver's group must leave it to act */
   signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
   fd = fcntl(fd, F_DUPFD, 3); /* not 0-2, whatever rp was started with */
@@ -683,8 +687,8 @@ static void guard_wait(int fd, volatile pid_t *guarded, int n) {
   dup2(fd, 3);
   closefrom(4); /* nor the run's journal and locks */
   char c;
-  ssize_t r;
-  while ((r = read(3, &c, 1)) != 0 && (r > 0 || errno == EINTR)) {}
+  for (struct pollfd p = {3, POLLIN, 0}; getppid() == driver;)
+    if (poll(&p, 1, 1000) > 0 && read(3, &c, 1) <= 0) break;
   for (int i = 0; i < n; i++)
     if (guarded[i] > 0) kill(-guarded[i], SIGKILL);
   _exit(0);
@@ -713,9 +717,12 @@ static bool guard_start(Scheduler *s) {
   return true;
 }
 
+/* Every unit has ended: nothing is left to guard. */
 static void guard_stop(Scheduler *s) {
   if (s->guard <= 0) return;
   close(s->guard_fd);
+  memset((void *)s->guarded, 0, sizeof *s->guarded * ((size_t)s->n + 1));
+  kill(s->guard, SIGKILL); /* it waits for the driver to go, and a copy of its pipe may keep it waiting */
   while (waitpid(s->guard, NULL, 0) < 0 && errno == EINTR) {}
   munmap((void *)s->guarded, sizeof *s->guarded * ((size_t)s->n + 1));
   s->guard = 0, s->guarded = NULL;
